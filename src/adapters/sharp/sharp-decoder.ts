@@ -1,0 +1,138 @@
+/**
+ * Decodes image bytes with sharp (libvips), with a pure-JS fallback for BMP, which libvips cannot read.
+ * Formats are recognised by their bytes, never by the file name. Pixel-count and frame limits are
+ * checked from the header, before any pixel is decoded.
+ */
+import { fileTypeFromBuffer } from 'file-type';
+import sharp, { type Metadata, type Sharp } from 'sharp';
+import * as bmp from 'bmp-ts';
+import exifr from 'exifr';
+import { LoupeError, isLoupeError, reasonOf } from '../../core/errors.js';
+import { phashFromGray32 } from '../../core/phash.js';
+import type { ExifSummary } from '../../core/types.js';
+import type { DecodedImage, DecodeOptions, ImageDecoder } from '../../ports/image-decoder.js';
+
+const SUPPORTED: Record<string, string> = {
+  'image/jpeg': 'jpeg',
+  'image/png': 'png',
+  'image/gif': 'gif',
+  'image/bmp': 'bmp',
+  'image/tiff': 'tiff',
+  'image/webp': 'webp',
+  'image/avif': 'avif',
+  'image/heic': 'heic',
+  'image/heif': 'heif',
+  'image/apng': 'png',
+};
+
+/** The image format of some leading bytes (4 KiB is enough), or null with what the bytes look like instead. */
+export async function sniffImageFormat(head: Uint8Array): Promise<{ format: string | null; detected: string }> {
+  const type = await fileTypeFromBuffer(head);
+  const format = (type && SUPPORTED[type.mime]) || null;
+  return { format, detected: type?.mime ?? describeUnknown(Buffer.from(head.buffer, head.byteOffset, head.byteLength)) };
+}
+
+// One libvips thread per decode: the pipeline runs several decodes at once and leaves a core for inference.
+sharp.concurrency(1);
+
+export class SharpDecoder implements ImageDecoder {
+  async decode(bytes: Buffer, name: string, o: DecodeOptions): Promise<DecodedImage> {
+    const { format, detected } = await sniffImageFormat(bytes);
+    if (!format) throw new LoupeError('NOT_AN_IMAGE', { path: name, detected });
+
+    const input = format === 'bmp' ? decodeBmp(bytes, name, o.maxPixels) : sharp(bytes, { limitInputPixels: o.maxPixels, failOn: 'truncated' });
+    let meta: Metadata;
+    try {
+      meta = await input.metadata(); // header only
+    } catch (e) {
+      throw new LoupeError('UNDECODABLE', { path: name, reason: cleanSharpError(e) }, { cause: e });
+    }
+    const width = meta.width ?? 0;
+    const height = meta.height ?? 0;
+    if (width * height > o.maxPixels) throw new LoupeError('TOO_MANY_PIXELS', { path: name, width, height, limit: o.maxPixels });
+    const frames = meta.pages ?? 1;
+    if (frames > o.maxFrames) throw new LoupeError('TOO_MANY_FRAMES', { path: name, frames, limit: o.maxFrames });
+
+    try {
+      // One full decode (first frame, EXIF-oriented, alpha flattened onto white) to a working size that
+      // serves the model input, the thumbnail and the perceptual hash; JPEG shrink-on-load makes it cheap.
+      const work = Math.max(o.modelInputSize, o.thumbnailSize);
+      const { data, info } = await input
+        .clone()
+        .rotate()
+        .resize({ width: work, height: work, fit: 'outside', withoutEnlargement: true })
+        .flatten({ background: '#ffffff' })
+        .toColourspace('srgb')
+        .raw()
+        .toBuffer({ resolveWithObject: true });
+      const raw = () => sharp(data, { raw: { width: info.width, height: info.height, channels: info.channels as 3 } });
+
+      const [model, thumb, gray] = await Promise.all([
+        raw()
+          .resize({ width: o.modelInputSize, height: o.modelInputSize, fit: 'outside', withoutEnlargement: false })
+          .raw()
+          .toBuffer({ resolveWithObject: true }),
+        raw().resize({ width: o.thumbnailSize, height: o.thumbnailSize, fit: 'inside', withoutEnlargement: true }).webp({ quality: 78 }).toBuffer({ resolveWithObject: true }),
+        raw().greyscale().resize(32, 32, { fit: 'fill' }).raw().toBuffer(),
+      ]);
+      const oriented = (meta.orientation ?? 1) >= 5;
+      return {
+        format,
+        width: oriented ? height : width,
+        height: oriented ? width : height,
+        frames,
+        exif: await readExif(bytes, format),
+        phash: phashFromGray32(new Uint8Array(gray.buffer, gray.byteOffset, 32 * 32)),
+        pixels: { data: new Uint8Array(model.data.buffer, model.data.byteOffset, model.data.length), width: model.info.width, height: model.info.height },
+        thumbnail: { data: thumb.data, format: 'webp', width: thumb.info.width, height: thumb.info.height },
+      };
+    } catch (e) {
+      if (isLoupeError(e)) throw e;
+      throw new LoupeError('UNDECODABLE', { path: name, reason: cleanSharpError(e) }, { cause: e });
+    }
+  }
+}
+
+function decodeBmp(bytes: Buffer, name: string, maxPixels: number): Sharp {
+  // BITMAPINFOHEADER: width at 18, height at 22 (negative for top-down), little-endian.
+  if (bytes.length >= 26) {
+    const width = Math.abs(bytes.readInt32LE(18));
+    const height = Math.abs(bytes.readInt32LE(22));
+    if (width * height > maxPixels) throw new LoupeError('TOO_MANY_PIXELS', { path: name, width, height, limit: maxPixels });
+  }
+  try {
+    const image = bmp.decode(bytes, { toRGBA: true });
+    return sharp(image.data, { raw: { width: image.width, height: image.height, channels: 4 } });
+  } catch (e) {
+    throw new LoupeError('UNDECODABLE', { path: name, reason: reasonOf(e) }, { cause: e });
+  }
+}
+
+async function readExif(bytes: Buffer, format: string): Promise<ExifSummary> {
+  if (!['jpeg', 'tiff', 'heic', 'heif', 'avif', 'png', 'webp'].includes(format)) return {};
+  try {
+    const tags = await exifr.parse(bytes, { pick: ['DateTimeOriginal', 'CreateDate', 'Make', 'Model', 'GPSLatitude', 'GPSLongitude', 'GPSAltitude', 'GPSLatitudeRef', 'GPSLongitudeRef'], gps: true });
+    if (!tags) return {};
+    const taken = tags.DateTimeOriginal ?? tags.CreateDate;
+    const camera = [tags.Make, tags.Model].filter((s) => typeof s === 'string' && s.trim()).map((s: string) => s.trim());
+    const exif: ExifSummary = {};
+    if (taken instanceof Date && !Number.isNaN(taken.getTime())) exif.takenAt = taken.toISOString();
+    if (camera.length) exif.camera = camera[1]?.startsWith(camera[0]) ? camera[1] : camera.join(' ');
+    if (Number.isFinite(tags.latitude) && Number.isFinite(tags.longitude))
+      exif.gps = { lat: tags.latitude, lon: tags.longitude, ...(Number.isFinite(tags.GPSAltitude) ? { alt: tags.GPSAltitude } : {}) };
+    return exif;
+  } catch {
+    return {}; // Broken EXIF never costs the image.
+  }
+}
+
+function describeUnknown(bytes: Buffer): string {
+  if (bytes.length === 0) return 'empty';
+  const head = bytes.subarray(0, 512);
+  const printable = head.filter((b) => b === 9 || b === 10 || b === 13 || (b >= 32 && b < 127)).length;
+  return printable / head.length > 0.95 ? 'text' : 'unknown binary data';
+}
+
+function cleanSharpError(e: unknown): string {
+  return reasonOf(e).replace(/\s+/g, ' ').trim();
+}

@@ -1,0 +1,67 @@
+import type { SqlClient } from './sql-client.js';
+
+/**
+ * Versioned schema. Plain PostgreSQL + pgvector SQL: the same migrations run on PGlite and on a server.
+ * Vectors are stored as halfvec without a fixed dimension so that several models can coexist; each model
+ * gets its own partial HNSW index over a cast to its dimension (see SqlStore.ensureVectorIndex).
+ */
+export const MIGRATIONS: { version: number; name: string; sql: string }[] = [
+  {
+    version: 1,
+    name: 'images, paths, embeddings',
+    sql: `
+      create extension if not exists vector;
+      create table images (
+        id uuid primary key,
+        sha256 text not null unique,
+        phash text not null,
+        width integer not null,
+        height integer not null,
+        format text not null,
+        bytes bigint not null,
+        taken_at timestamptz,
+        camera text,
+        gps_lat double precision,
+        gps_lon double precision,
+        gps_alt double precision,
+        created_at timestamptz not null default now()
+      );
+      create table image_paths (
+        path text primary key,
+        image_id uuid not null references images(id) on delete cascade,
+        root text not null,
+        folder text not null,
+        size bigint not null,
+        mtime_ms double precision not null
+      );
+      create index image_paths_image_id on image_paths (image_id);
+      create index image_paths_root on image_paths (root);
+      create index image_paths_folder on image_paths (folder text_pattern_ops);
+      create table embeddings (
+        image_id uuid not null references images(id) on delete cascade,
+        kind text not null,
+        model text not null,
+        dim integer not null,
+        embedding halfvec not null,
+        created_at timestamptz not null default now(),
+        primary key (image_id, kind, model)
+      );
+      create index embeddings_model on embeddings (model);
+    `,
+  },
+];
+
+export async function migrate(db: SqlClient): Promise<number> {
+  await db.exec(`create table if not exists schema_migrations (version integer primary key, name text not null, applied_at timestamptz not null default now())`);
+  const [{ v }] = await db.query<{ v: number | null }>('select max(version) as v from schema_migrations');
+  let applied = 0;
+  for (const m of MIGRATIONS) {
+    if (v !== null && m.version <= v) continue;
+    await db.transaction(async (tx) => {
+      await tx.exec(m.sql);
+      await tx.query('insert into schema_migrations (version, name) values ($1, $2)', [m.version, m.name]);
+    });
+    applied++;
+  }
+  return applied;
+}

@@ -1,0 +1,225 @@
+/**
+ * The Store over plain PostgreSQL + pgvector SQL. Runs unchanged on embedded PGlite and on a server.
+ */
+import { createHash } from 'node:crypto';
+import type { ImagePath } from '../../core/types.js';
+import type { ModelCount, NewImage, Store, StoredPath, VectorHit, VectorQuery } from '../../ports/store.js';
+import type { SqlClient } from './sql-client.js';
+
+interface PathRow {
+  path: string;
+  image_id: string;
+  root: string;
+  folder: string;
+  size: string | number;
+  mtime_ms: number;
+  sha256: string;
+}
+
+export class SqlStore implements Store {
+  private readonly indexed = new Set<string>();
+
+  constructor(private readonly db: SqlClient) {}
+
+  async getPath(path: string): Promise<StoredPath | null> {
+    const rows = await this.db.query<PathRow>(
+      'select p.*, i.sha256 from image_paths p join images i on i.id = p.image_id where p.path = $1',
+      [path],
+    );
+    return rows[0] ? toStoredPath(rows[0]) : null;
+  }
+
+  async pathsUnderRoot(root: string): Promise<StoredPath[]> {
+    const rows = await this.db.query<PathRow>(
+      'select p.*, i.sha256 from image_paths p join images i on i.id = p.image_id where p.root = $1',
+      [root],
+    );
+    return rows.map(toStoredPath);
+  }
+
+  async findImageBySha(sha256: string) {
+    const rows = await this.db.query<{ id: string }>('select id from images where sha256 = $1', [sha256]);
+    return rows[0] ?? null;
+  }
+
+  async insertImage(image: NewImage, path: ImagePath, embedding: { model: string; vector: Float32Array }) {
+    await this.ensureVectorIndex(embedding.model, embedding.vector.length);
+    return this.db.transaction(async (tx) => {
+      const inserted = await tx.query<{ id: string }>(
+        `insert into images (id, sha256, phash, width, height, format, bytes, taken_at, camera, gps_lat, gps_lon, gps_alt)
+         values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
+         on conflict (sha256) do nothing returning id`,
+        [
+          image.id, image.sha256, image.phash, image.width, image.height, image.format, image.bytes,
+          image.exif.takenAt ?? null, image.exif.camera ?? null,
+          image.exif.gps?.lat ?? null, image.exif.gps?.lon ?? null, image.exif.gps?.alt ?? null,
+        ],
+      );
+      if (inserted.length === 0) {
+        // Same content stored meanwhile (e.g. an identical file earlier in the same batch): attach the path.
+        const [existing] = await tx.query<{ id: string }>('select id from images where sha256 = $1', [image.sha256]);
+        await upsertPathWith(tx, { ...path, imageId: existing.id });
+        return { imageId: existing.id, inserted: false };
+      }
+      await upsertPathWith(tx, path);
+      await tx.query('insert into embeddings (image_id, kind, model, dim, embedding) values ($1, $2, $3, $4, $5::halfvec)', [
+        image.id, 'clip', embedding.model, embedding.vector.length, vectorLiteral(embedding.vector),
+      ]);
+      return { imageId: image.id, inserted: true };
+    });
+  }
+
+  async pathsOfImage(imageId: string) {
+    const rows = await this.db.query<{ path: string }>('select path from image_paths where image_id = $1::uuid order by path', [imageId]);
+    return rows.map((r) => r.path);
+  }
+
+  async upsertPath(path: ImagePath) {
+    await upsertPathWith(this.db, path);
+  }
+
+  async removePaths(paths: string[]) {
+    if (paths.length) await this.db.query('delete from image_paths where path = any($1::text[])', [paths]);
+  }
+
+  async deleteOrphanImages(): Promise<string[]> {
+    const rows = await this.db.query<{ sha256: string }>(
+      'delete from images i where not exists (select 1 from image_paths p where p.image_id = i.id) returning sha256',
+    );
+    return rows.map((r) => r.sha256);
+  }
+
+  /**
+   * One partial HNSW index per (model, dimension), over a cast to that dimension: lets several
+   * embedding models share one table while each gets a real ANN index (pgvector's documented pattern).
+   */
+  async ensureVectorIndex(model: string, dim: number) {
+    const key = `${model}\u0000${dim}`;
+    if (this.indexed.has(key)) return;
+    const name = `embeddings_hnsw_${createHash('sha1').update(key).digest('hex').slice(0, 12)}`;
+    await this.db.exec(
+      `create index if not exists ${name} on embeddings using hnsw ((embedding::halfvec(${int(dim)})) halfvec_cosine_ops) ` +
+        `where model = ${quoteLiteral(model)} and dim = ${int(dim)}`,
+    );
+    this.indexed.add(key);
+  }
+
+  async searchByVector(q: VectorQuery & { exact?: boolean }): Promise<VectorHit[]> {
+    const dim = int(q.vector.length);
+    const params: unknown[] = [vectorLiteral(q.vector)];
+    const filters: string[] = [];
+    if (q.folder) {
+      params.push(q.folder, q.folder + '/');
+      filters.push(`exists (select 1 from image_paths p where p.image_id = e.image_id and (p.folder = $2 or starts_with(p.folder, $3)))`);
+    }
+    if (q.excludeImageId) {
+      params.push(q.excludeImageId);
+      filters.push(`e.image_id <> $${params.length}::uuid`);
+    }
+    // Model and dimension are literals (not parameters) so the planner can match the partial index.
+    const distance = `(e.embedding::halfvec(${dim}) <=> $1::halfvec(${dim}))`;
+    const sql = `
+      select e.image_id, ${distance} as distance
+      from embeddings e
+      where e.model = ${quoteLiteral(q.model)} and e.dim = ${dim} ${filters.map((f) => `and ${f}`).join(' ')}
+      order by ${distance}
+      limit ${int(q.k)}`;
+    const nearest = await this.db.transaction(async (tx) => {
+      // ef_search bounds how many candidates HNSW returns; iterative scans keep filtered queries from coming back short.
+      await tx.exec(`set local hnsw.ef_search = ${Math.min(1000, Math.max(40, int(q.k) * 2))}; set local hnsw.iterative_scan = relaxed_order;`);
+      if (q.exact) await tx.exec('set local enable_indexscan = off');
+      return tx.query<{ image_id: string; distance: number }>(sql, params);
+    });
+    if (nearest.length === 0) return [];
+    const where = q.folder ? 'and (folder = $2 or starts_with(folder, $3))' : '';
+    const pathRows = await this.db.query<{ image_id: string; path: string; folder: string }>(
+      `select distinct on (image_id) image_id, path, folder from image_paths
+       where image_id = any($1::uuid[]) ${where} order by image_id, path`,
+      q.folder ? [nearest.map((n) => n.image_id), q.folder, q.folder + '/'] : [nearest.map((n) => n.image_id)],
+    );
+    const pathOf = new Map(pathRows.map((r) => [r.image_id, r]));
+    // relaxed_order may return near-ties out of order: sort once more.
+    return nearest
+      .filter((n) => pathOf.has(n.image_id))
+      .map((n) => ({ imageId: n.image_id, distance: Number(n.distance), path: pathOf.get(n.image_id)!.path, folder: pathOf.get(n.image_id)!.folder }))
+      .sort((a, b) => a.distance - b.distance);
+  }
+
+  async getEmbedding(imageId: string, model: string) {
+    const rows = await this.db.query<{ v: string }>(
+      `select embedding::text as v from embeddings where image_id = $1::uuid and model = $2 and kind = 'clip'`,
+      [imageId, model],
+    );
+    return rows[0] ? parseVector(rows[0].v) : null;
+  }
+
+  async imageExists(imageId: string) {
+    if (!UUID.test(imageId)) return false;
+    const rows = await this.db.query('select 1 from images where id = $1::uuid', [imageId]);
+    return rows.length > 0;
+  }
+
+  async folders() {
+    const rows = await this.db.query<{ folder: string; n: string | number }>(
+      'select folder, count(distinct image_id) as n from image_paths group by folder order by folder',
+    );
+    return Object.fromEntries(rows.map((r) => [r.folder, Number(r.n)]));
+  }
+
+  async imageCount() {
+    const [row] = await this.db.query<{ n: string | number }>('select count(*) as n from images');
+    return Number(row.n);
+  }
+
+  async embeddingModels(): Promise<ModelCount[]> {
+    const rows = await this.db.query<{ model: string; dim: number; n: string | number }>(
+      'select model, dim, count(*) as n from embeddings group by model, dim order by model',
+    );
+    return rows.map((r) => ({ model: r.model, dim: r.dim, count: Number(r.n) }));
+  }
+
+  async allHashes() {
+    const rows = await this.db.query<{ id: string; phash: string; paths: string[] }>(
+      `select i.id, i.phash, array_agg(p.path order by p.path) as paths
+       from images i join image_paths p on p.image_id = i.id group by i.id, i.phash order by min(p.path)`,
+    );
+    return rows;
+  }
+
+  close() {
+    return this.db.close();
+  }
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+export const isUuid = (s: string) => UUID.test(s);
+
+function upsertPathWith(db: SqlClient, p: ImagePath) {
+  return db.query(
+    `insert into image_paths (path, image_id, root, folder, size, mtime_ms) values ($1, $2, $3, $4, $5, $6)
+     on conflict (path) do update set image_id = excluded.image_id, root = excluded.root, folder = excluded.folder,
+       size = excluded.size, mtime_ms = excluded.mtime_ms`,
+    [p.path, p.imageId, p.root, p.folder, p.size, p.mtimeMs],
+  );
+}
+
+function toStoredPath(r: PathRow): StoredPath {
+  return { path: r.path, imageId: r.image_id, root: r.root, folder: r.folder, size: Number(r.size), mtimeMs: Number(r.mtime_ms), sha256: r.sha256 };
+}
+
+export function vectorLiteral(v: Float32Array): string {
+  return `[${Array.from(v).join(',')}]`;
+}
+
+function parseVector(text: string): Float32Array {
+  return Float32Array.from(text.slice(1, -1).split(','), Number);
+}
+
+function quoteLiteral(s: string): string {
+  return `'${s.replace(/'/g, "''")}'`;
+}
+
+function int(n: number): number {
+  if (!Number.isInteger(n)) throw new Error(`expected an integer, got ${n}`);
+  return n;
+}

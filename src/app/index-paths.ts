@@ -1,0 +1,287 @@
+/**
+ * Indexing use case: walk → (skip unchanged) → read + hash → (attach duplicates) → decode → embed → store.
+ * Decoding of the next batch overlaps inference of the current one. One bad file never stops a run:
+ * it is reported with its reason. Each image is stored in one transaction, so a killed run resumes cleanly.
+ */
+import { createHash, randomUUID } from 'node:crypto';
+import { open, readFile, stat, access } from 'node:fs/promises';
+import path from 'node:path';
+import { fdir } from 'fdir';
+import { LoupeError, isLoupeError, reasonOf } from '../core/errors.js';
+import type { ImagePath, IndexSummary } from '../core/types.js';
+import type { DecodedImage } from '../ports/image-decoder.js';
+import { thumbnailKey } from '../ports/blob-store.js';
+import { sniffImageFormat } from '../adapters/sharp/sharp-decoder.js';
+import { assertModelMatches, type Library } from '../library.js';
+
+export interface IndexProgress {
+  phase: 'scanning' | 'indexing' | 'cleaning';
+  done: number;
+  total: number;
+  path?: string;
+}
+
+export interface IndexOptions {
+  onProgress?: (p: IndexProgress) => void;
+  /** Stage timings, for benchmarks. */
+  timings?: StageTimings;
+}
+
+export interface StageTimings {
+  read: number;
+  hash: number;
+  decode: number;
+  inference: number;
+  store: number;
+  images: number;
+}
+
+const IMAGE_EXTENSIONS = new Set(['.jpg', '.jpeg', '.jpe', '.png', '.gif', '.bmp', '.dib', '.tif', '.tiff', '.webp', '.avif', '.heic', '.heif']);
+const SNIFF_BYTES = 4100;
+
+interface Candidate {
+  path: string;
+  root: string;
+  /** Named by the user rather than found in a folder walk: a non-image is then an error, not noise. */
+  explicit: boolean;
+}
+
+interface Prepared {
+  candidate: Candidate;
+  sha256: string;
+  bytes: number;
+  size: number;
+  mtimeMs: number;
+  decoded: DecodedImage;
+}
+
+export async function indexPaths(lib: Library, inputs: string[], options: IndexOptions = {}): Promise<IndexSummary> {
+  const { store, config } = lib;
+  const summary: IndexSummary = { indexed: 0, skipped: 0, duplicates: 0, moved: 0, removed: 0, failed: [] };
+  const fail = (p: string, e: unknown) =>
+    summary.failed.push({ path: p, error: reasonOf(e), ...(isLoupeError(e) ? { code: e.code } : {}) });
+  const t = options.timings;
+  const clock = () => performance.now();
+
+  const clip = await lib.clip();
+  await assertModelMatches(store, clip.model);
+
+  options.onProgress?.({ phase: 'scanning', done: 0, total: 0 });
+  const { candidates, walkedRoots } = await collect(inputs, config.dataDir, fail);
+  const total = candidates.length;
+  let done = 0;
+  const tick = (p: string) => options.onProgress?.({ phase: 'indexing', done: ++done, total, path: p });
+
+  // Stored state of every root, loaded once: the skip check for unchanged files costs no query.
+  const stored = new Map<string, { size: number; mtimeMs: number; sha256: string }>();
+  for (const root of new Set(candidates.map((c) => c.root).concat(walkedRoots)))
+    for (const p of await store.pathsUnderRoot(root)) stored.set(p.path, p);
+
+  const pathRecord = (c: Candidate, imageId: string, size: number, mtimeMs: number): ImagePath => ({
+    imageId,
+    path: c.path,
+    root: c.root,
+    folder: folderOf(c.root, c.path),
+    size,
+    mtimeMs,
+  });
+
+  /** Everything up to the model input; null when the file needs no embedding (unchanged, duplicate, failed). */
+  async function prepare(c: Candidate): Promise<Prepared | null> {
+    try {
+      let t0 = clock();
+      const st = await stat(c.path).catch((e) => {
+        throw new LoupeError('UNREADABLE', { path: c.path, reason: reasonOf(e) });
+      });
+      const before = stored.get(c.path);
+      if (before && before.size === st.size && before.mtimeMs === st.mtimeMs) {
+        summary.skipped++;
+        return null;
+      }
+      if (st.size === 0) {
+        if (c.explicit || IMAGE_EXTENSIONS.has(path.extname(c.path).toLowerCase())) throw new LoupeError('EMPTY_FILE', { path: c.path });
+        return null;
+      }
+      const head = await readHead(c.path);
+      const sniffed = await sniffImageFormat(head);
+      if (!sniffed.format) {
+        // In a folder walk, files that are neither images by their bytes nor by their name are not ours.
+        if (c.explicit || IMAGE_EXTENSIONS.has(path.extname(c.path).toLowerCase()))
+          throw new LoupeError('NOT_AN_IMAGE', { path: c.path, detected: sniffed.detected });
+        return null;
+      }
+      if (st.size > config.limits.maxFileBytes)
+        throw new LoupeError('FILE_TOO_LARGE', { path: c.path, bytes: st.size, limit: config.limits.maxFileBytes });
+      const bytes = await readFile(c.path).catch((e) => {
+        throw new LoupeError('UNREADABLE', { path: c.path, reason: reasonOf(e) });
+      });
+      let t1 = clock();
+      if (t) t.read += t1 - t0;
+      const sha256 = createHash('sha256').update(bytes).digest('hex');
+      t0 = clock();
+      if (t) t.hash += t0 - t1;
+
+      if (before && before.sha256 === sha256) {
+        // Touched but not changed: refresh size and mtime, keep everything else.
+        await store.upsertPath(pathRecord(c, (await store.findImageBySha(sha256))!.id, st.size, st.mtimeMs));
+        summary.skipped++;
+        return null;
+      }
+      const existing = await store.findImageBySha(sha256);
+      if (existing) {
+        await attachExisting(c, existing.id, st.size, st.mtimeMs);
+        return null;
+      }
+      const decoded = await lib.decoder.decode(bytes, c.path, {
+        modelInputSize: clip.inputSize,
+        thumbnailSize: config.thumbnailSize,
+        maxPixels: config.limits.maxPixels,
+        maxFrames: config.limits.maxFrames,
+      });
+      t1 = clock();
+      if (t) t.decode += t1 - t0;
+      return { candidate: c, sha256, bytes: bytes.length, size: st.size, mtimeMs: st.mtimeMs, decoded };
+    } catch (e) {
+      fail(c.path, e);
+      return null;
+    } finally {
+      // Prepared files tick after they are stored.
+    }
+  }
+
+  /** A path whose content is already stored: a duplicate, or the same file moved or renamed (embedding kept). */
+  async function attachExisting(c: Candidate, imageId: string, size: number, mtimeMs: number) {
+    const others = (await store.pathsOfImage(imageId)).filter((p) => p !== c.path);
+    const stillThere = await Promise.all(others.map((p) => access(p).then(() => true, () => false)));
+    await store.upsertPath(pathRecord(c, imageId, size, mtimeMs));
+    if (stillThere.some(Boolean)) summary.duplicates++;
+    else summary.moved++;
+  }
+
+  async function prepareBatch(batch: Candidate[]): Promise<Prepared[]> {
+    // Two decodes at a time (libvips single-threaded each): keeps a core free for inference.
+    const out: (Prepared | null)[] = new Array(batch.length);
+    let next = 0;
+    await Promise.all(
+      [0, 1].map(async () => {
+        while (next < batch.length) {
+          const i = next++;
+          out[i] = await prepare(batch[i]);
+          if (!out[i]) tick(batch[i].path);
+        }
+      }),
+    );
+    return out.filter((p): p is Prepared => p !== null);
+  }
+
+  async function embedAndStore(items: Prepared[]) {
+    if (items.length === 0) return;
+    let t0 = clock();
+    let vectors: Float32Array[];
+    try {
+      vectors = await clip.embedImages(items.map((i) => i.decoded.pixels));
+    } catch (e) {
+      for (const item of items) {
+        fail(item.candidate.path, e);
+        tick(item.candidate.path);
+      }
+      return;
+    }
+    let t1 = clock();
+    if (t) t.inference += t1 - t0;
+    for (const [i, item] of items.entries()) {
+      const { candidate: c, decoded } = item;
+      try {
+        await lib.blobs.put(thumbnailKey(item.sha256), decoded.thumbnail.data, 'image/webp');
+        const id = randomUUID();
+        const result = await store.insertImage(
+          { id, sha256: item.sha256, phash: decoded.phash, width: decoded.width, height: decoded.height, format: decoded.format, bytes: item.bytes, exif: decoded.exif },
+          pathRecord(c, id, item.size, item.mtimeMs),
+          { model: clip.model, vector: vectors[i] },
+        );
+        if (result.inserted) summary.indexed++;
+        else summary.duplicates++;
+      } catch (e) {
+        fail(c.path, e);
+      }
+      tick(c.path);
+    }
+    t0 = clock();
+    if (t) {
+      t.store += t0 - t1;
+      t.images += items.length;
+    }
+  }
+
+  const batches: Candidate[][] = [];
+  for (let i = 0; i < candidates.length; i += config.batchSize) batches.push(candidates.slice(i, i + config.batchSize));
+  let pending = batches.length ? prepareBatch(batches[0]) : null;
+  for (let b = 0; b < batches.length; b++) {
+    const ready = await pending!;
+    pending = b + 1 < batches.length ? prepareBatch(batches[b + 1]) : null; // decode ahead while inferring
+    await embedAndStore(ready);
+  }
+
+  // Files gone from walked folders: drop their paths (checked on disk, so a walk that missed a file never deletes it).
+  options.onProgress?.({ phase: 'cleaning', done: total, total });
+  const seen = new Set(candidates.map((c) => c.path));
+  const gone: string[] = [];
+  for (const root of walkedRoots)
+    for (const p of await store.pathsUnderRoot(root))
+      if (!seen.has(p.path) && !(await access(p.path).then(() => true, () => false))) gone.push(p.path);
+  await store.removePaths(gone);
+  summary.removed = gone.length;
+  for (const sha of await store.deleteOrphanImages()) await lib.blobs.delete(thumbnailKey(sha));
+  return summary;
+}
+
+async function readHead(file: string): Promise<Uint8Array> {
+  const handle = await open(file, 'r').catch((e) => {
+    throw new LoupeError('UNREADABLE', { path: file, reason: reasonOf(e) });
+  });
+  try {
+    const buf = Buffer.alloc(SNIFF_BYTES);
+    const { bytesRead } = await handle.read(buf, 0, SNIFF_BYTES, 0);
+    return buf.subarray(0, bytesRead);
+  } catch (e) {
+    throw new LoupeError('UNREADABLE', { path: file, reason: reasonOf(e) });
+  } finally {
+    await handle.close();
+  }
+}
+
+/** Expands inputs to files: folders are walked recursively (hidden entries and the data folder skipped). */
+async function collect(inputs: string[], dataDir: string, fail: (p: string, e: unknown) => void) {
+  const candidates: Candidate[] = [];
+  const walkedRoots: string[] = [];
+  for (const input of inputs) {
+    const abs = path.resolve(input);
+    const st = await stat(abs).catch((e: unknown) => e as Error);
+    if (st instanceof Error) {
+      fail(abs, new LoupeError('UNREADABLE', { path: abs, reason: reasonOf(st) }));
+      continue;
+    }
+    if (st.isDirectory()) {
+      walkedRoots.push(abs);
+      const files = await new fdir()
+        .withFullPaths()
+        .exclude((name, dir) => name.startsWith('.') || path.resolve(dir) === dataDir || path.resolve(dir).startsWith(dataDir + path.sep))
+        .filter((p) => !path.basename(p).startsWith('.'))
+        .crawl(abs)
+        .withPromise();
+      for (const f of files.sort()) candidates.push({ path: f, root: abs, explicit: false });
+    } else {
+      candidates.push({ path: abs, root: path.dirname(abs), explicit: true });
+    }
+  }
+  // The same file named twice (a folder and a file inside it): keep the first.
+  const unique = new Map<string, Candidate>();
+  for (const c of candidates) if (!unique.has(c.path)) unique.set(c.path, c);
+  return { candidates: [...unique.values()], walkedRoots };
+}
+
+/** The image's directory relative to its indexed root, '/'-separated, '' for the root itself. */
+export function folderOf(root: string, file: string): string {
+  const rel = path.relative(root, path.dirname(file));
+  return rel.split(path.sep).filter(Boolean).join('/');
+}

@@ -1,0 +1,16 @@
+import type { Library } from '../library.js';
+
+export interface LibraryStats {
+  images: number;
+  folders: Record<string, number>;
+  models: { model: string; dim: number; count: number; configured: boolean }[];
+  dataDir: string;
+}
+
+export async function libraryStats(lib: Library): Promise<LibraryStats> {
+  const [images, folders, models] = await Promise.all([lib.store.imageCount(), lib.store.folders(), lib.store.embeddingModels()]);
+  const configured = lib.config.clipModel;
+  const listed = models.map((m) => ({ ...m, configured: m.model === configured }));
+  if (!listed.some((m) => m.configured)) listed.push({ model: configured, dim: 0, count: 0, configured: true });
+  return { images, folders, models: listed, dataDir: lib.config.dataDir };
+}

@@ -1,0 +1,41 @@
+import path from 'node:path';
+import type { Command } from 'commander';
+import { downloadModel } from '../../adapters/hub/model-files.js';
+import { clipFiles } from '../../models/manifest.js';
+import { TEST_CLIP_MODEL_ID, writeTestClipModel } from '../../models/test-clip-model.js';
+import { configFrom } from '../context.js';
+import { downloadProgress, pc } from '../output.js';
+
+export function registerModels(program: Command) {
+  const models = program.command('models').description('download, verify and generate models');
+  models
+    .command('pull')
+    .description('download a CLIP model into the cache and verify it against pinned sizes and sha256')
+    .option('--model <id>', 'model id (default: $LOUPE_CLIP_MODEL or Xenova/clip-vit-base-patch32)')
+    .option('--dtype <dtype>', 'weights: q8 (default), fp32, fp16, ...')
+    .option('--force', 'download again even if present')
+    .action(async (flags: { model?: string; dtype?: string; force?: boolean }) => {
+      const config = configFrom({});
+      const modelId = flags.model ?? config.clipModel;
+      await downloadModel({
+        modelId,
+        files: clipFiles(flags.dtype ?? config.clipDtype),
+        cacheDir: config.cacheDir,
+        offline: config.offline,
+        endpoint: config.hfEndpoint,
+        force: flags.force,
+        onProgress: downloadProgress(),
+      });
+      console.log(`${pc.green('✓')} ${modelId} is in ${path.join(config.cacheDir, modelId)}`);
+    });
+  models
+    .command('make-test')
+    .description("write Loupe's small deterministic test model (CLIP-shaped, encodes dominant colour) into DIR")
+    .argument('<dir>', 'a models folder; the model goes to DIR/' + TEST_CLIP_MODEL_ID)
+    .option('--tokenizer <dir>', 'folder with the CLIP tokenizer files (default: ../shared/models/clip-vit-base-patch32)')
+    .action(async (dir: string, flags: { tokenizer?: string }) => {
+      const out = await writeTestClipModel(path.resolve(dir), { tokenizerDir: flags.tokenizer });
+      console.log(`${pc.green('✓')} wrote ${out}`);
+      console.log(`use it with:\n  export LOUPE_MODELS_DIR=${path.resolve(dir)} LOUPE_CLIP_MODEL=${TEST_CLIP_MODEL_ID}`);
+    });
+}

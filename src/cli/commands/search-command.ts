@@ -1,0 +1,49 @@
+import { Command, InvalidArgumentError } from 'commander';
+import { searchByImage, searchByText, searchSimilar } from '../../app/search.js';
+import { LoupeError } from '../../core/errors.js';
+import type { SearchResult } from '../../core/types.js';
+import { withLibrary, type CommonFlags } from '../context.js';
+import { pc, printJson, table } from '../output.js';
+
+interface SearchFlags extends CommonFlags {
+  k: number;
+  folder?: string;
+  image?: string;
+  similar?: string;
+}
+
+export function parseK(value: string): number {
+  const k = Number(value);
+  if (!/^\d+$/.test(value.trim()) || k < 1 || k > 1000) throw new InvalidArgumentError('k must be a whole number from 1 to 1000.');
+  return k;
+}
+
+export function registerSearch(program: Command) {
+  program
+    .command('search')
+    .description('search by text, by an image (--image) or for images similar to one already indexed (--similar)')
+    .argument('[query]', 'what to look for, e.g. "a dog on the beach"')
+    .option('--image <source>', 'query image: a file path, an http(s) URL, a data URL or base64')
+    .option('--similar <image-id>', 'find images similar to this indexed image')
+    .option('--k <n>', 'how many results (1–1000)', parseK, 10)
+    .option('--folder <name>', "only this folder and below; '' turns automatic folder detection off")
+    .option('--data <dir>', 'data folder (default: $LOUPE_DATA_DIR or ~/.local/share/loupe)')
+    .option('--json', 'print the results as a JSON array')
+    .action(async (query: string | undefined, flags: SearchFlags) => {
+      const modes = [query !== undefined, flags.image !== undefined, flags.similar !== undefined].filter(Boolean).length;
+      if (modes !== 1) throw new LoupeError('BAD_ARGUMENT', { message: 'give exactly one of: a text query, --image <source>, --similar <image-id>' });
+      const options = { k: flags.k, folder: flags.folder };
+      const result = await withLibrary(flags, (lib) =>
+        flags.image !== undefined ? searchByImage(lib, flags.image, options) : flags.similar !== undefined ? searchSimilar(lib, flags.similar, options) : searchByText(lib, query!, options),
+      );
+      if (flags.json) return printJson(result.hits);
+      printHuman(result);
+    });
+}
+
+function printHuman(result: SearchResult) {
+  const { folder, folderDetected } = result.applied;
+  if (folder) console.log(pc.dim(`folder filter: ${folder}${folderDetected ? " (detected from the query; --folder '' turns this off)" : ''}`));
+  if (result.hits.length === 0) return console.log('no results');
+  console.log(table(['#', 'similarity', 'score', 'folder', 'path', 'id'], result.hits.map((h, i) => [i + 1, `${h.similarity.toFixed(1)}%`, h.score.toFixed(4), h.folder || '.', h.path, h.id])));
+}

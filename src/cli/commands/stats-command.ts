@@ -1,0 +1,19 @@
+import type { Command } from 'commander';
+import { libraryStats } from '../../app/stats.js';
+import { withLibrary, type CommonFlags } from '../context.js';
+import { printJson, table } from '../output.js';
+
+export function registerStats(program: Command) {
+  program
+    .command('stats')
+    .description('how many images, in which folders, embedded by which models')
+    .option('--data <dir>', 'data folder')
+    .option('--json', 'print {images, folders, models}')
+    .action(async (flags: CommonFlags) => {
+      const stats = await withLibrary(flags, libraryStats);
+      if (flags.json) return printJson(stats);
+      console.log(`${stats.images} images in ${stats.dataDir}`);
+      console.log(table(['folder', 'images'], Object.entries(stats.folders).map(([f, n]) => [f || '.', n])));
+      console.log(table(['model', 'dim', 'vectors', 'configured'], stats.models.map((m) => [m.model, m.dim, m.count, m.configured ? 'yes' : ''])));
+    });
+}

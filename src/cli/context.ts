@@ -1,0 +1,23 @@
+import { parseConfig, type Config } from '../config.js';
+import { openLibrary, type Library } from '../library.js';
+import { downloadProgress } from './output.js';
+
+export interface CommonFlags {
+  data?: string;
+  json?: boolean;
+}
+
+/** The configuration for one command: the environment, with --data taking precedence over LOUPE_DATA_DIR. */
+export function configFrom(flags: CommonFlags): Config {
+  return parseConfig({ ...process.env, ...(flags.data ? { LOUPE_DATA_DIR: flags.data } : {}) });
+}
+
+/** Opens the library for a command, runs it, and always closes (releasing the data-folder lock). */
+export async function withLibrary<T>(flags: CommonFlags, fn: (lib: Library) => Promise<T>): Promise<T> {
+  const lib = await openLibrary(configFrom(flags), { onModelDownload: flags.json ? undefined : downloadProgress() });
+  try {
+    return await fn(lib);
+  } finally {
+    await lib.close();
+  }
+}

@@ -1,0 +1,72 @@
+/** Terminal output helpers shared by the CLI commands: progress bars on stderr, tables, colours. */
+import cliProgress from 'cli-progress';
+import Table from 'cli-table3';
+import pc from 'picocolors';
+import type { DownloadProgress } from '../adapters/hub/model-files.js';
+
+export { pc };
+
+export function printJson(value: unknown) {
+  process.stdout.write(JSON.stringify(value, null, 2) + '\n');
+}
+
+export function table(head: string[], rows: (string | number)[][]): string {
+  const t = new Table({ head: head.map((h) => pc.bold(h)), style: { head: [], border: [] } });
+  t.push(...rows.map((r) => r.map(String)));
+  return t.toString();
+}
+
+/** A progress bar with rate and ETA, drawn on stderr only when it is a terminal. */
+export function progressBar(unit: string) {
+  const bar = new cliProgress.SingleBar(
+    {
+      stream: process.stderr,
+      format: `{bar} {percentage}% | {value}/{total} ${unit} | {rate} | ETA {eta_formatted} | {item}`,
+      hideCursor: true,
+      etaBuffer: 64,
+      fps: 8,
+    },
+    cliProgress.Presets.shades_classic,
+  );
+  const started = performance.now();
+  let running = false;
+  return {
+    update(done: number, total: number, item = '') {
+      const seconds = (performance.now() - started) / 1000;
+      const payload = { rate: seconds > 0 ? `${(done / seconds).toFixed(1)} ${unit}/s` : '', item: shorten(item, 40) };
+      if (!running) {
+        bar.start(total, done, payload);
+        running = true;
+      } else {
+        bar.setTotal(total);
+        bar.update(done, payload);
+      }
+    },
+    stop() {
+      if (running) bar.stop();
+      running = false;
+    },
+  };
+}
+
+/** Model download progress: one bar per file, in megabytes. */
+export function downloadProgress() {
+  let current: { file: string; bar: cliProgress.SingleBar } | undefined;
+  return (p: DownloadProgress) => {
+    if (current?.file !== p.file) {
+      current?.bar.stop();
+      const bar = new cliProgress.SingleBar(
+        { stream: process.stderr, format: `downloading ${p.file} {bar} {percentage}% | {value}/{total} MB`, hideCursor: true },
+        cliProgress.Presets.shades_classic,
+      );
+      bar.start(Math.max(1, Math.round((p.total ?? 0) / 1e6)), 0);
+      current = { file: p.file, bar };
+    }
+    current.bar.update(Math.round(p.received / 1e6));
+    if (p.total && p.received >= p.total) current.bar.stop();
+  };
+}
+
+function shorten(s: string, max: number) {
+  return s.length <= max ? s : '…' + s.slice(s.length - max + 1);
+}

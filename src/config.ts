@@ -1,0 +1,68 @@
+/**
+ * Environment parsed once with a schema: every problem reported in one error, defaults in one place.
+ */
+import os from 'node:os';
+import path from 'node:path';
+import { z } from 'zod';
+import { LoupeError } from './core/errors.js';
+
+const flag = z
+  .enum(['1', '0', 'true', 'false', 'yes', 'no', 'on', 'off', ''])
+  .transform((v) => ['1', 'true', 'yes', 'on'].includes(v));
+
+const home = os.homedir();
+const xdgData = process.env.XDG_DATA_HOME || path.join(home, '.local/share');
+const xdgCache = process.env.XDG_CACHE_HOME || path.join(home, '.cache');
+
+const EnvSchema = z.object({
+  /** Where the database, thumbnails and lock live. Default: $XDG_DATA_HOME/loupe (~/.local/share/loupe). */
+  LOUPE_DATA_DIR: z.string().default(path.join(xdgData, 'loupe')),
+  /** A folder of models in Transformers.js layout (<dir>/<model-id>/...). When set, models are read only from here. */
+  LOUPE_MODELS_DIR: z.string().optional(),
+  /** Where downloaded models are kept. Default: $XDG_CACHE_HOME/loupe/models (~/.cache/loupe/models). */
+  LOUPE_CACHE_DIR: z.string().default(path.join(xdgCache, 'loupe/models')),
+  LOUPE_CLIP_MODEL: z.string().default('Xenova/clip-vit-base-patch32'),
+  /** Weight precision: q8 (the quantized files, default), fp32, fp16, ... */
+  LOUPE_CLIP_DTYPE: z.string().default('q8'),
+  /** Never download; fail with instructions when a model is missing. HF_HUB_OFFLINE=1 means the same. */
+  LOUPE_OFFLINE: flag.default(false),
+  HF_HUB_OFFLINE: flag.default(false),
+  /** Hugging Face hub base URL (a mirror, or a local server in tests). */
+  LOUPE_HF_ENDPOINT: z.string().url().default('https://huggingface.co'),
+  LOUPE_MAX_FILE_BYTES: z.coerce.number().int().positive().default(200 * 1024 * 1024),
+  /** Decompression-bomb guard, checked from the header before any pixel is decoded. */
+  LOUPE_MAX_PIXELS: z.coerce.number().int().positive().default(100_000_000),
+  LOUPE_MAX_FRAMES: z.coerce.number().int().positive().default(1000),
+  LOUPE_BATCH_SIZE: z.coerce.number().int().min(1).max(256).default(16),
+  LOUPE_THUMBNAIL_SIZE: z.coerce.number().int().min(32).max(2048).default(320),
+});
+
+export type Config = ReturnType<typeof parseConfig>;
+
+export function parseConfig(env: NodeJS.ProcessEnv = process.env) {
+  const result = EnvSchema.safeParse(env);
+  if (!result.success)
+    throw new LoupeError('CONFIG_INVALID', { problems: result.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`) });
+  const e = result.data;
+  return Object.freeze({
+    dataDir: path.resolve(e.LOUPE_DATA_DIR),
+    modelsDir: e.LOUPE_MODELS_DIR ? path.resolve(e.LOUPE_MODELS_DIR) : undefined,
+    cacheDir: path.resolve(e.LOUPE_CACHE_DIR),
+    clipModel: e.LOUPE_CLIP_MODEL,
+    clipDtype: e.LOUPE_CLIP_DTYPE,
+    offline: e.LOUPE_OFFLINE || e.HF_HUB_OFFLINE,
+    hfEndpoint: e.LOUPE_HF_ENDPOINT.replace(/\/+$/, ''),
+    limits: { maxFileBytes: e.LOUPE_MAX_FILE_BYTES, maxPixels: e.LOUPE_MAX_PIXELS, maxFrames: e.LOUPE_MAX_FRAMES },
+    batchSize: e.LOUPE_BATCH_SIZE,
+    thumbnailSize: e.LOUPE_THUMBNAIL_SIZE,
+  });
+}
+
+let cached: Config | undefined;
+/** The process's configuration, parsed on first use. */
+export function getConfig(): Config {
+  return (cached ??= parseConfig());
+}
+export function resetConfig(): void {
+  cached = undefined;
+}

@@ -1,0 +1,60 @@
+/**
+ * One table of error codes. Each message tells the user what went wrong and how to fix it;
+ * surfaces (CLI, HTTP) map codes to exit statuses / HTTP statuses in one place each.
+ */
+export const ERROR_MESSAGES = {
+  FILE_TOO_LARGE: (p: { path: string; bytes: number; limit: number }) =>
+    `${p.path}: file is ${p.bytes} bytes, over the ${p.limit}-byte limit (raise LOUPE_MAX_FILE_BYTES to accept it)`,
+  EMPTY_FILE: (p: { path: string }) => `${p.path}: file is empty (0 bytes)`,
+  NOT_AN_IMAGE: (p: { path: string; detected?: string }) =>
+    `${p.path}: not an image${p.detected ? ` (its bytes say ${p.detected})` : ''}; supported: JPEG, PNG, GIF, BMP, TIFF, WebP, AVIF, HEIC`,
+  TOO_MANY_PIXELS: (p: { path: string; width: number; height: number; limit: number }) =>
+    `${p.path}: ${p.width}x${p.height} is ${p.width * p.height} pixels, over the ${p.limit}-pixel limit (a decompression bomb guard; raise LOUPE_MAX_PIXELS to accept it)`,
+  TOO_MANY_FRAMES: (p: { path: string; frames: number; limit: number }) =>
+    `${p.path}: ${p.frames} animation frames, over the ${p.limit}-frame limit (raise LOUPE_MAX_FRAMES to accept it)`,
+  UNDECODABLE: (p: { path: string; reason: string }) =>
+    `${p.path}: the image could not be decoded (${p.reason}); the file may be truncated or corrupt`,
+  UNREADABLE: (p: { path: string; reason: string }) => `${p.path}: cannot read the file (${p.reason})`,
+  BAD_ARGUMENT: (p: { message: string }) => p.message,
+  NOT_FOUND: (p: { what: string }) => `${p.what} not found`,
+  MODEL_MISSING_OFFLINE: (p: { model: string; looked: string[] }) =>
+    `model ${p.model} is not available offline (looked in ${p.looked.join(', ')}). ` +
+    `Run \`npx loupe models pull --model ${p.model}\` on a machine with internet, or set LOUPE_MODELS_DIR to a folder holding ${p.model}/ (Transformers.js layout), or unset LOUPE_OFFLINE`,
+  MODEL_DOWNLOAD_FAILED: (p: { model: string; file: string; reason: string }) =>
+    `could not download ${p.file} of model ${p.model} (${p.reason}). Check your connection, or set LOUPE_MODELS_DIR to a local copy and LOUPE_OFFLINE=1`,
+  MODEL_CHECKSUM_MISMATCH: (p: { model: string; file: string; expected: string; actual: string }) =>
+    `${p.model}/${p.file} failed verification: expected ${p.expected}, got ${p.actual}. The partial file was deleted; run \`npx loupe models pull\` again`,
+  MODEL_LOAD_FAILED: (p: { model: string; reason: string }) => `could not load model ${p.model}: ${p.reason}`,
+  MODEL_MISMATCH: (p: { stored: string; requested: string; count: number }) =>
+    `this library's ${p.count} image embeddings were made with ${p.stored}, but ${p.requested} is configured. ` +
+    `Embeddings of different models cannot be compared: set LOUPE_CLIP_MODEL=${p.stored} to keep using this library, or index into a new --data folder`,
+  DATA_DIR_LOCKED: (p: { dir: string }) =>
+    `${p.dir} is in use by another loupe process (embedded mode allows one at a time). Wait for it to finish, or use another --data folder`,
+  UNSAFE_URL: (p: { url: string; reason: string }) => `refused to fetch ${p.url}: ${p.reason}`,
+  FETCH_FAILED: (p: { url: string; reason: string }) => `could not fetch ${p.url}: ${p.reason}`,
+  CONFIG_INVALID: (p: { problems: string[] }) => `invalid configuration:\n  ${p.problems.join('\n  ')}`,
+} as const;
+
+export type ErrorCode = keyof typeof ERROR_MESSAGES;
+type Params<C extends ErrorCode> = Parameters<(typeof ERROR_MESSAGES)[C]>[0];
+
+export class LoupeError<C extends ErrorCode = ErrorCode> extends Error {
+  readonly code: C;
+  readonly details: Params<C>;
+  constructor(code: C, details: Params<C>, options?: { cause?: unknown }) {
+    super((ERROR_MESSAGES[code] as (p: Params<C>) => string)(details), options);
+    this.name = 'LoupeError';
+    this.code = code;
+    this.details = details;
+  }
+}
+
+export function isLoupeError(e: unknown, code?: ErrorCode): e is LoupeError {
+  return e instanceof LoupeError && (code === undefined || e.code === code);
+}
+
+/** A short reason string for any thrown value, for reports that list failures. */
+export function reasonOf(e: unknown): string {
+  if (e instanceof Error) return e.message;
+  return String(e);
+}

@@ -1,0 +1,32 @@
+/** Conversions between the ways a match is reported. Inputs are unit vectors. */
+
+export function scoreFromCosineDistance(distance: number) {
+  const score = 1 - distance;
+  return {
+    score,
+    distance,
+    // CLIP cosine similarities live in roughly [-1, 1]; map linearly to a 0–100 percentage.
+    similarity: Math.round(Math.max(0, Math.min(1, (score + 1) / 2)) * 1000) / 10,
+  };
+}
+
+/** L2 distance between unit vectors from their cosine similarity: 0 identical … 2 opposite. */
+export function l2FromCosine(score: number): number {
+  return Math.sqrt(Math.max(0, 2 - 2 * score));
+}
+
+export function l2Normalize(v: Float32Array): Float32Array {
+  let sum = 0;
+  for (let i = 0; i < v.length; i++) sum += v[i] * v[i];
+  const norm = Math.sqrt(sum);
+  if (!(norm > 0) || !Number.isFinite(norm)) throw new Error('cannot normalise a zero or non-finite vector');
+  const out = new Float32Array(v.length);
+  for (let i = 0; i < v.length; i++) out[i] = v[i] / norm;
+  return out;
+}
+
+export function cosine(a: Float32Array, b: Float32Array): number {
+  let s = 0;
+  for (let i = 0; i < a.length; i++) s += a[i] * b[i];
+  return s;
+}

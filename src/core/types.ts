@@ -1,0 +1,63 @@
+/** Domain types shared by every layer. No I/O here. */
+
+export interface ExifSummary {
+  takenAt?: string; // ISO 8601
+  camera?: string; // "Make Model"
+  gps?: { lat: number; lon: number; alt?: number };
+}
+
+/** One stored image: one content hash, possibly at several paths. */
+export interface ImageRecord {
+  id: string;
+  sha256: string;
+  /** 64-bit perceptual hash as 16 hex characters. */
+  phash: string;
+  width: number;
+  height: number;
+  format: string;
+  bytes: number;
+  exif: ExifSummary;
+  createdAt: string;
+}
+
+export interface ImagePath {
+  imageId: string;
+  path: string;
+  /** Directory relative to the indexed root ('' for the root itself), '/'-separated. */
+  folder: string;
+  root: string;
+  size: number;
+  mtimeMs: number;
+}
+
+/** A float vector that has been L2-normalised, with the model that made it. */
+export interface Embedding {
+  model: string;
+  vector: Float32Array;
+}
+
+export interface SearchHit {
+  id: string;
+  path: string;
+  folder: string;
+  /** Cosine similarity, -1..1. */
+  score: number;
+  /** User-facing 0..100 percentage. */
+  similarity: number;
+  /** Cosine distance, 0..2. */
+  distance: number;
+}
+
+export interface SearchResult {
+  hits: SearchHit[];
+  applied: { folder: string | null; folderDetected: boolean; model: string };
+}
+
+export interface IndexSummary {
+  indexed: number;
+  skipped: number;
+  duplicates: number;
+  moved: number;
+  removed: number;
+  failed: { path: string; error: string; code?: string }[];
+}

@@ -1,0 +1,84 @@
+/**
+ * The composition root: wires config, store, blobs and models for one data folder. Every surface
+ * (CLI, HTTP, library users) opens a Library and calls the use cases in src/app with it.
+ */
+import path from 'node:path';
+import type { Config } from './config.js';
+import { LoupeError } from './core/errors.js';
+import type { BlobStore } from './ports/blob-store.js';
+import type { ClipEmbedder } from './ports/clip-embedder.js';
+import type { ImageDecoder } from './ports/image-decoder.js';
+import type { Store } from './ports/store.js';
+import { clipFiles } from './models/manifest.js';
+import type { DownloadProgress } from './adapters/hub/model-files.js';
+
+export interface Library {
+  config: Config;
+  store: Store;
+  blobs: BlobStore;
+  decoder: ImageDecoder;
+  /** Loads (and if needed downloads) the CLIP model on first call. */
+  clip(): Promise<ClipEmbedder>;
+  close(): Promise<void>;
+}
+
+export interface OpenLibraryOptions {
+  onModelDownload?: (p: DownloadProgress) => void;
+}
+
+export async function openLibrary(config: Config, options: OpenLibraryOptions = {}): Promise<Library> {
+  const [{ lockDataDir }, { openPglite }, { migrate }, { SqlStore }, { FsBlobStore }, { SharpDecoder }] = await Promise.all([
+    import('./adapters/fs/data-dir-lock.js'),
+    import('./adapters/pglite/pglite-client.js'),
+    import('./adapters/sql/migrations.js'),
+    import('./adapters/sql/sql-store.js'),
+    import('./adapters/fs/fs-blob-store.js'),
+    import('./adapters/sharp/sharp-decoder.js'),
+  ]);
+  const release = await lockDataDir(config.dataDir);
+  let db;
+  try {
+    db = await openPglite(path.join(config.dataDir, 'db'));
+    await migrate(db);
+  } catch (e) {
+    await release();
+    throw e;
+  }
+  const store = new SqlStore(db);
+  let clip: Promise<ClipEmbedder> | undefined;
+  return {
+    config,
+    store,
+    blobs: new FsBlobStore(config.dataDir),
+    decoder: new SharpDecoder(),
+    clip: () => (clip ??= loadClip(config, options).catch((e) => ((clip = undefined), Promise.reject(e)))),
+    async close() {
+      if (clip) await (await clip.catch(() => null))?.dispose();
+      await store.close();
+      await release();
+    },
+  };
+}
+
+export async function loadClip(config: Config, options: OpenLibraryOptions = {}): Promise<ClipEmbedder> {
+  const [{ resolveModelRoot }, { TransformersClip }] = await Promise.all([
+    import('./adapters/hub/model-files.js'),
+    import('./adapters/transformers/clip-embedder.js'),
+  ]);
+  const modelRoot = await resolveModelRoot({
+    modelId: config.clipModel,
+    files: clipFiles(config.clipDtype),
+    modelsDir: config.modelsDir,
+    cacheDir: config.cacheDir,
+    offline: config.offline,
+    endpoint: config.hfEndpoint,
+    onProgress: options.onModelDownload,
+  });
+  return new TransformersClip({ modelId: config.clipModel, modelRoot, dtype: config.clipDtype });
+}
+
+/** Refuses to mix embedding spaces: stored vectors of another model make the configured one unusable here. */
+export async function assertModelMatches(store: Store, model: string): Promise<void> {
+  const others = (await store.embeddingModels()).filter((m) => m.model !== model);
+  if (others.length) throw new LoupeError('MODEL_MISMATCH', { stored: others[0].model, requested: model, count: others[0].count });
+}

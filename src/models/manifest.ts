@@ -1,0 +1,53 @@
+/**
+ * Pinned model files: downloads are checked against these sizes and sha256 before use.
+ * Values come from the models' published repositories at the pinned revision.
+ */
+export interface PinnedFile {
+  path: string;
+  bytes: number;
+  sha256: string;
+}
+
+export interface ModelManifest {
+  id: string;
+  revision: string;
+  files: PinnedFile[];
+}
+
+const CLIP_B32_COMMON: PinnedFile[] = [
+  { path: 'config.json', bytes: 4524, sha256: '493ef57ff783e42d1530c91b53469b7fdf8db8a9c1408e86998fcb7899a4f495' },
+  { path: 'preprocessor_config.json', bytes: 520, sha256: '6f638fb9401a6d6296feff533ee7efe657b787c49f954f82f5906b36ef2a1b1f' },
+  { path: 'special_tokens_map.json', bytes: 472, sha256: 'c4864a9376a8401918425bed71fc14fc0e81f9b59ec45c1cf96cccb2df508eac' },
+  { path: 'tokenizer.json', bytes: 2224119, sha256: 'f7f3b7af117d467b58374797691a6438d3e6b9e9cef800dfd5dced7f697a90cd' },
+  { path: 'tokenizer_config.json', bytes: 775, sha256: '60ba2912bc6344c94bc16bbdec27fa1209409167b6f2fdf3cfe9e65462ea3967' },
+];
+
+export const MODEL_MANIFESTS: Record<string, ModelManifest> = {
+  'Xenova/clip-vit-base-patch32': {
+    id: 'Xenova/clip-vit-base-patch32',
+    revision: 'd15189d7028b43f1d3e65039190477f6af591c2a',
+    files: [
+      ...CLIP_B32_COMMON,
+      { path: 'onnx/vision_model_quantized.onnx', bytes: 89117001, sha256: '583fd1110a514667812fee7d684952aaf82a99b959760c8d7dca7e0ab9839299' },
+      { path: 'onnx/text_model_quantized.onnx', bytes: 64504507, sha256: '73baab855d406190da9faa498cfedf65f15cf309f4cc7385b7b032e6d08e5c3a' },
+      { path: 'onnx/vision_model.onnx', bytes: 351685709, sha256: 'fd6e1402a588279d1723c7534d4bcba5bc0b14b47dfab0e46f8c47b8270d7d40' },
+    ],
+  },
+};
+
+/** File-name suffix Transformers.js uses for each dtype. */
+export const DTYPE_SUFFIX: Record<string, string> = { fp32: '', fp16: '_fp16', q8: '_quantized', int8: '_int8', uint8: '_uint8', q4: '_q4', bnb4: '_bnb4', q4f16: '_q4f16' };
+
+/** The files a CLIP model needs for a dtype: configs, tokenizer and both towers. */
+export function clipFiles(dtype: string): string[] {
+  const suffix = DTYPE_SUFFIX[dtype] ?? '';
+  return [
+    'config.json',
+    'preprocessor_config.json',
+    'tokenizer.json',
+    'tokenizer_config.json',
+    'special_tokens_map.json',
+    `onnx/text_model${suffix}.onnx`,
+    `onnx/vision_model${suffix}.onnx`,
+  ];
+}

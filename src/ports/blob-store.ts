@@ -1,0 +1,9 @@
+/** Stores derived files (thumbnails) by key. Local folder by default; S3 in server mode. */
+export interface BlobStore {
+  put(key: string, data: Buffer, contentType: string): Promise<void>;
+  get(key: string): Promise<Buffer | null>;
+  delete(key: string): Promise<void>;
+}
+
+/** Key of an image's thumbnail, fanned out by the first two hex characters of its hash. */
+export const thumbnailKey = (sha256: string) => `thumbnails/${sha256.slice(0, 2)}/${sha256}.webp`;

@@ -1,0 +1,29 @@
+import type { ExifSummary } from '../core/types.js';
+import type { RgbPixels } from './clip-embedder.js';
+
+/** Everything the index needs from one image file, from one decode. */
+export interface DecodedImage {
+  format: string;
+  /** Dimensions after EXIF orientation. */
+  width: number;
+  height: number;
+  frames: number;
+  exif: ExifSummary;
+  phash: string;
+  /** Model input: shortest edge resized to the model's input size. */
+  pixels: RgbPixels;
+  thumbnail: { data: Buffer; format: 'webp'; width: number; height: number };
+}
+
+export interface DecodeOptions {
+  /** Shortest edge of `pixels`. */
+  modelInputSize: number;
+  thumbnailSize: number;
+  maxPixels: number;
+  maxFrames: number;
+}
+
+export interface ImageDecoder {
+  /** @param name used in error messages only. Throws LoupeError NOT_AN_IMAGE / TOO_MANY_PIXELS / TOO_MANY_FRAMES / UNDECODABLE. */
+  decode(bytes: Buffer, name: string, options: DecodeOptions): Promise<DecodedImage>;
+}

@@ -1,0 +1,66 @@
+import type { ExifSummary, ImagePath } from '../core/types.js';
+
+export interface NewImage {
+  id: string;
+  sha256: string;
+  phash: string;
+  width: number;
+  height: number;
+  format: string;
+  bytes: number;
+  exif: ExifSummary;
+}
+
+export interface StoredPath extends ImagePath {
+  sha256: string;
+}
+
+export interface VectorHit {
+  imageId: string;
+  distance: number;
+  path: string;
+  folder: string;
+}
+
+export interface VectorQuery {
+  vector: Float32Array;
+  model: string;
+  k: number;
+  /** Only images with a path in this folder or below it. */
+  folder?: string | null;
+  excludeImageId?: string;
+}
+
+export interface ModelCount {
+  model: string;
+  dim: number;
+  count: number;
+}
+
+/** The library's persistent state. One implementation over SQL serves PGlite and PostgreSQL. */
+export interface Store {
+  getPath(path: string): Promise<StoredPath | null>;
+  /** Every stored path whose indexed root is `root`. */
+  pathsUnderRoot(root: string): Promise<StoredPath[]>;
+  findImageBySha(sha256: string): Promise<{ id: string } | null>;
+  /**
+   * Adds an image with its first path and its embedding, atomically. When an image with the same
+   * sha256 already exists, only the path is attached to it. @returns the id the path now points at.
+   */
+  insertImage(image: NewImage, path: ImagePath, embedding: { model: string; vector: Float32Array }): Promise<{ imageId: string; inserted: boolean }>;
+  pathsOfImage(imageId: string): Promise<string[]>;
+  /** Points `path` at an existing image (insert or update). */
+  upsertPath(path: ImagePath): Promise<void>;
+  removePaths(paths: string[]): Promise<void>;
+  /** Deletes images that no path points at any more. @returns their sha256. */
+  deleteOrphanImages(): Promise<string[]>;
+  /** k nearest by cosine distance; `exact` skips the ANN index (for recall checks). */
+  searchByVector(q: VectorQuery & { exact?: boolean }): Promise<VectorHit[]>;
+  getEmbedding(imageId: string, model: string): Promise<Float32Array | null>;
+  imageExists(imageId: string): Promise<boolean>;
+  folders(): Promise<Record<string, number>>;
+  imageCount(): Promise<number>;
+  embeddingModels(): Promise<ModelCount[]>;
+  allHashes(): Promise<{ id: string; phash: string; paths: string[] }[]>;
+  close(): Promise<void>;
+}
