@@ -40,11 +40,14 @@ export class SharpDecoder implements ImageDecoder {
     const { format, detected } = await sniffImageFormat(bytes);
     if (!format) throw new LoupeError('NOT_AN_IMAGE', { path: name, detected });
 
-    const input = format === 'bmp' ? decodeBmp(bytes, name, o.maxPixels) : sharp(bytes, { limitInputPixels: o.maxPixels, failOn: 'truncated' });
     let meta: Metadata;
+    let input: Sharp;
     try {
+      // The header is read without a pixel limit so that an over-limit image gets its own, precise error below.
+      input = format === 'bmp' ? decodeBmp(bytes, name, o.maxPixels) : sharp(bytes, { limitInputPixels: false, failOn: 'truncated' });
       meta = await input.metadata(); // header only
     } catch (e) {
+      if (isLoupeError(e)) throw e;
       throw new LoupeError('UNDECODABLE', { path: name, reason: cleanSharpError(e) }, { cause: e });
     }
     const width = meta.width ?? 0;
@@ -57,8 +60,8 @@ export class SharpDecoder implements ImageDecoder {
       // One full decode (first frame, EXIF-oriented, alpha flattened onto white) to a working size that
       // serves the model input, the thumbnail and the perceptual hash; JPEG shrink-on-load makes it cheap.
       const work = Math.max(o.modelInputSize, o.thumbnailSize);
-      const { data, info } = await input
-        .clone()
+      const decodable = format === 'bmp' ? input : sharp(bytes, { limitInputPixels: o.maxPixels, failOn: 'truncated' });
+      const { data, info } = await decodable
         .rotate()
         .resize({ width: work, height: work, fit: 'outside', withoutEnlargement: true })
         .flatten({ background: '#ffffff' })
@@ -102,6 +105,8 @@ function decodeBmp(bytes: Buffer, name: string, maxPixels: number): Sharp {
   }
   try {
     const image = bmp.decode(bytes, { toRGBA: true });
+    // Only 32-bit BMPs carry alpha; below that the decoder leaves the alpha byte at 0, meaning opaque.
+    if ((image.bitPP ?? 24) < 32) for (let i = 3; i < image.data.length; i += 4) image.data[i] = 255;
     return sharp(image.data, { raw: { width: image.width, height: image.height, channels: 4 } });
   } catch (e) {
     throw new LoupeError('UNDECODABLE', { path: name, reason: reasonOf(e) }, { cause: e });

@@ -1,0 +1,103 @@
+/** The sharp decoder on real encoders' output and on bad input. */
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import * as bmp from 'bmp-ts';
+import sharp from 'sharp';
+import { SharpDecoder } from '../src/adapters/sharp/sharp-decoder.js';
+import { hammingDistance } from '../src/core/phash.js';
+import { colourImage, colourRgb, hugePngHeader } from './support/fixtures.js';
+
+const decoder = new SharpDecoder();
+const options = { modelInputSize: 224, thumbnailSize: 320, maxPixels: 100_000_000, maxFrames: 100 };
+
+async function redRgba(width: number, height: number) {
+  return sharp(await colourImage('red', 'png', [width, height])).ensureAlpha().raw().toBuffer();
+}
+
+describe('decoding formats by their bytes', () => {
+  const cases: [string, () => Promise<Buffer>][] = [
+    ['jpeg', () => colourImage('red', 'jpeg')],
+    ['png', () => colourImage('red', 'png')],
+    ['webp', () => colourImage('red', 'webp')],
+    ['gif', async () => sharp(await colourImage('red', 'png')).gif().toBuffer()],
+    ['tiff', async () => sharp(await colourImage('red', 'png')).tiff().toBuffer()],
+    ['avif', async () => sharp(await colourImage('red', 'png')).avif({ quality: 80 }).toBuffer()],
+    ['bmp', async () => Buffer.from(bmp.encode({ data: await redRgba(320, 240), width: 320, height: 240, bitPP: 24 }).data)],
+  ];
+  for (const [format, make] of cases)
+    it(`${format}: right format, size, model input, thumbnail and colour`, async () => {
+      const d = await decoder.decode(await make(), `picture.${format === 'jpeg' ? 'png' : 'jpg'}` /* wrong extension on purpose */, options);
+      assert.equal(d.format, format);
+      assert.deepEqual([d.width, d.height], [320, 240]);
+      assert.equal(Math.min(d.pixels.width, d.pixels.height), 224);
+      assert.equal(d.pixels.data.length, d.pixels.width * d.pixels.height * 3);
+      assert.equal((await sharp(d.thumbnail.data).metadata()).format, 'webp');
+      assert.ok(Math.max(d.thumbnail.width, d.thumbnail.height) <= 320);
+      // The centre pixel of the model input is close to the source red (BMP must not swap channels).
+      const [r, g, b] = colourRgb('red');
+      const c = ((d.pixels.height >> 1) * d.pixels.width + 5) * 3;
+      assert.ok(Math.abs(d.pixels.data[c] - r) < 40 && Math.abs(d.pixels.data[c + 1] - g) < 40 && Math.abs(d.pixels.data[c + 2] - b) < 40, `got ${d.pixels.data.subarray(c, c + 3)}`);
+    });
+
+  it('applies EXIF orientation and reads camera and date', async () => {
+    const wide = await sharp(await colourImage('blue', 'png', [400, 200]))
+      .jpeg()
+      .withMetadata({ orientation: 6 })
+      .withExifMerge({ IFD0: { Make: 'Canon', Model: 'Canon EOS 5D' }, IFD2: { DateTimeOriginal: '2021:06:15 10:30:00' } } as never)
+      .toBuffer();
+    const d = await decoder.decode(wide, 'rotated.jpg', options);
+    assert.deepEqual([d.width, d.height], [200, 400], 'orientation 6 turns a 400×200 picture upright to 200×400');
+    assert.ok(d.pixels.height > d.pixels.width);
+    assert.equal(d.exif.camera, 'Canon EOS 5D');
+    assert.match(d.exif.takenAt ?? '', /^2021-06-15T/);
+  });
+
+  it('gives near-identical perceptual hashes to a photo and its resized, re-encoded copy', async () => {
+    const photo = await sharp('../shared/datasets/coco-mini/images/000000000139.jpg').toBuffer();
+    const small = await sharp(photo).resize(320).jpeg({ quality: 60 }).toBuffer();
+    const other = await sharp('../shared/datasets/coco-mini/images/000000000790.jpg').toBuffer();
+    const [a, b, c] = await Promise.all([photo, small, other].map((x) => decoder.decode(x, 'x', options)));
+    assert.ok(hammingDistance(a.phash, b.phash) <= 6, `resized copy ${hammingDistance(a.phash, b.phash)} bits away`);
+    assert.ok(hammingDistance(a.phash, c.phash) > 16);
+  });
+});
+
+describe('bad input gets a clear error code', () => {
+  it('text with an image name → NOT_AN_IMAGE naming the file', async () => {
+    await assert.rejects(decoder.decode(Buffer.from('hello, I am a text file\n'.repeat(20)), 'notes.jpg', options), (e: Error & { code: string }) => {
+      assert.equal(e.code, 'NOT_AN_IMAGE');
+      assert.match(e.message, /notes\.jpg: not an image \(its bytes say text\)/);
+      return true;
+    });
+  });
+  it('zero bytes → NOT_AN_IMAGE (empty)', async () => {
+    await assert.rejects(decoder.decode(Buffer.alloc(0), 'empty.png', options), { code: 'NOT_AN_IMAGE' });
+  });
+  it('truncated JPEG → UNDECODABLE', async () => {
+    const jpeg = await sharp('../shared/datasets/coco-mini/images/000000000139.jpg').toBuffer();
+    await assert.rejects(decoder.decode(jpeg.subarray(0, jpeg.length >> 1), 'half.jpg', options), { code: 'UNDECODABLE' });
+  });
+  it('a PNG declaring 50000×50000 pixels → TOO_MANY_PIXELS from the header, fast', async () => {
+    const started = performance.now();
+    await assert.rejects(decoder.decode(hugePngHeader(50000, 50000), 'bomb.png', options), (e: Error & { code: string }) => {
+      assert.equal(e.code, 'TOO_MANY_PIXELS');
+      assert.match(e.message, /50000x50000/);
+      return true;
+    });
+    assert.ok(performance.now() - started < 2000, 'refused before decoding pixels');
+  });
+  it('a BMP declaring huge dimensions → TOO_MANY_PIXELS before the JS decoder runs', async () => {
+    const header = Buffer.from(bmp.encode({ data: await redRgba(8, 8), width: 8, height: 8, bitPP: 24 }).data);
+    header.writeInt32LE(60000, 18);
+    header.writeInt32LE(60000, 22);
+    await assert.rejects(decoder.decode(header, 'bomb.bmp', options), { code: 'TOO_MANY_PIXELS' });
+  });
+  it('too many animation frames → TOO_MANY_FRAMES; within the limit the first frame is used', async () => {
+    const frames = await Promise.all(['#f00', '#0f0', '#00f', '#ff0', '#000', '#fff'].map((c) => sharp({ create: { width: 16, height: 16, channels: 3, background: c } }).png().toBuffer()));
+    const gif = await sharp(frames, { join: { animated: true } } as never).gif().toBuffer();
+    await assert.rejects(decoder.decode(gif, 'anim.gif', { ...options, maxFrames: 3 }), { code: 'TOO_MANY_FRAMES' });
+    const first = await decoder.decode(gif, 'anim.gif', options);
+    assert.equal(first.frames, 6);
+    assert.ok(first.pixels.data[0] > 200 && first.pixels.data[1] < 50, 'first frame (red) decoded');
+  });
+});

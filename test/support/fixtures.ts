@@ -1,0 +1,122 @@
+/** Test-data builders: the generated test model, coloured images, crafted bad files, and the CLI runner. */
+import { execFile, spawn } from 'node:child_process';
+import { access, mkdtemp, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import zlib from 'node:zlib';
+import sharp from 'sharp';
+import { TEST_CLIP_MODEL_ID, TEST_COLOURS, writeTestClipModel } from '../../src/models/test-clip-model.js';
+
+export const REPO = path.resolve(import.meta.dirname, '../..');
+export const SHARED = path.resolve(REPO, '../shared');
+export const COCO = path.join(SHARED, 'datasets/coco-mini');
+export const COCO_IMAGES = path.join(COCO, 'images');
+export const CLI = path.join(REPO, 'dist/cli/main.js');
+
+/** Fails loudly when shared/ is missing rather than skipping: these tests are the issue's proof. */
+export async function requireShared() {
+  await access(COCO_IMAGES).catch(() => {
+    throw new Error(`test data missing: ${COCO_IMAGES} (the repo expects ../shared beside it, as in CI)`);
+  });
+}
+
+export function tempDir(prefix = 'loupe-test-') {
+  return mkdtemp(path.join(os.tmpdir(), prefix));
+}
+
+let modelsDir: Promise<string> | undefined;
+/** The generated test model, written once per test process. */
+export function testModelsDir(): Promise<string> {
+  return (modelsDir ??= (async () => {
+    const dir = await tempDir('loupe-models-');
+    await writeTestClipModel(dir);
+    return dir;
+  })());
+}
+
+export async function testEnv(dataDir: string, extra: Record<string, string> = {}): Promise<NodeJS.ProcessEnv> {
+  return {
+    ...process.env,
+    LOUPE_DATA_DIR: dataDir,
+    LOUPE_MODELS_DIR: await testModelsDir(),
+    LOUPE_CLIP_MODEL: TEST_CLIP_MODEL_ID,
+    LOUPE_OFFLINE: '1',
+    LOUPE_CACHE_DIR: path.join(dataDir, 'no-cache'),
+    ...extra,
+  };
+}
+
+export const colourRgb = (name: string) => {
+  const c = TEST_COLOURS.find((c) => c.name === name);
+  if (!c) throw new Error(`unknown colour ${name}`);
+  return c.rgb.map((v) => Math.round(v * 255)) as [number, number, number];
+};
+
+/**
+ * A picture that is mostly one colour: a field of it with two darker and lighter blocks of it,
+ * so it is not a flat fill, written in the given format.
+ */
+export async function colourImage(name: string, format: 'jpeg' | 'png' | 'webp' = 'jpeg', size: [number, number] = [320, 240]): Promise<Buffer> {
+  const [r, g, b] = colourRgb(name);
+  const [w, h] = size;
+  const shade = (f: number) => ({ r: Math.min(255, Math.round(r * f)), g: Math.min(255, Math.round(g * f)), b: Math.min(255, Math.round(b * f)) });
+  const block = (f: number) => sharp({ create: { width: Math.round(w / 5), height: Math.round(h / 5), channels: 3, background: shade(f) } }).png().toBuffer();
+  return sharp({ create: { width: w, height: h, channels: 3, background: { r, g, b } } })
+    .composite([
+      { input: await block(0.85), left: Math.round(w / 10), top: Math.round(h / 10) },
+      { input: await block(1.1), left: Math.round(w / 2), top: Math.round(h / 2) },
+    ])
+    .toFormat(format)
+    .toBuffer();
+}
+
+/** A valid PNG header declaring width×height with a tiny (wrong) body: a decompression-bomb stand-in. */
+export function hugePngHeader(width: number, height: number): Buffer {
+  const chunk = (type: string, data: Buffer) => {
+    const len = Buffer.alloc(4);
+    len.writeUInt32BE(data.length);
+    const body = Buffer.concat([Buffer.from(type, 'ascii'), data]);
+    const crc = Buffer.alloc(4);
+    crc.writeUInt32BE(zlib.crc32(body));
+    return Buffer.concat([len, body, crc]);
+  };
+  const ihdr = Buffer.alloc(13);
+  ihdr.writeUInt32BE(width, 0);
+  ihdr.writeUInt32BE(height, 4);
+  ihdr.set([8, 2, 0, 0, 0], 8); // 8-bit RGB
+  return Buffer.concat([
+    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
+    chunk('IHDR', ihdr),
+    chunk('IDAT', zlib.deflateSync(Buffer.alloc(1024))),
+    chunk('IEND', Buffer.alloc(0)),
+  ]);
+}
+
+export interface CliResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+export async function runCli(args: string[], env: NodeJS.ProcessEnv): Promise<CliResult> {
+  try {
+    const { stdout, stderr } = await promisify(execFile)(process.execPath, [CLI, ...args], { env, maxBuffer: 64 * 1024 * 1024 });
+    return { code: 0, stdout, stderr };
+  } catch (e) {
+    const err = e as { code?: number; stdout?: string; stderr?: string };
+    return { code: typeof err.code === 'number' ? err.code : 1, stdout: err.stdout ?? '', stderr: err.stderr ?? '' };
+  }
+}
+
+export function spawnCli(args: string[], env: NodeJS.ProcessEnv) {
+  return spawn(process.execPath, [CLI, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+}
+
+export async function runJson<T>(args: string[], env: NodeJS.ProcessEnv): Promise<T> {
+  const r = await runCli([...args, '--json'], env);
+  if (r.code !== 0) throw new Error(`loupe ${args.join(' ')} exited ${r.code}: ${r.stderr}`);
+  return JSON.parse(r.stdout) as T;
+}
+
+export { writeFile };
