@@ -1,0 +1,192 @@
+/**
+ * End to end through the `loupe` binary on real COCO photos with the generated test model:
+ * index, search (text, image, similar), folders, duplicates, stats, incremental re-index, bad input.
+ */
+import assert from 'node:assert/strict';
+import { copyFile, mkdir, readdir, rename, rm, symlink, writeFile, chmod } from 'node:fs/promises';
+import path from 'node:path';
+import { before, describe, it } from 'node:test';
+import sharp from 'sharp';
+import type { IndexSummary, SearchHit } from '../src/core/types.js';
+import type { DuplicateGroup } from '../src/core/duplicate-groups.js';
+import { COCO_IMAGES, colourImage, hugePngHeader, requireShared, runCli, runJson, tempDir, testEnv } from './support/fixtures.js';
+
+const COLOURS = ['red', 'green', 'blue', 'yellow', 'black', 'white'];
+
+describe('loupe CLI end to end', () => {
+  let lib: string;
+  let env: NodeJS.ProcessEnv;
+  let cocoFiles: string[];
+  const badFiles = ['truncated.jpg', 'notes.jpg', 'empty.jpg', 'bomb.png', 'unreadable.jpg'];
+
+  before(async () => {
+    await requireShared();
+    const root = await tempDir();
+    lib = path.join(root, 'photos');
+    env = await testEnv(path.join(root, 'data'));
+    cocoFiles = (await readdir(COCO_IMAGES)).sort().slice(0, 20);
+    for (const dir of ['animals', 'nature', 'colours', 'copies', 'bad']) await mkdir(path.join(lib, dir), { recursive: true });
+    for (const [i, f] of cocoFiles.entries()) await copyFile(path.join(COCO_IMAGES, f), path.join(lib, i < 10 ? 'animals' : 'nature', f));
+    for (const c of COLOURS) await writeFile(path.join(lib, 'colours', `${c}.jpg`), await colourImage(c));
+    // An exact copy and a resized, re-encoded copy of the first photo.
+    await copyFile(path.join(COCO_IMAGES, cocoFiles[0]), path.join(lib, 'copies', 'copy.jpg'));
+    await sharp(path.join(COCO_IMAGES, cocoFiles[0])).resize(320).jpeg({ quality: 70 }).toFile(path.join(lib, 'copies', 'small.jpg'));
+    // Bad input: each must be reported, none may stop the run.
+    const jpeg = await sharp(path.join(COCO_IMAGES, cocoFiles[1])).toBuffer();
+    await writeFile(path.join(lib, 'bad', 'truncated.jpg'), jpeg.subarray(0, jpeg.length >> 1));
+    await writeFile(path.join(lib, 'bad', 'notes.jpg'), 'these are my notes, not a picture\n'.repeat(10));
+    await writeFile(path.join(lib, 'bad', 'empty.jpg'), '');
+    await writeFile(path.join(lib, 'bad', 'bomb.png'), hugePngHeader(50000, 50000));
+    if (process.getuid?.() === 0) await symlink(path.join(lib, 'bad', 'gone.jpg'), path.join(lib, 'bad', 'unreadable.jpg')); // root reads anything: a dangling link stands in
+    else {
+      await writeFile(path.join(lib, 'bad', 'unreadable.jpg'), jpeg);
+      await chmod(path.join(lib, 'bad', 'unreadable.jpg'), 0);
+    }
+    await writeFile(path.join(lib, 'bad', 'readme.txt'), 'not an image and not named like one: ignored');
+  });
+
+  const search = (args: string[]) => runJson<SearchHit[]>(['search', ...args], env);
+
+  it('indexes a folder tree, reporting each bad file with its reason and going on', async () => {
+    const summary = await runJson<IndexSummary>(['index', lib], env);
+    assert.equal(summary.indexed, 20 + COLOURS.length + 1, 'photos, colour pictures and the resized copy');
+    assert.equal(summary.duplicates, 1, 'the exact copy is stored once');
+    assert.deepEqual(summary.failed.map((f) => path.basename(f.path)).sort(), [...badFiles].sort());
+    const byName = Object.fromEntries(summary.failed.map((f) => [path.basename(f.path), f]));
+    assert.equal(byName['truncated.jpg'].code, 'UNDECODABLE');
+    assert.equal(byName['notes.jpg'].code, 'NOT_AN_IMAGE');
+    assert.equal(byName['empty.jpg'].code, 'EMPTY_FILE');
+    assert.equal(byName['bomb.png'].code, 'TOO_MANY_PIXELS');
+    assert.equal(byName['unreadable.jpg'].code, 'UNREADABLE');
+    for (const f of summary.failed) assert.ok(f.error.includes(f.path), `error names the file: ${f.error}`);
+  });
+
+  it('ranks the picture of the named colour first', async () => {
+    for (const c of COLOURS) {
+      const [top] = await search([c, '--k', '3']);
+      assert.equal(path.basename(top.path), `${c}.jpg`, `"${c}"`);
+      assert.equal(top.folder, 'colours');
+    }
+    const [car] = await search(['a photo of a blue car', '--k', '1']);
+    assert.equal(path.basename(car.path), 'blue.jpg');
+  });
+
+  it('prints results with id, path, folder, score, similarity and distance, best first', async () => {
+    const hits = await search(['yellow', '--k', '5']);
+    assert.equal(hits.length, 5);
+    for (const h of hits) {
+      assert.deepEqual(Object.keys(h).sort(), ['distance', 'folder', 'id', 'path', 'score', 'similarity']);
+      assert.ok(Math.abs(h.score - (1 - h.distance)) < 1e-9);
+      assert.ok(h.similarity >= 0 && h.similarity <= 100);
+    }
+    for (let i = 1; i < hits.length; i++) assert.ok(hits[i - 1].score >= hits[i].score);
+    const human = await runCli(['search', 'yellow', '--k', '2'], env);
+    assert.equal(human.code, 0);
+    assert.match(human.stdout, /yellow\.jpg/);
+    assert.match(human.stdout, /\d+\.\d%/);
+  });
+
+  it('searches by an image file (indexed or not) and by base64', async () => {
+    const [same] = await search(['--image', path.join(lib, 'colours', 'green.jpg'), '--k', '1']);
+    assert.equal(path.basename(same.path), 'green.jpg');
+    assert.ok(same.similarity > 99);
+    const fresh = path.join(await tempDir(), 'query.png');
+    await writeFile(fresh, await colourImage('yellow', 'png', [200, 300]));
+    const [byFile] = await search(['--image', fresh, '--k', '1']);
+    assert.equal(path.basename(byFile.path), 'yellow.jpg');
+    const b64 = (await colourImage('black', 'png')).toString('base64');
+    const [byBase64] = await search(['--image', `data:image/png;base64,${b64}`, '--k', '1']);
+    assert.equal(path.basename(byBase64.path), 'black.jpg');
+  });
+
+  it('finds images similar to an indexed one: its resized copy first, never itself', async () => {
+    const [original] = await search(['--image', path.join(COCO_IMAGES, cocoFiles[0]), '--k', '1']);
+    assert.equal(path.basename(original.path), cocoFiles[0]);
+    const similar = await search(['--similar', original.id, '--k', '5']);
+    assert.equal(similar.length, 5);
+    assert.equal(path.basename(similar[0].path), 'small.jpg');
+    assert.ok(similar.every((h) => h.id !== original.id));
+    const missing = await runCli(['search', '--similar', '00000000-0000-0000-0000-000000000000'], env);
+    assert.equal(missing.code, 1);
+    assert.match(missing.stderr, /image 00000000-0000-0000-0000-000000000000 not found/);
+  });
+
+  it('filters by folder, detects a folder named in the query, and --folder "" turns detection off', async () => {
+    const inAnimals = await search(['red', '--folder', 'animals', '--k', '50']);
+    assert.equal(inAnimals.length, 10);
+    assert.ok(inAnimals.every((h) => h.folder === 'animals'));
+    const detected = await search(['show me nature photos that are red', '--k', '50']);
+    assert.ok(detected.length === 10 && detected.every((h) => h.folder === 'nature'));
+    const human = await runCli(['search', 'red animal', '--k', '3'], env);
+    assert.match(human.stdout, /folder filter: animals \(detected from the query/);
+    const off = await search(['red animals', '--folder', '', '--k', '1']);
+    assert.equal(path.basename(off[0].path), 'red.jpg');
+  });
+
+  it('refuses k outside 1..1000 and unclear search modes with a clear message', async () => {
+    for (const k of ['0', '1001', 'ten']) {
+      const r = await runCli(['search', 'red', '--k', k], env);
+      assert.notEqual(r.code, 0);
+      assert.match(r.stderr, /k must be a whole number from 1 to 1000/);
+    }
+    const both = await runCli(['search', 'red', '--image', 'x.jpg'], env);
+    assert.equal(both.code, 1);
+    assert.match(both.stderr, /exactly one of/);
+  });
+
+  it('lists exact and near duplicates', async () => {
+    const groups = await runJson<DuplicateGroup[]>(['duplicates'], env);
+    const exact = groups.find((g) => g.kind === 'exact');
+    assert.ok(exact);
+    assert.deepEqual(exact.images[0].paths.map((p) => path.basename(p)).sort(), [cocoFiles[0], 'copy.jpg'].sort());
+    const near = groups.filter((g) => g.kind === 'near');
+    const withSmall = near.find((g) => g.images.some((i) => i.paths.some((p) => p.endsWith('small.jpg'))));
+    assert.ok(withSmall, 'the resized copy is a near duplicate');
+    assert.ok(withSmall.images.some((i) => i.paths.some((p) => p.endsWith(cocoFiles[0]))));
+    // Different photos are not grouped: no near group contains two different COCO originals.
+    for (const g of near) assert.ok(g.images.filter((i) => i.paths.some((p) => cocoFiles.includes(path.basename(p)))).length <= 1);
+  });
+
+  it('reports stats', async () => {
+    const stats = await runJson<{ images: number; folders: Record<string, number>; models: { model: string; count: number }[] }>(['stats'], env);
+    assert.equal(stats.images, 27);
+    assert.deepEqual(stats.folders, { animals: 10, colours: 6, copies: 2, nature: 10 });
+    assert.equal(stats.models[0].model, 'loupe/test-clip-colour');
+    assert.equal(stats.models[0].count, 27);
+  });
+
+  it('re-indexing skips unchanged files, keeps embeddings of moved files and drops deleted ones', async () => {
+    const again = await runJson<IndexSummary>(['index', lib], env);
+    assert.deepEqual([again.indexed, again.duplicates, again.moved, again.removed], [0, 0, 0, 0]);
+    assert.equal(again.skipped, 28);
+
+    const [before] = await search(['--image', path.join(lib, 'nature', cocoFiles[12]), '--k', '1']);
+    await rename(path.join(lib, 'nature', cocoFiles[12]), path.join(lib, 'animals', 'renamed.jpg'));
+    await rm(path.join(lib, 'nature', cocoFiles[13]));
+    await writeFile(path.join(lib, 'colours', 'purple.png'), await colourImage('purple', 'png'));
+    const changed = await runJson<IndexSummary>(['index', lib], env);
+    assert.equal(changed.indexed, 1, 'only the new picture is embedded');
+    assert.equal(changed.moved, 1);
+    assert.equal(changed.removed, 2, 'the old path of the moved file and the deleted file');
+    const [after] = await search(['--image', path.join(lib, 'animals', 'renamed.jpg'), '--k', '1']);
+    assert.equal(after.id, before.id, 'same image record, embedding kept');
+    assert.equal(after.folder, 'animals');
+    const stats = await runJson<{ images: number }>(['stats'], env);
+    assert.equal(stats.images, 27);
+    const [purple] = await search(['purple', '--k', '1']);
+    assert.equal(path.basename(purple.path), 'purple.png');
+  });
+
+  it('explains a change of model instead of mixing embedding spaces', async () => {
+    const r = await runCli(['search', 'red'], { ...env, LOUPE_CLIP_MODEL: 'other/model' });
+    assert.equal(r.code, 1);
+    // Offline with no such model, the model error comes first; with a model at hand, the mismatch does.
+    assert.match(r.stderr, /other\/model is not available offline/);
+    const otherDir = await tempDir();
+    const { writeTestClipModel } = await import('../src/models/test-clip-model.js');
+    await writeTestClipModel(otherDir, { modelId: 'other/model' });
+    const mismatch = await runCli(['search', 'red'], { ...env, LOUPE_CLIP_MODEL: 'other/model', LOUPE_MODELS_DIR: otherDir });
+    assert.equal(mismatch.code, 1);
+    assert.match(mismatch.stderr, /made with loupe\/test-clip-colour, but other\/model is configured/);
+  });
+});
