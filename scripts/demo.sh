@@ -1,0 +1,12 @@
+#!/usr/bin/env bash
+# Offline demo: writes the test model, indexes a folder (default: ../shared/datasets/coco-mini/images)
+# into .loupe/demo-data and runs a few searches. Real CLIP needs no setup beyond `npx loupe index DIR`.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+photos="${1:-../shared/datasets/coco-mini/images}"
+node dist/cli/main.js models make-test .loupe/models >/dev/null
+export LOUPE_MODELS_DIR="$PWD/.loupe/models" LOUPE_CLIP_MODEL=loupe/test-clip-colour LOUPE_DATA_DIR="$PWD/.loupe/demo-data"
+node dist/cli/main.js index "$photos"
+echo; echo '$ loupe search "a red bus" --k 5'
+node dist/cli/main.js search "a red bus" --k 5
+node dist/cli/main.js stats

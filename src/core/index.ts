@@ -1,0 +1,7 @@
+/** The core: domain types, scores, ranking helpers. No I/O; importing it loads no model or database. */
+export * from './types.js';
+export * from './errors.js';
+export * from './scores.js';
+export * from './folder-detect.js';
+export * from './phash.js';
+export * from './duplicate-groups.js';

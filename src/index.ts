@@ -1,0 +1,20 @@
+/**
+ * Loupe as a library.
+ *
+ * @example
+ * ```ts
+ * import { getConfig, openLibrary, indexPaths, searchByText } from 'loupe';
+ * const lib = await openLibrary(getConfig());
+ * await indexPaths(lib, ['./photos']);
+ * const { hits } = await searchByText(lib, 'a dog on the beach', { k: 5 });
+ * await lib.close();
+ * ```
+ */
+export { getConfig, parseConfig, type Config } from './config.js';
+export { openLibrary, type Library } from './library.js';
+export { indexPaths, type IndexProgress } from './app/index-paths.js';
+export { searchByText, searchByImage, searchSimilar, MAX_K } from './app/search.js';
+export { findDuplicates } from './app/duplicates.js';
+export { libraryStats } from './app/stats.js';
+export { writeTestClipModel, TEST_CLIP_MODEL_ID } from './models/test-clip-model.js';
+export * from './core/index.js';
