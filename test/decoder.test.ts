@@ -5,7 +5,8 @@ import * as bmp from 'bmp-ts';
 import sharp from 'sharp';
 import { SharpDecoder } from '../src/adapters/sharp/sharp-decoder.js';
 import { hammingDistance } from '../src/core/phash.js';
-import { colourImage, colourRgb, hugePngHeader } from './support/fixtures.js';
+import path from 'node:path';
+import { COCO_IMAGES, colourImage, colourRgb, hugePngHeader } from './support/fixtures.js';
 
 const decoder = new SharpDecoder();
 const options = { modelInputSize: 224, thumbnailSize: 320, maxPixels: 100_000_000, maxFrames: 100 };
@@ -53,9 +54,9 @@ describe('decoding formats by their bytes', () => {
   });
 
   it('gives near-identical perceptual hashes to a photo and its resized, re-encoded copy', async () => {
-    const photo = await sharp('../shared/datasets/coco-mini/images/000000000139.jpg').toBuffer();
+    const photo = await sharp(path.join(COCO_IMAGES, '000000000139.jpg')).toBuffer();
     const small = await sharp(photo).resize(320).jpeg({ quality: 60 }).toBuffer();
-    const other = await sharp('../shared/datasets/coco-mini/images/000000000790.jpg').toBuffer();
+    const other = await sharp(path.join(COCO_IMAGES, '000000000790.jpg')).toBuffer();
     const [a, b, c] = await Promise.all([photo, small, other].map((x) => decoder.decode(x, 'x', options)));
     assert.ok(hammingDistance(a.phash, b.phash) <= 6, `resized copy ${hammingDistance(a.phash, b.phash)} bits away`);
     assert.ok(hammingDistance(a.phash, c.phash) > 16);
@@ -74,7 +75,7 @@ describe('bad input gets a clear error code', () => {
     await assert.rejects(decoder.decode(Buffer.alloc(0), 'empty.png', options), { code: 'NOT_AN_IMAGE' });
   });
   it('truncated JPEG → UNDECODABLE', async () => {
-    const jpeg = await sharp('../shared/datasets/coco-mini/images/000000000139.jpg').toBuffer();
+    const jpeg = await sharp(path.join(COCO_IMAGES, '000000000139.jpg')).toBuffer();
     await assert.rejects(decoder.decode(jpeg.subarray(0, jpeg.length >> 1), 'half.jpg', options), { code: 'UNDECODABLE' });
   });
   it('a PNG declaring 50000×50000 pixels → TOO_MANY_PIXELS from the header, fast', async () => {

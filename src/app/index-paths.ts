@@ -27,13 +27,13 @@ export interface IndexOptions {
   timings?: StageTimings;
 }
 
+/** Per-image milliseconds of each stage (inference: the batch's time divided by its size). */
 export interface StageTimings {
-  read: number;
-  hash: number;
-  decode: number;
-  inference: number;
-  store: number;
-  images: number;
+  read: number[];
+  hash: number[];
+  decode: number[];
+  inference: number[];
+  store: number[];
 }
 
 const IMAGE_EXTENSIONS = new Set(['.jpg', '.jpeg', '.jpe', '.png', '.gif', '.bmp', '.dib', '.tif', '.tiff', '.webp', '.avif', '.heic', '.heif']);
@@ -116,10 +116,10 @@ export async function indexPaths(lib: Library, inputs: string[], options: IndexO
         throw new LoupeError('UNREADABLE', { path: c.path, reason: reasonOf(e) });
       });
       let t1 = clock();
-      if (t) t.read += t1 - t0;
+      const readMs = t1 - t0;
       const sha256 = createHash('sha256').update(bytes).digest('hex');
       t0 = clock();
-      if (t) t.hash += t0 - t1;
+      const hashMs = t0 - t1;
 
       if (before && before.sha256 === sha256) {
         // Touched but not changed: refresh size and mtime, keep everything else.
@@ -139,13 +139,15 @@ export async function indexPaths(lib: Library, inputs: string[], options: IndexO
         maxFrames: config.limits.maxFrames,
       });
       t1 = clock();
-      if (t) t.decode += t1 - t0;
+      if (t) {
+        t.read.push(readMs);
+        t.hash.push(hashMs);
+        t.decode.push(t1 - t0);
+      }
       return { candidate: c, sha256, bytes: bytes.length, size: st.size, mtimeMs: st.mtimeMs, decoded };
     } catch (e) {
       fail(c.path, e);
       return null;
-    } finally {
-      // Prepared files tick after they are stored.
     }
   }
 
@@ -176,7 +178,7 @@ export async function indexPaths(lib: Library, inputs: string[], options: IndexO
 
   async function embedAndStore(items: Prepared[]) {
     if (items.length === 0) return;
-    let t0 = clock();
+    const t0 = clock();
     let vectors: Float32Array[];
     try {
       vectors = await clip.embedImages(items.map((i) => i.decoded.pixels));
@@ -187,10 +189,10 @@ export async function indexPaths(lib: Library, inputs: string[], options: IndexO
       }
       return;
     }
-    let t1 = clock();
-    if (t) t.inference += t1 - t0;
+    if (t) for (const _ of items) t.inference.push((clock() - t0) / items.length);
     for (const [i, item] of items.entries()) {
       const { candidate: c, decoded } = item;
+      const t1 = clock();
       try {
         await lib.blobs.put(thumbnailKey(item.sha256), decoded.thumbnail.data, 'image/webp');
         const id = randomUUID();
@@ -204,12 +206,8 @@ export async function indexPaths(lib: Library, inputs: string[], options: IndexO
       } catch (e) {
         fail(c.path, e);
       }
+      t?.store.push(clock() - t1);
       tick(c.path);
-    }
-    t0 = clock();
-    if (t) {
-      t.store += t0 - t1;
-      t.images += items.length;
     }
   }
 
