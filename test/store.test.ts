@@ -17,11 +17,13 @@ describe('SqlStore on PGlite', () => {
   const ids: Record<string, string> = {};
   async function add(name: string, folder: string, vector: Float32Array, sha = name) {
     const id = randomUUID();
-    const r = await store.insertImage(
-      { id, sha256: sha, phash: '0000000000000000', width: 1, height: 1, format: 'png', bytes: 1, exif: {} },
-      { imageId: id, path: `/lib/${folder ? folder + '/' : ''}${name}.png`, root: '/lib', folder, size: 1, mtimeMs: 1 },
-      { model: MODEL, vector },
-    );
+    const [r] = await store.insertImages([
+      {
+        image: { id, sha256: sha, phash: '0000000000000000', width: 1, height: 1, format: 'png', bytes: 1, exif: {} },
+        path: { imageId: id, path: `/lib/${folder ? folder + '/' : ''}${name}.png`, root: '/lib', folder, size: 1, mtimeMs: 1 },
+        embedding: { model: MODEL, vector },
+      },
+    ]);
     ids[name] = r.imageId;
     return r;
   }
@@ -56,7 +58,7 @@ describe('SqlStore on PGlite', () => {
     const q = { vector: unit(0.3, 0.2, 0.9), model: MODEL, k: 4 };
     const [ann, exact] = [await store.searchByVector(q), await store.searchByVector({ ...q, exact: true })];
     assert.deepEqual(ann.map((h) => h.imageId), exact.map((h) => h.imageId));
-    const plan = await db.query<{ 'QUERY PLAN': string }>(`explain select 1 from embeddings e where e.model = '${MODEL}' and e.dim = 8 order by e.embedding::halfvec(8) <=> '[1,0,0,0,0,0,0,0]'::halfvec(8) limit 3`);
+    const plan = await db.query<{ 'QUERY PLAN': string }>(`explain select 1 from embeddings e where e.model = '${MODEL}' and e.dim = 8 order by e.embedding::vector(8) <=> '[1,0,0,0,0,0,0,0]'::vector(8) limit 3`);
     assert.match(plan.map((r) => r['QUERY PLAN']).join('\n'), /embeddings_hnsw_/);
   });
 
@@ -76,6 +78,24 @@ describe('SqlStore on PGlite', () => {
     assert.equal(await store.imageExists(ids.y), false);
     assert.equal((await store.searchByVector({ vector: unit(0, 1), model: MODEL, k: 10 })).some((h) => h.imageId === ids.y), false);
     assert.deepEqual(await store.embeddingModels(), [{ model: MODEL, dim: 8, count: 3 }]);
+  });
+
+  it('a batch is all or nothing, and one content twice in a batch is stored once', async () => {
+    const a = randomUUID();
+    const b = randomUUID();
+    const item = (id: string, sha: string, p: string, vector: Float32Array) => ({
+      image: { id, sha256: sha, phash: '0000000000000000', width: 1, height: 1, format: 'png', bytes: 1, exif: {} },
+      path: { imageId: id, path: p, root: '/lib', folder: 'batch', size: 1, mtimeMs: 1 },
+      embedding: { model: MODEL, vector },
+    });
+    const results = await store.insertImages([item(a, 'same', '/lib/batch/a.png', unit(1)), item(b, 'same', '/lib/batch/b.png', unit(1))]);
+    assert.deepEqual(results, [{ imageId: a, inserted: true }, { imageId: a, inserted: false }]);
+    const before = await store.imageCount();
+    // A bad vector (NaN) fails the whole batch: the good image before it is not kept either.
+    await assert.rejects(store.insertImages([item(randomUUID(), 'good', '/lib/batch/good.png', unit(1)), item(randomUUID(), 'bad', '/lib/batch/bad.png', Float32Array.from([NaN, 0, 0, 0, 0, 0, 0, 0]))]));
+    assert.equal(await store.imageCount(), before);
+    await store.removePaths(['/lib/batch/a.png', '/lib/batch/b.png']);
+    assert.deepEqual(await store.deleteOrphanImages(), ['same']);
   });
 
   it('folders counts images per folder', async () => {

@@ -190,25 +190,35 @@ export async function indexPaths(lib: Library, inputs: string[], options: IndexO
       return;
     }
     if (t) for (const _ of items) t.inference.push((clock() - t0) / items.length);
+    const t1 = clock();
+    const rows = [];
     for (const [i, item] of items.entries()) {
-      const { candidate: c, decoded } = item;
-      const t1 = clock();
       try {
-        await lib.blobs.put(thumbnailKey(item.sha256), decoded.thumbnail.data, 'image/webp');
-        const id = randomUUID();
-        const result = await store.insertImage(
-          { id, sha256: item.sha256, phash: decoded.phash, width: decoded.width, height: decoded.height, format: decoded.format, bytes: item.bytes, exif: decoded.exif },
-          pathRecord(c, id, item.size, item.mtimeMs),
-          { model: clip.model, vector: vectors[i] },
-        );
-        if (result.inserted) summary.indexed++;
-        else summary.duplicates++;
+        await lib.blobs.put(thumbnailKey(item.sha256), item.decoded.thumbnail.data, 'image/webp');
       } catch (e) {
-        fail(c.path, e);
+        fail(item.candidate.path, e);
+        tick(item.candidate.path);
+        continue;
       }
-      t?.store.push(clock() - t1);
-      tick(c.path);
+      const { candidate: c, decoded } = item;
+      const id = randomUUID();
+      rows.push({
+        candidate: c,
+        item: {
+          image: { id, sha256: item.sha256, phash: decoded.phash, width: decoded.width, height: decoded.height, format: decoded.format, bytes: item.bytes, exif: decoded.exif },
+          path: pathRecord(c, id, item.size, item.mtimeMs),
+          embedding: { model: clip.model, vector: vectors[i] },
+        },
+      });
     }
+    try {
+      const results = await store.insertImages(rows.map((r) => r.item));
+      for (const r of results) r.inserted ? summary.indexed++ : summary.duplicates++;
+    } catch (e) {
+      for (const r of rows) fail(r.candidate.path, e);
+    }
+    if (t) for (const _ of rows) t.store.push((clock() - t1) / rows.length);
+    for (const r of rows) tick(r.candidate.path);
   }
 
   const batches: Candidate[][] = [];

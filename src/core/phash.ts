@@ -49,3 +49,23 @@ export function popcount32(x: number): number {
   x = (x & 0x33333333) + ((x >>> 2) & 0x33333333);
   return (((x + (x >>> 4)) & 0x0f0f0f0f) * 0x01010101) >>> 24;
 }
+
+/**
+ * 32×32 luminance (BT.601) by area averaging of 8-bit RGB pixels: the phash input, computed from pixels
+ * the pipeline already has instead of a second resize.
+ */
+export function gray32FromRgb(data: Uint8Array, width: number, height: number): Float32Array {
+  const out = new Float32Array(N * N);
+  const counts = new Uint32Array(N * N);
+  for (let y = 0; y < height; y++) {
+    const cy = Math.min(N - 1, Math.floor((y * N) / height));
+    for (let x = 0; x < width; x++) {
+      const cx = Math.min(N - 1, Math.floor((x * N) / width));
+      const i = (y * width + x) * 3;
+      out[cy * N + cx] += 0.299 * data[i] + 0.587 * data[i + 1] + 0.114 * data[i + 2];
+      counts[cy * N + cx]++;
+    }
+  }
+  for (let i = 0; i < out.length; i++) out[i] /= counts[i] || 1;
+  return out;
+}

@@ -11,6 +11,12 @@ export interface NewImage {
   exif: ExifSummary;
 }
 
+export interface NewImageItem {
+  image: NewImage;
+  path: ImagePath;
+  embedding: { model: string; vector: Float32Array };
+}
+
 export interface StoredPath extends ImagePath {
   sha256: string;
 }
@@ -44,10 +50,11 @@ export interface Store {
   pathsUnderRoot(root: string): Promise<StoredPath[]>;
   findImageBySha(sha256: string): Promise<{ id: string } | null>;
   /**
-   * Adds an image with its first path and its embedding, atomically. When an image with the same
-   * sha256 already exists, only the path is attached to it. @returns the id the path now points at.
+   * Adds images, each with its first path and its embedding, in one transaction (all or none). When an
+   * image with the same sha256 already exists, only the path is attached to it.
+   * @returns for each item, the id its path now points at and whether a new image was stored.
    */
-  insertImage(image: NewImage, path: ImagePath, embedding: { model: string; vector: Float32Array }): Promise<{ imageId: string; inserted: boolean }>;
+  insertImages(items: NewImageItem[]): Promise<{ imageId: string; inserted: boolean }[]>;
   pathsOfImage(imageId: string): Promise<string[]>;
   /** Points `path` at an existing image (insert or update). */
   upsertPath(path: ImagePath): Promise<void>;

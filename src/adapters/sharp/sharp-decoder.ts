@@ -8,7 +8,7 @@ import sharp, { type Metadata, type Sharp } from 'sharp';
 import * as bmp from 'bmp-ts';
 import exifr from 'exifr';
 import { LoupeError, isLoupeError, reasonOf } from '../../core/errors.js';
-import { phashFromGray32 } from '../../core/phash.js';
+import { gray32FromRgb, phashFromGray32 } from '../../core/phash.js';
 import type { ExifSummary } from '../../core/types.js';
 import type { DecodedImage, DecodeOptions, ImageDecoder } from '../../ports/image-decoder.js';
 
@@ -57,35 +57,37 @@ export class SharpDecoder implements ImageDecoder {
     if (frames > o.maxFrames) throw new LoupeError('TOO_MANY_FRAMES', { path: name, frames, limit: o.maxFrames });
 
     try {
-      // One full decode (first frame, EXIF-oriented, alpha flattened onto white) to a working size that
-      // serves the model input, the thumbnail and the perceptual hash; JPEG shrink-on-load makes it cheap.
-      const work = Math.max(o.modelInputSize, o.thumbnailSize);
+      // One full decode (first frame, EXIF-oriented, alpha flattened onto white) to the smallest working size
+      // that still serves both the model input (short edge) and the thumbnail (long edge). Scaling by about
+      // half or more lets libjpeg shrink while decoding, so this costs little more than the decode floor.
+      const oriented = (meta.orientation ?? 1) >= 5;
+      const [w, h] = oriented ? [height, width] : [width, height];
+      const scale = Math.min(1, Math.max(o.thumbnailSize / Math.max(w, h), o.modelInputSize / Math.min(w, h)));
       const decodable = format === 'bmp' ? input : sharp(bytes, { limitInputPixels: o.maxPixels, failOn: 'truncated' });
       const { data, info } = await decodable
         .rotate()
-        .resize({ width: work, height: work, fit: 'outside', withoutEnlargement: true })
+        .resize({ width: Math.max(1, Math.round(w * scale)), height: Math.max(1, Math.round(h * scale)), fit: 'fill' })
         .flatten({ background: '#ffffff' })
         .toColourspace('srgb')
         .raw()
         .toBuffer({ resolveWithObject: true });
       const raw = () => sharp(data, { raw: { width: info.width, height: info.height, channels: info.channels as 3 } });
 
-      const [model, thumb, gray] = await Promise.all([
+      const [model, thumb] = await Promise.all([
         raw()
           .resize({ width: o.modelInputSize, height: o.modelInputSize, fit: 'outside', withoutEnlargement: false })
           .raw()
           .toBuffer({ resolveWithObject: true }),
-        raw().resize({ width: o.thumbnailSize, height: o.thumbnailSize, fit: 'inside', withoutEnlargement: true }).webp({ quality: 78 }).toBuffer({ resolveWithObject: true }),
-        raw().greyscale().resize(32, 32, { fit: 'fill' }).raw().toBuffer(),
+        raw().resize({ width: o.thumbnailSize, height: o.thumbnailSize, fit: 'inside', withoutEnlargement: true }).webp({ quality: 75, effort: 0 }).toBuffer({ resolveWithObject: true }),
       ]);
-      const oriented = (meta.orientation ?? 1) >= 5;
       return {
         format,
-        width: oriented ? height : width,
-        height: oriented ? width : height,
+        width: w,
+        height: h,
         frames,
         exif: await readExif(bytes, format),
-        phash: phashFromGray32(new Uint8Array(gray.buffer, gray.byteOffset, 32 * 32)),
+        // From the working-size pixels (≥ 224 px), whose aspect ratio is the original's.
+        phash: phashFromGray32(gray32FromRgb(new Uint8Array(data.buffer, data.byteOffset, data.length), info.width, info.height)),
         pixels: { data: new Uint8Array(model.data.buffer, model.data.byteOffset, model.data.length), width: model.info.width, height: model.info.height },
         thumbnail: { data: thumb.data, format: 'webp', width: thumb.info.width, height: thumb.info.height },
       };

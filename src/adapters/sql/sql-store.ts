@@ -3,7 +3,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { ImagePath } from '../../core/types.js';
-import type { ModelCount, NewImage, Store, StoredPath, VectorHit, VectorQuery } from '../../ports/store.js';
+import type { ModelCount, NewImageItem, Store, StoredPath, VectorHit, VectorQuery } from '../../ports/store.js';
 import type { SqlClient } from './sql-client.js';
 
 interface PathRow {
@@ -42,30 +42,39 @@ export class SqlStore implements Store {
     return rows[0] ?? null;
   }
 
-  async insertImage(image: NewImage, path: ImagePath, embedding: { model: string; vector: Float32Array }) {
-    await this.ensureVectorIndex(embedding.model, embedding.vector.length);
+  async insertImages(items: NewImageItem[]) {
+    for (const model of new Set(items.map((i) => `${i.embedding.model}\u0000${i.embedding.vector.length}`))) {
+      const [name, dim] = model.split('\u0000');
+      await this.ensureVectorIndex(name, Number(dim));
+    }
+    // One transaction per batch: a killed run loses at most the batch in flight, and commits are amortised.
     return this.db.transaction(async (tx) => {
-      const inserted = await tx.query<{ id: string }>(
-        `insert into images (id, sha256, phash, width, height, format, bytes, taken_at, camera, gps_lat, gps_lon, gps_alt)
-         values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
-         on conflict (sha256) do nothing returning id`,
-        [
-          image.id, image.sha256, image.phash, image.width, image.height, image.format, image.bytes,
-          image.exif.takenAt ?? null, image.exif.camera ?? null,
-          image.exif.gps?.lat ?? null, image.exif.gps?.lon ?? null, image.exif.gps?.alt ?? null,
-        ],
-      );
-      if (inserted.length === 0) {
-        // Same content stored meanwhile (e.g. an identical file earlier in the same batch): attach the path.
-        const [existing] = await tx.query<{ id: string }>('select id from images where sha256 = $1', [image.sha256]);
-        await upsertPathWith(tx, { ...path, imageId: existing.id });
-        return { imageId: existing.id, inserted: false };
+      const results: { imageId: string; inserted: boolean }[] = [];
+      for (const { image, path, embedding } of items) {
+        const inserted = await tx.query<{ id: string }>(
+          `insert into images (id, sha256, phash, width, height, format, bytes, taken_at, camera, gps_lat, gps_lon, gps_alt)
+           values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
+           on conflict (sha256) do nothing returning id`,
+          [
+            image.id, image.sha256, image.phash, image.width, image.height, image.format, image.bytes,
+            image.exif.takenAt ?? null, image.exif.camera ?? null,
+            image.exif.gps?.lat ?? null, image.exif.gps?.lon ?? null, image.exif.gps?.alt ?? null,
+          ],
+        );
+        if (inserted.length === 0) {
+          // Same content stored meanwhile (e.g. an identical file earlier in the batch): attach the path.
+          const [existing] = await tx.query<{ id: string }>('select id from images where sha256 = $1', [image.sha256]);
+          await upsertPathWith(tx, { ...path, imageId: existing.id });
+          results.push({ imageId: existing.id, inserted: false });
+          continue;
+        }
+        await upsertPathWith(tx, path);
+        await tx.query('insert into embeddings (image_id, kind, model, dim, embedding) values ($1, $2, $3, $4, $5::halfvec)', [
+          image.id, 'clip', embedding.model, embedding.vector.length, vectorLiteral(embedding.vector),
+        ]);
+        results.push({ imageId: image.id, inserted: true });
       }
-      await upsertPathWith(tx, path);
-      await tx.query('insert into embeddings (image_id, kind, model, dim, embedding) values ($1, $2, $3, $4, $5::halfvec)', [
-        image.id, 'clip', embedding.model, embedding.vector.length, vectorLiteral(embedding.vector),
-      ]);
-      return { imageId: image.id, inserted: true };
+      return results;
     });
   }
 
@@ -92,13 +101,15 @@ export class SqlStore implements Store {
   /**
    * One partial HNSW index per (model, dimension), over a cast to that dimension: lets several
    * embedding models share one table while each gets a real ANN index (pgvector's documented pattern).
+   * Rows store halfvec (half the bytes); the index is over vector(dim) because in PGlite's WASM build
+   * fp16 distance math is done in software and halfvec HNSW inserts cost ~5× more (bench/RESULTS.md).
    */
   async ensureVectorIndex(model: string, dim: number) {
     const key = `${model}\u0000${dim}`;
     if (this.indexed.has(key)) return;
-    const name = `embeddings_hnsw_${createHash('sha1').update(key).digest('hex').slice(0, 12)}`;
+    const name = `embeddings_hnsw_v_${createHash('sha1').update(key).digest('hex').slice(0, 12)}`;
     await this.db.exec(
-      `create index if not exists ${name} on embeddings using hnsw ((embedding::halfvec(${int(dim)})) halfvec_cosine_ops) ` +
+      `create index if not exists ${name} on embeddings using hnsw ((embedding::vector(${int(dim)})) vector_cosine_ops) ` +
         `where model = ${quoteLiteral(model)} and dim = ${int(dim)}`,
     );
     this.indexed.add(key);
@@ -117,7 +128,7 @@ export class SqlStore implements Store {
       filters.push(`e.image_id <> $${params.length}::uuid`);
     }
     // Model and dimension are literals (not parameters) so the planner can match the partial index.
-    const distance = `(e.embedding::halfvec(${dim}) <=> $1::halfvec(${dim}))`;
+    const distance = `(e.embedding::vector(${dim}) <=> $1::vector(${dim}))`;
     const sql = `
       select e.image_id, ${distance} as distance
       from embeddings e
