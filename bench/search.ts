@@ -11,6 +11,7 @@ import { openPglite } from '../src/adapters/pglite/pglite-client.js';
 import { migrate } from '../src/adapters/sql/migrations.js';
 import { SqlStore, vectorLiteral } from '../src/adapters/sql/sql-store.js';
 import { l2Normalize } from '../src/core/scores.js';
+import { seededRandom } from '../src/models/seeded-random.js';
 import { fmt, percentile, writeSection } from './report.js';
 
 const DIM = 512;
@@ -20,15 +21,7 @@ const MODEL = 'bench/clustered-512';
 const sizes = process.argv.slice(2).map(Number).filter(Boolean);
 if (!sizes.length) sizes.push(10_000, 100_000);
 
-// Deterministic Gaussian generator (mulberry32 + Box–Muller), so runs are comparable.
-let seed = 42;
-const uniform = () => {
-  seed = (seed + 0x6d2b79f5) | 0;
-  let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-  t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-  return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-};
-const gauss = () => Math.sqrt(-2 * Math.log(uniform() + 1e-12)) * Math.cos(2 * Math.PI * uniform());
+const { uniform, normal: gauss } = seededRandom(42);
 const centres = Array.from({ length: CLUSTERS }, () => l2Normalize(Float32Array.from({ length: DIM }, gauss)));
 const sample = () => {
   const c = centres[Math.floor(uniform() * CLUSTERS)];
@@ -109,7 +102,7 @@ for (const n of sizes) {
 
 await writeSection(
   'search',
-  `## Search latency and recall (embedded PGlite + pgvector HNSW, halfvec(512), k = 10)
+  `## Search latency and recall (embedded PGlite + pgvector: halfvec(512) rows, HNSW over vector(512), k = 10)
 
 Clustered synthetic unit vectors (${CLUSTERS} Gaussian clusters), ${QUERIES} queries from the same mixture; the query vector is given, so the text encoder is not counted. Latency is the whole \`Store.searchByVector\` call (HNSW scan + path lookup). Exact = sequential scan, for the recall reference.
 

@@ -4,16 +4,9 @@
  * with the protobuf definitions from `onnx-proto`.
  */
 import onnxProto from 'onnx-proto';
-import type { onnx as OnnxTypes } from 'onnx-proto';
+import type { onnx as P } from 'onnx-proto';
 
 const { onnx } = onnxProto;
-// eslint-disable-next-line @typescript-eslint/no-namespace
-declare namespace onnx {
-  type INodeProto = OnnxTypes.INodeProto;
-  type ITensorProto = OnnxTypes.ITensorProto;
-  type IValueInfoProto = OnnxTypes.IValueInfoProto;
-  type IAttributeProto = OnnxTypes.IAttributeProto;
-}
 const FLOAT = onnx.TensorProto.DataType.FLOAT;
 const INT64 = onnx.TensorProto.DataType.INT64;
 
@@ -21,10 +14,10 @@ type Dim = number | string;
 type AttrValue = number | number[] | string | { float: number };
 
 export class OnnxGraph {
-  private nodes: onnx.INodeProto[] = [];
-  private initializers: onnx.ITensorProto[] = [];
-  private inputs: onnx.IValueInfoProto[] = [];
-  private outputs: onnx.IValueInfoProto[] = [];
+  private nodes: P.INodeProto[] = [];
+  private initializers: P.ITensorProto[] = [];
+  private inputs: P.IValueInfoProto[] = [];
+  private outputs: P.IValueInfoProto[] = [];
   private counter = 0;
 
   constructor(private readonly name: string) {}
@@ -79,7 +72,7 @@ export class OnnxGraph {
   }
 }
 
-function valueInfo(name: string, type: 'float' | 'int64', dims: Dim[]): onnx.IValueInfoProto {
+function valueInfo(name: string, type: 'float' | 'int64', dims: Dim[]): P.IValueInfoProto {
   return {
     name,
     type: {
@@ -91,7 +84,7 @@ function valueInfo(name: string, type: 'float' | 'int64', dims: Dim[]): onnx.IVa
   };
 }
 
-function attribute(name: string, value: AttrValue): onnx.IAttributeProto {
+function attribute(name: string, value: AttrValue): P.IAttributeProto {
   const T = onnx.AttributeProto.AttributeType;
   if (typeof value === 'string') return { name, type: T.STRING, s: new TextEncoder().encode(value) };
   if (Array.isArray(value)) return { name, type: T.INTS, ints: value };
