@@ -177,6 +177,16 @@ describe('loupe CLI end to end', () => {
     assert.equal(path.basename(purple.path), 'purple.png');
   });
 
+  it('indexing a known file on its own keeps its folder', async () => {
+    const file = path.join(lib, 'colours', 'red.jpg');
+    const again = await runJson<IndexSummary>(['index', file], env);
+    assert.deepEqual([again.indexed, again.skipped, again.failed.length], [0, 1, 0]);
+    const [red] = await search(['red', '--k', '1']);
+    assert.equal(red.folder, 'colours');
+    const notAnImage = await runJson<IndexSummary>(['index', path.join(lib, 'bad', 'readme.txt'), path.join(lib, 'nope.jpg')], env);
+    assert.deepEqual(notAnImage.failed.map((f) => f.code).sort(), ['NOT_AN_IMAGE', 'UNREADABLE'], 'named files are reported even without an image name');
+  });
+
   it('explains a change of model instead of mixing embedding spaces', async () => {
     const r = await runCli(['search', 'red'], { ...env, LOUPE_CLIP_MODEL: 'other/model' });
     assert.equal(r.code, 1);

@@ -73,7 +73,7 @@ export async function indexPaths(lib: Library, inputs: string[], options: IndexO
   const tick = (p: string) => options.onProgress?.({ phase: 'indexing', done: ++done, total, path: p });
 
   // Stored state of every root, loaded once: the skip check for unchanged files costs no query.
-  const stored = new Map<string, { size: number; mtimeMs: number; sha256: string }>();
+  const stored = new Map<string, { size: number; mtimeMs: number; sha256: string; root: string }>();
   for (const root of new Set(candidates.map((c) => c.root).concat(walkedRoots)))
     for (const p of await store.pathsUnderRoot(root)) stored.set(p.path, p);
 
@@ -93,7 +93,9 @@ export async function indexPaths(lib: Library, inputs: string[], options: IndexO
       const st = await stat(c.path).catch((e) => {
         throw new LoupeError('UNREADABLE', { path: c.path, reason: reasonOf(e) });
       });
-      const before = stored.get(c.path);
+      // A path already known under another indexed root (a file named on its own, a nested folder) keeps that root and folder.
+      const before = stored.get(c.path) ?? (await store.getPath(c.path)) ?? undefined;
+      if (before && before.root !== c.root) c = { ...c, root: before.root };
       if (before && before.size === st.size && before.mtimeMs === st.mtimeMs) {
         summary.skipped++;
         return null;
