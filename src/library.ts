@@ -9,12 +9,14 @@ import type { BlobStore } from './ports/blob-store.js';
 import type { ClipEmbedder } from './ports/clip-embedder.js';
 import type { ImageDecoder } from './ports/image-decoder.js';
 import type { Store } from './ports/store.js';
+import type { JobQueue } from './ports/job-queue.js';
 import { clipFiles } from './models/manifest.js';
 import type { DownloadProgress } from './adapters/hub/model-files.js';
 
 export interface Library {
   config: Config;
   store: Store;
+  jobs: JobQueue;
   blobs: BlobStore;
   decoder: ImageDecoder;
   /** Loads (and if needed downloads) the CLIP model on first call. */
@@ -27,13 +29,14 @@ export interface OpenLibraryOptions {
 }
 
 export async function openLibrary(config: Config, options: OpenLibraryOptions = {}): Promise<Library> {
-  const [{ lockDataDir }, { openPglite }, { migrate }, { SqlStore }, { FsBlobStore }, { SharpDecoder }] = await Promise.all([
+  const [{ lockDataDir }, { openPglite }, { migrate }, { SqlStore }, { FsBlobStore }, { SharpDecoder }, { SqlJobQueue }] = await Promise.all([
     import('./adapters/fs/data-dir-lock.js'),
     import('./adapters/pglite/pglite-client.js'),
     import('./adapters/sql/migrations.js'),
     import('./adapters/sql/sql-store.js'),
     import('./adapters/fs/fs-blob-store.js'),
     import('./adapters/sharp/sharp-decoder.js'),
+    import('./adapters/sql/sql-job-queue.js'),
   ]);
   const release = await lockDataDir(config.dataDir);
   let db;
@@ -49,6 +52,7 @@ export async function openLibrary(config: Config, options: OpenLibraryOptions = 
   return {
     config,
     store,
+    jobs: new SqlJobQueue(db),
     blobs: new FsBlobStore(config.dataDir),
     decoder: new SharpDecoder(),
     clip: () => (clip ??= loadClip(config, options).catch((e) => ((clip = undefined), Promise.reject(e)))),

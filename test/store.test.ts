@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { openPglite } from '../src/adapters/pglite/pglite-client.js';
-import { migrate } from '../src/adapters/sql/migrations.js';
+import { MIGRATIONS, migrate } from '../src/adapters/sql/migrations.js';
 import { SqlStore } from '../src/adapters/sql/sql-store.js';
 import type { SqlClient } from '../src/adapters/sql/sql-client.js';
 import { l2Normalize } from '../src/core/scores.js';
@@ -29,7 +29,7 @@ describe('SqlStore on PGlite', () => {
   }
   before(async () => {
     db = await openPglite();
-    assert.equal(await migrate(db), 1);
+    assert.equal(await migrate(db), MIGRATIONS.length);
     assert.equal(await migrate(db), 0, 'migrations apply once');
     store = new SqlStore(db);
     await add('x', 'axis', unit(1));

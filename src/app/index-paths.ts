@@ -3,7 +3,7 @@
  * Decoding of the next batch overlaps inference of the current one. One bad file never stops a run:
  * it is reported with its reason. Each image is stored in one transaction, so a killed run resumes cleanly.
  */
-import { createHash, randomUUID } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { open, readFile, stat, access } from 'node:fs/promises';
 import path from 'node:path';
 import { fdir } from 'fdir';
@@ -11,6 +11,7 @@ import { LoupeError, isLoupeError, reasonOf } from '../core/errors.js';
 import type { ImagePath, IndexSummary } from '../core/types.js';
 import type { DecodedImage } from '../ports/image-decoder.js';
 import { thumbnailKey } from '../ports/blob-store.js';
+import { decodeForIndex, embedAndStore } from './ingest-batch.js';
 import { sniffImageFormat } from '../adapters/sharp/sharp-decoder.js';
 import { assertModelMatches, type Library } from '../library.js';
 
@@ -134,12 +135,7 @@ export async function indexPaths(lib: Library, inputs: string[], options: IndexO
         await attachExisting(c, existing.id, st.size, st.mtimeMs);
         return null;
       }
-      const decoded = await lib.decoder.decode(bytes, c.path, {
-        modelInputSize: clip.inputSize,
-        thumbnailSize: config.thumbnailSize,
-        maxPixels: config.limits.maxPixels,
-        maxFrames: config.limits.maxFrames,
-      });
+      const decoded = await decodeForIndex(lib, clip, bytes, c.path);
       t1 = clock();
       if (t) {
         t.read.push(readMs);
@@ -178,49 +174,22 @@ export async function indexPaths(lib: Library, inputs: string[], options: IndexO
     return out.filter((p): p is Prepared => p !== null);
   }
 
-  async function embedAndStore(items: Prepared[]) {
-    if (items.length === 0) return;
-    const t0 = clock();
-    let vectors: Float32Array[];
-    try {
-      vectors = await clip.embedImages(items.map((i) => i.decoded.pixels));
-    } catch (e) {
-      for (const item of items) {
-        fail(item.candidate.path, e);
-        tick(item.candidate.path);
-      }
-      return;
-    }
-    if (t) for (const _ of items) t.inference.push((clock() - t0) / items.length);
-    const t1 = clock();
-    const rows = [];
-    for (const [i, item] of items.entries()) {
-      try {
-        await lib.blobs.put(thumbnailKey(item.sha256), item.decoded.thumbnail.data, 'image/webp');
-      } catch (e) {
-        fail(item.candidate.path, e);
-        tick(item.candidate.path);
-        continue;
-      }
-      const { candidate: c, decoded } = item;
-      const id = randomUUID();
-      rows.push({
-        candidate: c,
-        item: {
-          image: { id, sha256: item.sha256, phash: decoded.phash, width: decoded.width, height: decoded.height, format: decoded.format, bytes: item.bytes, exif: decoded.exif },
-          path: pathRecord(c, id, item.size, item.mtimeMs),
-          embedding: { model: clip.model, vector: vectors[i] },
-        },
-      });
-    }
-    try {
-      const results = await store.insertImages(rows.map((r) => r.item));
-      for (const r of results) r.inserted ? summary.indexed++ : summary.duplicates++;
-    } catch (e) {
-      for (const r of rows) fail(r.candidate.path, e);
-    }
-    if (t) for (const _ of rows) t.store.push((clock() - t1) / rows.length);
-    for (const r of rows) tick(r.candidate.path);
+  async function storeBatch(items: Prepared[]) {
+    const batchTimings = { inferenceMs: 0, storeMs: 0 };
+    const outcomes = await embedAndStore(
+      lib,
+      clip,
+      items.map((item) => ({ sha256: item.sha256, bytes: item.bytes, decoded: item.decoded, path: pathRecord(item.candidate, '', item.size, item.mtimeMs) })),
+      batchTimings,
+    );
+    outcomes.forEach((outcome, i) => {
+      if ('error' in outcome) fail(items[i].candidate.path, outcome.error);
+      else if (outcome.inserted) summary.indexed++;
+      else summary.duplicates++;
+      t?.inference.push(batchTimings.inferenceMs / items.length);
+      t?.store.push(batchTimings.storeMs / items.length);
+      tick(items[i].candidate.path);
+    });
   }
 
   const batches: Candidate[][] = [];
@@ -229,7 +198,7 @@ export async function indexPaths(lib: Library, inputs: string[], options: IndexO
   for (let b = 0; b < batches.length; b++) {
     const ready = await pending!;
     pending = b + 1 < batches.length ? prepareBatch(batches[b + 1]) : null; // decode ahead while inferring
-    await embedAndStore(ready);
+    await storeBatch(ready);
   }
 
   // Files gone from walked folders: drop their paths (checked on disk, so a walk that missed a file never deletes it).

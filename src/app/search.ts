@@ -9,6 +9,7 @@ import { scoreFromCosineDistance } from '../core/scores.js';
 import type { SearchResult } from '../core/types.js';
 import { assertModelMatches, type Library } from '../library.js';
 import { isUuid } from '../adapters/sql/sql-store.js';
+import { decodeForIndex } from './ingest-batch.js';
 
 export const MAX_K = 1000;
 
@@ -52,12 +53,7 @@ export async function searchByImage(lib: Library, source: string | Buffer, optio
   const clip = await lib.clip();
   await assertModelMatches(lib.store, clip.model);
   const name = Buffer.isBuffer(source) ? 'query image' : source.length > 200 ? 'query image (base64)' : source;
-  const decoded = await lib.decoder.decode(bytes, name, {
-    modelInputSize: clip.inputSize,
-    thumbnailSize: 32,
-    maxPixels: lib.config.limits.maxPixels,
-    maxFrames: lib.config.limits.maxFrames,
-  });
+  const decoded = await decodeForIndex(lib, clip, bytes, name);
   const [vector] = await clip.embedImages([decoded.pixels]);
   const folder = folderArg(options.folder);
   return nearest(lib, vector, clip.model, k, folder || null, false);

@@ -61,3 +61,29 @@ export interface IndexSummary {
   removed: number;
   failed: { path: string; error: string; code?: string }[];
 }
+
+/** Who wrote a text field: the user's text is never overwritten by a model's. */
+export type TextSource = 'user' | 'model';
+
+/** An image with everything the API shows about it. */
+export interface ImageDetails {
+  id: string;
+  sha256: string;
+  phash: string;
+  width: number;
+  height: number;
+  format: string;
+  bytes: number;
+  exif: ExifSummary;
+  caption: string | null;
+  captionSource: TextSource | null;
+  tags: string[];
+  createdAt: string;
+  paths: { path: string; folder: string }[];
+}
+
+export interface ImagePatch {
+  caption?: string | null;
+  tags?: string[];
+  folder?: string;
+}

@@ -1,4 +1,4 @@
-import type { ExifSummary, ImagePath } from '../core/types.js';
+import type { ExifSummary, ImageDetails, ImagePatch, ImagePath, TextSource } from '../core/types.js';
 
 export interface NewImage {
   id: string;
@@ -9,6 +9,9 @@ export interface NewImage {
   format: string;
   bytes: number;
   exif: ExifSummary;
+  caption?: string | null;
+  captionSource?: TextSource | null;
+  tags?: string[];
 }
 
 export interface NewImageItem {
@@ -69,5 +72,11 @@ export interface Store {
   imageCount(): Promise<number>;
   embeddingModels(): Promise<ModelCount[]>;
   allHashes(): Promise<{ id: string; phash: string; paths: string[] }[]>;
+  getImages(ids: string[]): Promise<ImageDetails[]>;
+  /** Newest first; `cursor` is the previous page's nextCursor. */
+  listImages(q: { folder?: string | null; limit: number; cursor?: string | null }): Promise<{ items: ImageDetails[]; nextCursor: string | null }>;
+  updateImage(id: string, patch: ImagePatch): Promise<ImageDetails | null>;
+  /** Deletes the record, its paths and vectors. @returns its sha256, or null when unknown. */
+  deleteImage(id: string): Promise<string | null>;
   close(): Promise<void>;
 }

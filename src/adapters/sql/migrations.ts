@@ -49,6 +49,31 @@ export const MIGRATIONS: { version: number; name: string; sql: string }[] = [
       create index embeddings_model on embeddings (model);
     `,
   },
+  {
+    version: 2,
+    name: 'captions, tags, ingestion jobs',
+    sql: `
+      alter table images add column caption text;
+      alter table images add column caption_source text;
+      alter table images add column tags text[] not null default '{}';
+      create index images_created on images (created_at desc, id desc);
+      create table jobs (
+        id uuid primary key,
+        kind text not null,
+        status text not null check (status in ('pending', 'running', 'done', 'failed')),
+        sha256 text not null,
+        payload jsonb not null,
+        image_id uuid,
+        error text,
+        error_code text,
+        attempts integer not null default 0,
+        created_at timestamptz not null default now(),
+        updated_at timestamptz not null default now()
+      );
+      create index jobs_pending on jobs (created_at) where status = 'pending';
+      create index jobs_sha on jobs (sha256) where status in ('pending', 'running');
+    `,
+  },
 ];
 
 export async function migrate(db: SqlClient): Promise<number> {

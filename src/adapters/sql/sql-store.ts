@@ -2,7 +2,8 @@
  * The Store over plain PostgreSQL + pgvector SQL. Runs unchanged on embedded PGlite and on a server.
  */
 import { createHash } from 'node:crypto';
-import type { ImagePath } from '../../core/types.js';
+import { LoupeError } from '../../core/errors.js';
+import type { ImageDetails, ImagePatch, ImagePath } from '../../core/types.js';
 import type { ModelCount, NewImageItem, Store, StoredPath, VectorHit, VectorQuery } from '../../ports/store.js';
 import type { SqlClient } from './sql-client.js';
 
@@ -52,13 +53,14 @@ export class SqlStore implements Store {
       const results: { imageId: string; inserted: boolean }[] = [];
       for (const { image, path, embedding } of items) {
         const inserted = await tx.query<{ id: string }>(
-          `insert into images (id, sha256, phash, width, height, format, bytes, taken_at, camera, gps_lat, gps_lon, gps_alt)
-           values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
+          `insert into images (id, sha256, phash, width, height, format, bytes, taken_at, camera, gps_lat, gps_lon, gps_alt, caption, caption_source, tags)
+           values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)
            on conflict (sha256) do nothing returning id`,
           [
             image.id, image.sha256, image.phash, image.width, image.height, image.format, image.bytes,
             image.exif.takenAt ?? null, image.exif.camera ?? null,
             image.exif.gps?.lat ?? null, image.exif.gps?.lon ?? null, image.exif.gps?.alt ?? null,
+            image.caption ?? null, image.caption ? (image.captionSource ?? 'user') : null, image.tags ?? [],
           ],
         );
         if (inserted.length === 0) {
@@ -197,8 +199,118 @@ export class SqlStore implements Store {
     return rows;
   }
 
+  async getImages(ids: string[]): Promise<ImageDetails[]> {
+    const valid = ids.filter(isUuid);
+    if (!valid.length) return [];
+    const rows = await this.db.query<ImageRow>(`${IMAGE_SELECT} where i.id = any($1::uuid[]) group by i.id`, [valid]);
+    const byId = new Map(rows.map((r) => [r.id, toDetails(r)]));
+    return valid.map((id) => byId.get(id)).filter((d): d is ImageDetails => d !== undefined);
+  }
+
+  async listImages(q: { folder?: string | null; limit: number; cursor?: string | null }) {
+    const params: unknown[] = [q.limit + 1]; // one more than shown, to know whether another page exists
+    const where: string[] = [];
+    if (q.folder) {
+      params.push(q.folder, q.folder + '/');
+      where.push(`exists (select 1 from image_paths f where f.image_id = i.id and (f.folder = $2 or starts_with(f.folder, $3)))`);
+    }
+    const cursor = q.cursor ? decodeCursor(q.cursor) : null;
+    if (q.cursor && !cursor) throw new LoupeError('BAD_ARGUMENT', { message: 'cursor is not one this server gave out (use nextCursor from the previous page)' });
+    if (cursor) {
+      params.push(cursor.createdAt, cursor.id);
+      where.push(`(i.created_at, i.id) < ($${params.length - 1}::timestamptz, $${params.length}::uuid)`);
+    }
+    const rows = await this.db.query<ImageRow>(
+      `${IMAGE_SELECT} ${where.length ? 'where ' + where.join(' and ') : ''} group by i.id order by i.created_at desc, i.id desc limit $1`,
+      params,
+    );
+    const items = rows.slice(0, q.limit).map(toDetails);
+    const last = rows.length > q.limit ? rows[q.limit - 1] : null;
+    return { items, nextCursor: last ? encodeCursor(last.created_at, last.id) : null };
+  }
+
+  async updateImage(id: string, patch: ImagePatch): Promise<ImageDetails | null> {
+    if (!isUuid(id)) return null;
+    await this.db.transaction(async (tx) => {
+      if (patch.caption !== undefined)
+        await tx.query('update images set caption = $2, caption_source = $3 where id = $1', [id, patch.caption, patch.caption === null ? null : 'user']);
+      if (patch.tags !== undefined) await tx.query('update images set tags = $2 where id = $1', [id, patch.tags]);
+      if (patch.folder !== undefined) await tx.query('update image_paths set folder = $2 where image_id = $1', [id, patch.folder]);
+    });
+    const [image] = await this.getImages([id]);
+    return image ?? null;
+  }
+
+  async deleteImage(id: string): Promise<string | null> {
+    if (!isUuid(id)) return null;
+    const rows = await this.db.query<{ sha256: string }>('delete from images where id = $1 returning sha256', [id]);
+    return rows[0]?.sha256 ?? null;
+  }
+
   close() {
     return this.db.close();
+  }
+}
+
+interface ImageRow {
+  id: string;
+  sha256: string;
+  phash: string;
+  width: number;
+  height: number;
+  format: string;
+  bytes: string | number;
+  taken_at: Date | string | null;
+  camera: string | null;
+  gps_lat: number | null;
+  gps_lon: number | null;
+  gps_alt: number | null;
+  caption: string | null;
+  caption_source: 'user' | 'model' | null;
+  tags: string[];
+  created_at: Date | string;
+  paths: { path: string; folder: string }[] | null;
+}
+
+const IMAGE_SELECT = `
+  select i.*, coalesce(json_agg(json_build_object('path', p.path, 'folder', p.folder) order by p.path)
+    filter (where p.path is not null), '[]') as paths
+  from images i left join image_paths p on p.image_id = i.id`;
+
+const iso = (d: Date | string) => (d instanceof Date ? d : new Date(d)).toISOString();
+
+function toDetails(r: ImageRow): ImageDetails {
+  const exif: ImageDetails['exif'] = {};
+  if (r.taken_at) exif.takenAt = iso(r.taken_at);
+  if (r.camera) exif.camera = r.camera;
+  if (r.gps_lat !== null && r.gps_lon !== null) exif.gps = { lat: r.gps_lat, lon: r.gps_lon, ...(r.gps_alt !== null ? { alt: r.gps_alt } : {}) };
+  return {
+    id: r.id,
+    sha256: r.sha256,
+    phash: r.phash,
+    width: r.width,
+    height: r.height,
+    format: r.format,
+    bytes: Number(r.bytes),
+    exif,
+    caption: r.caption,
+    captionSource: r.caption_source,
+    tags: r.tags ?? [],
+    createdAt: iso(r.created_at),
+    paths: typeof r.paths === 'string' ? JSON.parse(r.paths) : (r.paths ?? []),
+  };
+}
+
+function encodeCursor(createdAt: Date | string, id: string): string {
+  return Buffer.from(JSON.stringify([iso(createdAt), id])).toString('base64url');
+}
+
+function decodeCursor(cursor: string): { createdAt: string; id: string } | null {
+  try {
+    const [createdAt, id] = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+    return typeof createdAt === 'string' && typeof id === 'string' && isUuid(id) && !Number.isNaN(Date.parse(createdAt)) ? { createdAt, id } : null;
+  } catch {
+    return null;
   }
 }
 

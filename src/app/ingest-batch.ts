@@ -1,0 +1,82 @@
+/**
+ * The shared tail of every ingestion (folder index, upload jobs): decode with the configured limits,
+ * embed a batch in one inference call, write thumbnails, and store the batch in one transaction.
+ */
+import { randomUUID } from 'node:crypto';
+import type { ImagePath, TextSource } from '../core/types.js';
+import { thumbnailKey } from '../ports/blob-store.js';
+import type { ClipEmbedder } from '../ports/clip-embedder.js';
+import type { DecodedImage } from '../ports/image-decoder.js';
+import type { Library } from '../library.js';
+
+export function decodeForIndex(lib: Library, clip: ClipEmbedder, bytes: Buffer, name: string): Promise<DecodedImage> {
+  return lib.decoder.decode(bytes, name, {
+    modelInputSize: clip.inputSize,
+    thumbnailSize: lib.config.thumbnailSize,
+    maxPixels: lib.config.limits.maxPixels,
+    maxFrames: lib.config.limits.maxFrames,
+  });
+}
+
+export interface ReadyImage {
+  sha256: string;
+  bytes: number;
+  decoded: DecodedImage;
+  path: Omit<ImagePath, 'imageId'>;
+  /** A chosen id (upload jobs hand it out before indexing); random otherwise. */
+  id?: string;
+  caption?: string | null;
+  captionSource?: TextSource | null;
+  tags?: string[];
+}
+
+export type StoreOutcome = { imageId: string; inserted: boolean } | { error: unknown };
+
+export interface BatchTimings {
+  inferenceMs: number;
+  storeMs: number;
+}
+
+/** @returns one outcome per item, in order; a failure of the batch's inference or transaction fails each of its items. */
+export async function embedAndStore(lib: Library, clip: ClipEmbedder, items: ReadyImage[], timings?: BatchTimings): Promise<StoreOutcome[]> {
+  if (items.length === 0) return [];
+  const t0 = performance.now();
+  let vectors: Float32Array[];
+  try {
+    vectors = await clip.embedImages(items.map((i) => i.decoded.pixels));
+  } catch (error) {
+    return items.map(() => ({ error }));
+  }
+  const t1 = performance.now();
+  const outcomes: StoreOutcome[] = new Array(items.length);
+  const rows: { index: number; item: Parameters<Library['store']['insertImages']>[0][number] }[] = [];
+  for (const [index, item] of items.entries()) {
+    try {
+      await lib.blobs.put(thumbnailKey(item.sha256), item.decoded.thumbnail.data, 'image/webp');
+    } catch (error) {
+      outcomes[index] = { error };
+      continue;
+    }
+    const id = item.id ?? randomUUID();
+    const d = item.decoded;
+    rows.push({
+      index,
+      item: {
+        image: { id, sha256: item.sha256, phash: d.phash, width: d.width, height: d.height, format: d.format, bytes: item.bytes, exif: d.exif, caption: item.caption, captionSource: item.captionSource, tags: item.tags },
+        path: { ...item.path, imageId: id },
+        embedding: { model: clip.model, vector: vectors[index] },
+      },
+    });
+  }
+  try {
+    const results = await lib.store.insertImages(rows.map((r) => r.item));
+    rows.forEach((r, i) => (outcomes[r.index] = results[i]));
+  } catch (error) {
+    for (const r of rows) outcomes[r.index] = { error };
+  }
+  if (timings) {
+    timings.inferenceMs = t1 - t0;
+    timings.storeMs = performance.now() - t1;
+  }
+  return outcomes;
+}
