@@ -35,6 +35,16 @@ const EnvSchema = z.object({
   LOUPE_MAX_FRAMES: z.coerce.number().int().positive().default(1000),
   LOUPE_BATCH_SIZE: z.coerce.number().int().min(1).max(256).default(16),
   LOUPE_THUMBNAIL_SIZE: z.coerce.number().int().min(32).max(2048).default(320),
+  /** HTTP server. Default host is loopback only; use 0.0.0.0 to serve a network. */
+  LOUPE_HOST: z.string().default('127.0.0.1'),
+  LOUPE_PORT: z.coerce.number().int().min(0).max(65535).default(8080),
+  /** Largest upload request (all files together) and largest JSON body (base64 images travel in JSON). */
+  LOUPE_MAX_UPLOAD_BYTES: z.coerce.number().int().positive().default(512 * 1024 * 1024),
+  LOUPE_MAX_JSON_BYTES: z.coerce.number().int().positive().default(64 * 1024 * 1024),
+  /** URL ingestion: private, loopback and link-local addresses are refused unless this is on. */
+  LOUPE_ALLOW_PRIVATE_URLS: flag.default(false),
+  LOUPE_URL_TIMEOUT_MS: z.coerce.number().int().positive().default(20_000),
+  LOUPE_URL_MAX_REDIRECTS: z.coerce.number().int().min(0).max(20).default(5),
 });
 
 export type Config = ReturnType<typeof parseConfig>;
@@ -55,6 +65,8 @@ export function parseConfig(env: NodeJS.ProcessEnv = process.env) {
     limits: { maxFileBytes: e.LOUPE_MAX_FILE_BYTES, maxPixels: e.LOUPE_MAX_PIXELS, maxFrames: e.LOUPE_MAX_FRAMES },
     batchSize: e.LOUPE_BATCH_SIZE,
     thumbnailSize: e.LOUPE_THUMBNAIL_SIZE,
+    http: { host: e.LOUPE_HOST, port: e.LOUPE_PORT, maxUploadBytes: e.LOUPE_MAX_UPLOAD_BYTES, maxJsonBytes: e.LOUPE_MAX_JSON_BYTES },
+    urls: { allowPrivate: e.LOUPE_ALLOW_PRIVATE_URLS, timeoutMs: e.LOUPE_URL_TIMEOUT_MS, maxRedirects: e.LOUPE_URL_MAX_REDIRECTS },
   });
 }
 

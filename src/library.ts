@@ -19,6 +19,8 @@ export interface Library {
   jobs: JobQueue;
   blobs: BlobStore;
   decoder: ImageDecoder;
+  /** Fetches untrusted image URLs with the SSRF guards and limits from the configuration. */
+  fetchUrl(url: string): Promise<Buffer>;
   /** Loads (and if needed downloads) the CLIP model on first call. */
   clip(): Promise<ClipEmbedder>;
   close(): Promise<void>;
@@ -29,7 +31,7 @@ export interface OpenLibraryOptions {
 }
 
 export async function openLibrary(config: Config, options: OpenLibraryOptions = {}): Promise<Library> {
-  const [{ lockDataDir }, { openPglite }, { migrate }, { SqlStore }, { FsBlobStore }, { SharpDecoder }, { SqlJobQueue }] = await Promise.all([
+  const [{ lockDataDir }, { openPglite }, { migrate }, { SqlStore }, { FsBlobStore }, { SharpDecoder }, { SqlJobQueue }, { createSafeFetcher }] = await Promise.all([
     import('./adapters/fs/data-dir-lock.js'),
     import('./adapters/pglite/pglite-client.js'),
     import('./adapters/sql/migrations.js'),
@@ -37,6 +39,7 @@ export async function openLibrary(config: Config, options: OpenLibraryOptions = 
     import('./adapters/fs/fs-blob-store.js'),
     import('./adapters/sharp/sharp-decoder.js'),
     import('./adapters/sql/sql-job-queue.js'),
+    import('./adapters/http/safe-fetch.js'),
   ]);
   const release = await lockDataDir(config.dataDir);
   let db;
@@ -55,6 +58,7 @@ export async function openLibrary(config: Config, options: OpenLibraryOptions = 
     jobs: new SqlJobQueue(db),
     blobs: new FsBlobStore(config.dataDir),
     decoder: new SharpDecoder(),
+    fetchUrl: createSafeFetcher({ ...config.urls, maxBytes: config.limits.maxFileBytes }),
     clip: () => (clip ??= loadClip(config, options).catch((e) => ((clip = undefined), Promise.reject(e)))),
     async close() {
       if (clip) await (await clip.catch(() => null))?.dispose();

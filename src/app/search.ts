@@ -49,7 +49,7 @@ export async function searchByText(lib: Library, query: string, options: SearchO
 /** @param source a file path, an http(s) URL, a data URL or plain base64. */
 export async function searchByImage(lib: Library, source: string | Buffer, options: SearchOptions = {}): Promise<SearchResult> {
   const k = checkK(options.k);
-  const bytes = Buffer.isBuffer(source) ? source : await loadImageSource(source);
+  const bytes = Buffer.isBuffer(source) ? source : await loadImageSource(lib, source);
   const clip = await lib.clip();
   await assertModelMatches(lib.store, clip.model);
   const name = Buffer.isBuffer(source) ? 'query image' : source.length > 200 ? 'query image (base64)' : source;
@@ -78,19 +78,11 @@ async function nearest(lib: Library, vector: Float32Array, model: string, k: num
   };
 }
 
-async function loadImageSource(source: string): Promise<Buffer> {
-  if (/^https?:\/\//i.test(source)) {
-    // The CLI fetches what its user names; the HTTP API (server issue) adds SSRF guards for untrusted input.
-    try {
-      const res = await fetch(source, { signal: AbortSignal.timeout(30_000) });
-      if (!res.ok) throw new Error(`HTTP ${res.status}`);
-      return Buffer.from(await res.arrayBuffer());
-    } catch (e) {
-      throw new LoupeError('FETCH_FAILED', { url: source, reason: reasonOf(e) }, { cause: e });
-    }
-  }
-  const dataUrl = /^data:image\/[\w.+-]+;base64,(.*)$/is.exec(source);
-  if (dataUrl) return Buffer.from(dataUrl[1], 'base64');
+/** An image named by a file path, an http(s) URL (fetched with the SSRF guards), a data URL or plain base64. */
+export async function loadImageSource(lib: Library, source: string): Promise<Buffer> {
+  if (/^https?:\/\//i.test(source)) return lib.fetchUrl(source);
+  const bytes = decodeBase64Image(source);
+  if (bytes) return bytes;
   try {
     return await readFile(source);
   } catch (e) {
@@ -98,4 +90,10 @@ async function loadImageSource(source: string): Promise<Buffer> {
     if (source.length > 64 && /^[A-Za-z0-9+/=\s]+$/.test(source)) return Buffer.from(source, 'base64');
     throw new LoupeError('UNREADABLE', { path: source, reason: reasonOf(e) }, { cause: e });
   }
+}
+
+/** The bytes of a data URL (`data:image/...;base64,...`), or null when the string is not one. */
+export function decodeBase64Image(source: string): Buffer | null {
+  const dataUrl = /^data:[\w.+/-]*;base64,(.*)$/is.exec(source);
+  return dataUrl ? Buffer.from(dataUrl[1], 'base64') : null;
 }

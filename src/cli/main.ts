@@ -7,6 +7,7 @@ import { registerIndex } from './commands/index-command.js';
 import { registerModels } from './commands/models-command.js';
 import { registerSearch } from './commands/search-command.js';
 import { registerStats } from './commands/stats-command.js';
+import { registerServe } from './commands/serve-command.js';
 
 const program = new Command('loupe')
   .description('Index images and search them by meaning: text → image, image → image. Fully offline.')
@@ -19,6 +20,7 @@ registerSearch(program);
 registerDuplicates(program);
 registerStats(program);
 registerModels(program);
+registerServe(program);
 
 try {
   await program.parseAsync(process.argv);

@@ -1,0 +1,107 @@
+/**
+ * Accepting images from outside (uploads, URLs, base64): checked cheaply at once (size, format, pixel
+ * limits from the header), deduplicated by content, the original kept, and indexing queued as a job.
+ */
+import { createHash, randomUUID } from 'node:crypto';
+import path from 'node:path';
+import sharp from 'sharp';
+import { LoupeError, reasonOf } from '../core/errors.js';
+import type { ImageDetails } from '../core/types.js';
+import { sniffImageFormat } from '../adapters/sharp/sharp-decoder.js';
+import type { IngestJob } from '../ports/job-queue.js';
+import type { Library } from '../library.js';
+
+export interface UploadInput {
+  bytes: Buffer;
+  filename: string;
+  folder?: string;
+  caption?: string | null;
+  tags?: string[];
+}
+
+export type UploadStatus = 'pending' | 'running' | 'ready' | 'failed';
+
+/** What the API answers about an uploaded image, before or after indexing. */
+export interface UploadRecord {
+  id: string;
+  status: UploadStatus;
+  /** The content was already stored (or queued): this is that record. */
+  duplicate: boolean;
+  image: ImageDetails | null;
+  job: IngestJob | null;
+}
+
+export const originalKey = (sha256: string) => `originals/${sha256.slice(0, 2)}/${sha256}`;
+export const UPLOAD_ROOT = 'upload:';
+
+/** A folder label from a client: '/'-separated names, no '.', '..' or empty segments. */
+export function cleanFolder(folder: string | undefined | null): string {
+  if (!folder) return '';
+  const parts = folder.split(/[\\/]+/).filter(Boolean);
+  if (parts.some((p) => p === '.' || p === '..' || p.length > 200 || /[\u0000-\u001f]/.test(p)))
+    throw new LoupeError('BAD_ARGUMENT', { message: `folder "${folder}" is not allowed: use names separated by "/", without "." or ".."` });
+  return parts.join('/');
+}
+
+export function cleanFilename(name: string | undefined): string {
+  const base = path.basename((name ?? '').replace(/\\/g, '/')).replace(/[\u0000-\u001f]/g, '').slice(0, 255);
+  return base && base !== '.' && base !== '..' ? base : 'image';
+}
+
+export async function acceptUpload(lib: Library, input: UploadInput): Promise<UploadRecord> {
+  const filename = cleanFilename(input.filename);
+  const folder = cleanFolder(input.folder);
+  const { limits } = lib.config;
+  if (input.bytes.length === 0) throw new LoupeError('EMPTY_FILE', { path: filename });
+  if (input.bytes.length > limits.maxFileBytes) throw new LoupeError('FILE_TOO_LARGE', { path: filename, bytes: input.bytes.length, limit: limits.maxFileBytes });
+  const { format, detected } = await sniffImageFormat(input.bytes.subarray(0, 4100));
+  if (!format) throw new LoupeError('NOT_AN_IMAGE', { path: filename, detected });
+  if (format !== 'bmp') await checkHeader(input.bytes, filename, limits);
+
+  const sha256 = createHash('sha256').update(input.bytes).digest('hex');
+  const existing = await lib.store.findImageBySha(sha256);
+  if (existing) {
+    const [image] = await lib.store.getImages([existing.id]);
+    return { id: existing.id, status: 'ready', duplicate: true, image, job: null };
+  }
+  const active = await lib.jobs.findActiveBySha(sha256);
+  if (active) return { id: active.id, status: active.status as UploadStatus, duplicate: true, image: null, job: active };
+
+  const id = randomUUID();
+  await lib.blobs.put(originalKey(sha256), input.bytes, `image/${format}`);
+  const payload = { blobKey: originalKey(sha256), filename, folder, caption: input.caption?.trim() || null, tags: cleanTags(input.tags), bytes: input.bytes.length };
+  await lib.jobs.enqueue({ id, sha256, payload });
+  return { id, status: 'pending', duplicate: false, image: null, job: await lib.jobs.get(id) };
+}
+
+export function cleanTags(tags: string[] | undefined): string[] {
+  return [...new Set((tags ?? []).map((t) => t.trim()).filter(Boolean))].slice(0, 100);
+}
+
+/** Header-only checks, so that a bomb or a broken file is refused before it is queued. */
+async function checkHeader(bytes: Buffer, name: string, limits: { maxPixels: number; maxFrames: number }) {
+  let meta;
+  try {
+    meta = await sharp(bytes, { limitInputPixels: false }).metadata();
+  } catch (e) {
+    throw new LoupeError('UNDECODABLE', { path: name, reason: reasonOf(e) }, { cause: e });
+  }
+  const width = meta.width ?? 0;
+  const height = meta.height ?? 0;
+  if (width * height > limits.maxPixels) throw new LoupeError('TOO_MANY_PIXELS', { path: name, width, height, limit: limits.maxPixels });
+  if ((meta.pages ?? 1) > limits.maxFrames) throw new LoupeError('TOO_MANY_FRAMES', { path: name, frames: meta.pages ?? 1, limit: limits.maxFrames });
+}
+
+/** The record of an id: an indexed image, or a queued / running / failed upload job. */
+export async function findRecord(lib: Library, id: string): Promise<UploadRecord | null> {
+  const [image] = await lib.store.getImages([id]);
+  if (image) return { id, status: 'ready', duplicate: false, image, job: null };
+  const job = await lib.jobs.get(id);
+  if (!job) return null;
+  if (job.status === 'done' && job.imageId) {
+    // The same content finished under another id (two uploads raced): answer with that image.
+    const [done] = await lib.store.getImages([job.imageId]);
+    return done ? { id: done.id, status: 'ready', duplicate: true, image: done, job } : null;
+  }
+  return { id, status: job.status === 'done' ? 'ready' : (job.status as UploadStatus), duplicate: false, image: null, job };
+}

@@ -1,0 +1,30 @@
+import { Command, InvalidArgumentError } from 'commander';
+import { startServer } from '../../http/server.js';
+import { openLibrary } from '../../library.js';
+import { configFrom, type CommonFlags } from '../context.js';
+import { downloadProgress, pc } from '../output.js';
+
+export function registerServe(program: Command) {
+  program
+    .command('serve')
+    .description('start the HTTP API and the web UI, with background indexing of uploads')
+    .option('--port <port>', 'port (default: $LOUPE_PORT or 8080; 0 picks a free one)', (v) => {
+      const n = Number(v);
+      if (!Number.isInteger(n) || n < 0 || n > 65535) throw new InvalidArgumentError('port must be 0–65535.');
+      return n;
+    })
+    .option('--host <host>', 'address to listen on (default: $LOUPE_HOST or 127.0.0.1)')
+    .option('--data <dir>', 'data folder')
+    .action(async (flags: CommonFlags & { port?: number; host?: string }) => {
+      const lib = await openLibrary(configFrom(flags), { onModelDownload: downloadProgress() });
+      const server = await startServer(lib, { port: flags.port, host: flags.host });
+      console.log(`${pc.green('●')} Loupe on ${server.url}  (API docs: ${server.url}/docs)`);
+      const stop = async () => {
+        await server.close();
+        await lib.close();
+        process.exit(0);
+      };
+      process.once('SIGINT', stop);
+      process.once('SIGTERM', stop);
+    });
+}

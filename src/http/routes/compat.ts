@@ -1,0 +1,103 @@
+/**
+ * Routes of the systems Loupe replaces, each answering in that system's own shape, so their clients
+ * work unchanged: a Flask + ChromaDB image-search demo (`/api/index-image` ...) and a FastAPI
+ * demo backend (`/api/demo_backend_v2/image_search/...`, distance = L2 between unit vectors).
+ */
+import { Hono, type Context } from 'hono';
+import { z } from 'zod';
+import { searchByImage, searchByText } from '../../app/search.js';
+import { l2FromCosine } from '../../core/scores.js';
+import type { ServerDeps } from '../context.js';
+import type { ErrorCode } from '../../core/errors.js';
+import { errorBody, statusOf } from '../errors.js';
+import { intParam, parseWith, readImageRequest, readJson } from '../inputs.js';
+import { displayName, imageUrls } from '../views.js';
+import { uploadImages } from './images.js';
+
+export function compatRoutes(deps: ServerDeps) {
+  const { lib } = deps;
+  const app = new Hono();
+
+  // Flask/ChromaDB family: {success: false, error} on failure.
+  const flask = (handler: (c: Context) => Promise<Response>) => async (c: Context) => {
+    try {
+      return await handler(c);
+    } catch (e) {
+      const { status, body } = errorBody(e);
+      return c.json({ success: false, error: body.message }, status as 400);
+    }
+  };
+
+  app.post(
+    '/api/index-image',
+    flask(async (c) => {
+      const { records, failed } = await uploadImages(deps, await readImageRequest(c, lib), true);
+      if (!records.length) throw failed[0].error;
+      const r = records[0];
+      if (r.status !== 'ready' || !r.image) {
+        const code = r.job?.errorCode as ErrorCode | null | undefined;
+        return c.json({ success: false, error: r.job?.error ?? 'indexing did not finish' }, (code ? statusOf(code) : 500) as 500);
+      }
+      return c.json({ success: true, filename: displayName(r.image.paths[0]?.path ?? 'image'), caption: r.image.caption ?? '', url: imageUrls(r.image.id).url });
+    }),
+  );
+
+  app.post(
+    '/api/search-images',
+    flask(async (c) => {
+      const body = parseWith(z.object({ query: z.string().min(1), n_results: z.number().int().min(1).max(1000).default(5) }), await readJson(c));
+      const { hits } = await searchByText(lib, body.query, { k: body.n_results, folder: '' });
+      const details = new Map((await lib.store.getImages(hits.map((h) => h.id))).map((d) => [d.id, d]));
+      const results = hits.map((h) => ({ image_path: displayName(h.path), caption: details.get(h.id)?.caption ?? '', similarity: h.score, url: imageUrls(h.id).url }));
+      return c.json({ success: true, results, count: results.length });
+    }),
+  );
+
+  app.get(
+    '/api/get-all-images',
+    flask(async (c) => {
+      const results = [];
+      for (let cursor: string | null = null; ; ) {
+        const page: Awaited<ReturnType<typeof lib.store.listImages>> = await lib.store.listImages({ limit: 500, cursor });
+        for (const d of page.items) results.push({ image_path: displayName(d.paths[0]?.path ?? ''), caption: d.caption ?? '', url: imageUrls(d.id).url });
+        if (!(cursor = page.nextCursor)) break;
+      }
+      return c.json({ success: true, results, count: results.length });
+    }),
+  );
+
+  app.get('/api/stats', flask(async (c) => c.json({ success: true, total_images: await lib.store.imageCount() })));
+
+  // FastAPI family: {detail} on failure; results are a bare array.
+  const fastapi = (handler: (c: Context) => Promise<Response>) => async (c: Context) => {
+    try {
+      return await handler(c);
+    } catch (e) {
+      const { status, body } = errorBody(e);
+      return c.json({ detail: body.message }, status as 400);
+    }
+  };
+  const demoHits = async (hits: Awaited<ReturnType<typeof searchByText>>['hits']) =>
+    hits.map((h) => ({ distance: l2FromCosine(h.score), folder: h.folder, s3_path: h.path, image_url: imageUrls(h.id).url }));
+
+  app.post(
+    '/api/demo_backend_v2/image_search/search',
+    fastapi(async (c) => {
+      const body = parseWith(z.object({ query: z.string().min(1), k: z.number().int().min(1).max(1000).default(5), folder: z.string().nullable().optional() }), await readJson(c));
+      const { hits } = await searchByText(lib, body.query, { k: body.k, folder: body.folder ?? undefined });
+      return c.json(await demoHits(hits));
+    }),
+  );
+
+  app.post(
+    '/api/demo_backend_v2/image_search/search_by_image',
+    fastapi(async (c) => {
+      const req = await readImageRequest(c, lib);
+      const k = intParam('k', req.json?.k ?? req.fields.k, 5, 1, 1000);
+      const { hits } = await searchByImage(lib, req.images[0].bytes, { k, folder: req.fields.folder });
+      return c.json(await demoHits(hits));
+    }),
+  );
+
+  return app;
+}

@@ -1,0 +1,125 @@
+import { readFile } from 'node:fs/promises';
+import { Hono } from 'hono';
+import { z } from 'zod';
+import { LoupeError } from '../../core/errors.js';
+import { thumbnailKey } from '../../ports/blob-store.js';
+import { acceptUpload, cleanFolder, cleanTags, findRecord, originalKey, UPLOAD_ROOT, type UploadRecord } from '../../app/upload.js';
+import { searchSimilar } from '../../app/search.js';
+import type { ServerDeps } from '../context.js';
+import { errorBody } from '../errors.js';
+import { intParam, parseWith, readImageRequest, readJson, tagsFrom } from '../inputs.js';
+import { hitView, imageView, recordView } from '../views.js';
+
+const MIME: Record<string, string> = { jpeg: 'image/jpeg', png: 'image/png', gif: 'image/gif', bmp: 'image/bmp', tiff: 'image/tiff', webp: 'image/webp', avif: 'image/avif', heic: 'image/heic', heif: 'image/heif' };
+
+export const ImagePatchBody = z
+  .object({
+    caption: z.string().max(10_000).nullable().optional(),
+    tags: z.array(z.string().max(200)).max(100).optional(),
+    folder: z.string().max(1000).optional(),
+  })
+  .strict();
+
+/** Uploads images and waits (optionally) for them: shared by the v1 API and the compatibility routes. */
+export async function uploadImages(deps: ServerDeps, req: Awaited<ReturnType<typeof readImageRequest>>, wait: boolean) {
+  const { lib, worker } = deps;
+  const fields = req.fields;
+  const tags = tagsFrom(req.json?.tags ?? fields.tags);
+  const accepted: UploadRecord[] = [];
+  const failed: { filename: string; error: unknown }[] = [];
+  for (const image of req.images) {
+    try {
+      accepted.push(await acceptUpload(lib, { bytes: image.bytes, filename: image.filename, folder: fields.folder, caption: fields.caption, tags }));
+    } catch (error) {
+      failed.push({ filename: image.filename, error });
+    }
+  }
+  if (accepted.some((r) => r.status === 'pending')) worker.wake();
+  if (wait) await Promise.all(accepted.map((r) => worker.waitFor(r.id)));
+  const records = wait ? await Promise.all(accepted.map(async (r) => (await findRecord(lib, r.id).then((f) => f && { ...f, duplicate: r.duplicate })) ?? r)) : accepted;
+  return { records, failed };
+}
+
+export function imageRoutes(deps: ServerDeps) {
+  const { lib } = deps;
+  const app = new Hono();
+
+  app.post('/', async (c) => {
+    const req = await readImageRequest(c, lib);
+    const wait = c.req.query('wait') === 'true';
+    const { records, failed } = await uploadImages(deps, req, wait);
+    // One file that failed answers with its own status; in a batch, failures are listed beside the successes.
+    if (records.length === 0 && failed.length === 1) throw failed[0].error;
+    const errors = failed.map((f) => ({ filename: f.filename, ...errorBody(f.error).body }));
+    const status = records.length === 0 ? errorBody(failed[0].error).status : 201;
+    return c.json({ images: records.map(recordView), errors }, status as 201);
+  });
+
+  app.get('/', async (c) => {
+    const limit = intParam('limit', c.req.query('limit'), 50, 1, 500);
+    const folder = c.req.query('folder') ? cleanFolder(c.req.query('folder')) : null;
+    const page = await lib.store.listImages({ folder, limit, cursor: c.req.query('cursor') || null });
+    return c.json({ items: page.items.map(imageView), nextCursor: page.nextCursor });
+  });
+
+  app.get('/:id', async (c) => {
+    const record = await findRecord(lib, c.req.param('id'));
+    if (!record) throw new LoupeError('NOT_FOUND', { what: `image ${c.req.param('id')}` });
+    return c.json(recordView(record));
+  });
+
+  app.patch('/:id', async (c) => {
+    const body = parseWith(ImagePatchBody, await readJson(c));
+    const patch = {
+      ...(body.caption !== undefined ? { caption: body.caption?.trim() || null } : {}),
+      ...(body.tags !== undefined ? { tags: cleanTags(body.tags) } : {}),
+      ...(body.folder !== undefined ? { folder: cleanFolder(body.folder) } : {}),
+    };
+    const updated = await lib.store.updateImage(c.req.param('id'), patch);
+    if (!updated) throw new LoupeError('NOT_FOUND', { what: `image ${c.req.param('id')}` });
+    return c.json(imageView(updated));
+  });
+
+  app.delete('/:id', async (c) => {
+    const sha = await lib.store.deleteImage(c.req.param('id'));
+    if (!sha) throw new LoupeError('NOT_FOUND', { what: `image ${c.req.param('id')}` });
+    // Loupe's own files go; originals in the user's folders are never deleted.
+    await Promise.all([lib.blobs.delete(thumbnailKey(sha)), lib.blobs.delete(originalKey(sha))]);
+    return c.body(null, 204);
+  });
+
+  app.get('/:id/file', async (c) => {
+    const [image] = await lib.store.getImages([c.req.param('id')]);
+    if (!image) throw new LoupeError('NOT_FOUND', { what: `image ${c.req.param('id')}` });
+    let bytes = await lib.blobs.get(originalKey(image.sha256));
+    for (const p of image.paths) {
+      if (bytes) break;
+      if (!p.path.startsWith(UPLOAD_ROOT)) bytes = await readFile(p.path).catch(() => null);
+    }
+    if (!bytes) throw new LoupeError('NOT_FOUND', { what: `the original file of image ${image.id}` });
+    return c.body(new Uint8Array(bytes), 200, { 'content-type': MIME[image.format] ?? 'application/octet-stream', 'cache-control': 'private, max-age=3600', etag: `"${image.sha256}"` });
+  });
+
+  app.get('/:id/thumbnail', async (c) => {
+    const [image] = await lib.store.getImages([c.req.param('id')]);
+    if (!image) throw new LoupeError('NOT_FOUND', { what: `image ${c.req.param('id')}` });
+    const etag = `"t-${image.sha256.slice(0, 32)}"`;
+    // Content-addressed: a thumbnail never changes, so clients may keep it for good.
+    const headers = { etag, 'cache-control': 'public, max-age=31536000, immutable' };
+    if (c.req.header('if-none-match')?.split(/\s*,\s*/).includes(etag)) return c.body(null, 304, headers);
+    const bytes = await lib.blobs.get(thumbnailKey(image.sha256));
+    if (!bytes) throw new LoupeError('NOT_FOUND', { what: `the thumbnail of image ${image.id}` });
+    return c.body(new Uint8Array(bytes), 200, { ...headers, 'content-type': 'image/webp' });
+  });
+
+  app.get('/:id/similar', async (c) => {
+    const k = intParam('k', c.req.query('k'), 5, 1, 1000);
+    const result = await searchSimilar(lib, c.req.param('id'), { k, folder: c.req.query('folder') });
+    const details = await lib.store.getImages(result.hits.map((h) => h.id));
+    const byId = new Map(details.map((d) => [d.id, d]));
+    return c.json({ results: result.hits.map((h) => hitView(h, byId.get(h.id))), applied: { folder: result.applied.folder } });
+  });
+
+  return app;
+}
+

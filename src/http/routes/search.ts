@@ -1,0 +1,35 @@
+import { Hono } from 'hono';
+import { z } from 'zod';
+import { searchByImage, searchByText } from '../../app/search.js';
+import type { SearchResult } from '../../core/types.js';
+import type { Library } from '../../library.js';
+import type { ServerDeps } from '../context.js';
+import { intParam, parseWith, readImageRequest, readJson } from '../inputs.js';
+import { hitView } from '../views.js';
+
+export const SearchBody = z.object({
+  query: z.string().min(1).max(2000),
+  k: z.number().int().min(1).max(1000).default(10),
+  folder: z.string().max(1000).optional(),
+});
+
+export async function searchView(lib: Library, result: SearchResult) {
+  const details = await lib.store.getImages(result.hits.map((h) => h.id));
+  const byId = new Map(details.map((d) => [d.id, d]));
+  return { results: result.hits.map((h) => hitView(h, byId.get(h.id))), applied: { folder: result.applied.folder, folderDetected: result.applied.folderDetected } };
+}
+
+export function searchRoutes({ lib }: ServerDeps) {
+  const app = new Hono();
+  app.post('/', async (c) => {
+    const body = parseWith(SearchBody, await readJson(c));
+    return c.json(await searchView(lib, await searchByText(lib, body.query, { k: body.k, folder: body.folder })));
+  });
+  app.post('/by-image', async (c) => {
+    const req = await readImageRequest(c, lib);
+    const k = intParam('k', req.json?.k ?? req.fields.k, 10, 1, 1000);
+    const folder = (req.json?.folder as string | undefined) ?? req.fields.folder;
+    return c.json(await searchView(lib, await searchByImage(lib, req.images[0].bytes, { k, folder })));
+  });
+  return app;
+}
