@@ -121,6 +121,8 @@ export class IngestWorker extends EventEmitter<{ job: [JobEvent]; progress: [Que
     } else {
       const code = isLoupeError(outcome.error) ? outcome.error.code : null;
       await this.lib.jobs.fail(job.id, reasonOf(outcome.error), code);
+      // Nothing refers to the kept original of a failed upload (a stored image would have made it a duplicate).
+      if (!(await this.lib.store.findImageBySha(job.sha256))) await this.lib.blobs.delete(job.payload.blobKey).catch(() => {});
       this.emit('job', { id: job.id, status: 'failed', error: reasonOf(outcome.error), code: code ?? undefined, filename: job.payload.filename });
     }
   }

@@ -1,12 +1,12 @@
 import { readFile } from 'node:fs/promises';
 import { Hono } from 'hono';
 import { z } from 'zod';
-import { LoupeError } from '../../core/errors.js';
+import { LoupeError, type ErrorCode } from '../../core/errors.js';
 import { thumbnailKey } from '../../ports/blob-store.js';
 import { acceptUpload, cleanFolder, cleanTags, findRecord, originalKey, UPLOAD_ROOT, type UploadRecord } from '../../app/upload.js';
 import { searchSimilar } from '../../app/search.js';
 import type { ServerDeps } from '../context.js';
-import { errorBody } from '../errors.js';
+import { errorBody, statusOf } from '../errors.js';
 import { intParam, parseWith, readImageRequest, readJson, tagsFrom } from '../inputs.js';
 import { hitView, imageView, recordView } from '../views.js';
 
@@ -48,11 +48,17 @@ export function imageRoutes(deps: ServerDeps) {
     const req = await readImageRequest(c, lib);
     const wait = c.req.query('wait') === 'true';
     const { records, failed } = await uploadImages(deps, req, wait);
+    const errors = failed.map((f) => ({ filename: f.filename, ...errorBody(f.error) }));
+    // With ?wait=true, indexing failures count as failures of the request too.
+    for (const r of records.filter((r) => r.status === 'failed')) {
+      const code = (r.job?.errorCode ?? 'UNDECODABLE') as ErrorCode;
+      errors.push({ filename: r.job?.payload.filename ?? r.id, status: statusOf(code), body: { error: code, message: r.job?.error ?? 'indexing failed' } });
+    }
+    const ok = records.filter((r) => r.status !== 'failed');
     // One file that failed answers with its own status; in a batch, failures are listed beside the successes.
-    if (records.length === 0 && failed.length === 1) throw failed[0].error;
-    const errors = failed.map((f) => ({ filename: f.filename, ...errorBody(f.error).body }));
-    const status = records.length === 0 ? errorBody(failed[0].error).status : 201;
-    return c.json({ images: records.map(recordView), errors }, status as 201);
+    if (ok.length === 0 && errors.length === 1) return c.json(errors[0].body, errors[0].status as 400);
+    const status = ok.length === 0 ? errors[0].status : 201;
+    return c.json({ images: ok.map(recordView), errors: errors.map((e) => ({ filename: e.filename, ...e.body })) }, status as 201);
   });
 
   app.get('/', async (c) => {
