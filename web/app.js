@@ -58,7 +58,7 @@ function card(item, { similarity, onDelete, editable } = {}) {
   const body = el('div', { className: 'body' });
   if (similarity !== undefined) body.append(el('span', { className: 'badge', textContent: `${similarity.toFixed(1)}%` }));
   body.append(el('span', { className: 'name', textContent: name, title: name }));
-  if (item.folder) body.append(el('span', { className: 'folder', textContent: `📁 ${item.folder}` }));
+  if (item.folder) body.append(el('span', { className: 'folder', textContent: `in ${item.folder}` }));
   const caption = el('span', { className: 'caption', textContent: item.caption ?? '' });
   body.append(caption);
   if (editable) {

@@ -1,0 +1,126 @@
+/** The web UI in headless Chromium (Debian's chromium + playwright-core): upload, search, preview, similar, gallery, delete. */
+import assert from 'node:assert/strict';
+import { access, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { colourImage, tempDir } from './support/fixtures.js';
+import { startTestServer, type TestServer } from './support/server.js';
+
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+
+describe('web UI in a real browser', () => {
+  let s: TestServer;
+  let browser: Browser;
+  let page: Page;
+  let files: string[];
+  const shots = process.env.LOUPE_SCREENSHOTS; // a folder to keep screenshots in, for looking at the UI
+
+  before(async () => {
+    await access(CHROMIUM).catch(() => {
+      throw new Error(`Chromium not found at ${CHROMIUM}: install it (apt-get install chromium; .ci/run does) or set CHROMIUM_PATH`);
+    });
+    s = await startTestServer();
+    browser = await chromium.launch({ executablePath: CHROMIUM, args: FLAGS });
+    page = await browser.newPage({ viewport: { width: 1200, height: 900 } });
+    page.on('dialog', (d) => void d.accept());
+    const dir = await tempDir();
+    files = [];
+    for (const c of ['red', 'green', 'blue']) {
+      const f = path.join(dir, `${c}.png`);
+      await writeFile(f, await colourImage(c, 'png'));
+      files.push(f);
+    }
+    const bad = path.join(dir, 'broken.png');
+    await writeFile(bad, 'this is not a picture\n'.repeat(10));
+    files.push(bad);
+    await page.goto(s.url);
+  });
+  after(async () => {
+    await browser?.close();
+    await s?.stop();
+  });
+
+  it('uploads several files, shows each finish with its thumbnail, and a failure with its reason', async () => {
+    await page.getByRole('tab', { name: 'Upload & Index' }).click();
+    await page.fill('#upload-folder', 'colours');
+    await page.setInputFiles('#upload-files', files);
+    await page.waitForFunction(() => document.querySelectorAll('#upload-list li[data-state]').length === 4, null, { timeout: 60_000 });
+    const rows = await page.$$eval('#upload-list li', (lis) => lis.map((li) => ({ name: (li as HTMLElement).dataset.name, state: (li as HTMLElement).dataset.state, text: li.querySelector('.state')!.textContent, img: (li.querySelector('img') as HTMLImageElement).getAttribute('src') })));
+    const byName = Object.fromEntries(rows.map((r) => [r.name, r]));
+    for (const c of ['red', 'green', 'blue']) {
+      assert.equal(byName[`${c}.png`].state, 'done');
+      assert.match(byName[`${c}.png`].img ?? '', /\/thumbnail$/);
+    }
+    assert.equal(byName['broken.png'].state, 'failed');
+    assert.match(byName['broken.png'].text ?? '', /not an image/);
+    assert.equal(await page.textContent('#upload-count'), '4 of 4 done');
+    if (shots) await page.screenshot({ path: path.join(shots, 'upload.png') });
+  });
+
+  it('searches by text with Enter and shows results with similarity %', async () => {
+    await page.getByRole('tab', { name: 'Search' }).click();
+    await page.fill('#search-query', 'red');
+    await page.press('#search-query', 'Enter');
+    await page.waitForSelector('#search-results li');
+    const names = await page.$$eval('#search-results .name', (els) => els.map((e) => e.textContent));
+    assert.equal(names[0], 'red.png');
+    assert.match((await page.textContent('#search-results li .badge')) ?? '', /^\d+(\.\d)?%$/);
+    assert.equal(await page.getAttribute('#search-results li img', 'alt'), 'red.png');
+    if (shots) await page.screenshot({ path: path.join(shots, 'search.png') });
+  });
+
+  it('opens a full-size preview and finds similar images', async () => {
+    await page.click('#search-results li button.thumb');
+    await page.waitForSelector('#preview[open]');
+    assert.equal(await page.textContent('#preview-title'), 'red.png');
+    assert.match((await page.getAttribute('#preview-image', 'src')) ?? '', /\/file$/);
+    assert.match((await page.textContent('#preview-meta')) ?? '', /colours/);
+    await page.click('#preview-similar');
+    await page.waitForFunction(() => document.querySelector('#search-status')?.textContent?.startsWith('Similar to red.png'));
+    const names = await page.$$eval('#search-results .name', (els) => els.map((e) => e.textContent));
+    assert.equal(names.length, 2);
+    assert.ok(!names.includes('red.png'));
+  });
+
+  it('lists the gallery, switches grid and list views, edits a caption and deletes an image', async () => {
+    await page.getByRole('tab', { name: 'Gallery' }).click();
+    await page.waitForFunction(() => document.querySelectorAll('#gallery li').length === 3);
+    await page.click('#view-list');
+    assert.equal(await page.getAttribute('#view-list', 'aria-pressed'), 'true');
+    assert.ok(await page.$eval('#gallery', (g) => g.classList.contains('list')));
+    await page.click('#view-grid');
+    assert.ok(!(await page.$eval('#gallery', (g) => g.classList.contains('list'))));
+
+    page.removeAllListeners('dialog');
+    page.once('dialog', (d) => void d.accept('a green field'));
+    await page.getByRole('button', { name: 'Edit caption of green.png' }).click();
+    await page.waitForFunction(() => [...document.querySelectorAll('#gallery .caption')].some((c) => c.textContent === 'a green field'));
+    const { items } = await (await fetch(`${s.url}/api/v1/images`)).json();
+    const green = items.find((i: { filename: string }) => i.filename === 'green.png');
+    assert.equal(green.caption, 'a green field');
+
+    page.once('dialog', (d) => void d.accept());
+    await page.getByRole('button', { name: 'Delete green.png' }).click();
+    await page.waitForFunction(() => document.querySelectorAll('#gallery li').length === 2);
+    assert.equal((await fetch(`${s.url}/api/v1/images/${green.id}`)).status, 404);
+    if (shots) await page.screenshot({ path: path.join(shots, 'gallery.png') });
+  });
+
+  it('shows stats, moves between tabs with the arrow keys, and fits a phone-width screen', async () => {
+    await page.getByRole('tab', { name: 'Stats' }).click();
+    await page.waitForSelector('#stats-images');
+    assert.equal(await page.textContent('#stats-images'), '2 images');
+    await page.focus('#tab-stats');
+    await page.keyboard.press('ArrowLeft');
+    assert.equal(await page.getAttribute('#tab-gallery', 'aria-selected'), 'true');
+    assert.ok(await page.$eval('#tab-gallery', (t) => t === document.activeElement));
+
+    await page.setViewportSize({ width: 390, height: 800 });
+    await page.getByRole('tab', { name: 'Search' }).click();
+    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    assert.ok(overflow <= 0, `page is ${overflow}px wider than a phone screen`);
+    if (shots) await page.screenshot({ path: path.join(shots, 'phone.png') });
+  });
+});
