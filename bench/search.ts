@@ -4,14 +4,12 @@
  * already a vector, so the text encoder is not counted. Recall@10 compares the HNSW answer with exact search.
  * Run: node --import tsx bench/search.ts [sizes...]   (default: 10000 100000)
  */
-import { randomUUID } from 'node:crypto';
 import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import { openPglite } from '../src/adapters/pglite/pglite-client.js';
 import { migrate } from '../src/adapters/sql/migrations.js';
-import { SqlStore, vectorLiteral } from '../src/adapters/sql/sql-store.js';
-import { l2Normalize } from '../src/core/scores.js';
-import { seededRandom } from '../src/models/seeded-random.js';
+import { SqlStore } from '../src/adapters/sql/sql-store.js';
+import { clusteredSampler, insertSynthetic } from './synthetic.js';
 import { fmt, percentile, writeSection } from './report.js';
 
 const DIM = 512;
@@ -21,12 +19,7 @@ const MODEL = 'bench/clustered-512';
 const sizes = process.argv.slice(2).map(Number).filter(Boolean);
 if (!sizes.length) sizes.push(10_000, 100_000);
 
-const { uniform, normal: gauss } = seededRandom(42);
-const centres = Array.from({ length: CLUSTERS }, () => l2Normalize(Float32Array.from({ length: DIM }, gauss)));
-const sample = () => {
-  const c = centres[Math.floor(uniform() * CLUSTERS)];
-  return l2Normalize(Float32Array.from(c, (v) => v + (gauss() * 0.7) / Math.sqrt(DIM)));
-};
+const sample = clusteredSampler(DIM, CLUSTERS);
 
 const rows: string[] = [];
 for (const n of sizes) {
@@ -36,32 +29,7 @@ for (const n of sizes) {
   await migrate(db);
   const store = new SqlStore(db);
   const t0 = performance.now();
-  for (let start = 0; start < n; start += 2000) {
-    const ids: string[] = [];
-    const vectors: string[] = [];
-    for (let i = start; i < Math.min(n, start + 2000); i++) {
-      ids.push(randomUUID());
-      vectors.push(vectorLiteral(sample()));
-    }
-    await db.transaction(async (tx) => {
-      await tx.query(
-        `insert into images (id, sha256, phash, width, height, format, bytes)
-         select id, id::text, '0000000000000000', 1, 1, 'jpeg', 1 from unnest($1::uuid[]) as id`,
-        [ids],
-      );
-      await tx.query(
-        `insert into image_paths (path, image_id, root, folder, size, mtime_ms)
-         select '/bench/' || (n % 10) || '/' || id || '.jpg', id, '/bench', (n % 10)::text, 1, 0
-         from unnest($1::uuid[]) with ordinality as u(id, n)`,
-        [ids],
-      );
-      await tx.query(
-        `insert into embeddings (image_id, kind, model, dim, embedding)
-         select id, 'clip', '${MODEL}', ${DIM}, v::halfvec from unnest($1::uuid[], $2::text[]) as u(id, v)`,
-        [ids, vectors],
-      );
-    });
-  }
+  await insertSynthetic(db, n, MODEL, sample);
   const insertSeconds = (performance.now() - t0) / 1000;
   await db.exec(`set maintenance_work_mem = '512MB'`);
   const t1 = performance.now();

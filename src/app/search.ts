@@ -37,7 +37,7 @@ export async function searchByText(lib: Library, query: string, options: SearchO
   let folder = folderArg(options.folder);
   let detected = false;
   if (folder === undefined) {
-    folder = detectFolder(query, Object.keys(await lib.store.folders())) ?? undefined;
+    folder = detectFolder(query, await lib.store.folderNames()) ?? undefined;
     detected = folder !== undefined;
   }
   const clip = await lib.clip();

@@ -68,7 +68,10 @@ export interface Store {
   searchByVector(q: VectorQuery & { exact?: boolean }): Promise<VectorHit[]>;
   getEmbedding(imageId: string, model: string): Promise<Float32Array | null>;
   imageExists(imageId: string): Promise<boolean>;
+  /** Images per folder (for stats). */
   folders(): Promise<Record<string, number>>;
+  /** Every folder name, cheaply (for detecting a folder named in a query). */
+  folderNames(): Promise<string[]>;
   imageCount(): Promise<number>;
   embeddingModels(): Promise<ModelCount[]>;
   allHashes(): Promise<{ id: string; phash: string; paths: string[] }[]>;

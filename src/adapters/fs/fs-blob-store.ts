@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { BlobStore } from '../../ports/blob-store.js';
@@ -15,7 +16,7 @@ export class FsBlobStore implements BlobStore {
   async put(key: string, data: Buffer) {
     const full = this.resolve(key);
     await mkdir(path.dirname(full), { recursive: true });
-    const tmp = `${full}.${process.pid}.tmp`;
+    const tmp = `${full}.${process.pid}.${randomBytes(6).toString("hex")}.tmp`; // unique: the same key may be written twice at once
     await writeFile(tmp, data);
     await rename(tmp, full);
   }

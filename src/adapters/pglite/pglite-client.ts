@@ -1,4 +1,5 @@
 /** Embedded PostgreSQL (PGlite, WASM) with pgvector, persisted in a folder. */
+import { mkdir } from 'node:fs/promises';
 import { PGlite, type Transaction } from '@electric-sql/pglite';
 import { vector } from '@electric-sql/pglite-pgvector';
 import type { SqlClient } from '../sql/sql-client.js';
@@ -26,6 +27,7 @@ function wrap(q: Queryable, root?: PGlite): SqlClient {
 
 /** @param dir a folder for the database files, or undefined for an in-memory database. */
 export async function openPglite(dir?: string): Promise<SqlClient> {
+  if (dir) await mkdir(dir, { recursive: true });
   const db = await PGlite.create(dir ? `file://${dir}` : undefined, { extensions: { vector } });
   return wrap(db, db);
 }

@@ -19,6 +19,8 @@ interface PathRow {
 
 export class SqlStore implements Store {
   private readonly indexed = new Set<string>();
+  /** Folder names for query-time folder detection, cached briefly: asked on every text search. */
+  private folderCache: { at: number; names: Promise<string[]> } | null = null;
 
   constructor(private readonly db: SqlClient) {}
 
@@ -44,6 +46,7 @@ export class SqlStore implements Store {
   }
 
   async insertImages(items: NewImageItem[]) {
+    this.folderCache = null;
     for (const model of new Set(items.map((i) => `${i.embedding.model}\u0000${i.embedding.vector.length}`))) {
       const [name, dim] = model.split('\u0000');
       await this.ensureVectorIndex(name, Number(dim));
@@ -86,14 +89,17 @@ export class SqlStore implements Store {
   }
 
   async upsertPath(path: ImagePath) {
+    this.folderCache = null;
     await upsertPathWith(this.db, path);
   }
 
   async removePaths(paths: string[]) {
+    this.folderCache = null;
     if (paths.length) await this.db.query('delete from image_paths where path = any($1::text[])', [paths]);
   }
 
   async deleteOrphanImages(): Promise<string[]> {
+    this.folderCache = null;
     const rows = await this.db.query<{ sha256: string }>(
       'delete from images i where not exists (select 1 from image_paths p where p.image_id = i.id) returning sha256',
     );
@@ -119,6 +125,7 @@ export class SqlStore implements Store {
 
   async searchByVector(q: VectorQuery & { exact?: boolean }): Promise<VectorHit[]> {
     const dim = int(q.vector.length);
+    await this.ensureVectorIndex(q.model, dim); // vectors may have arrived without one (bulk loads, older data)
     const params: unknown[] = [vectorLiteral(q.vector)];
     const filters: string[] = [];
     if (q.folder) {
@@ -170,6 +177,16 @@ export class SqlStore implements Store {
     if (!UUID.test(imageId)) return false;
     const rows = await this.db.query('select 1 from images where id = $1::uuid', [imageId]);
     return rows.length > 0;
+  }
+
+  folderNames(): Promise<string[]> {
+    // Short expiry: other processes (workers, a CLI run) may add folders; this process's own writes invalidate at once.
+    if (!this.folderCache || Date.now() - this.folderCache.at > 5000) {
+      const names = this.db.query<{ folder: string }>('select distinct folder from image_paths').then((rows) => rows.map((r) => r.folder));
+      this.folderCache = { at: Date.now(), names };
+      names.catch(() => (this.folderCache = null));
+    }
+    return this.folderCache.names;
   }
 
   async folders() {
@@ -230,6 +247,7 @@ export class SqlStore implements Store {
   }
 
   async updateImage(id: string, patch: ImagePatch): Promise<ImageDetails | null> {
+    this.folderCache = null;
     if (!isUuid(id)) return null;
     await this.db.transaction(async (tx) => {
       if (patch.caption !== undefined)
@@ -242,6 +260,7 @@ export class SqlStore implements Store {
   }
 
   async deleteImage(id: string): Promise<string | null> {
+    this.folderCache = null;
     if (!isUuid(id)) return null;
     const rows = await this.db.query<{ sha256: string }>('delete from images where id = $1 returning sha256', [id]);
     return rows[0]?.sha256 ?? null;

@@ -1,0 +1,46 @@
+/** Synthetic library content for benchmarks: clustered unit vectors (a mixture of Gaussians, like real embeddings). */
+import { randomUUID } from 'node:crypto';
+import type { SqlClient } from '../src/adapters/sql/sql-client.js';
+import { vectorLiteral } from '../src/adapters/sql/sql-store.js';
+import { l2Normalize } from '../src/core/scores.js';
+import { seededRandom } from '../src/models/seeded-random.js';
+
+export function clusteredSampler(dim: number, clusters: number, seed = 42) {
+  const { uniform, normal } = seededRandom(seed);
+  const centres = Array.from({ length: clusters }, () => l2Normalize(Float32Array.from({ length: dim }, normal)));
+  return () => {
+    const c = centres[Math.floor(uniform() * clusters)];
+    return l2Normalize(Float32Array.from(c, (v) => v + (normal() * 0.7) / Math.sqrt(dim)));
+  };
+}
+
+/** Inserts n images (10 folders) with one vector each, in transactions of 2000 rows. */
+export async function insertSynthetic(db: SqlClient, n: number, model: string, sample: () => Float32Array) {
+  for (let start = 0; start < n; start += 2000) {
+    const ids: string[] = [];
+    const vectors: string[] = [];
+    for (let i = start; i < Math.min(n, start + 2000); i++) {
+      ids.push(randomUUID());
+      vectors.push(vectorLiteral(sample()));
+    }
+    const dim = vectors[0].split(',').length;
+    await db.transaction(async (tx) => {
+      await tx.query(
+        `insert into images (id, sha256, phash, width, height, format, bytes)
+         select id, id::text, '0000000000000000', 1, 1, 'jpeg', 1 from unnest($1::uuid[]) as id`,
+        [ids],
+      );
+      await tx.query(
+        `insert into image_paths (path, image_id, root, folder, size, mtime_ms)
+         select '/bench/' || (n % 10) || '/' || id || '.jpg', id, '/bench', (n % 10)::text, 1, 0
+         from unnest($1::uuid[]) with ordinality as u(id, n)`,
+        [ids],
+      );
+      await tx.query(
+        `insert into embeddings (image_id, kind, model, dim, embedding)
+         select id, 'clip', $3, ${dim}, v::halfvec from unnest($1::uuid[], $2::text[]) as u(id, v)`,
+        [ids, vectors, model],
+      );
+    });
+  }
+}
