@@ -19,8 +19,20 @@ interface PathRow {
 
 export class SqlStore implements Store {
   private readonly indexed = new Set<string>();
-  /** Folder names for query-time folder detection, cached briefly: asked on every text search. */
-  private folderCache: { at: number; names: Promise<string[]> } | null = null;
+  /**
+   * Answers asked on every search (folder names, embedding models), cached briefly. Other processes
+   * (workers, a CLI run) may change them, hence the expiry; this process's own writes clear the cache at once.
+   */
+  private cache = new Map<string, { at: number; value: Promise<unknown> }>();
+
+  private cached<T>(key: string, load: () => Promise<T>): Promise<T> {
+    const hit = this.cache.get(key);
+    if (hit && Date.now() - hit.at < 5000) return hit.value as Promise<T>;
+    const value = load();
+    this.cache.set(key, { at: Date.now(), value });
+    value.catch(() => this.cache.delete(key));
+    return value;
+  }
 
   constructor(private readonly db: SqlClient) {}
 
@@ -46,7 +58,7 @@ export class SqlStore implements Store {
   }
 
   async insertImages(items: NewImageItem[]) {
-    this.folderCache = null;
+    this.cache.clear();
     for (const model of new Set(items.map((i) => `${i.embedding.model}\u0000${i.embedding.vector.length}`))) {
       const [name, dim] = model.split('\u0000');
       await this.ensureVectorIndex(name, Number(dim));
@@ -89,17 +101,17 @@ export class SqlStore implements Store {
   }
 
   async upsertPath(path: ImagePath) {
-    this.folderCache = null;
+    this.cache.clear();
     await upsertPathWith(this.db, path);
   }
 
   async removePaths(paths: string[]) {
-    this.folderCache = null;
+    this.cache.clear();
     if (paths.length) await this.db.query('delete from image_paths where path = any($1::text[])', [paths]);
   }
 
   async deleteOrphanImages(): Promise<string[]> {
-    this.folderCache = null;
+    this.cache.clear();
     const rows = await this.db.query<{ sha256: string }>(
       'delete from images i where not exists (select 1 from image_paths p where p.image_id = i.id) returning sha256',
     );
@@ -180,13 +192,7 @@ export class SqlStore implements Store {
   }
 
   folderNames(): Promise<string[]> {
-    // Short expiry: other processes (workers, a CLI run) may add folders; this process's own writes invalidate at once.
-    if (!this.folderCache || Date.now() - this.folderCache.at > 5000) {
-      const names = this.db.query<{ folder: string }>('select distinct folder from image_paths').then((rows) => rows.map((r) => r.folder));
-      this.folderCache = { at: Date.now(), names };
-      names.catch(() => (this.folderCache = null));
-    }
-    return this.folderCache.names;
+    return this.cached('folders', async () => (await this.db.query<{ folder: string }>('select distinct folder from image_paths')).map((r) => r.folder));
   }
 
   async folders() {
@@ -201,11 +207,13 @@ export class SqlStore implements Store {
     return Number(row.n);
   }
 
-  async embeddingModels(): Promise<ModelCount[]> {
-    const rows = await this.db.query<{ model: string; dim: number; n: string | number }>(
-      'select model, dim, count(*) as n from embeddings group by model, dim order by model',
-    );
-    return rows.map((r) => ({ model: r.model, dim: r.dim, count: Number(r.n) }));
+  embeddingModels(): Promise<ModelCount[]> {
+    return this.cached('models', async () => {
+      const rows = await this.db.query<{ model: string; dim: number; n: string | number }>(
+        'select model, dim, count(*) as n from embeddings group by model, dim order by model',
+      );
+      return rows.map((r) => ({ model: r.model, dim: r.dim, count: Number(r.n) }));
+    });
   }
 
   async allHashes() {
@@ -247,7 +255,7 @@ export class SqlStore implements Store {
   }
 
   async updateImage(id: string, patch: ImagePatch): Promise<ImageDetails | null> {
-    this.folderCache = null;
+    this.cache.clear();
     if (!isUuid(id)) return null;
     await this.db.transaction(async (tx) => {
       if (patch.caption !== undefined)
@@ -260,7 +268,7 @@ export class SqlStore implements Store {
   }
 
   async deleteImage(id: string): Promise<string | null> {
-    this.folderCache = null;
+    this.cache.clear();
     if (!isUuid(id)) return null;
     const rows = await this.db.query<{ sha256: string }>('delete from images where id = $1 returning sha256', [id]);
     return rows[0]?.sha256 ?? null;
