@@ -80,6 +80,9 @@ export interface ImageDetails {
   tags: string[];
   createdAt: string;
   paths: { path: string; folder: string }[];
+  ocrText: string | null;
+  /** What each analyzer (clip, ocr, caption, text-embedding) did with this image. */
+  analyzed: Record<string, { model: string; at: string; status: 'ok' | 'empty' | 'failed'; error?: string }>;
 }
 
 export interface ImagePatch {

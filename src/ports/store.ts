@@ -31,13 +31,57 @@ export interface VectorHit {
   folder: string;
 }
 
-export interface VectorQuery {
+/** Filters shared by vector and text search (from the query syntax). */
+export interface SearchFilters {
+  /** Only images with a path in this folder or below it. */
+  folder?: string | null;
+  /** Images carrying all these tags. */
+  tags?: string[];
+  /** Only images with recognised text in them. */
+  hasText?: boolean;
+  /** Words or phrases the image's text (caption, OCR, tags, names) must not contain. */
+  exclude?: string[];
+}
+
+export interface VectorQuery extends SearchFilters {
   vector: Float32Array;
   model: string;
   k: number;
-  /** Only images with a path in this folder or below it. */
-  folder?: string | null;
   excludeImageId?: string;
+}
+
+export interface TextQuery extends SearchFilters {
+  /** Words and "phrases" to look for (no exclusions, no filters). */
+  text: string;
+  limit: number;
+  /** Search only these fields. Default: all. */
+  fields?: TextField[];
+}
+
+export type TextField = 'caption' | 'ocr' | 'tags' | 'name';
+
+export interface TextHit {
+  imageId: string;
+  /** Full-text rank plus a small trigram share (OCR noise, partial words). */
+  score: number;
+  matched: TextField[];
+  path: string;
+  folder: string;
+}
+
+export interface OcrResult {
+  text: string;
+  words: { text: string; confidence: number; box: [number, number, number, number] }[];
+  model: string;
+}
+
+export type AnalyzerName = 'clip' | 'ocr' | 'caption' | 'text-embedding';
+
+export interface AnalyzerState {
+  model: string;
+  at: string;
+  status: 'ok' | 'empty' | 'failed';
+  error?: string;
 }
 
 export interface ModelCount {
@@ -76,6 +120,14 @@ export interface Store {
   embeddingModels(): Promise<ModelCount[]>;
   allHashes(): Promise<{ id: string; phash: string; paths: string[] }[]>;
   getImages(ids: string[]): Promise<ImageDetails[]>;
+  textSearch(q: TextQuery): Promise<TextHit[]>;
+  setOcr(imageId: string, result: OcrResult): Promise<void>;
+  /** Records an analyzer's run on an image (success, nothing found, or failure with its reason). */
+  markAnalyzed(imageId: string, analyzer: AnalyzerName, state: AnalyzerState): Promise<void>;
+  /** Ids of images, oldest first, for re-running analyzers; `missing` keeps those the analyzer has not handled. */
+  imagesForAnalysis(q: { analyzer: AnalyzerName; missing: boolean; folder?: string | null; limit?: number; offset?: number }): Promise<string[]>;
+  /** Counts per analyzer and status, for stats. */
+  analyzerCounts(): Promise<Record<string, Record<string, number>>>;
   /** Newest first; `cursor` is the previous page's nextCursor. */
   listImages(q: { folder?: string | null; limit: number; cursor?: string | null }): Promise<{ items: ImageDetails[]; nextCursor: string | null }>;
   updateImage(id: string, patch: ImagePatch): Promise<ImageDetails | null>;

@@ -1,7 +1,8 @@
-/** Embedded PostgreSQL (PGlite, WASM) with pgvector, persisted in a folder. */
+/** Embedded PostgreSQL (PGlite, WASM) with pgvector and pg_trgm, persisted in a folder. */
 import { mkdir } from 'node:fs/promises';
 import { PGlite, type Transaction } from '@electric-sql/pglite';
 import { vector } from '@electric-sql/pglite-pgvector';
+import { pg_trgm } from '@electric-sql/pglite/contrib/pg_trgm';
 import type { SqlClient } from '../sql/sql-client.js';
 
 type Queryable = Pick<PGlite, 'query' | 'exec'> | Transaction;
@@ -28,6 +29,6 @@ function wrap(q: Queryable, root?: PGlite): SqlClient {
 /** @param dir a folder for the database files, or undefined for an in-memory database. */
 export async function openPglite(dir?: string): Promise<SqlClient> {
   if (dir) await mkdir(dir, { recursive: true });
-  const db = await PGlite.create(dir ? `file://${dir}` : undefined, { extensions: { vector } });
+  const db = await PGlite.create(dir ? `file://${dir}` : undefined, { extensions: { vector, pg_trgm } });
   return wrap(db, db);
 }

@@ -74,6 +74,23 @@ export const MIGRATIONS: { version: number; name: string; sql: string }[] = [
       create index jobs_sha on jobs (sha256) where status in ('pending', 'running');
     `,
   },
+  {
+    version: 3,
+    name: 'text in images, full text search',
+    sql: `
+      create extension if not exists pg_trgm;
+      alter table images add column ocr_text text;
+      alter table images add column ocr_words jsonb;
+      -- Per analyzer (clip, ocr, caption, text-embedding): {model, at, status: ok|empty|failed, error}.
+      alter table images add column analyzed jsonb not null default '{}';
+      -- Kept by SqlStore.refreshDocs from caption, tags, OCR text, file names and folders.
+      alter table images add column doc tsvector;
+      alter table images add column doc_text text;
+      alter table images add column names_doc tsvector;
+      create index images_doc on images using gin (doc);
+      create index images_doc_trgm on images using gin (doc_text gin_trgm_ops);
+    `,
+  },
 ];
 
 export async function migrate(db: SqlClient): Promise<number> {

@@ -4,7 +4,7 @@
 import { createHash } from 'node:crypto';
 import { LoupeError } from '../../core/errors.js';
 import type { ImageDetails, ImagePatch, ImagePath } from '../../core/types.js';
-import type { ModelCount, NewImageItem, Store, StoredPath, VectorHit, VectorQuery } from '../../ports/store.js';
+import type { AnalyzerName, AnalyzerState, ModelCount, NewImageItem, OcrResult, SearchFilters, Store, TextField, TextHit, TextQuery, StoredPath, VectorHit, VectorQuery } from '../../ports/store.js';
 import type { SqlClient } from './sql-client.js';
 
 interface PathRow {
@@ -64,7 +64,7 @@ export class SqlStore implements Store {
       await this.ensureVectorIndex(name, Number(dim));
     }
     // One transaction per batch: a killed run loses at most the batch in flight, and commits are amortised.
-    return this.db.transaction(async (tx) => {
+    const results = await this.db.transaction(async (tx) => {
       const results: { imageId: string; inserted: boolean }[] = [];
       for (const { image, path, embedding } of items) {
         const inserted = await tx.query<{ id: string }>(
@@ -93,6 +93,8 @@ export class SqlStore implements Store {
       }
       return results;
     });
+    await this.refreshDocs([...new Set(results.map((r) => r.imageId))]);
+    return results;
   }
 
   async pathsOfImage(imageId: string) {
@@ -103,11 +105,14 @@ export class SqlStore implements Store {
   async upsertPath(path: ImagePath) {
     this.cache.clear();
     await upsertPathWith(this.db, path);
+    await this.refreshDocs([path.imageId]);
   }
 
   async removePaths(paths: string[]) {
     this.cache.clear();
-    if (paths.length) await this.db.query('delete from image_paths where path = any($1::text[])', [paths]);
+    if (!paths.length) return;
+    const rows = await this.db.query<{ image_id: string }>('delete from image_paths where path = any($1::text[]) returning image_id', [paths]);
+    await this.refreshDocs([...new Set(rows.map((r) => r.image_id))]);
   }
 
   async deleteOrphanImages(): Promise<string[]> {
@@ -139,11 +144,7 @@ export class SqlStore implements Store {
     const dim = int(q.vector.length);
     await this.ensureVectorIndex(q.model, dim); // vectors may have arrived without one (bulk loads, older data)
     const params: unknown[] = [vectorLiteral(q.vector)];
-    const filters: string[] = [];
-    if (q.folder) {
-      params.push(q.folder, q.folder + '/');
-      filters.push(`exists (select 1 from image_paths p where p.image_id = e.image_id and (p.folder = $2 or starts_with(p.folder, $3)))`);
-    }
+    const filters = this.filterSql(q, 'e.image_id', params);
     if (q.excludeImageId) {
       params.push(q.excludeImageId);
       filters.push(`e.image_id <> $${params.length}::uuid`);
@@ -163,18 +164,123 @@ export class SqlStore implements Store {
       return tx.query<{ image_id: string; distance: number }>(sql, params);
     });
     if (nearest.length === 0) return [];
-    const where = q.folder ? 'and (folder = $2 or starts_with(folder, $3))' : '';
-    const pathRows = await this.db.query<{ image_id: string; path: string; folder: string }>(
-      `select distinct on (image_id) image_id, path, folder from image_paths
-       where image_id = any($1::uuid[]) ${where} order by image_id, path`,
-      q.folder ? [nearest.map((n) => n.image_id), q.folder, q.folder + '/'] : [nearest.map((n) => n.image_id)],
-    );
-    const pathOf = new Map(pathRows.map((r) => [r.image_id, r]));
+    const pathOf = await this.firstPaths(nearest.map((n) => n.image_id), q.folder);
     // relaxed_order may return near-ties out of order: sort once more.
     return nearest
       .filter((n) => pathOf.has(n.image_id))
       .map((n) => ({ imageId: n.image_id, distance: Number(n.distance), path: pathOf.get(n.image_id)!.path, folder: pathOf.get(n.image_id)!.folder }))
       .sort((a, b) => a.distance - b.distance);
+  }
+
+  /** SQL conditions (joined with and) for the query-syntax filters, on the image id expression `idExpr`. */
+  private filterSql(f: SearchFilters, idExpr: string, params: unknown[]): string[] {
+    const conditions: string[] = [];
+    if (f.folder) {
+      params.push(f.folder, f.folder + '/');
+      conditions.push(`exists (select 1 from image_paths fp where fp.image_id = ${idExpr} and (fp.folder = $${params.length - 1} or starts_with(fp.folder, $${params.length})))`);
+    }
+    const needsImage = (f.tags?.length ?? 0) > 0 || f.hasText || (f.exclude?.length ?? 0) > 0;
+    if (!needsImage) return conditions;
+    const on: string[] = [];
+    if (f.tags?.length) {
+      params.push(f.tags);
+      on.push(`fi.tags @> $${params.length}::text[]`);
+    }
+    if (f.hasText) on.push(`coalesce(fi.ocr_text, '') <> ''`);
+    for (const word of f.exclude ?? []) {
+      params.push(word);
+      on.push(`not coalesce(fi.doc @@ phraseto_tsquery('${TEXT_CONFIG}', $${params.length}), false)`);
+    }
+    conditions.push(`exists (select 1 from images fi where fi.id = ${idExpr} and ${on.join(' and ')})`);
+    return conditions;
+  }
+
+  /** One path per image (the first by name), within the folder filter when there is one. */
+  private async firstPaths(ids: string[], folder?: string | null) {
+    const rows = await this.db.query<{ image_id: string; path: string; folder: string }>(
+      `select distinct on (image_id) image_id, path, folder from image_paths
+       where image_id = any($1::uuid[]) ${folder ? 'and (folder = $2 or starts_with(folder, $3))' : ''} order by image_id, path`,
+      folder ? [ids, folder, folder + '/'] : [ids],
+    );
+    return new Map(rows.map((r) => [r.image_id, r]));
+  }
+
+  async textSearch(q: TextQuery): Promise<TextHit[]> {
+    if (!q.text.trim()) return [];
+    const fields = q.fields ?? ALL_FIELDS;
+    const params: unknown[] = [q.text, q.limit];
+    const filters = this.filterSql(q, 'i.id', params);
+    // All words are wanted, but any of them finds a candidate (ranking rewards more); trigram similarity
+    // catches partial words and OCR noise.
+    const fieldVector = (f: TextField) => FIELD_SQL[f];
+    const doc = fields.length === ALL_FIELDS.length ? 'i.doc' : `(${fields.map(fieldVector).join(' || ')})`;
+    const rows = await this.db.query<{ id: string; score: number; matched: TextField[] }>(
+      `with q as (
+         select websearch_to_tsquery('${TEXT_CONFIG}', $1) as all_words,
+                replace(websearch_to_tsquery('${TEXT_CONFIG}', $1)::text, ' & ', ' | ')::tsquery as any_word,
+                lower($1) as raw
+       ), hits as (
+         select i.id,
+                ts_rank_cd(${doc}, q.any_word, 1) + ts_rank_cd(${doc}, q.all_words, 1)
+                  + 0.1 * word_similarity(q.raw, coalesce(i.doc_text, '')) as score,
+                array_remove(array[${fields.map((f) => `case when ${fieldVector(f)} @@ q.any_word then '${f}' end`).join(', ')}]::text[], null) as matched
+         from images i, q
+         where (${doc} @@ q.any_word ${fields.length === ALL_FIELDS.length ? 'or q.raw <% i.doc_text' : ''}) ${filters.map((f) => `and ${f}`).join(' ')}
+       )
+       select * from hits order by score desc, id limit $2`,
+      params,
+    );
+    const pathOf = await this.firstPaths(rows.map((r) => r.id), q.folder);
+    return rows
+      .filter((r) => pathOf.has(r.id))
+      .map((r) => ({ imageId: r.id, score: Number(r.score), matched: r.matched, path: pathOf.get(r.id)!.path, folder: pathOf.get(r.id)!.folder }));
+  }
+
+  async setOcr(imageId: string, result: OcrResult) {
+    await this.db.query('update images set ocr_text = $2, ocr_words = $3::jsonb where id = $1', [imageId, result.text, JSON.stringify(result.words)]);
+    await this.refreshDocs([imageId]);
+  }
+
+  async markAnalyzed(imageId: string, analyzer: AnalyzerName, state: AnalyzerState) {
+    await this.db.query(`update images set analyzed = jsonb_set(analyzed, $2::text[], $3::jsonb) where id = $1`, [imageId, [analyzer], JSON.stringify(state)]);
+  }
+
+  async imagesForAnalysis(q: { analyzer: AnalyzerName; missing: boolean; folder?: string | null; limit?: number; offset?: number }) {
+    const params: unknown[] = [q.analyzer];
+    const where = [...(q.missing ? [`not (i.analyzed ? $1)`] : []), ...this.filterSql({ folder: q.folder }, 'i.id', params)];
+    params.push(q.limit ?? null, q.offset ?? 0);
+    const rows = await this.db.query<{ id: string }>(
+      `select i.id from images i ${where.length ? 'where ' + where.join(' and ') : ''} order by i.created_at, i.id limit $${params.length - 1} offset $${params.length}`,
+      params,
+    );
+    return rows.map((r) => r.id);
+  }
+
+  async analyzerCounts() {
+    const rows = await this.db.query<{ analyzer: string; status: string; n: string | number }>(
+      `select a.key as analyzer, a.value->>'status' as status, count(*) as n from images, jsonb_each(analyzed) a group by 1, 2 order by 1, 2`,
+    );
+    const counts: Record<string, Record<string, number>> = {};
+    for (const r of rows) (counts[r.analyzer] ??= {})[r.status] = Number(r.n);
+    return counts;
+  }
+
+  /** Rebuilds the full-text document of images from caption, tags, OCR text, file names and folders. */
+  async refreshDocs(ids: string[]) {
+    if (!ids.length) return;
+    await this.db.query(
+      `with names as (
+         select image_id, string_agg(regexp_replace(regexp_replace(path, '^.*/', ''), '[._-]+', ' ', 'g') || ' ' || replace(folder, '/', ' '), ' ') as names
+         from image_paths where image_id = any($1::uuid[]) group by image_id
+       )
+       update images i set
+         doc = ${FIELD_SQL.caption.replace(/i\./g, 'i.')} || ${FIELD_SQL.tags} || ${FIELD_SQL.ocr} ||
+               setweight(to_tsvector('${TEXT_CONFIG}', coalesce(n.names, '')), 'C'),
+         doc_text = lower(concat_ws(' ', i.caption, array_to_string(i.tags, ' '), i.ocr_text, n.names)),
+         names_doc = setweight(to_tsvector('${TEXT_CONFIG}', coalesce(n.names, '')), 'C')
+       from names n where n.image_id = i.id`,
+      [ids],
+    );
   }
 
   async getEmbedding(imageId: string, model: string) {
@@ -263,6 +369,7 @@ export class SqlStore implements Store {
       if (patch.tags !== undefined) await tx.query('update images set tags = $2 where id = $1', [id, patch.tags]);
       if (patch.folder !== undefined) await tx.query('update image_paths set folder = $2 where image_id = $1', [id, patch.folder]);
     });
+    await this.refreshDocs([id]);
     const [image] = await this.getImages([id]);
     return image ?? null;
   }
@@ -297,10 +404,13 @@ interface ImageRow {
   tags: string[];
   created_at: Date | string;
   paths: { path: string; folder: string }[] | null;
+  ocr_text: string | null;
+  analyzed: ImageDetails['analyzed'] | string | null;
 }
 
 const IMAGE_SELECT = `
-  select i.*, coalesce(json_agg(json_build_object('path', p.path, 'folder', p.folder) order by p.path)
+  select i.id, i.sha256, i.phash, i.width, i.height, i.format, i.bytes, i.taken_at, i.camera, i.gps_lat, i.gps_lon, i.gps_alt,
+    i.caption, i.caption_source, i.tags, i.created_at, i.ocr_text, i.analyzed, coalesce(json_agg(json_build_object('path', p.path, 'folder', p.folder) order by p.path)
     filter (where p.path is not null), '[]') as paths
   from images i left join image_paths p on p.image_id = i.id`;
 
@@ -325,6 +435,8 @@ function toDetails(r: ImageRow): ImageDetails {
     tags: r.tags ?? [],
     createdAt: iso(r.created_at),
     paths: typeof r.paths === 'string' ? JSON.parse(r.paths) : (r.paths ?? []),
+    ocrText: r.ocr_text,
+    analyzed: typeof r.analyzed === 'string' ? JSON.parse(r.analyzed) : (r.analyzed ?? {}),
   };
 }
 
@@ -340,6 +452,17 @@ function decodeCursor(cursor: string): { createdAt: string; id: string } | null 
     return null;
   }
 }
+
+/** Text search configuration: English stemming ("cars" finds "car"), stop words dropped. */
+const TEXT_CONFIG = 'english';
+const ALL_FIELDS: TextField[] = ['caption', 'ocr', 'tags', 'name'];
+/** Each field's weighted tsvector; caption and tags weigh most (A), OCR text next (B), names last (C). */
+const FIELD_SQL: Record<TextField, string> = {
+  caption: `setweight(to_tsvector('${TEXT_CONFIG}', coalesce(i.caption, '')), 'A')`,
+  tags: `setweight(to_tsvector('${TEXT_CONFIG}', array_to_string(i.tags, ' ')), 'A')`,
+  ocr: `setweight(to_tsvector('${TEXT_CONFIG}', coalesce(i.ocr_text, '')), 'B')`,
+  name: `coalesce(i.names_doc, ''::tsvector)`,
+};
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 export const isUuid = (s: string) => UUID.test(s);
