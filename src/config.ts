@@ -45,6 +45,15 @@ const EnvSchema = z.object({
   LOUPE_ALLOW_PRIVATE_URLS: flag.default(false),
   LOUPE_URL_TIMEOUT_MS: z.coerce.number().int().positive().default(20_000),
   LOUPE_URL_MAX_REDIRECTS: z.coerce.number().int().min(0).max(20).default(5),
+  /** OCR engine: auto (tesseract when installed, else PP-OCRv4), tesseract, ppocr, or off. */
+  LOUPE_OCR: z.enum(['auto', 'tesseract', 'ppocr', 'off']).default('auto'),
+  LOUPE_OCR_MIN_CONFIDENCE: z.coerce.number().min(0).max(1).default(0.5),
+  LOUPE_OCR_MAX_RESOLUTION: z.coerce.number().int().min(256).max(10_000).default(2000),
+  LOUPE_OCR_LANG: z.string().regex(/^[a-z_+]+$/i).default('eng'),
+  /** Hybrid ranking: weighted (default, vector 0.7 / text 0.3) or rrf. */
+  LOUPE_FUSION: z.enum(['weighted', 'rrf']).default('weighted'),
+  LOUPE_WEIGHT_VECTOR: z.coerce.number().min(0).default(0.7),
+  LOUPE_WEIGHT_TEXT: z.coerce.number().min(0).default(0.3),
 });
 
 export type Config = ReturnType<typeof parseConfig>;
@@ -67,6 +76,8 @@ export function parseConfig(env: NodeJS.ProcessEnv = process.env) {
     thumbnailSize: e.LOUPE_THUMBNAIL_SIZE,
     http: { host: e.LOUPE_HOST, port: e.LOUPE_PORT, maxUploadBytes: e.LOUPE_MAX_UPLOAD_BYTES, maxJsonBytes: e.LOUPE_MAX_JSON_BYTES },
     urls: { allowPrivate: e.LOUPE_ALLOW_PRIVATE_URLS, timeoutMs: e.LOUPE_URL_TIMEOUT_MS, maxRedirects: e.LOUPE_URL_MAX_REDIRECTS },
+    ocr: { engine: e.LOUPE_OCR, minConfidence: e.LOUPE_OCR_MIN_CONFIDENCE, maxResolution: e.LOUPE_OCR_MAX_RESOLUTION, language: e.LOUPE_OCR_LANG },
+    fusion: { mode: e.LOUPE_FUSION, weights: { vector: e.LOUPE_WEIGHT_VECTOR, text: e.LOUPE_WEIGHT_TEXT } },
   });
 }
 

@@ -10,6 +10,7 @@ import type { ClipEmbedder } from './ports/clip-embedder.js';
 import type { ImageDecoder } from './ports/image-decoder.js';
 import type { Store } from './ports/store.js';
 import type { JobQueue } from './ports/job-queue.js';
+import type { TextRecognizer } from './ports/text-recognizer.js';
 import { clipFiles } from './models/manifest.js';
 import type { DownloadProgress } from './adapters/hub/model-files.js';
 
@@ -23,6 +24,8 @@ export interface Library {
   fetchUrl(url: string): Promise<Buffer>;
   /** Loads (and if needed downloads) the CLIP model on first call. */
   clip(): Promise<ClipEmbedder>;
+  /** The configured OCR engine, or why there is none (turned off, or not installed). */
+  ocr(): Promise<TextRecognizer | { unavailable: string }>;
   close(): Promise<void>;
 }
 
@@ -52,6 +55,7 @@ export async function openLibrary(config: Config, options: OpenLibraryOptions = 
   }
   const store = new SqlStore(db);
   let clip: Promise<ClipEmbedder> | undefined;
+  let ocr: ReturnType<typeof loadOcr> | undefined;
   return {
     config,
     store,
@@ -60,6 +64,7 @@ export async function openLibrary(config: Config, options: OpenLibraryOptions = 
     decoder: new SharpDecoder(),
     fetchUrl: createSafeFetcher({ ...config.urls, maxBytes: config.limits.maxFileBytes }),
     clip: () => (clip ??= loadClip(config, options).catch((e) => ((clip = undefined), Promise.reject(e)))),
+    ocr: () => (ocr ??= loadOcr(config)),
     async close() {
       if (clip) await (await clip.catch(() => null))?.dispose();
       await store.close();
@@ -83,6 +88,19 @@ export async function loadClip(config: Config, options: OpenLibraryOptions = {})
     onProgress: options.onModelDownload,
   });
   return new TransformersClip({ modelId: config.clipModel, modelRoot, dtype: config.clipDtype });
+}
+
+export async function loadOcr(config: Config): Promise<TextRecognizer | { unavailable: string }> {
+  const { engine, ...options } = config.ocr;
+  if (engine === 'off') return { unavailable: 'OCR is turned off (LOUPE_OCR=off)' };
+  if (engine !== 'ppocr') {
+    const { TesseractRecognizer, tesseractVersion } = await import('./adapters/ocr/tesseract.js');
+    const version = await tesseractVersion();
+    if (version) return new TesseractRecognizer({ ...options, version });
+    if (engine === 'tesseract') return { unavailable: 'LOUPE_OCR=tesseract but the tesseract command is not installed (Debian: apt-get install tesseract-ocr)' };
+  }
+  const { PpOcrRecognizer } = await import('./adapters/ocr/ppocr.js');
+  return new PpOcrRecognizer(options);
 }
 
 /** Refuses to mix embedding spaces: stored vectors of another model make the configured one unusable here. */

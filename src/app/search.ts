@@ -1,22 +1,34 @@
 /**
- * Search use cases: by text, by image (path, URL or base64) and similar-to-id. All three embed a query
- * into the CLIP space and ask the store for the k nearest, with an optional or detected folder filter.
+ * Search use cases. By text: hybrid by default — CLIP vectors fused with full text over captions, OCR
+ * text, tags and names (modes: hybrid, vector, text, caption), with the query syntax's filters. By image
+ * (path, URL or base64) and similar-to-id: nearest CLIP vectors. A folder filter is given, written in the
+ * query (`folder:x`), or detected from a folder name in the words.
  */
 import { readFile } from 'node:fs/promises';
 import { LoupeError, reasonOf } from '../core/errors.js';
 import { detectFolder } from '../core/folder-detect.js';
 import { scoreFromCosineDistance } from '../core/scores.js';
-import type { SearchResult } from '../core/types.js';
+import type { SearchHit, SearchResult } from '../core/types.js';
+import { fuse, type FusionMode } from '../core/hybrid.js';
+import { parseQuery } from '../core/query-syntax.js';
+import type { SearchFilters } from '../ports/store.js';
 import { assertModelMatches, type Library } from '../library.js';
 import { isUuid } from '../adapters/sql/sql-store.js';
 import { decodeForIndex } from './ingest-batch.js';
 
 export const MAX_K = 1000;
 
+export const SEARCH_MODES = ['hybrid', 'vector', 'text', 'caption'] as const;
+export type SearchMode = (typeof SEARCH_MODES)[number];
+
 export interface SearchOptions {
   k?: number;
   /** A folder filter; '' turns automatic detection off; undefined lets a text query pick one. */
   folder?: string;
+  /** Text queries only. Default: hybrid. */
+  mode?: SearchMode;
+  /** Text queries in hybrid mode. Default: from the configuration (weighted, vector 0.7 / text 0.3). */
+  fusion?: { mode?: FusionMode; weights?: { vector: number; text: number } | undefined };
 }
 
 export function checkK(k: number | undefined): number {
@@ -33,17 +45,63 @@ function folderArg(folder: string | undefined): string | undefined {
 
 export async function searchByText(lib: Library, query: string, options: SearchOptions = {}): Promise<SearchResult> {
   const k = checkK(options.k);
-  if (!query.trim()) throw new LoupeError('BAD_ARGUMENT', { message: 'the search query is empty' });
-  let folder = folderArg(options.folder);
+  const mode = options.mode ?? 'hybrid';
+  if (!SEARCH_MODES.includes(mode)) throw new LoupeError('BAD_ARGUMENT', { message: `mode must be one of ${SEARCH_MODES.join(', ')}` });
+  const parsed = parseQuery(query);
+  if (!parsed.text.trim()) throw new LoupeError('BAD_ARGUMENT', { message: 'the search query has no words to look for' });
+  let folder = folderArg(options.folder) ?? (parsed.folder || undefined);
   let detected = false;
   if (folder === undefined) {
-    folder = detectFolder(query, await lib.store.folderNames()) ?? undefined;
+    folder = detectFolder(parsed.text, await lib.store.folderNames()) ?? undefined;
     detected = folder !== undefined;
   }
-  const clip = await lib.clip();
-  await assertModelMatches(lib.store, clip.model);
-  const [vector] = await clip.embedTexts([query]);
-  return nearest(lib, vector, clip.model, k, folder || null, detected);
+  const filters: SearchFilters = { folder: folder || null, tags: parsed.tags, hasText: parsed.hasText, exclude: parsed.exclude };
+  const pool = mode === 'hybrid' ? Math.min(MAX_K, Math.max(4 * k, 50)) : k;
+
+  // Vector side: the query's words (phrases unquoted) in CLIP space.
+  let vector: Float32Array | null = null;
+  let model: string = lib.config.clipModel;
+  if (mode === 'hybrid' || mode === 'vector') {
+    const clip = await lib.clip();
+    await assertModelMatches(lib.store, clip.model);
+    model = clip.model;
+    [vector] = await clip.embedTexts([parsed.text]);
+  }
+  const vectorHits = vector ? await lib.store.searchByVector({ ...filters, vector, model, k: pool }) : [];
+  // Text side: words and phrases over captions, OCR text, tags and names (caption mode: captions only).
+  const textQuery = [...parsed.phrases.map((p) => `"${p}"`), ...parsed.text.split(/\s+/).filter((w) => !parsed.phrases.some((p) => p.split(/\s+/).includes(w)))].join(' ');
+  const textHits = mode === 'vector' ? [] : await lib.store.textSearch({ ...filters, text: textQuery, limit: pool, fields: mode === 'caption' ? ['caption'] : undefined });
+
+  const where = new Map<string, { path: string; folder: string }>();
+  const cosine = new Map<string, number>();
+  for (const h of vectorHits) where.set(h.imageId, h), cosine.set(h.imageId, 1 - h.distance);
+  for (const h of textHits) if (!where.has(h.imageId)) where.set(h.imageId, h);
+  // Text-only finds get their true cosine too, so every result can be explained on both signals.
+  if (vector) for (const [id, d] of await lib.store.distances(vector, model, textHits.map((h) => h.imageId).filter((id) => !cosine.has(id)))) cosine.set(id, 1 - d);
+  const textScore = new Map(textHits.map((h) => [h.imageId, h]));
+
+  const weights = mode === 'vector' ? { vector: 1, text: 0 } : mode === 'hybrid' ? (options.fusion?.weights ?? lib.config.fusion.weights) : { vector: 0, text: 1 };
+  const fusionMode = mode === 'hybrid' ? (options.fusion?.mode ?? lib.config.fusion.mode) : 'weighted';
+  const ranked = fuse(
+    [...where.keys()].map((id) => ({ id, vector: cosine.get(id), text: textScore.get(id)?.score, matched: textScore.get(id)?.matched })),
+    { mode: fusionMode, weights },
+  );
+  // The user-facing percentage follows the ranking: cosine in vector mode, the fused score otherwise.
+  const best = fusionMode === 'rrf' ? Math.max(...ranked.map((r) => r.fused), Number.MIN_VALUE) : weights.vector + weights.text || 1;
+  const hits: SearchHit[] = ranked.slice(0, k).map((r) => {
+    const cos = r.vector ?? null;
+    const base = cos !== null ? scoreFromCosineDistance(1 - cos) : { score: null, distance: null, similarity: 0 };
+    return {
+      id: r.id,
+      ...where.get(r.id)!,
+      ...base,
+      similarity: mode === 'vector' ? base.similarity : Math.round((r.fused / best) * 1000) / 10,
+      fused: r.fused,
+      textScore: r.text,
+      matched: r.matched,
+    };
+  });
+  return { hits, applied: { folder: folder || null, folderDetected: detected, model, mode, ...(mode === 'hybrid' ? { fusion: fusionMode, weights } : {}) } };
 }
 
 /** @param source a file path, an http(s) URL, a data URL or plain base64. */

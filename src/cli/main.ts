@@ -8,6 +8,7 @@ import { registerModels } from './commands/models-command.js';
 import { registerSearch } from './commands/search-command.js';
 import { registerStats } from './commands/stats-command.js';
 import { registerServe } from './commands/serve-command.js';
+import { registerReindex } from './commands/reindex-command.js';
 
 const program = new Command('loupe')
   .description('Index images and search them by meaning: text → image, image → image. Fully offline.')
@@ -21,6 +22,7 @@ registerDuplicates(program);
 registerStats(program);
 registerModels(program);
 registerServe(program);
+registerReindex(program);
 
 try {
   await program.parseAsync(process.argv);

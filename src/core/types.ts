@@ -40,17 +40,28 @@ export interface SearchHit {
   id: string;
   path: string;
   folder: string;
-  /** Cosine similarity, -1..1. */
-  score: number;
-  /** User-facing 0..100 percentage. */
+  /** Cosine similarity, -1..1 (null when the image has no vector of the model). */
+  score: number | null;
+  /** User-facing 0..100 percentage of the ranking score (cosine for image and vector searches, fused otherwise). */
   similarity: number;
-  /** Cosine distance, 0..2. */
-  distance: number;
+  /** Cosine distance, 0..2 (null with score). */
+  distance: number | null;
+  /** Hybrid and text searches: the fused ranking score, the full-text score and the fields the words matched. */
+  fused?: number;
+  textScore?: number | null;
+  matched?: string[];
 }
 
 export interface SearchResult {
   hits: SearchHit[];
-  applied: { folder: string | null; folderDetected: boolean; model: string };
+  applied: {
+    folder: string | null;
+    folderDetected: boolean;
+    model: string;
+    mode?: string;
+    fusion?: string;
+    weights?: { vector: number; text: number };
+  };
 }
 
 export interface IndexSummary {

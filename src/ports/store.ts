@@ -111,6 +111,12 @@ export interface Store {
   /** k nearest by cosine distance; `exact` skips the ANN index (for recall checks). */
   searchByVector(q: VectorQuery & { exact?: boolean }): Promise<VectorHit[]>;
   getEmbedding(imageId: string, model: string): Promise<Float32Array | null>;
+  /** Replaces the image's CLIP vector for `model`. */
+  setEmbedding(imageId: string, model: string, vector: Float32Array): Promise<void>;
+  /** Deletes CLIP vectors: of all models, or of the given images only. @returns how many. */
+  deleteEmbeddings(imageIds?: string[]): Promise<number>;
+  /** Cosine distances from `vector` to the given images' vectors of `model`. */
+  distances(vector: Float32Array, model: string, imageIds: string[]): Promise<Map<string, number>>;
   imageExists(imageId: string): Promise<boolean>;
   /** Images per folder (for stats). */
   folders(): Promise<Record<string, number>>;

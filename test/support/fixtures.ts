@@ -43,6 +43,8 @@ export async function testEnv(dataDir: string, extra: Record<string, string> = {
     LOUPE_CLIP_MODEL: TEST_CLIP_MODEL_ID,
     LOUPE_OFFLINE: '1',
     LOUPE_CACHE_DIR: path.join(dataDir, 'no-cache'),
+    // OCR takes seconds per image; the tests that are about it turn it on.
+    LOUPE_OCR: 'off',
     ...extra,
   };
 }

@@ -291,6 +291,35 @@ export class SqlStore implements Store {
     return rows[0] ? parseVector(rows[0].v) : null;
   }
 
+  async setEmbedding(imageId: string, model: string, vector: Float32Array) {
+    this.cache.clear();
+    await this.ensureVectorIndex(model, vector.length);
+    await this.db.query(
+      `insert into embeddings (image_id, kind, model, dim, embedding) values ($1, 'clip', $2, $3, $4::halfvec)
+       on conflict (image_id, kind, model) do update set dim = excluded.dim, embedding = excluded.embedding, created_at = now()`,
+      [imageId, model, vector.length, vectorLiteral(vector)],
+    );
+  }
+
+  async deleteEmbeddings(imageIds?: string[]) {
+    this.cache.clear();
+    const rows = imageIds
+      ? await this.db.query(`delete from embeddings where kind = 'clip' and image_id = any($1::uuid[]) returning 1`, [imageIds])
+      : await this.db.query(`delete from embeddings where kind = 'clip' returning 1`);
+    return rows.length;
+  }
+
+  async distances(vector: Float32Array, model: string, imageIds: string[]) {
+    if (!imageIds.length) return new Map<string, number>();
+    const dim = int(vector.length);
+    const rows = await this.db.query<{ image_id: string; d: number }>(
+      `select image_id, embedding::vector(${dim}) <=> $1::vector(${dim}) as d from embeddings
+       where kind = 'clip' and model = $2 and dim = ${dim} and image_id = any($3::uuid[])`,
+      [vectorLiteral(vector), model, imageIds],
+    );
+    return new Map(rows.map((r) => [r.image_id, Number(r.d)]));
+  }
+
   async imageExists(imageId: string) {
     if (!UUID.test(imageId)) return false;
     const rows = await this.db.query('select 1 from images where id = $1::uuid', [imageId]);

@@ -1,5 +1,5 @@
-import { Command, InvalidArgumentError } from 'commander';
-import { searchByImage, searchByText, searchSimilar } from '../../app/search.js';
+import { Command, InvalidArgumentError, Option } from 'commander';
+import { SEARCH_MODES, searchByImage, searchByText, searchSimilar, type SearchMode } from '../../app/search.js';
 import { LoupeError } from '../../core/errors.js';
 import type { SearchResult } from '../../core/types.js';
 import { withLibrary, type CommonFlags } from '../context.js';
@@ -10,6 +10,15 @@ interface SearchFlags extends CommonFlags {
   folder?: string;
   image?: string;
   similar?: string;
+  mode?: SearchMode;
+  weights?: { vector: number; text: number };
+  fusion?: 'weighted' | 'rrf';
+}
+
+function parseWeights(value: string) {
+  const m = /^\s*([\d.]+)\s*,\s*([\d.]+)\s*$/.exec(value);
+  if (!m || !Number.isFinite(Number(m[1])) || !Number.isFinite(Number(m[2]))) throw new InvalidArgumentError('weights are "VECTOR,TEXT", e.g. 0.7,0.3.');
+  return { vector: Number(m[1]), text: Number(m[2]) };
 }
 
 export function parseK(value: string): number {
@@ -21,18 +30,21 @@ export function parseK(value: string): number {
 export function registerSearch(program: Command) {
   program
     .command('search')
-    .description('search by text, by an image (--image) or for images similar to one already indexed (--similar)')
+    .description('search by text (hybrid: meaning + words; "phrases", -exclude, folder:x, tag:y, has:text), by an image (--image) or for images similar to one already indexed (--similar)')
     .argument('[query]', 'what to look for, e.g. "a dog on the beach"')
     .option('--image <source>', 'query image: a file path, an http(s) URL, a data URL or base64')
     .option('--similar <image-id>', 'find images similar to this indexed image')
     .option('--k <n>', 'how many results (1–1000)', parseK, 10)
     .option('--folder <name>', "only this folder and below; '' turns automatic folder detection off")
+    .addOption(new Option('--mode <mode>', 'text queries: hybrid (vectors + words), vector, text, caption').choices([...SEARCH_MODES]))
+    .option('--weights <vector,text>', 'hybrid weights (default $LOUPE_WEIGHT_VECTOR,$LOUPE_WEIGHT_TEXT = 0.7,0.3)', parseWeights)
+    .addOption(new Option('--fusion <fusion>', 'hybrid fusion: weighted or rrf').choices(['weighted', 'rrf']))
     .option('--data <dir>', 'data folder (default: $LOUPE_DATA_DIR or ~/.local/share/loupe)')
     .option('--json', 'print the results as a JSON array')
     .action(async (query: string | undefined, flags: SearchFlags) => {
       const modes = [query !== undefined, flags.image !== undefined, flags.similar !== undefined].filter(Boolean).length;
       if (modes !== 1) throw new LoupeError('BAD_ARGUMENT', { message: 'give exactly one of: a text query, --image <source>, --similar <image-id>' });
-      const options = { k: flags.k, folder: flags.folder };
+      const options = { k: flags.k, folder: flags.folder, mode: flags.mode, fusion: { mode: flags.fusion, weights: flags.weights } };
       const result = await withLibrary(flags, (lib) =>
         flags.image !== undefined ? searchByImage(lib, flags.image, options) : flags.similar !== undefined ? searchSimilar(lib, flags.similar, options) : searchByText(lib, query!, options),
       );
@@ -45,5 +57,19 @@ function printHuman(result: SearchResult) {
   const { folder, folderDetected } = result.applied;
   if (folder) console.log(pc.dim(`folder filter: ${folder}${folderDetected ? " (detected from the query; --folder '' turns this off)" : ''}`));
   if (result.hits.length === 0) return console.log('no results');
-  console.log(table(['#', 'similarity', 'score', 'folder', 'path', 'id'], result.hits.map((h, i) => [i + 1, `${h.similarity.toFixed(1)}%`, h.score.toFixed(4), h.folder || '.', h.path, h.id])));
+  const explain = result.applied.mode !== undefined && result.applied.mode !== 'vector';
+  console.log(
+    table(
+      ['#', 'match', 'cosine', ...(explain ? ['text', 'matched'] : []), 'folder', 'path', 'id'],
+      result.hits.map((h, i) => [
+        i + 1,
+        `${h.similarity.toFixed(1)}%`,
+        h.score?.toFixed(4) ?? '—',
+        ...(explain ? [h.textScore?.toFixed(3) ?? '—', h.matched?.join(', ') || '—'] : []),
+        h.folder || '.',
+        h.path,
+        h.id,
+      ]),
+    ),
+  );
 }

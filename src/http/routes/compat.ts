@@ -48,7 +48,7 @@ export function compatRoutes(deps: ServerDeps) {
       const body = parseWith(z.object({ query: z.string().min(1), n_results: z.number().int().min(1).max(1000).default(5) }), await readJson(c));
       const { hits } = await searchByText(lib, body.query, { k: body.n_results, folder: '' });
       const details = new Map((await lib.store.getImages(hits.map((h) => h.id))).map((d) => [d.id, d]));
-      const results = hits.map((h) => ({ image_path: displayName(h.path), caption: details.get(h.id)?.caption ?? '', similarity: h.score, url: imageUrls(h.id).url }));
+      const results = hits.map((h) => ({ image_path: displayName(h.path), caption: details.get(h.id)?.caption ?? '', similarity: h.score ?? 0, url: imageUrls(h.id).url }));
       return c.json({ success: true, results, count: results.length });
     }),
   );
@@ -78,13 +78,13 @@ export function compatRoutes(deps: ServerDeps) {
     }
   };
   const demoHits = async (hits: Awaited<ReturnType<typeof searchByText>>['hits']) =>
-    hits.map((h) => ({ distance: l2FromCosine(h.score), folder: h.folder, s3_path: h.path, image_url: imageUrls(h.id).url }));
+    hits.map((h) => ({ distance: l2FromCosine(h.score ?? -1), folder: h.folder, s3_path: h.path, image_url: imageUrls(h.id).url }));
 
   app.post(
     '/api/demo_backend_v2/image_search/search',
     fastapi(async (c) => {
       const body = parseWith(z.object({ query: z.string().min(1), k: z.number().int().min(1).max(1000).default(5), folder: z.string().nullable().optional() }), await readJson(c));
-      const { hits } = await searchByText(lib, body.query, { k: body.k, folder: body.folder ?? undefined });
+      const { hits } = await searchByText(lib, body.query, { k: body.k, folder: body.folder ?? undefined, mode: 'vector' }); // a pure CLIP backend
       return c.json(await demoHits(hits));
     }),
   );

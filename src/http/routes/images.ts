@@ -1,9 +1,9 @@
-import { readFile } from 'node:fs/promises';
 import { Hono } from 'hono';
 import { z } from 'zod';
 import { LoupeError, type ErrorCode } from '../../core/errors.js';
 import { thumbnailKey } from '../../ports/blob-store.js';
-import { acceptUpload, cleanFolder, cleanTags, findRecord, originalKey, UPLOAD_ROOT, type UploadRecord } from '../../app/upload.js';
+import { acceptUpload, cleanFolder, cleanTags, findRecord, originalKey, type UploadRecord } from '../../app/upload.js';
+import { readOriginal } from '../../app/originals.js';
 import { searchSimilar } from '../../app/search.js';
 import type { ServerDeps } from '../context.js';
 import { errorBody, statusOf } from '../errors.js';
@@ -97,11 +97,7 @@ export function imageRoutes(deps: ServerDeps) {
   app.get('/:id/file', async (c) => {
     const [image] = await lib.store.getImages([c.req.param('id')]);
     if (!image) throw new LoupeError('NOT_FOUND', { what: `image ${c.req.param('id')}` });
-    let bytes = await lib.blobs.get(originalKey(image.sha256));
-    for (const p of image.paths) {
-      if (bytes) break;
-      if (!p.path.startsWith(UPLOAD_ROOT)) bytes = await readFile(p.path).catch(() => null);
-    }
+    const bytes = await readOriginal(lib, image);
     if (!bytes) throw new LoupeError('NOT_FOUND', { what: `the original file of image ${image.id}` });
     return c.body(new Uint8Array(bytes), 200, { 'content-type': MIME[image.format] ?? 'application/octet-stream', 'cache-control': 'private, max-age=3600', etag: `"${image.sha256}"` });
   });

@@ -1,0 +1,107 @@
+/**
+ * Re-running analyzers over stored images: after `index` (OCR runs as a second pass, so search by
+ * meaning is ready first), after a model change, or on request (`loupe reindex`).
+ */
+import { LoupeError, reasonOf } from '../core/errors.js';
+import type { AnalyzerName, AnalyzerState } from '../ports/store.js';
+import type { Library } from '../library.js';
+import { decodeForIndex } from './ingest-batch.js';
+import { readOriginal } from './originals.js';
+
+/** Analyzers this version can run. Captions and caption embeddings come with their providers. */
+export const ANALYZERS = ['clip', 'ocr'] as const satisfies readonly AnalyzerName[];
+export type RunnableAnalyzer = (typeof ANALYZERS)[number];
+
+export interface ReindexOptions {
+  only: RunnableAnalyzer[];
+  /** Every image, even those already analyzed (default: only images the analyzer has not handled). */
+  force?: boolean;
+  /** Clear the chosen fields of the selected images first (for clip: all vectors, e.g. after a model change). */
+  reset?: boolean;
+  folder?: string | null;
+  limit?: number;
+  offset?: number;
+  dryRun?: boolean;
+  onProgress?: (p: { analyzer: RunnableAnalyzer; done: number; total: number }) => void;
+  /** Restrict to these images (used after indexing and by upload jobs). */
+  imageIds?: string[];
+}
+
+export interface AnalyzerReport {
+  model: string | null;
+  planned: number;
+  ok: number;
+  empty: number;
+  failed: { id: string; error: string }[];
+  /** Why the analyzer could not run at all. */
+  unavailable?: string;
+}
+
+export async function reindex(lib: Library, o: ReindexOptions): Promise<Record<string, AnalyzerReport>> {
+  const report: Record<string, AnalyzerReport> = {};
+  for (const analyzer of o.only) {
+    if (!(ANALYZERS as readonly string[]).includes(analyzer))
+      throw new LoupeError('BAD_ARGUMENT', { message: `unknown analyzer "${analyzer}"; choose from ${ANALYZERS.join(', ')}` });
+    const selected = o.imageIds ?? (await lib.store.imagesForAnalysis({ analyzer, missing: !o.force && !o.reset, folder: o.folder, limit: o.limit, offset: o.offset }));
+    const ids = o.imageIds && !o.force ? await onlyMissing(lib, analyzer, selected) : selected;
+    const r: AnalyzerReport = (report[analyzer] = { model: null, planned: ids.length, ok: 0, empty: 0, failed: [] });
+    if (o.dryRun || ids.length === 0) continue;
+    const run = analyzer === 'ocr' ? await ocrRunner(lib, r) : await clipRunner(lib, r, o.reset ?? false, ids);
+    if (!run) continue;
+    let done = 0;
+    for (const id of ids) {
+      const [image] = await lib.store.getImages([id]);
+      if (image) {
+        let state: AnalyzerState;
+        try {
+          const bytes = await readOriginal(lib, image);
+          if (!bytes) throw new LoupeError('UNREADABLE', { path: image.paths[0]?.path ?? id, reason: 'no stored or readable original' });
+          const found = await run(id, bytes, image.paths[0]?.path ?? id);
+          state = { model: r.model!, at: new Date().toISOString(), status: found ? 'ok' : 'empty' };
+          found ? r.ok++ : r.empty++;
+        } catch (e) {
+          state = { model: r.model!, at: new Date().toISOString(), status: 'failed', error: reasonOf(e) };
+          r.failed.push({ id, error: reasonOf(e) });
+        }
+        await lib.store.markAnalyzed(id, analyzer, state);
+      }
+      o.onProgress?.({ analyzer, done: ++done, total: ids.length });
+    }
+  }
+  return report;
+}
+
+async function onlyMissing(lib: Library, analyzer: AnalyzerName, ids: string[]) {
+  const images = await lib.store.getImages(ids);
+  return images.filter((i) => !i.analyzed[analyzer]).map((i) => i.id);
+}
+
+type Runner = (id: string, bytes: Buffer, name: string) => Promise<boolean>;
+
+async function ocrRunner(lib: Library, r: AnalyzerReport): Promise<Runner | null> {
+  const ocr = await lib.ocr();
+  if ('unavailable' in ocr) {
+    r.unavailable = ocr.unavailable;
+    return null;
+  }
+  r.model = ocr.model;
+  return async (id, bytes) => {
+    const result = await ocr.recognize(bytes);
+    await lib.store.setOcr(id, { ...result, model: ocr.model });
+    return result.words.length > 0;
+  };
+}
+
+async function clipRunner(lib: Library, r: AnalyzerReport, reset: boolean, ids: string[]): Promise<Runner> {
+  const clip = await lib.clip();
+  r.model = clip.model;
+  // Re-embedding after a model change replaces every vector; without --reset, other models' vectors stay.
+  if (reset) await lib.store.deleteEmbeddings(ids);
+  return async (id, bytes, name) => {
+    const decoded = await decodeForIndex(lib, clip, bytes, name);
+    const [vector] = await clip.embedImages([decoded.pixels]);
+    await lib.store.setEmbedding(id, clip.model, vector);
+    return true;
+  };
+}
+

@@ -1,0 +1,58 @@
+import { Command, InvalidArgumentError } from 'commander';
+import { ANALYZERS, reindex, type RunnableAnalyzer } from '../../app/reindex.js';
+import { withLibrary, type CommonFlags } from '../context.js';
+import { pc, printJson, progressBar, table } from '../output.js';
+
+const whole = (name: string) => (v: string) => {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError(`${name} must be a whole number ≥ 0.`);
+  return n;
+};
+
+interface ReindexFlags extends CommonFlags {
+  only: RunnableAnalyzer[];
+  missing?: boolean;
+  force?: boolean;
+  reset?: boolean;
+  limit?: number;
+  offset?: number;
+  folder?: string;
+  dryRun?: boolean;
+}
+
+export function registerReindex(program: Command) {
+  program
+    .command('reindex')
+    .description('re-run analyzers over stored images (e.g. after changing a model), with progress')
+    .option('--only <analyzers>', `comma-separated: ${ANALYZERS.join(', ')} (default: all)`, (v) => {
+      const list = v.split(',').map((s) => s.trim()).filter(Boolean);
+      const unknown = list.filter((a) => !(ANALYZERS as readonly string[]).includes(a));
+      if (unknown.length) throw new InvalidArgumentError(`unknown analyzer ${unknown.join(', ')}; choose from ${ANALYZERS.join(', ')} (captions and caption embeddings are not in this version).`);
+      return list;
+    }, [...ANALYZERS])
+    .option('--missing', 'only images an analyzer has not handled yet (the default)')
+    .option('--force', 'every selected image, even those already analyzed')
+    .option('--reset', 'clear the chosen fields first (clip: delete the vectors, e.g. after a model change)')
+    .option('--limit <n>', 'at most n images', whole('limit'))
+    .option('--offset <n>', 'skip the first n images (oldest first)', whole('offset'))
+    .option('--folder <name>', 'only this folder and below')
+    .option('--dry-run', 'say what would change, change nothing')
+    .option('--data <dir>', 'data folder')
+    .option('--json', 'print the report as JSON')
+    .action(async (flags: ReindexFlags) => {
+      if (flags.missing && (flags.force || flags.reset)) throw new InvalidArgumentError('--missing cannot go with --force or --reset.');
+      const bar = flags.json ? undefined : progressBar('img');
+      const report = await withLibrary(flags, (lib) =>
+        reindex(lib, { only: flags.only, force: flags.force, reset: flags.reset, limit: flags.limit, offset: flags.offset, folder: flags.folder, dryRun: flags.dryRun, onProgress: (p) => bar?.update(p.done, p.total, p.analyzer) }),
+      ).finally(() => bar?.stop());
+      if (flags.json) return printJson(report);
+      if (flags.dryRun) console.log(pc.dim('dry run: nothing was changed'));
+      console.log(
+        table(
+          ['analyzer', 'model', flags.dryRun ? 'would run on' : 'images', 'ok', 'nothing found', 'failed'],
+          Object.entries(report).map(([name, r]) => [name, r.unavailable ? pc.yellow(r.unavailable) : (r.model ?? '—'), r.planned, r.ok, r.empty, r.failed.length]),
+        ),
+      );
+      for (const r of Object.values(report)) for (const f of r.failed.slice(0, 20)) console.log(`${pc.red('✗')} ${f.id}: ${f.error}`);
+    });
+}
