@@ -143,9 +143,22 @@ describe('HTTP API', () => {
     assert.equal(res.status, 200);
     const body = await res.json();
     assert.equal(body.results[0].id, ids.red);
-    assert.deepEqual(Object.keys(body.results[0]).sort(), ['caption', 'distance', 'filename', 'folder', 'id', 'score', 'similarity', 'thumbnailUrl', 'url']);
+    assert.deepEqual(Object.keys(body.results[0]).sort(), ['caption', 'distance', 'explain', 'filename', 'folder', 'id', 'score', 'similarity', 'thumbnailUrl', 'url']);
     assert.equal(body.results[0].caption, 'a test card');
-    assert.deepEqual(body.applied, { folder: null, folderDetected: false });
+    assert.deepEqual(Object.keys(body.results[0].explain).sort(), ['fused', 'matched', 'text', 'vector']);
+    assert.equal(body.applied.folder, null);
+    assert.equal(body.applied.mode, 'hybrid');
+    assert.deepEqual(body.applied.weights, { vector: 0.7, text: 0.3 });
+    // Words: text mode finds captions (green's was edited to "grass" above, and its old one is gone) and says where it matched.
+    const words = await (await fetch(u('/api/v1/images/search'), jsonBody({ query: 'card', mode: 'text', k: 5 }))).json();
+    assert.deepEqual(words.results.map((r: { id: string }) => r.id), [ids.red]);
+    assert.deepEqual(words.results[0].explain.matched, ['caption']);
+    const grass = await (await fetch(u('/api/v1/images/search'), jsonBody({ query: 'grass', mode: 'caption' }))).json();
+    assert.deepEqual(grass.results.map((r: { id: string }) => r.id), [ids.green]);
+    const rrf = await (await fetch(u('/api/v1/images/search'), jsonBody({ query: 'red card', fusion: 'rrf', weights: { vector: 1, text: 0 } }))).json();
+    assert.equal(rrf.applied.fusion, 'rrf');
+    assert.equal(rrf.results[0].id, ids.red);
+    assert.equal((await fetch(u('/api/v1/images/search'), jsonBody({ query: 'red', mode: 'fuzzy' }))).status, 400);
     const detected = await (await fetch(u('/api/v1/images/search'), jsonBody({ query: 'blue colours' }))).json();
     assert.equal(detected.applied.folder, 'colours');
     assert.ok(detected.results.every((r: { folder: string }) => r.folder === 'colours'));

@@ -61,6 +61,7 @@ export function hitView(hit: SearchHit, details: ImageDetails | undefined) {
     score: hit.score,
     similarity: hit.similarity,
     distance: hit.distance,
+    ...(hit.fused !== undefined ? { explain: { vector: hit.score, text: hit.textScore ?? null, fused: hit.fused, matched: hit.matched ?? [] } } : {}),
     ...imageUrls(hit.id),
   };
 }

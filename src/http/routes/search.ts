@@ -1,6 +1,6 @@
 import { Hono } from 'hono';
 import { z } from 'zod';
-import { searchByImage, searchByText } from '../../app/search.js';
+import { SEARCH_MODES, searchByImage, searchByText } from '../../app/search.js';
 import type { SearchResult } from '../../core/types.js';
 import type { Library } from '../../library.js';
 import type { ServerDeps } from '../context.js';
@@ -11,19 +11,22 @@ export const SearchBody = z.object({
   query: z.string().min(1).max(2000),
   k: z.number().int().min(1).max(1000).default(10),
   folder: z.string().max(1000).optional(),
+  mode: z.enum(SEARCH_MODES).optional(),
+  weights: z.object({ vector: z.number().min(0), text: z.number().min(0) }).optional(),
+  fusion: z.enum(['weighted', 'rrf']).optional(),
 });
 
 export async function searchView(lib: Library, result: SearchResult) {
   const details = await lib.store.getImages(result.hits.map((h) => h.id));
   const byId = new Map(details.map((d) => [d.id, d]));
-  return { results: result.hits.map((h) => hitView(h, byId.get(h.id))), applied: { folder: result.applied.folder, folderDetected: result.applied.folderDetected } };
+  return { results: result.hits.map((h) => hitView(h, byId.get(h.id))), applied: result.applied };
 }
 
 export function searchRoutes({ lib }: ServerDeps) {
   const app = new Hono();
   app.post('/', async (c) => {
     const body = parseWith(SearchBody, await readJson(c));
-    return c.json(await searchView(lib, await searchByText(lib, body.query, { k: body.k, folder: body.folder })));
+    return c.json(await searchView(lib, await searchByText(lib, body.query, { k: body.k, folder: body.folder, mode: body.mode, fusion: { mode: body.fusion, weights: body.weights } })));
   });
   app.post('/by-image', async (c) => {
     const req = await readImageRequest(c, lib);
