@@ -54,6 +54,18 @@ const EnvSchema = z.object({
   LOUPE_FUSION: z.enum(['weighted', 'rrf']).default('weighted'),
   LOUPE_WEIGHT_VECTOR: z.coerce.number().min(0).default(0.7),
   LOUPE_WEIGHT_TEXT: z.coerce.number().min(0).default(0.3),
+  /** Captions: off (default in this version), ollama, or openai (also any OpenAI-compatible server). */
+  LOUPE_CAPTION_PROVIDER: z.enum(['off', 'ollama', 'openai']).default('off'),
+  /** Default: llava for Ollama, gpt-4o-mini for OpenAI. */
+  LOUPE_CAPTION_MODEL: z.string().optional(),
+  LOUPE_CAPTION_PROMPT: z.string().optional(),
+  LOUPE_CAPTION_TIMEOUT_MS: z.coerce.number().int().positive().default(60_000),
+  LOUPE_CAPTION_RETRIES: z.coerce.number().int().min(0).max(10).default(3),
+  LOUPE_OLLAMA_URL: z.string().url().default('http://127.0.0.1:11434'),
+  LOUPE_OPENAI_BASE_URL: z.string().url().default('https://api.openai.com/v1'),
+  /** OPENAI_API_KEY is read too. */
+  LOUPE_OPENAI_API_KEY: z.string().optional(),
+  OPENAI_API_KEY: z.string().optional(),
 });
 
 export type Config = ReturnType<typeof parseConfig>;
@@ -78,6 +90,16 @@ export function parseConfig(env: NodeJS.ProcessEnv = process.env) {
     urls: { allowPrivate: e.LOUPE_ALLOW_PRIVATE_URLS, timeoutMs: e.LOUPE_URL_TIMEOUT_MS, maxRedirects: e.LOUPE_URL_MAX_REDIRECTS },
     ocr: { engine: e.LOUPE_OCR, minConfidence: e.LOUPE_OCR_MIN_CONFIDENCE, maxResolution: e.LOUPE_OCR_MAX_RESOLUTION, language: e.LOUPE_OCR_LANG },
     fusion: { mode: e.LOUPE_FUSION, weights: { vector: e.LOUPE_WEIGHT_VECTOR, text: e.LOUPE_WEIGHT_TEXT } },
+    caption: {
+      provider: e.LOUPE_CAPTION_PROVIDER,
+      model: e.LOUPE_CAPTION_MODEL ?? (e.LOUPE_CAPTION_PROVIDER === 'openai' ? 'gpt-4o-mini' : 'llava'),
+      prompt: e.LOUPE_CAPTION_PROMPT,
+      timeoutMs: e.LOUPE_CAPTION_TIMEOUT_MS,
+      retries: e.LOUPE_CAPTION_RETRIES,
+      ollamaUrl: e.LOUPE_OLLAMA_URL,
+      openaiBaseUrl: e.LOUPE_OPENAI_BASE_URL,
+      openaiApiKey: e.LOUPE_OPENAI_API_KEY ?? e.OPENAI_API_KEY,
+    },
   });
 }
 

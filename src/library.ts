@@ -11,6 +11,7 @@ import type { ImageDecoder } from './ports/image-decoder.js';
 import type { Store } from './ports/store.js';
 import type { JobQueue } from './ports/job-queue.js';
 import type { TextRecognizer } from './ports/text-recognizer.js';
+import { DEFAULT_CAPTION_PROMPT, type Captioner } from './ports/captioner.js';
 import { clipFiles } from './models/manifest.js';
 import type { DownloadProgress } from './adapters/hub/model-files.js';
 
@@ -24,6 +25,8 @@ export interface Library {
   fetchUrl(url: string): Promise<Buffer>;
   /** Loads (and if needed downloads) the CLIP model on first call. */
   clip(): Promise<ClipEmbedder>;
+  /** The configured captioner, or why there is none. */
+  captioner(): Promise<Captioner | { unavailable: string }>;
   /** The configured OCR engine, or why there is none (turned off, or not installed). */
   ocr(): Promise<TextRecognizer | { unavailable: string }>;
   close(): Promise<void>;
@@ -65,6 +68,7 @@ export async function openLibrary(config: Config, options: OpenLibraryOptions = 
     fetchUrl: createSafeFetcher({ ...config.urls, maxBytes: config.limits.maxFileBytes }),
     clip: () => (clip ??= loadClip(config, options).catch((e) => ((clip = undefined), Promise.reject(e)))),
     ocr: () => (ocr ??= loadOcr(config)),
+    captioner: () => loadCaptioner(config),
     async close() {
       if (clip) await (await clip.catch(() => null))?.dispose();
       await store.close();
@@ -88,6 +92,20 @@ export async function loadClip(config: Config, options: OpenLibraryOptions = {})
     onProgress: options.onModelDownload,
   });
   return new TransformersClip({ modelId: config.clipModel, modelRoot, dtype: config.clipDtype });
+}
+
+export async function loadCaptioner(config: Config): Promise<Captioner | { unavailable: string }> {
+  const c = config.caption;
+  const common = { model: c.model, prompt: c.prompt ?? DEFAULT_CAPTION_PROMPT, timeoutMs: c.timeoutMs, retries: c.retries };
+  if (c.provider === 'ollama') {
+    const { OllamaCaptioner } = await import('./adapters/remote/ollama-captioner.js');
+    return new OllamaCaptioner({ ...common, baseUrl: c.ollamaUrl });
+  }
+  if (c.provider === 'openai') {
+    const { OpenAiCaptioner } = await import('./adapters/remote/openai-captioner.js');
+    return new OpenAiCaptioner({ ...common, baseUrl: c.openaiBaseUrl, apiKey: c.openaiApiKey });
+  }
+  return { unavailable: 'no captioner configured (set LOUPE_CAPTION_PROVIDER=ollama or openai)' };
 }
 
 export async function loadOcr(config: Config): Promise<TextRecognizer | { unavailable: string }> {

@@ -87,7 +87,7 @@ describe('hybrid search on coco-mini with user captions', () => {
   it('excludes words, filters by tag, and finds partial words', async () => {
     const dogs = await searchByText(lib, 'dog', { k: 50, mode: 'text', folder: '' });
     const captionOf = async (id: string) => (await lib.store.getImages([id]))[0].caption!.toLowerCase();
-    const withFrisbee = [];
+    const withFrisbee: string[] = [];
     for (const h of dogs.hits) if ((await captionOf(h.id)).includes('frisbee')) withFrisbee.push(h.id);
     assert.ok(dogs.hits.length >= 3 && withFrisbee.length >= 1, 'data has dogs, some with a frisbee');
     const noFrisbee = await searchByText(lib, 'dog -frisbee', { k: 50, mode: 'text', folder: '' });

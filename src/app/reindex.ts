@@ -8,8 +8,8 @@ import type { Library } from '../library.js';
 import { decodeForIndex } from './ingest-batch.js';
 import { readOriginal } from './originals.js';
 
-/** Analyzers this version can run. Captions and caption embeddings come with their providers. */
-export const ANALYZERS = ['clip', 'ocr'] as const satisfies readonly AnalyzerName[];
+/** Analyzers this version can run (caption embeddings are not in it yet). */
+export const ANALYZERS = ['clip', 'ocr', 'caption'] as const satisfies readonly AnalyzerName[];
 export type RunnableAnalyzer = (typeof ANALYZERS)[number];
 
 export interface ReindexOptions {
@@ -46,7 +46,7 @@ export async function reindex(lib: Library, o: ReindexOptions): Promise<Record<s
     const ids = o.imageIds && !o.force ? await onlyMissing(lib, analyzer, selected) : selected;
     const r: AnalyzerReport = (report[analyzer] = { model: null, planned: ids.length, ok: 0, empty: 0, failed: [] });
     if (o.dryRun || ids.length === 0) continue;
-    const run = analyzer === 'ocr' ? await ocrRunner(lib, r) : await clipRunner(lib, r, o.reset ?? false, ids);
+    const run = analyzer === 'ocr' ? await ocrRunner(lib, r) : analyzer === 'caption' ? await captionRunner(lib, r, o.reset ?? false, ids) : await clipRunner(lib, r, o.reset ?? false, ids);
     if (!run) continue;
     let done = 0;
     for (const id of ids) {
@@ -90,6 +90,30 @@ async function ocrRunner(lib: Library, r: AnalyzerReport): Promise<Runner | null
     await lib.store.setOcr(id, { ...result, model: ocr.model });
     return result.words.length > 0;
   };
+}
+
+async function captionRunner(lib: Library, r: AnalyzerReport, reset: boolean, ids: string[]): Promise<Runner | null> {
+  const captioner = await lib.captioner();
+  if ('unavailable' in captioner) {
+    r.unavailable = captioner.unavailable;
+    return null;
+  }
+  r.model = captioner.model;
+  if (reset) for (const id of ids) await lib.store.setModelCaption(id, null);
+  return async (id, bytes) => {
+    const [image] = await lib.store.getImages([id]);
+    if (image?.captionSource === 'user') return true; // the user's words stand; nothing to generate
+    const { data } = await sharpJpeg(bytes);
+    const caption = await captioner.caption(data, 'image/jpeg');
+    await lib.store.setModelCaption(id, caption || null);
+    return caption.length > 0;
+  };
+}
+
+/** Vision APIs take JPEG everywhere and bill by size: send at most 1024 px. */
+async function sharpJpeg(bytes: Buffer) {
+  const { default: sharp } = await import('sharp');
+  return sharp(bytes).rotate().resize({ width: 1024, height: 1024, fit: 'inside', withoutEnlargement: true }).flatten({ background: '#fff' }).jpeg({ quality: 85 }).toBuffer({ resolveWithObject: true });
 }
 
 async function clipRunner(lib: Library, r: AnalyzerReport, reset: boolean, ids: string[]): Promise<Runner> {

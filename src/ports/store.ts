@@ -128,6 +128,8 @@ export interface Store {
   getImages(ids: string[]): Promise<ImageDetails[]>;
   textSearch(q: TextQuery): Promise<TextHit[]>;
   setOcr(imageId: string, result: OcrResult): Promise<void>;
+  /** Sets a model-made caption, unless the image has the user's own caption. @returns whether it was set. */
+  setModelCaption(imageId: string, caption: string | null): Promise<boolean>;
   /** Records an analyzer's run on an image (success, nothing found, or failure with its reason). */
   markAnalyzed(imageId: string, analyzer: AnalyzerName, state: AnalyzerState): Promise<void>;
   /** Ids of images, oldest first, for re-running analyzers; `missing` keeps those the analyzer has not handled. */

@@ -241,13 +241,24 @@ export class SqlStore implements Store {
     await this.refreshDocs([imageId]);
   }
 
+  async setModelCaption(imageId: string, caption: string | null) {
+    // A user's caption is never overwritten by a model's.
+    const rows = await this.db.query(
+      `update images set caption = $2, caption_source = case when $2::text is null then null else 'model' end
+       where id = $1 and coalesce(caption_source, 'model') = 'model' returning 1`,
+      [imageId, caption],
+    );
+    if (rows.length) await this.refreshDocs([imageId]);
+    return rows.length > 0;
+  }
+
   async markAnalyzed(imageId: string, analyzer: AnalyzerName, state: AnalyzerState) {
     await this.db.query(`update images set analyzed = jsonb_set(analyzed, $2::text[], $3::jsonb) where id = $1`, [imageId, [analyzer], JSON.stringify(state)]);
   }
 
   async imagesForAnalysis(q: { analyzer: AnalyzerName; missing: boolean; folder?: string | null; limit?: number; offset?: number }) {
-    const params: unknown[] = [q.analyzer];
-    const where = [...(q.missing ? [`not (i.analyzed ? $1)`] : []), ...this.filterSql({ folder: q.folder }, 'i.id', params)];
+    const params: unknown[] = q.missing ? [q.analyzer] : [];
+    const where = [...(q.missing ? [`not (i.analyzed ? $1::text)`] : []), ...this.filterSql({ folder: q.folder }, 'i.id', params)];
     params.push(q.limit ?? null, q.offset ?? 0);
     const rows = await this.db.query<{ id: string }>(
       `select i.id from images i ${where.length ? 'where ' + where.join(' and ') : ''} order by i.created_at, i.id limit $${params.length - 1} offset $${params.length}`,

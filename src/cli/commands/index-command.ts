@@ -14,14 +14,14 @@ export function registerIndex(program: Command) {
     .option('--json', 'print one JSON summary object')
     .action(async (paths: string[], flags: CommonFlags & { ocr: boolean }) => {
       const bar = flags.json ? undefined : progressBar('img');
-      const ocrBar = flags.json ? undefined : progressBar('OCR');
+      const ocrBar = flags.json ? undefined : progressBar('img');
       const summary = await withLibrary(flags, async (lib) => {
         const indexed = await indexPaths(lib, paths, { onProgress: (p) => p.phase === 'indexing' && bar?.update(p.done, p.total, p.path) });
         bar?.stop();
-        if (!flags.ocr) return indexed;
-        // Search by meaning works from here on; reading text is the slower second pass.
-        const { ocr } = await reindex(lib, { only: ['ocr'], onProgress: (p) => ocrBar?.update(p.done, p.total) });
-        return { ...indexed, ocr: { model: ocr.model, ok: ocr.ok, empty: ocr.empty, failed: ocr.failed.length, ...(ocr.unavailable ? { unavailable: ocr.unavailable } : {}) } };
+        // Search by meaning works from here on; reading text and captioning are slower second passes.
+        const report = await reindex(lib, { only: flags.ocr ? ['ocr', 'caption'] : ['caption'], onProgress: (p) => ocrBar?.update(p.done, p.total, p.analyzer) });
+        const brief = (r: (typeof report)[string] | undefined) => r && { model: r.model, ok: r.ok, empty: r.empty, failed: r.failed.length, ...(r.unavailable ? { unavailable: r.unavailable } : {}) };
+        return { ...indexed, ...(report.ocr ? { ocr: brief(report.ocr) } : {}), caption: brief(report.caption) };
       }).finally(() => (bar?.stop(), ocrBar?.stop()));
       if (flags.json) return printJson(summary);
       console.log(
@@ -33,5 +33,7 @@ export function registerIndex(program: Command) {
       for (const f of summary.failed) console.log(`${pc.red('✗')} ${f.error}`);
       if ('ocr' in summary && summary.ocr)
         console.log(summary.ocr.unavailable ? pc.yellow(`text in images not read: ${summary.ocr.unavailable}`) : `text in images (${summary.ocr.model}): ${summary.ocr.ok} with text, ${summary.ocr.empty} without, ${summary.ocr.failed} failed`);
+      if ('caption' in summary && summary.caption && !summary.caption.unavailable)
+        console.log(`captions (${summary.caption.model}): ${summary.caption.ok} written, ${summary.caption.failed} failed`);
     });
 }
