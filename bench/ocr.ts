@@ -47,5 +47,5 @@ Word recall: ground-truth words of 3+ characters, lower-cased, punctuation remov
 |---|---|---|---|---|
 ${rows.join('\n')}
 
-\`LOUPE_OCR=auto\` picks tesseract when it is installed (same recall, faster here) and PP-OCRv4 from npm otherwise. Noisy 1980s scans with handwriting: both engines miss handwritten fields and small print.`,
+\`LOUPE_OCR=auto\` uses PP-OCRv4 (better recall; installed by npm); \`LOUPE_OCR=tesseract\` trades recall for ~4× speed. Noisy 1980s scans with handwriting: both engines miss handwritten fields and small print.`,
 );

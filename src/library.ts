@@ -111,12 +111,13 @@ export async function loadCaptioner(config: Config): Promise<Captioner | { unava
 export async function loadOcr(config: Config): Promise<TextRecognizer | { unavailable: string }> {
   const { engine, ...options } = config.ocr;
   if (engine === 'off') return { unavailable: 'OCR is turned off (LOUPE_OCR=off)' };
-  if (engine !== 'ppocr') {
+  if (engine === 'tesseract') {
     const { TesseractRecognizer, tesseractVersion } = await import('./adapters/ocr/tesseract.js');
     const version = await tesseractVersion();
     if (version) return new TesseractRecognizer({ ...options, version });
-    if (engine === 'tesseract') return { unavailable: 'LOUPE_OCR=tesseract but the tesseract command is not installed (Debian: apt-get install tesseract-ocr)' };
+    return { unavailable: 'LOUPE_OCR=tesseract but the tesseract command is not installed (Debian: apt-get install tesseract-ocr)' };
   }
+  // PP-OCRv4 by default: better word recall on FUNSD (0.72 vs 0.57), installed by npm everywhere; tesseract is ~4× faster.
   const { PpOcrRecognizer } = await import('./adapters/ocr/ppocr.js');
   return new PpOcrRecognizer(options);
 }

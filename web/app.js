@@ -59,6 +59,7 @@ function card(item, { similarity, onDelete, editable } = {}) {
   if (similarity !== undefined) body.append(el('span', { className: 'badge', textContent: `${similarity.toFixed(1)}%` }));
   body.append(el('span', { className: 'name', textContent: name, title: name }));
   if (item.folder) body.append(el('span', { className: 'folder', textContent: `in ${item.folder}` }));
+  if (item.explain?.matched?.length) body.append(el('span', { className: 'matched', textContent: `words in ${item.explain.matched.join(', ')}` }));
   const caption = el('span', { className: 'caption', textContent: item.caption ?? '' });
   body.append(caption);
   if (editable) {
@@ -99,6 +100,7 @@ async function openPreview(id) {
     ['Taken', item.exif?.takenAt ?? '—'],
     ['Camera', item.exif?.camera ?? '—'],
     ['Tags', item.tags?.join(', ') || '—'],
+    ['Text in image', item.textInImage ? item.textInImage.slice(0, 400) : '—'],
   ];
   $('#preview-meta').replaceChildren(...meta.flatMap(([k, v]) => [el('dt', { textContent: k }), el('dd', { textContent: v })]));
   $('#preview').showModal();
@@ -126,7 +128,7 @@ $('#search-form').addEventListener('submit', (e) => {
   e.preventDefault();
   const query = $('#search-query').value.trim();
   if (!query) return;
-  const body = { query, k: Number($('#search-k').value), ...($('#search-folder').value ? { folder: $('#search-folder').value } : {}) };
+  const body = { query, k: Number($('#search-k').value), mode: $('#search-mode').value, ...($('#search-folder').value ? { folder: $('#search-folder').value } : {}) };
   showResults(`“${query}”`, api('/api/v1/images/search', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }));
 });
 function searchByFile(file) {

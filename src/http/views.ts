@@ -20,6 +20,8 @@ export function imageView(d: ImageDetails) {
     caption: d.caption,
     captionSource: d.captionSource,
     tags: d.tags,
+    textInImage: d.ocrText,
+    analyzed: d.analyzed,
     width: d.width,
     height: d.height,
     format: d.format,
