@@ -327,3 +327,34 @@ describe('URL ingestion when private addresses are allowed', () => {
     assert.equal(missing.status, 422);
   });
 });
+
+describe('uploads are enriched after indexing', () => {
+  it('reads the text in an uploaded scan (real OCR) and makes it searchable by its words', async () => {
+    await requireShared();
+    const s = await startTestServer({ LOUPE_OCR: 'auto' });
+    try {
+      const formDir = path.join(COCO_IMAGES, '../../funsd/images');
+      const file = (await readdir(formDir)).sort()[0];
+      const r = await fetch(`${s.url}/api/v1/images?wait=true`, { method: 'POST', body: form([{ name: file, bytes: await readFile(path.join(formDir, file)), type: 'image/png' }]) });
+      assert.equal(r.status, 201);
+      const id = (await r.json()).images[0].id;
+      const deadline = Date.now() + 120_000;
+      let record;
+      do {
+        await new Promise((res) => setTimeout(res, 250));
+        record = await (await fetch(`${s.url}/api/v1/images/${id}`)).json();
+        assert.ok(Date.now() < deadline, 'OCR never finished');
+      } while (!record.analyzed?.ocr);
+      assert.equal(record.analyzed.ocr.status, 'ok');
+      assert.ok(record.textInImage.length > 100);
+      const word = (record.textInImage as string).split(/[^A-Za-z]+/).filter((w) => w.length >= 7)[0];
+      const found = await (await fetch(`${s.url}/api/v1/images/search`, jsonBody({ query: word, mode: 'text' }))).json();
+      assert.equal(found.results[0].id, id);
+      assert.ok(found.results[0].explain.matched.includes('ocr'));
+      const stats = await (await fetch(`${s.url}/api/v1/stats`)).json();
+      assert.equal(stats.analyzers.ocr.ok, 1);
+    } finally {
+      await s.stop();
+    }
+  });
+});

@@ -8,6 +8,7 @@ import type { IngestJob, JobStatus } from '../ports/job-queue.js';
 import type { Library } from '../library.js';
 import { decodeForIndex, embedAndStore, type ReadyImage } from './ingest-batch.js';
 import { UPLOAD_ROOT } from './upload.js';
+import { reindex } from './reindex.js';
 
 export interface JobEvent {
   id: string;
@@ -112,6 +113,9 @@ export class IngestWorker extends EventEmitter<{ job: [JobEvent]; progress: [Que
     const outcomes = await embedAndStore(this.lib, clip, ready.map((r) => r.item));
     for (const [i, outcome] of outcomes.entries()) await this.finish(ready[i].job, outcome);
     this.emit('progress', { counts: await this.lib.jobs.counts() });
+    // Searchable by meaning now; text in the images and captions follow (failures are recorded per image).
+    const stored = outcomes.flatMap((o) => ('imageId' in o && o.inserted ? [o.imageId] : []));
+    if (stored.length) await reindex(this.lib, { only: ['ocr', 'caption'], imageIds: stored }).catch((e) => console.error('enrichment failed:', reasonOf(e)));
   }
 
   private async finish(job: IngestJob, outcome: { imageId: string } | { error: unknown }) {
