@@ -61,6 +61,11 @@ const EnvSchema = z.object({
   LOUPE_CAPTION_PROMPT: z.string().optional(),
   LOUPE_CAPTION_TIMEOUT_MS: z.coerce.number().int().positive().default(60_000),
   LOUPE_CAPTION_RETRIES: z.coerce.number().int().min(0).max(10).default(3),
+  /** Text embeddings for captions and OCR text: providers in order of preference (local, ollama, openai), or off. */
+  LOUPE_TEXT_EMBEDDER: z.string().regex(/^(off|((local|ollama|openai)(,(local|ollama|openai))*))$/, 'off, or a comma-separated list of local, ollama, openai').default('local'),
+  LOUPE_TEXT_EMBED_LOCAL_MODEL: z.string().default('Xenova/all-MiniLM-L6-v2'),
+  LOUPE_TEXT_EMBED_OLLAMA_MODEL: z.string().default('nomic-embed-text'),
+  LOUPE_TEXT_EMBED_OPENAI_MODEL: z.string().default('text-embedding-3-small'),
   LOUPE_OLLAMA_URL: z.string().url().default('http://127.0.0.1:11434'),
   LOUPE_OPENAI_BASE_URL: z.string().url().default('https://api.openai.com/v1'),
   /** OPENAI_API_KEY is read too. */
@@ -90,6 +95,10 @@ export function parseConfig(env: NodeJS.ProcessEnv = process.env) {
     urls: { allowPrivate: e.LOUPE_ALLOW_PRIVATE_URLS, timeoutMs: e.LOUPE_URL_TIMEOUT_MS, maxRedirects: e.LOUPE_URL_MAX_REDIRECTS },
     ocr: { engine: e.LOUPE_OCR, minConfidence: e.LOUPE_OCR_MIN_CONFIDENCE, maxResolution: e.LOUPE_OCR_MAX_RESOLUTION, language: e.LOUPE_OCR_LANG },
     fusion: { mode: e.LOUPE_FUSION, weights: { vector: e.LOUPE_WEIGHT_VECTOR, text: e.LOUPE_WEIGHT_TEXT } },
+    textEmbedding: {
+      providers: e.LOUPE_TEXT_EMBEDDER === 'off' ? [] : (e.LOUPE_TEXT_EMBEDDER.split(',') as ('local' | 'ollama' | 'openai')[]),
+      models: { local: e.LOUPE_TEXT_EMBED_LOCAL_MODEL, ollama: e.LOUPE_TEXT_EMBED_OLLAMA_MODEL, openai: e.LOUPE_TEXT_EMBED_OPENAI_MODEL },
+    },
     caption: {
       provider: e.LOUPE_CAPTION_PROVIDER,
       model: e.LOUPE_CAPTION_MODEL ?? (e.LOUPE_CAPTION_PROVIDER === 'openai' ? 'gpt-4o-mini' : 'llava'),

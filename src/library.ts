@@ -12,6 +12,7 @@ import type { Store } from './ports/store.js';
 import type { JobQueue } from './ports/job-queue.js';
 import type { TextRecognizer } from './ports/text-recognizer.js';
 import { DEFAULT_CAPTION_PROMPT, type Captioner } from './ports/captioner.js';
+import type { TextEmbedder } from './ports/text-embedder.js';
 import { clipFiles } from './models/manifest.js';
 import type { DownloadProgress } from './adapters/hub/model-files.js';
 
@@ -25,6 +26,11 @@ export interface Library {
   fetchUrl(url: string): Promise<Buffer>;
   /** Loads (and if needed downloads) the CLIP model on first call. */
   clip(): Promise<ClipEmbedder>;
+  /**
+   * Text embedders in the configured order of preference, each loaded on first use, or why one cannot be used.
+   * Vectors of different models are never mixed: a search uses the provider whose model made the stored vectors.
+   */
+  textEmbedders(): Promise<(TextEmbedder | { provider: string; unavailable: string })[]>;
   /** The configured captioner, or why there is none. */
   captioner(): Promise<Captioner | { unavailable: string }>;
   /** The configured OCR engine, or why there is none (turned off, or not installed). */
@@ -59,6 +65,7 @@ export async function openLibrary(config: Config, options: OpenLibraryOptions = 
   const store = new SqlStore(db);
   let clip: Promise<ClipEmbedder> | undefined;
   let ocr: ReturnType<typeof loadOcr> | undefined;
+  let textEmbedders: ReturnType<typeof loadTextEmbedders> | undefined;
   return {
     config,
     store,
@@ -69,6 +76,7 @@ export async function openLibrary(config: Config, options: OpenLibraryOptions = 
     clip: () => (clip ??= loadClip(config, options).catch((e) => ((clip = undefined), Promise.reject(e)))),
     ocr: () => (ocr ??= loadOcr(config)),
     captioner: () => loadCaptioner(config),
+    textEmbedders: () => (textEmbedders ??= loadTextEmbedders(config, options)),
     async close() {
       if (clip) await (await clip.catch(() => null))?.dispose();
       await store.close();
@@ -92,6 +100,43 @@ export async function loadClip(config: Config, options: OpenLibraryOptions = {})
     onProgress: options.onModelDownload,
   });
   return new TransformersClip({ modelId: config.clipModel, modelRoot, dtype: config.clipDtype });
+}
+
+export async function loadTextEmbedders(config: Config, options: OpenLibraryOptions = {}): Promise<(TextEmbedder | { provider: string; unavailable: string })[]> {
+  const { providers, models } = config.textEmbedding;
+  const common = { timeoutMs: config.caption.timeoutMs, retries: config.caption.retries };
+  const out: (TextEmbedder | { provider: string; unavailable: string })[] = [];
+  for (const provider of providers) {
+    if (provider === 'ollama') {
+      const { OllamaEmbedder } = await import('./adapters/remote/remote-embedders.js');
+      out.push(new OllamaEmbedder({ ...common, baseUrl: config.caption.ollamaUrl, model: models.ollama }));
+    } else if (provider === 'openai') {
+      const { OpenAiEmbedder } = await import('./adapters/remote/remote-embedders.js');
+      out.push(new OpenAiEmbedder({ ...common, baseUrl: config.caption.openaiBaseUrl, apiKey: config.caption.openaiApiKey, model: models.openai }));
+    } else {
+      const [{ resolveModelRoot }, { TransformersSentenceEmbedder }, { sentenceModelFiles }] = await Promise.all([
+        import('./adapters/hub/model-files.js'),
+        import('./adapters/transformers/sentence-embedder.js'),
+        import('./models/manifest.js'),
+      ]);
+      try {
+        const modelRoot = await resolveModelRoot({
+          modelId: models.local,
+          files: sentenceModelFiles(config.clipDtype),
+          modelsDir: config.modelsDir,
+          cacheDir: config.cacheDir,
+          offline: config.offline,
+          endpoint: config.hfEndpoint,
+          onProgress: options.onModelDownload,
+        });
+        out.push(new TransformersSentenceEmbedder({ modelId: models.local, modelRoot, dtype: config.clipDtype }));
+      } catch (e) {
+        out.push({ provider: 'local', unavailable: (e as Error).message });
+      }
+    }
+  }
+  if (!providers.length) out.push({ provider: 'none', unavailable: 'text embeddings are off (LOUPE_TEXT_EMBEDDER=off)' });
+  return out;
 }
 
 export async function loadCaptioner(config: Config): Promise<Captioner | { unavailable: string }> {

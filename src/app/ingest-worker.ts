@@ -115,7 +115,7 @@ export class IngestWorker extends EventEmitter<{ job: [JobEvent]; progress: [Que
     this.emit('progress', { counts: await this.lib.jobs.counts() });
     // Searchable by meaning now; text in the images and captions follow (failures are recorded per image).
     const stored = outcomes.flatMap((o) => ('imageId' in o && o.inserted ? [o.imageId] : []));
-    if (stored.length) await reindex(this.lib, { only: ['ocr', 'caption'], imageIds: stored }).catch((e) => console.error('enrichment failed:', reasonOf(e)));
+    if (stored.length) await reindex(this.lib, { only: ['ocr', 'caption', 'text-embedding'], imageIds: stored }).catch((e) => console.error('enrichment failed:', reasonOf(e)));
   }
 
   private async finish(job: IngestJob, outcome: { imageId: string } | { error: unknown }) {

@@ -7,9 +7,10 @@ import type { AnalyzerName, AnalyzerState } from '../ports/store.js';
 import type { Library } from '../library.js';
 import { decodeForIndex } from './ingest-batch.js';
 import { readOriginal } from './originals.js';
+import type { TextEmbedder } from '../ports/text-embedder.js';
 
-/** Analyzers this version can run (caption embeddings are not in it yet). */
-export const ANALYZERS = ['clip', 'ocr', 'caption'] as const satisfies readonly AnalyzerName[];
+/** Analyzers, in the order they should run: text embeddings read what OCR and captions wrote. */
+export const ANALYZERS = ['clip', 'ocr', 'caption', 'text-embedding'] as const satisfies readonly AnalyzerName[];
 export type RunnableAnalyzer = (typeof ANALYZERS)[number];
 
 export interface ReindexOptions {
@@ -46,7 +47,11 @@ export async function reindex(lib: Library, o: ReindexOptions): Promise<Record<s
     const ids = o.imageIds && !o.force ? await onlyMissing(lib, analyzer, selected) : selected;
     const r: AnalyzerReport = (report[analyzer] = { model: null, planned: ids.length, ok: 0, empty: 0, failed: [] });
     if (o.dryRun || ids.length === 0) continue;
-    const run = analyzer === 'ocr' ? await ocrRunner(lib, r) : analyzer === 'caption' ? await captionRunner(lib, r, o.reset ?? false, ids) : await clipRunner(lib, r, o.reset ?? false, ids);
+    const run =
+      analyzer === 'ocr' ? await ocrRunner(lib, r)
+      : analyzer === 'caption' ? await captionRunner(lib, r, o.reset ?? false, ids)
+      : analyzer === 'text-embedding' ? await textEmbeddingRunner(lib, r, o.reset ?? false, ids)
+      : await clipRunner(lib, r, o.reset ?? false, ids);
     if (!run) continue;
     let done = 0;
     for (const id of ids) {
@@ -90,6 +95,48 @@ async function ocrRunner(lib: Library, r: AnalyzerReport): Promise<Runner | null
     await lib.store.setOcr(id, { ...result, model: ocr.model });
     return result.words.length > 0;
   };
+}
+
+async function textEmbeddingRunner(lib: Library, r: AnalyzerReport, reset: boolean, ids: string[]): Promise<Runner | null> {
+  const embedder = await textEmbedderFor(lib);
+  if ('unavailable' in embedder) {
+    r.unavailable = embedder.unavailable;
+    return null;
+  }
+  r.model = embedder.model;
+  if (reset) await lib.store.deleteEmbeddings(ids, 'text');
+  return async (id) => {
+    const [image] = await lib.store.getImages([id]);
+    const text = describableText(image);
+    if (!text) {
+      await lib.store.deleteEmbeddings([id], 'text');
+      return false;
+    }
+    const [vector] = await embedder.embed([text]);
+    await lib.store.setEmbedding(id, embedder.model, vector, 'text');
+    return true;
+  };
+}
+
+/** What a text embedding describes: the caption, tags and the text in the image. */
+export function describableText(image: { caption: string | null; tags: string[]; ocrText: string | null } | undefined): string {
+  if (!image) return '';
+  return [image.caption, image.tags.join(', '), image.ocrText].filter((t) => t && t.trim()).join('\n').slice(0, 4000);
+}
+
+/**
+ * The text embedder to use: the configured provider whose model made the stored text vectors (so spaces are
+ * never mixed), else the first usable one in the configured order.
+ */
+export async function textEmbedderFor(lib: Library): Promise<TextEmbedder | { unavailable: string }> {
+  const candidates = await lib.textEmbedders();
+  const usable = candidates.filter((c): c is TextEmbedder => !('unavailable' in c));
+  const stored = (await lib.store.embeddingModels('text')).map((m) => m.model);
+  const match = usable.find((e) => stored.includes(e.model)) ?? (stored.length ? undefined : usable[0]);
+  if (match) return match;
+  if (stored.length && usable.length)
+    return { unavailable: `stored caption vectors were made with ${stored.join(', ')}, which is not among the configured providers (${usable.map((u) => u.model).join(', ')}); run \`loupe reindex --only text-embedding --reset\`` };
+  return { unavailable: candidates.map((c) => ('unavailable' in c ? `${c.provider}: ${c.unavailable}` : '')).filter(Boolean).join('; ') };
 }
 
 async function captionRunner(lib: Library, r: AnalyzerReport, reset: boolean, ids: string[]): Promise<Runner | null> {

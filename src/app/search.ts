@@ -5,7 +5,7 @@
  * query (`folder:x`), or detected from a folder name in the words.
  */
 import { readFile } from 'node:fs/promises';
-import { LoupeError, reasonOf } from '../core/errors.js';
+import { LoupeError, isLoupeError, reasonOf } from '../core/errors.js';
 import { detectFolder } from '../core/folder-detect.js';
 import { scoreFromCosineDistance } from '../core/scores.js';
 import type { SearchHit, SearchResult } from '../core/types.js';
@@ -15,6 +15,7 @@ import type { SearchFilters } from '../ports/store.js';
 import { assertModelMatches, type Library } from '../library.js';
 import { isUuid } from '../adapters/sql/sql-store.js';
 import { decodeForIndex } from './ingest-batch.js';
+import { textEmbedderFor } from './reindex.js';
 
 export const MAX_K = 1000;
 
@@ -58,14 +59,32 @@ export async function searchByText(lib: Library, query: string, options: SearchO
   const filters: SearchFilters = { folder: folder || null, tags: parsed.tags, hasText: parsed.hasText, exclude: parsed.exclude };
   const pool = mode === 'hybrid' ? Math.min(MAX_K, Math.max(4 * k, 50)) : k;
 
-  // Vector side: the query's words (phrases unquoted) in CLIP space.
+  // Vector side: the query's words (phrases unquoted) in CLIP space; in caption mode, or when CLIP cannot
+  // be used, in the caption-embedding space. Fallback order: CLIP → caption embeddings → words only.
   let vector: Float32Array | null = null;
   let model: string = lib.config.clipModel;
+  const fallbacks: string[] = [];
   if (mode === 'hybrid' || mode === 'vector') {
-    const clip = await lib.clip();
-    await assertModelMatches(lib.store, clip.model);
-    model = clip.model;
-    [vector] = await clip.embedTexts([parsed.text]);
+    try {
+      const clip = await lib.clip();
+      await assertModelMatches(lib.store, clip.model);
+      model = clip.model;
+      [vector] = await clip.embedTexts([parsed.text]);
+    } catch (e) {
+      if (mode === 'vector' || isLoupeError(e, 'MODEL_MISMATCH')) throw e;
+      fallbacks.push(`CLIP not used: ${reasonOf(e)}`);
+    }
+  }
+  if (mode === 'caption' || (mode === 'hybrid' && !vector)) {
+    const embedder = await textEmbedderFor(lib);
+    if ('unavailable' in embedder) fallbacks.push(`caption embeddings not used: ${embedder.unavailable}`);
+    else
+      try {
+        [vector] = await embedder.embed([parsed.text]);
+        model = embedder.model;
+      } catch (e) {
+        fallbacks.push(`caption embeddings not used: ${reasonOf(e)}`);
+      }
   }
   const vectorHits = vector ? await lib.store.searchByVector({ ...filters, vector, model, k: pool }) : [];
   // Text side: words and phrases over captions, OCR text, tags and names (caption mode: captions only).
@@ -80,8 +99,9 @@ export async function searchByText(lib: Library, query: string, options: SearchO
   if (vector) for (const [id, d] of await lib.store.distances(vector, model, textHits.map((h) => h.imageId).filter((id) => !cosine.has(id)))) cosine.set(id, 1 - d);
   const textScore = new Map(textHits.map((h) => [h.imageId, h]));
 
-  const weights = mode === 'vector' ? { vector: 1, text: 0 } : mode === 'hybrid' ? (options.fusion?.weights ?? lib.config.fusion.weights) : { vector: 0, text: 1 };
-  const fusionMode = mode === 'hybrid' ? (options.fusion?.mode ?? lib.config.fusion.mode) : 'weighted';
+  const fused = vector !== null && (mode === 'hybrid' || mode === 'caption');
+  const weights = mode === 'vector' ? { vector: 1, text: 0 } : fused ? (options.fusion?.weights ?? lib.config.fusion.weights) : { vector: 0, text: 1 };
+  const fusionMode = fused ? (options.fusion?.mode ?? lib.config.fusion.mode) : 'weighted';
   const ranked = fuse(
     [...where.keys()].map((id) => ({ id, vector: cosine.get(id), text: textScore.get(id)?.score, matched: textScore.get(id)?.matched })),
     { mode: fusionMode, weights },
@@ -101,7 +121,7 @@ export async function searchByText(lib: Library, query: string, options: SearchO
       matched: r.matched,
     };
   });
-  return { hits, applied: { folder: folder || null, folderDetected: detected, model, mode, ...(mode === 'hybrid' ? { fusion: fusionMode, weights } : {}) } };
+  return { hits, applied: { folder: folder || null, folderDetected: detected, model, mode, ...(fused ? { fusion: fusionMode, weights } : {}), ...(fallbacks.length ? { fallback: fallbacks.join('; ') } : {}) } };
 }
 
 /** @param source a file path, an http(s) URL, a data URL or plain base64. */

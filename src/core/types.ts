@@ -61,6 +61,8 @@ export interface SearchResult {
     mode?: string;
     fusion?: string;
     weights?: { vector: number; text: number };
+    /** What could not be used, and so what the results rest on (e.g. words only). */
+    fallback?: string;
   };
 }
 

@@ -33,6 +33,19 @@ export const MODEL_MANIFESTS: Record<string, ModelManifest> = {
       { path: 'onnx/vision_model.onnx', bytes: 351685709, sha256: 'fd6e1402a588279d1723c7534d4bcba5bc0b14b47dfab0e46f8c47b8270d7d40' },
     ],
   },
+  'Xenova/all-MiniLM-L6-v2': {
+    id: 'Xenova/all-MiniLM-L6-v2',
+    revision: 'main',
+    files: [
+      { path: 'config.json', bytes: 650, sha256: '7135149f7cffa1a573466c6e4d8423ed73b62fd2332c575bf738a0d033f70df7' },
+      { path: 'special_tokens_map.json', bytes: 125, sha256: 'b6d346be366a7d1d48332dbc9fdf3bf8960b5d879522b7799ddba59e76237ee3' },
+      { path: 'tokenizer.json', bytes: 711661, sha256: 'da0e79933b9ed51798a3ae27893d3c5fa4a201126cef75586296df9b4d2c62a0' },
+      { path: 'tokenizer_config.json', bytes: 366, sha256: '9261e7d79b44c8195c1cada2b453e55b00aeb81e907a6664974b4d7776172ab3' },
+      { path: 'onnx/model_quantized.onnx', bytes: 22972370, sha256: 'afdb6f1a0e45b715d0bb9b11772f032c399babd23bfc31fed1c170afc848bdb1' },
+      { path: 'onnx/model_fp16.onnx', bytes: 45297825, sha256: '2cdb5e58291813b6d6e248ed69010100246821a367fa17b1b81ae9483744533d' },
+      { path: 'onnx/model.onnx', bytes: 90387606, sha256: '759c3cd2b7fe7e93933ad23c4c9181b7396442a2ed746ec7c1d46192c469c46e' },
+    ],
+  },
 };
 
 /** File-name suffix Transformers.js uses for each dtype. */
@@ -50,4 +63,9 @@ export function clipFiles(dtype: string): string[] {
     `onnx/text_model${suffix}.onnx`,
     `onnx/vision_model${suffix}.onnx`,
   ];
+}
+
+/** The files a sentence embedder needs for a dtype. */
+export function sentenceModelFiles(dtype: string): string[] {
+  return ['config.json', 'tokenizer.json', 'tokenizer_config.json', `onnx/model${DTYPE_SUFFIX[dtype] ?? ''}.onnx`];
 }

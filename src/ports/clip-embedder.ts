@@ -12,12 +12,12 @@ export interface ImageEmbedder {
 }
 
 /** Embeds queries into the same space as an ImageEmbedder of the same model. */
-export interface TextEmbedder {
+export interface ClipTextEmbedder {
   readonly model: string;
   embedTexts(texts: string[]): Promise<Float32Array[]>;
 }
 
-export interface ClipEmbedder extends ImageEmbedder, TextEmbedder {
+export interface ClipEmbedder extends ImageEmbedder, ClipTextEmbedder {
   /** The shortest edge the model's preprocessing resizes to, so decoders can shrink early. */
   readonly inputSize: number;
   dispose(): Promise<void>;

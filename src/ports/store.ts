@@ -84,6 +84,8 @@ export interface AnalyzerState {
   error?: string;
 }
 
+export type EmbeddingKind = 'clip' | 'text';
+
 export interface ModelCount {
   model: string;
   dim: number;
@@ -111,10 +113,10 @@ export interface Store {
   /** k nearest by cosine distance; `exact` skips the ANN index (for recall checks). */
   searchByVector(q: VectorQuery & { exact?: boolean }): Promise<VectorHit[]>;
   getEmbedding(imageId: string, model: string): Promise<Float32Array | null>;
-  /** Replaces the image's CLIP vector for `model`. */
-  setEmbedding(imageId: string, model: string, vector: Float32Array): Promise<void>;
-  /** Deletes CLIP vectors: of all models, or of the given images only. @returns how many. */
-  deleteEmbeddings(imageIds?: string[]): Promise<number>;
+  /** Replaces the image's vector of `kind` (clip: the image; text: its caption and OCR text) for `model`. */
+  setEmbedding(imageId: string, model: string, vector: Float32Array, kind?: EmbeddingKind): Promise<void>;
+  /** Deletes vectors of `kind` (default clip): of all images, or of the given ones. @returns how many. */
+  deleteEmbeddings(imageIds?: string[], kind?: EmbeddingKind): Promise<number>;
   /** Cosine distances from `vector` to the given images' vectors of `model`. */
   distances(vector: Float32Array, model: string, imageIds: string[]): Promise<Map<string, number>>;
   imageExists(imageId: string): Promise<boolean>;
@@ -123,7 +125,8 @@ export interface Store {
   /** Every folder name, cheaply (for detecting a folder named in a query). */
   folderNames(): Promise<string[]>;
   imageCount(): Promise<number>;
-  embeddingModels(): Promise<ModelCount[]>;
+  /** Vector counts per model, for one kind (default clip). */
+  embeddingModels(kind?: EmbeddingKind): Promise<ModelCount[]>;
   allHashes(): Promise<{ id: string; phash: string; paths: string[] }[]>;
   getImages(ids: string[]): Promise<ImageDetails[]>;
   textSearch(q: TextQuery): Promise<TextHit[]>;

@@ -7,6 +7,7 @@ import { promisify } from 'node:util';
 import zlib from 'node:zlib';
 import sharp from 'sharp';
 import { TEST_CLIP_MODEL_ID, TEST_COLOURS, writeTestClipModel } from '../../src/models/test-clip-model.js';
+import { TEST_TEXT_MODEL_ID, writeTestTextModel } from '../../src/models/test-text-model.js';
 
 export const REPO = path.resolve(import.meta.dirname, '../..');
 export const SHARED = path.resolve(REPO, '../shared');
@@ -31,6 +32,7 @@ export function testModelsDir(): Promise<string> {
   return (modelsDir ??= (async () => {
     const dir = await tempDir('loupe-models-');
     await writeTestClipModel(dir);
+    await writeTestTextModel(dir);
     return dir;
   })());
 }
@@ -41,6 +43,7 @@ export async function testEnv(dataDir: string, extra: Record<string, string> = {
     LOUPE_DATA_DIR: dataDir,
     LOUPE_MODELS_DIR: await testModelsDir(),
     LOUPE_CLIP_MODEL: TEST_CLIP_MODEL_ID,
+    LOUPE_TEXT_EMBED_LOCAL_MODEL: TEST_TEXT_MODEL_ID,
     LOUPE_OFFLINE: '1',
     LOUPE_CACHE_DIR: path.join(dataDir, 'no-cache'),
     // OCR takes seconds per image; the tests that are about it turn it on.

@@ -4,7 +4,7 @@
 import { createHash } from 'node:crypto';
 import { LoupeError } from '../../core/errors.js';
 import type { ImageDetails, ImagePatch, ImagePath } from '../../core/types.js';
-import type { AnalyzerName, AnalyzerState, ModelCount, NewImageItem, OcrResult, SearchFilters, Store, TextField, TextHit, TextQuery, StoredPath, VectorHit, VectorQuery } from '../../ports/store.js';
+import type { AnalyzerName, AnalyzerState, EmbeddingKind, ModelCount, NewImageItem, OcrResult, SearchFilters, Store, TextField, TextHit, TextQuery, StoredPath, VectorHit, VectorQuery } from '../../ports/store.js';
 import type { SqlClient } from './sql-client.js';
 
 interface PathRow {
@@ -296,27 +296,27 @@ export class SqlStore implements Store {
 
   async getEmbedding(imageId: string, model: string) {
     const rows = await this.db.query<{ v: string }>(
-      `select embedding::text as v from embeddings where image_id = $1::uuid and model = $2 and kind = 'clip'`,
+      `select embedding::text as v from embeddings where image_id = $1::uuid and model = $2`,
       [imageId, model],
     );
     return rows[0] ? parseVector(rows[0].v) : null;
   }
 
-  async setEmbedding(imageId: string, model: string, vector: Float32Array) {
+  async setEmbedding(imageId: string, model: string, vector: Float32Array, kind: EmbeddingKind = 'clip') {
     this.cache.clear();
     await this.ensureVectorIndex(model, vector.length);
     await this.db.query(
-      `insert into embeddings (image_id, kind, model, dim, embedding) values ($1, 'clip', $2, $3, $4::halfvec)
+      `insert into embeddings (image_id, kind, model, dim, embedding) values ($1, $5, $2, $3, $4::halfvec)
        on conflict (image_id, kind, model) do update set dim = excluded.dim, embedding = excluded.embedding, created_at = now()`,
-      [imageId, model, vector.length, vectorLiteral(vector)],
+      [imageId, model, vector.length, vectorLiteral(vector), kind],
     );
   }
 
-  async deleteEmbeddings(imageIds?: string[]) {
+  async deleteEmbeddings(imageIds?: string[], kind: EmbeddingKind = 'clip') {
     this.cache.clear();
     const rows = imageIds
-      ? await this.db.query(`delete from embeddings where kind = 'clip' and image_id = any($1::uuid[]) returning 1`, [imageIds])
-      : await this.db.query(`delete from embeddings where kind = 'clip' returning 1`);
+      ? await this.db.query(`delete from embeddings where kind = $2 and image_id = any($1::uuid[]) returning 1`, [imageIds, kind])
+      : await this.db.query(`delete from embeddings where kind = $1 returning 1`, [kind]);
     return rows.length;
   }
 
@@ -325,7 +325,7 @@ export class SqlStore implements Store {
     const dim = int(vector.length);
     const rows = await this.db.query<{ image_id: string; d: number }>(
       `select image_id, embedding::vector(${dim}) <=> $1::vector(${dim}) as d from embeddings
-       where kind = 'clip' and model = $2 and dim = ${dim} and image_id = any($3::uuid[])`,
+       where model = $2 and dim = ${dim} and image_id = any($3::uuid[])`,
       [vectorLiteral(vector), model, imageIds],
     );
     return new Map(rows.map((r) => [r.image_id, Number(r.d)]));
@@ -353,10 +353,11 @@ export class SqlStore implements Store {
     return Number(row.n);
   }
 
-  embeddingModels(): Promise<ModelCount[]> {
-    return this.cached('models', async () => {
+  embeddingModels(kind: EmbeddingKind = 'clip'): Promise<ModelCount[]> {
+    return this.cached(`models:${kind}`, async () => {
       const rows = await this.db.query<{ model: string; dim: number; n: string | number }>(
-        'select model, dim, count(*) as n from embeddings group by model, dim order by model',
+        'select model, dim, count(*) as n from embeddings where kind = $1 group by model, dim order by model',
+        [kind],
       );
       return rows.map((r) => ({ model: r.model, dim: r.dim, count: Number(r.n) }));
     });

@@ -19,9 +19,9 @@ export function registerIndex(program: Command) {
         const indexed = await indexPaths(lib, paths, { onProgress: (p) => p.phase === 'indexing' && bar?.update(p.done, p.total, p.path) });
         bar?.stop();
         // Search by meaning works from here on; reading text and captioning are slower second passes.
-        const report = await reindex(lib, { only: flags.ocr ? ['ocr', 'caption'] : ['caption'], onProgress: (p) => ocrBar?.update(p.done, p.total, p.analyzer) });
+        const report = await reindex(lib, { only: flags.ocr ? ['ocr', 'caption', 'text-embedding'] : ['caption', 'text-embedding'], onProgress: (p) => ocrBar?.update(p.done, p.total, p.analyzer) });
         const brief = (r: (typeof report)[string] | undefined) => r && { model: r.model, ok: r.ok, empty: r.empty, failed: r.failed.length, ...(r.unavailable ? { unavailable: r.unavailable } : {}) };
-        return { ...indexed, ...(report.ocr ? { ocr: brief(report.ocr) } : {}), caption: brief(report.caption) };
+        return { ...indexed, ...(report.ocr ? { ocr: brief(report.ocr) } : {}), caption: brief(report.caption), textEmbedding: brief(report['text-embedding']) };
       }).finally(() => (bar?.stop(), ocrBar?.stop()));
       if (flags.json) return printJson(summary);
       console.log(

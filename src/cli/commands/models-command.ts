@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import { downloadModel } from '../../adapters/hub/model-files.js';
 import { clipFiles } from '../../models/manifest.js';
 import { TEST_CLIP_MODEL_ID, writeTestClipModel } from '../../models/test-clip-model.js';
+import { TEST_TEXT_MODEL_ID, writeTestTextModel } from '../../models/test-text-model.js';
 import { configFrom } from '../context.js';
 import { downloadProgress, pc } from '../output.js';
 
@@ -30,12 +31,14 @@ export function registerModels(program: Command) {
     });
   models
     .command('make-test')
-    .description("write Loupe's small deterministic test model (CLIP-shaped, encodes dominant colour) into DIR")
+    .description("write Loupe's small deterministic test models into DIR: CLIP-shaped (encodes dominant colour) and a sentence embedder (bag of words)")
     .argument('<dir>', 'a models folder; the model goes to DIR/' + TEST_CLIP_MODEL_ID)
     .option('--tokenizer <dir>', 'folder with the CLIP tokenizer files (default: ../shared/models/clip-vit-base-patch32)')
-    .action(async (dir: string, flags: { tokenizer?: string }) => {
+    .option('--text-tokenizer <dir>', 'folder with the MiniLM tokenizer files (default: ../shared/models/all-MiniLM-L6-v2)')
+    .action(async (dir: string, flags: { tokenizer?: string; textTokenizer?: string }) => {
       const out = await writeTestClipModel(path.resolve(dir), { tokenizerDir: flags.tokenizer });
-      console.log(`${pc.green('✓')} wrote ${out}`);
-      console.log(`use it with:\n  export LOUPE_MODELS_DIR=${path.resolve(dir)} LOUPE_CLIP_MODEL=${TEST_CLIP_MODEL_ID}`);
+      const text = await writeTestTextModel(path.resolve(dir), { tokenizerDir: flags.textTokenizer });
+      console.log(`${pc.green('✓')} wrote ${out}\n${pc.green('✓')} wrote ${text}`);
+      console.log(`use them with:\n  export LOUPE_MODELS_DIR=${path.resolve(dir)} LOUPE_CLIP_MODEL=${TEST_CLIP_MODEL_ID} LOUPE_TEXT_EMBED_LOCAL_MODEL=${TEST_TEXT_MODEL_ID}`);
     });
 }

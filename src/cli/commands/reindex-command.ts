@@ -27,7 +27,7 @@ export function registerReindex(program: Command) {
     .option('--only <analyzers>', `comma-separated: ${ANALYZERS.join(', ')} (default: all)`, (v) => {
       const list = v.split(',').map((s) => s.trim()).filter(Boolean);
       const unknown = list.filter((a) => !(ANALYZERS as readonly string[]).includes(a));
-      if (unknown.length) throw new InvalidArgumentError(`unknown analyzer ${unknown.join(', ')}; choose from ${ANALYZERS.join(', ')} (caption embeddings are not in this version).`);
+      if (unknown.length) throw new InvalidArgumentError(`unknown analyzer ${unknown.join(', ')}; choose from ${ANALYZERS.join(', ')}.`);
       return list;
     }, [...ANALYZERS])
     .option('--missing', 'only images an analyzer has not handled yet (the default)')

@@ -56,6 +56,7 @@ export function registerSearch(program: Command) {
 function printHuman(result: SearchResult) {
   const { folder, folderDetected } = result.applied;
   if (folder) console.log(pc.dim(`folder filter: ${folder}${folderDetected ? " (detected from the query; --folder '' turns this off)" : ''}`));
+  if (result.applied.fallback) console.log(pc.yellow(result.applied.fallback));
   if (result.hits.length === 0) return console.log('no results');
   const explain = result.applied.mode !== undefined && result.applied.mode !== 'vector';
   console.log(

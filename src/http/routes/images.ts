@@ -4,6 +4,7 @@ import { LoupeError, type ErrorCode } from '../../core/errors.js';
 import { thumbnailKey } from '../../ports/blob-store.js';
 import { acceptUpload, cleanFolder, cleanTags, findRecord, originalKey, type UploadRecord } from '../../app/upload.js';
 import { readOriginal } from '../../app/originals.js';
+import { reindex } from '../../app/reindex.js';
 import { searchSimilar } from '../../app/search.js';
 import type { ServerDeps } from '../context.js';
 import { errorBody, statusOf } from '../errors.js';
@@ -81,8 +82,13 @@ export function imageRoutes(deps: ServerDeps) {
       ...(body.tags !== undefined ? { tags: cleanTags(body.tags) } : {}),
       ...(body.folder !== undefined ? { folder: cleanFolder(body.folder) } : {}),
     };
-    const updated = await lib.store.updateImage(c.req.param('id'), patch);
+    let updated = await lib.store.updateImage(c.req.param('id'), patch);
     if (!updated) throw new LoupeError('NOT_FOUND', { what: `image ${c.req.param('id')}` });
+    if (patch.caption !== undefined || patch.tags !== undefined) {
+      // The caption vector describes caption, tags and text: refresh it with the new words.
+      await reindex(lib, { only: ['text-embedding'], imageIds: [updated.id], force: true });
+      [updated] = await lib.store.getImages([updated.id]);
+    }
     return c.json(imageView(updated));
   });
 
