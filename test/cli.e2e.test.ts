@@ -188,10 +188,14 @@ describe('loupe CLI end to end', () => {
   });
 
   it('explains a change of model instead of mixing embedding spaces', async () => {
-    const r = await runCli(['search', 'red'], { ...env, LOUPE_CLIP_MODEL: 'other/model' });
+    // Offline with no such model: vector search fails with what to do; hybrid search falls back to words and says so.
+    const r = await runCli(['search', 'red', '--mode', 'vector'], { ...env, LOUPE_CLIP_MODEL: 'other/model' });
     assert.equal(r.code, 1);
-    // Offline with no such model, the model error comes first; with a model at hand, the mismatch does.
     assert.match(r.stderr, /other\/model is not available offline/);
+    const hybrid = await runCli(['search', 'red'], { ...env, LOUPE_CLIP_MODEL: 'other/model' });
+    assert.equal(hybrid.code, 0);
+    assert.match(hybrid.stdout, /CLIP not used: model other\/model is not available offline/);
+    // With the model at hand, the mismatch is an error in every mode.
     const otherDir = await tempDir();
     const { writeTestClipModel } = await import('../src/models/test-clip-model.js');
     await writeTestClipModel(otherDir, { modelId: 'other/model' });
