@@ -6,8 +6,8 @@ export interface ExifSummary {
   gps?: { lat: number; lon: number; alt?: number };
 }
 
-/** One stored image: one content hash, possibly at several paths. */
-export interface ImageRecord {
+/** The facts of one stored image, fixed when it is first indexed: one content hash, possibly at several paths. */
+export interface ImageFacts {
   id: string;
   sha256: string;
   /** 64-bit perceptual hash as 16 hex characters. */
@@ -17,7 +17,6 @@ export interface ImageRecord {
   format: string;
   bytes: number;
   exif: ExifSummary;
-  createdAt: string;
 }
 
 export interface ImagePath {
@@ -79,15 +78,7 @@ export interface IndexSummary {
 export type TextSource = 'user' | 'model';
 
 /** An image with everything the API shows about it. */
-export interface ImageDetails {
-  id: string;
-  sha256: string;
-  phash: string;
-  width: number;
-  height: number;
-  format: string;
-  bytes: number;
-  exif: ExifSummary;
+export interface ImageDetails extends ImageFacts {
   caption: string | null;
   captionSource: TextSource | null;
   tags: string[];

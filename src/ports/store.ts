@@ -1,14 +1,6 @@
-import type { ExifSummary, ImageDetails, ImagePatch, ImagePath, TextSource } from '../core/types.js';
+import type { ImageDetails, ImageFacts, ImagePatch, ImagePath, TextSource } from '../core/types.js';
 
-export interface NewImage {
-  id: string;
-  sha256: string;
-  phash: string;
-  width: number;
-  height: number;
-  format: string;
-  bytes: number;
-  exif: ExifSummary;
+export interface NewImage extends ImageFacts {
   caption?: string | null;
   captionSource?: TextSource | null;
   tags?: string[];
