@@ -4,10 +4,8 @@
  */
 import { createHash, randomUUID } from 'node:crypto';
 import path from 'node:path';
-import sharp from 'sharp';
-import { LoupeError, reasonOf } from '../core/errors.js';
+import { LoupeError } from '../core/errors.js';
 import type { ImageDetails } from '../core/types.js';
-import { sniffImageFormat } from '../adapters/sharp/sharp-decoder.js';
 import type { IngestJob } from '../ports/job-queue.js';
 import type { Library } from '../library.js';
 
@@ -54,9 +52,8 @@ export async function acceptUpload(lib: Library, input: UploadInput): Promise<Up
   const { limits } = lib.config;
   if (input.bytes.length === 0) throw new LoupeError('EMPTY_FILE', { path: filename });
   if (input.bytes.length > limits.maxFileBytes) throw new LoupeError('FILE_TOO_LARGE', { path: filename, bytes: input.bytes.length, limit: limits.maxFileBytes });
-  const { format, detected } = await sniffImageFormat(input.bytes.subarray(0, 4100));
-  if (!format) throw new LoupeError('NOT_AN_IMAGE', { path: filename, detected });
-  if (format !== 'bmp') await checkHeader(input.bytes, filename, limits);
+  // Cheap checks now (format, pixel and frame limits from the header), so a bad file is refused before it is queued.
+  const { format } = await lib.decoder.inspect(input.bytes, filename, limits);
 
   const sha256 = createHash('sha256').update(input.bytes).digest('hex');
   const existing = await lib.store.findImageBySha(sha256);
@@ -76,20 +73,6 @@ export async function acceptUpload(lib: Library, input: UploadInput): Promise<Up
 
 export function cleanTags(tags: string[] | undefined): string[] {
   return [...new Set((tags ?? []).map((t) => t.trim()).filter(Boolean))].slice(0, 100);
-}
-
-/** Header-only checks, so that a bomb or a broken file is refused before it is queued. */
-async function checkHeader(bytes: Buffer, name: string, limits: { maxPixels: number; maxFrames: number }) {
-  let meta;
-  try {
-    meta = await sharp(bytes, { limitInputPixels: false }).metadata();
-  } catch (e) {
-    throw new LoupeError('UNDECODABLE', { path: name, reason: reasonOf(e) }, { cause: e });
-  }
-  const width = meta.width ?? 0;
-  const height = meta.height ?? 0;
-  if (width * height > limits.maxPixels) throw new LoupeError('TOO_MANY_PIXELS', { path: name, width, height, limit: limits.maxPixels });
-  if ((meta.pages ?? 1) > limits.maxFrames) throw new LoupeError('TOO_MANY_FRAMES', { path: name, frames: meta.pages ?? 1, limit: limits.maxFrames });
 }
 
 /** The record of an id: an indexed image, or a queued / running / failed upload job. */

@@ -23,7 +23,19 @@ export interface DecodeOptions {
   maxFrames: number;
 }
 
+/** What the header says, read without decoding any pixel. */
+export interface ImageHeader {
+  format: string;
+  width: number;
+  height: number;
+  frames: number;
+  /** EXIF orientation, 1–8. */
+  orientation: number;
+}
+
 export interface ImageDecoder {
+  /** Format by the bytes and size from the header, checked against the limits. Throws NOT_AN_IMAGE / UNDECODABLE / TOO_MANY_PIXELS / TOO_MANY_FRAMES. */
+  inspect(bytes: Buffer, name: string, limits: { maxPixels: number; maxFrames: number }): Promise<ImageHeader>;
   /** @param name used in error messages only. Throws LoupeError NOT_AN_IMAGE / TOO_MANY_PIXELS / TOO_MANY_FRAMES / UNDECODABLE. */
   decode(bytes: Buffer, name: string, options: DecodeOptions): Promise<DecodedImage>;
 }

@@ -10,7 +10,7 @@ import exifr from 'exifr';
 import { LoupeError, isLoupeError, reasonOf } from '../../core/errors.js';
 import { gray32FromRgb, phashFromGray32 } from '../../core/phash.js';
 import type { ExifSummary } from '../../core/types.js';
-import type { DecodedImage, DecodeOptions, ImageDecoder } from '../../ports/image-decoder.js';
+import type { DecodedImage, DecodeOptions, ImageDecoder, ImageHeader } from '../../ports/image-decoder.js';
 
 const SUPPORTED: Record<string, string> = {
   'image/jpeg': 'jpeg',
@@ -36,34 +36,40 @@ export async function sniffImageFormat(head: Uint8Array): Promise<{ format: stri
 sharp.concurrency(1);
 
 export class SharpDecoder implements ImageDecoder {
-  async decode(bytes: Buffer, name: string, o: DecodeOptions): Promise<DecodedImage> {
+  async inspect(bytes: Buffer, name: string, limits: { maxPixels: number; maxFrames: number }): Promise<ImageHeader> {
     const { format, detected } = await sniffImageFormat(bytes);
     if (!format) throw new LoupeError('NOT_AN_IMAGE', { path: name, detected });
-
-    let meta: Metadata;
-    let input: Sharp;
-    try {
-      // The header is read without a pixel limit so that an over-limit image gets its own, precise error below.
-      input = format === 'bmp' ? decodeBmp(bytes, name, o.maxPixels) : sharp(bytes, { limitInputPixels: false, failOn: 'truncated' });
-      meta = await input.metadata(); // header only
-    } catch (e) {
-      if (isLoupeError(e)) throw e;
-      throw new LoupeError('UNDECODABLE', { path: name, reason: cleanSharpError(e) }, { cause: e });
+    let header: ImageHeader;
+    if (format === 'bmp') {
+      // BITMAPINFOHEADER: width at 18, height at 22 (negative for top-down), little-endian.
+      if (bytes.length < 26) throw new LoupeError('UNDECODABLE', { path: name, reason: 'truncated BMP header' });
+      header = { format, width: Math.abs(bytes.readInt32LE(18)), height: Math.abs(bytes.readInt32LE(22)), frames: 1, orientation: 1 };
+    } else {
+      let meta: Metadata;
+      try {
+        // Read without a pixel limit so that an over-limit image gets its own, precise error below.
+        meta = await sharp(bytes, { limitInputPixels: false, failOn: 'truncated' }).metadata(); // header only
+      } catch (e) {
+        throw new LoupeError('UNDECODABLE', { path: name, reason: cleanSharpError(e) }, { cause: e });
+      }
+      header = { format, width: meta.width ?? 0, height: meta.height ?? 0, frames: meta.pages ?? 1, orientation: meta.orientation ?? 1 };
     }
-    const width = meta.width ?? 0;
-    const height = meta.height ?? 0;
-    if (width * height > o.maxPixels) throw new LoupeError('TOO_MANY_PIXELS', { path: name, width, height, limit: o.maxPixels });
-    const frames = meta.pages ?? 1;
-    if (frames > o.maxFrames) throw new LoupeError('TOO_MANY_FRAMES', { path: name, frames, limit: o.maxFrames });
+    const { width, height, frames } = header;
+    if (width * height > limits.maxPixels) throw new LoupeError('TOO_MANY_PIXELS', { path: name, width, height, limit: limits.maxPixels });
+    if (frames > limits.maxFrames) throw new LoupeError('TOO_MANY_FRAMES', { path: name, frames, limit: limits.maxFrames });
+    return header;
+  }
 
+  async decode(bytes: Buffer, name: string, o: DecodeOptions): Promise<DecodedImage> {
+    const { format, width, height, frames, orientation } = await this.inspect(bytes, name, o);
     try {
       // One full decode (first frame, EXIF-oriented, alpha flattened onto white) to the smallest working size
       // that still serves both the model input (short edge) and the thumbnail (long edge). Scaling by about
       // half or more lets libjpeg shrink while decoding, so this costs little more than the decode floor.
-      const oriented = (meta.orientation ?? 1) >= 5;
+      const oriented = orientation >= 5;
       const [w, h] = oriented ? [height, width] : [width, height];
       const scale = Math.min(1, Math.max(o.thumbnailSize / Math.max(w, h), o.modelInputSize / Math.min(w, h)));
-      const decodable = format === 'bmp' ? input : sharp(bytes, { limitInputPixels: o.maxPixels, failOn: 'truncated' });
+      const decodable = format === 'bmp' ? decodeBmp(bytes, name) : sharp(bytes, { limitInputPixels: o.maxPixels, failOn: 'truncated' });
       const { data, info } = await decodable
         .rotate()
         .resize({ width: Math.max(1, Math.round(w * scale)), height: Math.max(1, Math.round(h * scale)), fit: 'fill' })
@@ -98,13 +104,7 @@ export class SharpDecoder implements ImageDecoder {
   }
 }
 
-function decodeBmp(bytes: Buffer, name: string, maxPixels: number): Sharp {
-  // BITMAPINFOHEADER: width at 18, height at 22 (negative for top-down), little-endian.
-  if (bytes.length >= 26) {
-    const width = Math.abs(bytes.readInt32LE(18));
-    const height = Math.abs(bytes.readInt32LE(22));
-    if (width * height > maxPixels) throw new LoupeError('TOO_MANY_PIXELS', { path: name, width, height, limit: maxPixels });
-  }
+function decodeBmp(bytes: Buffer, name: string): Sharp {
   try {
     const image = bmp.decode(bytes, { toRGBA: true });
     // Only 32-bit BMPs carry alpha; below that the decoder leaves the alpha byte at 0, meaning opaque.
