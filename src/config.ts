@@ -54,8 +54,11 @@ const EnvSchema = z.object({
   LOUPE_FUSION: z.enum(['weighted', 'rrf']).default('weighted'),
   LOUPE_WEIGHT_VECTOR: z.coerce.number().min(0).default(0.7),
   LOUPE_WEIGHT_TEXT: z.coerce.number().min(0).default(0.3),
-  /** Captions: off (default in this version), ollama, or openai (also any OpenAI-compatible server). */
-  LOUPE_CAPTION_PROVIDER: z.enum(['off', 'ollama', 'openai']).default('off'),
+  /** Captions: off (default: no surprise downloads), local (Transformers.js), ollama, or openai (also any OpenAI-compatible server). */
+  LOUPE_CAPTION_PROVIDER: z.enum(['off', 'local', 'ollama', 'openai']).default('off'),
+  LOUPE_CAPTION_LOCAL_MODEL: z.string().default('Xenova/vit-gpt2-image-captioning'),
+  /** A second (smaller) local model, asked when the first times out or fails. */
+  LOUPE_CAPTION_LOCAL_FALLBACK: z.string().optional(),
   /** Default: llava for Ollama, gpt-4o-mini for OpenAI. */
   LOUPE_CAPTION_MODEL: z.string().optional(),
   LOUPE_CAPTION_PROMPT: z.string().optional(),
@@ -102,6 +105,7 @@ export function parseConfig(env: NodeJS.ProcessEnv = process.env) {
     caption: {
       provider: e.LOUPE_CAPTION_PROVIDER,
       model: e.LOUPE_CAPTION_MODEL ?? (e.LOUPE_CAPTION_PROVIDER === 'openai' ? 'gpt-4o-mini' : 'llava'),
+      localModels: [e.LOUPE_CAPTION_LOCAL_MODEL, ...(e.LOUPE_CAPTION_LOCAL_FALLBACK ? [e.LOUPE_CAPTION_LOCAL_FALLBACK] : [])],
       prompt: e.LOUPE_CAPTION_PROMPT,
       timeoutMs: e.LOUPE_CAPTION_TIMEOUT_MS,
       retries: e.LOUPE_CAPTION_RETRIES,

@@ -150,7 +150,26 @@ export async function loadCaptioner(config: Config): Promise<Captioner | { unava
     const { OpenAiCaptioner } = await import('./adapters/remote/openai-captioner.js');
     return new OpenAiCaptioner({ ...common, baseUrl: c.openaiBaseUrl, apiKey: c.openaiApiKey });
   }
-  return { unavailable: 'no captioner configured (set LOUPE_CAPTION_PROVIDER=ollama or openai)' };
+  if (c.provider === 'local') {
+    const [{ resolveModelRoot }, { TransformersCaptioner }, { captionModelFiles }] = await Promise.all([
+      import('./adapters/hub/model-files.js'),
+      import('./adapters/transformers/image-captioner.js'),
+      import('./models/manifest.js'),
+    ]);
+    const models = [];
+    const problems: string[] = [];
+    for (const modelId of c.localModels) {
+      try {
+        const modelRoot = await resolveModelRoot({ modelId, files: captionModelFiles(config.clipDtype), modelsDir: config.modelsDir, cacheDir: config.cacheDir, offline: config.offline, endpoint: config.hfEndpoint });
+        models.push({ modelId, modelRoot });
+      } catch (e) {
+        problems.push((e as Error).message);
+      }
+    }
+    if (!models.length) return { unavailable: problems.join('; ') };
+    return new TransformersCaptioner({ models, dtype: config.clipDtype, timeoutMs: c.timeoutMs });
+  }
+  return { unavailable: 'no captioner configured (set LOUPE_CAPTION_PROVIDER=local, ollama or openai)' };
 }
 
 export async function loadOcr(config: Config): Promise<TextRecognizer | { unavailable: string }> {

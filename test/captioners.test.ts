@@ -17,7 +17,7 @@ import { libraryStats } from '../src/app/stats.js';
 import { parseConfig } from '../src/config.js';
 import { openLibrary } from '../src/library.js';
 import type { Captioner } from '../src/ports/captioner.js';
-import { colourImage, tempDir, testEnv, writeFile } from './support/fixtures.js';
+import { colourImage, runJson, tempDir, testEnv, testModelsDir, writeFile } from './support/fixtures.js';
 
 type Plan = 'ok' | 'fail-500-once' | 'rate-limit-once' | 'bad-request' | 'unauthorized' | 'hang';
 
@@ -149,12 +149,47 @@ describe('caption analyzer with a configured provider', () => {
       assert.equal(report.caption.planned, 0);
       await indexPaths(plain, [root]);
       const r2 = await reindex(plain, { only: ['caption'] });
-      assert.match(r2.caption.unavailable ?? '', /LOUPE_CAPTION_PROVIDER/);
+      assert.match(r2.caption.unavailable ?? '', /LOUPE_CAPTION_PROVIDER=local, ollama or openai/);
       const stats = await libraryStats(plain);
       assert.equal(stats.images, 2, 'indexed without captions');
       assert.match(JSON.stringify(stats.captioner), /LOUPE_CAPTION_PROVIDER/);
     } finally {
       await plain.close();
     }
+  });
+});
+
+describe('captioner: local (Transformers.js image-to-text, generated vision-encoder-decoder)', () => {
+  it('captions through the real pipeline: the test model names the dominant colour', async () => {
+    const { TransformersCaptioner } = await import('../src/adapters/transformers/image-captioner.js');
+    const { TEST_CAPTION_MODEL_ID } = await import('../src/models/test-caption-model.js');
+    const root = await testModelsDir();
+    const c = new TransformersCaptioner({ models: [{ modelId: TEST_CAPTION_MODEL_ID, modelRoot: root }], dtype: 'q8', timeoutMs: 30_000 });
+    assert.equal(await c.caption(await colourImage('blue', 'png'), 'image/png'), 'a blue picture');
+    assert.equal(await c.caption(await colourImage('yellow', 'jpeg'), 'image/jpeg'), 'a yellow picture');
+  });
+
+  it('falls back to the next model when the first fails, and reports every model when all fail', async () => {
+    const { TransformersCaptioner } = await import('../src/adapters/transformers/image-captioner.js');
+    const { TEST_CAPTION_MODEL_ID, writeTestCaptionModel } = await import('../src/models/test-caption-model.js');
+    const root = await testModelsDir();
+    const broken = await writeTestCaptionModel(root, { modelId: 'loupe/broken-captioner' });
+    await writeFile(path.join(broken, 'onnx/decoder_model_merged_quantized.onnx'), 'not an onnx model');
+    const c = new TransformersCaptioner({ models: [{ modelId: 'loupe/broken-captioner', modelRoot: root }, { modelId: TEST_CAPTION_MODEL_ID, modelRoot: root }], dtype: 'q8', timeoutMs: 30_000 });
+    assert.equal(await c.caption(await colourImage('green', 'png'), 'image/png'), 'a green picture');
+    const slow = new TransformersCaptioner({ models: [{ modelId: TEST_CAPTION_MODEL_ID, modelRoot: root }], dtype: 'q8', timeoutMs: 1 });
+    await assert.rejects(slow.caption(await colourImage('green', 'png'), 'image/png'), /loupe\/test-caption-colour: no caption within 1 ms/);
+  });
+
+  it('indexing with LOUPE_CAPTION_PROVIDER=local writes captions that search finds', async () => {
+    const root = await tempDir();
+    for (const c of ['red', 'blue']) await writeFile(path.join(root, `${c}.png`), await colourImage(c, 'png'));
+    const env = await testEnv(path.join(await tempDir(), 'data'), { LOUPE_CAPTION_PROVIDER: 'local', LOUPE_CAPTION_LOCAL_MODEL: 'loupe/test-caption-colour' });
+    const r = await runJson<{ indexed: number; caption: { model: string; ok: number } }>(['index', root], env);
+    assert.equal(r.indexed, 2);
+    assert.deepEqual([r.caption.model, r.caption.ok], ['local/loupe/test-caption-colour', 2]);
+    const hits = await runJson<{ path: string; matched: string[] }[]>(['search', 'red picture', '--mode', 'text', '--k', '1'], env);
+    assert.equal(path.basename(hits[0].path), 'red.png');
+    assert.ok(hits[0].matched.includes('caption'));
   });
 });

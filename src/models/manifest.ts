@@ -46,6 +46,21 @@ export const MODEL_MANIFESTS: Record<string, ModelManifest> = {
       { path: 'onnx/model.onnx', bytes: 90387606, sha256: '759c3cd2b7fe7e93933ad23c4c9181b7396442a2ed746ec7c1d46192c469c46e' },
     ],
   },
+  'Xenova/vit-gpt2-image-captioning': {
+    id: 'Xenova/vit-gpt2-image-captioning',
+    revision: 'main',
+    files: [
+      { path: 'config.json', bytes: 4888, sha256: 'f65c81039a672962d686f71ee0242f0c89dc020a0e3f193a989a696bf3f9515e' },
+      { path: 'generation_config.json', bytes: 184, sha256: '997e1f943576edcc46e1b93078ec0e72054a62b4c7f521da42a1eab43c4c1d0c' },
+      { path: 'preprocessor_config.json', bytes: 378, sha256: '76304e9a1deb0d5f78349a57ad9d8057f36476c29bd292e907e2e8c451c93e9d' },
+      { path: 'tokenizer.json', bytes: 2107928, sha256: '6e785cd4f004c9291dadeba7d8d1c2871318d368a1cfcd416c0571dcd8f11413' },
+      { path: 'tokenizer_config.json', bytes: 456, sha256: '5b477c376e81670409e943fc7c8233a0356c8488e05a8aa246082a1d29e8d609' },
+      { path: 'onnx/encoder_model_quantized.onnx', bytes: 87453213, sha256: '6f6e2e27c11303cf533682184543333e7ecb930a734197a0272a1e408aba2766' },
+      { path: 'onnx/decoder_model_merged_quantized.onnx', bytes: 158599996, sha256: '1f3ec53b5fc3614c0b54ee786755a7ec3007841f57543f8e241499edfadfa98f' },
+      { path: 'onnx/encoder_model.onnx', bytes: 343440631, sha256: '1e624fcd6a4a6a702dd1b60244adc6b6cbd169dcf3fbf9643be21a9bcf090b29' },
+      { path: 'onnx/decoder_model_merged.onnx', bytes: 615025088, sha256: 'df4abab679e8fa8d5c2140dd1ce83d136e7d47bc08008c9d8b3860643c502776' },
+    ],
+  },
 };
 
 /** File-name suffix Transformers.js uses for each dtype. */
@@ -68,4 +83,10 @@ export function clipFiles(dtype: string): string[] {
 /** The files a sentence embedder needs for a dtype. */
 export function sentenceModelFiles(dtype: string): string[] {
   return ['config.json', 'tokenizer.json', 'tokenizer_config.json', `onnx/model${DTYPE_SUFFIX[dtype] ?? ''}.onnx`];
+}
+
+/** The files an image-to-text (vision-encoder-decoder) model needs for a dtype. */
+export function captionModelFiles(dtype: string): string[] {
+  const suffix = DTYPE_SUFFIX[dtype] ?? '';
+  return ['config.json', 'generation_config.json', 'preprocessor_config.json', 'tokenizer.json', 'tokenizer_config.json', `onnx/encoder_model${suffix}.onnx`, `onnx/decoder_model_merged${suffix}.onnx`];
 }

@@ -143,24 +143,30 @@ function buildTextTower(vocab: Record<string, number>, vocabSize: number): Uint8
   return g.toBytes();
 }
 
-function buildVisionTower(): Uint8Array {
+/**
+ * The colour histogram subgraph shared by the test models: each 28×28 patch softly assigned to its nearest
+ * named colour, averaged over patches. @returns [histogram [N,K], rgb [N,3,8,8]] tensor names.
+ */
+export function colourHistogram(g: OnnxGraph, pixels: string, imageMean: number[], imageStd: number[]): [string, string] {
   const K = TEST_COLOURS.length;
   const P = GRID * GRID;
   const patch = 224 / GRID;
-  const g = new OnnxGraph('loupe_test_clip_vision');
-  const pixels = g.input('pixel_values', 'float', ['batch_size', 3, 224, 224]);
   const pooled = g.op('AveragePool', [pixels], { kernel_shape: [patch, patch], strides: [patch, patch] }); // [N,3,8,8]
-  // Undo CLIP normalisation to get sRGB 0..1 per patch.
-  const std = g.floats([1, 3, 1, 1], CLIP_PREPROCESSOR.image_std);
-  const mean = g.floats([1, 3, 1, 1], CLIP_PREPROCESSOR.image_mean);
-  const rgb = g.op('Add', [g.op('Mul', [pooled, std]), mean]);
-
-  // Colour histogram: each patch softly assigned to its nearest named colour, averaged over patches.
+  // Undo the preprocessor's normalisation to get sRGB 0..1 per patch.
+  const rgb = g.op('Add', [g.op('Mul', [pooled, g.floats([1, 3, 1, 1], imageStd)]), g.floats([1, 3, 1, 1], imageMean)]);
   const patches = g.op('Transpose', [g.op('Reshape', [rgb, g.ints([0, 3, P])])], { perm: [0, 2, 1] }); // [N,P,3]
   const diff = g.op('Sub', [g.op('Unsqueeze', [patches, g.ints([2])]), g.floats([K, 3], TEST_COLOURS.flatMap((c) => c.rgb))]); // [N,P,K,3]
   const dist2 = g.op('ReduceSum', [g.op('Mul', [diff, diff]), g.ints([3])], { keepdims: 0 }); // [N,P,K]
   const assign = g.op('Softmax', [g.op('Mul', [dist2, g.floats([1], [-1 / TEMPERATURE])])], { axis: -1 });
-  const histogram = g.op('ReduceMean', [assign], { axes: [1], keepdims: 0 }); // [N,K]
+  return [g.op('ReduceMean', [assign], { axes: [1], keepdims: 0 }), rgb]; // [N,K]
+}
+
+function buildVisionTower(): Uint8Array {
+  const K = TEST_COLOURS.length;
+  const P = GRID * GRID;
+  const g = new OnnxGraph('loupe_test_clip_vision');
+  const pixels = g.input('pixel_values', 'float', ['batch_size', 3, 224, 224]);
+  const [histogram, rgb] = colourHistogram(g, pixels, CLIP_PREPROCESSOR.image_mean, CLIP_PREPROCESSOR.image_std);
   const colour = g.op('MatMul', [histogram, g.floats([K, TEST_CLIP_DIM], colourAxes())]);
 
   // Layout: patch colours relative to the image mean, on their own axes after the colour axes.

@@ -8,6 +8,7 @@ import zlib from 'node:zlib';
 import sharp from 'sharp';
 import { TEST_CLIP_MODEL_ID, TEST_COLOURS, writeTestClipModel } from '../../src/models/test-clip-model.js';
 import { TEST_TEXT_MODEL_ID, writeTestTextModel } from '../../src/models/test-text-model.js';
+import { writeTestCaptionModel } from '../../src/models/test-caption-model.js';
 
 export const REPO = path.resolve(import.meta.dirname, '../..');
 export const SHARED = path.resolve(REPO, '../shared');
@@ -33,6 +34,7 @@ export function testModelsDir(): Promise<string> {
     const dir = await tempDir('loupe-models-');
     await writeTestClipModel(dir);
     await writeTestTextModel(dir);
+    await writeTestCaptionModel(dir);
     return dir;
   })());
 }
