@@ -4,6 +4,7 @@ import { downloadModel } from '../../adapters/hub/model-files.js';
 import { clipFiles } from '../../models/manifest.js';
 import { TEST_CLIP_MODEL_ID, writeTestClipModel } from '../../models/test-clip-model.js';
 import { TEST_TEXT_MODEL_ID, writeTestTextModel } from '../../models/test-text-model.js';
+import { TEST_CAPTION_MODEL_ID, writeTestCaptionModel } from '../../models/test-caption-model.js';
 import { configFrom } from '../context.js';
 import { downloadProgress, pc } from '../output.js';
 
@@ -31,14 +32,15 @@ export function registerModels(program: Command) {
     });
   models
     .command('make-test')
-    .description("write Loupe's small deterministic test models into DIR: CLIP-shaped (encodes dominant colour) and a sentence embedder (bag of words)")
+    .description("write Loupe's small deterministic test models into DIR: CLIP-shaped (encodes dominant colour) and a sentence embedder (bag of words) and a captioner (\"a <colour> picture\")")
     .argument('<dir>', 'a models folder; the model goes to DIR/' + TEST_CLIP_MODEL_ID)
     .option('--tokenizer <dir>', 'folder with the CLIP tokenizer files (default: ../shared/models/clip-vit-base-patch32)')
     .option('--text-tokenizer <dir>', 'folder with the MiniLM tokenizer files (default: ../shared/models/all-MiniLM-L6-v2)')
     .action(async (dir: string, flags: { tokenizer?: string; textTokenizer?: string }) => {
       const out = await writeTestClipModel(path.resolve(dir), { tokenizerDir: flags.tokenizer });
       const text = await writeTestTextModel(path.resolve(dir), { tokenizerDir: flags.textTokenizer });
-      console.log(`${pc.green('✓')} wrote ${out}\n${pc.green('✓')} wrote ${text}`);
-      console.log(`use them with:\n  export LOUPE_MODELS_DIR=${path.resolve(dir)} LOUPE_CLIP_MODEL=${TEST_CLIP_MODEL_ID} LOUPE_TEXT_EMBED_LOCAL_MODEL=${TEST_TEXT_MODEL_ID}`);
+      const captioner = await writeTestCaptionModel(path.resolve(dir));
+      console.log(`${pc.green('✓')} wrote ${out}\n${pc.green('✓')} wrote ${text}\n${pc.green('✓')} wrote ${captioner}`);
+      console.log(`use them with:\n  export LOUPE_MODELS_DIR=${path.resolve(dir)} LOUPE_CLIP_MODEL=${TEST_CLIP_MODEL_ID} LOUPE_TEXT_EMBED_LOCAL_MODEL=${TEST_TEXT_MODEL_ID} LOUPE_CAPTION_PROVIDER=local LOUPE_CAPTION_LOCAL_MODEL=${TEST_CAPTION_MODEL_ID}`);
     });
 }
