@@ -93,8 +93,8 @@ export async function searchByText(lib: Library, query: string, options: SearchO
 
   const where = new Map<string, { path: string; folder: string }>();
   const cosine = new Map<string, number>();
-  for (const h of vectorHits) where.set(h.imageId, h), cosine.set(h.imageId, 1 - h.distance);
-  for (const h of textHits) if (!where.has(h.imageId)) where.set(h.imageId, h);
+  for (const h of vectorHits) where.set(h.imageId, { path: h.path, folder: h.folder }), cosine.set(h.imageId, 1 - h.distance);
+  for (const h of textHits) if (!where.has(h.imageId)) where.set(h.imageId, { path: h.path, folder: h.folder });
   // Text-only finds get their true cosine too, so every result can be explained on both signals.
   if (vector) for (const [id, d] of await lib.store.distances(vector, model, textHits.map((h) => h.imageId).filter((id) => !cosine.has(id)))) cosine.set(id, 1 - d);
   const textScore = new Map(textHits.map((h) => [h.imageId, h]));
