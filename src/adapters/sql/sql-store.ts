@@ -280,15 +280,16 @@ export class SqlStore implements Store {
   async refreshDocs(ids: string[]) {
     if (!ids.length) return;
     await this.db.query(
-      `with names as (
+      `with joined as (
          select image_id, string_agg(regexp_replace(regexp_replace(path, '^.*/', ''), '[._-]+', ' ', 'g') || ' ' || replace(folder, '/', ' '), ' ') as names
          from image_paths where image_id = any($1::uuid[]) group by image_id
+       ), names as (
+         select image_id, names, setweight(to_tsvector('${TEXT_CONFIG}', coalesce(names, '')), 'C') as vec from joined
        )
        update images i set
-         doc = ${FIELD_SQL.caption.replace(/i\./g, 'i.')} || ${FIELD_SQL.tags} || ${FIELD_SQL.ocr} ||
-               setweight(to_tsvector('${TEXT_CONFIG}', coalesce(n.names, '')), 'C'),
+         doc = ${FIELD_SQL.caption} || ${FIELD_SQL.tags} || ${FIELD_SQL.ocr} || n.vec,
          doc_text = lower(concat_ws(' ', i.caption, array_to_string(i.tags, ' '), i.ocr_text, n.names)),
-         names_doc = setweight(to_tsvector('${TEXT_CONFIG}', coalesce(n.names, '')), 'C')
+         names_doc = n.vec
        from names n where n.image_id = i.id`,
       [ids],
     );
