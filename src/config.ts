@@ -19,6 +19,11 @@ const EnvSchema = z.object({
   LOUPE_DATA_DIR: z.string().default(path.join(xdgData, 'loupe')),
   /** A folder of models in Transformers.js layout (<dir>/<model-id>/...). When set, models are read only from here. */
   LOUPE_MODELS_DIR: z.string().optional(),
+  /** Server mode: postgres://user:pass@host/db (PostgreSQL with pgvector). Unset: embedded PGlite in the data folder. */
+  DATABASE_URL: z.string().regex(/^postgres(ql)?:\/\//, 'a postgres:// URL').optional(),
+  LOUPE_DB_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),
+  /** Statements running longer are cancelled by the server (0: no limit). */
+  LOUPE_DB_STATEMENT_TIMEOUT_MS: z.coerce.number().int().min(0).default(60_000),
   /** Where downloaded models are kept. Default: $XDG_CACHE_HOME/loupe/models (~/.cache/loupe/models). */
   LOUPE_CACHE_DIR: z.string().default(path.join(xdgCache, 'loupe/models')),
   LOUPE_CLIP_MODEL: z.string().default('Xenova/clip-vit-base-patch32'),
@@ -85,6 +90,7 @@ export function parseConfig(env: NodeJS.ProcessEnv = process.env) {
   const e = result.data;
   return Object.freeze({
     dataDir: path.resolve(e.LOUPE_DATA_DIR),
+    database: e.DATABASE_URL ? { url: e.DATABASE_URL, poolSize: e.LOUPE_DB_POOL_SIZE, statementTimeoutMs: e.LOUPE_DB_STATEMENT_TIMEOUT_MS } : null,
     modelsDir: e.LOUPE_MODELS_DIR ? path.resolve(e.LOUPE_MODELS_DIR) : undefined,
     cacheDir: path.resolve(e.LOUPE_CACHE_DIR),
     clipModel: e.LOUPE_CLIP_MODEL,

@@ -9,6 +9,7 @@ import type { BlobStore } from './ports/blob-store.js';
 import type { ClipEmbedder } from './ports/clip-embedder.js';
 import type { ImageDecoder } from './ports/image-decoder.js';
 import type { Store } from './ports/store.js';
+import type { SqlClient } from './adapters/sql/sql-client.js';
 import type { JobQueue } from './ports/job-queue.js';
 import type { TextRecognizer } from './ports/text-recognizer.js';
 import { DEFAULT_CAPTION_PROMPT, type Captioner } from './ports/captioner.js';
@@ -43,9 +44,8 @@ export interface OpenLibraryOptions {
 }
 
 export async function openLibrary(config: Config, options: OpenLibraryOptions = {}): Promise<Library> {
-  const [{ lockDataDir }, { openPglite }, { migrate }, { SqlStore }, { FsBlobStore }, { SharpDecoder }, { SqlJobQueue }, { createSafeFetcher }] = await Promise.all([
+  const [{ lockDataDir }, { migrate }, { SqlStore }, { FsBlobStore }, { SharpDecoder }, { SqlJobQueue }, { createSafeFetcher }] = await Promise.all([
     import('./adapters/fs/data-dir-lock.js'),
-    import('./adapters/pglite/pglite-client.js'),
     import('./adapters/sql/migrations.js'),
     import('./adapters/sql/sql-store.js'),
     import('./adapters/fs/fs-blob-store.js'),
@@ -53,12 +53,14 @@ export async function openLibrary(config: Config, options: OpenLibraryOptions = 
     import('./adapters/sql/sql-job-queue.js'),
     import('./adapters/http/safe-fetch.js'),
   ]);
-  const release = await lockDataDir(config.dataDir);
+  // Embedded: one process owns the data folder. Server mode: any number of processes share the database.
+  const release = config.database ? async () => {} : await lockDataDir(config.dataDir);
   let db;
   try {
-    db = await openPglite(path.join(config.dataDir, 'db'));
+    db = await openDatabase(config);
     await migrate(db);
   } catch (e) {
+    await db?.close();
     await release();
     throw e;
   }
@@ -83,6 +85,16 @@ export async function openLibrary(config: Config, options: OpenLibraryOptions = 
       await release();
     },
   };
+}
+
+/** PostgreSQL when DATABASE_URL is set, else embedded PGlite in `<data>/db`. */
+export async function openDatabase(config: Config): Promise<SqlClient> {
+  if (config.database) {
+    const { openPostgres } = await import('./adapters/pg/pg-client.js');
+    return openPostgres(config.database.url, config.database);
+  }
+  const { openPglite } = await import('./adapters/pglite/pglite-client.js');
+  return openPglite(path.join(config.dataDir, 'db'));
 }
 
 export async function loadClip(config: Config, options: OpenLibraryOptions = {}): Promise<ClipEmbedder> {

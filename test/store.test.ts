@@ -1,7 +1,13 @@
-/** The SQL store on real PGlite + pgvector (in memory). */
+/**
+ * One Store suite, run on every database the store supports: embedded PGlite, and PostgreSQL through
+ * node-postgres (served here by the PGlite socket stand-in, see test/support/pg-server.ts).
+ */
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
+import { openPostgres } from '../src/adapters/pg/pg-client.js';
+import { startPgServer, type PgServer } from './support/pg-server.js';
+import { isLoupeError } from '../src/core/errors.js';
 import { openPglite } from '../src/adapters/pglite/pglite-client.js';
 import { MIGRATIONS, migrate } from '../src/adapters/sql/migrations.js';
 import { SqlStore } from '../src/adapters/sql/sql-store.js';
@@ -11,7 +17,19 @@ import { l2Normalize } from '../src/core/scores.js';
 const MODEL = 'test/model';
 const unit = (...xs: number[]) => l2Normalize(Float32Array.from({ length: 8 }, (_, i) => xs[i] ?? 0));
 
-describe('SqlStore on PGlite', () => {
+const DATABASES: { name: string; open(): Promise<SqlClient> }[] = [
+  { name: 'embedded PGlite', open: () => openPglite() },
+  {
+    name: 'PostgreSQL wire protocol (pg pool)',
+    async open() {
+      const server = await startPgServer();
+      const client = await openPostgres(server.url, { poolSize: 4, statementTimeoutMs: 30_000 });
+      return { ...client, close: async () => (await client.close(), await server.stop()) };
+    },
+  },
+];
+
+for (const database of DATABASES) describe(`SqlStore on ${database.name}`, () => {
   let db: SqlClient;
   let store: SqlStore;
   const ids: Record<string, string> = {};
@@ -28,7 +46,7 @@ describe('SqlStore on PGlite', () => {
     return r;
   }
   before(async () => {
-    db = await openPglite();
+    db = await database.open();
     assert.equal(await migrate(db), MIGRATIONS.length);
     assert.equal(await migrate(db), 0, 'migrations apply once');
     store = new SqlStore(db);
@@ -100,5 +118,22 @@ describe('SqlStore on PGlite', () => {
 
   it('folders counts images per folder', async () => {
     assert.deepEqual(await store.folders(), { '': 1, axis: 1, copies: 1, 'diag/inner': 1 });
+  });
+});
+
+describe('PostgreSQL without pgvector', () => {
+  let server: PgServer;
+  before(async () => (server = await startPgServer({ withVector: false })));
+  after(() => server.stop());
+  it('migrating says how to install the extension', async () => {
+    const db = await openPostgres(server.url, { poolSize: 1, statementTimeoutMs: 0 });
+    try {
+      await assert.rejects(migrate(db), (e) => isLoupeError(e, 'PGVECTOR_MISSING') && /CREATE EXTENSION vector/.test(e.message));
+    } finally {
+      await db.close();
+    }
+  });
+  it('an unreachable server is a clear error naming the URL without its password', async () => {
+    await assert.rejects(openPostgres('postgres://u:hunter2@127.0.0.1:1/x', { poolSize: 1, statementTimeoutMs: 0 }), (e) => isLoupeError(e, 'DATABASE_UNAVAILABLE') && !e.message.includes('hunter2') && e.message.includes('127.0.0.1:1'));
   });
 });

@@ -32,6 +32,11 @@ export const ERROR_MESSAGES = {
     `${p.dir} is in use by another loupe process (embedded mode allows one at a time). Wait for it to finish, or use another --data folder`,
   UNSAFE_URL: (p: { url: string; reason: string }) => `refused to fetch ${p.url}: ${p.reason}`,
   FETCH_FAILED: (p: { url: string; reason: string }) => `could not fetch ${p.url}: ${p.reason}`,
+  PGVECTOR_MISSING: (p: { reason: string }) =>
+    `the database has no pgvector (${p.reason}). Install it on the server (Debian/Ubuntu: apt-get install postgresql-16-pgvector; see github.com/pgvector/pgvector) ` +
+    `and run once as a superuser: CREATE EXTENSION vector;`,
+  DATABASE_UNAVAILABLE: (p: { url: string; reason: string }) =>
+    `cannot connect to the database at ${p.url} (${p.reason}). Check DATABASE_URL and that the server is running`,
   CONFIG_INVALID: (p: { problems: string[] }) => `invalid configuration:\n  ${p.problems.join('\n  ')}`,
 } as const;
 

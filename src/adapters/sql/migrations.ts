@@ -1,3 +1,4 @@
+import { LoupeError } from '../../core/errors.js';
 import type { SqlClient } from './sql-client.js';
 
 /**
@@ -93,17 +94,40 @@ export const MIGRATIONS: { version: number; name: string; sql: string }[] = [
   },
 ];
 
+/**
+ * Applies pending migrations in one transaction under an advisory lock, so that several processes
+ * starting at once against one server (API, workers) migrate once and the others wait.
+ */
 export async function migrate(db: SqlClient): Promise<number> {
-  await db.exec(`create table if not exists schema_migrations (version integer primary key, name text not null, applied_at timestamptz not null default now())`);
-  const [{ v }] = await db.query<{ v: number | null }>('select max(version) as v from schema_migrations');
-  let applied = 0;
-  for (const m of MIGRATIONS) {
-    if (v !== null && m.version <= v) continue;
-    await db.transaction(async (tx) => {
+  await assertVectorAvailable(db);
+  return db.transaction(async (tx) => {
+    await tx.query('select pg_advisory_xact_lock($1)', [MIGRATION_LOCK]);
+    await tx.exec(`create table if not exists schema_migrations (version integer primary key, name text not null, applied_at timestamptz not null default now())`);
+    const [{ v }] = await tx.query<{ v: number | null }>('select max(version) as v from schema_migrations');
+    let applied = 0;
+    for (const m of MIGRATIONS) {
+      if (v !== null && m.version <= v) continue;
       await tx.exec(m.sql);
       await tx.query('insert into schema_migrations (version, name) values ($1, $2)', [m.version, m.name]);
-    });
-    applied++;
+      applied++;
+    }
+    return applied;
+  });
+}
+
+const MIGRATION_LOCK = 0x4c6f7570; // "Loup"
+
+/** A server without pgvector gets the command that fixes it, not "extension vector is not available". */
+async function assertVectorAvailable(db: SqlClient) {
+  const [row] = await db.query<{ available: boolean; installed: boolean }>(
+    `select exists (select 1 from pg_available_extensions where name = 'vector') as available,
+            exists (select 1 from pg_extension where extname = 'vector') as installed`,
+  );
+  if (row.installed) return;
+  if (!row.available) throw new LoupeError('PGVECTOR_MISSING', { reason: 'the pgvector extension is not installed on the database server' });
+  try {
+    await db.exec('create extension if not exists vector');
+  } catch (e) {
+    throw new LoupeError('PGVECTOR_MISSING', { reason: `cannot create it: ${(e as Error).message}` }, { cause: e });
   }
-  return applied;
 }

@@ -7,6 +7,8 @@ import type { ImageDetails, ImagePatch, ImagePath } from '../../core/types.js';
 import type { AnalyzerName, AnalyzerState, EmbeddingKind, ModelCount, NewImageItem, OcrResult, SearchFilters, Store, TextField, TextHit, TextQuery, StoredPath, VectorHit, VectorQuery } from '../../ports/store.js';
 import type { SqlClient } from './sql-client.js';
 
+const INDEX_LOCK = 0x4c6f7571;
+
 interface PathRow {
   path: string;
   image_id: string;
@@ -133,10 +135,14 @@ export class SqlStore implements Store {
     const key = `${model}\u0000${dim}`;
     if (this.indexed.has(key)) return;
     const name = `embeddings_hnsw_v_${createHash('sha1').update(key).digest('hex').slice(0, 12)}`;
-    await this.db.exec(
-      `create index if not exists ${name} on embeddings using hnsw ((embedding::vector(${int(dim)})) vector_cosine_ops) ` +
-        `where model = ${quoteLiteral(model)} and dim = ${int(dim)}`,
-    );
+    // Under a lock: processes sharing a server (workers) would otherwise race to create the same index.
+    await this.db.transaction(async (tx) => {
+      await tx.query('select pg_advisory_xact_lock($1)', [INDEX_LOCK]);
+      await tx.exec(
+        `create index if not exists ${name} on embeddings using hnsw ((embedding::vector(${int(dim)})) vector_cosine_ops) ` +
+          `where model = ${quoteLiteral(model)} and dim = ${int(dim)}`,
+      );
+    });
     this.indexed.add(key);
   }
 

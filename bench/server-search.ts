@@ -1,0 +1,87 @@
+/**
+ * Search latency and HNSW recall in server mode at 1M stored vectors: the store talks to a database over
+ * the PostgreSQL wire protocol through node-postgres, exactly as with a PostgreSQL server. The server here
+ * is the test stand-in (PGlite + pgvector behind @electric-sql/pglite-socket: one WASM thread, ≤ 4 GB heap),
+ * so these numbers are a floor for what PostgreSQL on the same machine does.
+ * Run: node --import tsx bench/server-search.ts [n]   (default 1000000; takes about an hour on 2 cores)
+ */
+import { rm } from 'node:fs/promises';
+import path from 'node:path';
+import { openPostgres } from '../src/adapters/pg/pg-client.js';
+import { migrate } from '../src/adapters/sql/migrations.js';
+import { SqlStore } from '../src/adapters/sql/sql-store.js';
+import { startPgServer } from '../test/support/pg-server.js';
+import { clusteredSampler, insertSynthetic } from './synthetic.js';
+import { fmt, percentile, writeSection } from './report.js';
+
+const DIM = 512;
+const CLUSTERS = 1000;
+const QUERIES = 200;
+const RECALL_QUERIES = 30; // each exact answer is a sequential scan of every vector
+const MODEL = 'bench/clustered-512';
+const n = Number(process.argv[2] ?? 1_000_000);
+
+const dir = path.resolve(import.meta.dirname, `.work/server-${n}`);
+await rm(dir, { recursive: true, force: true });
+const server = await startPgServer({ dir });
+const db = await openPostgres(server.url, { poolSize: 4, statementTimeoutMs: 0 });
+await migrate(db);
+const store = new SqlStore(db);
+const sample = clusteredSampler(DIM, CLUSTERS);
+const log = (m: string) => console.log(`[${new Date().toISOString().slice(11, 19)}] ${m}`);
+
+let t = performance.now();
+for (let done = 0; done < n; done += 20_000) {
+  await insertSynthetic(db, Math.min(20_000, n - done), MODEL, sample);
+  if ((done / 20_000) % 10 === 0) log(`inserted ${done + 20_000}`);
+}
+const insertSeconds = (performance.now() - t) / 1000;
+log(`insert ${insertSeconds.toFixed(0)} s; building HNSW`);
+// One connection, so the setting applies to the session that builds the index.
+t = performance.now();
+await db.transaction(async (tx) => {
+  await tx.exec(`set local maintenance_work_mem = '1GB'`);
+  await new SqlStore(tx).ensureVectorIndex(MODEL, DIM);
+});
+const buildSeconds = (performance.now() - t) / 1000;
+log(`build ${buildSeconds.toFixed(0)} s`);
+
+const queries = Array.from({ length: QUERIES }, sample);
+for (const q of queries.slice(0, 20)) await store.searchByVector({ vector: q, model: MODEL, k: 10 });
+const latencies: number[] = [];
+for (const q of queries) {
+  const s = performance.now();
+  await store.searchByVector({ vector: q, model: MODEL, k: 10 });
+  latencies.push(performance.now() - s);
+}
+const filtered: number[] = [];
+for (const q of queries.slice(0, 50)) {
+  const s = performance.now();
+  await store.searchByVector({ vector: q, model: MODEL, k: 10, folder: '3' });
+  filtered.push(performance.now() - s);
+}
+let recallSum = 0;
+const exactLatency: number[] = [];
+for (const q of queries.slice(0, RECALL_QUERIES)) {
+  const ann = await store.searchByVector({ vector: q, model: MODEL, k: 10 });
+  const s = performance.now();
+  const exact = await store.searchByVector({ vector: q, model: MODEL, k: 10, exact: true });
+  exactLatency.push(performance.now() - s);
+  const truth = new Set(exact.map((h) => h.imageId));
+  recallSum += ann.filter((h) => truth.has(h.imageId)).length / truth.size;
+}
+await store.close();
+await server.stop();
+await rm(dir, { recursive: true, force: true });
+
+await writeSection(
+  'server-search',
+  `## Search at ${n.toLocaleString('en')} stored vectors in server mode (node-postgres over the wire protocol; k = 10)
+
+Method: ${n.toLocaleString('en')} clustered synthetic unit vectors (${CLUSTERS} Gaussian clusters, 512-d, stored as halfvec, HNSW over vector(512), m = 16, ef_construction = 64, ef_search default 40), bulk-inserted in transactions of 2000 rows, index built after loading. ${QUERIES} queries from the same mixture, timed one at a time as whole \`Store.searchByVector\` calls through a pg pool (HNSW scan + path lookup + wire protocol). Recall@10 against exact search on ${RECALL_QUERIES} queries.
+**Stand-in:** the server is PGlite + pgvector 0.8.7 behind \`@electric-sql/pglite-socket\` (single-threaded WASM, 4 GB heap cap) — production PostgreSQL runs the same SQL with native code and parallel workers, so treat these as upper bounds on latency.
+
+| stored vectors | p50 ms | p95 ms | recall@10 | p50 ms, folder filter (1/10) | exact scan p50 ms | bulk insert s | HNSW build s |
+|---|---|---|---|---|---|---|---|
+| ${n.toLocaleString('en')} | ${fmt(percentile(latencies, 50))} | ${fmt(percentile(latencies, 95))} | ${fmt(recallSum / RECALL_QUERIES, 3)} | ${fmt(percentile(filtered, 50))} | ${fmt(percentile(exactLatency, 50))} | ${fmt(insertSeconds)} | ${fmt(buildSeconds)} |`,
+);
