@@ -40,12 +40,30 @@ const EnvSchema = z.object({
   LOUPE_MAX_FRAMES: z.coerce.number().int().positive().default(1000),
   LOUPE_BATCH_SIZE: z.coerce.number().int().min(1).max(256).default(16),
   LOUPE_THUMBNAIL_SIZE: z.coerce.number().int().min(32).max(2048).default(320),
+  /** Ingestion jobs: tries before a job is dead, backoff between tries (doubling from the base), and the lease a worker holds and renews. */
+  LOUPE_JOB_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(100).default(5),
+  LOUPE_JOB_RETRY_BASE_MS: z.coerce.number().int().min(0).default(2000),
+  LOUPE_JOB_RETRY_MAX_MS: z.coerce.number().int().min(0).default(300_000),
+  LOUPE_JOB_LEASE_MS: z.coerce.number().int().min(500).default(60_000),
+  /** On SIGTERM a worker finishes its batch for up to this long, then gives the jobs back. */
+  LOUPE_WORKER_GRACE_MS: z.coerce.number().int().min(0).default(30_000),
+  /** Run a worker inside `loupe serve`. Default: on when embedded, off with DATABASE_URL (run `loupe worker` processes). */
+  LOUPE_INLINE_WORKER: flag.optional(),
   /** HTTP server. Default host is loopback only; use 0.0.0.0 to serve a network. */
   LOUPE_HOST: z.string().default('127.0.0.1'),
   LOUPE_PORT: z.coerce.number().int().min(0).max(65535).default(8080),
   /** Largest upload request (all files together) and largest JSON body (base64 images travel in JSON). */
   LOUPE_MAX_UPLOAD_BYTES: z.coerce.number().int().positive().default(512 * 1024 * 1024),
   LOUPE_MAX_JSON_BYTES: z.coerce.number().int().positive().default(64 * 1024 * 1024),
+  /** API keys on every API call (Authorization: Bearer KEY), each scoped to its spaces. Off: a trusted local server. */
+  LOUPE_AUTH: flag.default(false),
+  /** Requests per minute per API key (or per client address without auth); 0: no limit. */
+  LOUPE_RATE_LIMIT: z.coerce.number().int().min(0).default(0),
+  /** Origins allowed to call the API from a browser (comma-separated, or *); empty: same origin only. */
+  LOUPE_CORS_ORIGINS: z.string().default(''),
+  /** Log format of the server and workers: json (one object per line) or text. */
+  LOUPE_LOG_FORMAT: z.enum(['json', 'text']).default('json'),
+  LOUPE_LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
   /** URL ingestion: private, loopback and link-local addresses are refused unless this is on. */
   LOUPE_ALLOW_PRIVATE_URLS: flag.default(false),
   LOUPE_URL_TIMEOUT_MS: z.coerce.number().int().positive().default(20_000),
@@ -99,8 +117,19 @@ export function parseConfig(env: NodeJS.ProcessEnv = process.env) {
     hfEndpoint: e.LOUPE_HF_ENDPOINT.replace(/\/+$/, ''),
     limits: { maxFileBytes: e.LOUPE_MAX_FILE_BYTES, maxPixels: e.LOUPE_MAX_PIXELS, maxFrames: e.LOUPE_MAX_FRAMES },
     batchSize: e.LOUPE_BATCH_SIZE,
+    jobs: {
+      retry: { maxAttempts: e.LOUPE_JOB_MAX_ATTEMPTS, baseDelayMs: e.LOUPE_JOB_RETRY_BASE_MS, maxDelayMs: e.LOUPE_JOB_RETRY_MAX_MS },
+      leaseMs: e.LOUPE_JOB_LEASE_MS,
+      graceMs: e.LOUPE_WORKER_GRACE_MS,
+      inlineWorker: e.LOUPE_INLINE_WORKER ?? !e.DATABASE_URL,
+    },
     thumbnailSize: e.LOUPE_THUMBNAIL_SIZE,
-    http: { host: e.LOUPE_HOST, port: e.LOUPE_PORT, maxUploadBytes: e.LOUPE_MAX_UPLOAD_BYTES, maxJsonBytes: e.LOUPE_MAX_JSON_BYTES },
+    http: {
+      host: e.LOUPE_HOST, port: e.LOUPE_PORT, maxUploadBytes: e.LOUPE_MAX_UPLOAD_BYTES, maxJsonBytes: e.LOUPE_MAX_JSON_BYTES,
+      auth: e.LOUPE_AUTH, rateLimitPerMinute: e.LOUPE_RATE_LIMIT,
+      corsOrigins: e.LOUPE_CORS_ORIGINS.split(',').map((o) => o.trim()).filter(Boolean),
+    },
+    log: { format: e.LOUPE_LOG_FORMAT, level: e.LOUPE_LOG_LEVEL },
     urls: { allowPrivate: e.LOUPE_ALLOW_PRIVATE_URLS, timeoutMs: e.LOUPE_URL_TIMEOUT_MS, maxRedirects: e.LOUPE_URL_MAX_REDIRECTS },
     ocr: { engine: e.LOUPE_OCR, minConfidence: e.LOUPE_OCR_MIN_CONFIDENCE, maxResolution: e.LOUPE_OCR_MAX_RESOLUTION, language: e.LOUPE_OCR_LANG },
     fusion: { mode: e.LOUPE_FUSION, weights: { vector: e.LOUPE_WEIGHT_VECTOR, text: e.LOUPE_WEIGHT_TEXT } },

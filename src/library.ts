@@ -5,12 +5,14 @@
 import path from 'node:path';
 import type { Config } from './config.js';
 import { LoupeError } from './core/errors.js';
-import type { BlobStore } from './ports/blob-store.js';
+import { withPrefix, type BlobStore } from './ports/blob-store.js';
+import { DEFAULT_SPACE_ID } from './core/spaces.js';
 import type { ClipEmbedder } from './ports/clip-embedder.js';
 import type { ImageDecoder } from './ports/image-decoder.js';
 import type { Store } from './ports/store.js';
 import type { SqlClient } from './adapters/sql/sql-client.js';
 import type { JobQueue } from './ports/job-queue.js';
+import type { AccessStore } from './ports/access-store.js';
 import type { TextRecognizer } from './ports/text-recognizer.js';
 import { DEFAULT_CAPTION_PROMPT, type Captioner } from './ports/captioner.js';
 import type { TextEmbedder } from './ports/text-embedder.js';
@@ -19,7 +21,15 @@ import type { DownloadProgress } from './adapters/hub/model-files.js';
 
 export interface Library {
   config: Config;
+  /** The space this view of the library reads and writes (the default space unless chosen). */
+  spaceId: string;
+  /** The same library seen through another space: its own images, jobs and files; models are shared. */
+  forSpace(spaceId: string): Library;
+  /** The database, for administration (spaces, users, keys) and migration tools. */
+  db: SqlClient;
   store: Store;
+  /** Users, spaces and API keys (not scoped: administration). */
+  access: AccessStore;
   jobs: JobQueue;
   blobs: BlobStore;
   decoder: ImageDecoder;
@@ -41,6 +51,8 @@ export interface Library {
 
 export interface OpenLibraryOptions {
   onModelDownload?: (p: DownloadProgress) => void;
+  /** Wraps the loaded CLIP model (e.g. to time inference for metrics). */
+  wrapClip?: (clip: ClipEmbedder) => ClipEmbedder;
 }
 
 export async function openLibrary(config: Config, options: OpenLibraryOptions = {}): Promise<Library> {
@@ -53,6 +65,7 @@ export async function openLibrary(config: Config, options: OpenLibraryOptions = 
     import('./adapters/sql/sql-job-queue.js'),
     import('./adapters/http/safe-fetch.js'),
   ]);
+  const { SqlAccessStore } = await import('./adapters/sql/sql-access-store.js');
   // Embedded: one process owns the data folder. Server mode: any number of processes share the database.
   const release = config.database ? async () => {} : await lockDataDir(config.dataDir);
   let db;
@@ -65,17 +78,31 @@ export async function openLibrary(config: Config, options: OpenLibraryOptions = 
     throw e;
   }
   const store = new SqlStore(db);
+  const jobs = new SqlJobQueue(db, config.jobs.retry);
+  const blobs: BlobStore = new FsBlobStore(config.dataDir);
   let clip: Promise<ClipEmbedder> | undefined;
   let ocr: ReturnType<typeof loadOcr> | undefined;
   let textEmbedders: ReturnType<typeof loadTextEmbedders> | undefined;
-  return {
+  const root: Library = {
     config,
+    spaceId: DEFAULT_SPACE_ID,
+    db,
+    forSpace: (spaceId) => (spaceId === DEFAULT_SPACE_ID ? root : {
+      ...root,
+      spaceId,
+      store: store.forSpace(spaceId),
+      jobs: jobs.forSpace(spaceId),
+      // The default space keeps the layout from before spaces existed; others live under their own prefix.
+      blobs: withPrefix(blobs, `spaces/${spaceId}/`),
+      close: async () => {},
+    }),
     store,
-    jobs: new SqlJobQueue(db),
-    blobs: new FsBlobStore(config.dataDir),
+    access: new SqlAccessStore(db),
+    jobs,
+    blobs,
     decoder: new SharpDecoder(),
     fetchUrl: createSafeFetcher({ ...config.urls, maxBytes: config.limits.maxFileBytes }),
-    clip: () => (clip ??= loadClip(config, options).catch((e) => ((clip = undefined), Promise.reject(e)))),
+    clip: () => (clip ??= loadClip(config, options).then((c) => options.wrapClip?.(c) ?? c).catch((e) => ((clip = undefined), Promise.reject(e)))),
     ocr: () => (ocr ??= loadOcr(config)),
     captioner: () => loadCaptioner(config),
     textEmbedders: () => (textEmbedders ??= loadTextEmbedders(config, options)),
@@ -85,6 +112,7 @@ export async function openLibrary(config: Config, options: OpenLibraryOptions = 
       await release();
     },
   };
+  return root;
 }
 
 /** PostgreSQL when DATABASE_URL is set, else embedded PGlite in `<data>/db`. */

@@ -17,6 +17,9 @@ export const ERROR_MESSAGES = {
   UNREADABLE: (p: { path: string; reason: string }) => `${p.path}: cannot read the file (${p.reason})`,
   BAD_ARGUMENT: (p: { message: string }) => p.message,
   NOT_FOUND: (p: { what: string }) => `${p.what} not found`,
+  CONFLICT: (p: { what: string }) => `${p.what} already exists`,
+  UNAUTHORIZED: (p: { reason: string }) => `${p.reason}: send an API key as "Authorization: Bearer KEY" (create one with \`loupe keys create --space NAME\`)`,
+  RATE_LIMITED: (p: { retryAfterSeconds: number }) => `too many requests: try again in ${p.retryAfterSeconds} s (the limit is LOUPE_RATE_LIMIT per minute)`,
   MODEL_MISSING_OFFLINE: (p: { model: string; looked: string[] }) =>
     `model ${p.model} is not available offline (looked in ${p.looked.join(', ')}). ` +
     `Run \`npx loupe models pull --model ${p.model}\` on a machine with internet, or set LOUPE_MODELS_DIR to a folder holding ${p.model}/ (Transformers.js layout), or unset LOUPE_OFFLINE`,

@@ -1,12 +1,19 @@
-/** The HTTP surface: wires routes, limits and the error handler; no logic of its own. */
+/** The HTTP surface: wires access control, limits, routes and the error handler; no logic of its own. */
 import path from 'node:path';
 import { createRequire } from 'node:module';
 import { serveStatic } from '@hono/node-server/serve-static';
+import { getConnInfo } from '@hono/node-server/conninfo';
 import { Hono, type MiddlewareHandler } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
+import { cors } from 'hono/cors';
+import { getCookie } from 'hono/cookie';
 import { requestId } from 'hono/request-id';
+import { rateLimiter } from 'hono-rate-limiter';
+import { authenticate, chooseSpace } from '../app/access.js';
 import { LoupeError } from '../core/errors.js';
-import type { ServerDeps } from './context.js';
+import type { Logger } from '../adapters/observability/logger.js';
+import type { Metrics } from '../adapters/observability/metrics.js';
+import type { AppEnv, ServerDeps } from './context.js';
 import { onError } from './errors.js';
 import { openApiDocument } from './openapi.js';
 import { compatRoutes } from './routes/compat.js';
@@ -27,18 +34,76 @@ function limits(maxUploadBytes: number, maxJsonBytes: number): MiddlewareHandler
   return (c, next) => ((c.req.header('content-type') ?? '').startsWith('multipart/') ? multipart(c, next) : other(c, next));
 }
 
-export function createApp(deps: ServerDeps) {
-  const { http } = deps.lib.config;
-  const app = new Hono();
-  app.use(requestId());
-  app.onError(onError);
-  app.use('/api/*', limits(http.maxUploadBytes, http.maxJsonBytes));
+/** The caller's API key: the Authorization header, or the cookie the web UI sets (images and EventSource cannot send headers). */
+const keyOf = (c: Parameters<MiddlewareHandler>[0]) => /^Bearer\s+(\S+)$/i.exec(c.req.header('authorization') ?? '')?.[1] ?? getCookie(c, 'loupe_key');
 
-  app.route('/api/v1/images/search', searchRoutes(deps));
+/** Resolves the caller (with auth on) and the space the request works in; every handler then sees only that space. */
+function access({ lib }: ServerDeps): MiddlewareHandler<AppEnv> {
+  const { auth } = lib.config.http;
+  return async (c, next) => {
+    let caller = null;
+    if (auth) {
+      const key = keyOf(c);
+      if (!key) throw new LoupeError('UNAUTHORIZED', { reason: 'this server requires an API key' });
+      caller = await authenticate(lib.access, key);
+      if (!caller) throw new LoupeError('UNAUTHORIZED', { reason: 'unknown or revoked API key' });
+    }
+    const spaceId = await chooseSpace(lib.access, caller, c.req.header('x-loupe-space') ?? c.req.query('space'));
+    c.set('lib', lib.forSpace(spaceId));
+    await next();
+  };
+}
+
+export interface AppOptions {
+  log?: Logger;
+  metrics?: Metrics;
+}
+
+export function createApp(deps: ServerDeps, options: AppOptions = {}) {
+  const { http } = deps.lib.config;
+  const { log, metrics } = options;
+  const app = new Hono<AppEnv>();
+  app.use(requestId());
+  app.onError(onError(log));
+  app.use(async (c, next) => {
+    const started = performance.now();
+    await next();
+    const ms = performance.now() - started;
+    metrics?.httpRequests.inc({ method: c.req.method, status: String(c.res.status) });
+    if (c.req.path.includes('/search') && c.res.status < 400) metrics?.searchSeconds.observe({ kind: c.req.path.endsWith('/by-image') ? 'image' : 'text' }, ms / 1000);
+    if (c.req.path.endsWith('/similar') && c.res.status < 400) metrics?.searchSeconds.observe({ kind: 'similar' }, ms / 1000);
+    log?.info({ requestId: c.get('requestId'), method: c.req.method, path: c.req.path, status: c.res.status, ms: Math.round(ms * 10) / 10 }, 'request');
+  });
+  if (http.corsOrigins.length) {
+    app.use('/api/*', cors({
+      origin: http.corsOrigins.includes('*') ? '*' : http.corsOrigins,
+      allowHeaders: ['Authorization', 'Content-Type', 'X-Loupe-Space'],
+      allowMethods: ['GET', 'POST', 'PATCH', 'DELETE', 'OPTIONS'],
+      maxAge: 600,
+    }));
+  }
+  if (http.rateLimitPerMinute > 0) {
+    app.use('/api/*', rateLimiter<AppEnv>({
+      windowMs: 60_000,
+      limit: http.rateLimitPerMinute,
+      standardHeaders: 'draft-6',
+      // Per key when there is one (a key is one client), else per client address.
+      keyGenerator: (c) => keyOf(c) ?? getConnInfo(c).remote.address ?? 'unknown',
+      handler: (c) => {
+        const reset = Number(c.res.headers.get('RateLimit-Reset') ?? 60);
+        throw new LoupeError('RATE_LIMITED', { retryAfterSeconds: reset });
+      },
+    }));
+  }
+  app.use('/api/*', limits(http.maxUploadBytes, http.maxJsonBytes));
+  app.use('/api/*', access(deps));
+
+  app.route('/api/v1/images/search', searchRoutes());
   app.route('/api/v1/images', imageRoutes(deps));
   app.route('/', systemRoutes(deps));
   app.route('/', compatRoutes(deps));
 
+  if (metrics) app.get('/metrics', async (c) => c.text(await metrics.registry.metrics(), 200, { 'content-type': metrics.registry.contentType }));
   app.get('/docs/openapi.json', (c) => c.json(openApiDocument()));
   app.get('/docs', (c) => c.html(SWAGGER_PAGE));
   app.use('/docs/assets/*', serveStatic({ root: SWAGGER_ROOT, rewriteRequestPath: (p) => p.replace(/^\/docs\/assets/, '') }));

@@ -2,11 +2,15 @@
 import type { Context } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import { isLoupeError, type ErrorCode } from '../core/errors.js';
+import type { Logger } from '../adapters/observability/logger.js';
 
 const STATUS: Record<ErrorCode, number> = {
   BAD_ARGUMENT: 400,
   UNSAFE_URL: 400,
   NOT_FOUND: 404,
+  CONFLICT: 409,
+  UNAUTHORIZED: 401,
+  RATE_LIMITED: 429,
   MODEL_MISMATCH: 409,
   FILE_TOO_LARGE: 413,
   TOO_MANY_PIXELS: 413,
@@ -44,9 +48,13 @@ export function errorBody(e: unknown, requestId?: string): { status: number; bod
   return { status: 500, body: { error: 'INTERNAL', message: 'internal error (see the server log for the request id)', requestId } };
 }
 
-export function onError(e: Error, c: Context) {
+export const onError = (log?: Logger) => (e: Error, c: Context) => {
   const requestId = c.get('requestId' as never) as string | undefined;
   const { status, body } = errorBody(e, requestId);
-  if (status >= 500) console.error(`[${requestId}]`, e);
-  return c.json(body, status as 500);
-}
+  if (status >= 500) {
+    if (log) log.error({ requestId, err: e }, 'request failed');
+    else console.error(`[${requestId}]`, e);
+  }
+  const headers: Record<string, string> = isLoupeError(e, 'RATE_LIMITED') ? { 'retry-after': String((e.details as { retryAfterSeconds: number }).retryAfterSeconds) } : {};
+  return c.json(body, status as 500, headers);
+};

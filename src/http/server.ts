@@ -1,20 +1,36 @@
 import { serve, type ServerType } from '@hono/node-server';
 import type { AddressInfo } from 'node:net';
 import { IngestWorker } from '../app/ingest-worker.js';
+import { JobFeed } from '../app/job-feed.js';
 import type { Library } from '../library.js';
+import type { Logger } from '../adapters/observability/logger.js';
+import type { Metrics } from '../adapters/observability/metrics.js';
 import { createApp } from './app.js';
 
 export interface RunningServer {
   url: string;
-  worker: IngestWorker;
+  /** The worker inside this process, or null when `loupe worker` processes do the indexing. */
+  worker: IngestWorker | null;
   close(): Promise<void>;
 }
 
-/** Starts the API + web UI and the in-process ingestion worker on one library. */
-export async function startServer(lib: Library, options: { host?: string; port?: number } = {}): Promise<RunningServer> {
-  const worker = new IngestWorker(lib);
-  await worker.start();
-  const app = createApp({ lib, worker });
+export interface ServerOptions {
+  host?: string;
+  port?: number;
+  log?: Logger;
+  metrics?: Metrics;
+}
+
+/** Starts the API + web UI, and (unless workers run elsewhere) an ingestion worker in this process. */
+export async function startServer(lib: Library, options: ServerOptions = {}): Promise<RunningServer> {
+  const worker = lib.config.jobs.inlineWorker ? new IngestWorker(lib, { ownsDatabase: !lib.config.database }) : null;
+  if (worker) {
+    options.metrics?.watchWorker(worker);
+    await worker.start();
+  }
+  const feed = new JobFeed(lib.jobs);
+  feed.start();
+  const app = createApp({ lib, worker, feed }, options);
   const host = options.host ?? lib.config.http.host;
   const server: ServerType = await new Promise((resolve) => {
     const s = serve({ fetch: app.fetch, hostname: host, port: options.port ?? lib.config.http.port }, () => resolve(s));
@@ -24,9 +40,10 @@ export async function startServer(lib: Library, options: { host?: string; port?:
     url: `http://${host.includes(':') ? `[${host}]` : host}:${port}`,
     worker,
     async close() {
+      feed.stop();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       (server as unknown as { closeAllConnections?: () => void }).closeAllConnections?.();
-      await worker.stop();
+      await worker?.stop();
     },
   };
 }

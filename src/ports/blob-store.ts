@@ -7,3 +7,12 @@ export interface BlobStore {
 
 /** Key of an image's thumbnail, fanned out by the first two hex characters of its hash. */
 export const thumbnailKey = (sha256: string) => `thumbnails/${sha256.slice(0, 2)}/${sha256}.webp`;
+
+/** The blobs under `prefix` (a space's own files), seen as a store of their own. */
+export function withPrefix(blobs: BlobStore, prefix: string): BlobStore {
+  return {
+    put: (key, data, contentType) => blobs.put(prefix + key, data, contentType),
+    get: (key) => blobs.get(prefix + key),
+    delete: (key) => blobs.delete(prefix + key),
+  };
+}

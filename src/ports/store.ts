@@ -86,6 +86,10 @@ export interface ModelCount {
 
 /** The library's persistent state. One implementation over SQL serves PGlite and PostgreSQL. */
 export interface Store {
+  /** The space this store reads and writes; every method stays inside it. */
+  readonly spaceId: string;
+  /** The same library database seen through another space (shares the connection; closing it does nothing). */
+  forSpace(spaceId: string): Store;
   getPath(path: string): Promise<StoredPath | null>;
   /** Every stored path whose indexed root is `root`. */
   pathsUnderRoot(root: string): Promise<StoredPath[]>;

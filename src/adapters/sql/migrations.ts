@@ -92,6 +92,74 @@ export const MIGRATIONS: { version: number; name: string; sql: string }[] = [
       create index images_doc_trgm on images using gin (doc_text gin_trgm_ops);
     `,
   },
+  {
+    version: 4,
+    name: 'distributed workers: leases, retries with backoff, dead letters',
+    sql: `
+      alter table jobs drop constraint jobs_status_check;
+      alter table jobs add constraint jobs_status_check check (status in ('pending', 'running', 'done', 'failed', 'dead'));
+      -- A pending job becomes claimable at run_after (retries back off); a running job is its worker's
+      -- until lease_until, which the worker extends while it works: a killed worker's jobs are taken over.
+      alter table jobs add column run_after timestamptz not null default now();
+      alter table jobs add column locked_by text;
+      alter table jobs add column lease_until timestamptz;
+      -- How many times the job was completed: 1 when done (tests check exactly-once).
+      alter table jobs add column completions integer not null default 0;
+      drop index jobs_pending;
+      create index jobs_ready on jobs (run_after, created_at) where status = 'pending';
+      create index jobs_leases on jobs (lease_until) where status = 'running';
+    `,
+  },
+  {
+    version: 5,
+    name: 'users, spaces, API keys; everything scoped to a space',
+    sql: `
+      create table users (
+        id uuid primary key,
+        name text not null unique,
+        created_at timestamptz not null default now()
+      );
+      create table spaces (
+        id uuid primary key,
+        name text not null unique,
+        owner_id uuid references users(id) on delete set null,
+        created_at timestamptz not null default now()
+      );
+      create table space_members (
+        space_id uuid not null references spaces(id) on delete cascade,
+        user_id uuid not null references users(id) on delete cascade,
+        role text not null check (role in ('owner', 'member')),
+        primary key (space_id, user_id)
+      );
+      -- Keys are stored as sha256 hashes (they are long random strings, so a fast hash is enough); the
+      -- prefix identifies a key in listings. A key with a space_id opens only that space.
+      create table api_keys (
+        id uuid primary key,
+        user_id uuid not null references users(id) on delete cascade,
+        space_id uuid references spaces(id) on delete cascade,
+        name text,
+        prefix text not null,
+        hash text not null unique,
+        created_at timestamptz not null default now(),
+        last_used_at timestamptz,
+        revoked_at timestamptz
+      );
+      insert into spaces (id, name) values ('00000000-0000-0000-0000-000000000000', 'default');
+      alter table images add column space_id uuid not null default '00000000-0000-0000-0000-000000000000' references spaces(id) on delete cascade;
+      alter table images drop constraint images_sha256_key;
+      create unique index images_space_sha256 on images (space_id, sha256);
+      drop index images_created;
+      create index images_space_created on images (space_id, created_at desc, id desc);
+      alter table image_paths add column space_id uuid not null default '00000000-0000-0000-0000-000000000000';
+      alter table image_paths drop constraint image_paths_pkey;
+      alter table image_paths add primary key (space_id, path);
+      drop index image_paths_root;
+      create index image_paths_space_root on image_paths (space_id, root);
+      alter table jobs add column space_id uuid not null default '00000000-0000-0000-0000-000000000000' references spaces(id) on delete cascade;
+      drop index jobs_sha;
+      create index jobs_space_sha on jobs (space_id, sha256) where status in ('pending', 'running');
+    `,
+  },
 ];
 
 /**

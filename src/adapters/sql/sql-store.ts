@@ -6,6 +6,7 @@ import { LoupeError } from '../../core/errors.js';
 import type { ImageDetails, ImagePatch, ImagePath } from '../../core/types.js';
 import type { AnalyzerName, AnalyzerState, EmbeddingKind, ModelCount, NewImageItem, OcrResult, SearchFilters, Store, TextField, TextHit, TextQuery, StoredPath, VectorHit, VectorQuery } from '../../ports/store.js';
 import type { SqlClient } from './sql-client.js';
+import { DEFAULT_SPACE_ID } from '../../core/spaces.js';
 
 const INDEX_LOCK = 0x4c6f7571;
 
@@ -36,11 +37,27 @@ export class SqlStore implements Store {
     return value;
   }
 
-  constructor(private readonly db: SqlClient) {}
+  /** Every query below is confined to this space (a literal: validated as a uuid). */
+  private readonly S: string;
+
+  /** @param owner whether close() closes the database (scoped views share their parent's). */
+  constructor(
+    private readonly db: SqlClient,
+    readonly spaceId = DEFAULT_SPACE_ID,
+    private readonly owner = true,
+  ) {
+    if (!isUuid(spaceId)) throw new Error(`not a space id: ${spaceId}`);
+    this.S = `'${spaceId}'::uuid`;
+  }
+
+  /** The same database seen through another space. */
+  forSpace(spaceId: string): SqlStore {
+    return new SqlStore(this.db, spaceId, false);
+  }
 
   async getPath(path: string): Promise<StoredPath | null> {
     const rows = await this.db.query<PathRow>(
-      'select p.*, i.sha256 from image_paths p join images i on i.id = p.image_id where p.path = $1',
+      `select p.*, i.sha256 from image_paths p join images i on i.id = p.image_id where p.space_id = ${this.S} and p.path = $1`,
       [path],
     );
     return rows[0] ? toStoredPath(rows[0]) : null;
@@ -48,14 +65,14 @@ export class SqlStore implements Store {
 
   async pathsUnderRoot(root: string): Promise<StoredPath[]> {
     const rows = await this.db.query<PathRow>(
-      'select p.*, i.sha256 from image_paths p join images i on i.id = p.image_id where p.root = $1',
+      `select p.*, i.sha256 from image_paths p join images i on i.id = p.image_id where p.space_id = ${this.S} and p.root = $1`,
       [root],
     );
     return rows.map(toStoredPath);
   }
 
   async findImageBySha(sha256: string) {
-    const rows = await this.db.query<{ id: string }>('select id from images where sha256 = $1', [sha256]);
+    const rows = await this.db.query<{ id: string }>(`select id from images where space_id = ${this.S} and sha256 = $1`, [sha256]);
     return rows[0] ?? null;
   }
 
@@ -70,9 +87,9 @@ export class SqlStore implements Store {
       const results: { imageId: string; inserted: boolean }[] = [];
       for (const { image, path, embedding } of items) {
         const inserted = await tx.query<{ id: string }>(
-          `insert into images (id, sha256, phash, width, height, format, bytes, taken_at, camera, gps_lat, gps_lon, gps_alt, caption, caption_source, tags)
-           values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)
-           on conflict (sha256) do nothing returning id`,
+          `insert into images (id, space_id, sha256, phash, width, height, format, bytes, taken_at, camera, gps_lat, gps_lon, gps_alt, caption, caption_source, tags)
+           values ($1, ${this.S}, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)
+           on conflict (space_id, sha256) do nothing returning id`,
           [
             image.id, image.sha256, image.phash, image.width, image.height, image.format, image.bytes,
             image.exif.takenAt ?? null, image.exif.camera ?? null,
@@ -82,12 +99,12 @@ export class SqlStore implements Store {
         );
         if (inserted.length === 0) {
           // Same content stored meanwhile (e.g. an identical file earlier in the batch): attach the path.
-          const [existing] = await tx.query<{ id: string }>('select id from images where sha256 = $1', [image.sha256]);
-          await upsertPathWith(tx, { ...path, imageId: existing.id });
+          const [existing] = await tx.query<{ id: string }>(`select id from images where space_id = ${this.S} and sha256 = $1`, [image.sha256]);
+          await upsertPathWith(tx, this.spaceId, { ...path, imageId: existing.id });
           results.push({ imageId: existing.id, inserted: false });
           continue;
         }
-        await upsertPathWith(tx, path);
+        await upsertPathWith(tx, this.spaceId, path);
         await tx.query('insert into embeddings (image_id, kind, model, dim, embedding) values ($1, $2, $3, $4, $5::halfvec)', [
           image.id, 'clip', embedding.model, embedding.vector.length, vectorLiteral(embedding.vector),
         ]);
@@ -100,27 +117,27 @@ export class SqlStore implements Store {
   }
 
   async pathsOfImage(imageId: string) {
-    const rows = await this.db.query<{ path: string }>('select path from image_paths where image_id = $1::uuid order by path', [imageId]);
+    const rows = await this.db.query<{ path: string }>(`select path from image_paths where space_id = ${this.S} and image_id = $1::uuid order by path`, [imageId]);
     return rows.map((r) => r.path);
   }
 
   async upsertPath(path: ImagePath) {
     this.cache.clear();
-    await upsertPathWith(this.db, path);
+    await upsertPathWith(this.db, this.spaceId, path);
     await this.refreshDocs([path.imageId]);
   }
 
   async removePaths(paths: string[]) {
     this.cache.clear();
     if (!paths.length) return;
-    const rows = await this.db.query<{ image_id: string }>('delete from image_paths where path = any($1::text[]) returning image_id', [paths]);
+    const rows = await this.db.query<{ image_id: string }>(`delete from image_paths where space_id = ${this.S} and path = any($1::text[]) returning image_id`, [paths]);
     await this.refreshDocs([...new Set(rows.map((r) => r.image_id))]);
   }
 
   async deleteOrphanImages(): Promise<string[]> {
     this.cache.clear();
     const rows = await this.db.query<{ sha256: string }>(
-      'delete from images i where not exists (select 1 from image_paths p where p.image_id = i.id) returning sha256',
+      `delete from images i where i.space_id = ${this.S} and not exists (select 1 from image_paths p where p.image_id = i.id) returning sha256`,
     );
     return rows.map((r) => r.sha256);
   }
@@ -150,7 +167,7 @@ export class SqlStore implements Store {
     const dim = int(q.vector.length);
     await this.ensureVectorIndex(q.model, dim); // vectors may have arrived without one (bulk loads, older data)
     const params: unknown[] = [vectorLiteral(q.vector)];
-    const filters = this.filterSql(q, 'e.image_id', params);
+    const filters = [this.inSpace('e.image_id'), ...this.filterSql(q, 'e.image_id', params)];
     if (q.excludeImageId) {
       params.push(q.excludeImageId);
       filters.push(`e.image_id <> $${params.length}::uuid`);
@@ -176,6 +193,11 @@ export class SqlStore implements Store {
       .filter((n) => pathOf.has(n.image_id))
       .map((n) => ({ imageId: n.image_id, distance: Number(n.distance), path: pathOf.get(n.image_id)!.path, folder: pathOf.get(n.image_id)!.folder }))
       .sort((a, b) => a.distance - b.distance);
+  }
+
+  /** A condition: the image `idExpr` is in this store's space. */
+  private inSpace(idExpr: string) {
+    return `exists (select 1 from images si where si.id = ${idExpr} and si.space_id = ${this.S})`;
   }
 
   /** SQL conditions (joined with and) for the query-syntax filters, on the image id expression `idExpr`. */
@@ -205,7 +227,7 @@ export class SqlStore implements Store {
   private async firstPaths(ids: string[], folder?: string | null) {
     const rows = await this.db.query<{ image_id: string; path: string; folder: string }>(
       `select distinct on (image_id) image_id, path, folder from image_paths
-       where image_id = any($1::uuid[]) ${folder ? 'and (folder = $2 or starts_with(folder, $3))' : ''} order by image_id, path`,
+       where space_id = ${this.S} and image_id = any($1::uuid[]) ${folder ? 'and (folder = $2 or starts_with(folder, $3))' : ''} order by image_id, path`,
       folder ? [ids, folder, folder + '/'] : [ids],
     );
     return new Map(rows.map((r) => [r.image_id, r]));
@@ -231,7 +253,7 @@ export class SqlStore implements Store {
                   + 0.1 * word_similarity(q.raw, coalesce(i.doc_text, '')) as score,
                 array_remove(array[${fields.map((f) => `case when ${fieldVector(f)} @@ q.any_word then '${f}' end`).join(', ')}]::text[], null) as matched
          from images i, q
-         where (${doc} @@ q.any_word ${fields.length === ALL_FIELDS.length ? 'or q.raw <% i.doc_text' : ''}) ${filters.map((f) => `and ${f}`).join(' ')}
+         where i.space_id = ${this.S} and (${doc} @@ q.any_word ${fields.length === ALL_FIELDS.length ? 'or q.raw <% i.doc_text' : ''}) ${filters.map((f) => `and ${f}`).join(' ')}
        )
        select * from hits order by score desc, id limit $2`,
       params,
@@ -243,7 +265,7 @@ export class SqlStore implements Store {
   }
 
   async setOcr(imageId: string, result: OcrResult) {
-    await this.db.query('update images set ocr_text = $2, ocr_words = $3::jsonb where id = $1', [imageId, result.text, JSON.stringify(result.words)]);
+    await this.db.query(`update images set ocr_text = $2, ocr_words = $3::jsonb where id = $1 and space_id = ${this.S}`, [imageId, result.text, JSON.stringify(result.words)]);
     await this.refreshDocs([imageId]);
   }
 
@@ -251,7 +273,7 @@ export class SqlStore implements Store {
     // A user's caption is never overwritten by a model's.
     const rows = await this.db.query(
       `update images set caption = $2, caption_source = case when $2::text is null then null else 'model' end
-       where id = $1 and coalesce(caption_source, 'model') = 'model' returning 1`,
+       where id = $1 and space_id = ${this.S} and coalesce(caption_source, 'model') = 'model' returning 1`,
       [imageId, caption],
     );
     if (rows.length) await this.refreshDocs([imageId]);
@@ -259,15 +281,15 @@ export class SqlStore implements Store {
   }
 
   async markAnalyzed(imageId: string, analyzer: AnalyzerName, state: AnalyzerState) {
-    await this.db.query(`update images set analyzed = jsonb_set(analyzed, $2::text[], $3::jsonb) where id = $1`, [imageId, [analyzer], JSON.stringify(state)]);
+    await this.db.query(`update images set analyzed = jsonb_set(analyzed, $2::text[], $3::jsonb) where id = $1 and space_id = ${this.S}`, [imageId, [analyzer], JSON.stringify(state)]);
   }
 
   async imagesForAnalysis(q: { analyzer: AnalyzerName; missing: boolean; folder?: string | null; limit?: number; offset?: number }) {
     const params: unknown[] = q.missing ? [q.analyzer] : [];
-    const where = [...(q.missing ? [`not (i.analyzed ? $1::text)`] : []), ...this.filterSql({ folder: q.folder }, 'i.id', params)];
+    const where = [`i.space_id = ${this.S}`, ...(q.missing ? [`not (i.analyzed ? $1::text)`] : []), ...this.filterSql({ folder: q.folder }, 'i.id', params)];
     params.push(q.limit ?? null, q.offset ?? 0);
     const rows = await this.db.query<{ id: string }>(
-      `select i.id from images i ${where.length ? 'where ' + where.join(' and ') : ''} order by i.created_at, i.id limit $${params.length - 1} offset $${params.length}`,
+      `select i.id from images i where ${where.join(' and ')} order by i.created_at, i.id limit $${params.length - 1} offset $${params.length}`,
       params,
     );
     return rows.map((r) => r.id);
@@ -275,7 +297,7 @@ export class SqlStore implements Store {
 
   async analyzerCounts() {
     const rows = await this.db.query<{ analyzer: string; status: string; n: string | number }>(
-      `select a.key as analyzer, a.value->>'status' as status, count(*) as n from images, jsonb_each(analyzed) a group by 1, 2 order by 1, 2`,
+      `select a.key as analyzer, a.value->>'status' as status, count(*) as n from images, jsonb_each(analyzed) a where space_id = ${this.S} group by 1, 2 order by 1, 2`,
     );
     const counts: Record<string, Record<string, number>> = {};
     for (const r of rows) (counts[r.analyzer] ??= {})[r.status] = Number(r.n);
@@ -288,7 +310,7 @@ export class SqlStore implements Store {
     await this.db.query(
       `with joined as (
          select image_id, string_agg(regexp_replace(regexp_replace(path, '^.*/', ''), '[._-]+', ' ', 'g') || ' ' || replace(folder, '/', ' '), ' ') as names
-         from image_paths where image_id = any($1::uuid[]) group by image_id
+         from image_paths where space_id = ${this.S} and image_id = any($1::uuid[]) group by image_id
        ), names as (
          select image_id, names, setweight(to_tsvector('${TEXT_CONFIG}', coalesce(names, '')), 'C') as vec from joined
        )
@@ -296,14 +318,14 @@ export class SqlStore implements Store {
          doc = ${FIELD_SQL.caption} || ${FIELD_SQL.tags} || ${FIELD_SQL.ocr} || n.vec,
          doc_text = lower(concat_ws(' ', i.caption, array_to_string(i.tags, ' '), i.ocr_text, n.names)),
          names_doc = n.vec
-       from names n where n.image_id = i.id`,
+       from names n where n.image_id = i.id and i.space_id = ${this.S}`,
       [ids],
     );
   }
 
   async getEmbedding(imageId: string, model: string) {
     const rows = await this.db.query<{ v: string }>(
-      `select embedding::text as v from embeddings where image_id = $1::uuid and model = $2`,
+      `select embedding::text as v from embeddings e where e.image_id = $1::uuid and e.model = $2 and ${this.inSpace('e.image_id')}`,
       [imageId, model],
     );
     return rows[0] ? parseVector(rows[0].v) : null;
@@ -313,7 +335,8 @@ export class SqlStore implements Store {
     this.cache.clear();
     await this.ensureVectorIndex(model, vector.length);
     await this.db.query(
-      `insert into embeddings (image_id, kind, model, dim, embedding) values ($1, $5, $2, $3, $4::halfvec)
+      `insert into embeddings (image_id, kind, model, dim, embedding)
+       select $1, $5, $2, $3, $4::halfvec where ${this.inSpace('$1::uuid')}
        on conflict (image_id, kind, model) do update set dim = excluded.dim, embedding = excluded.embedding, created_at = now()`,
       [imageId, model, vector.length, vectorLiteral(vector), kind],
     );
@@ -322,8 +345,8 @@ export class SqlStore implements Store {
   async deleteEmbeddings(imageIds?: string[], kind: EmbeddingKind = 'clip') {
     this.cache.clear();
     const rows = imageIds
-      ? await this.db.query(`delete from embeddings where kind = $2 and image_id = any($1::uuid[]) returning 1`, [imageIds, kind])
-      : await this.db.query(`delete from embeddings where kind = $1 returning 1`, [kind]);
+      ? await this.db.query(`delete from embeddings e where kind = $2 and image_id = any($1::uuid[]) and ${this.inSpace('e.image_id')} returning 1`, [imageIds, kind])
+      : await this.db.query(`delete from embeddings e where kind = $1 and ${this.inSpace('e.image_id')} returning 1`, [kind]);
     return rows.length;
   }
 
@@ -331,8 +354,8 @@ export class SqlStore implements Store {
     if (!imageIds.length) return new Map<string, number>();
     const dim = int(vector.length);
     const rows = await this.db.query<{ image_id: string; d: number }>(
-      `select image_id, embedding::vector(${dim}) <=> $1::vector(${dim}) as d from embeddings
-       where model = $2 and dim = ${dim} and image_id = any($3::uuid[])`,
+      `select image_id, embedding::vector(${dim}) <=> $1::vector(${dim}) as d from embeddings e
+       where model = $2 and dim = ${dim} and image_id = any($3::uuid[]) and ${this.inSpace('e.image_id')}`,
       [vectorLiteral(vector), model, imageIds],
     );
     return new Map(rows.map((r) => [r.image_id, Number(r.d)]));
@@ -340,30 +363,30 @@ export class SqlStore implements Store {
 
   async imageExists(imageId: string) {
     if (!UUID.test(imageId)) return false;
-    const rows = await this.db.query('select 1 from images where id = $1::uuid', [imageId]);
+    const rows = await this.db.query(`select 1 from images where id = $1::uuid and space_id = ${this.S}`, [imageId]);
     return rows.length > 0;
   }
 
   folderNames(): Promise<string[]> {
-    return this.cached('folders', async () => (await this.db.query<{ folder: string }>('select distinct folder from image_paths')).map((r) => r.folder));
+    return this.cached('folders', async () => (await this.db.query<{ folder: string }>(`select distinct folder from image_paths where space_id = ${this.S}`)).map((r) => r.folder));
   }
 
   async folders() {
     const rows = await this.db.query<{ folder: string; n: string | number }>(
-      'select folder, count(distinct image_id) as n from image_paths group by folder order by folder',
+      `select folder, count(distinct image_id) as n from image_paths where space_id = ${this.S} group by folder order by folder`,
     );
     return Object.fromEntries(rows.map((r) => [r.folder, Number(r.n)]));
   }
 
   async imageCount() {
-    const [row] = await this.db.query<{ n: string | number }>('select count(*) as n from images');
+    const [row] = await this.db.query<{ n: string | number }>(`select count(*) as n from images where space_id = ${this.S}`);
     return Number(row.n);
   }
 
   embeddingModels(kind: EmbeddingKind = 'clip'): Promise<ModelCount[]> {
     return this.cached(`models:${kind}`, async () => {
       const rows = await this.db.query<{ model: string; dim: number; n: string | number }>(
-        'select model, dim, count(*) as n from embeddings where kind = $1 group by model, dim order by model',
+        `select model, dim, count(*) as n from embeddings e where kind = $1 and ${this.inSpace('e.image_id')} group by model, dim order by model`,
         [kind],
       );
       return rows.map((r) => ({ model: r.model, dim: r.dim, count: Number(r.n) }));
@@ -373,7 +396,7 @@ export class SqlStore implements Store {
   async allHashes() {
     const rows = await this.db.query<{ id: string; phash: string; paths: string[] }>(
       `select i.id, i.phash, array_agg(p.path order by p.path) as paths
-       from images i join image_paths p on p.image_id = i.id group by i.id, i.phash order by min(p.path)`,
+       from images i join image_paths p on p.image_id = i.id where i.space_id = ${this.S} group by i.id, i.phash order by min(p.path)`,
     );
     return rows;
   }
@@ -381,14 +404,14 @@ export class SqlStore implements Store {
   async getImages(ids: string[]): Promise<ImageDetails[]> {
     const valid = ids.filter(isUuid);
     if (!valid.length) return [];
-    const rows = await this.db.query<ImageRow>(`${IMAGE_SELECT} where i.id = any($1::uuid[]) group by i.id`, [valid]);
+    const rows = await this.db.query<ImageRow>(`${IMAGE_SELECT} where i.space_id = ${this.S} and i.id = any($1::uuid[]) group by i.id`, [valid]);
     const byId = new Map(rows.map((r) => [r.id, toDetails(r)]));
     return valid.map((id) => byId.get(id)).filter((d): d is ImageDetails => d !== undefined);
   }
 
   async listImages(q: { folder?: string | null; limit: number; cursor?: string | null }) {
     const params: unknown[] = [q.limit + 1]; // one more than shown, to know whether another page exists
-    const where: string[] = [];
+    const where: string[] = [`i.space_id = ${this.S}`];
     if (q.folder) {
       params.push(q.folder, q.folder + '/');
       where.push(`exists (select 1 from image_paths f where f.image_id = i.id and (f.folder = $2 or starts_with(f.folder, $3)))`);
@@ -400,7 +423,7 @@ export class SqlStore implements Store {
       where.push(`(i.created_at, i.id) < ($${params.length - 1}::timestamptz, $${params.length}::uuid)`);
     }
     const rows = await this.db.query<ImageRow>(
-      `${IMAGE_SELECT} ${where.length ? 'where ' + where.join(' and ') : ''} group by i.id order by i.created_at desc, i.id desc limit $1`,
+      `${IMAGE_SELECT} where ${where.join(' and ')} group by i.id order by i.created_at desc, i.id desc limit $1`,
       params,
     );
     const items = rows.slice(0, q.limit).map(toDetails);
@@ -411,11 +434,12 @@ export class SqlStore implements Store {
   async updateImage(id: string, patch: ImagePatch): Promise<ImageDetails | null> {
     this.cache.clear();
     if (!isUuid(id)) return null;
+    if (!(await this.imageExists(id))) return null;
     await this.db.transaction(async (tx) => {
       if (patch.caption !== undefined)
-        await tx.query('update images set caption = $2, caption_source = $3 where id = $1', [id, patch.caption, patch.caption === null ? null : 'user']);
-      if (patch.tags !== undefined) await tx.query('update images set tags = $2 where id = $1', [id, patch.tags]);
-      if (patch.folder !== undefined) await tx.query('update image_paths set folder = $2 where image_id = $1', [id, patch.folder]);
+        await tx.query(`update images set caption = $2, caption_source = $3 where id = $1 and space_id = ${this.S}`, [id, patch.caption, patch.caption === null ? null : 'user']);
+      if (patch.tags !== undefined) await tx.query(`update images set tags = $2 where id = $1 and space_id = ${this.S}`, [id, patch.tags]);
+      if (patch.folder !== undefined) await tx.query(`update image_paths set folder = $2 where image_id = $1 and space_id = ${this.S}`, [id, patch.folder]);
     });
     await this.refreshDocs([id]);
     const [image] = await this.getImages([id]);
@@ -425,12 +449,12 @@ export class SqlStore implements Store {
   async deleteImage(id: string): Promise<string | null> {
     this.cache.clear();
     if (!isUuid(id)) return null;
-    const rows = await this.db.query<{ sha256: string }>('delete from images where id = $1 returning sha256', [id]);
+    const rows = await this.db.query<{ sha256: string }>(`delete from images where id = $1 and space_id = ${this.S} returning sha256`, [id]);
     return rows[0]?.sha256 ?? null;
   }
 
-  close() {
-    return this.db.close();
+  async close() {
+    if (this.owner) await this.db.close();
   }
 }
 
@@ -515,12 +539,12 @@ const FIELD_SQL: Record<TextField, string> = {
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 export const isUuid = (s: string) => UUID.test(s);
 
-function upsertPathWith(db: SqlClient, p: ImagePath) {
+function upsertPathWith(db: SqlClient, spaceId: string, p: ImagePath) {
   return db.query(
-    `insert into image_paths (path, image_id, root, folder, size, mtime_ms) values ($1, $2, $3, $4, $5, $6)
-     on conflict (path) do update set image_id = excluded.image_id, root = excluded.root, folder = excluded.folder,
+    `insert into image_paths (space_id, path, image_id, root, folder, size, mtime_ms) values ($7, $1, $2, $3, $4, $5, $6)
+     on conflict (space_id, path) do update set image_id = excluded.image_id, root = excluded.root, folder = excluded.folder,
        size = excluded.size, mtime_ms = excluded.mtime_ms`,
-    [p.path, p.imageId, p.root, p.folder, p.size, p.mtimeMs],
+    [p.path, p.imageId, p.root, p.folder, p.size, p.mtimeMs, spaceId],
   );
 }
 

@@ -4,10 +4,11 @@
  * demo backend (`/api/demo_backend_v2/image_search/...`, distance = L2 between unit vectors).
  */
 import { Hono, type Context } from 'hono';
+import type { Library } from '../../library.js';
 import { z } from 'zod';
 import { searchByImage, searchByText } from '../../app/search.js';
 import { l2FromCosine } from '../../core/scores.js';
-import type { ServerDeps } from '../context.js';
+import type { AppEnv, ServerDeps } from '../context.js';
 import type { ErrorCode } from '../../core/errors.js';
 import { errorBody, statusOf } from '../errors.js';
 import { intParam, parseWith, readImageRequest, readJson } from '../inputs.js';
@@ -15,11 +16,10 @@ import { displayName, imageUrls } from '../views.js';
 import { uploadImages } from './images.js';
 
 export function compatRoutes(deps: ServerDeps) {
-  const { lib } = deps;
-  const app = new Hono();
+  const app = new Hono<AppEnv>();
 
   // Flask/ChromaDB family: {success: false, error} on failure.
-  const flask = (handler: (c: Context) => Promise<Response>) => async (c: Context) => {
+  const flask = (handler: (c: Context<AppEnv>) => Promise<Response>) => async (c: Context<AppEnv>) => {
     try {
       return await handler(c);
     } catch (e) {
@@ -31,7 +31,8 @@ export function compatRoutes(deps: ServerDeps) {
   app.post(
     '/api/index-image',
     flask(async (c) => {
-      const { records, failed } = await uploadImages(deps, await readImageRequest(c, lib), true);
+      const lib = c.var.lib;
+      const { records, failed } = await uploadImages(lib, deps, await readImageRequest(c, lib), true);
       if (!records.length) throw failed[0].error;
       const r = records[0];
       if (r.status !== 'ready' || !r.image) {
@@ -45,6 +46,7 @@ export function compatRoutes(deps: ServerDeps) {
   app.post(
     '/api/search-images',
     flask(async (c) => {
+      const lib = c.var.lib;
       const body = parseWith(z.object({ query: z.string().min(1), n_results: z.number().int().min(1).max(1000).default(5) }), await readJson(c));
       const { hits } = await searchByText(lib, body.query, { k: body.n_results, folder: '' });
       const details = new Map((await lib.store.getImages(hits.map((h) => h.id))).map((d) => [d.id, d]));
@@ -56,9 +58,10 @@ export function compatRoutes(deps: ServerDeps) {
   app.get(
     '/api/get-all-images',
     flask(async (c) => {
+      const lib = c.var.lib;
       const results = [];
       for (let cursor: string | null = null; ; ) {
-        const page: Awaited<ReturnType<typeof lib.store.listImages>> = await lib.store.listImages({ limit: 500, cursor });
+        const page: Awaited<ReturnType<Library['store']['listImages']>> = await lib.store.listImages({ limit: 500, cursor });
         for (const d of page.items) results.push({ image_path: displayName(d.paths[0]?.path ?? ''), caption: d.caption ?? '', url: imageUrls(d.id).url });
         if (!(cursor = page.nextCursor)) break;
       }
@@ -66,10 +69,10 @@ export function compatRoutes(deps: ServerDeps) {
     }),
   );
 
-  app.get('/api/stats', flask(async (c) => c.json({ success: true, total_images: await lib.store.imageCount() })));
+  app.get('/api/stats', flask(async (c) => c.json({ success: true, total_images: await c.var.lib.store.imageCount() })));
 
   // FastAPI family: {detail} on failure; results are a bare array.
-  const fastapi = (handler: (c: Context) => Promise<Response>) => async (c: Context) => {
+  const fastapi = (handler: (c: Context<AppEnv>) => Promise<Response>) => async (c: Context<AppEnv>) => {
     try {
       return await handler(c);
     } catch (e) {
@@ -83,6 +86,7 @@ export function compatRoutes(deps: ServerDeps) {
   app.post(
     '/api/demo_backend_v2/image_search/search',
     fastapi(async (c) => {
+      const lib = c.var.lib;
       const body = parseWith(z.object({ query: z.string().min(1), k: z.number().int().min(1).max(1000).default(5), folder: z.string().nullable().optional() }), await readJson(c));
       const { hits } = await searchByText(lib, body.query, { k: body.k, folder: body.folder ?? undefined, mode: 'vector' }); // a pure CLIP backend
       return c.json(await demoHits(hits));
@@ -92,6 +96,7 @@ export function compatRoutes(deps: ServerDeps) {
   app.post(
     '/api/demo_backend_v2/image_search/search_by_image',
     fastapi(async (c) => {
+      const lib = c.var.lib;
       const req = await readImageRequest(c, lib);
       const k = intParam('k', req.json?.k ?? req.fields.k, 5, 1, 1000);
       const { hits } = await searchByImage(lib, req.images[0].bytes, { k, folder: req.fields.folder });

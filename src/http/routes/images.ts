@@ -6,7 +6,8 @@ import { acceptUpload, cleanFolder, cleanTags, findRecord, originalKey, type Upl
 import { readOriginal } from '../../app/originals.js';
 import { reindex } from '../../app/reindex.js';
 import { searchSimilar } from '../../app/search.js';
-import type { ServerDeps } from '../context.js';
+import type { AppEnv, ServerDeps } from '../context.js';
+import type { Library } from '../../library.js';
 import { errorBody, statusOf } from '../errors.js';
 import { intParam, parseWith, readImageRequest, readJson, tagsFrom } from '../inputs.js';
 import { hitView, imageView, recordView } from '../views.js';
@@ -22,8 +23,8 @@ export const ImagePatchBody = z
   .strict();
 
 /** Uploads images and waits (optionally) for them: shared by the v1 API and the compatibility routes. */
-export async function uploadImages(deps: ServerDeps, req: Awaited<ReturnType<typeof readImageRequest>>, wait: boolean) {
-  const { lib, worker } = deps;
+export async function uploadImages(lib: Library, deps: ServerDeps, req: Awaited<ReturnType<typeof readImageRequest>>, wait: boolean) {
+  const { feed, worker } = deps;
   const fields = req.fields;
   const tags = tagsFrom(req.json?.tags ?? fields.tags);
   const accepted: UploadRecord[] = [];
@@ -35,20 +36,20 @@ export async function uploadImages(deps: ServerDeps, req: Awaited<ReturnType<typ
       failed.push({ filename: image.filename, error });
     }
   }
-  if (accepted.some((r) => r.status === 'pending')) worker.wake();
-  if (wait) await Promise.all(accepted.map((r) => worker.waitFor(r.id)));
+  if (accepted.some((r) => r.status === 'pending')) worker?.wake();
+  if (wait) await Promise.all(accepted.map((r) => feed.waitFor(lib.jobs, r.id)));
   const records = wait ? await Promise.all(accepted.map(async (r) => (await findRecord(lib, r.id).then((f) => f && { ...f, duplicate: r.duplicate })) ?? r)) : accepted;
   return { records, failed };
 }
 
 export function imageRoutes(deps: ServerDeps) {
-  const { lib } = deps;
-  const app = new Hono();
+  const app = new Hono<AppEnv>();
 
   app.post('/', async (c) => {
+    const lib = c.var.lib;
     const req = await readImageRequest(c, lib);
     const wait = c.req.query('wait') === 'true';
-    const { records, failed } = await uploadImages(deps, req, wait);
+    const { records, failed } = await uploadImages(lib, deps, req, wait);
     const errors = failed.map((f) => ({ filename: f.filename, ...errorBody(f.error) }));
     // With ?wait=true, indexing failures count as failures of the request too.
     for (const r of records.filter((r) => r.status === 'failed')) {
@@ -63,6 +64,7 @@ export function imageRoutes(deps: ServerDeps) {
   });
 
   app.get('/', async (c) => {
+    const lib = c.var.lib;
     const limit = intParam('limit', c.req.query('limit'), 50, 1, 500);
     const folder = c.req.query('folder') ? cleanFolder(c.req.query('folder')) : null;
     const page = await lib.store.listImages({ folder, limit, cursor: c.req.query('cursor') || null });
@@ -70,12 +72,14 @@ export function imageRoutes(deps: ServerDeps) {
   });
 
   app.get('/:id', async (c) => {
+    const lib = c.var.lib;
     const record = await findRecord(lib, c.req.param('id'));
     if (!record) throw new LoupeError('NOT_FOUND', { what: `image ${c.req.param('id')}` });
     return c.json(recordView(record));
   });
 
   app.patch('/:id', async (c) => {
+    const lib = c.var.lib;
     const body = parseWith(ImagePatchBody, await readJson(c));
     const patch = {
       ...(body.caption !== undefined ? { caption: body.caption?.trim() || null } : {}),
@@ -93,6 +97,7 @@ export function imageRoutes(deps: ServerDeps) {
   });
 
   app.delete('/:id', async (c) => {
+    const lib = c.var.lib;
     const sha = await lib.store.deleteImage(c.req.param('id'));
     if (!sha) throw new LoupeError('NOT_FOUND', { what: `image ${c.req.param('id')}` });
     // Loupe's own files go; originals in the user's folders are never deleted.
@@ -101,6 +106,7 @@ export function imageRoutes(deps: ServerDeps) {
   });
 
   app.get('/:id/file', async (c) => {
+    const lib = c.var.lib;
     const [image] = await lib.store.getImages([c.req.param('id')]);
     if (!image) throw new LoupeError('NOT_FOUND', { what: `image ${c.req.param('id')}` });
     const bytes = await readOriginal(lib, image);
@@ -109,6 +115,7 @@ export function imageRoutes(deps: ServerDeps) {
   });
 
   app.get('/:id/thumbnail', async (c) => {
+    const lib = c.var.lib;
     const [image] = await lib.store.getImages([c.req.param('id')]);
     if (!image) throw new LoupeError('NOT_FOUND', { what: `image ${c.req.param('id')}` });
     const etag = `"t-${image.sha256.slice(0, 32)}"`;
@@ -121,6 +128,7 @@ export function imageRoutes(deps: ServerDeps) {
   });
 
   app.get('/:id/similar', async (c) => {
+    const lib = c.var.lib;
     const k = intParam('k', c.req.query('k'), 5, 1, 1000);
     const result = await searchSimilar(lib, c.req.param('id'), { k, folder: c.req.query('folder') });
     const details = await lib.store.getImages(result.hits.map((h) => h.id));

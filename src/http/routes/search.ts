@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { SEARCH_MODES, searchByImage, searchByText } from '../../app/search.js';
 import type { SearchResult } from '../../core/types.js';
 import type { Library } from '../../library.js';
-import type { ServerDeps } from '../context.js';
+import type { AppEnv } from '../context.js';
 import { intParam, parseWith, readImageRequest, readJson } from '../inputs.js';
 import { hitView } from '../views.js';
 
@@ -22,13 +22,15 @@ export async function searchView(lib: Library, result: SearchResult) {
   return { results: result.hits.map((h) => hitView(h, byId.get(h.id))), applied: result.applied };
 }
 
-export function searchRoutes({ lib }: ServerDeps) {
-  const app = new Hono();
+export function searchRoutes() {
+  const app = new Hono<AppEnv>();
   app.post('/', async (c) => {
+    const lib = c.var.lib;
     const body = parseWith(SearchBody, await readJson(c));
     return c.json(await searchView(lib, await searchByText(lib, body.query, { k: body.k, folder: body.folder, mode: body.mode, fusion: { mode: body.fusion, weights: body.weights } })));
   });
   app.post('/by-image', async (c) => {
+    const lib = c.var.lib;
     const req = await readImageRequest(c, lib);
     const k = intParam('k', req.json?.k ?? req.fields.k, 10, 1, 1000);
     const folder = (req.json?.folder as string | undefined) ?? req.fields.folder;

@@ -1,35 +1,43 @@
 import { Hono } from 'hono';
 import { streamSSE } from 'hono/streaming';
 import { libraryStats } from '../../app/stats.js';
-import type { JobEvent, QueueProgress } from '../../app/ingest-worker.js';
+import type { JobEvent } from '../../app/ingest-worker.js';
 import { reasonOf } from '../../core/errors.js';
-import type { ServerDeps } from '../context.js';
+import type { AppEnv, ServerDeps } from '../context.js';
 
-export function systemRoutes({ lib, worker }: ServerDeps) {
-  const app = new Hono();
+export function systemRoutes({ lib: rootLib, feed }: ServerDeps) {
+  const app = new Hono<AppEnv>();
 
   app.get('/api/v1/stats', async (c) => {
+    const lib = c.var.lib;
     const [stats, queue] = await Promise.all([libraryStats(lib), lib.jobs.counts()]);
     const { dataDir: _omit, ...rest } = stats;
     return c.json({ ...rest, queue });
   });
 
-  // Server-sent events: `progress` (queue counts) at once and after each batch, `job` as each upload ends.
-  app.get('/api/v1/events', (c) =>
-    streamSSE(c, async (stream) => {
+  // Server-sent events about the caller's space: `progress` (queue counts) at once and after jobs end, `job` as each upload ends.
+  app.get('/api/v1/events', (c) => {
+    const lib = c.var.lib;
+    return streamSSE(c, async (stream) => {
       const send = (event: string, data: unknown) => stream.writeSSE({ event, data: JSON.stringify(data) }).catch(() => {});
-      const onJob = (e: JobEvent) => void send('job', e);
-      const onProgress = (p: QueueProgress) => void send('progress', p);
-      worker.on('job', onJob);
-      worker.on('progress', onProgress);
+      let progressDue: NodeJS.Timeout | null = null;
+      const onJob = (e: JobEvent) => {
+        if (e.spaceId !== lib.spaceId) return;
+        void send('job', e);
+        progressDue ??= setTimeout(async () => {
+          progressDue = null;
+          await send('progress', { counts: await lib.jobs.counts() });
+        }, 100);
+      };
+      feed.on('job', onJob);
       await send('progress', { counts: await lib.jobs.counts() });
       const keepAlive = setInterval(() => void stream.write(': keep-alive\n\n').catch(() => {}), 15_000);
       await new Promise<void>((resolve) => stream.onAbort(resolve));
       clearInterval(keepAlive);
-      worker.off('job', onJob);
-      worker.off('progress', onProgress);
-    }),
-  );
+      if (progressDue) clearTimeout(progressDue);
+      feed.off('job', onJob);
+    });
+  });
 
   app.get('/healthz', (c) => c.json({ status: 'ok' }));
 
@@ -38,14 +46,14 @@ export function systemRoutes({ lib, worker }: ServerDeps) {
     const checks: Record<string, string> = {};
     let ok = true;
     try {
-      await lib.store.imageCount();
+      await rootLib.store.imageCount();
       checks.database = 'ok';
     } catch (e) {
       ok = false;
       checks.database = reasonOf(e);
     }
     try {
-      await lib.clip();
+      await rootLib.clip();
       checks.model = 'ok';
     } catch (e) {
       ok = false;
