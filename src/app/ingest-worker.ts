@@ -98,7 +98,8 @@ export class IngestWorker extends EventEmitter<{ job: [JobEvent]; batch: [{ jobs
         if (jobs.length) await this.withLeases(jobs, () => this.process(jobs));
       } catch (e) {
         // A fault outside any one job (database, model loading): the whole batch tries again later.
-        for (const job of jobs) if (this.held.has(job.id)) await this.finish(job, { error: e }).catch(() => {});
+        // (finish() only touches jobs this worker still holds: the database checks the lease.)
+        for (const job of jobs) await this.finish(job, { error: e }).catch(() => {});
         if (!jobs.length) console.error(`worker ${this.workerId}: ${reasonOf(e)}`);
         await new Promise((r) => setTimeout(r, 1000));
       }

@@ -1,10 +1,12 @@
 import { parseConfig, type Config } from '../config.js';
 import { openLibrary, type Library } from '../library.js';
 import { downloadProgress } from './output.js';
+import { chooseSpace } from '../app/access.js';
 
 export interface CommonFlags {
   data?: string;
   json?: boolean;
+  space?: string;
 }
 
 /** The configuration for one command: the environment, with --data taking precedence over LOUPE_DATA_DIR. */
@@ -16,7 +18,8 @@ export function configFrom(flags: CommonFlags): Config {
 export async function withLibrary<T>(flags: CommonFlags, fn: (lib: Library) => Promise<T>): Promise<T> {
   const lib = await openLibrary(configFrom(flags), { onModelDownload: flags.json ? undefined : downloadProgress() });
   try {
-    return await fn(lib);
+    // The CLI is local administration: it may work in any space, by name, without a key.
+    return await fn(lib.forSpace(await chooseSpace(lib.access, null, flags.space)));
   } finally {
     await lib.close();
   }

@@ -9,6 +9,9 @@ import { registerSearch } from './commands/search-command.js';
 import { registerStats } from './commands/stats-command.js';
 import { registerServe } from './commands/serve-command.js';
 import { registerReindex } from './commands/reindex-command.js';
+import { registerAccess } from './commands/access-commands.js';
+import { registerWorker } from './commands/worker-command.js';
+import { registerMigrateTo } from './commands/migrate-to-command.js';
 
 const program = new Command('loupe')
   .description('Index images and search them by meaning: text → image, image → image. Fully offline.')
@@ -23,6 +26,9 @@ registerStats(program);
 registerModels(program);
 registerServe(program);
 registerReindex(program);
+registerWorker(program);
+registerAccess(program);
+registerMigrateTo(program);
 
 try {
   await program.parseAsync(process.argv);

@@ -1,16 +1,41 @@
 /**
- * The PostgreSQL stand-in for tests: PGlite + pgvector + pg_trgm served over the PostgreSQL wire protocol
- * on 127.0.0.1 by @electric-sql/pglite-socket. Clients (node-postgres, other processes) cannot tell it from
- * a server; production uses PostgreSQL with pgvector.
+ * The PostgreSQL stand-in for tests and benchmarks: PGlite + pgvector + pg_trgm served over the PostgreSQL
+ * wire protocol on 127.0.0.1. Clients (node-postgres, other processes) cannot tell it from a server;
+ * production uses PostgreSQL with pgvector.
+ *
+ * Why not @electric-sql/pglite-socket's server: its multiplexer interleaves connections message by message,
+ * so two clients' extended-protocol sequences (Parse, Bind, Execute, Sync) mix and bind each other's
+ * statements ("unnamed prepared statement does not exist" — seen here with three worker processes; upstream
+ * issue electric-sql/pglite#1046, fix proposed in #977). Here each connection's messages run
+ * as a unit up to Sync (or a simple Query), and while a client is inside a transaction only that client
+ * runs — PGlite has one session, so this is how a single-session server stays correct for many clients.
  */
+import net from 'node:net';
 import { PGlite } from '@electric-sql/pglite';
 import { vector } from '@electric-sql/pglite-pgvector';
 import { pg_trgm } from '@electric-sql/pglite/contrib/pg_trgm';
-import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
 
 export interface PgServer {
   url: string;
   stop(): Promise<void>;
+}
+
+const SSL_REQUEST = 80877103;
+const CANCEL_REQUEST = 80877102;
+/** Messages after which a client waits for answers: the end of a unit of work. */
+const UNIT_END = new Set(['S', 'Q', 'H']);
+
+interface Unit {
+  conn: Connection;
+  messages: Buffer[];
+}
+
+interface Connection {
+  socket: net.Socket;
+  buffer: Buffer;
+  started: boolean;
+  pending: Buffer[];
+  closed: boolean;
 }
 
 /** @param dir a folder for the database files (default: in memory). @param withVector false to serve a database without pgvector. */
@@ -18,13 +43,91 @@ export async function startPgServer(options: { dir?: string; withVector?: boolea
   const db = await PGlite.create(options.dir ? `file://${options.dir}` : undefined, {
     extensions: options.withVector === false ? { pg_trgm } : { vector, pg_trgm },
   });
-  const server = new PGLiteSocketServer({ db, host: '127.0.0.1', port: 0, maxConnections: 64 });
-  await server.start();
-  const port = (server as unknown as { port: number }).port;
+  const queue: Unit[] = [];
+  let owner: Connection | null = null; // the connection inside a transaction
+  let running = false;
+
+  async function drain() {
+    if (running) return;
+    running = true;
+    try {
+      for (;;) {
+        const i = owner ? queue.findIndex((u) => u.conn === owner) : 0;
+        if (i < 0 || !queue.length) break; // the transaction's client has not sent its next unit yet
+        const [unit] = queue.splice(i, 1);
+        if (unit.conn.closed) continue;
+        await db.runExclusive(async () => {
+          for (const m of unit.messages)
+            await db.execProtocolRawStream(new Uint8Array(m), { onRawData: (data) => void (unit.conn.closed || unit.conn.socket.write(Buffer.from(data))) });
+        });
+        owner = db.isInTransaction() ? unit.conn : null;
+      }
+    } finally {
+      running = false;
+    }
+  }
+
+  async function onClose(conn: Connection) {
+    conn.closed = true;
+    for (let i = queue.length - 1; i >= 0; i--) if (queue[i].conn === conn) queue.splice(i, 1);
+    if (owner === conn) {
+      // A client gone inside a transaction (killed): its work is rolled back, as a server would.
+      owner = null;
+      await db.runExclusive(() => db.exec('rollback')).catch(() => {});
+    }
+    void drain();
+  }
+
+  function onData(conn: Connection, data: Buffer) {
+    conn.buffer = Buffer.concat([conn.buffer, data]);
+    for (;;) {
+      if (!conn.started) {
+        if (conn.buffer.length < 8) return;
+        const length = conn.buffer.readInt32BE(0);
+        if (conn.buffer.length < length) return;
+        const code = conn.buffer.readInt32BE(4);
+        const message = conn.buffer.subarray(0, length);
+        conn.buffer = conn.buffer.subarray(length);
+        if (code === SSL_REQUEST) conn.socket.write('N');
+        else if (code === CANCEL_REQUEST) conn.socket.end();
+        else {
+          conn.started = true;
+          queue.push({ conn, messages: [message] });
+        }
+        continue;
+      }
+      if (conn.buffer.length < 5) break;
+      const length = 1 + conn.buffer.readInt32BE(1);
+      if (conn.buffer.length < length) break;
+      const message = conn.buffer.subarray(0, length);
+      conn.buffer = conn.buffer.subarray(length);
+      const type = String.fromCharCode(message[0]);
+      if (type === 'X') {
+        conn.socket.end();
+        break;
+      }
+      conn.pending.push(message);
+      if (UNIT_END.has(type)) queue.push({ conn, messages: conn.pending.splice(0) });
+    }
+    void drain();
+  }
+
+  const sockets = new Set<net.Socket>();
+  const server = net.createServer((socket) => {
+    sockets.add(socket);
+    socket.setNoDelay(true);
+    const conn: Connection = { socket, buffer: Buffer.alloc(0), started: false, pending: [], closed: false };
+    socket.on('data', (d) => onData(conn, d));
+    socket.on('error', () => {});
+    socket.on('close', () => (sockets.delete(socket), void onClose(conn)));
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as net.AddressInfo;
   return {
     url: `postgres://postgres:secret@127.0.0.1:${port}/postgres`,
     async stop() {
-      await server.stop();
+      for (const s of sockets) s.destroy();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
       await db.close();
     },
   };

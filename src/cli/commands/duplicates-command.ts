@@ -14,6 +14,7 @@ export function registerDuplicates(program: Command) {
       return n;
     })
     .option('--data <dir>', 'data folder')
+    .option('--space <name>', 'work in this space (default: the default space; create one with `loupe spaces create NAME`)')
     .option('--json', 'print the groups as JSON')
     .action(async (flags: CommonFlags & { threshold?: number }) => {
       const groups = await withLibrary(flags, (lib) => findDuplicates(lib, flags.threshold ?? NEAR_DUPLICATE_BITS));

@@ -10,6 +10,7 @@ export function registerIndex(program: Command) {
     .description('index images from folders and files (recursively; unchanged files are skipped)')
     .argument('<paths...>', 'folders or image files')
     .option('--data <dir>', 'data folder (default: $LOUPE_DATA_DIR or ~/.local/share/loupe)')
+    .option('--space <name>', 'work in this space (default: the default space; create one with `loupe spaces create NAME`)')
     .option('--no-ocr', 'skip reading text in images (a second pass after indexing; also LOUPE_OCR=off)')
     .option('--json', 'print one JSON summary object')
     .action(async (paths: string[], flags: CommonFlags & { ocr: boolean }) => {

@@ -38,6 +38,7 @@ export function registerReindex(program: Command) {
     .option('--folder <name>', 'only this folder and below')
     .option('--dry-run', 'say what would change, change nothing')
     .option('--data <dir>', 'data folder')
+    .option('--space <name>', 'work in this space (default: the default space; create one with `loupe spaces create NAME`)')
     .option('--json', 'print the report as JSON')
     .action(async (flags: ReindexFlags) => {
       if (flags.missing && (flags.force || flags.reset)) throw new InvalidArgumentError('--missing cannot go with --force or --reset.');

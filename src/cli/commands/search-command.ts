@@ -40,6 +40,7 @@ export function registerSearch(program: Command) {
     .option('--weights <vector,text>', 'hybrid weights (default $LOUPE_WEIGHT_VECTOR,$LOUPE_WEIGHT_TEXT = 0.7,0.3)', parseWeights)
     .addOption(new Option('--fusion <fusion>', 'hybrid fusion: weighted or rrf').choices(['weighted', 'rrf']))
     .option('--data <dir>', 'data folder (default: $LOUPE_DATA_DIR or ~/.local/share/loupe)')
+    .option('--space <name>', 'work in this space (default: the default space; create one with `loupe spaces create NAME`)')
     .option('--json', 'print the results as a JSON array')
     .action(async (query: string | undefined, flags: SearchFlags) => {
       const modes = [query !== undefined, flags.image !== undefined, flags.similar !== undefined].filter(Boolean).length;

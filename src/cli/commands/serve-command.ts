@@ -3,6 +3,8 @@ import { startServer } from '../../http/server.js';
 import { openLibrary } from '../../library.js';
 import { configFrom, type CommonFlags } from '../context.js';
 import { downloadProgress, pc } from '../output.js';
+import { createLogger } from '../../adapters/observability/logger.js';
+import { Metrics } from '../../adapters/observability/metrics.js';
 
 export function registerServe(program: Command) {
   program
@@ -16,9 +18,15 @@ export function registerServe(program: Command) {
     .option('--host <host>', 'address to listen on (default: $LOUPE_HOST or 127.0.0.1)')
     .option('--data <dir>', 'data folder')
     .action(async (flags: CommonFlags & { port?: number; host?: string }) => {
-      const lib = await openLibrary(configFrom(flags), { onModelDownload: downloadProgress() });
-      const server = await startServer(lib, { port: flags.port, host: flags.host });
-      console.log(`${pc.green('●')} Loupe on ${server.url}  (API docs: ${server.url}/docs)`);
+      const config = configFrom(flags);
+      const log = createLogger(config, 'api');
+      let metrics: Metrics | undefined;
+      const lib = await openLibrary(config, { onModelDownload: downloadProgress(), wrapClip: (clip) => metrics?.timeEmbedder(clip) ?? clip });
+      metrics = new Metrics(lib.jobs);
+      const server = await startServer(lib, { port: flags.port, host: flags.host, log, metrics });
+      console.log(`${pc.green('●')} Loupe on ${server.url}  (API docs: ${server.url}/docs, metrics: ${server.url}/metrics)`);
+      log.info({ url: server.url, database: config.database ? 'postgres' : 'embedded', auth: config.http.auth, inlineWorker: Boolean(server.worker) }, 'listening');
+      if (!server.worker) log.info({}, 'uploads are indexed by `loupe worker` processes (LOUPE_INLINE_WORKER=on runs one here)');
       const stop = async () => {
         await server.close();
         await lib.close();

@@ -8,6 +8,7 @@ export function registerStats(program: Command) {
     .command('stats')
     .description('how many images, in which folders, embedded by which models')
     .option('--data <dir>', 'data folder')
+    .option('--space <name>', 'work in this space (default: the default space; create one with `loupe spaces create NAME`)')
     .option('--json', 'print {images, folders, models}')
     .action(async (flags: CommonFlags) => {
       const stats = await withLibrary(flags, libraryStats);

@@ -1,0 +1,33 @@
+/** `loupe migrate-to DATABASE_URL`: copies an embedded data folder's database into PostgreSQL. */
+import type { Command } from 'commander';
+import { migrateDatabase } from '../../app/migrate-to.js';
+import { openPostgres, redact } from '../../adapters/pg/pg-client.js';
+import { LoupeError } from '../../core/errors.js';
+import { withLibrary, type CommonFlags } from '../context.js';
+import { pc, printJson, table } from '../output.js';
+
+export function registerMigrateTo(program: Command) {
+  program
+    .command('migrate-to')
+    .description('copy this embedded library (database: images, paths, vectors, spaces, keys, jobs) into a PostgreSQL + pgvector database')
+    .argument('<database-url>', 'postgres://user:password@host:5432/db (must be an empty Loupe database or a new one)')
+    .option('--data <dir>', 'the embedded data folder to copy (default: $LOUPE_DATA_DIR)')
+    .option('--json', 'print the row counts as JSON')
+    .action(async (url: string, flags: CommonFlags) => {
+      if (!/^postgres(ql)?:\/\//.test(url)) throw new LoupeError('BAD_ARGUMENT', { message: `"${url}" is not a postgres:// URL` });
+      // The source is always the embedded database, whatever DATABASE_URL says.
+      delete process.env.DATABASE_URL;
+      const target = await openPostgres(url, { poolSize: 2, statementTimeoutMs: 0 });
+      try {
+        const copied = await withLibrary(flags, (lib) =>
+          migrateDatabase(lib.db, target, { onProgress: flags.json ? undefined : (p) => process.stderr.write(`\r${p.table}: ${p.copied} rows`.padEnd(60)) }),
+        );
+        if (!flags.json) process.stderr.write('\n');
+        if (flags.json) return printJson(copied);
+        console.log(table(['table', 'rows copied'], Object.entries(copied)));
+        console.log(`${pc.green('✓')} copied into ${redact(url)}. Originals and thumbnails stay in the data folder (or copy them to S3); run with DATABASE_URL=${redact(url)} from now on.`);
+      } finally {
+        await target.close();
+      }
+    });
+}
