@@ -4,6 +4,7 @@ import { parseConfig } from '../../src/config.js';
 import { startServer, type RunningServer } from '../../src/http/server.js';
 import { openLibrary, type Library } from '../../src/library.js';
 import { tempDir, testEnv } from './fixtures.js';
+import { Metrics } from '../../src/adapters/observability/metrics.js';
 
 export interface TestServer extends RunningServer {
   lib: Library;
@@ -14,7 +15,7 @@ export interface TestServer extends RunningServer {
 export async function startTestServer(env: Record<string, string> = {}): Promise<TestServer> {
   const dataDir = path.join(await tempDir(), 'data');
   const lib = await openLibrary(parseConfig(await testEnv(dataDir, env)));
-  const server = await startServer(lib, { host: '127.0.0.1', port: 0 });
+  const server = await startServer(lib, { host: '127.0.0.1', port: 0, metrics: new Metrics(lib.jobs) });
   return {
     ...server,
     lib,
