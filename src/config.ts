@@ -19,6 +19,22 @@ const EnvSchema = z.object({
   LOUPE_DATA_DIR: z.string().default(path.join(xdgData, 'loupe')),
   /** A folder of models in Transformers.js layout (<dir>/<model-id>/...). When set, models are read only from here. */
   LOUPE_MODELS_DIR: z.string().optional(),
+  /** Where Loupe keeps originals of uploads and thumbnails: fs (the data folder) or s3. */
+  LOUPE_BLOB_STORE: z.enum(['fs', 's3']).default('fs'),
+  /** S3-compatible storage (blobs with LOUPE_BLOB_STORE=s3, and \`loupe index s3://bucket/prefix\`). Credentials: AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY (or any AWS SDK source). */
+  LOUPE_S3_BUCKET: z.string().optional(),
+  /** Key prefix for Loupe's blobs inside the bucket, e.g. "loupe/". */
+  LOUPE_S3_PREFIX: z.string().default(''),
+  /** Endpoint of a non-AWS service (MinIO, R2, Ceph, ...), e.g. http://127.0.0.1:9000. */
+  LOUPE_S3_ENDPOINT: z.string().url().optional(),
+  LOUPE_S3_REGION: z.string().default('us-east-1'),
+  /** Explicit credentials; unset: the AWS SDK's usual sources (AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, profiles, instance roles). */
+  LOUPE_S3_ACCESS_KEY_ID: z.string().optional(),
+  LOUPE_S3_SECRET_ACCESS_KEY: z.string().optional(),
+  /** Path-style URLs (http://host/bucket/key), needed by most self-hosted services. */
+  LOUPE_S3_FORCE_PATH_STYLE: flag.default(false),
+  /** Lifetime of presigned URLs to originals in s3:// buckets. */
+  LOUPE_S3_PRESIGN_SECONDS: z.coerce.number().int().min(1).max(604_800).default(3600),
   /** Server mode: postgres://user:pass@host/db (PostgreSQL with pgvector). Unset: embedded PGlite in the data folder. */
   DATABASE_URL: z.string().regex(/^postgres(ql)?:\/\//, 'a postgres:// URL').optional(),
   LOUPE_DB_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),
@@ -108,6 +124,16 @@ export function parseConfig(env: NodeJS.ProcessEnv = process.env) {
   const e = result.data;
   return Object.freeze({
     dataDir: path.resolve(e.LOUPE_DATA_DIR),
+    s3: {
+      bucket: e.LOUPE_S3_BUCKET,
+      prefix: e.LOUPE_S3_PREFIX,
+      endpoint: e.LOUPE_S3_ENDPOINT,
+      region: e.LOUPE_S3_REGION,
+      credentials: e.LOUPE_S3_ACCESS_KEY_ID && e.LOUPE_S3_SECRET_ACCESS_KEY ? { accessKeyId: e.LOUPE_S3_ACCESS_KEY_ID, secretAccessKey: e.LOUPE_S3_SECRET_ACCESS_KEY } : undefined,
+      forcePathStyle: e.LOUPE_S3_FORCE_PATH_STYLE,
+      presignSeconds: e.LOUPE_S3_PRESIGN_SECONDS,
+    },
+    blobStore: e.LOUPE_BLOB_STORE,
     database: e.DATABASE_URL ? { url: e.DATABASE_URL, poolSize: e.LOUPE_DB_POOL_SIZE, statementTimeoutMs: e.LOUPE_DB_STATEMENT_TIMEOUT_MS } : null,
     modelsDir: e.LOUPE_MODELS_DIR ? path.resolve(e.LOUPE_MODELS_DIR) : undefined,
     cacheDir: path.resolve(e.LOUPE_CACHE_DIR),

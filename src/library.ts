@@ -9,6 +9,7 @@ import { withPrefix, type BlobStore } from './ports/blob-store.js';
 import { DEFAULT_SPACE_ID } from './core/spaces.js';
 import type { ClipEmbedder } from './ports/clip-embedder.js';
 import type { ImageDecoder } from './ports/image-decoder.js';
+import type { ImageSource } from './ports/image-source.js';
 import type { Store } from './ports/store.js';
 import type { SqlClient } from './adapters/sql/sql-client.js';
 import type { JobQueue } from './ports/job-queue.js';
@@ -32,6 +33,10 @@ export interface Library {
   access: AccessStore;
   jobs: JobQueue;
   blobs: BlobStore;
+  /** Where files to index are read from: s3:// URLs from a bucket, anything else from the filesystem (one kind per run). */
+  imageSource(inputs: string[]): Promise<ImageSource>;
+  /** A URL a client can fetch an original from directly (a presigned S3 URL), or null for local files. */
+  sourceUrl(path: string): Promise<string | null>;
   decoder: ImageDecoder;
   /** Fetches untrusted image URLs with the SSRF guards and limits from the configuration. */
   fetchUrl(url: string): Promise<Buffer>;
@@ -66,6 +71,7 @@ export async function openLibrary(config: Config, options: OpenLibraryOptions = 
     import('./adapters/http/safe-fetch.js'),
   ]);
   const { SqlAccessStore } = await import('./adapters/sql/sql-access-store.js');
+  const { FsImageSource } = await import('./adapters/fs/fs-image-source.js');
   // Embedded: one process owns the data folder. Server mode: any number of processes share the database.
   const release = config.database ? async () => {} : await lockDataDir(config.dataDir);
   let db;
@@ -79,7 +85,11 @@ export async function openLibrary(config: Config, options: OpenLibraryOptions = 
   }
   const store = new SqlStore(db);
   const jobs = new SqlJobQueue(db, config.jobs.retry);
-  const blobs: BlobStore = new FsBlobStore(config.dataDir);
+  let s3: Promise<import('@aws-sdk/client-s3').S3Client> | undefined;
+  const s3Client = () => (s3 ??= import('./adapters/s3/s3-client.js').then((m) => m.createS3Client(config.s3)));
+  const blobs: BlobStore = config.blobStore === 's3' ? await openS3Blobs(config, await s3Client()) : new FsBlobStore(config.dataDir);
+  const fsSource = new FsImageSource(config.dataDir);
+  let s3Source: Promise<ImageSource> | undefined;
   let clip: Promise<ClipEmbedder> | undefined;
   let ocr: ReturnType<typeof loadOcr> | undefined;
   let textEmbedders: ReturnType<typeof loadTextEmbedders> | undefined;
@@ -100,6 +110,19 @@ export async function openLibrary(config: Config, options: OpenLibraryOptions = 
     access: new SqlAccessStore(db),
     jobs,
     blobs,
+    async imageSource(inputs) {
+      const s3Inputs = inputs.filter((i) => i.startsWith('s3://')).length;
+      if (s3Inputs === 0) return fsSource;
+      if (s3Inputs < inputs.length) throw new LoupeError('BAD_ARGUMENT', { message: 'index s3:// URLs and local paths in separate runs' });
+      return (s3Source ??= Promise.all([import('./adapters/s3/s3-image-source.js'), s3Client()]).then(([m, client]) => new m.S3ImageSource(client)));
+    },
+    async sourceUrl(p) {
+      const { parseS3Url } = await import('./adapters/s3/s3-client.js');
+      const loc = parseS3Url(p);
+      if (!loc) return null;
+      const [{ GetObjectCommand }, { getSignedUrl }] = await Promise.all([import('@aws-sdk/client-s3'), import('@aws-sdk/s3-request-presigner')]);
+      return getSignedUrl(await s3Client(), new GetObjectCommand({ Bucket: loc.bucket, Key: loc.key }), { expiresIn: config.s3.presignSeconds });
+    },
     decoder: new SharpDecoder(),
     fetchUrl: createSafeFetcher({ ...config.urls, maxBytes: config.limits.maxFileBytes }),
     clip: () => (clip ??= loadClip(config, options).then((c) => options.wrapClip?.(c) ?? c).catch((e) => ((clip = undefined), Promise.reject(e)))),
@@ -108,11 +131,18 @@ export async function openLibrary(config: Config, options: OpenLibraryOptions = 
     textEmbedders: () => (textEmbedders ??= loadTextEmbedders(config, options)),
     async close() {
       if (clip) await (await clip.catch(() => null))?.dispose();
+      if (s3) (await s3).destroy();
       await store.close();
       await release();
     },
   };
   return root;
+}
+
+async function openS3Blobs(config: Config, client: import('@aws-sdk/client-s3').S3Client): Promise<BlobStore> {
+  if (!config.s3.bucket) throw new LoupeError('CONFIG_INVALID', { problems: ['LOUPE_BLOB_STORE=s3 needs LOUPE_S3_BUCKET (and LOUPE_S3_ENDPOINT for services other than AWS)'] });
+  const { S3BlobStore } = await import('./adapters/s3/s3-blob-store.js');
+  return new S3BlobStore(client, config.s3.bucket, config.s3.prefix);
 }
 
 /** PostgreSQL when DATABASE_URL is set, else embedded PGlite in `<data>/db`. */

@@ -4,12 +4,11 @@
  * it is reported with its reason. Each image is stored in one transaction, so a killed run resumes cleanly.
  */
 import { createHash } from 'node:crypto';
-import { open, readFile, stat, access } from 'node:fs/promises';
 import path from 'node:path';
-import { fdir } from 'fdir';
 import { LoupeError, isLoupeError, reasonOf } from '../core/errors.js';
 import type { ImagePath, IndexSummary } from '../core/types.js';
 import type { DecodedImage } from '../ports/image-decoder.js';
+import type { SourceFile, SourceStat } from '../ports/image-source.js';
 import { thumbnailKey } from '../ports/blob-store.js';
 import { decodeForIndex, embedAndStore } from './ingest-batch.js';
 import { sniffImageFormat } from '../adapters/sharp/sharp-decoder.js';
@@ -40,19 +39,13 @@ export interface StageTimings {
 const IMAGE_EXTENSIONS = new Set(['.jpg', '.jpeg', '.jpe', '.png', '.gif', '.bmp', '.dib', '.tif', '.tiff', '.webp', '.avif', '.heic', '.heif']);
 const SNIFF_BYTES = 4100;
 
-interface Candidate {
-  path: string;
-  root: string;
-  /** Named by the user rather than found in a folder walk: a non-image is then an error, not noise. */
-  explicit: boolean;
-}
+type Candidate = SourceFile;
 
 interface Prepared {
   candidate: Candidate;
   sha256: string;
   bytes: number;
-  size: number;
-  mtimeMs: number;
+  stat: SourceStat;
   decoded: DecodedImage;
 }
 
@@ -68,36 +61,42 @@ export async function indexPaths(lib: Library, inputs: string[], options: IndexO
   await assertModelMatches(store, clip.model);
 
   options.onProgress?.({ phase: 'scanning', done: 0, total: 0 });
-  const { candidates, walkedRoots } = await collect(inputs, config.dataDir, fail);
+  const source = await lib.imageSource(inputs);
+  const listed = await source.list(inputs, fail);
+  const { walkedRoots } = listed;
+  // The same file named twice (a folder and a file inside it): keep the first.
+  const named = new Set<string>();
+  const candidates = listed.files.filter((c) => !named.has(c.path) && Boolean(named.add(c.path)));
   const total = candidates.length;
   let done = 0;
   const tick = (p: string) => options.onProgress?.({ phase: 'indexing', done: ++done, total, path: p });
 
   // Stored state of every root, loaded once: the skip check for unchanged files costs no query.
-  const stored = new Map<string, { size: number; mtimeMs: number; sha256: string; root: string }>();
+  const stored = new Map<string, { size: number; mtimeMs: number; sha256: string; root: string; etag?: string | null }>();
   for (const root of new Set(candidates.map((c) => c.root).concat(walkedRoots)))
     for (const p of await store.pathsUnderRoot(root)) stored.set(p.path, p);
 
-  const pathRecord = (c: Candidate, imageId: string, size: number, mtimeMs: number): ImagePath => ({
+  const pathRecord = (c: Candidate, imageId: string, st: SourceStat): ImagePath => ({
     imageId,
     path: c.path,
     root: c.root,
-    folder: folderOf(c.root, c.path),
-    size,
-    mtimeMs,
+    folder: source.folderOf(c.root, c.path),
+    size: st.size,
+    mtimeMs: st.mtimeMs,
+    etag: st.etag ?? null,
   });
 
   /** Everything up to the model input; null when the file needs no embedding (unchanged, duplicate, failed). */
   async function prepare(c: Candidate): Promise<Prepared | null> {
     try {
       let t0 = clock();
-      const st = await stat(c.path).catch((e) => {
-        throw new LoupeError('UNREADABLE', { path: c.path, reason: reasonOf(e) });
-      });
+      const st = await source.stat(c.path);
       // A path already known under another indexed root (a file named on its own, a nested folder) keeps that root and folder.
       const before = stored.get(c.path) ?? (await store.getPath(c.path)) ?? undefined;
       if (before && before.root !== c.root) c = { ...c, root: before.root };
-      if (before && before.size === st.size && before.mtimeMs === st.mtimeMs) {
+      // A version (S3 ETag) says whether content changed; else size and modification time do.
+      const unchanged = before && (before.etag && st.etag ? before.etag === st.etag : before.size === st.size && before.mtimeMs === st.mtimeMs);
+      if (unchanged) {
         summary.skipped++;
         return null;
       }
@@ -105,7 +104,7 @@ export async function indexPaths(lib: Library, inputs: string[], options: IndexO
         if (c.explicit || IMAGE_EXTENSIONS.has(path.extname(c.path).toLowerCase())) throw new LoupeError('EMPTY_FILE', { path: c.path });
         return null;
       }
-      const head = await readHead(c.path);
+      const head = await source.readHead(c.path, SNIFF_BYTES);
       const sniffed = await sniffImageFormat(head);
       if (!sniffed.format) {
         // In a folder walk, files that are neither images by their bytes nor by their name are not ours.
@@ -115,9 +114,7 @@ export async function indexPaths(lib: Library, inputs: string[], options: IndexO
       }
       if (st.size > config.limits.maxFileBytes)
         throw new LoupeError('FILE_TOO_LARGE', { path: c.path, bytes: st.size, limit: config.limits.maxFileBytes });
-      const bytes = await readFile(c.path).catch((e) => {
-        throw new LoupeError('UNREADABLE', { path: c.path, reason: reasonOf(e) });
-      });
+      const bytes = await source.read(c.path);
       let t1 = clock();
       const readMs = t1 - t0;
       const sha256 = createHash('sha256').update(bytes).digest('hex');
@@ -126,13 +123,13 @@ export async function indexPaths(lib: Library, inputs: string[], options: IndexO
 
       if (before && before.sha256 === sha256) {
         // Touched but not changed: refresh size and mtime, keep everything else.
-        await store.upsertPath(pathRecord(c, (await store.findImageBySha(sha256))!.id, st.size, st.mtimeMs));
+        await store.upsertPath(pathRecord(c, (await store.findImageBySha(sha256))!.id, st));
         summary.skipped++;
         return null;
       }
       const existing = await store.findImageBySha(sha256);
       if (existing) {
-        await attachExisting(c, existing.id, st.size, st.mtimeMs);
+        await attachExisting(c, existing.id, st);
         return null;
       }
       const decoded = await decodeForIndex(lib, clip, bytes, c.path);
@@ -142,7 +139,7 @@ export async function indexPaths(lib: Library, inputs: string[], options: IndexO
         t.hash.push(hashMs);
         t.decode.push(t1 - t0);
       }
-      return { candidate: c, sha256, bytes: bytes.length, size: st.size, mtimeMs: st.mtimeMs, decoded };
+      return { candidate: c, sha256, bytes: bytes.length, stat: st, decoded };
     } catch (e) {
       fail(c.path, e);
       return null;
@@ -150,10 +147,10 @@ export async function indexPaths(lib: Library, inputs: string[], options: IndexO
   }
 
   /** A path whose content is already stored: a duplicate, or the same file moved or renamed (embedding kept). */
-  async function attachExisting(c: Candidate, imageId: string, size: number, mtimeMs: number) {
+  async function attachExisting(c: Candidate, imageId: string, st: SourceStat) {
     const others = (await store.pathsOfImage(imageId)).filter((p) => p !== c.path);
-    const stillThere = await Promise.all(others.map((p) => access(p).then(() => true, () => false)));
-    await store.upsertPath(pathRecord(c, imageId, size, mtimeMs));
+    const stillThere = await Promise.all(others.map(async (p) => (await lib.imageSource([p])).exists(p).catch(() => false)));
+    await store.upsertPath(pathRecord(c, imageId, st));
     if (stillThere.some(Boolean)) summary.duplicates++;
     else summary.moved++;
   }
@@ -179,7 +176,7 @@ export async function indexPaths(lib: Library, inputs: string[], options: IndexO
     const outcomes = await embedAndStore(
       lib,
       clip,
-      items.map((item) => ({ sha256: item.sha256, bytes: item.bytes, decoded: item.decoded, path: pathRecord(item.candidate, '', item.size, item.mtimeMs) })),
+      items.map((item) => ({ sha256: item.sha256, bytes: item.bytes, decoded: item.decoded, path: pathRecord(item.candidate, '', item.stat) })),
       batchTimings,
     );
     outcomes.forEach((outcome, i) => {
@@ -207,60 +204,9 @@ export async function indexPaths(lib: Library, inputs: string[], options: IndexO
   const gone: string[] = [];
   for (const root of walkedRoots)
     for (const p of await store.pathsUnderRoot(root))
-      if (!seen.has(p.path) && !(await access(p.path).then(() => true, () => false))) gone.push(p.path);
+      if (!seen.has(p.path) && !(await source.exists(p.path))) gone.push(p.path);
   await store.removePaths(gone);
   summary.removed = gone.length;
   for (const sha of await store.deleteOrphanImages()) await lib.blobs.delete(thumbnailKey(sha));
   return summary;
-}
-
-async function readHead(file: string): Promise<Uint8Array> {
-  const handle = await open(file, 'r').catch((e) => {
-    throw new LoupeError('UNREADABLE', { path: file, reason: reasonOf(e) });
-  });
-  try {
-    const buf = Buffer.alloc(SNIFF_BYTES);
-    const { bytesRead } = await handle.read(buf, 0, SNIFF_BYTES, 0);
-    return buf.subarray(0, bytesRead);
-  } catch (e) {
-    throw new LoupeError('UNREADABLE', { path: file, reason: reasonOf(e) });
-  } finally {
-    await handle.close();
-  }
-}
-
-/** Expands inputs to files: folders are walked recursively (hidden entries and the data folder skipped). */
-async function collect(inputs: string[], dataDir: string, fail: (p: string, e: unknown) => void) {
-  const candidates: Candidate[] = [];
-  const walkedRoots: string[] = [];
-  for (const input of inputs) {
-    const abs = path.resolve(input);
-    const st = await stat(abs).catch((e: unknown) => e as Error);
-    if (st instanceof Error) {
-      fail(abs, new LoupeError('UNREADABLE', { path: abs, reason: reasonOf(st) }));
-      continue;
-    }
-    if (st.isDirectory()) {
-      walkedRoots.push(abs);
-      const files = await new fdir()
-        .withFullPaths()
-        .exclude((name, dir) => name.startsWith('.') || path.resolve(dir) === dataDir || path.resolve(dir).startsWith(dataDir + path.sep))
-        .filter((p) => !path.basename(p).startsWith('.'))
-        .crawl(abs)
-        .withPromise();
-      for (const f of files.sort()) candidates.push({ path: f, root: abs, explicit: false });
-    } else {
-      candidates.push({ path: abs, root: path.dirname(abs), explicit: true });
-    }
-  }
-  // The same file named twice (a folder and a file inside it): keep the first.
-  const unique = new Map<string, Candidate>();
-  for (const c of candidates) if (!unique.has(c.path)) unique.set(c.path, c);
-  return { candidates: [...unique.values()], walkedRoots };
-}
-
-/** The image's directory relative to its indexed root, '/'-separated, '' for the root itself. */
-export function folderOf(root: string, file: string): string {
-  const rel = path.relative(root, path.dirname(file));
-  return rel.split(path.sep).filter(Boolean).join('/');
 }

@@ -1,4 +1,3 @@
-import { readFile } from 'node:fs/promises';
 import type { ImageDetails } from '../core/types.js';
 import type { Library } from '../library.js';
 import { originalKey, UPLOAD_ROOT } from './upload.js';
@@ -9,7 +8,7 @@ export async function readOriginal(lib: Library, image: Pick<ImageDetails, 'sha2
   if (stored) return stored;
   for (const p of image.paths) {
     if (p.path.startsWith(UPLOAD_ROOT)) continue;
-    const bytes = await readFile(p.path).catch(() => null);
+    const bytes = await (await lib.imageSource([p.path])).read(p.path).catch(() => null);
     if (bytes) return bytes;
   }
   return null;

@@ -175,3 +175,15 @@ export function decodeBase64Image(source: string): Buffer | null {
   const dataUrl = /^data:[\w.+/-]*;base64,(.*)$/is.exec(source);
   return dataUrl ? Buffer.from(dataUrl[1], 'base64') : null;
 }
+
+/** Hits of images that live in a bucket get their s3:// path and a presigned URL (results stay usable without Loupe's file proxy). */
+export async function withSourceUrls(lib: Library, result: SearchResult): Promise<SearchResult> {
+  const hits = await Promise.all(
+    result.hits.map(async (h) => {
+      if (!h.path.startsWith('s3://')) return h;
+      const url = await lib.sourceUrl(h.path);
+      return { ...h, s3Path: h.path, ...(url ? { sourceUrl: url } : {}) };
+    }),
+  );
+  return { ...result, hits };
+}

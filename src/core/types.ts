@@ -27,6 +27,8 @@ export interface ImagePath {
   root: string;
   size: number;
   mtimeMs: number;
+  /** The source's content version when it has one (S3 ETag). */
+  etag?: string | null;
 }
 
 /** A float vector that has been L2-normalised, with the model that made it. */
@@ -49,6 +51,9 @@ export interface SearchHit {
   fused?: number;
   textScore?: number | null;
   matched?: string[];
+  /** Images from a bucket: where the original is (s3://bucket/key) and a presigned URL to fetch it directly. */
+  s3Path?: string;
+  sourceUrl?: string;
 }
 
 export interface SearchResult {

@@ -63,6 +63,7 @@ export function hitView(hit: SearchHit, details: ImageDetails | undefined) {
     score: hit.score,
     similarity: hit.similarity,
     distance: hit.distance,
+    ...(hit.s3Path ? { s3Path: hit.s3Path, sourceUrl: hit.sourceUrl ?? null } : {}),
     ...(hit.fused !== undefined ? { explain: { vector: hit.score, text: hit.textScore ?? null, fused: hit.fused, matched: hit.matched ?? [] } } : {}),
     ...imageUrls(hit.id),
   };

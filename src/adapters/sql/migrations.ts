@@ -160,6 +160,11 @@ export const MIGRATIONS: { version: number; name: string; sql: string }[] = [
       create index jobs_space_sha on jobs (space_id, sha256) where status in ('pending', 'running');
     `,
   },
+  {
+    version: 6,
+    name: 'content versions of source objects (S3 ETags)',
+    sql: `alter table image_paths add column etag text;`,
+  },
 ];
 
 /**

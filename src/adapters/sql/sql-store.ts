@@ -18,6 +18,7 @@ interface PathRow {
   size: string | number;
   mtime_ms: number;
   sha256: string;
+  etag: string | null;
 }
 
 export class SqlStore implements Store {
@@ -541,15 +542,15 @@ export const isUuid = (s: string) => UUID.test(s);
 
 function upsertPathWith(db: SqlClient, spaceId: string, p: ImagePath) {
   return db.query(
-    `insert into image_paths (space_id, path, image_id, root, folder, size, mtime_ms) values ($7, $1, $2, $3, $4, $5, $6)
+    `insert into image_paths (space_id, path, image_id, root, folder, size, mtime_ms, etag) values ($7, $1, $2, $3, $4, $5, $6, $8)
      on conflict (space_id, path) do update set image_id = excluded.image_id, root = excluded.root, folder = excluded.folder,
-       size = excluded.size, mtime_ms = excluded.mtime_ms`,
-    [p.path, p.imageId, p.root, p.folder, p.size, p.mtimeMs, spaceId],
+       size = excluded.size, mtime_ms = excluded.mtime_ms, etag = excluded.etag`,
+    [p.path, p.imageId, p.root, p.folder, p.size, p.mtimeMs, spaceId, p.etag ?? null],
   );
 }
 
 function toStoredPath(r: PathRow): StoredPath {
-  return { path: r.path, imageId: r.image_id, root: r.root, folder: r.folder, size: Number(r.size), mtimeMs: Number(r.mtime_ms), sha256: r.sha256 };
+  return { path: r.path, imageId: r.image_id, root: r.root, folder: r.folder, size: Number(r.size), mtimeMs: Number(r.mtime_ms), sha256: r.sha256, etag: r.etag };
 }
 
 export function vectorLiteral(v: Float32Array): string {

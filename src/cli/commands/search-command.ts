@@ -1,5 +1,5 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { SEARCH_MODES, searchByImage, searchByText, searchSimilar, type SearchMode } from '../../app/search.js';
+import { SEARCH_MODES, searchByImage, searchByText, searchSimilar, withSourceUrls, type SearchMode } from '../../app/search.js';
 import { LoupeError } from '../../core/errors.js';
 import type { SearchResult } from '../../core/types.js';
 import { withLibrary, type CommonFlags } from '../context.js';
@@ -46,8 +46,8 @@ export function registerSearch(program: Command) {
       const modes = [query !== undefined, flags.image !== undefined, flags.similar !== undefined].filter(Boolean).length;
       if (modes !== 1) throw new LoupeError('BAD_ARGUMENT', { message: 'give exactly one of: a text query, --image <source>, --similar <image-id>' });
       const options = { k: flags.k, folder: flags.folder, mode: flags.mode, fusion: { mode: flags.fusion, weights: flags.weights } };
-      const result = await withLibrary(flags, (lib) =>
-        flags.image !== undefined ? searchByImage(lib, flags.image, options) : flags.similar !== undefined ? searchSimilar(lib, flags.similar, options) : searchByText(lib, query!, options),
+      const result = await withLibrary(flags, async (lib) =>
+        withSourceUrls(lib, await (flags.image !== undefined ? searchByImage(lib, flags.image, options) : flags.similar !== undefined ? searchSimilar(lib, flags.similar, options) : searchByText(lib, query!, options))),
       );
       if (flags.json) return printJson(result.hits);
       printHuman(result);

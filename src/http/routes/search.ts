@@ -1,6 +1,6 @@
 import { Hono } from 'hono';
 import { z } from 'zod';
-import { SEARCH_MODES, searchByImage, searchByText } from '../../app/search.js';
+import { SEARCH_MODES, searchByImage, searchByText, withSourceUrls } from '../../app/search.js';
 import type { SearchResult } from '../../core/types.js';
 import type { Library } from '../../library.js';
 import type { AppEnv } from '../context.js';
@@ -16,7 +16,8 @@ export const SearchBody = z.object({
   fusion: z.enum(['weighted', 'rrf']).optional(),
 });
 
-export async function searchView(lib: Library, result: SearchResult) {
+export async function searchView(lib: Library, found: SearchResult) {
+  const result = await withSourceUrls(lib, found);
   const details = await lib.store.getImages(result.hits.map((h) => h.id));
   const byId = new Map(details.map((d) => [d.id, d]));
   return { results: result.hits.map((h) => hitView(h, byId.get(h.id))), applied: result.applied };
