@@ -43,8 +43,11 @@ export async function migrateDatabase(source: SqlClient, target: SqlClient, opti
       );
       if (!rows.length) break;
       // The default space (and anything else the target's migrations made) is already there.
-      await target.query(`insert into ${name} select * from json_populate_recordset(null::${name}, $1::json) on conflict do nothing`, [`[${rows.map((r) => r.j).join(',')}]`]);
-      copied[name] += rows.length;
+      const [{ n }] = await target.query<{ n: string | number }>(
+        `with ins as (insert into ${name} select * from json_populate_recordset(null::${name}, $1::json) on conflict do nothing returning 1) select count(*) as n from ins`,
+        [`[${rows.map((r) => r.j).join(',')}]`],
+      );
+      copied[name] += Number(n);
       options.onProgress?.({ table: name, copied: copied[name] });
       last = JSON.parse(rows[rows.length - 1].k as unknown as string);
     }
