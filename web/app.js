@@ -6,8 +6,21 @@ const el = (tag, props = {}, ...children) => {
   return node;
 };
 
-async function api(path, options = {}) {
+// A server with LOUPE_AUTH=on asks for an API key once; it travels as a same-site cookie, which images,
+// uploads and the event stream send too (they cannot send an Authorization header).
+function askForKey() {
+  const key = window.prompt('This Loupe server needs an API key (make one with: loupe keys create --space NAME)');
+  if (!key) return false;
+  document.cookie = `loupe_key=${encodeURIComponent(key.trim())}; path=/; SameSite=Strict`;
+  return true;
+}
+
+async function api(path, options = {}, retried = false) {
   const res = await fetch(path, options);
+  if (res.status === 401 && !retried && askForKey()) {
+    location.reload();
+    return new Promise(() => {});
+  }
   if (res.status === 204) return null;
   const body = await res.json().catch(() => null);
   if (!res.ok) throw new Error(body?.message ?? `HTTP ${res.status}`);

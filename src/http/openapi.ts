@@ -68,7 +68,8 @@ export function openApiDocument() {
       '/api/v1/images/search/by-image': { post: { summary: 'Search by an image (multipart file, or JSON url / base64)', requestBody: { content: imageSource }, responses: { '200': { description: 'results', content: json(ref('SearchResults')) }, ...errors(400, 413, 415, 422) } } },
       '/api/v1/stats': { get: { summary: 'Counts, folders, models, queue', responses: { '200': { description: 'stats' } } } },
       '/api/v1/events': { get: { summary: 'Server-sent events: `progress` (queue counts) and `job` (an upload finished or failed)', responses: { '200': { description: 'text/event-stream' } } } },
-      '/healthz': { get: { summary: 'Liveness', responses: { '200': { description: 'ok' } } } },
+      '/metrics': { get: { summary: 'Prometheus metrics: ingest rate, queue depth and age, job failures, search latency, inference time', security: [], responses: { '200': { description: 'text/plain; version=0.0.4' } } } },
+      '/healthz': { get: { summary: 'Liveness', security: [], responses: { '200': { description: 'ok' } } } },
       '/readyz': { get: { summary: 'Readiness: database and model files', responses: { '200': { description: 'ready' }, '503': { description: 'not ready' } } } },
       '/api/index-image': { post: { summary: 'Compatibility: Flask/ChromaDB demo upload → {success, filename, caption, url}', responses: { '200': { description: 'ok' } } } },
       '/api/search-images': { post: { summary: 'Compatibility: {query, n_results} → {success, results: [{image_path, caption, similarity, url}], count}', responses: { '200': { description: 'ok' } } } },
@@ -77,7 +78,12 @@ export function openApiDocument() {
       '/api/demo_backend_v2/image_search/search': { post: { summary: 'Compatibility: {query, k, folder} → [{distance (L2), folder, s3_path, image_url}]', responses: { '200': { description: 'ok' } } } },
       '/api/demo_backend_v2/image_search/search_by_image': { post: { summary: 'Compatibility: multipart file, k → [{distance, folder, s3_path, image_url}]', responses: { '200': { description: 'ok' } } } },
     },
+    // With LOUPE_AUTH=on every /api route needs a key; a key for several spaces picks one with X-Loupe-Space.
+    security: [{ apiKey: [] }],
     components: {
+      securitySchemes: {
+        apiKey: { type: 'http', scheme: 'bearer', description: 'An API key from `loupe keys create --space NAME` (required when the server runs with LOUPE_AUTH=on; 401 without it, 429 past LOUPE_RATE_LIMIT)' },
+      },
       schemas: {
         Error: { type: 'object', required: ['error', 'message'], properties: { error: { type: 'string', description: 'a code, e.g. NOT_AN_IMAGE' }, message: { type: 'string' }, requestId: { type: 'string' } } },
         Image: {
@@ -92,7 +98,7 @@ export function openApiDocument() {
         SearchResults: {
           type: 'object',
           properties: {
-            results: { type: 'array', items: { type: 'object', properties: { id: { type: 'string' }, folder: { type: 'string' }, caption: { type: ['string', 'null'] }, score: { type: 'number' }, similarity: { type: 'number' }, distance: { type: 'number' }, url: { type: 'string' }, thumbnailUrl: { type: 'string' } } } },
+            results: { type: 'array', items: { type: 'object', properties: { id: { type: 'string' }, folder: { type: 'string' }, caption: { type: ['string', 'null'] }, score: { type: 'number' }, similarity: { type: 'number' }, distance: { type: 'number' }, url: { type: 'string' }, thumbnailUrl: { type: 'string' }, s3Path: { type: 'string', description: 'images indexed from a bucket' }, sourceUrl: { type: 'string', description: 'presigned URL of the original in its bucket' } } } },
             applied: { type: 'object', properties: { folder: { type: ['string', 'null'] } } },
           },
         },

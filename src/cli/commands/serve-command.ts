@@ -27,6 +27,8 @@ export function registerServe(program: Command) {
       console.log(`${pc.green('●')} Loupe on ${server.url}  (API docs: ${server.url}/docs, metrics: ${server.url}/metrics)`);
       log.info({ url: server.url, database: config.database ? 'postgres' : 'embedded', auth: config.http.auth, inlineWorker: Boolean(server.worker) }, 'listening');
       if (!server.worker) log.info({}, 'uploads are indexed by `loupe worker` processes (LOUPE_INLINE_WORKER=on runs one here)');
+      if (config.database && config.blobStore === 'fs')
+        log.warn({ dataDir: config.dataDir }, 'uploads are kept in this machine\'s data folder: workers on other machines need LOUPE_BLOB_STORE=s3 (or the same shared folder)');
       const stop = async () => {
         await server.close();
         await lib.close();

@@ -5,7 +5,7 @@ import { thumbnailKey } from '../../ports/blob-store.js';
 import { acceptUpload, cleanFolder, cleanTags, findRecord, originalKey, type UploadRecord } from '../../app/upload.js';
 import { readOriginal } from '../../app/originals.js';
 import { reindex } from '../../app/reindex.js';
-import { searchSimilar } from '../../app/search.js';
+import { searchSimilar, withSourceUrls } from '../../app/search.js';
 import type { AppEnv, ServerDeps } from '../context.js';
 import type { Library } from '../../library.js';
 import { errorBody, statusOf } from '../errors.js';
@@ -130,7 +130,7 @@ export function imageRoutes(deps: ServerDeps) {
   app.get('/:id/similar', async (c) => {
     const lib = c.var.lib;
     const k = intParam('k', c.req.query('k'), 5, 1, 1000);
-    const result = await searchSimilar(lib, c.req.param('id'), { k, folder: c.req.query('folder') });
+    const result = await withSourceUrls(lib, await searchSimilar(lib, c.req.param('id'), { k, folder: c.req.query('folder') }));
     const details = await lib.store.getImages(result.hits.map((h) => h.id));
     const byId = new Map(details.map((d) => [d.id, d]));
     return c.json({ results: result.hits.map((h) => hitView(h, byId.get(h.id))), applied: { folder: result.applied.folder } });
