@@ -106,7 +106,7 @@ export class SqlStore implements Store {
           continue;
         }
         await upsertPathWith(tx, this.spaceId, path);
-        await tx.query('insert into embeddings (image_id, kind, model, dim, embedding) values ($1, $2, $3, $4, $5::halfvec)', [
+        await tx.query(`insert into embeddings (image_id, space_id, kind, model, dim, embedding) values ($1, ${this.S}, $2, $3, $4, $5::halfvec)`, [
           image.id, 'clip', embedding.model, embedding.vector.length, vectorLiteral(embedding.vector),
         ]);
         results.push({ imageId: image.id, inserted: true });
@@ -168,7 +168,7 @@ export class SqlStore implements Store {
     const dim = int(q.vector.length);
     await this.ensureVectorIndex(q.model, dim); // vectors may have arrived without one (bulk loads, older data)
     const params: unknown[] = [vectorLiteral(q.vector)];
-    const filters = [this.inSpace('e.image_id'), ...this.filterSql(q, 'e.image_id', params)];
+    const filters = [`e.space_id = ${this.S}`, ...this.filterSql(q, 'e.image_id', params)];
     if (q.excludeImageId) {
       params.push(q.excludeImageId);
       filters.push(`e.image_id <> $${params.length}::uuid`);
@@ -194,11 +194,6 @@ export class SqlStore implements Store {
       .filter((n) => pathOf.has(n.image_id))
       .map((n) => ({ imageId: n.image_id, distance: Number(n.distance), path: pathOf.get(n.image_id)!.path, folder: pathOf.get(n.image_id)!.folder }))
       .sort((a, b) => a.distance - b.distance);
-  }
-
-  /** A condition: the image `idExpr` is in this store's space. */
-  private inSpace(idExpr: string) {
-    return `exists (select 1 from images si where si.id = ${idExpr} and si.space_id = ${this.S})`;
   }
 
   /** SQL conditions (joined with and) for the query-syntax filters, on the image id expression `idExpr`. */
@@ -326,7 +321,7 @@ export class SqlStore implements Store {
 
   async getEmbedding(imageId: string, model: string) {
     const rows = await this.db.query<{ v: string }>(
-      `select embedding::text as v from embeddings e where e.image_id = $1::uuid and e.model = $2 and ${this.inSpace('e.image_id')}`,
+      `select embedding::text as v from embeddings e where e.image_id = $1::uuid and e.model = $2 and e.space_id = ${this.S}`,
       [imageId, model],
     );
     return rows[0] ? parseVector(rows[0].v) : null;
@@ -336,8 +331,8 @@ export class SqlStore implements Store {
     this.cache.clear();
     await this.ensureVectorIndex(model, vector.length);
     await this.db.query(
-      `insert into embeddings (image_id, kind, model, dim, embedding)
-       select $1, $5, $2, $3, $4::halfvec where ${this.inSpace('$1::uuid')}
+      `insert into embeddings (image_id, space_id, kind, model, dim, embedding)
+       select id, space_id, $5, $2, $3, $4::halfvec from images where id = $1 and space_id = ${this.S}
        on conflict (image_id, kind, model) do update set dim = excluded.dim, embedding = excluded.embedding, created_at = now()`,
       [imageId, model, vector.length, vectorLiteral(vector), kind],
     );
@@ -346,8 +341,8 @@ export class SqlStore implements Store {
   async deleteEmbeddings(imageIds?: string[], kind: EmbeddingKind = 'clip') {
     this.cache.clear();
     const rows = imageIds
-      ? await this.db.query(`delete from embeddings e where kind = $2 and image_id = any($1::uuid[]) and ${this.inSpace('e.image_id')} returning 1`, [imageIds, kind])
-      : await this.db.query(`delete from embeddings e where kind = $1 and ${this.inSpace('e.image_id')} returning 1`, [kind]);
+      ? await this.db.query(`delete from embeddings e where kind = $2 and image_id = any($1::uuid[]) and e.space_id = ${this.S} returning 1`, [imageIds, kind])
+      : await this.db.query(`delete from embeddings e where kind = $1 and e.space_id = ${this.S} returning 1`, [kind]);
     return rows.length;
   }
 
@@ -356,7 +351,7 @@ export class SqlStore implements Store {
     const dim = int(vector.length);
     const rows = await this.db.query<{ image_id: string; d: number }>(
       `select image_id, embedding::vector(${dim}) <=> $1::vector(${dim}) as d from embeddings e
-       where model = $2 and dim = ${dim} and image_id = any($3::uuid[]) and ${this.inSpace('e.image_id')}`,
+       where model = $2 and dim = ${dim} and image_id = any($3::uuid[]) and e.space_id = ${this.S}`,
       [vectorLiteral(vector), model, imageIds],
     );
     return new Map(rows.map((r) => [r.image_id, Number(r.d)]));
@@ -387,7 +382,7 @@ export class SqlStore implements Store {
   embeddingModels(kind: EmbeddingKind = 'clip'): Promise<ModelCount[]> {
     return this.cached(`models:${kind}`, async () => {
       const rows = await this.db.query<{ model: string; dim: number; n: string | number }>(
-        `select model, dim, count(*) as n from embeddings e where kind = $1 and ${this.inSpace('e.image_id')} group by model, dim order by model`,
+        `select model, dim, count(*) as n from embeddings e where kind = $1 and e.space_id = ${this.S} group by model, dim order by model`,
         [kind],
       );
       return rows.map((r) => ({ model: r.model, dim: r.dim, count: Number(r.n) }));
