@@ -3,8 +3,8 @@ import { LoupeError } from '../../core/errors.js';
 import { NAME_PATTERN } from '../../core/spaces.js';
 import type { AccessStore, ApiKeyInfo, Caller, Space, User } from '../../ports/access-store.js';
 import type { SqlClient } from './sql-client.js';
+import { iso } from './sql-store.js';
 
-const iso = (d: Date | string) => (d instanceof Date ? d : new Date(d)).toISOString();
 
 function checkName(kind: string, name: string) {
   if (!NAME_PATTERN.test(name)) throw new LoupeError('BAD_ARGUMENT', { message: `${kind} name "${name}" is not allowed: use 1–63 letters, digits, ".", "_" or "-", starting with a letter or digit` });
@@ -32,19 +32,25 @@ export class SqlAccessStore implements AccessStore {
     return (await this.getSpace(name))!;
   }
 
-  async listSpaces(): Promise<Space[]> {
+  listSpaces(): Promise<Space[]> {
+    return this.spaces();
+  }
+
+  async getSpace(name: string) {
+    return (await this.spaces(name))[0] ?? null;
+  }
+
+  /** Spaces with owner and members: all, or the one named (asked on requests that name a space). */
+  private async spaces(name?: string): Promise<Space[]> {
     const rows = await this.db.query<{ id: string; name: string; owner: string | null; members: string[] | null; created_at: Date | string }>(
       `select s.id, s.name, o.name as owner, s.created_at,
               array_remove(array_agg(u.name order by u.name), null) as members
        from spaces s left join users o on o.id = s.owner_id
        left join space_members m on m.space_id = s.id left join users u on u.id = m.user_id
-       group by s.id, o.name order by s.name`,
+       ${name === undefined ? '' : 'where s.name = $1'} group by s.id, o.name order by s.name`,
+      name === undefined ? [] : [name],
     );
     return rows.map((r) => ({ id: r.id, name: r.name, owner: r.owner, members: r.members ?? [], createdAt: iso(r.created_at) }));
-  }
-
-  async getSpace(name: string) {
-    return (await this.listSpaces()).find((s) => s.name === name) ?? null;
   }
 
   async shareSpace(space: string, user: string) {

@@ -1,7 +1,7 @@
 import { DEFAULT_SPACE_ID } from '../../core/spaces.js';
 import type { IngestJob, IngestPayload, JobQueue, JobStatus, RetryPolicy } from '../../ports/job-queue.js';
 import type { SqlClient } from './sql-client.js';
-import { isUuid } from './sql-store.js';
+import { isUuid, iso } from './sql-store.js';
 
 interface JobRow {
   id: string;
@@ -17,7 +17,6 @@ interface JobRow {
   updated_at: Date | string;
 }
 
-const iso = (d: Date | string) => (d instanceof Date ? d : new Date(d)).toISOString();
 const toJob = (r: JobRow): IngestJob => ({
   id: r.id,
   spaceId: r.space_id,

@@ -482,7 +482,8 @@ const IMAGE_SELECT = `
     filter (where p.path is not null), '[]') as paths
   from images i left join image_paths p on p.image_id = i.id`;
 
-const iso = (d: Date | string) => (d instanceof Date ? d : new Date(d)).toISOString();
+/** A timestamp column as ISO text (drivers give Dates or strings). */
+export const iso = (d: Date | string) => (d instanceof Date ? d : new Date(d)).toISOString();
 
 function toDetails(r: ImageRow): ImageDetails {
   const exif: ImageDetails['exif'] = {};

@@ -3,7 +3,9 @@ import type { Command } from 'commander';
 import { migrateDatabase } from '../../app/migrate-to.js';
 import { openPostgres, redact } from '../../adapters/pg/pg-client.js';
 import { LoupeError } from '../../core/errors.js';
-import { withLibrary, type CommonFlags } from '../context.js';
+import type { CommonFlags } from '../context.js';
+import { parseConfig } from '../../config.js';
+import { openLibrary } from '../../library.js';
 import { pc, printJson, table } from '../output.js';
 
 export function registerMigrateTo(program: Command) {
@@ -15,13 +17,12 @@ export function registerMigrateTo(program: Command) {
     .option('--json', 'print the row counts as JSON')
     .action(async (url: string, flags: CommonFlags) => {
       if (!/^postgres(ql)?:\/\//.test(url)) throw new LoupeError('BAD_ARGUMENT', { message: `"${url}" is not a postgres:// URL` });
-      // The source is always the embedded database, whatever DATABASE_URL says.
-      delete process.env.DATABASE_URL;
       const target = await openPostgres(url, { poolSize: 2, statementTimeoutMs: 0 });
       try {
-        const copied = await withLibrary(flags, (lib) =>
-          migrateDatabase(lib.db, target, { onProgress: flags.json ? undefined : (p) => process.stderr.write(`\r${p.table}: ${p.copied} rows`.padEnd(60)) }),
-        );
+        // The source is always the embedded database, whatever DATABASE_URL says.
+        const { DATABASE_URL: _server, ...env } = process.env;
+        const source = await openLibrary(parseConfig({ ...env, ...(flags.data ? { LOUPE_DATA_DIR: flags.data } : {}) }));
+        const copied = await migrateDatabase(source.db, target, { onProgress: flags.json ? undefined : (p) => process.stderr.write(`\r${p.table}: ${p.copied} rows`.padEnd(60)) }).finally(() => source.close());
         if (!flags.json) process.stderr.write('\n');
         if (flags.json) return printJson(copied);
         console.log(table(['table', 'rows copied'], Object.entries(copied)));
