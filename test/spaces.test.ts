@@ -109,6 +109,18 @@ describe('spaces and API keys over HTTP (LOUPE_AUTH=on)', () => {
     assert.ok(!JSON.stringify(await s.lib.access.listKeys()).includes(extra.key), 'keys are never listed, only prefixes');
   });
 
+  it('records when a key was last used without writing on every request', async () => {
+    const fresh = await createKey(s.lib.access, { space: 'alpha', name: 'usage' });
+    const lastUsed = async () => (await s.lib.access.listKeys()).find((k) => k.id === fresh.id)!.lastUsedAt;
+    assert.equal(await lastUsed(), null);
+    assert.equal((await fetch(`${s.url}/api/v1/images`, { headers: { authorization: `Bearer ${fresh.key}` } })).status, 200);
+    const first = await lastUsed();
+    assert.ok(first && Date.now() - Date.parse(first) < 60_000, `last used just now, got ${first}`);
+    await new Promise((r) => setTimeout(r, 20));
+    assert.equal((await fetch(`${s.url}/api/v1/stats`, { headers: { authorization: `Bearer ${fresh.key}` } })).status, 200);
+    assert.equal(await lastUsed(), first, 'a second request within the minute does not rewrite the row');
+  });
+
   it('/metrics exposes queue, ingest, search latency and inference time', async () => {
     const text = await (await fetch(`${s.url}/metrics`)).text();
     assert.match(text, /loupe_queue_jobs\{status="done"\} 4/);

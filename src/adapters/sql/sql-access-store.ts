@@ -5,6 +5,8 @@ import type { AccessStore, ApiKeyInfo, Caller, Space, User } from '../../ports/a
 import type { SqlClient } from './sql-client.js';
 import { iso } from './sql-store.js';
 
+/** How stale a key's last_used_at may get before a request writes it again. */
+const LAST_USED_PRECISION_SECONDS = 60;
 
 function checkName(kind: string, name: string) {
   if (!NAME_PATTERN.test(name)) throw new LoupeError('BAD_ARGUMENT', { message: `${kind} name "${name}" is not allowed: use 1–63 letters, digits, ".", "_" or "-", starting with a letter or digit` });
@@ -81,9 +83,17 @@ export class SqlAccessStore implements AccessStore {
   }
 
   async callerByKeyHash(hash: string): Promise<Caller | null> {
+    // last_used_at is for people reading `keys list`: minute precision is enough, and writing it on every
+    // request would turn each read into a row update on the server.
     const [key] = await this.db.query<{ id: string; user_id: string; user: string; space_id: string | null }>(
-      `update api_keys k set last_used_at = now() from users u
-       where k.hash = $1 and k.revoked_at is null and u.id = k.user_id returning k.id, k.user_id, u.name as user, k.space_id`,
+      `with key as (
+         select k.id, k.user_id, u.name as user, k.space_id, k.last_used_at from api_keys k join users u on u.id = k.user_id
+         where k.hash = $1 and k.revoked_at is null
+       ), touched as (
+         update api_keys set last_used_at = now()
+         where id in (select id from key where last_used_at is null or last_used_at < now() - interval '${LAST_USED_PRECISION_SECONDS} seconds')
+       )
+       select id, user_id, "user", space_id from key`,
       [hash],
     );
     if (!key) return null;
