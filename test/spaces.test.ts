@@ -109,6 +109,18 @@ describe('spaces and API keys over HTTP (LOUPE_AUTH=on)', () => {
     assert.ok(!JSON.stringify(await s.lib.access.listKeys()).includes(extra.key), 'keys are never listed, only prefixes');
   });
 
+  it('lists the spaces a key may open, and takes the choice from header, query or cookie', async () => {
+    assert.deepEqual(await (await get('carol', '/api/v1/spaces')).json(), { items: [{ name: 'beta' }, { name: 'gamma' }], current: null });
+    assert.deepEqual(await (await get('a', '/api/v1/spaces')).json(), { items: [{ name: 'alpha' }], current: 'alpha' });
+    const named = await (await fetch(`${s.url}/api/v1/spaces`, as('carol', { headers: { 'x-loupe-space': 'gamma' } }))).json();
+    assert.equal(named.current, 'gamma');
+    assert.equal((await (await get('carol', '/api/v1/spaces?space=alpha')).json()).current, null, 'a space the key cannot open is not current');
+    const byCookie = await fetch(`${s.url}/api/v1/stats`, as('carol', { headers: { cookie: 'loupe_space=beta' } }));
+    assert.equal((await byCookie.json()).images, 2);
+    assert.equal((await fetch(`${s.url}/api/v1/stats`, as('carol', { headers: { cookie: 'loupe_space=alpha' } }))).status, 404);
+    assert.equal((await fetch(`${s.url}/api/v1/spaces`)).status, 401, 'listing spaces needs a key too');
+  });
+
   it('records when a key was last used without writing on every request', async () => {
     const fresh = await createKey(s.lib.access, { space: 'alpha', name: 'usage' });
     const lastUsed = async () => (await s.lib.access.listKeys()).find((k) => k.id === fresh.id)!.lastUsedAt;

@@ -5,10 +5,18 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { colourImage, tempDir } from './support/fixtures.js';
-import { startTestServer, type TestServer } from './support/server.js';
+import { createKey } from '../src/app/access.js';
+import { form, startTestServer, type TestServer } from './support/server.js';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+
+async function launch() {
+  await access(CHROMIUM).catch(() => {
+    throw new Error(`Chromium not found at ${CHROMIUM}: install it (apt-get install chromium; .ci/run does) or set CHROMIUM_PATH`);
+  });
+  return chromium.launch({ executablePath: CHROMIUM, args: FLAGS });
+}
 
 describe('web UI in a real browser', () => {
   let s: TestServer;
@@ -18,11 +26,8 @@ describe('web UI in a real browser', () => {
   const shots = process.env.LOUPE_SCREENSHOTS; // a folder to keep screenshots in, for looking at the UI
 
   before(async () => {
-    await access(CHROMIUM).catch(() => {
-      throw new Error(`Chromium not found at ${CHROMIUM}: install it (apt-get install chromium; .ci/run does) or set CHROMIUM_PATH`);
-    });
     s = await startTestServer();
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: FLAGS });
+    browser = await launch();
     page = await browser.newPage({ viewport: { width: 1200, height: 900 } });
     page.on('dialog', (d) => void d.accept());
     const dir = await tempDir();
@@ -122,5 +127,61 @@ describe('web UI in a real browser', () => {
     const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
     assert.ok(overflow <= 0, `page is ${overflow}px wider than a phone screen`);
     if (shots) await page.screenshot({ path: path.join(shots, 'phone.png') });
+  });
+});
+
+describe('web UI with API keys and several spaces (LOUPE_AUTH=on)', () => {
+  let s: TestServer;
+  let browser: Browser;
+  let page: Page;
+  const galleryNames = () => page.$$eval('#gallery li .name', (names) => names.map((n) => n.textContent).sort());
+
+  before(async () => {
+    s = await startTestServer({ LOUPE_AUTH: 'on' });
+    await s.lib.access.createSpace('alpha', 'carol');
+    await s.lib.access.createSpace('beta', 'bob');
+    await s.lib.access.shareSpace('beta', 'carol');
+    const { key } = await createKey(s.lib.access, { user: 'carol' }); // opens alpha and beta
+    for (const [space, colour] of [['alpha', 'red'], ['beta', 'blue'], ['beta', 'green']]) {
+      const body = form([{ name: `${colour}.png`, bytes: await colourImage(colour, 'png'), type: 'image/png' }]);
+      const res = await fetch(`${s.url}/api/v1/images?wait=true`, { method: 'POST', body, headers: { authorization: `Bearer ${key}`, 'x-loupe-space': space } });
+      assert.equal(res.status, 201, await res.text());
+    }
+    browser = await launch();
+    page = await browser.newPage({ viewport: { width: 1200, height: 900 } });
+    const prompts: string[] = [];
+    page.on('dialog', (d) => {
+      prompts.push(d.message());
+      void d.accept(key);
+    });
+    await page.goto(s.url);
+    await page.waitForSelector('#space-picker:not([hidden])');
+    assert.equal(prompts.length, 1, 'asked for the key once');
+    assert.match(prompts[0], /API key/);
+  });
+  after(async () => {
+    await browser?.close();
+    await s?.stop();
+  });
+
+  it('offers the key\'s spaces and starts in the first', async () => {
+    assert.deepEqual(await page.$$eval('#space option', (o) => o.map((x) => (x as HTMLOptionElement).value)), ['alpha', 'beta']);
+    assert.equal(await page.inputValue('#space'), 'alpha');
+    await page.getByRole('tab', { name: 'Gallery' }).click();
+    await page.waitForSelector('#gallery li');
+    assert.deepEqual(await galleryNames(), ['red.png']);
+  });
+
+  it('switching space shows only that space\'s images, thumbnails and stats', async () => {
+    await page.selectOption('#space', 'beta');
+    await page.waitForFunction(() => (document.querySelector('#space') as HTMLSelectElement | null)?.value === 'beta' && !document.querySelector('#space-picker')!.hasAttribute('hidden'));
+    await page.getByRole('tab', { name: 'Gallery' }).click();
+    await page.waitForFunction(() => document.querySelectorAll('#gallery li').length === 2);
+    assert.deepEqual(await galleryNames(), ['blue.png', 'green.png']);
+    // Thumbnails are plain <img> requests: they reach the chosen space through the cookies alone.
+    await page.waitForFunction(() => [...document.querySelectorAll<HTMLImageElement>('#gallery img')].every((i) => i.complete && i.naturalWidth > 0));
+    await page.getByRole('tab', { name: 'Stats' }).click();
+    await page.waitForSelector('#stats-images');
+    assert.equal(await page.textContent('#stats-images'), '2 images');
   });
 });

@@ -27,6 +27,26 @@ async function api(path, options = {}, retried = false) {
   return body;
 }
 
+// ---- spaces: a key (or a server without auth) may open several libraries. The choice travels as a
+// same-site cookie like the key, so images, uploads and the event stream work in the chosen space too.
+function useSpace(name) {
+  document.cookie = `loupe_space=${encodeURIComponent(name)}; path=/; SameSite=Strict`;
+  location.reload();
+  return new Promise(() => {});
+}
+async function setupSpaces() {
+  const { items, current } = await api('/api/v1/spaces');
+  const chosen = decodeURIComponent(document.cookie.match(/(?:^|; )loupe_space=([^;]*)/)?.[1] ?? '');
+  // No space chosen yet (or one this key cannot open): take the first, once.
+  if (!current && items.length && chosen !== items[0].name) return useSpace(items[0].name);
+  const select = $('#space');
+  select.replaceChildren(...items.map(({ name }) => el('option', { value: name, textContent: name })));
+  select.value = current ?? '';
+  $('#space-picker').hidden = items.length < 2;
+  select.addEventListener('change', () => useSpace(select.value));
+}
+await setupSpaces().catch(() => {}); // before anything else asks the server for this space's data
+
 // ---- tabs (arrow keys move between them, as the ARIA tabs pattern expects)
 const tabs = [...document.querySelectorAll('[role=tab]')];
 function selectTab(tab) {

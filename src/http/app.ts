@@ -13,7 +13,7 @@ import { authenticate, chooseSpace } from '../app/access.js';
 import { LoupeError } from '../core/errors.js';
 import type { Logger } from '../adapters/observability/logger.js';
 import type { Metrics } from '../adapters/observability/metrics.js';
-import type { AppEnv, ServerDeps } from './context.js';
+import { requestedSpace, SPACES_PATH, type AppEnv, type ServerDeps } from './context.js';
 import { onError } from './errors.js';
 import { openApiDocument } from './openapi.js';
 import { compatRoutes } from './routes/compat.js';
@@ -48,8 +48,9 @@ function access({ lib }: ServerDeps): MiddlewareHandler<AppEnv> {
       caller = await authenticate(lib.access, key);
       if (!caller) throw new LoupeError('UNAUTHORIZED', { reason: 'unknown or revoked API key' });
     }
-    const spaceId = await chooseSpace(lib.access, caller, c.req.header('x-loupe-space') ?? c.req.query('space'));
-    c.set('lib', lib.forSpace(spaceId));
+    c.set('caller', caller);
+    if (c.req.path === SPACES_PATH) return next(); // lists the caller's spaces: works in none of them
+    c.set('lib', lib.forSpace(await chooseSpace(lib.access, caller, requestedSpace(c))));
     await next();
   };
 }

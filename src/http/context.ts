@@ -1,3 +1,6 @@
+import type { Context } from 'hono';
+import { getCookie } from 'hono/cookie';
+import type { Caller } from '../ports/access-store.js';
 import type { IngestWorker } from '../app/ingest-worker.js';
 import type { JobFeed } from '../app/job-feed.js';
 import type { Library } from '../library.js';
@@ -16,6 +19,17 @@ export interface AppEnv {
   Variables: {
     /** The library seen through the caller's space. */
     lib: Library;
+    /** Who called (null without auth). */
+    caller: Caller | null;
     requestId: string;
   };
 }
+
+/** The route that lists the caller's spaces; it works in no space, so it needs none chosen. */
+export const SPACES_PATH = '/api/v1/spaces';
+
+/**
+ * The space a request names: the X-Loupe-Space header, a `space` query parameter, or the cookie the web UI's
+ * space picker sets (images and EventSource cannot send headers).
+ */
+export const requestedSpace = (c: Context) => c.req.header('x-loupe-space') ?? c.req.query('space') ?? getCookie(c, 'loupe_space');

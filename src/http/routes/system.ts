@@ -1,12 +1,21 @@
 import { Hono } from 'hono';
 import { streamSSE } from 'hono/streaming';
+import { chooseSpace, openableSpaces } from '../../app/access.js';
 import { libraryStats } from '../../app/stats.js';
 import type { JobEvent } from '../../app/ingest-worker.js';
 import { reasonOf } from '../../core/errors.js';
-import type { AppEnv, ServerDeps } from '../context.js';
+import { requestedSpace, SPACES_PATH, type AppEnv, type ServerDeps } from '../context.js';
 
 export function systemRoutes({ lib: rootLib, feed }: ServerDeps) {
   const app = new Hono<AppEnv>();
+
+  // The spaces the caller may open, and the one its requests work in now (null when it must name one).
+  app.get(SPACES_PATH, async (c) => {
+    const caller = c.var.caller;
+    const spaces = await openableSpaces(rootLib.access, caller);
+    const current = await chooseSpace(rootLib.access, caller, requestedSpace(c)).catch(() => null);
+    return c.json({ items: [...spaces.values()].map((name) => ({ name })), current: current ? spaces.get(current) ?? null : null });
+  });
 
   app.get('/api/v1/stats', async (c) => {
     const lib = c.var.lib;
