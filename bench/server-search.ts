@@ -39,9 +39,10 @@ await migrate(db);
 const store = new SqlStore(db);
 const sample = clusteredSampler(DIM, CLUSTERS);
 
-let insertSeconds: number;
+// What earlier runs measured on this database: loading, and the index build once it has finished.
+let marker: { insertSeconds: number; buildSeconds?: number };
 if (reuse) {
-  ({ insertSeconds } = JSON.parse(await readFile(loadedMarker, 'utf8')));
+  marker = JSON.parse(await readFile(loadedMarker, 'utf8'));
   const [{ count }] = await db.query<{ count: string }>('select count(*) from embeddings where model = $1', [MODEL]);
   if (Number(count) !== n) throw new Error(`${dir} holds ${count} vectors, not ${n}: delete it to load again`);
   log(`reusing the ${n} vectors loaded in ${dir} (delete it to load again)`);
@@ -53,18 +54,27 @@ if (reuse) {
     await insertSynthetic(db, Math.min(20_000, n - done), MODEL, sample);
     if ((done / 20_000) % 10 === 0) log(`inserted ${done + 20_000}`);
   }
-  insertSeconds = (performance.now() - t) / 1000;
-  await writeFile(loadedMarker, JSON.stringify({ insertSeconds }));
+  marker = { insertSeconds: (performance.now() - t) / 1000 };
+  await writeFile(loadedMarker, JSON.stringify(marker));
 }
-log(`insert ${insertSeconds.toFixed(0)} s; building HNSW`);
-// One connection, so the setting applies to the session that builds the index.
-let t = performance.now();
-await db.transaction(async (tx) => {
-  await tx.exec(`set local maintenance_work_mem = '${BUILD_MEMORY}'`);
-  await new SqlStore(tx).ensureVectorIndex(MODEL, DIM);
-});
-const buildSeconds = (performance.now() - t) / 1000;
-log(`build ${buildSeconds.toFixed(0)} s`);
+const { insertSeconds } = marker;
+let buildSeconds: number;
+if (marker.buildSeconds !== undefined) {
+  buildSeconds = marker.buildSeconds; // the index was built by an earlier run and is in the database
+  await store.ensureVectorIndex(MODEL, DIM);
+  log(`index built earlier in ${buildSeconds.toFixed(0)} s`);
+} else {
+  log(`insert ${insertSeconds.toFixed(0)} s; building HNSW`);
+  const t = performance.now();
+  // One connection, so the setting applies to the session that builds the index.
+  await db.transaction(async (tx) => {
+    await tx.exec(`set local maintenance_work_mem = '${BUILD_MEMORY}'`);
+    await new SqlStore(tx).ensureVectorIndex(MODEL, DIM);
+  });
+  buildSeconds = (performance.now() - t) / 1000;
+  await writeFile(loadedMarker, JSON.stringify({ ...marker, buildSeconds }));
+  log(`build ${buildSeconds.toFixed(0)} s`);
+}
 
 const queries = Array.from({ length: QUERIES }, sample);
 for (const q of queries.slice(0, 20)) await store.searchByVector({ vector: q, model: MODEL, k: 10 });
@@ -97,7 +107,7 @@ await writeSection(
   'server-search',
   `## Search at ${n.toLocaleString('en')} stored vectors in server mode (node-postgres over the wire protocol; k = 10)
 
-Method: ${n.toLocaleString('en')} clustered synthetic unit vectors (${CLUSTERS} Gaussian clusters, 512-d, stored as halfvec, HNSW over vector(512), m = 16, ef_construction = 64, ef_search default 40), bulk-inserted in transactions of 2000 rows, index built after loading with maintenance_work_mem ${BUILD_MEMORY}. ${QUERIES} queries from the same mixture, timed one at a time as whole \`Store.searchByVector\` calls through a pg pool (HNSW scan + path lookup + wire protocol). Recall@10 against exact search on ${RECALL_QUERIES} queries.
+Method: ${n.toLocaleString('en')} clustered synthetic unit vectors (${CLUSTERS} Gaussian clusters, 512-d, stored as halfvec, HNSW over vector(512), m = 16, ef_construction = 64, ef_search 100, Loupe's floor), bulk-inserted in transactions of 2000 rows, index built after loading with maintenance_work_mem ${BUILD_MEMORY}. ${QUERIES} queries from the same mixture, timed one at a time as whole \`Store.searchByVector\` calls through a pg pool (HNSW scan + path lookup + wire protocol). Recall@10 against exact search on ${RECALL_QUERIES} queries.
 **Stand-in:** the server is PGlite + pgvector 0.8.7 served by \`test/support/pg-server.ts\` (single-threaded WASM, 2 GB heap cap, so a 1M-vector graph does not fit in build memory and the rest is inserted on disk) — production PostgreSQL runs the same SQL with native code and parallel workers, so treat these as upper bounds on latency.
 
 | stored vectors | p50 ms | p95 ms | recall@10 | p50 ms, folder filter (1/10) | exact scan p50 ms | bulk insert s | HNSW build s |
