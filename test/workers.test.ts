@@ -1,7 +1,8 @@
 /**
- * Distributed workers against one PostgreSQL-protocol database (the pglite-socket stand-in): three
+ * Distributed workers against one PostgreSQL-protocol database (the test/support/pg-server.ts stand-in): three
  * `loupe worker` processes share a queue; one is killed with SIGKILL mid-job, one is stopped with SIGTERM;
- * every job still completes exactly once. Retries with backoff end in a dead letter.
+ * every job still completes exactly once. Retries with backoff end in a dead letter. API servers only
+ * enqueue, and waiting and events work whichever process does the work.
  */
 import assert from 'node:assert/strict';
 import { readFile, readdir } from 'node:fs/promises';
@@ -13,8 +14,9 @@ import { parseConfig } from '../src/config.js';
 import { acceptUpload } from '../src/app/upload.js';
 import { IngestWorker } from '../src/app/ingest-worker.js';
 import { openLibrary, type Library } from '../src/library.js';
-import { COCO_IMAGES, requireShared, spawnCli, tempDir, testEnv } from './support/fixtures.js';
+import { COCO_IMAGES, colourImage, requireShared, spawnCli, tempDir, testEnv } from './support/fixtures.js';
 import { startPgServer, type PgServer } from './support/pg-server.js';
+import { form, startTestServer } from './support/server.js';
 
 interface Worker {
   child: ChildProcess;
@@ -125,5 +127,49 @@ describe('distributed workers on one database', () => {
     assert.match(job.error!, /missing\/model/);
     assert.deepEqual(seen, ['pending', 'pending', 'dead'], 'two retries, then the dead letter');
     await broken.close();
+  });
+
+  it('API servers only enqueue; a worker process indexes; waiting and events work from any API server', async () => {
+    // Two API servers on the same database and the same file store, as behind a load balancer.
+    const shared = { DATABASE_URL: server.url, LOUPE_DATA_DIR: env.LOUPE_DATA_DIR! };
+    const [apiA, apiB] = [await startTestServer(shared), await startTestServer(shared)];
+    const events = new AbortController();
+    let reading: Promise<void> | undefined;
+    let worker: Worker | undefined;
+    try {
+      assert.equal(apiA.worker, null, 'with DATABASE_URL the API runs no worker of its own');
+      const upload = async (api: typeof apiA, colour: string, query = '') =>
+        fetch(`${api.url}/api/v1/images${query}`, { method: 'POST', body: form([{ name: `${colour}.png`, bytes: await colourImage(colour, 'png'), type: 'image/png' }]) });
+
+      const queued = await upload(apiA, 'teal');
+      assert.equal(queued.status, 201);
+      const tealJob = (await queued.json()).images[0];
+      assert.equal(tealJob.status, 'pending');
+      await sleep(1500);
+      assert.equal((await lib.jobs.get(tealJob.id))?.status, 'pending', 'nothing indexes it without a worker');
+
+      // B streams events while A takes the upload and a worker process does the work.
+      const stream = await fetch(`${apiB.url}/api/v1/events`, { signal: events.signal });
+      const seen: string[] = [];
+      reading = (async () => {
+        const decoder = new TextDecoder();
+        for await (const chunk of stream.body!) seen.push(decoder.decode(chunk as Uint8Array));
+      })().catch(() => {});
+      worker = startWorker(env);
+      const waited = await upload(apiA, 'purple', '?wait=true');
+      assert.equal(waited.status, 201, await waited.clone().text());
+      const purple = (await waited.json()).images[0];
+      assert.equal(purple.status, 'ready', 'A answered once the worker process had indexed it');
+      assert.equal((await (await fetch(`${apiB.url}/api/v1/images/${purple.id}`)).json()).id, purple.id, 'B serves it');
+      await until('the queued upload to be indexed', async () => (await lib.jobs.get(tealJob.id))?.status === 'done', 60_000);
+      await until('B to stream the job done', async () => seen.join('').includes(`"id":"${tealJob.id}"`) && /"status":"done"/.test(seen.join('')), 10_000);
+    } finally {
+      events.abort();
+      await reading;
+      worker?.child.kill('SIGTERM');
+      await worker?.exited;
+      await apiA.stop();
+      await apiB.stop();
+    }
   });
 });
