@@ -236,6 +236,16 @@ describe('HTTP API', () => {
     assert.equal((await fetch(u('/api/v1/nope'))).status, 404);
   });
 
+  it('without auth, lists every space and works in the one named (the default otherwise)', async () => {
+    assert.deepEqual(await (await fetch(u('/api/v1/spaces'))).json(), { items: [{ name: 'default' }], current: 'default' });
+    await s.lib.access.createSpace('holiday', 'admin');
+    const listed = await (await fetch(u('/api/v1/spaces?space=holiday'))).json();
+    assert.deepEqual(listed, { items: [{ name: 'default' }, { name: 'holiday' }], current: 'holiday' });
+    assert.equal((await (await fetch(u('/api/v1/stats'), { headers: { cookie: 'loupe_space=holiday' } })).json()).images, 0, 'a new space is empty');
+    assert.equal((await (await fetch(u('/api/v1/stats'))).json()).images, 5);
+    assert.equal((await fetch(u('/api/v1/stats?space=nowhere'))).status, 404);
+  });
+
   it('deletes an image: record, stored files and vectors', async () => {
     const thumbsBefore = await readdir(path.join(s.dataDir, 'thumbnails'), { recursive: true });
     const res = await fetch(u(`/api/v1/images/${ids.black}`), { method: 'DELETE' });
