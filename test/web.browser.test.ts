@@ -131,6 +131,7 @@ describe('web UI in a real browser', () => {
 });
 
 describe('web UI with API keys and several spaces (LOUPE_AUTH=on)', () => {
+  const shots = process.env.LOUPE_SCREENSHOTS;
   let s: TestServer;
   let browser: Browser;
   let page: Page;
@@ -183,5 +184,6 @@ describe('web UI with API keys and several spaces (LOUPE_AUTH=on)', () => {
     await page.getByRole('tab', { name: 'Stats' }).click();
     await page.waitForSelector('#stats-images');
     assert.equal(await page.textContent('#stats-images'), '2 images');
+    if (shots) await page.screenshot({ path: path.join(shots, 'spaces.png') });
   });
 });
