@@ -172,4 +172,23 @@ describe('distributed workers on one database', () => {
       await apiB.stop();
     }
   });
+
+  it('a worker outlives a database outage, logging it as JSON, and still stops cleanly', async () => {
+    const lost = await startPgServer();
+    const data = path.join(await tempDir(), 'data');
+    const outageEnv = { ...env, DATABASE_URL: lost.url, LOUPE_DATA_DIR: data };
+    await (await openLibrary(parseConfig(outageEnv))).close(); // migrated
+    const worker = startWorker(outageEnv);
+    const json = () => worker.log.flatMap((l) => { try { return [JSON.parse(l)]; } catch { return []; } });
+    await until('the worker to start', async () => json().some((l) => l.msg === 'worker started'), 60_000);
+    await lost.stop();
+    await until('the outage to be logged', async () => json().some((l) => l.during === 'claim'), 30_000);
+    const fault = json().find((l) => l.during === 'claim');
+    assert.equal(fault.level, 50, 'logged at error level');
+    assert.match(fault.msg, /cannot claim jobs/);
+    assert.ok(fault.error, 'with the reason');
+    assert.equal(worker.child.exitCode, null, 'still running: it tries again');
+    worker.child.kill('SIGTERM');
+    assert.equal(await worker.exited, 0);
+  });
 });

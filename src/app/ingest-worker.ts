@@ -38,7 +38,16 @@ export interface IngestWorkerOptions {
   ownsDatabase?: boolean;
 }
 
-export class IngestWorker extends EventEmitter<{ job: [JobEvent]; batch: [{ jobs: number; ms: number }] }> {
+/** A fault outside any one job's outcome: the queue could not be reached, or enrichment after storing failed. */
+export interface WorkerFault {
+  during: 'claim' | 'enrichment';
+  /** What it means for the work, for a log line. */
+  message: string;
+  error: string;
+  code?: string;
+}
+
+export class IngestWorker extends EventEmitter<{ job: [JobEvent]; batch: [{ jobs: number; ms: number }]; fault: [WorkerFault] }> {
   readonly workerId: string;
   private running = false;
   private wakeUp: (() => void) | null = null;
@@ -100,7 +109,7 @@ export class IngestWorker extends EventEmitter<{ job: [JobEvent]; batch: [{ jobs
         // A fault outside any one job (database, model loading): the whole batch tries again later.
         // (finish() only touches jobs this worker still holds: the database checks the lease.)
         for (const job of jobs) await this.finish(job, { error: e }).catch(() => {});
-        if (!jobs.length) console.error(`worker ${this.workerId}: ${reasonOf(e)}`);
+        if (!jobs.length) this.fault('claim', e);
         await new Promise((r) => setTimeout(r, 1000));
       }
       if (jobs.length === 0 && this.running) await new Promise<void>((resolve) => {
@@ -109,6 +118,13 @@ export class IngestWorker extends EventEmitter<{ job: [JobEvent]; batch: [{ jobs
       });
       this.wakeUp = null;
     }
+  }
+
+  /** Reports a fault to listeners (the CLI logs them as JSON), or to stderr when nobody listens. */
+  private fault(during: WorkerFault['during'], e: unknown) {
+    const message = during === 'claim' ? 'cannot claim jobs; trying again in a second' : 'stored, but reading text or captioning failed';
+    const fault = { during, message, error: reasonOf(e), ...(isLoupeError(e) ? { code: e.code } : {}) };
+    if (!this.emit('fault', fault)) console.error(`worker ${this.workerId}: ${message}: ${fault.error}`);
   }
 
   /** Holds the jobs' leases while `work` runs, renewing them at a third of the lease. */
@@ -160,7 +176,7 @@ export class IngestWorker extends EventEmitter<{ job: [JobEvent]; batch: [{ jobs
       for (const [i, outcome] of outcomes.entries()) await this.finish(ready[i].job, outcome);
       // Searchable by meaning now; text in the images and captions follow (failures are recorded per image).
       const stored = outcomes.flatMap((o) => ('imageId' in o && o.inserted ? [o.imageId] : []));
-      if (stored.length) await reindex(lib, { only: ['ocr', 'caption', 'text-embedding'], imageIds: stored }).catch((e) => console.error('enrichment failed:', reasonOf(e)));
+      if (stored.length) await reindex(lib, { only: ['ocr', 'caption', 'text-embedding'], imageIds: stored }).catch((e) => this.fault('enrichment', e));
     }
     this.emit('batch', { jobs: jobs.length, ms: performance.now() - started });
   }

@@ -26,6 +26,7 @@ export async function startServer(lib: Library, options: ServerOptions = {}): Pr
   const worker = lib.config.jobs.inlineWorker ? new IngestWorker(lib, { ownsDatabase: !lib.config.database }) : null;
   if (worker) {
     options.metrics?.watchWorker(worker);
+    if (options.log) worker.on('fault', (f) => options.log!.error(f, f.message));
     await worker.start();
   }
   const feed = new JobFeed(lib.jobs);

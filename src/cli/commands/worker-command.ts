@@ -27,6 +27,7 @@ export function registerWorker(program: Command) {
         else log.warn(entry, e.status === 'pending' ? 'job failed; will retry' : `job ${e.status}`);
       });
       worker.on('batch', (b) => log.debug(b, 'batch'));
+      worker.on('fault', (f) => log.error(f, f.message));
       let metricsServer: ReturnType<typeof createServer> | undefined;
       if (flags.metricsPort !== undefined) {
         metricsServer = createServer(async (req, res) => {
