@@ -1,6 +1,6 @@
 /**
  * One Store suite, run on every database the store supports: embedded PGlite, and PostgreSQL through
- * node-postgres (served here by the PGlite socket stand-in, see test/support/pg-server.ts).
+ * node-postgres (served here by the PGlite stand-in, see test/support/pg-server.ts).
  */
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
@@ -9,7 +9,7 @@ import { openPostgres } from '../src/adapters/pg/pg-client.js';
 import { startPgServer, type PgServer } from './support/pg-server.js';
 import { isLoupeError } from '../src/core/errors.js';
 import { openPglite } from '../src/adapters/pglite/pglite-client.js';
-import { MIGRATIONS, migrate } from '../src/adapters/sql/migrations.js';
+import { checkPgvectorVersion, MIGRATIONS, migrate } from '../src/adapters/sql/migrations.js';
 import { SqlStore } from '../src/adapters/sql/sql-store.js';
 import type { SqlClient } from '../src/adapters/sql/sql-client.js';
 import { l2Normalize } from '../src/core/scores.js';
@@ -132,6 +132,11 @@ describe('PostgreSQL without pgvector', () => {
     } finally {
       await db.close();
     }
+  });
+  it('a pgvector older than 0.8 is refused with the command that upgrades it (by version, not by string order)', () => {
+    for (const old of ['0.5.1', '0.7.4'])
+      assert.throws(() => checkPgvectorVersion(old), (e) => isLoupeError(e, 'PGVECTOR_TOO_OLD') && e.message.includes(old) && /ALTER EXTENSION vector UPDATE/.test(e.message));
+    for (const ok of ['0.8.0', '0.8.7', '0.10.0', '1.0.0']) assert.doesNotThrow(() => checkPgvectorVersion(ok), ok);
   });
   it('an unreachable server is a clear error naming the URL without its password', async () => {
     await assert.rejects(openPostgres('postgres://u:hunter2@127.0.0.1:1/x', { poolSize: 1, statementTimeoutMs: 0 }), (e) => isLoupeError(e, 'DATABASE_UNAVAILABLE') && !e.message.includes('hunter2') && e.message.includes('127.0.0.1:1'));

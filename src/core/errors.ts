@@ -38,6 +38,9 @@ export const ERROR_MESSAGES = {
   PGVECTOR_MISSING: (p: { reason: string }) =>
     `the database has no pgvector (${p.reason}). Install it on the server (Debian/Ubuntu: apt-get install postgresql-16-pgvector; see github.com/pgvector/pgvector) ` +
     `and run once as a superuser: CREATE EXTENSION vector;`,
+  PGVECTOR_TOO_OLD: (p: { found: string; needed: string }) =>
+    `the database has pgvector ${p.found}; Loupe needs ${p.needed} or newer. Upgrade the package on the server (Debian/Ubuntu: apt-get install postgresql-16-pgvector), ` +
+    `then run once as a superuser: ALTER EXTENSION vector UPDATE;`,
   DATABASE_UNAVAILABLE: (p: { url: string; reason: string }) =>
     `cannot connect to the database at ${p.url} (${p.reason}). Check DATABASE_URL and that the server is running`,
   CONFIG_INVALID: (p: { problems: string[] }) => `invalid configuration:\n  ${p.problems.join('\n  ')}`,

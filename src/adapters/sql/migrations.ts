@@ -1,3 +1,4 @@
+import semver from 'semver';
 import { LoupeError } from '../../core/errors.js';
 import type { SqlClient } from './sql-client.js';
 
@@ -205,11 +206,23 @@ async function assertVectorAvailable(db: SqlClient) {
     `select exists (select 1 from pg_available_extensions where name = 'vector') as available,
             exists (select 1 from pg_extension where extname = 'vector') as installed`,
   );
-  if (row.installed) return;
-  if (!row.available) throw new LoupeError('PGVECTOR_MISSING', { reason: 'the pgvector extension is not installed on the database server' });
-  try {
-    await db.exec('create extension if not exists vector');
-  } catch (e) {
-    throw new LoupeError('PGVECTOR_MISSING', { reason: `cannot create it: ${(e as Error).message}` }, { cause: e });
+  if (!row.installed) {
+    if (!row.available) throw new LoupeError('PGVECTOR_MISSING', { reason: 'the pgvector extension is not installed on the database server' });
+    try {
+      await db.exec('create extension if not exists vector');
+    } catch (e) {
+      throw new LoupeError('PGVECTOR_MISSING', { reason: `cannot create it: ${(e as Error).message}` }, { cause: e });
+    }
   }
+  const [{ extversion }] = await db.query<{ extversion: string }>(`select extversion from pg_extension where extname = 'vector'`);
+  checkPgvectorVersion(extversion);
+}
+
+/** halfvec storage needs pgvector 0.7, iterative index scans (filtered searches that do not come back short) 0.8. */
+export const PGVECTOR_MIN_VERSION = '0.8.0';
+
+/** Older pgvector would fail at the first search with "unrecognized configuration parameter": say so at start. */
+export function checkPgvectorVersion(version: string) {
+  const found = semver.coerce(version);
+  if (!found || semver.lt(found, PGVECTOR_MIN_VERSION)) throw new LoupeError('PGVECTOR_TOO_OLD', { found: version, needed: PGVECTOR_MIN_VERSION });
 }
