@@ -53,7 +53,7 @@ export async function chooseSpace(access: AccessStore, caller: Caller | null, re
   }
   if (caller.boundSpaceId && caller.spaces.has(caller.boundSpaceId)) return caller.boundSpaceId;
   if (caller.spaces.size === 1) return [...caller.spaces.keys()][0];
-  throw new LoupeError('BAD_ARGUMENT', { message: `this key opens ${caller.spaces.size} spaces: name one with the X-Loupe-Space header (${[...caller.spaces.values()].join(', ') || 'none'})` });
+  throw new LoupeError('BAD_ARGUMENT', { message: `this key opens ${caller.spaces.size} spaces: name one with the X-Loupe-Space header or ?space= (${[...caller.spaces.values()].join(', ') || 'none'})` });
 }
 
 /** The spaces a caller may open (id → name): a key's own, or every space its user owns or shares; all of them on a server without auth. */
