@@ -38,7 +38,7 @@ const EnvSchema = z.object({
   /** Server mode: postgres://user:pass@host/db (PostgreSQL with pgvector). Unset: embedded PGlite in the data folder. */
   DATABASE_URL: z.string().regex(/^postgres(ql)?:\/\//, 'a postgres:// URL').optional(),
   LOUPE_DB_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),
-  /** Statements running longer are cancelled by the server (0: no limit). */
+  /** Statements running longer are stopped, embedded or on a server (0: no limit). Schema changes are not timed in embedded mode. */
   LOUPE_DB_STATEMENT_TIMEOUT_MS: z.coerce.number().int().min(0).default(60_000),
   /** Where downloaded models are kept. Default: $XDG_CACHE_HOME/loupe/models (~/.cache/loupe/models). */
   LOUPE_CACHE_DIR: z.string().default(path.join(xdgCache, 'loupe/models')),
@@ -77,6 +77,13 @@ const EnvSchema = z.object({
   LOUPE_RATE_LIMIT: z.coerce.number().int().min(0).default(0),
   /** Origins allowed to call the API from a browser (comma-separated, or *); empty: same origin only. */
   LOUPE_CORS_ORIGINS: z.string().default(''),
+  /**
+   * Host names the server answers to (comma-separated; * for any), against DNS rebinding. Default: the loopback
+   * names (localhost, 127.0.0.1, [::1]) when bound to a loopback address, any when bound to another.
+   */
+  LOUPE_ALLOWED_HOSTS: z.string().optional(),
+  /** With LOUPE_AUTH=on, /metrics needs an API key or this token (Authorization: Bearer TOKEN). */
+  LOUPE_METRICS_TOKEN: z.string().optional(),
   /** Log format of the server and workers: json (one object per line) or text. */
   LOUPE_LOG_FORMAT: z.enum(['json', 'text']).default('json'),
   LOUPE_LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
@@ -135,6 +142,7 @@ export function parseConfig(env: NodeJS.ProcessEnv = process.env) {
     },
     blobStore: e.LOUPE_BLOB_STORE,
     database: e.DATABASE_URL ? { url: e.DATABASE_URL, poolSize: e.LOUPE_DB_POOL_SIZE, statementTimeoutMs: e.LOUPE_DB_STATEMENT_TIMEOUT_MS } : null,
+    statementTimeoutMs: e.LOUPE_DB_STATEMENT_TIMEOUT_MS,
     modelsDir: e.LOUPE_MODELS_DIR ? path.resolve(e.LOUPE_MODELS_DIR) : undefined,
     cacheDir: path.resolve(e.LOUPE_CACHE_DIR),
     clipModel: e.LOUPE_CLIP_MODEL,
@@ -154,6 +162,8 @@ export function parseConfig(env: NodeJS.ProcessEnv = process.env) {
       host: e.LOUPE_HOST, port: e.LOUPE_PORT, maxUploadBytes: e.LOUPE_MAX_UPLOAD_BYTES, maxJsonBytes: e.LOUPE_MAX_JSON_BYTES,
       auth: e.LOUPE_AUTH, rateLimitPerMinute: e.LOUPE_RATE_LIMIT,
       corsOrigins: e.LOUPE_CORS_ORIGINS.split(',').map((o) => o.trim()).filter(Boolean),
+      allowedHosts: e.LOUPE_ALLOWED_HOSTS === undefined ? null : e.LOUPE_ALLOWED_HOSTS.split(',').map((h) => h.trim().toLowerCase()).filter(Boolean),
+      metricsToken: e.LOUPE_METRICS_TOKEN,
     },
     log: { format: e.LOUPE_LOG_FORMAT, level: e.LOUPE_LOG_LEVEL },
     urls: { allowPrivate: e.LOUPE_ALLOW_PRIVATE_URLS, timeoutMs: e.LOUPE_URL_TIMEOUT_MS, maxRedirects: e.LOUPE_URL_MAX_REDIRECTS },

@@ -152,7 +152,7 @@ export async function openDatabase(config: Config): Promise<SqlClient> {
     return openPostgres(config.database.url, config.database);
   }
   const { openPglite } = await import('./adapters/pglite/pglite-client.js');
-  return openPglite(path.join(config.dataDir, 'db'));
+  return openPglite(path.join(config.dataDir, 'db'), { statementTimeoutMs: config.statementTimeoutMs });
 }
 
 export async function loadClip(config: Config, options: OpenLibraryOptions = {}): Promise<ClipEmbedder> {

@@ -166,8 +166,9 @@ describe('HTTP API', () => {
       const r = await fetch(u('/api/v1/images/search'), jsonBody(bad));
       assert.equal(r.status, 400, JSON.stringify(bad));
     }
+    // A body that does not say it is JSON is not read as JSON (a cross-site form can send text/plain).
     const notJson = await fetch(u('/api/v1/images/search'), { method: 'POST', body: 'query=red' });
-    assert.equal(notJson.status, 400);
+    assert.equal(notJson.status, 415);
   });
 
   it('searches by image (multipart and base64) and finds similar images', async () => {

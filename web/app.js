@@ -6,18 +6,18 @@ const el = (tag, props = {}, ...children) => {
   return node;
 };
 
-// A server with LOUPE_AUTH=on asks for an API key once; it travels as a same-site cookie, which images,
-// uploads and the event stream send too (they cannot send an Authorization header).
-function askForKey() {
+// A server with LOUPE_AUTH=on asks for an API key once. The server checks it and keeps it in an HttpOnly
+// cookie (scripts cannot read it) that images, uploads and the event stream send too.
+async function askForKey() {
   const key = window.prompt('This Loupe server needs an API key (make one with: loupe keys create --space NAME)');
   if (!key) return false;
-  document.cookie = `loupe_key=${encodeURIComponent(key.trim())}; path=/; SameSite=Strict`;
-  return true;
+  const res = await fetch('/api/v1/session', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ key: key.trim() }) });
+  return res.ok;
 }
 
 async function api(path, options = {}, retried = false) {
   const res = await fetch(path, options);
-  if (res.status === 401 && !retried && askForKey()) {
+  if (res.status === 401 && !retried && (await askForKey())) {
     location.reload();
     return new Promise(() => {});
   }

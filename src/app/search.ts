@@ -18,6 +18,8 @@ import { decodeForIndex } from './ingest-batch.js';
 import { textEmbedderFor } from './reindex.js';
 
 export const MAX_K = 1000;
+/** Longest text query, on every surface: full-text and trigram work grow with it, and nobody types more. */
+export const MAX_QUERY_CHARS = 2000;
 
 export const SEARCH_MODES = ['hybrid', 'vector', 'text', 'caption'] as const;
 export type SearchMode = (typeof SEARCH_MODES)[number];
@@ -44,8 +46,18 @@ function folderArg(folder: string | undefined): string | undefined {
   return folder === undefined ? undefined : folder.replace(/^\/+|\/+$/g, '');
 }
 
+/** A text query within the limits: at most MAX_QUERY_CHARS characters, no NUL. */
+export function checkQuery(query: string): string {
+  if (typeof query !== 'string') throw new LoupeError('BAD_ARGUMENT', { message: 'the search query must be text' });
+  if (query.length > MAX_QUERY_CHARS)
+    throw new LoupeError('BAD_ARGUMENT', { message: `the search query is ${query.length} characters, over the ${MAX_QUERY_CHARS}-character limit` });
+  if (query.includes('\u0000')) throw new LoupeError('BAD_ARGUMENT', { message: 'the search query contains a NUL character' });
+  return query;
+}
+
 export async function searchByText(lib: Library, query: string, options: SearchOptions = {}): Promise<SearchResult> {
   const k = checkK(options.k);
+  checkQuery(query);
   const mode = options.mode ?? 'hybrid';
   if (!SEARCH_MODES.includes(mode)) throw new LoupeError('BAD_ARGUMENT', { message: `mode must be one of ${SEARCH_MODES.join(', ')}` });
   const parsed = parseQuery(query);

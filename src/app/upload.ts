@@ -29,6 +29,21 @@ export interface UploadRecord {
   job: IngestJob | null;
 }
 
+/** One set of limits for user-written text, whichever way it arrives (upload fields, PATCH, CLI). */
+export const TEXT_LIMITS = { captionChars: 10_000, tagChars: 200, tags: 100 } as const;
+
+// PostgreSQL text cannot hold NUL; refuse it up front rather than fail half-way through a write.
+const hasNul = (s: string) => s.includes('\u0000');
+
+/** A user's caption: trimmed, '' → null; too long or with a NUL character → BAD_ARGUMENT. */
+export function cleanCaption(caption: string | null | undefined): string | null {
+  if (caption === undefined || caption === null) return null;
+  if (hasNul(caption)) throw new LoupeError('BAD_ARGUMENT', { message: 'caption: contains a NUL character' });
+  if (caption.length > TEXT_LIMITS.captionChars)
+    throw new LoupeError('BAD_ARGUMENT', { message: `caption: ${caption.length} characters, over the ${TEXT_LIMITS.captionChars}-character limit` });
+  return caption.trim() || null;
+}
+
 export const originalKey = (sha256: string) => `originals/${sha256.slice(0, 2)}/${sha256}`;
 export const UPLOAD_ROOT = 'upload:';
 
@@ -36,7 +51,7 @@ export const UPLOAD_ROOT = 'upload:';
 export function cleanFolder(folder: string | undefined | null): string {
   if (!folder) return '';
   const parts = folder.split(/[\\/]+/).filter(Boolean);
-  if (parts.some((p) => p === '.' || p === '..' || p.length > 200 || /[\u0000-\u001f]/.test(p)))
+  if (folder.length > 1000 || parts.some((p) => p === '.' || p === '..' || p.length > 200 || /[\u0000-\u001f]/.test(p)))
     throw new LoupeError('BAD_ARGUMENT', { message: `folder "${folder}" is not allowed: use names separated by "/", without "." or ".."` });
   return parts.join('/');
 }
@@ -50,6 +65,9 @@ export async function acceptUpload(lib: Library, input: UploadInput): Promise<Up
   const filename = cleanFilename(input.filename);
   const folder = cleanFolder(input.folder);
   const { limits } = lib.config;
+  // Every field is checked before anything is stored: a refused upload leaves nothing behind.
+  const caption = cleanCaption(input.caption);
+  const tags = cleanTags(input.tags);
   if (input.bytes.length === 0) throw new LoupeError('EMPTY_FILE', { path: filename });
   if (input.bytes.length > limits.maxFileBytes) throw new LoupeError('FILE_TOO_LARGE', { path: filename, bytes: input.bytes.length, limit: limits.maxFileBytes });
   // Cheap checks now (format, pixel and frame limits from the header), so a bad file is refused before it is queued.
@@ -66,13 +84,20 @@ export async function acceptUpload(lib: Library, input: UploadInput): Promise<Up
 
   const id = randomUUID();
   await lib.blobs.put(originalKey(sha256), input.bytes, `image/${format}`);
-  const payload = { blobKey: originalKey(sha256), filename, folder, caption: input.caption?.trim() || null, tags: cleanTags(input.tags), bytes: input.bytes.length };
+  const payload = { blobKey: originalKey(sha256), filename, folder, caption, tags, bytes: input.bytes.length };
   await lib.jobs.enqueue({ id, sha256, payload });
   return { id, status: 'pending', duplicate: false, image: null, job: await lib.jobs.get(id) };
 }
 
+/** A user's tags: trimmed, deduplicated; too many, too long or with a NUL character → BAD_ARGUMENT. */
 export function cleanTags(tags: string[] | undefined): string[] {
-  return [...new Set((tags ?? []).map((t) => t.trim()).filter(Boolean))].slice(0, 100);
+  const cleaned = [...new Set((tags ?? []).map((t) => String(t).trim()).filter(Boolean))];
+  if (cleaned.length > TEXT_LIMITS.tags) throw new LoupeError('BAD_ARGUMENT', { message: `tags: ${cleaned.length} tags, over the limit of ${TEXT_LIMITS.tags}` });
+  for (const t of cleaned) {
+    if (hasNul(t)) throw new LoupeError('BAD_ARGUMENT', { message: 'tags: a tag contains a NUL character' });
+    if (t.length > TEXT_LIMITS.tagChars) throw new LoupeError('BAD_ARGUMENT', { message: `tags: "${t.slice(0, 40)}…" is over the ${TEXT_LIMITS.tagChars}-character limit` });
+  }
+  return cleaned;
 }
 
 /** The record of an id: an indexed image, or a queued / running / failed upload job. */

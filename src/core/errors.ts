@@ -19,6 +19,8 @@ export const ERROR_MESSAGES = {
   NOT_FOUND: (p: { what: string }) => `${p.what} not found`,
   CONFLICT: (p: { what: string }) => `${p.what} already exists`,
   UNAUTHORIZED: (p: { reason: string }) => `${p.reason}: send an API key as "Authorization: Bearer KEY" (create one with \`loupe keys create --space NAME\`)`,
+  FORBIDDEN: (p: { reason: string }) => `refused: ${p.reason}`,
+  UNSUPPORTED_MEDIA_TYPE: (p: { got: string; expected: string }) => `the body is ${p.got || 'of no declared type'}; send ${p.expected}`,
   RATE_LIMITED: (p: { retryAfterSeconds: number }) => `too many requests: try again in ${p.retryAfterSeconds} s (the limit is LOUPE_RATE_LIMIT per minute)`,
   MODEL_MISSING_OFFLINE: (p: { model: string; looked: string[] }) =>
     `model ${p.model} is not available offline (looked in ${p.looked.join(', ')}). ` +
@@ -43,6 +45,8 @@ export const ERROR_MESSAGES = {
     `then run once as a superuser: ALTER EXTENSION vector UPDATE;`,
   DATABASE_UNAVAILABLE: (p: { url: string; reason: string }) =>
     `cannot connect to the database at ${p.url} (${p.reason}). Check DATABASE_URL and that the server is running`,
+  QUERY_TIMEOUT: (p: { ms: number; statement: string }) =>
+    `a database statement ran over ${p.ms} ms and was stopped (${p.statement}…). Narrow the query, or raise LOUPE_DB_STATEMENT_TIMEOUT_MS`,
   CONFIG_INVALID: (p: { problems: string[] }) => `invalid configuration:\n  ${p.problems.join('\n  ')}`,
 } as const;
 

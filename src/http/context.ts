@@ -22,8 +22,14 @@ export interface AppEnv {
     /** Who called (null without auth). */
     caller: Caller | null;
     requestId: string;
+    /** Why the caller is not identified (auth on, no valid key); set before the rate limit, refused after it. */
+    refusal?: string;
   };
 }
+
+/** Where the web UI signs in with a key (it is then kept in an HttpOnly cookie scripts cannot read). */
+export const SESSION_PATH = '/api/v1/session';
+export const SESSION_COOKIE = 'loupe_key';
 
 /** The route that lists the caller's spaces; it works in no space, so it needs none chosen. */
 export const SPACES_PATH = '/api/v1/spaces';

@@ -4,19 +4,25 @@ import { z } from 'zod';
 import { LoupeError } from '../core/errors.js';
 import { decodeBase64Image } from '../app/search.js';
 import type { Library } from '../library.js';
+import { readMultipart, uploadTempDir } from './multipart.js';
 
 export interface ImageInput {
-  bytes: Buffer;
   filename: string;
+  /** The bytes, read when needed (multipart files wait on disk until then). */
+  bytes(): Promise<Buffer>;
 }
 
 export interface ImageRequest {
   images: ImageInput[];
   fields: Record<string, string | undefined>;
   json: Record<string, unknown> | null;
+  /** Removes what the request left on disk; call when done with the images. */
+  dispose(): Promise<void>;
 }
 
-const isMultipart = (c: Context) => (c.req.header('content-type') ?? '').toLowerCase().startsWith('multipart/form-data');
+const mediaType = (c: Context) => (c.req.header('content-type') ?? '').split(';')[0].trim().toLowerCase();
+export const isMultipart = (c: Context) => mediaType(c) === 'multipart/form-data';
+const isJson = (c: Context) => /^application\/([\w.+-]+\+)?json$/.test(mediaType(c));
 
 /** Validates with a zod schema; every problem in one 400 message. */
 export function parseWith<T extends z.ZodType>(schema: T, value: unknown): z.infer<T> {
@@ -25,7 +31,9 @@ export function parseWith<T extends z.ZodType>(schema: T, value: unknown): z.inf
   return r.data;
 }
 
+/** The JSON body; only with a JSON content type (a cross-site form or no-cors fetch cannot send one without asking). */
 export async function readJson(c: Context): Promise<unknown> {
+  if (!isJson(c)) throw new LoupeError('UNSUPPORTED_MEDIA_TYPE', { got: mediaType(c), expected: 'Content-Type: application/json' });
   try {
     return await c.req.json();
   } catch {
@@ -42,17 +50,14 @@ const ImageSource = z.object({
 /** Images from a multipart body (any file field) or a JSON body with `url` or `base64`. */
 export async function readImageRequest(c: Context, lib: Library): Promise<ImageRequest> {
   if (isMultipart(c)) {
-    const body = await c.req.parseBody({ all: true });
-    const images: ImageInput[] = [];
-    const fields: Record<string, string | undefined> = {};
-    for (const [name, value] of Object.entries(body))
-      for (const v of Array.isArray(value) ? value : [value]) {
-        if (typeof v === 'string') fields[name] = v;
-        else images.push({ bytes: Buffer.from(await v.arrayBuffer()), filename: v.name || 'image' });
-      }
-    if (!images.length) throw new LoupeError('BAD_ARGUMENT', { message: 'no file in the multipart body (send one or more files, e.g. field "file")' });
-    return { images, fields, json: null };
+    const body = await readMultipart(c.req.raw, { tmpDir: uploadTempDir(lib.config.dataDir), maxFileBytes: lib.config.limits.maxFileBytes });
+    if (!body.files.length) {
+      await body.dispose();
+      throw new LoupeError('BAD_ARGUMENT', { message: 'no file in the multipart body (send one or more files, e.g. field "file")' });
+    }
+    return { images: body.files.map((f) => ({ filename: f.filename, bytes: f.read })), fields: body.fields, json: null, dispose: body.dispose };
   }
+  if (!isJson(c)) throw new LoupeError('UNSUPPORTED_MEDIA_TYPE', { got: mediaType(c), expected: 'multipart/form-data (files) or application/json ({url} or {base64})' });
   const json = await readJson(c);
   if (!json || typeof json !== 'object' || Array.isArray(json)) throw new LoupeError('BAD_ARGUMENT', { message: 'the JSON body must be an object with "url" or "base64"' });
   const source = parseWith(ImageSource, json);
@@ -60,14 +65,29 @@ export async function readImageRequest(c: Context, lib: Library): Promise<ImageR
   let bytes: Buffer;
   let filename = source.filename;
   if (source.url !== undefined) {
+    filename ??= urlFilename(source.url); // checked before fetching: a URL that cannot be named is refused without a request
     bytes = await lib.fetchUrl(source.url);
-    filename ??= decodeURIComponent(new URL(source.url).pathname.split('/').pop() || '') || 'image';
   } else {
     bytes = decodeBase64Image(source.base64!) ?? Buffer.from(source.base64!, 'base64');
     filename ??= 'image';
   }
   const fields = Object.fromEntries(Object.entries(json).filter(([, v]) => typeof v === 'string' || typeof v === 'number').map(([k, v]) => [k, String(v)]));
-  return { images: [{ bytes, filename }], fields, json: json as Record<string, unknown> };
+  return { images: [{ filename, bytes: async () => bytes }], fields, json: json as Record<string, unknown>, dispose: async () => {} };
+}
+
+/** The file name a URL names (its last path segment, decoded); BAD_ARGUMENT for a URL that does not parse or decode. */
+function urlFilename(url: string): string {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    throw new LoupeError('BAD_ARGUMENT', { message: `url: ${JSON.stringify(url.slice(0, 200))} is not a URL` });
+  }
+  try {
+    return decodeURIComponent(parsed.pathname.split('/').pop() || '') || 'image';
+  } catch {
+    throw new LoupeError('BAD_ARGUMENT', { message: `url: the path of ${JSON.stringify(url.slice(0, 200))} has a malformed percent-escape (e.g. "%zz"; write a literal % as %25)` });
+  }
 }
 
 /** Tags from a JSON array, a JSON-array string or a comma-separated string. */

@@ -31,8 +31,8 @@ export async function startServer(lib: Library, options: ServerOptions = {}): Pr
   }
   const feed = new JobFeed(lib.jobs);
   feed.start();
-  const app = createApp({ lib, worker, feed }, options);
   const host = options.host ?? lib.config.http.host;
+  const app = createApp({ lib, worker, feed }, { ...options, bindHost: host });
   const server: ServerType = await new Promise((resolve) => {
     const s = serve({ fetch: app.fetch, hostname: host, port: options.port ?? lib.config.http.port }, () => resolve(s));
   });
@@ -42,8 +42,10 @@ export async function startServer(lib: Library, options: ServerOptions = {}): Pr
     worker,
     async close() {
       feed.stop();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      // Open connections (an event stream, a request waiting on the database) must not hold the close.
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       (server as unknown as { closeAllConnections?: () => void }).closeAllConnections?.();
+      await closed;
       await worker?.stop();
     },
   };

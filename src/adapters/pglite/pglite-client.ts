@@ -1,34 +1,145 @@
-/** Embedded PostgreSQL (PGlite, WASM) with pgvector and pg_trgm, persisted in a folder. */
-import { mkdir } from 'node:fs/promises';
-import { PGlite, type Transaction } from '@electric-sql/pglite';
-import { vector } from '@electric-sql/pglite-pgvector';
-import { pg_trgm } from '@electric-sql/pglite/contrib/pg_trgm';
+/**
+ * Embedded PostgreSQL (PGlite, WASM) with pgvector and pg_trgm, persisted in a folder, running on a thread of
+ * its own. PGlite has no working statement_timeout (WASM has no timer signals), so a statement that runs past
+ * the limit ends its thread — to PostgreSQL that is a crash, recovered from its WAL when the thread restarts —
+ * and the caller gets QUERY_TIMEOUT. Schema changes (`exec`: migrations, index builds) are not timed.
+ */
+import { Worker } from 'node:worker_threads';
+import { LoupeError } from '../../core/errors.js';
+import { Limiter } from '../../core/limiter.js';
 import type { SqlClient } from '../sql/sql-client.js';
+import type { SerializedError, ThreadReply, ThreadRequest } from './pglite-thread.js';
 
-type Queryable = Pick<PGlite, 'query' | 'exec'> | Transaction;
+export interface PgliteOptions {
+  /** A statement running longer ends with QUERY_TIMEOUT (0: no limit). */
+  statementTimeoutMs?: number;
+}
 
-function wrap(q: Queryable, root?: PGlite): SqlClient {
-  return {
-    async query<T>(sql: string, params?: unknown[]) {
-      return (await q.query<T>(sql, params)).rows;
-    },
-    async exec(sql: string) {
-      await q.exec(sql);
-    },
-    transaction<T>(fn: (tx: SqlClient) => Promise<T>) {
-      // PGlite has no nested transactions; inside one, run on the same transaction.
-      if (!root) return fn(wrap(q));
-      return root.transaction((tx) => fn(wrap(tx)));
-    },
-    async close() {
-      if (root) await root.close();
-    },
-  };
+// Under tsx (tests, benchmarks) this module is .ts and so is its thread, which then needs tsx too; built, both are .js.
+const FROM_SOURCE = import.meta.url.endsWith('.ts');
+const THREAD_FILE = new URL(`./pglite-thread${FROM_SOURCE ? '.ts' : '.js'}`, import.meta.url);
+const threadEntry = (): [string | URL, { eval?: boolean }] =>
+  FROM_SOURCE
+    ? [`import('tsx/esm/api').then((m) => { m.register(); return import(${JSON.stringify(THREAD_FILE.href)}); })`, { eval: true }]
+    : [THREAD_FILE, {}];
+
+interface Pending {
+  resolve: (rows: unknown[]) => void;
+  reject: (e: Error) => void;
+  timer?: NodeJS.Timeout;
+}
+
+const toError = (e: SerializedError) => Object.assign(new Error(e.message), e);
+
+class PgliteThread {
+  private worker!: Worker;
+  private ready!: Promise<void>;
+  private readonly pending = new Map<number, Pending>();
+  private nextId = 1;
+
+  constructor(
+    private readonly dir: string | undefined,
+    private readonly timeoutMs: number,
+  ) {
+    this.start();
+  }
+
+  private start() {
+    const [entry, how] = threadEntry();
+    const worker = new Worker(entry, { ...how, workerData: { dir: this.dir } });
+    this.worker = worker;
+    this.ready = new Promise((resolve, reject) => {
+      worker.on('message', (m: ThreadReply) => {
+        if (m.id === 0) return 'ready' in m ? resolve() : reject(toError((m as { failed: SerializedError }).failed));
+        const p = this.pending.get(m.id);
+        if (!p) return;
+        this.pending.delete(m.id);
+        clearTimeout(p.timer);
+        if ('error' in m) p.reject(toError(m.error));
+        else p.resolve((m as { rows?: unknown[] }).rows ?? []);
+      });
+      worker.on('error', (e) => {
+        reject(e);
+        this.failAll(e);
+      });
+      worker.on('exit', () => this.failAll(new Error('the embedded database thread stopped')));
+    });
+    this.ready.catch(() => {});
+  }
+
+  private failAll(e: Error) {
+    for (const [id, p] of this.pending) {
+      clearTimeout(p.timer);
+      p.reject(e);
+      this.pending.delete(id);
+    }
+  }
+
+  async opened() {
+    await this.ready;
+  }
+
+  async send(op: ThreadRequest['op'], sql?: string, params?: unknown[], timed = true): Promise<unknown[]> {
+    await this.ready;
+    const id = this.nextId++;
+    return new Promise((resolve, reject) => {
+      const p: Pending = { resolve, reject };
+      if (timed && this.timeoutMs > 0) p.timer = setTimeout(() => void this.timeout(id, sql ?? ''), this.timeoutMs);
+      this.pending.set(id, p);
+      this.worker.postMessage({ id, op, sql, params } satisfies ThreadRequest);
+    });
+  }
+
+  /** Ends the thread stuck in a statement, fails what was in flight, and starts a fresh one on the same folder. */
+  private async timeout(id: number, sql: string) {
+    const p = this.pending.get(id);
+    if (!p) return;
+    this.pending.delete(id);
+    const err = new LoupeError('QUERY_TIMEOUT', { ms: this.timeoutMs, statement: sql.replace(/\s+/g, ' ').trim().slice(0, 80) });
+    p.reject(err);
+    const old = this.worker;
+    this.start();
+    this.failAll(err);
+    old.removeAllListeners('exit');
+    await old.terminate();
+  }
+
+  async close(graceMs: number) {
+    const closing = this.send('close', undefined, undefined, false).catch(() => {});
+    const timer = new Promise((r) => setTimeout(r, graceMs).unref());
+    await Promise.race([closing, timer]);
+    await this.worker.terminate();
+  }
 }
 
 /** @param dir a folder for the database files, or undefined for an in-memory database. */
-export async function openPglite(dir?: string): Promise<SqlClient> {
-  if (dir) await mkdir(dir, { recursive: true });
-  const db = await PGlite.create(dir ? `file://${dir}` : undefined, { extensions: { vector, pg_trgm } });
-  return wrap(db, db);
+export async function openPglite(dir?: string, options: PgliteOptions = {}): Promise<SqlClient> {
+  const thread = new PgliteThread(dir, options.statementTimeoutMs ?? 0);
+  await thread.opened();
+  // One unit of work at a time: PGlite has one connection, so a transaction must not see others' statements.
+  const mutex = new Limiter(1);
+  const direct: SqlClient = {
+    query: async <T>(sql: string, params?: unknown[]) => (await thread.send('query', sql, params)) as T[],
+    exec: async (sql: string) => void (await thread.send('exec', sql, undefined, false)),
+    transaction: (fn) => fn(direct), // already inside one: run on it
+    close: async () => {},
+  };
+  return {
+    query: (sql, params) => mutex.run(() => direct.query(sql, params)),
+    exec: (sql) => mutex.run(() => direct.exec(sql)),
+    transaction: (fn) =>
+      mutex.run(async () => {
+        await direct.exec('begin');
+        try {
+          const result = await fn(direct);
+          await direct.exec('commit');
+          return result;
+        } catch (e) {
+          await direct.exec('rollback').catch(() => {});
+          throw e;
+        }
+      }),
+    // A statement still running after the grace is abandoned (as a kill would): the data is safe in the WAL.
+    close: () => thread.close(5000),
+  };
 }

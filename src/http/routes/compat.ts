@@ -6,7 +6,7 @@
 import { Hono, type Context } from 'hono';
 import type { Library } from '../../library.js';
 import { z } from 'zod';
-import { searchByImage, searchByText } from '../../app/search.js';
+import { MAX_K, searchByImage, searchByText } from '../../app/search.js';
 import { l2FromCosine } from '../../core/scores.js';
 import type { AppEnv, ServerDeps } from '../context.js';
 import type { ErrorCode } from '../../core/errors.js';
@@ -14,6 +14,7 @@ import { errorBody, statusOf } from '../errors.js';
 import { intParam, parseWith, readImageRequest, readJson } from '../inputs.js';
 import { displayName, imageUrls } from '../views.js';
 import { uploadImages } from './images.js';
+import { KParam, QueryText } from './search.js';
 
 export function compatRoutes(deps: ServerDeps) {
   const app = new Hono<AppEnv>();
@@ -47,7 +48,7 @@ export function compatRoutes(deps: ServerDeps) {
     '/api/search-images',
     flask(async (c) => {
       const lib = c.var.lib;
-      const body = parseWith(z.object({ query: z.string().min(1), n_results: z.number().int().min(1).max(1000).default(5) }), await readJson(c));
+      const body = parseWith(z.object({ query: QueryText, n_results: KParam.default(5) }), await readJson(c));
       const { hits } = await searchByText(lib, body.query, { k: body.n_results, folder: '' });
       const details = new Map((await lib.store.getImages(hits.map((h) => h.id))).map((d) => [d.id, d]));
       const results = hits.map((h) => ({ image_path: displayName(h.path), caption: details.get(h.id)?.caption ?? '', similarity: h.score ?? 0, url: imageUrls(h.id).url }));
@@ -87,7 +88,7 @@ export function compatRoutes(deps: ServerDeps) {
     '/api/demo_backend_v2/image_search/search',
     fastapi(async (c) => {
       const lib = c.var.lib;
-      const body = parseWith(z.object({ query: z.string().min(1), k: z.number().int().min(1).max(1000).default(5), folder: z.string().nullable().optional() }), await readJson(c));
+      const body = parseWith(z.object({ query: QueryText, k: KParam.default(5), folder: z.string().max(1000).nullable().optional() }), await readJson(c));
       const { hits } = await searchByText(lib, body.query, { k: body.k, folder: body.folder ?? undefined, mode: 'vector' }); // a pure CLIP backend
       return c.json(await demoHits(hits));
     }),
@@ -98,9 +99,13 @@ export function compatRoutes(deps: ServerDeps) {
     fastapi(async (c) => {
       const lib = c.var.lib;
       const req = await readImageRequest(c, lib);
-      const k = intParam('k', req.json?.k ?? req.fields.k, 5, 1, 1000);
-      const { hits } = await searchByImage(lib, req.images[0].bytes, { k, folder: req.fields.folder });
-      return c.json(await demoHits(hits));
+      try {
+        const k = intParam('k', req.json?.k ?? req.fields.k, 5, 1, MAX_K);
+        const { hits } = await searchByImage(lib, await req.images[0].bytes(), { k, folder: req.fields.folder });
+        return c.json(await demoHits(hits));
+      } finally {
+        await req.dispose();
+      }
     }),
   );
 

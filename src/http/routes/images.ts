@@ -2,7 +2,7 @@ import { Hono } from 'hono';
 import { z } from 'zod';
 import { LoupeError, type ErrorCode } from '../../core/errors.js';
 import { thumbnailKey } from '../../ports/blob-store.js';
-import { acceptUpload, cleanFolder, cleanTags, findRecord, originalKey, type UploadRecord } from '../../app/upload.js';
+import { acceptUpload, cleanCaption, cleanFolder, cleanTags, findRecord, originalKey, type UploadRecord } from '../../app/upload.js';
 import { readOriginal } from '../../app/originals.js';
 import { reindex } from '../../app/reindex.js';
 import { searchSimilar, withSourceUrls } from '../../app/search.js';
@@ -11,16 +11,19 @@ import type { Library } from '../../library.js';
 import { errorBody, statusOf } from '../errors.js';
 import { intParam, parseWith, readImageRequest, readJson, tagsFrom } from '../inputs.js';
 import { hitView, imageView, recordView } from '../views.js';
+import { Limiter } from '../../core/limiter.js';
 
 const MIME: Record<string, string> = { jpeg: 'image/jpeg', png: 'image/png', gif: 'image/gif', bmp: 'image/bmp', tiff: 'image/tiff', webp: 'image/webp', avif: 'image/avif', heic: 'image/heic', heif: 'image/heif' };
 
 export const ImagePatchBody = z
   .object({
-    caption: z.string().max(10_000).nullable().optional(),
-    tags: z.array(z.string().max(200)).max(100).optional(),
+    caption: z.string().nullable().optional(),
+    tags: z.array(z.string()).optional(),
     folder: z.string().max(1000).optional(),
   })
   .strict();
+
+const uploadSlots = new Limiter(2);
 
 /** Uploads images and waits (optionally) for them: shared by the v1 API and the compatibility routes. */
 export async function uploadImages(lib: Library, deps: ServerDeps, req: Awaited<ReturnType<typeof readImageRequest>>, wait: boolean) {
@@ -29,12 +32,17 @@ export async function uploadImages(lib: Library, deps: ServerDeps, req: Awaited<
   const tags = tagsFrom(req.json?.tags ?? fields.tags);
   const accepted: UploadRecord[] = [];
   const failed: { filename: string; error: unknown }[] = [];
-  for (const image of req.images) {
-    try {
-      accepted.push(await acceptUpload(lib, { bytes: image.bytes, filename: image.filename, folder: fields.folder, caption: fields.caption, tags }));
-    } catch (error) {
-      failed.push({ filename: image.filename, error });
+  try {
+    for (const image of req.images) {
+      try {
+        // One file in memory at a time per request, and two requests at a time: large uploads cannot pile up in RAM.
+        accepted.push(await uploadSlots.run(async () => acceptUpload(lib, { bytes: await image.bytes(), filename: image.filename, folder: fields.folder, caption: fields.caption, tags })));
+      } catch (error) {
+        failed.push({ filename: image.filename, error });
+      }
     }
+  } finally {
+    await req.dispose();
   }
   if (accepted.some((r) => r.status === 'pending')) worker?.wake();
   if (wait) await Promise.all(accepted.map((r) => feed.waitFor(lib.jobs, r.id)));
@@ -82,7 +90,7 @@ export function imageRoutes(deps: ServerDeps) {
     const lib = c.var.lib;
     const body = parseWith(ImagePatchBody, await readJson(c));
     const patch = {
-      ...(body.caption !== undefined ? { caption: body.caption?.trim() || null } : {}),
+      ...(body.caption !== undefined ? { caption: cleanCaption(body.caption) } : {}),
       ...(body.tags !== undefined ? { tags: cleanTags(body.tags) } : {}),
       ...(body.folder !== undefined ? { folder: cleanFolder(body.folder) } : {}),
     };

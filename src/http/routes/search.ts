@@ -1,15 +1,19 @@
 import { Hono } from 'hono';
 import { z } from 'zod';
-import { SEARCH_MODES, searchByImage, searchByText, withSourceUrls } from '../../app/search.js';
+import { MAX_K, MAX_QUERY_CHARS, SEARCH_MODES, searchByImage, searchByText, withSourceUrls } from '../../app/search.js';
 import type { SearchResult } from '../../core/types.js';
 import type { Library } from '../../library.js';
 import type { AppEnv } from '../context.js';
 import { intParam, parseWith, readImageRequest, readJson } from '../inputs.js';
 import { hitView } from '../views.js';
 
+/** The one shape of a text query on every route (v1 and the compatibility routes). */
+export const QueryText = z.string().min(1).max(MAX_QUERY_CHARS).refine((q) => !q.includes('\u0000'), 'contains a NUL character');
+export const KParam = z.number().int().min(1).max(MAX_K);
+
 export const SearchBody = z.object({
-  query: z.string().min(1).max(2000),
-  k: z.number().int().min(1).max(1000).default(10),
+  query: QueryText,
+  k: KParam.default(10),
   folder: z.string().max(1000).optional(),
   mode: z.enum(SEARCH_MODES).optional(),
   weights: z.object({ vector: z.number().min(0), text: z.number().min(0) }).optional(),
@@ -33,9 +37,13 @@ export function searchRoutes() {
   app.post('/by-image', async (c) => {
     const lib = c.var.lib;
     const req = await readImageRequest(c, lib);
-    const k = intParam('k', req.json?.k ?? req.fields.k, 10, 1, 1000);
-    const folder = (req.json?.folder as string | undefined) ?? req.fields.folder;
-    return c.json(await searchView(lib, await searchByImage(lib, req.images[0].bytes, { k, folder })));
+    try {
+      const k = intParam('k', req.json?.k ?? req.fields.k, 10, 1, MAX_K);
+      const folder = (req.json?.folder as string | undefined) ?? req.fields.folder;
+      return c.json(await searchView(lib, await searchByImage(lib, await req.images[0].bytes(), { k, folder })));
+    } finally {
+      await req.dispose();
+    }
   });
   return app;
 }
