@@ -4,7 +4,7 @@
  */
 import path from 'node:path';
 import type { Config } from './config.js';
-import { LoupeError } from './core/errors.js';
+import { diskFullOr, LoupeError } from './core/errors.js';
 import { withPrefix, type BlobStore } from './ports/blob-store.js';
 import { DEFAULT_SPACE_ID } from './core/spaces.js';
 import type { ClipEmbedder } from './ports/clip-embedder.js';
@@ -73,10 +73,11 @@ export async function openLibrary(config: Config, options: OpenLibraryOptions = 
   const { SqlAccessStore } = await import('./adapters/sql/sql-access-store.js');
   const { FsImageSource } = await import('./adapters/fs/fs-image-source.js');
   // Embedded: one process owns the data folder. Server mode: any number of processes share the database.
-  const release = config.database ? async () => {} : await lockDataDir(config.dataDir);
+  if (!config.database) await assertSpaceFor(config.dataDir, MIN_FREE_BYTES);
+  const release = config.database ? async () => {} : await lockDataDir(config.dataDir).catch((e) => Promise.reject(diskFullOr(e, config.dataDir)));
   let db;
   try {
-    db = await openDatabase(config);
+    db = await openDatabase(config).catch((e) => Promise.reject(diskFullOr(e, config.dataDir)));
     await migrate(db);
   } catch (e) {
     await db?.close();
@@ -87,7 +88,10 @@ export async function openLibrary(config: Config, options: OpenLibraryOptions = 
   const jobs = new SqlJobQueue(db, config.jobs.retry);
   let s3: Promise<import('@aws-sdk/client-s3').S3Client> | undefined;
   const s3Client = () => (s3 ??= import('./adapters/s3/s3-client.js').then((m) => m.createS3Client(config.s3)));
-  const blobs: BlobStore = config.blobStore === 's3' ? await openS3Blobs(config, await s3Client()) : new FsBlobStore(config.dataDir);
+  const fsBlobs = new FsBlobStore(config.dataDir);
+  // What a killed process left half-written: all of it when this process owns the folder, else only old leftovers.
+  await fsBlobs.cleanTemporaries(config.database ? 3_600_000 : 0).catch(() => 0);
+  const blobs: BlobStore = config.blobStore === 's3' ? await openS3Blobs(config, await s3Client()) : fsBlobs;
   const fsSource = new FsImageSource(config.dataDir);
   let s3Source: Promise<ImageSource> | undefined;
   let clip: Promise<ClipEmbedder> | undefined;
@@ -137,6 +141,16 @@ export async function openLibrary(config: Config, options: OpenLibraryOptions = 
     },
   };
   return root;
+}
+
+/** PGlite needs room to start (its WAL segments alone are 16 MB): below this, say so instead of failing obscurely. */
+const MIN_FREE_BYTES = 64 * 1024 * 1024;
+
+async function assertSpaceFor(dir: string, needed: number) {
+  const { statfs, mkdir } = await import('node:fs/promises');
+  await mkdir(dir, { recursive: true });
+  const st = await statfs(dir).catch(() => null);
+  if (st && st.bavail * st.bsize < needed) throw new LoupeError('DISK_FULL', { dir, freeBytes: st.bavail * st.bsize, neededBytes: needed });
 }
 
 async function openS3Blobs(config: Config, client: import('@aws-sdk/client-s3').S3Client): Promise<BlobStore> {

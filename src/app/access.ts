@@ -6,6 +6,9 @@ import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { LoupeError } from '../core/errors.js';
 import { DEFAULT_SPACE_ID, DEFAULT_SPACE_NAME } from '../core/spaces.js';
 import type { AccessStore, Caller } from '../ports/access-store.js';
+import { thumbnailKey } from '../ports/blob-store.js';
+import type { Library } from '../library.js';
+import { originalKey } from './upload.js';
 
 export const KEY_PREFIX = 'loupe_';
 export const hashKey = (key: string) => createHash('sha256').update(key).digest('hex');
@@ -54,6 +57,17 @@ export async function chooseSpace(access: AccessStore, caller: Caller | null, re
   if (caller.boundSpaceId && caller.spaces.has(caller.boundSpaceId)) return caller.boundSpaceId;
   if (caller.spaces.size === 1) return [...caller.spaces.keys()][0];
   throw new LoupeError('BAD_ARGUMENT', { message: `this key opens ${caller.spaces.size} spaces: name one with the X-Loupe-Space header or ?space= (${[...caller.spaces.values()].join(', ') || 'none'})` });
+}
+
+/** Deletes a space: its images, vectors, jobs, Loupe's files of it (thumbnails, uploads) and the keys bound to it. */
+export async function deleteSpace(lib: Library, name: string): Promise<{ images: number }> {
+  const space = await lib.access.getSpace(name);
+  if (!space) throw new LoupeError('NOT_FOUND', { what: `space "${name}"` });
+  if (space.id === DEFAULT_SPACE_ID) throw new LoupeError('BAD_ARGUMENT', { message: 'the default space cannot be deleted (delete its images instead)' });
+  const blobs = lib.forSpace(space.id).blobs;
+  const shas = await lib.access.deleteSpace(space.id);
+  for (const sha of shas) await Promise.all([blobs.delete(thumbnailKey(sha)), blobs.delete(originalKey(sha))]);
+  return { images: shas.length };
 }
 
 /** The spaces a caller may open (id → name): a key's own, or every space its user owns or shares; all of them on a server without auth. */

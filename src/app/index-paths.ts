@@ -5,7 +5,7 @@
  */
 import { createHash } from 'node:crypto';
 import path from 'node:path';
-import { LoupeError, isLoupeError, reasonOf } from '../core/errors.js';
+import { LoupeError, isFatal, isLoupeError, reasonOf } from '../core/errors.js';
 import type { ImagePath, IndexSummary } from '../core/types.js';
 import type { DecodedImage } from '../ports/image-decoder.js';
 import type { SourceFile, SourceStat } from '../ports/image-source.js';
@@ -64,6 +64,7 @@ export async function indexPaths(lib: Library, inputs: string[], options: IndexO
   const source = await lib.imageSource(inputs);
   const listed = await source.list(inputs, fail);
   const { walkedRoots } = listed;
+  const unreadableDirs = listed.unreadableDirs ?? [];
   // The same file named twice (a folder and a file inside it): keep the first.
   const named = new Set<string>();
   const candidates = listed.files.filter((c) => !named.has(c.path) && Boolean(named.add(c.path)));
@@ -179,6 +180,9 @@ export async function indexPaths(lib: Library, inputs: string[], options: IndexO
       items.map((item) => ({ sha256: item.sha256, bytes: item.bytes, decoded: item.decoded, path: pathRecord(item.candidate, '', item.stat) })),
       batchTimings,
     );
+    // A model that cannot run or a full disk would fail every file after this one: stop the run instead.
+    const fatal = outcomes.find((o): o is { error: LoupeError } => 'error' in o && isFatal(o.error));
+    if (fatal) throw fatal.error;
     outcomes.forEach((outcome, i) => {
       if ('error' in outcome) fail(items[i].candidate.path, outcome.error);
       else if (outcome.inserted) summary.indexed++;
@@ -192,19 +196,29 @@ export async function indexPaths(lib: Library, inputs: string[], options: IndexO
   const batches: Candidate[][] = [];
   for (let i = 0; i < candidates.length; i += config.batchSize) batches.push(candidates.slice(i, i + config.batchSize));
   let pending = batches.length ? prepareBatch(batches[0]) : null;
-  for (let b = 0; b < batches.length; b++) {
-    const ready = await pending!;
-    pending = b + 1 < batches.length ? prepareBatch(batches[b + 1]) : null; // decode ahead while inferring
-    await storeBatch(ready);
+  try {
+    for (let b = 0; b < batches.length; b++) {
+      const ready = await pending!;
+      pending = b + 1 < batches.length ? prepareBatch(batches[b + 1]) : null; // decode ahead while inferring
+      await storeBatch(ready);
+    }
+  } catch (e) {
+    if (!isFatal(e)) throw e;
+    await pending?.catch(() => {});
+    // Stopped: what is stored stays stored; no sweep (a partial run must not remove anything).
+    summary.stopped = { code: e.code, error: e.message };
+    return summary;
   }
 
-  // Files gone from walked folders: drop their paths (checked on disk, so a walk that missed a file never deletes it).
+  // Files gone from walked folders: drop their paths — only when confirmed gone (checked on disk: a folder that
+  // could not be read, a permission error or an I/O error never deletes what was indexed).
   options.onProgress?.({ phase: 'cleaning', done: total, total });
   const seen = new Set(candidates.map((c) => c.path));
+  const underUnreadable = (p: string) => unreadableDirs.some((d) => p.startsWith(d.endsWith('/') ? d : d + '/'));
   const gone: string[] = [];
   for (const root of walkedRoots)
     for (const p of await store.pathsUnderRoot(root))
-      if (!seen.has(p.path) && !(await source.exists(p.path))) gone.push(p.path);
+      if (!seen.has(p.path) && !underUnreadable(p.path) && (await source.presence(p.path)) === 'absent') gone.push(p.path);
   await store.removePaths(gone);
   summary.removed = gone.length;
   for (const sha of await store.deleteOrphanImages()) await lib.blobs.delete(thumbnailKey(sha));

@@ -17,6 +17,7 @@ const TABLES: { name: string; key: string[] }[] = [
   { name: 'image_paths', key: ['space_id', 'path'] },
   { name: 'embeddings', key: ['image_id', 'kind', 'model'] },
   { name: 'jobs', key: ['id'] },
+  { name: 'kept_user_fields', key: ['space_id', 'sha256'] },
 ];
 
 export interface MigrateProgress {

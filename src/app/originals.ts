@@ -1,15 +1,32 @@
+import { createHash } from 'node:crypto';
+import { LoupeError } from '../core/errors.js';
 import type { ImageDetails } from '../core/types.js';
 import type { Library } from '../library.js';
 import { originalKey, UPLOAD_ROOT } from './upload.js';
 
-/** The bytes of an image's original: the stored upload, else the first of its files that can still be read. */
+/**
+ * The bytes of an image's original: the stored upload, else the first of its files that still holds the
+ * indexed content. A file is read only inside the folder it was indexed under (a symlink put in its place
+ * cannot lead elsewhere) and only if its bytes still hash to the image's sha256.
+ * @returns null when no copy can be read; throws FILE_CHANGED when the files are there but are not this image any more.
+ */
 export async function readOriginal(lib: Library, image: Pick<ImageDetails, 'sha256' | 'paths'>): Promise<Buffer | null> {
   const stored = await lib.blobs.get(originalKey(image.sha256));
   if (stored) return stored;
+  let changed: LoupeError | null = null;
   for (const p of image.paths) {
     if (p.path.startsWith(UPLOAD_ROOT)) continue;
-    const bytes = await (await lib.imageSource([p.path])).read(p.path).catch(() => null);
-    if (bytes) return bytes;
+    const record = await lib.store.getPath(p.path);
+    if (!record) continue;
+    const source = await lib.imageSource([p.path]);
+    const bytes = await source.readWithin(p.path, record.root).catch((e: unknown) => {
+      if (e instanceof LoupeError && e.code === 'FILE_CHANGED') changed = e;
+      return null;
+    });
+    if (!bytes) continue;
+    if (createHash('sha256').update(bytes).digest('hex') === image.sha256) return bytes;
+    changed = new LoupeError('FILE_CHANGED', { path: p.path, reason: 'its content is not what was indexed' });
   }
+  if (changed) throw changed;
   return null;
 }

@@ -83,7 +83,8 @@ export async function searchByText(lib: Library, query: string, options: SearchO
       model = clip.model;
       [vector] = await clip.embedTexts([parsed.text]);
     } catch (e) {
-      if (mode === 'vector' || isLoupeError(e, 'MODEL_MISMATCH')) throw e;
+      // A broken model is an error to fix, not a reason to answer with words alone.
+      if (mode === 'vector' || isLoupeError(e, 'MODEL_MISMATCH') || isLoupeError(e, 'MODEL_LOAD_FAILED') || isLoupeError(e, 'MODEL_CHECKSUM_MISMATCH')) throw e;
       fallbacks.push(`CLIP not used: ${reasonOf(e)}`);
     }
   }

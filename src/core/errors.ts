@@ -16,6 +16,7 @@ export const ERROR_MESSAGES = {
     `${p.path}: the image could not be decoded (${p.reason}); the file may be truncated or corrupt`,
   UNREADABLE: (p: { path: string; reason: string }) => `${p.path}: cannot read the file (${p.reason})`,
   BAD_ARGUMENT: (p: { message: string }) => p.message,
+  FILE_CHANGED: (p: { path: string; reason: string }) => `${p.path} changed since it was indexed (${p.reason}): run \`loupe index\` on its folder again`,
   NOT_FOUND: (p: { what: string }) => `${p.what} not found`,
   CONFLICT: (p: { what: string }) => `${p.what} already exists`,
   UNAUTHORIZED: (p: { reason: string }) => `${p.reason}: send an API key as "Authorization: Bearer KEY" (create one with \`loupe keys create --space NAME\`)`,
@@ -29,7 +30,8 @@ export const ERROR_MESSAGES = {
     `could not download ${p.file} of model ${p.model} (${p.reason}). Check your connection, or set LOUPE_MODELS_DIR to a local copy and LOUPE_OFFLINE=1`,
   MODEL_CHECKSUM_MISMATCH: (p: { model: string; file: string; expected: string; actual: string }) =>
     `${p.model}/${p.file} failed verification: expected ${p.expected}, got ${p.actual}. The partial file was deleted; run \`npx loupe models pull\` again`,
-  MODEL_LOAD_FAILED: (p: { model: string; reason: string }) => `could not load model ${p.model}: ${p.reason}`,
+  MODEL_LOAD_FAILED: (p: { model: string; reason: string }) =>
+    `could not load model ${p.model}: ${p.reason}. Its files may be damaged: run \`npx loupe models pull --model ${p.model}\` (downloads again and checks each file's sha256), or check the copy in LOUPE_MODELS_DIR`,
   MODEL_MISMATCH: (p: { stored: string; requested: string; count: number }) =>
     `this library's ${p.count} image embeddings were made with ${p.stored}, but ${p.requested} is configured. ` +
     `Embeddings of different models cannot be compared: set LOUPE_CLIP_MODEL=${p.stored} to keep using this library, or index into a new --data folder`,
@@ -47,10 +49,19 @@ export const ERROR_MESSAGES = {
     `cannot connect to the database at ${p.url} (${p.reason}). Check DATABASE_URL and that the server is running`,
   QUERY_TIMEOUT: (p: { ms: number; statement: string }) =>
     `a database statement ran over ${p.ms} ms and was stopped (${p.statement}…). Narrow the query, or raise LOUPE_DB_STATEMENT_TIMEOUT_MS`,
+  DISK_FULL: (p: { dir: string; freeBytes?: number; neededBytes?: number }) =>
+    `no space left in ${p.dir}${p.freeBytes !== undefined ? ` (${mb(p.freeBytes)} free` + (p.neededBytes ? `, at least ${mb(p.neededBytes)} needed)` : ')') : ''}. ` +
+    `Free some space (or use another --data folder) and run the same command again: it goes on where it stopped`,
   CONFIG_INVALID: (p: { problems: string[] }) => `invalid configuration:\n  ${p.problems.join('\n  ')}`,
 } as const;
 
+const mb = (bytes: number) => `${Math.max(0, Math.round(bytes / 1e6))} MB`;
+
 export type ErrorCode = keyof typeof ERROR_MESSAGES;
+
+/** Failures that no other file of a batch would escape: a run stops on them instead of failing every file. */
+const FATAL: ErrorCode[] = ['MODEL_LOAD_FAILED', 'MODEL_CHECKSUM_MISMATCH', 'MODEL_MISSING_OFFLINE', 'MODEL_DOWNLOAD_FAILED', 'DISK_FULL', 'DATABASE_UNAVAILABLE'];
+export const isFatal = (e: unknown): e is LoupeError => e instanceof LoupeError && FATAL.includes(e.code);
 type Params<C extends ErrorCode> = Parameters<(typeof ERROR_MESSAGES)[C]>[0];
 
 export class LoupeError<C extends ErrorCode = ErrorCode> extends Error {
@@ -71,5 +82,14 @@ export function isLoupeError(e: unknown, code?: ErrorCode): e is LoupeError {
 /** A short reason string for any thrown value, for reports that list failures. */
 export function reasonOf(e: unknown): string {
   if (e instanceof Error) return e.message;
+  if (e && typeof e === 'object' && typeof (e as { message?: unknown }).message === 'string') return (e as { message: string }).message;
+  if (e && typeof e === 'object') return JSON.stringify(e).slice(0, 300);
   return String(e);
+}
+
+/** The error of a full disk (ENOSPC, or PostgreSQL's "No space left on device") as DISK_FULL naming `dir`; others unchanged. */
+export function diskFullOr(e: unknown, dir: string): unknown {
+  const code = (e as { code?: string } | null)?.code;
+  if (code === 'ENOSPC' || /no space left on device/i.test(reasonOf(e))) return new LoupeError('DISK_FULL', { dir }, { cause: e });
+  return e;
 }

@@ -77,6 +77,8 @@ export interface IndexSummary {
   moved: number;
   removed: number;
   failed: { path: string; error: string; code?: string }[];
+  /** Why the run stopped before the end (a full disk, a model that cannot load); re-running goes on from there. */
+  stopped?: { code: string; error: string };
 }
 
 /** Who wrote a text field: the user's text is never overwritten by a model's. */

@@ -50,4 +50,6 @@ export interface AccessStore {
   revokeKey(idOrPrefix: string): Promise<boolean>;
   /** The caller behind a key hash, or null for unknown and revoked keys. */
   callerByKeyHash(hash: string): Promise<Caller | null>;
+  /** Deletes a space with everything in it and the keys bound to it. @returns the content hashes it held (their files are the caller's to delete). */
+  deleteSpace(id: string): Promise<string[]>;
 }

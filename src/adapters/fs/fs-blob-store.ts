@@ -1,11 +1,34 @@
 import { randomBytes } from 'node:crypto';
-import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { diskFullOr } from '../../core/errors.js';
 import type { BlobStore } from '../../ports/blob-store.js';
 
-/** Blobs as files under a root folder; writes go through a temporary name so readers never see half a file. */
+/**
+ * Blobs as files under a root folder; writes go through a temporary file in one folder (`tmp/blobs`, same disk,
+ * so the rename is atomic) so readers never see half a file, and what a killed process left there is found at once.
+ */
 export class FsBlobStore implements BlobStore {
-  constructor(private readonly root: string) {}
+  private readonly tmpDir: string;
+  constructor(private readonly root: string) {
+    this.tmpDir = path.join(root, 'tmp', 'blobs');
+  }
+
+  /** Removes temporaries older than `olderThanMs` (0: all — the caller owns the folder). @returns how many. */
+  async cleanTemporaries(olderThanMs = 0): Promise<number> {
+    let removed = 0;
+    for (const dir of [this.tmpDir, path.join(this.root, 'tmp', 'uploads')]) {
+      const names = await readdir(dir).catch(() => [] as string[]);
+      for (const name of names) {
+        const full = path.join(dir, name);
+        const st = await stat(full).catch(() => null);
+        if (!st || Date.now() - st.mtimeMs < olderThanMs) continue;
+        await rm(full, { recursive: true, force: true });
+        removed++;
+      }
+    }
+    return removed;
+  }
 
   private resolve(key: string): string {
     const full = path.resolve(this.root, key);
@@ -15,10 +38,16 @@ export class FsBlobStore implements BlobStore {
 
   async put(key: string, data: Buffer) {
     const full = this.resolve(key);
-    await mkdir(path.dirname(full), { recursive: true });
-    const tmp = `${full}.${process.pid}.${randomBytes(6).toString("hex")}.tmp`; // unique: the same key may be written twice at once
-    await writeFile(tmp, data);
-    await rename(tmp, full);
+    const tmp = path.join(this.tmpDir, `${process.pid}.${randomBytes(8).toString('hex')}.tmp`); // unique: the same key may be written twice at once
+    try {
+      await mkdir(path.dirname(full), { recursive: true });
+      await mkdir(this.tmpDir, { recursive: true });
+      await writeFile(tmp, data);
+      await rename(tmp, full);
+    } catch (e) {
+      await rm(tmp, { force: true });
+      throw diskFullOr(e, this.root);
+    }
   }
 
   async get(key: string) {

@@ -1,13 +1,20 @@
-/** Images in local folders: walked recursively (hidden entries and the data folder skipped). */
-import { access, open, readFile, stat } from 'node:fs/promises';
+/**
+ * Images in local folders, walked recursively (hidden entries and the data folder skipped). Folders that
+ * cannot be read are reported, and what was indexed under them is kept; symlinked folders and files are
+ * followed when they lead inside the folder being indexed (with loop protection), and reported otherwise.
+ */
+import { constants } from 'node:fs';
+import { access, lstat, open, opendir, readFile, realpath, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { fdir } from 'fdir';
 import { LoupeError, reasonOf } from '../../core/errors.js';
-import type { ImageSource, SourceFile } from '../../ports/image-source.js';
+import type { ImageSource, Presence, SourceFile } from '../../ports/image-source.js';
+import { fsPath, nameFromBytes } from './fs-names.js';
 
 const unreadable = (p: string) => (e: unknown) => {
   throw new LoupeError('UNREADABLE', { path: p, reason: reasonOf(e) });
 };
+
+const isInside = (dir: string, p: string) => p === dir || p.startsWith(dir.endsWith(path.sep) ? dir : dir + path.sep);
 
 export class FsImageSource implements ImageSource {
   constructor(private readonly dataDir: string) {}
@@ -15,37 +22,69 @@ export class FsImageSource implements ImageSource {
   async list(inputs: string[], fail: (path: string, e: unknown) => void) {
     const files: SourceFile[] = [];
     const walkedRoots: string[] = [];
-    const dataDir = this.dataDir;
+    const unreadableDirs: string[] = [];
     for (const input of inputs) {
       const abs = path.resolve(input);
-      const st = await stat(abs).catch((e: unknown) => e as Error);
+      const st = await stat(fsPath(abs)).catch((e: unknown) => e as Error);
       if (st instanceof Error) {
         fail(abs, new LoupeError('UNREADABLE', { path: abs, reason: reasonOf(st) }));
         continue;
       }
       if (st.isDirectory()) {
         walkedRoots.push(abs);
-        const found = await new fdir()
-          .withFullPaths()
-          .exclude((name, dir) => name.startsWith('.') || path.resolve(dir) === dataDir || path.resolve(dir).startsWith(dataDir + path.sep))
-          .filter((p) => !path.basename(p).startsWith('.'))
-          .crawl(abs)
-          .withPromise();
-        for (const f of found.sort()) files.push({ path: f, root: abs, explicit: false });
+        await this.walk(abs, abs, await realpath(fsPath(abs)).then(String), new Set(), files, unreadableDirs, fail);
       } else {
         files.push({ path: abs, root: path.dirname(abs), explicit: true });
       }
     }
-    return { files, walkedRoots };
+    return { files: files.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0)), walkedRoots, unreadableDirs };
+  }
+
+  private async walk(dir: string, root: string, realRoot: string, visited: Set<string>, files: SourceFile[], unreadableDirs: string[], fail: (path: string, e: unknown) => void) {
+    const real = await realpath(fsPath(dir)).then(String, () => dir);
+    if (visited.has(real)) return; // a symlink loop, or a folder reached twice
+    visited.add(real);
+    let handle;
+    try {
+      handle = await opendir(fsPath(dir) as string, { encoding: 'buffer' as BufferEncoding });
+    } catch (e) {
+      unreadableDirs.push(dir);
+      fail(dir, new LoupeError('UNREADABLE', { path: dir, reason: `${reasonOf(e)}; the folder was skipped and what was indexed under it is kept` }));
+      return;
+    }
+    const subdirs: string[] = [];
+    try {
+      for await (const entry of handle) {
+        const name = nameFromBytes(entry.name as unknown as Buffer);
+        if (name.startsWith('.')) continue;
+        const full = path.join(dir, name);
+        if (full === this.dataDir || isInside(this.dataDir, full)) continue;
+        if (entry.isDirectory()) subdirs.push(full);
+        else if (entry.isFile()) files.push({ path: full, root, explicit: false });
+        else if (entry.isSymbolicLink()) {
+          const target = await realpath(fsPath(full)).then(String, () => null);
+          const st = target && (await stat(target).catch(() => null));
+          if (!target || !st) fail(full, new LoupeError('UNREADABLE', { path: full, reason: 'a broken symbolic link' }));
+          else if (!isInside(realRoot, target))
+            fail(full, new LoupeError('UNREADABLE', { path: full, reason: `a symbolic link out of the indexed folder (to ${target}); index that folder by its own path` }));
+          else if (st.isDirectory()) subdirs.push(full);
+          else if (st.isFile()) files.push({ path: full, root, explicit: false });
+        }
+      }
+    } catch (e) {
+      unreadableDirs.push(dir);
+      fail(dir, new LoupeError('UNREADABLE', { path: dir, reason: `${reasonOf(e)}; what was indexed under it is kept` }));
+    }
+    for (const sub of subdirs) await this.walk(sub, root, realRoot, visited, files, unreadableDirs, fail);
   }
 
   async stat(p: string) {
-    const st = await stat(p).catch(unreadable(p));
+    const st = await stat(fsPath(p)).catch(unreadable(p));
     return { size: st.size, mtimeMs: st.mtimeMs };
   }
 
   async readHead(p: string, bytes: number) {
-    const handle = await open(p, 'r').catch(unreadable(p));
+    const handle = await open(fsPath(p), 'r').catch(unreadable(p));
     try {
       const buf = Buffer.alloc(bytes);
       const { bytesRead } = await handle.read(buf, 0, bytes, 0);
@@ -58,11 +97,38 @@ export class FsImageSource implements ImageSource {
   }
 
   read(p: string) {
-    return readFile(p).catch(unreadable(p));
+    return readFile(fsPath(p)).catch(unreadable(p));
+  }
+
+  async readWithin(p: string, root: string) {
+    const [real, realRoot] = await Promise.all([realpath(fsPath(p)).then(String), realpath(fsPath(root)).then(String)]).catch(unreadable(p));
+    if (!isInside(realRoot, real)) throw new LoupeError('FILE_CHANGED', { path: p, reason: `it now leads out of ${root} (to ${real})` });
+    const st = await stat(real).catch(unreadable(p));
+    if (!st.isFile()) throw new LoupeError('FILE_CHANGED', { path: p, reason: 'it is not a regular file any more' });
+    return readFile(real).catch(unreadable(p));
   }
 
   exists(p: string) {
-    return access(p).then(() => true, () => false);
+    return access(fsPath(p)).then(() => true, () => false);
+  }
+
+  /** Absent only when the file is confirmed gone: ENOENT, with the nearest existing folder above it readable. */
+  async presence(p: string): Promise<Presence> {
+    try {
+      await lstat(fsPath(p));
+      return 'present';
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'ENOENT') return 'unknown';
+    }
+    for (let dir = path.dirname(p); ; dir = path.dirname(dir)) {
+      try {
+        await access(fsPath(dir), constants.R_OK | constants.X_OK);
+        return 'absent';
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code !== 'ENOENT') return 'unknown';
+        if (path.dirname(dir) === dir) return 'absent';
+      }
+    }
   }
 
   folderOf(root: string, file: string) {

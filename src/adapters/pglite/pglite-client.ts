@@ -5,7 +5,7 @@
  * and the caller gets QUERY_TIMEOUT. Schema changes (`exec`: migrations, index builds) are not timed.
  */
 import { Worker } from 'node:worker_threads';
-import { LoupeError } from '../../core/errors.js';
+import { diskFullOr, LoupeError } from '../../core/errors.js';
 import { Limiter } from '../../core/limiter.js';
 import type { SqlClient } from '../sql/sql-client.js';
 import type { SerializedError, ThreadReply, ThreadRequest } from './pglite-thread.js';
@@ -29,7 +29,7 @@ interface Pending {
   timer?: NodeJS.Timeout;
 }
 
-const toError = (e: SerializedError) => Object.assign(new Error(e.message), e);
+const toError = (e: SerializedError, dir?: string) => diskFullOr(Object.assign(new Error(e.message), e), dir ?? 'the data folder') as Error;
 
 class PgliteThread {
   private worker!: Worker;
@@ -50,12 +50,12 @@ class PgliteThread {
     this.worker = worker;
     this.ready = new Promise((resolve, reject) => {
       worker.on('message', (m: ThreadReply) => {
-        if (m.id === 0) return 'ready' in m ? resolve() : reject(toError((m as { failed: SerializedError }).failed));
+        if (m.id === 0) return 'ready' in m ? resolve() : reject(toError((m as { failed: SerializedError }).failed, this.dir));
         const p = this.pending.get(m.id);
         if (!p) return;
         this.pending.delete(m.id);
         clearTimeout(p.timer);
-        if ('error' in m) p.reject(toError(m.error));
+        if ('error' in m) p.reject(toError(m.error, this.dir));
         else p.resolve((m as { rows?: unknown[] }).rows ?? []);
       });
       worker.on('error', (e) => {

@@ -5,7 +5,7 @@
  */
 import { GetObjectCommand, HeadObjectCommand, paginateListObjectsV2, type S3Client } from '@aws-sdk/client-s3';
 import { LoupeError, reasonOf } from '../../core/errors.js';
-import type { ImageSource, SourceFile, SourceStat } from '../../ports/image-source.js';
+import type { Presence, ImageSource, SourceFile, SourceStat } from '../../ports/image-source.js';
 import { isNotFound, parseS3Url } from './s3-client.js';
 
 export class S3ImageSource implements ImageSource {
@@ -96,6 +96,16 @@ export class S3ImageSource implements ImageSource {
       if (isNotFound(e)) return false;
       throw e;
     }
+  }
+
+  /** Keys have no links: an object under its bucket URL is where it says. */
+  readWithin(url: string) {
+    return this.get(url);
+  }
+
+  async presence(url: string): Promise<Presence> {
+    // 404 is a confirmed absence; any other failure (denied, unreachable) is not.
+    return this.exists(url).then((there) => (there ? 'present' : 'absent'), () => 'unknown');
   }
 
   folderOf(root: string, url: string) {

@@ -175,6 +175,21 @@ export const MIGRATIONS: { version: number; name: string; sql: string }[] = [
       update embeddings e set space_id = i.space_id from images i where i.id = e.image_id and i.space_id <> e.space_id;
     `,
   },
+  {
+    version: 8,
+    name: 'user-written captions and tags kept when their image is removed',
+    // A file that goes away and comes back (a folder unmounted, restored from backup) gets its user's words back, by content.
+    sql: `
+      create table kept_user_fields (
+        space_id uuid not null references spaces(id) on delete cascade,
+        sha256 text not null,
+        caption text,
+        tags text[] not null default '{}',
+        removed_at timestamptz not null default now(),
+        primary key (space_id, sha256)
+      );
+    `,
+  },
 ];
 
 /**

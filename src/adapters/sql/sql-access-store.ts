@@ -62,6 +62,20 @@ export class SqlAccessStore implements AccessStore {
     await this.db.query(`insert into space_members (space_id, user_id, role) values ($1, $2, 'member') on conflict do nothing`, [s.id, u.id]);
   }
 
+  async deleteSpace(id: string) {
+    return this.db.transaction(async (tx) => {
+      const rows = await tx.query<{ sha256: string }>(
+        `select sha256 from images where space_id = $1 union select sha256 from jobs where space_id = $1`,
+        [id],
+      );
+      // Keys bound to the space go with it (cascade); members, images, paths, vectors and jobs too.
+      await tx.query('delete from embeddings where space_id = $1', [id]);
+      await tx.query('delete from image_paths where space_id = $1', [id]);
+      await tx.query('delete from spaces where id = $1', [id]);
+      return rows.map((r) => r.sha256);
+    });
+  }
+
   async addKey(k: { id: string; userId: string; spaceId: string | null; name: string | null; prefix: string; hash: string }) {
     await this.db.query('insert into api_keys (id, user_id, space_id, name, prefix, hash) values ($1, $2, $3, $4, $5, $6)', [k.id, k.userId, k.spaceId, k.name, k.prefix, k.hash]);
   }

@@ -106,6 +106,15 @@ export class SqlStore implements Store {
           continue;
         }
         await upsertPathWith(tx, this.spaceId, path);
+        // Content seen before and removed: the user's caption and tags come back (fields given now win).
+        await tx.query(
+          `with kept as (delete from kept_user_fields where space_id = ${this.S} and sha256 = $2 returning caption, tags)
+           update images i set caption = coalesce(i.caption, kept.caption),
+             caption_source = case when i.caption is null and kept.caption is not null then 'user' else i.caption_source end,
+             tags = case when cardinality(i.tags) = 0 then kept.tags else i.tags end
+           from kept where i.id = $1`,
+          [image.id, image.sha256],
+        );
         await tx.query(`insert into embeddings (image_id, space_id, kind, model, dim, embedding) values ($1, ${this.S}, $2, $3, $4, $5::halfvec)`, [
           image.id, 'clip', embedding.model, embedding.vector.length, vectorLiteral(embedding.vector),
         ]);
@@ -137,9 +146,19 @@ export class SqlStore implements Store {
 
   async deleteOrphanImages(): Promise<string[]> {
     this.cache.clear();
-    const rows = await this.db.query<{ sha256: string }>(
-      `delete from images i where i.space_id = ${this.S} and not exists (select 1 from image_paths p where p.image_id = i.id) returning sha256`,
-    );
+    // What the user wrote about an image outlives its removal: restored if the same content comes back.
+    const rows = await this.db.transaction(async (tx) => {
+      await tx.query(
+        `insert into kept_user_fields (space_id, sha256, caption, tags)
+         select i.space_id, i.sha256, case when i.caption_source = 'user' then i.caption end, i.tags from images i
+         where i.space_id = ${this.S} and not exists (select 1 from image_paths p where p.image_id = i.id)
+           and ((i.caption_source = 'user' and i.caption is not null) or cardinality(i.tags) > 0)
+         on conflict (space_id, sha256) do update set caption = excluded.caption, tags = excluded.tags, removed_at = now()`,
+      );
+      return tx.query<{ sha256: string }>(
+        `delete from images i where i.space_id = ${this.S} and not exists (select 1 from image_paths p where p.image_id = i.id) returning sha256`,
+      );
+    });
     return rows.map((r) => r.sha256);
   }
 

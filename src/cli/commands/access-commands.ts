@@ -1,6 +1,6 @@
 /** `loupe spaces ...` and `loupe keys ...`: local administration of spaces, members and API keys. */
 import type { Command } from 'commander';
-import { createKey } from '../../app/access.js';
+import { createKey, deleteSpace } from '../../app/access.js';
 import { LoupeError } from '../../core/errors.js';
 import { withLibrary, type CommonFlags } from '../context.js';
 import { pc, printJson, table } from '../output.js';
@@ -28,6 +28,18 @@ export function registerAccess(program: Command) {
     .action(async (name: string, flags: CommonFlags & { user: string }) => {
       await withLibrary(flags, (lib) => lib.access.shareSpace(name, flags.user));
       console.log(`${pc.green('✓')} ${flags.user} may use space ${name}`);
+    });
+  spaces
+    .command('delete')
+    .description("delete a space: its images' records, vectors, thumbnails and uploads, and the keys bound to it (photos in your own folders are never touched)")
+    .argument('<name>', 'space name')
+    .requiredOption('--yes', 'confirm: this cannot be undone')
+    .option('--data <dir>', 'data folder')
+    .option('--json', 'print what was deleted')
+    .action(async (name: string, flags: CommonFlags) => {
+      const deleted = await withLibrary({ data: flags.data }, (lib) => deleteSpace(lib, name));
+      if (flags.json) return printJson({ space: name, ...deleted });
+      console.log(`${pc.green('✓')} deleted space ${name} (${deleted.images} images; its keys no longer work)`);
     });
   spaces
     .command('list')

@@ -19,11 +19,14 @@ export function registerIndex(program: Command) {
       const summary = await withLibrary(flags, async (lib) => {
         const indexed = await indexPaths(lib, paths, { onProgress: (p) => p.phase === 'indexing' && bar?.update(p.done, p.total, p.path) });
         bar?.stop();
+        if (indexed.stopped) return indexed;
         // Search by meaning works from here on; reading text and captioning are slower second passes.
         const report = await reindex(lib, { only: flags.ocr ? ['ocr', 'caption', 'text-embedding'] : ['caption', 'text-embedding'], onProgress: (p) => ocrBar?.update(p.done, p.total, p.analyzer) });
         const brief = (r: (typeof report)[string] | undefined) => r && { model: r.model, ok: r.ok, empty: r.empty, failed: r.failed.length, ...(r.unavailable ? { unavailable: r.unavailable } : {}) };
         return { ...indexed, ...(report.ocr ? { ocr: brief(report.ocr) } : {}), caption: brief(report.caption), textEmbedding: brief(report['text-embedding']) };
       }).finally(() => (bar?.stop(), ocrBar?.stop()));
+      // A stopped run still reports what it did, then exits non-zero.
+      if (summary.stopped) process.exitCode = 1;
       if (flags.json) return printJson(summary);
       console.log(
         table(
@@ -32,6 +35,7 @@ export function registerIndex(program: Command) {
         ),
       );
       for (const f of summary.failed) console.log(`${pc.red('✗')} ${f.error}`);
+      if (summary.stopped) process.stderr.write(`loupe: stopped: ${summary.stopped.error}\n`);
       if ('ocr' in summary && summary.ocr)
         console.log(summary.ocr.unavailable ? pc.yellow(`text in images not read: ${summary.ocr.unavailable}`) : `text in images (${summary.ocr.model}): ${summary.ocr.ok} with text, ${summary.ocr.empty} without, ${summary.ocr.failed} failed`);
       if ('caption' in summary && summary.caption && !summary.caption.unavailable)

@@ -49,6 +49,8 @@ export function registerSearch(program: Command) {
       const result = await withLibrary(flags, async (lib) =>
         withSourceUrls(lib, await (flags.image !== undefined ? searchByImage(lib, flags.image, options) : flags.similar !== undefined ? searchSimilar(lib, flags.similar, options) : searchByText(lib, query!, options))),
       );
+      // A fallback (a model missing) is said on stderr even with --json, so scripts can see it.
+      if (flags.json && result.applied.fallback) process.stderr.write(`loupe: ${result.applied.fallback}\n`);
       if (flags.json) return printJson(result.hits);
       printHuman(result);
     });

@@ -30,6 +30,8 @@ export function registerServe(program: Command) {
       if (config.database && config.blobStore === 'fs')
         log.warn({ dataDir: config.dataDir }, 'uploads are kept in this machine\'s data folder: workers on other machines need LOUPE_BLOB_STORE=s3 (or the same shared folder)');
       const stop = async () => {
+        // Whatever is still running (a slow statement, a model call) may not keep the process alive past the grace.
+        setTimeout(() => process.exit(0), config.jobs.graceMs + 5000).unref();
         await server.close();
         await lib.close();
         process.exit(0);
