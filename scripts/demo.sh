@@ -4,6 +4,11 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 photos="${1:-../shared/datasets/coco-mini/images}"
+if [ ! -d "$photos" ]; then
+  echo "npm run demo: no folder $photos. Name a folder of your photos: npm run demo -- ~/Pictures" >&2
+  exit 1
+fi
+[ -f dist/cli/main.js ] || npm run build >/dev/null
 node dist/cli/main.js models make-test .loupe/models >/dev/null
 export LOUPE_MODELS_DIR="$PWD/.loupe/models" LOUPE_CLIP_MODEL=loupe/test-clip-colour LOUPE_TEXT_EMBED_LOCAL_MODEL=loupe/test-text-bow LOUPE_CAPTION_PROVIDER=local LOUPE_CAPTION_LOCAL_MODEL=loupe/test-caption-colour LOUPE_DATA_DIR="$PWD/.loupe/demo-data" LOUPE_OCR="${LOUPE_OCR:-off}"
 node dist/cli/main.js index "$photos"

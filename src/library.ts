@@ -146,9 +146,11 @@ export async function openLibrary(config: Config, options: OpenLibraryOptions = 
 /** PGlite needs room to start (its WAL segments alone are 16 MB): below this, say so instead of failing obscurely. */
 const MIN_FREE_BYTES = 64 * 1024 * 1024;
 
+/** A new database needs room to be created; an existing one opens with whatever is left (writes then say DISK_FULL). */
 async function assertSpaceFor(dir: string, needed: number) {
-  const { statfs, mkdir } = await import('node:fs/promises');
+  const { statfs, mkdir, access } = await import('node:fs/promises');
   await mkdir(dir, { recursive: true });
+  if (await access(path.join(dir, 'db', 'PG_VERSION')).then(() => true, () => false)) return;
   const st = await statfs(dir).catch(() => null);
   if (st && st.bavail * st.bsize < needed) throw new LoupeError('DISK_FULL', { dir, freeBytes: st.bavail * st.bsize, neededBytes: needed });
 }

@@ -106,9 +106,10 @@ export interface CliResult {
   stderr: string;
 }
 
-export async function runCli(args: string[], env: NodeJS.ProcessEnv): Promise<CliResult> {
+/** @param as run as another user (uid/gid), e.g. to meet permissions that root would bypass. */
+export async function runCli(args: string[], env: NodeJS.ProcessEnv, as?: { uid: number; gid: number }): Promise<CliResult> {
   try {
-    const { stdout, stderr } = await promisify(execFile)(process.execPath, [CLI, ...args], { env, maxBuffer: 64 * 1024 * 1024 });
+    const { stdout, stderr } = await promisify(execFile)(process.execPath, [CLI, ...args], { env, maxBuffer: 64 * 1024 * 1024, ...as });
     return { code: 0, stdout, stderr };
   } catch (e) {
     const err = e as { code?: number; stdout?: string; stderr?: string };

@@ -14,7 +14,22 @@ const unreadable = (p: string) => (e: unknown) => {
   throw new LoupeError('UNREADABLE', { path: p, reason: reasonOf(e) });
 };
 
+/** The real path (symbolic links resolved), as a lossless string (names that are not UTF-8 survive). */
+const realPath = (p: string) => realpath(fsPath(p), { encoding: 'buffer' }).then(nameFromBytes);
+
 const isInside = (dir: string, p: string) => p === dir || p.startsWith(dir.endsWith(path.sep) ? dir : dir + path.sep);
+
+interface Walk {
+  root: string;
+  realRoot: string;
+  /** Real paths of the folders walked (loop protection). */
+  visited: Set<string>;
+  /** Symlinked folders, walked after the real ones. */
+  linked: string[];
+  files: SourceFile[];
+  unreadableDirs: string[];
+  fail: (path: string, e: unknown) => void;
+}
 
 export class FsImageSource implements ImageSource {
   constructor(private readonly dataDir: string) {}
@@ -32,7 +47,10 @@ export class FsImageSource implements ImageSource {
       }
       if (st.isDirectory()) {
         walkedRoots.push(abs);
-        await this.walk(abs, abs, await realpath(fsPath(abs)).then(String), new Set(), files, unreadableDirs, fail);
+        // Real folders first, symlinked ones after: a folder reachable both ways is indexed under its real path.
+        const walk: Walk = { root: abs, realRoot: await realPath(abs), visited: new Set(), linked: [], files, unreadableDirs, fail };
+        await this.walk(abs, walk);
+        while (walk.linked.length) await this.walk(walk.linked.shift()!, walk);
       } else {
         files.push({ path: abs, root: path.dirname(abs), explicit: true });
       }
@@ -40,8 +58,9 @@ export class FsImageSource implements ImageSource {
     return { files: files.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0)), walkedRoots, unreadableDirs };
   }
 
-  private async walk(dir: string, root: string, realRoot: string, visited: Set<string>, files: SourceFile[], unreadableDirs: string[], fail: (path: string, e: unknown) => void) {
-    const real = await realpath(fsPath(dir)).then(String, () => dir);
+  private async walk(dir: string, w: Walk) {
+    const { root, realRoot, visited, files, unreadableDirs, fail } = w;
+    const real = await realPath(dir).catch(() => dir);
     if (visited.has(real)) return; // a symlink loop, or a folder reached twice
     visited.add(real);
     let handle;
@@ -62,12 +81,12 @@ export class FsImageSource implements ImageSource {
         if (entry.isDirectory()) subdirs.push(full);
         else if (entry.isFile()) files.push({ path: full, root, explicit: false });
         else if (entry.isSymbolicLink()) {
-          const target = await realpath(fsPath(full)).then(String, () => null);
-          const st = target && (await stat(target).catch(() => null));
+          const target = await realPath(full).catch(() => null);
+          const st = target && (await stat(fsPath(target)).catch(() => null));
           if (!target || !st) fail(full, new LoupeError('UNREADABLE', { path: full, reason: 'a broken symbolic link' }));
           else if (!isInside(realRoot, target))
             fail(full, new LoupeError('UNREADABLE', { path: full, reason: `a symbolic link out of the indexed folder (to ${target}); index that folder by its own path` }));
-          else if (st.isDirectory()) subdirs.push(full);
+          else if (st.isDirectory()) w.linked.push(full);
           else if (st.isFile()) files.push({ path: full, root, explicit: false });
         }
       }
@@ -75,7 +94,7 @@ export class FsImageSource implements ImageSource {
       unreadableDirs.push(dir);
       fail(dir, new LoupeError('UNREADABLE', { path: dir, reason: `${reasonOf(e)}; what was indexed under it is kept` }));
     }
-    for (const sub of subdirs) await this.walk(sub, root, realRoot, visited, files, unreadableDirs, fail);
+    for (const sub of subdirs.sort()) await this.walk(sub, w);
   }
 
   async stat(p: string) {
@@ -101,11 +120,11 @@ export class FsImageSource implements ImageSource {
   }
 
   async readWithin(p: string, root: string) {
-    const [real, realRoot] = await Promise.all([realpath(fsPath(p)).then(String), realpath(fsPath(root)).then(String)]).catch(unreadable(p));
+    const [real, realRoot] = await Promise.all([realPath(p), realPath(root)]).catch(unreadable(p));
     if (!isInside(realRoot, real)) throw new LoupeError('FILE_CHANGED', { path: p, reason: `it now leads out of ${root} (to ${real})` });
-    const st = await stat(real).catch(unreadable(p));
+    const st = await stat(fsPath(real)).catch(unreadable(p));
     if (!st.isFile()) throw new LoupeError('FILE_CHANGED', { path: p, reason: 'it is not a regular file any more' });
-    return readFile(real).catch(unreadable(p));
+    return readFile(fsPath(real)).catch(unreadable(p));
   }
 
   exists(p: string) {

@@ -26,7 +26,10 @@ export function registerIndex(program: Command) {
         return { ...indexed, ...(report.ocr ? { ocr: brief(report.ocr) } : {}), caption: brief(report.caption), textEmbedding: brief(report['text-embedding']) };
       }).finally(() => (bar?.stop(), ocrBar?.stop()));
       // A stopped run still reports what it did, then exits non-zero.
-      if (summary.stopped) process.exitCode = 1;
+      if (summary.stopped) {
+        process.exitCode = 1;
+        process.stderr.write(`loupe: stopped: ${summary.stopped.error}\n`);
+      }
       if (flags.json) return printJson(summary);
       console.log(
         table(
@@ -35,7 +38,6 @@ export function registerIndex(program: Command) {
         ),
       );
       for (const f of summary.failed) console.log(`${pc.red('✗')} ${f.error}`);
-      if (summary.stopped) process.stderr.write(`loupe: stopped: ${summary.stopped.error}\n`);
       if ('ocr' in summary && summary.ocr)
         console.log(summary.ocr.unavailable ? pc.yellow(`text in images not read: ${summary.ocr.unavailable}`) : `text in images (${summary.ocr.model}): ${summary.ocr.ok} with text, ${summary.ocr.empty} without, ${summary.ocr.failed} failed`);
       if ('caption' in summary && summary.caption && !summary.caption.unavailable)
