@@ -96,10 +96,13 @@ const EnvSchema = z.object({
   LOUPE_OCR_MIN_CONFIDENCE: z.coerce.number().min(0).max(1).default(0.5),
   LOUPE_OCR_MAX_RESOLUTION: z.coerce.number().int().min(256).max(10_000).default(2000),
   LOUPE_OCR_LANG: z.string().regex(/^[a-z_+]+$/i).default('eng'),
-  /** Hybrid ranking: weighted (default, vector 0.7 / text 0.3) or rrf. */
-  LOUPE_FUSION: z.enum(['weighted', 'rrf']).default('weighted'),
-  LOUPE_WEIGHT_VECTOR: z.coerce.number().min(0).default(0.7),
-  LOUPE_WEIGHT_TEXT: z.coerce.number().min(0).default(0.3),
+  /** Hybrid ranking: adaptive (default: each signal counted by how far it stands above chance), weighted (min–max per query) or rrf. */
+  LOUPE_FUSION: z.enum(['adaptive', 'weighted', 'rrf']).default('adaptive'),
+  /** Weights of the two signals. Default: 1 / 1 (adaptive, rrf), 0.7 / 0.3 (weighted). */
+  LOUPE_WEIGHT_VECTOR: z.coerce.number().min(0).optional(),
+  LOUPE_WEIGHT_TEXT: z.coerce.number().min(0).optional(),
+  /** Text queries: results below this similarity (0–100 %) are left out. Default 0: none. */
+  LOUPE_MIN_SIMILARITY: z.coerce.number().min(0).max(100).default(0),
   /** Captions: off (default: no surprise downloads), local (Transformers.js), ollama, or openai (also any OpenAI-compatible server). */
   LOUPE_CAPTION_PROVIDER: z.enum(['off', 'local', 'ollama', 'openai']).default('off'),
   LOUPE_CAPTION_LOCAL_MODEL: z.string().default('Xenova/vit-gpt2-image-captioning'),
@@ -168,7 +171,11 @@ export function parseConfig(env: NodeJS.ProcessEnv = process.env) {
     log: { format: e.LOUPE_LOG_FORMAT, level: e.LOUPE_LOG_LEVEL },
     urls: { allowPrivate: e.LOUPE_ALLOW_PRIVATE_URLS, timeoutMs: e.LOUPE_URL_TIMEOUT_MS, maxRedirects: e.LOUPE_URL_MAX_REDIRECTS },
     ocr: { engine: e.LOUPE_OCR, minConfidence: e.LOUPE_OCR_MIN_CONFIDENCE, maxResolution: e.LOUPE_OCR_MAX_RESOLUTION, language: e.LOUPE_OCR_LANG },
-    fusion: { mode: e.LOUPE_FUSION, weights: { vector: e.LOUPE_WEIGHT_VECTOR, text: e.LOUPE_WEIGHT_TEXT } },
+    fusion: {
+      mode: e.LOUPE_FUSION,
+      weights: e.LOUPE_WEIGHT_VECTOR === undefined && e.LOUPE_WEIGHT_TEXT === undefined ? null : { vector: e.LOUPE_WEIGHT_VECTOR ?? 1, text: e.LOUPE_WEIGHT_TEXT ?? 1 },
+      minSimilarity: e.LOUPE_MIN_SIMILARITY,
+    },
     textEmbedding: {
       providers: e.LOUPE_TEXT_EMBEDDER === 'off' ? [] : (e.LOUPE_TEXT_EMBEDDER.split(',') as ('local' | 'ollama' | 'openai')[]),
       models: { local: e.LOUPE_TEXT_EMBED_LOCAL_MODEL, ollama: e.LOUPE_TEXT_EMBED_OLLAMA_MODEL, openai: e.LOUPE_TEXT_EMBED_OPENAI_MODEL },

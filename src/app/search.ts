@@ -9,7 +9,8 @@ import { LoupeError, isLoupeError, reasonOf } from '../core/errors.js';
 import { detectFolder } from '../core/folder-detect.js';
 import { scoreFromCosineDistance } from '../core/scores.js';
 import type { SearchHit, SearchResult } from '../core/types.js';
-import { fuse, type FusionMode } from '../core/hybrid.js';
+import { FUSION_MODES, TEXT_EVIDENCE, fuse, similarityOf, vectorEvidence, type FusionMode, type VectorBackground } from '../core/hybrid.js';
+import { LRUCache } from 'lru-cache';
 import { parseQuery } from '../core/query-syntax.js';
 import type { SearchFilters } from '../ports/store.js';
 import { assertModelMatches, type Library } from '../library.js';
@@ -30,8 +31,10 @@ export interface SearchOptions {
   folder?: string;
   /** Text queries only. Default: hybrid. */
   mode?: SearchMode;
-  /** Text queries in hybrid mode. Default: from the configuration (weighted, vector 0.7 / text 0.3). */
+  /** Text queries in hybrid and caption modes. Default: from the configuration (adaptive, weights 1 / 1). */
   fusion?: { mode?: FusionMode; weights?: { vector: number; text: number } | undefined };
+  /** Text queries: leave out results below this similarity (0–100 %). Default: LOUPE_MIN_SIMILARITY (0). */
+  minSimilarity?: number;
 }
 
 export function checkK(k: number | undefined): number {
@@ -68,8 +71,10 @@ export async function searchByText(lib: Library, query: string, options: SearchO
     folder = detectFolder(parsed.text, await lib.store.folderNames()) ?? undefined;
     detected = folder !== undefined;
   }
-  const filters: SearchFilters = { folder: folder || null, tags: parsed.tags, hasText: parsed.hasText, exclude: parsed.exclude };
-  const pool = mode === 'hybrid' ? Math.min(MAX_K, Math.max(4 * k, 50)) : k;
+  const filters: SearchFilters = { folder: folder || null, tags: parsed.tags, hasText: parsed.hasText, exclude: parsed.exclude, phrases: parsed.phrases };
+  const fusionMode: FusionMode = options.fusion?.mode ?? lib.config.fusion.mode;
+  if (!FUSION_MODES.includes(fusionMode)) throw new LoupeError('BAD_ARGUMENT', { message: `fusion must be one of ${FUSION_MODES.join(', ')}` });
+  const pool = mode === 'hybrid' || mode === 'caption' ? Math.min(MAX_K, Math.max(4 * k, 50)) : k;
 
   // Vector side: the query's words (phrases unquoted) in CLIP space; in caption mode, or when CLIP cannot
   // be used, in the caption-embedding space. Fallback order: CLIP → caption embeddings → words only.
@@ -81,61 +86,113 @@ export async function searchByText(lib: Library, query: string, options: SearchO
       const clip = await lib.clip();
       await assertModelMatches(lib.store, clip.model);
       model = clip.model;
-      [vector] = await clip.embedTexts([parsed.text]);
+      vector = await embedQuery(clip.model, parsed.text, (t) => clip.embedTexts([t]).then(([v]) => v));
     } catch (e) {
       // A broken model is an error to fix, not a reason to answer with words alone.
       if (mode === 'vector' || isLoupeError(e, 'MODEL_MISMATCH') || isLoupeError(e, 'MODEL_LOAD_FAILED') || isLoupeError(e, 'MODEL_CHECKSUM_MISMATCH')) throw e;
       fallbacks.push(`CLIP not used: ${reasonOf(e)}`);
     }
   }
-  if (mode === 'caption' || (mode === 'hybrid' && !vector)) {
+  // Caption embeddings: the vector side of caption mode, CLIP's stand-in when it cannot be used, and in adaptive
+  // hybrid a third signal beside CLIP and the words (descriptions people or models wrote, compared by meaning).
+  let captionVector: Float32Array | null = null;
+  let captionModel: string | null = null;
+  const adaptiveHybrid = mode === 'hybrid' && fusionMode === 'adaptive';
+  if (mode === 'caption' || (mode === 'hybrid' && (!vector || adaptiveHybrid))) {
     const embedder = await textEmbedderFor(lib);
-    if ('unavailable' in embedder) fallbacks.push(`caption embeddings not used: ${embedder.unavailable}`);
-    else
+    if ('unavailable' in embedder) {
+      if (!vector) fallbacks.push(`caption embeddings not used: ${embedder.unavailable}`);
+    } else
       try {
-        [vector] = await embedder.embed([parsed.text]);
-        model = embedder.model;
+        const v = await embedQuery(embedder.model, parsed.text, (t) => embedder.embed([t]).then(([e]) => e));
+        if (vector) [captionVector, captionModel] = [v, embedder.model];
+        else [vector, model] = [v, embedder.model];
       } catch (e) {
         fallbacks.push(`caption embeddings not used: ${reasonOf(e)}`);
       }
   }
-  const vectorHits = vector ? await lib.store.searchByVector({ ...filters, vector, model, k: pool }) : [];
-  // Text side: words and phrases over captions, OCR text, tags and names (caption mode: captions only).
-  const textQuery = [...parsed.phrases.map((p) => `"${p}"`), ...parsed.text.split(/\s+/).filter((w) => !parsed.phrases.some((p) => p.split(/\s+/).includes(w)))].join(' ');
-  const textHits = mode === 'vector' ? [] : await lib.store.textSearch({ ...filters, text: textQuery, limit: pool, fields: mode === 'caption' ? ['caption'] : undefined });
+  const [vectorHits, captionHits, textHits, background, captionBackground] = await Promise.all([
+    vector ? lib.store.searchByVector({ ...filters, vector, model, k: pool }) : [],
+    captionVector ? lib.store.searchByVector({ ...filters, vector: captionVector, model: captionModel!, k: pool }) : [],
+    // Text side: words and phrases over captions, OCR text, tags and names (caption mode: captions only).
+    mode === 'vector' ? [] : lib.store.textSearch({ ...filters, text: parsed.text, limit: pool, fields: mode === 'caption' ? ['caption'] : undefined }),
+    vector ? backgroundOf(lib, model, vector) : null,
+    captionVector ? backgroundOf(lib, captionModel!, captionVector) : null,
+  ]);
 
   const where = new Map<string, { path: string; folder: string }>();
   const cosine = new Map<string, number>();
   for (const h of vectorHits) where.set(h.imageId, { path: h.path, folder: h.folder }), cosine.set(h.imageId, 1 - h.distance);
-  for (const h of textHits) if (!where.has(h.imageId)) where.set(h.imageId, { path: h.path, folder: h.folder });
-  // Text-only finds get their true cosine too, so every result can be explained on both signals.
-  if (vector) for (const [id, d] of await lib.store.distances(vector, model, textHits.map((h) => h.imageId).filter((id) => !cosine.has(id)))) cosine.set(id, 1 - d);
+  for (const h of [...captionHits, ...textHits]) if (!where.has(h.imageId)) where.set(h.imageId, { path: h.path, folder: h.folder });
+  // Finds of one side get their true value on the others too, so every result is explained on every signal.
+  if (vector) for (const [id, d] of await lib.store.distances(vector, model, [...where.keys()].filter((id) => !cosine.has(id)))) cosine.set(id, 1 - d);
+  const captionCosine = new Map<string, number>();
+  if (captionVector) for (const [id, d] of await lib.store.distances(captionVector, captionModel!, [...where.keys()])) captionCosine.set(id, 1 - d);
   const textScore = new Map(textHits.map((h) => [h.imageId, h]));
 
-  const fused = vector !== null && (mode === 'hybrid' || mode === 'caption');
-  const weights = mode === 'vector' ? { vector: 1, text: 0 } : fused ? (options.fusion?.weights ?? lib.config.fusion.weights) : { vector: 0, text: 1 };
-  const fusionMode = fused ? (options.fusion?.mode ?? lib.config.fusion.mode) : 'weighted';
+  // What counts in each mode: both signals (hybrid, caption), the cosine alone (vector), the words alone (text).
+  const defaults = fusionMode === 'weighted' ? { vector: 0.7, text: 0.3 } : { vector: 1, text: 1 };
+  const chosen = options.fusion?.weights ?? lib.config.fusion.weights ?? defaults;
+  const weights = mode === 'vector' ? { vector: 1, text: 0 } : mode === 'text' || !vector ? { vector: 0, text: 1 } : chosen;
+  const rankMode: FusionMode = mode === 'hybrid' || mode === 'caption' ? fusionMode : 'adaptive';
   const ranked = fuse(
-    [...where.keys()].map((id) => ({ id, vector: cosine.get(id), text: textScore.get(id)?.score, matched: textScore.get(id)?.matched })),
-    { mode: fusionMode, weights },
+    [...where.keys()].map((id) => ({ id, vector: cosine.get(id), caption: captionCosine.get(id), text: textScore.get(id)?.score, matched: textScore.get(id)?.matched })),
+    { mode: rankMode, weights, background, captionBackground },
   );
-  // The user-facing percentage follows the ranking: cosine in vector mode, the fused score otherwise.
-  const best = fusionMode === 'rrf' ? Math.max(...ranked.map((r) => r.fused), Number.MIN_VALUE) : weights.vector + weights.text || 1;
-  const hits: SearchHit[] = ranked.slice(0, k).map((r) => {
-    const cos = r.vector ?? null;
-    const base = cos !== null ? scoreFromCosineDistance(1 - cos) : { score: null, distance: null, similarity: 0 };
-    return {
-      id: r.id,
-      ...where.get(r.id)!,
-      ...base,
-      similarity: mode === 'vector' ? base.similarity : Math.round((r.fused / best) * 1000) / 10,
-      fused: r.fused,
-      textScore: r.text,
-      matched: r.matched,
-    };
-  });
-  return { hits, applied: { folder: folder || null, folderDetected: detected, model, mode, ...(fused ? { fusion: fusionMode, weights } : {}), ...(fallbacks.length ? { fallback: fallbacks.join('; ') } : {}) } };
+  // The percentage means the same in every query: evidence against chance (adaptive), whatever ranked the list.
+  const evidence = (r: (typeof ranked)[number]) =>
+    rankMode === 'adaptive' ? r.fused : (r.vector !== null && background ? weights.vector * vectorEvidence(r.vector, background) : 0) + (r.text !== null ? weights.text * TEXT_EVIDENCE * r.text : 0);
+  const minSimilarity = options.minSimilarity ?? lib.config.fusion.minSimilarity;
+  const hits: SearchHit[] = ranked
+    .map((r) => ({ r, similarity: similarityOf(evidence(r)) }))
+    .filter((x) => x.similarity >= minSimilarity)
+    .slice(0, k)
+    .map(({ r, similarity }) => {
+      const cos = r.vector ?? null;
+      const base = cos !== null ? scoreFromCosineDistance(1 - cos) : { score: null, distance: null };
+      return { id: r.id, ...where.get(r.id)!, ...base, similarity, fused: r.fused, textScore: r.text, matched: r.matched };
+    });
+  const fused = vector !== null && (mode === 'hybrid' || mode === 'caption');
+  return {
+    hits,
+    applied: {
+      folder: folder || null, folderDetected: detected, model, mode,
+      ...(fused ? { fusion: fusionMode, weights } : {}),
+      ...(captionModel ? { captionModel } : {}),
+      ...(minSimilarity > 0 ? { minSimilarity } : {}),
+      ...(fallbacks.length ? { fallback: fallbacks.join('; ') } : {}),
+    },
+  };
 }
+
+/** Query embeddings, by model and text: repeated and paged searches do not run the text encoder again. */
+const queryVectors = new LRUCache<string, Float32Array>({ max: 1000 });
+async function embedQuery(model: string, text: string, embed: (text: string) => Promise<Float32Array>): Promise<Float32Array> {
+  const key = `${model}\u0000${text}`;
+  const hit = queryVectors.get(key);
+  if (hit) return hit;
+  const v = await embed(text);
+  queryVectors.set(key, v);
+  return v;
+}
+
+const SAMPLE_SIZE = 256;
+
+/** The spread of the query's cosine over a sample of the library: what chance alone gives this query. */
+async function backgroundOf(lib: Library, model: string, vector: Float32Array): Promise<VectorBackground | null> {
+  const [sample, models] = await Promise.all([lib.store.vectorSample(model, vector.length, SAMPLE_SIZE), lib.store.embeddingModels(model === lib.config.clipModel ? 'clip' : 'text')]);
+  if (sample.length < 2) return null;
+  const cos = sample.map((v) => dot(v, vector));
+  const mean = cos.reduce((a, b) => a + b, 0) / cos.length;
+  const std = Math.sqrt(cos.reduce((a, b) => a + (b - mean) ** 2, 0) / (cos.length - 1));
+  return { mean, std, count: Math.max(models.find((m) => m.model === model)?.count ?? 0, sample.length) };
+}
+
+const dot = (a: Float32Array, b: Float32Array) => {
+  let s = 0;
+  for (let i = 0; i < a.length; i++) s += a[i] * b[i];
+  return s;
+};
 
 /** @param source a file path, an http(s) URL, a data URL or plain base64. */
 export async function searchByImage(lib: Library, source: string | Buffer, options: SearchOptions = {}): Promise<SearchResult> {

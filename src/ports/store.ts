@@ -33,6 +33,8 @@ export interface SearchFilters {
   hasText?: boolean;
   /** Words or phrases the image's text (caption, OCR, tags, names) must not contain. */
   exclude?: string[];
+  /** Phrases the image's text must contain, in this order (quoted in the query: strict). */
+  phrases?: string[];
 }
 
 export interface VectorQuery extends SearchFilters {
@@ -54,7 +56,11 @@ export type TextField = 'caption' | 'ocr' | 'tags' | 'name';
 
 export interface TextHit {
   imageId: string;
-  /** Full-text rank plus a small trigram share (OCR noise, partial words). */
+  /**
+   * How much of the query the image's text holds, 0..1, comparable across queries: the share of the query's
+   * words (stemmed, stop words dropped) it contains, each word weighted by its rarity in the library (IDF);
+   * trigram similarity stands in, at half weight, for words OCR misread. A little full-text rank breaks ties.
+   */
   score: number;
   matched: TextField[];
   path: string;
@@ -126,6 +132,8 @@ export interface Store {
   allHashes(): Promise<{ id: string; phash: string; paths: string[] }[]>;
   getImages(ids: string[]): Promise<ImageDetails[]>;
   textSearch(q: TextQuery): Promise<TextHit[]>;
+  /** Up to `n` stored vectors of a model, a fixed pseudo-random sample of the space (ids are random): the background a query's cosines are measured against. */
+  vectorSample(model: string, dim: number, n: number): Promise<Float32Array[]>;
   setOcr(imageId: string, result: OcrResult): Promise<void>;
   /** Sets a model-made caption, unless the image has the user's own caption. @returns whether it was set. */
   setModelCaption(imageId: string, caption: string | null): Promise<boolean>;

@@ -223,7 +223,7 @@ export class SqlStore implements Store {
       params.push(f.folder, f.folder + '/');
       conditions.push(`exists (select 1 from image_paths fp where fp.image_id = ${idExpr} and (fp.folder = $${params.length - 1} or starts_with(fp.folder, $${params.length})))`);
     }
-    const needsImage = (f.tags?.length ?? 0) > 0 || f.hasText || (f.exclude?.length ?? 0) > 0;
+    const needsImage = (f.tags?.length ?? 0) > 0 || f.hasText || (f.exclude?.length ?? 0) > 0 || (f.phrases?.length ?? 0) > 0;
     if (!needsImage) return conditions;
     const on: string[] = [];
     if (f.tags?.length) {
@@ -231,6 +231,10 @@ export class SqlStore implements Store {
       on.push(`fi.tags @> $${params.length}::text[]`);
     }
     if (f.hasText) on.push(`coalesce(fi.ocr_text, '') <> ''`);
+    for (const phrase of f.phrases ?? []) {
+      params.push(phrase);
+      on.push(`coalesce(fi.doc @@ phraseto_tsquery('${TEXT_CONFIG}', $${params.length}), false)`);
+    }
     for (const word of f.exclude ?? []) {
       params.push(word);
       on.push(`not coalesce(fi.doc @@ phraseto_tsquery('${TEXT_CONFIG}', $${params.length}), false)`);
@@ -252,22 +256,26 @@ export class SqlStore implements Store {
   async textSearch(q: TextQuery): Promise<TextHit[]> {
     if (!q.text.trim()) return [];
     const fields = q.fields ?? ALL_FIELDS;
-    const params: unknown[] = [q.text, q.limit];
+    const doc = fields.length === ALL_FIELDS.length ? 'i.doc' : `(${fields.map((f) => FIELD_SQL[f]).join(' || ')})`;
+    const terms = await this.queryTerms(q.text);
+    if (!terms.length && fields.length !== ALL_FIELDS.length) return [];
+    const total = terms.reduce((sum, t) => sum + t.idf, 0) || 1;
+    const params: unknown[] = [q.text, q.limit, terms.map((t) => t.lexeme), terms.map((t) => t.idf), total];
     const filters = this.filterSql(q, 'i.id', params);
-    // All words are wanted, but any of them finds a candidate (ranking rewards more); trigram similarity
-    // catches partial words and OCR noise.
-    const fieldVector = (f: TextField) => FIELD_SQL[f];
-    const doc = fields.length === ALL_FIELDS.length ? 'i.doc' : `(${fields.map(fieldVector).join(' || ')})`;
+    // Not every word must match: any of them makes a candidate, and the score is the rarity-weighted share
+    // matched (so "a red bus" finds "a red picture", below what has both words). Trigrams catch OCR noise.
     const rows = await this.db.query<{ id: string; score: number; matched: TextField[] }>(
       `with q as (
-         select websearch_to_tsquery('${TEXT_CONFIG}', $1) as all_words,
-                replace(websearch_to_tsquery('${TEXT_CONFIG}', $1)::text, ' & ', ' | ')::tsquery as any_word,
-                lower($1) as raw
+         select coalesce(array_agg(quote_literal(l)::tsquery), '{}') as lexemes,
+                coalesce(string_agg(quote_literal(l), ' | ')::tsquery, ''::tsquery) as any_word, lower($1) as raw
+         from unnest($3::text[]) l
        ), hits as (
          select i.id,
-                ts_rank_cd(${doc}, q.any_word, 1) + ts_rank_cd(${doc}, q.all_words, 1)
-                  + 0.1 * word_similarity(q.raw, coalesce(i.doc_text, '')) as score,
-                array_remove(array[${fields.map((f) => `case when ${fieldVector(f)} @@ q.any_word then '${f}' end`).join(', ')}]::text[], null) as matched
+                greatest(
+                  (select coalesce(sum(w), 0) from unnest(q.lexemes, $4::float8[]) u(t, w) where ${doc} @@ u.t) / $5::float8,
+                  ${fields.length === ALL_FIELDS.length ? `0.5 * word_similarity(q.raw, coalesce(i.doc_text, ''))` : '0'}
+                ) + 0.01 * ts_rank_cd(${doc}, q.any_word, 1) as score,
+                array_remove(array[${fields.map((f) => `case when ${FIELD_SQL[f]} @@ q.any_word then '${f}' end`).join(', ')}]::text[], null) as matched
          from images i, q
          where i.space_id = ${this.S} and (${doc} @@ q.any_word ${fields.length === ALL_FIELDS.length ? 'or q.raw <% i.doc_text' : ''}) ${filters.map((f) => `and ${f}`).join(' ')}
        )
@@ -278,6 +286,30 @@ export class SqlStore implements Store {
     return rows
       .filter((r) => pathOf.has(r.id))
       .map((r) => ({ imageId: r.id, score: Number(r.score), matched: r.matched, path: pathOf.get(r.id)!.path, folder: pathOf.get(r.id)!.folder }));
+  }
+
+  vectorSample(model: string, dim: number, n: number) {
+    // Image ids are random UUIDs: the first n by id are a uniform sample, read through the primary key.
+    return this.cached(`sample:${model}:${dim}:${n}`, async () => {
+      const rows = await this.db.query<{ v: string }>(
+        `select embedding::text as v from embeddings e where e.space_id = ${this.S} and e.model = $1 and e.dim = ${int(dim)} order by e.image_id limit ${int(n)}`,
+        [model],
+      );
+      return rows.map((r) => parseVector(r.v));
+    });
+  }
+
+  /** The query's words as the index knows them (stemmed, stop words dropped), each with its IDF in this space. */
+  private async queryTerms(text: string): Promise<{ lexeme: string; idf: number }[]> {
+    const rows = await this.db.query<{ lexeme: string; df: string | number; n: string | number }>(
+      `select l as lexeme,
+              (select count(*) from images i where i.space_id = ${this.S} and i.doc @@ quote_literal(l)::tsquery) as df,
+              (select count(*) from images i where i.space_id = ${this.S}) as n
+       from unnest(tsvector_to_array(to_tsvector('${TEXT_CONFIG}', $1))) l limit 32`,
+      [text],
+    );
+    // BM25's IDF, floored so a word in every image still counts a little.
+    return rows.map((r) => ({ lexeme: r.lexeme, idf: Math.max(0.05, Math.log(1 + (Number(r.n) - Number(r.df) + 0.5) / (Number(r.df) + 0.5))) }));
   }
 
   async setOcr(imageId: string, result: OcrResult) {

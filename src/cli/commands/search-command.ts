@@ -1,6 +1,7 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { SEARCH_MODES, searchByImage, searchByText, searchSimilar, withSourceUrls, type SearchMode } from '../../app/search.js';
 import { LoupeError } from '../../core/errors.js';
+import { FUSION_MODES, type FusionMode } from '../../core/hybrid.js';
 import type { SearchResult } from '../../core/types.js';
 import { withLibrary, type CommonFlags } from '../context.js';
 import { pc, printJson, table } from '../output.js';
@@ -12,7 +13,14 @@ interface SearchFlags extends CommonFlags {
   similar?: string;
   mode?: SearchMode;
   weights?: { vector: number; text: number };
-  fusion?: 'weighted' | 'rrf';
+  fusion?: FusionMode;
+  minSimilarity?: number;
+}
+
+function parsePercent(value: string) {
+  const n = Number(value);
+  if (value.trim() === '' || !Number.isFinite(n) || n < 0 || n > 100) throw new InvalidArgumentError('a percentage from 0 to 100.');
+  return n;
 }
 
 function parseWeights(value: string) {
@@ -37,15 +45,16 @@ export function registerSearch(program: Command) {
     .option('--k <n>', 'how many results (1–1000)', parseK, 10)
     .option('--folder <name>', "only this folder and below; '' turns automatic folder detection off")
     .addOption(new Option('--mode <mode>', 'text queries: hybrid (vectors + words), vector, text, caption').choices([...SEARCH_MODES]))
-    .option('--weights <vector,text>', 'hybrid weights (default $LOUPE_WEIGHT_VECTOR,$LOUPE_WEIGHT_TEXT = 0.7,0.3)', parseWeights)
-    .addOption(new Option('--fusion <fusion>', 'hybrid fusion: weighted or rrf').choices(['weighted', 'rrf']))
+    .option('--weights <vector,text>', 'hybrid weights (default $LOUPE_WEIGHT_VECTOR,$LOUPE_WEIGHT_TEXT, else 1,1; weighted fusion 0.7,0.3)', parseWeights)
+    .addOption(new Option('--fusion <fusion>', 'hybrid fusion: adaptive (default), weighted or rrf').choices([...FUSION_MODES]))
+    .option('--min-similarity <percent>', 'leave out results below this similarity (0–100)', parsePercent)
     .option('--data <dir>', 'data folder (default: $LOUPE_DATA_DIR or ~/.local/share/loupe)')
     .option('--space <name>', 'work in this space (default: the default space; create one with `loupe spaces create NAME`)')
     .option('--json', 'print the results as a JSON array')
     .action(async (query: string | undefined, flags: SearchFlags) => {
       const modes = [query !== undefined, flags.image !== undefined, flags.similar !== undefined].filter(Boolean).length;
       if (modes !== 1) throw new LoupeError('BAD_ARGUMENT', { message: 'give exactly one of: a text query, --image <source>, --similar <image-id>' });
-      const options = { k: flags.k, folder: flags.folder, mode: flags.mode, fusion: { mode: flags.fusion, weights: flags.weights } };
+      const options = { k: flags.k, folder: flags.folder, mode: flags.mode, fusion: { mode: flags.fusion, weights: flags.weights }, minSimilarity: flags.minSimilarity };
       const result = await withLibrary(flags, async (lib) =>
         withSourceUrls(lib, await (flags.image !== undefined ? searchByImage(lib, flags.image, options) : flags.similar !== undefined ? searchSimilar(lib, flags.similar, options) : searchByText(lib, query!, options))),
       );

@@ -6,6 +6,7 @@ import type { Library } from '../../library.js';
 import type { AppEnv } from '../context.js';
 import { intParam, parseWith, readImageRequest, readJson } from '../inputs.js';
 import { hitView } from '../views.js';
+import { FUSION_MODES } from '../../core/hybrid.js';
 
 /** The one shape of a text query on every route (v1 and the compatibility routes). */
 export const QueryText = z.string().min(1).max(MAX_QUERY_CHARS).refine((q) => !q.includes('\u0000'), 'contains a NUL character');
@@ -17,7 +18,9 @@ export const SearchBody = z.object({
   folder: z.string().max(1000).optional(),
   mode: z.enum(SEARCH_MODES).optional(),
   weights: z.object({ vector: z.number().min(0), text: z.number().min(0) }).optional(),
-  fusion: z.enum(['weighted', 'rrf']).optional(),
+  fusion: z.enum(FUSION_MODES).optional(),
+  /** Leave out results below this similarity, 0–100 %. */
+  minSimilarity: z.number().min(0).max(100).optional(),
 });
 
 export async function searchView(lib: Library, found: SearchResult) {
@@ -32,7 +35,7 @@ export function searchRoutes() {
   app.post('/', async (c) => {
     const lib = c.var.lib;
     const body = parseWith(SearchBody, await readJson(c));
-    return c.json(await searchView(lib, await searchByText(lib, body.query, { k: body.k, folder: body.folder, mode: body.mode, fusion: { mode: body.fusion, weights: body.weights } })));
+    return c.json(await searchView(lib, await searchByText(lib, body.query, { k: body.k, folder: body.folder, mode: body.mode, fusion: { mode: body.fusion, weights: body.weights }, minSimilarity: body.minSimilarity })));
   });
   app.post('/by-image', async (c) => {
     const lib = c.var.lib;

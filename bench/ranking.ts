@@ -1,0 +1,192 @@
+/**
+ * Ranking across four query families, each in every search mode (issue "never worse than its best signal").
+ * Dev data only (../shared/datasets). Run: node --import tsx bench/ranking.ts [--families 1,2,3,4]
+ *  1. text in images — FUNSD test forms indexed with OCR; queries: words found in one form's ground truth only; hit = top 3.
+ *  2. paraphrase — coco-mini, caption 1 stored as the user's caption, caption 2 as the query; R@1/5/10.
+ *  3. visual — coco-mini + solid-colour pictures (neutral names), colour queries: the vector side is the informative one.
+ *  4. controlled informativeness — per image a stored vector α·e(caption 3) + (1−α)·noise (the sentence test model),
+ *     query vector e(query); α from 0 (noise) to 1; default-mode R@1 beside text-only and vector-only.
+ */
+import { access, mkdir, readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import sharp from 'sharp';
+import { indexPaths } from '../src/app/index-paths.js';
+import { reindex } from '../src/app/reindex.js';
+import { searchByText, type SearchMode, type SearchOptions } from '../src/app/search.js';
+import { parseConfig } from '../src/config.js';
+import { l2Normalize } from '../src/core/scores.js';
+import { openLibrary, type Library } from '../src/library.js';
+import { seededRandom } from '../src/models/seeded-random.js';
+import { TEST_CLIP_MODEL_ID, TEST_COLOURS, writeTestClipModel } from '../src/models/test-clip-model.js';
+import { TEST_TEXT_MODEL_ID, writeTestTextModel } from '../src/models/test-text-model.js';
+import type { ClipEmbedder } from '../src/ports/clip-embedder.js';
+import { fmt, median, writeSection } from './report.js';
+
+const SHARED = path.resolve(import.meta.dirname, '../../shared/datasets');
+const COCO = path.join(SHARED, 'coco-mini');
+const FUNSD = path.join(SHARED, 'funsd');
+const WORK = path.resolve(import.meta.dirname, '.work/ranking');
+const MODELS = path.join(WORK, 'models');
+const familiesArg = process.argv.indexOf('--families');
+const FAMILIES = new Set((familiesArg > 0 ? process.argv[familiesArg + 1] : '1,2,3,4').split(',').map(Number));
+
+await mkdir(WORK, { recursive: true });
+await writeTestClipModel(MODELS);
+await writeTestTextModel(MODELS);
+
+const env = (name: string, extra: Record<string, string> = {}) =>
+  parseConfig({ ...process.env, LOUPE_DATA_DIR: path.join(WORK, name), LOUPE_MODELS_DIR: MODELS, LOUPE_CLIP_MODEL: TEST_CLIP_MODEL_ID, LOUPE_TEXT_EMBED_LOCAL_MODEL: TEST_TEXT_MODEL_ID, LOUPE_OCR: 'off', LOUPE_OFFLINE: '1', ...extra });
+
+type Variant = [string, SearchOptions];
+const MODES: Variant[] = [
+  ['default (hybrid, adaptive)', {}],
+  ['text', { mode: 'text' }],
+  ['vector', { mode: 'vector' }],
+  ['caption', { mode: 'caption' }],
+  ['hybrid, weighted 0.7 / 0.3 (old default)', { fusion: { mode: 'weighted', weights: { vector: 0.7, text: 0.3 } } }],
+  ['hybrid, RRF 1 / 1', { fusion: { mode: 'rrf', weights: { vector: 1, text: 1 } } }],
+];
+
+interface Query {
+  text: string;
+  target: string;
+}
+
+/** Ranks of the target per query (−1: not in the top 10), and the median ms per query. */
+async function run(lib: Library, queries: Query[], options: SearchOptions) {
+  const ranks: number[] = [];
+  const ms: number[] = [];
+  for (const q of queries) {
+    const t = performance.now();
+    const { hits } = await searchByText(lib, q.text, { k: 10, folder: '', ...options }).catch(() => ({ hits: [] as { id: string }[] }));
+    ms.push(performance.now() - t);
+    ranks.push(hits.findIndex((h) => h.id === q.target));
+  }
+  const at = (n: number) => ranks.filter((r) => r >= 0 && r < n).length / ranks.length;
+  return { r1: at(1), r3: at(3), r5: at(5), r10: at(10), ms: median(ms) };
+}
+
+type Row = { name: string; r1: number; r3: number; r5: number; r10: number; ms: number };
+const table = (rows: Row[], cols: ('r1' | 'r3' | 'r5' | 'r10')[]) =>
+  `| mode | ${cols.map((c) => c.replace('r', 'R@')).join(' | ')} | ms/query |\n|---|${cols.map(() => '---|').join('')}---|\n` +
+  rows.map((r) => `| ${r.name} | ${cols.map((c) => fmt(r[c], 3)).join(' | ')} | ${fmt(r.ms)} |`).join('\n');
+
+/** The default mode against the better single mode (text or vector) on `metric`: the target is ≥ best − 0.02. */
+function verdict(rows: Row[], metric: 'r1' | 'r3') {
+  const def = rows[0][metric];
+  const best = Math.max(rows[1][metric], rows[2][metric], rows[3][metric]);
+  return `default ${fmt(def, 3)} vs best single mode ${fmt(best, 3)}: ${def >= best - 0.02 ? '**target met**' : '**below target**'}`;
+}
+
+const sections: string[] = [];
+const captionsOf: { image: string; captions: string[] }[] = (await readFile(path.join(COCO, 'captions.jsonl'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l));
+
+async function cocoLibrary(name: string, extra: Record<string, string> = {}, wrapClip?: (c: ClipEmbedder) => ClipEmbedder) {
+  await rm(path.join(WORK, name), { recursive: true, force: true });
+  const lib = await openLibrary(env(name, extra), { wrapClip });
+  await indexPaths(lib, captionsOf.map((r) => path.join(COCO, 'images', r.image)));
+  const idOf = new Map<string, string>();
+  for (const r of captionsOf) {
+    const [hit] = await lib.store.textSearch({ text: r.image.replace('.jpg', ''), limit: 1, fields: ['name'] });
+    idOf.set(r.image, hit.imageId);
+  }
+  return { lib, idOf };
+}
+
+// ---- 1. text in images
+if (FAMILIES.has(1)) {
+  const gt: { image: string; split: string; text: string }[] = (await readFile(path.join(FUNSD, 'gt.jsonl'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l));
+  const forms = gt.filter((g) => g.split === 'test');
+  const name = 'funsd';
+  const fresh = !(await access(path.join(WORK, name, 'ocr-done')).then(() => true, () => false));
+  if (fresh) await rm(path.join(WORK, name), { recursive: true, force: true });
+  const lib = await openLibrary(env(name, { LOUPE_OCR: 'auto' }));
+  if (fresh) {
+    const t = performance.now();
+    await indexPaths(lib, forms.map((f) => path.join(FUNSD, 'images', f.image)));
+    await reindex(lib, { only: ['ocr'] });
+    console.log(`funsd: indexed and read ${forms.length} forms in ${fmt((performance.now() - t) / 1000)} s`);
+    await writeFile(path.join(WORK, name, 'ocr-done'), '');
+  }
+  const words = (s: string) => s.toLowerCase().match(/[a-z]{5,}/g) ?? [];
+  const df = new Map<string, number>();
+  for (const f of forms) for (const w of new Set(words(f.text))) df.set(w, (df.get(w) ?? 0) + 1);
+  const queries: Query[] = [];
+  for (const f of forms) {
+    const [hit] = await lib.store.textSearch({ text: f.image.replace('.png', ''), limit: 1, fields: ['name'] });
+    const distinctive = [...new Set(words(f.text))].filter((w) => df.get(w) === 1).slice(0, 3);
+    for (const w of distinctive) queries.push({ text: w, target: hit.imageId });
+  }
+  const rows: Row[] = [];
+  for (const [n, o] of MODES) rows.push({ name: n, ...(await run(lib, queries, o)) }), console.log('funsd', n, rows.at(-1));
+  await lib.close();
+  sections.push(`### 1. Text in images: FUNSD (${forms.length} test forms, PP-OCRv4), ${queries.length} queries\n\nQueries: up to 3 words per form (5+ letters) that occur in no other form's ground truth; hit = the form in the top 3. Bounded by what OCR reads: text mode is the ceiling.\n\n${table(rows, ['r1', 'r3', 'r10'])}\n\n${verdict(rows, 'r3')}.`);
+}
+
+// ---- 2. paraphrase
+if (FAMILIES.has(2)) {
+  const { lib, idOf } = await cocoLibrary('paraphrase');
+  for (const r of captionsOf) await lib.store.updateImage(idOf.get(r.image)!, { caption: r.captions[0] });
+  await reindex(lib, { only: ['text-embedding'] });
+  const queries = captionsOf.map((r) => ({ text: r.captions[1], target: idOf.get(r.image)! }));
+  const rows: Row[] = [];
+  for (const [n, o] of MODES) rows.push({ name: n, ...(await run(lib, queries, o)) }), console.log('paraphrase', n, rows.at(-1));
+  await lib.close();
+  sections.push(`### 2. Paraphrase: coco-mini (${queries.length} queries)\n\nCaption 1 of each photo stored as its user caption, caption 2 (another person's words) as the query. The vector side is the colour-only test CLIP: noise for these queries. Caption mode uses the bag-of-words sentence test model.\n\n${table(rows, ['r1', 'r5', 'r10'])}\n\n${verdict(rows, 'r1')}.`);
+}
+
+// ---- 3. visual
+if (FAMILIES.has(3)) {
+  const name = 'visual';
+  await rm(path.join(WORK, name), { recursive: true, force: true });
+  const solid = path.join(WORK, 'solid');
+  await rm(solid, { recursive: true, force: true });
+  await mkdir(solid, { recursive: true });
+  const colours = TEST_COLOURS.filter((c) => !['gray', 'brown'].includes(c.name));
+  for (const [i, c] of colours.entries())
+    await sharp({ create: { width: 320, height: 240, channels: 3, background: { r: Math.round(c.rgb[0] * 255), g: Math.round(c.rgb[1] * 255), b: Math.round(c.rgb[2] * 255) } } }).png().toFile(path.join(solid, `img-${String(i).padStart(3, '0')}.png`));
+  const lib = await openLibrary(env(name));
+  await indexPaths(lib, [...captionsOf.map((r) => path.join(COCO, 'images', r.image)), solid]);
+  const queries: Query[] = [];
+  for (const [i, c] of colours.entries()) {
+    const [hit] = await lib.store.textSearch({ text: `img ${String(i).padStart(3, '0')}`, limit: 1, fields: ['name'] });
+    for (const phrase of [c.name, `a ${c.name} picture`, `something ${c.name}`]) queries.push({ text: phrase, target: hit.imageId });
+  }
+  const rows: Row[] = [];
+  for (const [n, o] of MODES) rows.push({ name: n, ...(await run(lib, queries, o)) }), console.log('visual', n, rows.at(-1));
+  await lib.close();
+  sections.push(`### 3. Visual: colour queries over coco-mini + ${colours.length} solid-colour pictures (${queries.length} queries)\n\nThe pictures have neutral names (img-000.png …) and no captions: only the vector side (the colour test CLIP) knows them. Hit = the solid picture of that colour first.\n\n${table(rows, ['r1', 'r3', 'r10'])}\n\n${verdict(rows, 'r1')}.`);
+}
+
+// ---- 4. controlled informativeness
+if (FAMILIES.has(4)) {
+  const { TransformersSentenceEmbedder } = await import('../src/adapters/transformers/sentence-embedder.js');
+  const embedder = new TransformersSentenceEmbedder({ modelId: TEST_TEXT_MODEL_ID, modelRoot: MODELS, dtype: 'q8' });
+  // The "CLIP" of this family embeds query text with the sentence model, so stored vectors of known quality can be searched.
+  const MIX_MODEL = 'bench/mixed-quality';
+  const wrap = (clip: ClipEmbedder): ClipEmbedder => ({ ...clip, model: MIX_MODEL, embedTexts: (t: string[]) => embedder.embed(t), embedImages: clip.embedImages.bind(clip), dispose: clip.dispose.bind(clip) });
+  const { lib, idOf } = await cocoLibrary('controlled', { LOUPE_TEXT_EMBEDDER: 'off' }, wrap);
+  for (const r of captionsOf) await lib.store.updateImage(idOf.get(r.image)!, { caption: r.captions[0] });
+  const third = await embedder.embed(captionsOf.map((r) => r.captions[2]));
+  const queries = captionsOf.map((r) => ({ text: r.captions[1], target: idOf.get(r.image)! }));
+  const lines: string[] = [];
+  for (const alpha of [0, 0.25, 0.5, 0.75, 1]) {
+    const { normal } = seededRandom(7);
+    await lib.store.deleteEmbeddings();
+    for (const [i, r] of captionsOf.entries()) {
+      const noise = l2Normalize(Float32Array.from({ length: third[i].length }, normal));
+      await lib.store.setEmbedding(idOf.get(r.image)!, MIX_MODEL, l2Normalize(Float32Array.from(third[i], (v, j) => alpha * v + (1 - alpha) * noise[j])));
+    }
+    const r1 = async (o: SearchOptions) => (await run(lib, queries, o)).r1;
+    const r = { alpha, def: await r1({}), text: await r1({ mode: 'text' as SearchMode }), vector: await r1({ mode: 'vector' as SearchMode }), weighted: await r1(MODES[4][1]), rrf: await r1(MODES[5][1]) };
+    console.log('controlled', r);
+    const ok = r.def >= Math.max(r.text, r.vector) - 0.02 && (alpha < 0.5 || r.def > Math.max(r.text, r.vector));
+    lines.push(`| ${alpha} | ${fmt(r.def, 3)} | ${fmt(r.text, 3)} | ${fmt(r.vector, 3)} | ${fmt(r.weighted, 3)} | ${fmt(r.rrf, 3)} | ${ok ? 'met' : '**not met**'} |`);
+  }
+  await lib.close();
+  await embedder.dispose();
+  sections.push(`### 4. Controlled informativeness: coco-mini (${queries.length} queries per α)\n\nEach photo's stored vector is α·e(caption 3) + (1−α)·noise, normalised (e = the bag-of-words sentence test model, 384-d); the query vector is e(caption 2); caption 1 is the stored user caption (the text side). Target: default ≥ max(text, vector) − 0.02 everywhere, and above both where both are informative (α ≥ 0.5).\n\n| α | default R@1 | text R@1 | vector R@1 | weighted 0.7/0.3 | RRF | target |\n|---|---|---|---|---|---|---|\n${lines.join('\n')}`);
+}
+
+await writeSection('ranking', `## Ranking: four query families, every mode (\`bench/ranking.ts\`)\n\nThe default is adaptive fusion: each signal counts by how far it stands above what chance gives (see README, "How results are ranked").\n\n${sections.join('\n\n')}`);
+console.log('written to bench/RESULTS.md');
