@@ -148,7 +148,13 @@ describe('HTTP API', () => {
     assert.deepEqual(Object.keys(body.results[0].explain).sort(), ['fused', 'matched', 'text', 'vector']);
     assert.equal(body.applied.folder, null);
     assert.equal(body.applied.mode, 'hybrid');
-    assert.deepEqual(body.applied.weights, { vector: 0.7, text: 0.3 });
+    assert.equal(body.applied.fusion, 'adaptive');
+    assert.deepEqual(body.applied.weights, { vector: 1, text: 1 });
+    // The cutoff: nothing is left above 100 %, and the red card stays above a low bar.
+    const cut = await (await fetch(u('/api/v1/images/search'), jsonBody({ query: 'red', minSimilarity: 100 }))).json();
+    assert.deepEqual(cut.results, []);
+    assert.equal(cut.applied.minSimilarity, 100);
+    assert.equal((await fetch(u('/api/v1/images/search'), jsonBody({ query: 'red', minSimilarity: 101 }))).status, 400);
     // Words: text mode finds captions (green's was edited to "grass" above, and its old one is gone) and says where it matched.
     const words = await (await fetch(u('/api/v1/images/search'), jsonBody({ query: 'card', mode: 'text', k: 5 }))).json();
     assert.deepEqual(words.results.map((r: { id: string }) => r.id), [ids.red]);

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { DEFAULT_FUSION, fuse } from '../src/core/hybrid.js';
+import { DEFAULT_FUSION, fuse, similarityOf, vectorEvidence, vectorTrust, type VectorBackground } from '../src/core/hybrid.js';
 import { parseQuery } from '../src/core/query-syntax.js';
 
 describe('query syntax', () => {
@@ -25,22 +25,23 @@ describe('hybrid fusion', () => {
   it('returns nothing for no candidates', () => {
     assert.deepEqual(fuse([]), []);
   });
-  it('gives a single candidate full credit without dividing by zero', () => {
-    const [r] = fuse([{ id: 'a', vector: 0.3, text: 0.01 }]);
-    assert.equal(r.vectorNorm, 1);
-    assert.equal(r.textNorm, 1);
+  const weighted = { mode: 'weighted' as const, weights: { vector: 0.7, text: 0.3 } };
+  it('weighted: gives a single candidate full credit without dividing by zero', () => {
+    const [r] = fuse([{ id: 'a', vector: 0.3, text: 0.01 }], weighted);
+    assert.equal(r.vectorPart, 0.7);
+    assert.equal(r.textPart, 0.3);
     assert.ok(Math.abs(r.fused - 1) < 1e-12);
   });
-  it('weights normalised signals, with defaults 0.7 / 0.3', () => {
+  it('weighted: weights min–max-normalised signals', () => {
     const r = fuse([
       { id: 'v', vector: 0.9, text: 0.0 },
       { id: 't', vector: 0.1, text: 1.0 },
       { id: 'm', vector: 0.5, text: 0.5 },
-    ]);
+    ], weighted);
     assert.deepEqual(r.map((x) => x.id), ['v', 'm', 't']);
     assert.ok(Math.abs(r[0].fused - 0.7) < 1e-12);
     assert.ok(Math.abs(r[2].fused - 0.3) < 1e-12);
-    assert.deepEqual(DEFAULT_FUSION.weights, { vector: 0.7, text: 0.3 });
+    assert.deepEqual(DEFAULT_FUSION, { mode: 'adaptive', weights: { vector: 1, text: 1 }, rrfK: 60 });
   });
   it('a zero weight switches a signal off (it is not "unset")', () => {
     const cands = [{ id: 'v', vector: 0.9, text: 0.1 }, { id: 't', vector: 0.2, text: 0.9 }];
@@ -62,6 +63,69 @@ describe('hybrid fusion', () => {
     );
     assert.equal(r[0].id, 'x'); // ranks 1 + 2
     assert.ok(Math.abs(r[0].fused - (1 / 61 + 1 / 62)) < 1e-12);
-    assert.equal(r[0].vectorNorm, null);
+    assert.ok(Math.abs(r[0].vectorPart - 1 / 61) < 1e-12);
+  });
+});
+
+describe('adaptive fusion', () => {
+  // Cosines of a query over a library of 10,000: mostly around 0.2, spread 0.05.
+  const bg: VectorBackground = { mean: 0.2, std: 0.05, count: 10_000 };
+  const ceiling = 0.2 + 0.05 * Math.sqrt(2 * Math.log(10_000)); // the best that chance gives, ≈ 0.415
+  const noise = (i: number) => 0.2 + 0.05 * (2.5 - i * 0.1); // near the top of the background, below the ceiling
+
+  it('a noise vector side cannot outrank an exact text hit', () => {
+    const cands = [
+      ...Array.from({ length: 20 }, (_, i) => ({ id: `n${i}`, vector: noise(i) })),
+      { id: 'receipt', vector: 0.21, text: 1, matched: ['ocr'] },
+    ];
+    const r = fuse(cands, { ...DEFAULT_FUSION, background: bg });
+    assert.equal(r[0].id, 'receipt');
+    assert.ok(r.slice(1).every((x) => x.fused < 0.05), 'noise carries ~no evidence');
+    // The weighted fusion of old stretched the noise to 0..1 and let it win.
+    assert.notEqual(fuse(cands, { mode: 'weighted', weights: { vector: 0.7, text: 0.3 } })[0].id, 'receipt');
+  });
+
+  it('when both sides are informative, the image both agree on comes first', () => {
+    const cands = [
+      { id: 'both', vector: ceiling + 0.1, text: 0.6 },
+      { id: 'vector-only', vector: ceiling + 0.12 },
+      { id: 'text-only', vector: 0.2, text: 0.7 },
+      ...Array.from({ length: 10 }, (_, i) => ({ id: `w${i}`, vector: 0.2 + i * 0.01, text: 0.1 + i * 0.03 })),
+    ];
+    const r = fuse(cands, { ...DEFAULT_FUSION, background: bg });
+    assert.equal(r[0].id, 'both');
+    assert.ok(r[0].vectorPart > 0 && r[0].textPart > 0);
+  });
+
+  it('one side empty: ranks by the other; no background: the vector side counts for nothing', () => {
+    const vectorsOnly = fuse([{ id: 'a', vector: ceiling + 0.05 }, { id: 'b', vector: ceiling + 0.2 }, { id: 'c', vector: 0.1 }], { ...DEFAULT_FUSION, background: bg });
+    assert.deepEqual(vectorsOnly.map((x) => x.id), ['b', 'a', 'c']);
+    const textOnly = fuse([{ id: 'a', text: 0.2 }, { id: 'b', text: 0.9 }], { ...DEFAULT_FUSION, background: bg });
+    assert.deepEqual(textOnly.map((x) => x.id), ['b', 'a']);
+    const noBg = fuse([{ id: 'a', vector: 0.99 }, { id: 'b', vector: 0.1, text: 0.1 }], DEFAULT_FUSION);
+    assert.deepEqual(noBg.map((x) => x.id), ['b', 'a']);
+    assert.equal(noBg[1].fused, 0);
+  });
+
+  it('ties break by cosine, then id; every score is finite', () => {
+    const r = fuse([{ id: 'b', text: 0.5, vector: 0.3 }, { id: 'a', text: 0.5, vector: 0.3 }, { id: 'c', text: 0.5, vector: 0.35 }], { ...DEFAULT_FUSION, background: bg });
+    assert.deepEqual(r.map((x) => x.id), ['c', 'a', 'b']);
+    assert.ok(r.every((x) => Number.isFinite(x.fused)));
+    assert.ok(Number.isFinite(vectorEvidence(0.5, { mean: 0.5, std: 0, count: 1 })), 'a zero spread does not divide by zero');
+  });
+
+  it('a vector side that disagrees with the words is turned down; one that agrees is trusted', () => {
+    const agree = Array.from({ length: 20 }, (_, i) => ({ id: `a${i}`, text: i / 20, vector: 0.2 + i / 100 }));
+    const disagree = Array.from({ length: 20 }, (_, i) => ({ id: `d${i}`, text: i / 20, vector: 0.4 - i / 100 }));
+    assert.equal(vectorTrust(agree), 1);
+    assert.equal(vectorTrust(disagree), 0);
+    assert.equal(vectorTrust(agree.slice(0, 3)), 1, 'too few shared finds to judge: trusted');
+  });
+
+  it('similarity is one scale: nothing relevant is low, strong evidence is high', () => {
+    assert.equal(similarityOf(0), 0);
+    assert.ok(similarityOf(vectorEvidence(noise(0), bg)) < 5);
+    assert.ok(similarityOf(5) > 90);
+    assert.ok(similarityOf(1) < similarityOf(2));
   });
 });

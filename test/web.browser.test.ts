@@ -74,6 +74,13 @@ describe('web UI in a real browser', () => {
     assert.match((await page.textContent('#search-results li .badge')) ?? '', /^\d+(\.\d)?%$/);
     assert.equal(await page.getAttribute('#search-results li img', 'alt'), 'red.png');
     if (shots) await page.screenshot({ path: path.join(shots, 'search.png') });
+    // The similarity cutoff: at 100 % nothing is left; back at 0 the results return.
+    await page.fill('#search-min', '100');
+    await page.press('#search-query', 'Enter');
+    await page.waitForFunction(() => document.querySelectorAll('#search-results li').length === 0);
+    await page.fill('#search-min', '0');
+    await page.press('#search-query', 'Enter');
+    await page.waitForSelector('#search-results li');
   });
 
   it('opens a full-size preview and finds similar images', async () => {

@@ -161,7 +161,8 @@ $('#search-form').addEventListener('submit', (e) => {
   e.preventDefault();
   const query = $('#search-query').value.trim();
   if (!query) return;
-  const body = { query, k: Number($('#search-k').value), mode: $('#search-mode').value, ...($('#search-folder').value ? { folder: $('#search-folder').value } : {}) };
+  const min = Number($('#search-min').value);
+  const body = { query, k: Number($('#search-k').value), mode: $('#search-mode').value, ...($('#search-folder').value ? { folder: $('#search-folder').value } : {}), ...(min > 0 && min <= 100 ? { minSimilarity: min } : {}) };
   showResults(`“${query}”`, api('/api/v1/images/search', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }));
 });
 function searchByFile(file) {

@@ -1,0 +1,92 @@
+/**
+ * The default ranking end to end through the `loupe` binary (issue "never worse than its best signal"):
+ * text in scanned forms (real OCR), paraphrased captions on real photos, and similarity that means the same
+ * across queries, with the --min-similarity cutoff.
+ */
+import assert from 'node:assert/strict';
+import { copyFile, mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { before, describe, it } from 'node:test';
+import { parseConfig } from '../src/config.js';
+import type { SearchHit } from '../src/core/types.js';
+import { openLibrary } from '../src/library.js';
+import { COCO, COCO_IMAGES, SHARED, colourImage, requireShared, runJson, tempDir, testEnv } from './support/fixtures.js';
+
+const FUNSD = path.join(SHARED, 'datasets/funsd');
+const search = (env: NodeJS.ProcessEnv, args: string[]) => runJson<SearchHit[]>(['search', ...args, '--folder', ''], env);
+
+describe('default ranking, end to end', () => {
+  before(requireShared);
+
+  it('puts the form holding a distinctive printed word first, as text mode does (real OCR)', async () => {
+    const gt: { image: string; text: string }[] = (await readFile(path.join(FUNSD, 'gt.jsonl'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l)).slice(0, 4);
+    const root = await tempDir();
+    const forms = path.join(root, 'forms');
+    await mkdir(forms);
+    for (const g of gt) await copyFile(path.join(FUNSD, 'images', g.image), path.join(forms, g.image));
+    const env = await testEnv(path.join(root, 'data'), { LOUPE_OCR: 'auto' });
+    await runJson(['index', forms], env);
+    const words = (s: string) => new Set(s.toLowerCase().match(/[a-z]{6,}/g) ?? []);
+    let checked = 0;
+    for (const g of gt) {
+      const others = gt.filter((o) => o !== g).flatMap((o) => [...words(o.text)]);
+      for (const w of [...words(g.text)].filter((x) => !others.includes(x)).slice(0, 6)) {
+        const text = await search(env, [w, '--mode', 'text', '--k', '3']);
+        if (path.basename(text[0]?.path ?? '') !== g.image) continue; // OCR did not read it: nothing to compare
+        const def = await search(env, [w, '--k', '3']);
+        assert.equal(path.basename(def[0].path), g.image, `"${w}": the default mode puts its form first`);
+        assert.ok((def[0].textScore ?? 0) > 0.3, 'and the words in the image are what counted');
+        checked++;
+      }
+    }
+    assert.ok(checked >= 6, `compared ${checked} words (at least 6 needed)`);
+  });
+
+  it('finds a photo from another person\'s description of it, in the top 3, at least as often as text mode', async () => {
+    const rows: { image: string; captions: string[] }[] = (await readFile(path.join(COCO, 'captions.jsonl'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l)).slice(0, 40);
+    const root = await tempDir();
+    const photos = path.join(root, 'photos');
+    await mkdir(photos);
+    for (const r of rows) await copyFile(path.join(COCO_IMAGES, r.image), path.join(photos, r.image));
+    const env = await testEnv(path.join(root, 'data'));
+    await runJson(['index', photos], env);
+    const lib = await openLibrary(parseConfig(env));
+    for (const item of (await lib.store.listImages({ limit: 100 })).items) {
+      const row = rows.find((r) => item.paths[0].path.endsWith(r.image))!;
+      await lib.store.updateImage(item.id, { caption: row.captions[0] });
+    }
+    await lib.close();
+    await runJson(['reindex', '--only', 'text-embedding'], env);
+    let def = 0;
+    let text = 0;
+    for (const r of rows.slice(0, 20)) {
+      const inTop3 = (hits: SearchHit[]) => hits.slice(0, 3).some((h) => h.path.endsWith(r.image));
+      if (inTop3(await search(env, [r.captions[1], '--k', '3']))) def++;
+      if (inTop3(await search(env, [r.captions[1], '--k', '3', '--mode', 'text']))) text++;
+    }
+    assert.ok(def >= 10, `default: ${def} of 20 in the top 3`);
+    assert.ok(def >= text, `default ${def} ≥ text ${text}`);
+    // Not every word must match: "a red bus" finds what is captioned "a red picture".
+    const one = await search(env, [`${rows[0].captions[0].split(' ').slice(-2).join(' ')} zebrafish`, '--mode', 'text', '--k', '5']);
+    assert.ok(one.some((h) => h.path.endsWith(rows[0].image)), 'a query with a word no caption has still finds the photo by its other words');
+  });
+
+  it('shows low similarity for a colour that is not in the library, and --min-similarity removes it', async () => {
+    const root = await tempDir();
+    const photos = path.join(root, 'photos');
+    await mkdir(photos);
+    // Neutral names: only the pictures themselves say what colour they are.
+    for (const [i, c] of ['red', 'green', 'blue', 'yellow'].entries()) await writeFile(path.join(photos, `card-${i}.jpg`), await colourImage(c));
+    for (const f of (await readdir(COCO_IMAGES)).sort().slice(0, 20)) await copyFile(path.join(COCO_IMAGES, f), path.join(photos, f));
+    const env = await testEnv(path.join(root, 'data'));
+    await runJson(['index', photos], env);
+    const red = await search(env, ['red', '--k', '3']);
+    assert.equal(path.basename(red[0].path), 'card-0.jpg');
+    const purple = await search(env, ['purple', '--k', '3']);
+    assert.ok(red[0].similarity >= 50, `a strong match shows high: ${red[0].similarity}%`);
+    assert.ok(purple.length === 0 || purple[0].similarity < 20, `nothing purple shows low: ${purple[0]?.similarity}%`);
+    assert.ok(red[0].similarity > (purple[0]?.similarity ?? 0) + 30);
+    assert.deepEqual(await search(env, ['purple', '--min-similarity', '30']), []);
+    assert.equal(path.basename((await search(env, ['red', '--min-similarity', '30']))[0].path), 'card-0.jpg');
+  });
+});
