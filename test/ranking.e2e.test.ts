@@ -71,6 +71,31 @@ describe('default ranking, end to end', () => {
     assert.ok(one.some((h) => h.path.endsWith(rows[0].image)), 'a query with a word no caption has still finds the photo by its other words');
   });
 
+  it('runs the text encoder once per query text, however often the query is searched or paged', async () => {
+    const root = await tempDir();
+    const photos = path.join(root, 'photos');
+    await mkdir(photos);
+    for (const c of ['red', 'teal']) await writeFile(path.join(photos, `${c}.jpg`), await colourImage(c));
+    let encoded = 0;
+    const lib = await openLibrary(parseConfig(await testEnv(path.join(root, 'data'))), {
+      wrapClip: (clip) => ({ ...clip, model: clip.model, embedImages: clip.embedImages.bind(clip), dispose: clip.dispose.bind(clip), embedTexts: (t: string[]) => ((encoded += t.length), clip.embedTexts(t)) }),
+    });
+    try {
+      const { indexPaths } = await import('../src/app/index-paths.js');
+      const { searchByText } = await import('../src/app/search.js');
+      await indexPaths(lib, [photos]);
+      const first = await searchByText(lib, 'crimson things', { k: 1, folder: '' });
+      await searchByText(lib, 'crimson things', { k: 2, folder: '' });
+      await searchByText(lib, 'crimson things', { k: 1, folder: '', mode: 'vector' });
+      assert.equal(encoded, 1);
+      await searchByText(lib, 'teal things', { k: 1, folder: '' });
+      assert.equal(encoded, 2);
+      assert.ok(first.hits[0].path.endsWith('red.jpg'));
+    } finally {
+      await lib.close();
+    }
+  });
+
   it('shows low similarity for a colour that is not in the library, and --min-similarity removes it', async () => {
     const root = await tempDir();
     const photos = path.join(root, 'photos');

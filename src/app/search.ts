@@ -182,12 +182,11 @@ const SAMPLE_SIZE = 256;
 async function backgroundOf(lib: Library, model: string, vector: Float32Array): Promise<VectorBackground | null> {
   const [sample, models] = await Promise.all([lib.store.vectorSample(model, vector.length, SAMPLE_SIZE), lib.store.embeddingModels(model === lib.config.clipModel ? 'clip' : 'text')]);
   if (sample.length < 2) return null;
-  // Median and MAD, not mean and standard deviation: the images that do match (in a small library, a good share
-  // of the sample) must not widen the yardstick they are measured with.
-  const cos = sample.map((v) => dot(v, vector)).sort((a, b) => a - b);
-  const mid = (xs: number[]) => (xs.length % 2 ? xs[xs.length >> 1] : (xs[xs.length / 2 - 1] + xs[xs.length / 2]) / 2);
-  const mean = mid(cos);
-  const std = 1.4826 * mid(cos.map((c) => Math.abs(c - mean)).sort((a, b) => a - b)) || Math.sqrt(cos.reduce((a, b) => a + (b - mean) ** 2, 0) / (cos.length - 1));
+  // Mean and standard deviation of the sample. (Median and MAD were tried: on libraries of near-identical
+  // pictures, such as scanned forms, the MAD shrinks to nothing and noise looks like evidence — bench/RESULTS.md.)
+  const cos = sample.map((v) => dot(v, vector));
+  const mean = cos.reduce((a, b) => a + b, 0) / cos.length;
+  const std = Math.sqrt(cos.reduce((a, b) => a + (b - mean) ** 2, 0) / (cos.length - 1));
   return { mean, std, count: Math.max(models.find((m) => m.model === model)?.count ?? 0, sample.length) };
 }
 

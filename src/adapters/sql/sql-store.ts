@@ -2,6 +2,7 @@
  * The Store over plain PostgreSQL + pgvector SQL. Runs unchanged on embedded PGlite and on a server.
  */
 import { createHash } from 'node:crypto';
+import { LRUCache } from 'lru-cache';
 import { LoupeError } from '../../core/errors.js';
 import type { ImageDetails, ImagePatch, ImagePath } from '../../core/types.js';
 import type { AnalyzerName, AnalyzerState, EmbeddingKind, ModelCount, NewImageItem, OcrResult, SearchFilters, Store, TextField, TextHit, TextQuery, StoredPath, VectorHit, VectorQuery } from '../../ports/store.js';
@@ -28,6 +29,14 @@ export class SqlStore implements Store {
    * (workers, a CLI run) may change them, hence the expiry; this process's own writes clear the cache at once.
    */
   private cache = new Map<string, { at: number; value: Promise<unknown> }>();
+
+  private readonly frequencies = new LRUCache<string, { word: string; lexeme: string | null; df: number }>({ max: 5000, ttl: 300_000 });
+
+  /** This process changed the library: forget the cached answers. */
+  private invalidate() {
+    this.cache.clear();
+    this.frequencies.clear();
+  }
 
   private cached<T>(key: string, load: () => Promise<T>): Promise<T> {
     const hit = this.cache.get(key);
@@ -78,7 +87,7 @@ export class SqlStore implements Store {
   }
 
   async insertImages(items: NewImageItem[]) {
-    this.cache.clear();
+    this.invalidate();
     for (const model of new Set(items.map((i) => `${i.embedding.model}\u0000${i.embedding.vector.length}`))) {
       const [name, dim] = model.split('\u0000');
       await this.ensureVectorIndex(name, Number(dim));
@@ -132,20 +141,20 @@ export class SqlStore implements Store {
   }
 
   async upsertPath(path: ImagePath) {
-    this.cache.clear();
+    this.invalidate();
     await upsertPathWith(this.db, this.spaceId, path);
     await this.refreshDocs([path.imageId]);
   }
 
   async removePaths(paths: string[]) {
-    this.cache.clear();
+    this.invalidate();
     if (!paths.length) return;
     const rows = await this.db.query<{ image_id: string }>(`delete from image_paths where space_id = ${this.S} and path = any($1::text[]) returning image_id`, [paths]);
     await this.refreshDocs([...new Set(rows.map((r) => r.image_id))]);
   }
 
   async deleteOrphanImages(): Promise<string[]> {
-    this.cache.clear();
+    this.invalidate();
     // What the user wrote about an image outlives its removal: restored if the same content comes back.
     const rows = await this.db.transaction(async (tx) => {
       await tx.query(
@@ -256,36 +265,75 @@ export class SqlStore implements Store {
   async textSearch(q: TextQuery): Promise<TextHit[]> {
     if (!q.text.trim()) return [];
     const fields = q.fields ?? ALL_FIELDS;
-    const doc = fields.length === ALL_FIELDS.length ? 'i.doc' : `(${fields.map((f) => FIELD_SQL[f]).join(' || ')})`;
-    const terms = await this.queryTerms(q.text);
-    if (!terms.length && fields.length !== ALL_FIELDS.length) return [];
-    const total = terms.reduce((sum, t) => sum + t.idf, 0) || 1;
-    const params: unknown[] = [q.text, q.limit, terms.map((t) => t.lexeme), terms.map((t) => t.idf), total];
+    const everyField = fields.length === ALL_FIELDS.length;
+    const doc = everyField ? 'i.doc' : `(${fields.map((f) => FIELD_SQL[f]).join(' || ')})`;
+    const { terms, fuzzy } = await this.queryTerms(q.text);
+    // Words found nowhere exactly may be OCR misreadings: those (and only those) are looked up by trigrams.
+    const fuzzyWords = everyField ? fuzzy : [];
+    if (!terms.length && !fuzzyWords.length) return [];
+    const total = terms.reduce((sum, t) => sum + t.idf, 0) + fuzzyWords.reduce((sum, t) => sum + t.idf, 0) || 1;
+    const params: unknown[] = [terms.map((t) => t.lexeme), terms.map((t) => t.idf), total, fuzzyWords.map((f) => f.word), fuzzyWords.map((f) => f.idf), q.limit];
+    // One literal condition per fuzzy word: each can use the trigram index (a condition over an array cannot).
+    const fuzzyConditions = fuzzyWords.map((f) => (params.push(f.word), `$${params.length}::text <% i.doc_text`));
     const filters = this.filterSql(q, 'i.id', params);
     // Not every word must match: any of them makes a candidate, and the score is the rarity-weighted share
-    // matched (so "a red bus" finds "a red picture", below what has both words). Trigrams catch OCR noise.
+    // matched (so "a red bus" finds "a red picture", below what has both words); a fuzzy word counts at half weight.
     const rows = await this.db.query<{ id: string; score: number; matched: TextField[] }>(
       `with q as (
          select coalesce(array_agg(quote_literal(l)::tsquery), '{}') as lexemes,
-                coalesce(string_agg(quote_literal(l), ' | ')::tsquery, ''::tsquery) as any_word, lower($1) as raw
-         from unnest($3::text[]) l
+                coalesce(string_agg(quote_literal(l), ' | ')::tsquery, ''::tsquery) as any_word
+         from unnest($1::text[]) l
        ), hits as (
          select i.id,
-                greatest(
-                  (select coalesce(sum(w), 0) from unnest(q.lexemes, $4::float8[]) u(t, w) where ${doc} @@ u.t) / $5::float8,
-                  ${fields.length === ALL_FIELDS.length ? `0.5 * word_similarity(q.raw, coalesce(i.doc_text, ''))` : '0'}
-                ) + 0.01 * ts_rank_cd(${doc}, q.any_word, 1) as score,
-                array_remove(array[${fields.map((f) => `case when ${FIELD_SQL[f]} @@ q.any_word then '${f}' end`).join(', ')}]::text[], null) as matched
+                ((select coalesce(sum(w), 0) from unnest(q.lexemes, $2::float8[]) u(t, w) where ${doc} @@ u.t)
+                  + (select coalesce(sum(0.5 * w * word_similarity(f, coalesce(i.doc_text, ''))), 0) from unnest($4::text[], $5::float8[]) v(f, w)))
+                  / $3::float8 + 0.01 * ts_rank_cd(${doc}, q.any_word, 1) as score
          from images i, q
-         where i.space_id = ${this.S} and (${doc} @@ q.any_word ${fields.length === ALL_FIELDS.length ? 'or q.raw <% i.doc_text' : ''}) ${filters.map((f) => `and ${f}`).join(' ')}
+         where i.space_id = ${this.S} and (${[`${doc} @@ q.any_word`, ...fuzzyConditions].join(' or ')}) ${filters.map((f) => `and ${f}`).join(' ')}
+         order by score desc, id limit $6
        )
-       select * from hits order by score desc, id limit $2`,
+       -- Which fields matched, for the explanation: only for the hits shown (it re-reads each field's words).
+       select h.id, h.score, array_remove(array[${fields.map((f) => `case when ${FIELD_SQL[f]} @@ q.any_word then '${f}' end`).join(', ')}]::text[], null) as matched
+       from hits h join images i on i.id = h.id, q order by h.score desc, h.id`,
       params,
     );
     const pathOf = await this.firstPaths(rows.map((r) => r.id), q.folder);
     return rows
       .filter((r) => pathOf.has(r.id))
       .map((r) => ({ imageId: r.id, score: Number(r.score), matched: r.matched, path: pathOf.get(r.id)!.path, folder: pathOf.get(r.id)!.folder }));
+  }
+
+  /**
+   * The query's words as the index knows them (stemmed, stop words dropped), each with its IDF in this space;
+   * and the words of 4+ characters found in no image, for the trigram look-up.
+   */
+  private async queryTerms(text: string): Promise<{ terms: { lexeme: string; idf: number }[]; fuzzy: { word: string; idf: number }[] }> {
+    const words = [...new Set(text.toLowerCase().match(/[\p{L}\p{N}]+/gu) ?? [])].slice(0, 32);
+    if (!words.length) return { terms: [], fuzzy: [] };
+    // Document frequencies change slowly: kept a few minutes per word (this process's writes clear them at once).
+    const known = words.map((w) => this.frequencies.get(w));
+    const missing = words.filter((_, i) => known[i] === undefined);
+    const fetched = missing.length
+      ? await this.db.query<{ word: string; lexeme: string | null; df: string | number }>(
+          `select w as word, l as lexeme, case when l is null then 0 else (select count(*) from images i where i.space_id = ${this.S} and i.doc @@ quote_literal(l)::tsquery) end as df
+           from unnest($1::text[]) w, lateral (select (tsvector_to_array(to_tsvector('${TEXT_CONFIG}', w)))[1] as l) x`,
+          [missing],
+        )
+      : [];
+    for (const r of fetched) this.frequencies.set(r.word, { word: r.word, lexeme: r.lexeme, df: Number(r.df) });
+    const rows = words.map((w) => this.frequencies.get(w)!).filter(Boolean);
+    const n = await this.imageCount();
+    // BM25's IDF, floored so a word in every image still counts a little.
+    const idf = (df: number) => Math.max(0.05, Math.log(1 + (n - df + 0.5) / (df + 0.5)));
+    const terms = new Map<string, number>();
+    const fuzzy: { word: string; idf: number }[] = [];
+    for (const r of rows) {
+      if (r.lexeme === null) continue; // a stop word
+      if (Number(r.df) > 0) terms.set(r.lexeme, idf(Number(r.df)));
+      else if (r.word.length >= 4) fuzzy.push({ word: r.word, idf: idf(0) });
+      else terms.set(r.lexeme, idf(0));
+    }
+    return { terms: [...terms].map(([lexeme, w]) => ({ lexeme, idf: w })), fuzzy };
   }
 
   vectorSample(model: string, dim: number, n: number) {
@@ -297,19 +345,6 @@ export class SqlStore implements Store {
       );
       return rows.map((r) => parseVector(r.v));
     });
-  }
-
-  /** The query's words as the index knows them (stemmed, stop words dropped), each with its IDF in this space. */
-  private async queryTerms(text: string): Promise<{ lexeme: string; idf: number }[]> {
-    const rows = await this.db.query<{ lexeme: string; df: string | number; n: string | number }>(
-      `select l as lexeme,
-              (select count(*) from images i where i.space_id = ${this.S} and i.doc @@ quote_literal(l)::tsquery) as df,
-              (select count(*) from images i where i.space_id = ${this.S}) as n
-       from unnest(tsvector_to_array(to_tsvector('${TEXT_CONFIG}', $1))) l limit 32`,
-      [text],
-    );
-    // BM25's IDF, floored so a word in every image still counts a little.
-    return rows.map((r) => ({ lexeme: r.lexeme, idf: Math.max(0.05, Math.log(1 + (Number(r.n) - Number(r.df) + 0.5) / (Number(r.df) + 0.5))) }));
   }
 
   async setOcr(imageId: string, result: OcrResult) {
@@ -355,6 +390,7 @@ export class SqlStore implements Store {
   /** Rebuilds the full-text document of images from caption, tags, OCR text, file names and folders. */
   async refreshDocs(ids: string[]) {
     if (!ids.length) return;
+    this.invalidate(); // word frequencies follow the documents
     await this.db.query(
       `with joined as (
          select image_id, string_agg(regexp_replace(regexp_replace(path, '^.*/', ''), '[._-]+', ' ', 'g') || ' ' || replace(folder, '/', ' '), ' ') as names
@@ -380,7 +416,7 @@ export class SqlStore implements Store {
   }
 
   async setEmbedding(imageId: string, model: string, vector: Float32Array, kind: EmbeddingKind = 'clip') {
-    this.cache.clear();
+    this.invalidate();
     await this.ensureVectorIndex(model, vector.length);
     await this.db.query(
       `insert into embeddings (image_id, space_id, kind, model, dim, embedding)
@@ -391,7 +427,7 @@ export class SqlStore implements Store {
   }
 
   async deleteEmbeddings(imageIds?: string[], kind: EmbeddingKind = 'clip') {
-    this.cache.clear();
+    this.invalidate();
     const rows = imageIds
       ? await this.db.query(`delete from embeddings e where kind = $2 and image_id = any($1::uuid[]) and e.space_id = ${this.S} returning 1`, [imageIds, kind])
       : await this.db.query(`delete from embeddings e where kind = $1 and e.space_id = ${this.S} returning 1`, [kind]);
@@ -426,9 +462,12 @@ export class SqlStore implements Store {
     return Object.fromEntries(rows.map((r) => [r.folder, Number(r.n)]));
   }
 
-  async imageCount() {
-    const [row] = await this.db.query<{ n: string | number }>(`select count(*) as n from images where space_id = ${this.S}`);
-    return Number(row.n);
+  imageCount() {
+    // Asked by every text search (IDF): cached like the other per-search answers.
+    return this.cached('count', async () => {
+      const [row] = await this.db.query<{ n: string | number }>(`select count(*) as n from images where space_id = ${this.S}`);
+      return Number(row.n);
+    });
   }
 
   embeddingModels(kind: EmbeddingKind = 'clip'): Promise<ModelCount[]> {
@@ -480,7 +519,7 @@ export class SqlStore implements Store {
   }
 
   async updateImage(id: string, patch: ImagePatch): Promise<ImageDetails | null> {
-    this.cache.clear();
+    this.invalidate();
     if (!isUuid(id)) return null;
     if (!(await this.imageExists(id))) return null;
     await this.db.transaction(async (tx) => {
@@ -495,7 +534,7 @@ export class SqlStore implements Store {
   }
 
   async deleteImage(id: string): Promise<string | null> {
-    this.cache.clear();
+    this.invalidate();
     if (!isUuid(id)) return null;
     const rows = await this.db.query<{ sha256: string }>(`delete from images where id = $1 and space_id = ${this.S} returning sha256`, [id]);
     return rows[0]?.sha256 ?? null;
