@@ -108,9 +108,9 @@ describe('default ranking, end to end', () => {
     const red = await search(env, ['red', '--k', '3']);
     assert.equal(path.basename(red[0].path), 'card-0.jpg');
     const purple = await search(env, ['purple', '--k', '3']);
-    assert.ok(red[0].similarity >= 50, `a strong match shows high: ${red[0].similarity}%`);
+    assert.ok(red[0].similarity >= 40, `a strong match shows high: ${red[0].similarity}%`);
     assert.ok(purple.length === 0 || purple[0].similarity < 20, `nothing purple shows low: ${purple[0]?.similarity}%`);
-    assert.ok(red[0].similarity > (purple[0]?.similarity ?? 0) + 30);
+    assert.ok(red[0].similarity > (purple[0]?.similarity ?? 0) + 25);
     assert.deepEqual(await search(env, ['purple', '--min-similarity', '30']), []);
     assert.equal(path.basename((await search(env, ['red', '--min-similarity', '30']))[0].path), 'card-0.jpg');
   });
