@@ -66,5 +66,5 @@ Method: each image's first human caption is stored as its user caption; its seco
 |---|---|---|---|---|
 ${table.join('\n')}
 
-Hybrid with an uninformative vector side shows the cost of weighting noise in the previous default (min–max per query, 0.7 vector weight): it trails text-only. The adaptive default counts the vector side only as far as it stands above chance (bench/ranking.ts has the four query families).`,
+With an uninformative vector side, the previous hybrid fusion (min–max per query, 0.7 vector weight) lost to text-only by weighting noise. The adaptive default counts the vector side only as far as it stands above chance (bench/ranking.ts has the four query families).`,
 );
