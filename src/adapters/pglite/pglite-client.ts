@@ -97,11 +97,17 @@ class PgliteThread {
     this.pending.delete(id);
     const err = new LoupeError('QUERY_TIMEOUT', { ms: this.timeoutMs, statement: sql.replace(/\s+/g, ' ').trim().slice(0, 80) });
     p.reject(err);
+    // The old thread must be gone before a new one opens the same files; requests meanwhile wait for the new one.
     const old = this.worker;
-    this.start();
-    this.failAll(err);
     old.removeAllListeners('exit');
-    await old.terminate();
+    this.failAll(err);
+    const restarted = (async () => {
+      await old.terminate();
+      this.start();
+      await this.ready;
+    })();
+    this.ready = restarted;
+    restarted.catch(() => {});
   }
 
   async close(graceMs: number) {
