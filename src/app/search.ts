@@ -7,7 +7,7 @@
 import { readFile } from 'node:fs/promises';
 import { LoupeError, isLoupeError, reasonOf } from '../core/errors.js';
 import { detectFolder } from '../core/folder-detect.js';
-import { scoreFromCosineDistance } from '../core/scores.js';
+import { cosine, scoreFromCosineDistance } from '../core/scores.js';
 import type { SearchHit, SearchResult } from '../core/types.js';
 import { FUSION_MODES, TEXT_EVIDENCE, fuse, similarityOf, vectorEvidence, type FusionMode, type VectorBackground } from '../core/hybrid.js';
 import { LRUCache } from 'lru-cache';
@@ -121,11 +121,11 @@ export async function searchByText(lib: Library, query: string, options: SearchO
   ]);
 
   const where = new Map<string, { path: string; folder: string }>();
-  const cosine = new Map<string, number>();
-  for (const h of vectorHits) where.set(h.imageId, { path: h.path, folder: h.folder }), cosine.set(h.imageId, 1 - h.distance);
+  const cosines = new Map<string, number>();
+  for (const h of vectorHits) where.set(h.imageId, { path: h.path, folder: h.folder }), cosines.set(h.imageId, 1 - h.distance);
   for (const h of [...captionHits, ...textHits]) if (!where.has(h.imageId)) where.set(h.imageId, { path: h.path, folder: h.folder });
   // Finds of one side get their true value on the others too, so every result is explained on every signal.
-  if (vector) for (const [id, d] of await lib.store.distances(vector, model, [...where.keys()].filter((id) => !cosine.has(id)))) cosine.set(id, 1 - d);
+  if (vector) for (const [id, d] of await lib.store.distances(vector, model, [...where.keys()].filter((id) => !cosines.has(id)))) cosines.set(id, 1 - d);
   const captionCosine = new Map<string, number>();
   if (captionVector) for (const [id, d] of await lib.store.distances(captionVector, captionModel!, [...where.keys()])) captionCosine.set(id, 1 - d);
   const textScore = new Map(textHits.map((h) => [h.imageId, h]));
@@ -136,7 +136,7 @@ export async function searchByText(lib: Library, query: string, options: SearchO
   const weights = mode === 'vector' ? { vector: 1, text: 0 } : mode === 'text' || !vector ? { vector: 0, text: 1 } : chosen;
   const rankMode: FusionMode = mode === 'hybrid' || mode === 'caption' ? fusionMode : 'adaptive';
   const ranked = fuse(
-    [...where.keys()].map((id) => ({ id, vector: cosine.get(id), caption: captionCosine.get(id), text: textScore.get(id)?.score, matched: textScore.get(id)?.matched })),
+    [...where.keys()].map((id) => ({ id, vector: cosines.get(id), caption: captionCosine.get(id), text: textScore.get(id)?.score, matched: textScore.get(id)?.matched })),
     { mode: rankMode, weights, background, captionBackground },
   );
   // The percentage means the same in every query: evidence against chance (adaptive), whatever ranked the list.
@@ -184,17 +184,11 @@ async function backgroundOf(lib: Library, model: string, vector: Float32Array): 
   if (sample.length < 2) return null;
   // Mean and standard deviation of the sample. (Median and MAD were tried: on libraries of near-identical
   // pictures, such as scanned forms, the MAD shrinks to nothing and noise looks like evidence — bench/RESULTS.md.)
-  const cos = sample.map((v) => dot(v, vector));
+  const cos = sample.map((v) => cosine(v, vector));
   const mean = cos.reduce((a, b) => a + b, 0) / cos.length;
   const std = Math.sqrt(cos.reduce((a, b) => a + (b - mean) ** 2, 0) / (cos.length - 1));
   return { mean, std, count: Math.max(models.find((m) => m.model === model)?.count ?? 0, sample.length) };
 }
-
-const dot = (a: Float32Array, b: Float32Array) => {
-  let s = 0;
-  for (let i = 0; i < a.length; i++) s += a[i] * b[i];
-  return s;
-};
 
 /** @param source a file path, an http(s) URL, a data URL or plain base64. */
 export async function searchByImage(lib: Library, source: string | Buffer, options: SearchOptions = {}): Promise<SearchResult> {
