@@ -14,13 +14,15 @@ export function clusteredSampler(dim: number, clusters: number, seed = 42) {
   };
 }
 
-/** Inserts n images (10 folders) with one vector each, in transactions of 2000 rows. */
-export async function insertSynthetic(db: SqlClient, n: number, model: string, sample: () => Float32Array) {
+/** Inserts n images (10 folders) with one vector each, in transactions of 2000 rows. @returns the image ids, in the order their vectors were sampled. */
+export async function insertSynthetic(db: SqlClient, n: number, model: string, sample: () => Float32Array): Promise<string[]> {
+  const all: string[] = [];
   for (let start = 0; start < n; start += 2000) {
     const ids: string[] = [];
     const vectors: string[] = [];
     for (let i = start; i < Math.min(n, start + 2000); i++) {
       ids.push(randomUUID());
+      all.push(ids.at(-1)!);
       vectors.push(vectorLiteral(sample()));
     }
     const dim = vectors[0].split(',').length;
@@ -43,4 +45,5 @@ export async function insertSynthetic(db: SqlClient, n: number, model: string, s
       );
     });
   }
+  return all;
 }

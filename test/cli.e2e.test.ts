@@ -59,6 +59,13 @@ describe('loupe CLI end to end', () => {
     assert.equal(byName['bomb.png'].code, 'TOO_MANY_PIXELS');
     assert.equal(byName['unreadable.jpg'].code, 'UNREADABLE');
     for (const f of summary.failed) assert.ok(f.error.includes(f.path), `error names the file: ${f.error}`);
+    // Per-pass timings: the CLIP pass, then the text-embedding pass (OCR is off in these tests).
+    const passes = (summary as unknown as { passes: { pass: string; images: number; seconds: number; imagesPerSecond: number }[] }).passes;
+    assert.equal(passes[0].pass, 'clip');
+    assert.equal(passes[0].images, summary.indexed);
+    assert.ok(passes[0].seconds > 0);
+    assert.ok(Math.abs(passes[0].imagesPerSecond - passes[0].images / passes[0].seconds) < 0.2 + passes[0].imagesPerSecond * 0.02);
+    assert.ok(!passes.some((p) => p.pass === 'ocr'), 'no OCR pass when OCR is off');
   });
 
   it('ranks the picture of the named colour first', async () => {
@@ -153,6 +160,11 @@ describe('loupe CLI end to end', () => {
     assert.deepEqual(stats.folders, { animals: 10, colours: 6, copies: 2, nature: 10 });
     assert.equal(stats.models[0].model, 'loupe/test-clip-colour');
     assert.equal(stats.models[0].count, 27);
+    const passes = (stats as unknown as { passes: { pass: string; model: string | null; done: number; pending: number; unavailable?: string }[] }).passes;
+    assert.deepEqual(passes.map((p) => p.pass), ['clip', 'ocr', 'caption', 'text-embedding']);
+    assert.deepEqual([passes[0].done, passes[0].pending], [27, 0]);
+    assert.equal(passes[1].model, null, 'OCR is off here');
+    assert.match(passes[1].unavailable ?? '', /LOUPE_OCR/);
   });
 
   it('re-indexing skips unchanged files, keeps embeddings of moved files and drops deleted ones', async () => {

@@ -57,3 +57,23 @@ else
   describe('OCR: tesseract', () => {
     it.skip('SKIPPED: the tesseract command is not installed (apt-get install tesseract-ocr; .ci/run installs it)', () => {});
   });
+
+describe('OCR: PP-OCRv4 text gate (cheap where there is no text)', () => {
+  it('skips reading a photo the gate finds no text in, and still reads every word-bearing form whole', async () => {
+    const ocr = new PpOcrRecognizer(options);
+    // A COCO photo of a street without any lettering: the gate alone answers.
+    const photo = await readFile(path.join(SHARED, 'datasets/coco-mini/images/000000135561.jpg'));
+    assert.deepEqual(await ocr.recognize(photo), { text: '', words: [] });
+    assert.deepEqual(ocr.gated, { noText: 1, read: 0 });
+    // A blank page too.
+    await ocr.recognize(await sharp({ create: { width: 800, height: 1000, channels: 3, background: '#ffffff' } }).png().toBuffer());
+    assert.deepEqual(ocr.gated, { noText: 2, read: 0 });
+    // Forms pass the gate and are read at full resolution: their words come back.
+    for (const f of await forms(2)) {
+      const result = await ocr.recognize(await readFile(f.file));
+      assert.ok(wordRecall(f.text, result.text).found / wordRecall(f.text, result.text).total >= 0.45, `recall on ${f.file}`);
+    }
+    assert.deepEqual(ocr.gated, { noText: 2, read: 2 });
+    await ocr.dispose();
+  });
+});

@@ -311,6 +311,8 @@ async function loadStats() {
     table(['folder', 'images'], Object.entries(stats.folders).map(([f, n]) => [f || '(root)', n])),
     el('h2', { textContent: 'Models' }),
     table(['model', 'dimensions', 'vectors'], stats.models.map((m) => [m.model, m.dim, m.count])),
+    el('h2', { textContent: 'Indexing passes' }),
+    table(['pass', 'model', 'done', 'pending'], stats.passes.map((p) => [p.pass, p.model ?? `off: ${p.unavailable}`, p.done, p.pending])),
   );
 }
 events.addEventListener('progress', () => !$('#panel-stats').hidden && loadStats());

@@ -10,7 +10,7 @@ import type { ImagePath, IndexSummary } from '../core/types.js';
 import type { DecodedImage } from '../ports/image-decoder.js';
 import type { SourceFile, SourceStat } from '../ports/image-source.js';
 import { thumbnailKey } from '../ports/blob-store.js';
-import { decodeForIndex, embedAndStore } from './ingest-batch.js';
+import { decodeForIndex, embedBatch, storeBatch, type ReadyImage, type StoreOutcome } from './ingest-batch.js';
 import { sniffImageFormat } from '../adapters/sharp/sharp-decoder.js';
 import { assertModelMatches, type Library } from '../library.js';
 
@@ -172,39 +172,52 @@ export async function indexPaths(lib: Library, inputs: string[], options: IndexO
     return out.filter((p): p is Prepared => p !== null);
   }
 
-  async function storeBatch(items: Prepared[]) {
-    const batchTimings = { inferenceMs: 0, storeMs: 0 };
-    const outcomes = await embedAndStore(
-      lib,
-      clip,
-      items.map((item) => ({ sha256: item.sha256, bytes: item.bytes, decoded: item.decoded, path: pathRecord(item.candidate, '', item.stat) })),
-      batchTimings,
-    );
-    // A model that cannot run or a full disk would fail every file after this one: stop the run instead.
+  const ready = (items: Prepared[]): ReadyImage[] =>
+    items.map((item) => ({ sha256: item.sha256, bytes: item.bytes, decoded: item.decoded, path: pathRecord(item.candidate, '', item.stat) }));
+
+  /** Counts a stored batch; a model that cannot run or a full disk would fail every file after it: stop the run instead. */
+  function settle(items: Prepared[], outcomes: StoreOutcome[]) {
     const fatal = outcomes.find((o): o is { error: LoupeError } => 'error' in o && isFatal(o.error));
     if (fatal) throw fatal.error;
     outcomes.forEach((outcome, i) => {
       if ('error' in outcome) fail(items[i].candidate.path, outcome.error);
       else if (outcome.inserted) summary.indexed++;
       else summary.duplicates++;
-      t?.inference.push(batchTimings.inferenceMs / items.length);
-      t?.store.push(batchTimings.storeMs / items.length);
       tick(items[i].candidate.path);
     });
   }
 
+  async function write(items: Prepared[], vectors: Float32Array[]) {
+    const t0 = clock();
+    const outcomes = await storeBatch(lib, clip.model, ready(items), vectors);
+    for (const _ of items) t?.store.push((clock() - t0) / items.length);
+    settle(items, outcomes);
+  }
+
+  // Three stages in flight: decoding batch b+1, inference of batch b, and the database writes of batch b−1 (on the
+  // database's own thread or server), so neither reading nor writing waits for the model, nor the model for them.
   const batches: Candidate[][] = [];
   for (let i = 0; i < candidates.length; i += config.batchSize) batches.push(candidates.slice(i, i + config.batchSize));
   let pending = batches.length ? prepareBatch(batches[0]) : null;
+  let writing: Promise<void> = Promise.resolve();
   try {
     for (let b = 0; b < batches.length; b++) {
-      const ready = await pending!;
+      const items = await pending!;
       pending = b + 1 < batches.length ? prepareBatch(batches[b + 1]) : null; // decode ahead while inferring
-      await storeBatch(ready);
+      if (items.length === 0) continue;
+      const t0 = clock();
+      const vectors = await embedBatch(clip, ready(items));
+      for (const _ of items) t?.inference.push((clock() - t0) / items.length);
+      await writing; // one batch transaction at a time, in order
+      if ('error' in vectors) settle(items, items.map(() => ({ error: vectors.error })));
+      else writing = write(items, vectors);
+      writing.catch(() => {}); // awaited above or below; a failure must not go unhandled meanwhile
     }
+    await writing;
   } catch (e) {
-    if (!isFatal(e)) throw e;
     await pending?.catch(() => {});
+    await writing.catch(() => {});
+    if (!isFatal(e)) throw e;
     // Stopped: what is stored stays stored; no sweep (a partial run must not remove anything).
     summary.stopped = { code: e.code, error: e.message };
     return summary;

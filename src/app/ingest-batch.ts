@@ -32,22 +32,17 @@ export interface ReadyImage {
 
 export type StoreOutcome = { imageId: string; inserted: boolean } | { error: unknown };
 
-export interface BatchTimings {
-  inferenceMs: number;
-  storeMs: number;
+/** One inference call for the batch; a failure fails each item of it. */
+export async function embedBatch(clip: ClipEmbedder, items: ReadyImage[]): Promise<Float32Array[] | { error: unknown }> {
+  try {
+    return await clip.embedImages(items.map((i) => i.decoded.pixels));
+  } catch (error) {
+    return { error };
+  }
 }
 
-/** @returns one outcome per item, in order; a failure of the batch's inference or transaction fails each of its items. */
-export async function embedAndStore(lib: Library, clip: ClipEmbedder, items: ReadyImage[], timings?: BatchTimings): Promise<StoreOutcome[]> {
-  if (items.length === 0) return [];
-  const t0 = performance.now();
-  let vectors: Float32Array[];
-  try {
-    vectors = await clip.embedImages(items.map((i) => i.decoded.pixels));
-  } catch (error) {
-    return items.map(() => ({ error }));
-  }
-  const t1 = performance.now();
+/** Thumbnails, then the batch's rows in one transaction. @returns one outcome per item, in order. */
+export async function storeBatch(lib: Library, model: string, items: ReadyImage[], vectors: Float32Array[]): Promise<StoreOutcome[]> {
   const outcomes: StoreOutcome[] = new Array(items.length);
   const rows: { index: number; item: Parameters<Library['store']['insertImages']>[0][number] }[] = [];
   for (const [index, item] of items.entries()) {
@@ -64,7 +59,7 @@ export async function embedAndStore(lib: Library, clip: ClipEmbedder, items: Rea
       item: {
         image: { id, sha256: item.sha256, phash: d.phash, width: d.width, height: d.height, format: d.format, bytes: item.bytes, exif: d.exif, caption: item.caption, captionSource: item.captionSource, tags: item.tags },
         path: { ...item.path, imageId: id },
-        embedding: { model: clip.model, vector: vectors[index] },
+        embedding: { model, vector: vectors[index] },
       },
     });
   }
@@ -74,9 +69,13 @@ export async function embedAndStore(lib: Library, clip: ClipEmbedder, items: Rea
   } catch (error) {
     for (const r of rows) outcomes[r.index] = { error };
   }
-  if (timings) {
-    timings.inferenceMs = t1 - t0;
-    timings.storeMs = performance.now() - t1;
-  }
   return outcomes;
+}
+
+/** Embed, then store (upload jobs; the folder index overlaps the two across batches). */
+export async function embedAndStore(lib: Library, clip: ClipEmbedder, items: ReadyImage[]): Promise<StoreOutcome[]> {
+  if (items.length === 0) return [];
+  const vectors = await embedBatch(clip, items);
+  if ('error' in vectors) return items.map(() => ({ error: vectors.error }));
+  return storeBatch(lib, clip.model, items, vectors);
 }

@@ -34,6 +34,8 @@ export interface AnalyzerReport {
   ok: number;
   empty: number;
   failed: { id: string; error: string }[];
+  /** Wall time of the pass, model loading included. */
+  seconds: number;
   /** Why the analyzer could not run at all. */
   unavailable?: string;
 }
@@ -45,8 +47,9 @@ export async function reindex(lib: Library, o: ReindexOptions): Promise<Record<s
       throw new LoupeError('BAD_ARGUMENT', { message: `unknown analyzer "${analyzer}"; choose from ${ANALYZERS.join(', ')}` });
     const selected = o.imageIds ?? (await lib.store.imagesForAnalysis({ analyzer, missing: !o.force && !o.reset, folder: o.folder, limit: o.limit, offset: o.offset }));
     const ids = o.imageIds && !o.force ? await onlyMissing(lib, analyzer, selected) : selected;
-    const r: AnalyzerReport = (report[analyzer] = { model: null, planned: ids.length, ok: 0, empty: 0, failed: [] });
+    const r: AnalyzerReport = (report[analyzer] = { model: null, planned: ids.length, ok: 0, empty: 0, failed: [], seconds: 0 });
     if (o.dryRun || ids.length === 0) continue;
+    const started = performance.now();
     const run =
       analyzer === 'ocr' ? await ocrRunner(lib, r)
       : analyzer === 'caption' ? await captionRunner(lib, r, o.reset ?? false, ids)
@@ -72,6 +75,7 @@ export async function reindex(lib: Library, o: ReindexOptions): Promise<Record<s
       }
       o.onProgress?.({ analyzer, done: ++done, total: ids.length });
     }
+    r.seconds = (performance.now() - started) / 1000;
   }
   return report;
 }

@@ -11,12 +11,39 @@ export interface LibraryStats {
   ocr: { model: string } | { unavailable: string };
   /** The captioner in use, or why there is none. */
   captioner: { model: string } | { unavailable: string };
+  /** Each indexing pass in the order it runs: how many images it has handled and how many wait for it. */
+  passes: PassState[];
+}
+
+export interface PassState {
+  pass: 'clip' | 'ocr' | 'caption' | 'text-embedding';
+  /** The model doing it, or null when the pass is off (then `unavailable` says why). */
+  model: string | null;
+  done: number;
+  pending: number;
+  unavailable?: string;
 }
 
 export async function libraryStats(lib: Library): Promise<LibraryStats> {
-  const [images, folders, models, analyzers, ocr, captioner] = await Promise.all([lib.store.imageCount(), lib.store.folders(), lib.store.embeddingModels(), lib.store.analyzerCounts(), lib.ocr(), lib.captioner()]);
+  const [images, folders, models, analyzers, ocr, captioner, textEmbedders] = await Promise.all([
+    lib.store.imageCount(), lib.store.folders(), lib.store.embeddingModels(), lib.store.analyzerCounts(), lib.ocr(), lib.captioner(), lib.textEmbedders(),
+  ]);
   const configured = lib.config.clipModel;
   const listed = models.map((m) => ({ ...m, configured: m.model === configured }));
   if (!listed.some((m) => m.configured)) listed.push({ model: configured, dim: 0, count: 0, configured: true });
-  return { images, folders, models: listed, dataDir: lib.config.dataDir, analyzers, ocr: 'unavailable' in ocr ? ocr : { model: ocr.model }, captioner: 'unavailable' in captioner ? captioner : { model: captioner.model } };
+  const vectors = listed.find((m) => m.configured)!.count;
+  const textEmbedder = textEmbedders.find((t) => !('unavailable' in t)) as { model: string } | undefined;
+  const handled = (analyzer: string) => Object.values(analyzers[analyzer] ?? {}).reduce((a, b) => a + b, 0);
+  const pass = (name: PassState['pass'], engine: { model: string } | { unavailable: string }): PassState => {
+    if ('unavailable' in engine) return { pass: name, model: null, done: handled(name), pending: 0, unavailable: engine.unavailable };
+    const done = Math.min(images, handled(name));
+    return { pass: name, model: engine.model, done, pending: images - done };
+  };
+  const passes: PassState[] = [
+    { pass: 'clip', model: configured, done: Math.min(images, vectors), pending: Math.max(0, images - vectors) },
+    pass('ocr', ocr),
+    pass('caption', captioner),
+    pass('text-embedding', textEmbedder ?? { unavailable: textEmbedders.map((t) => ('unavailable' in t ? `${t.provider}: ${t.unavailable}` : '')).join('; ') || 'LOUPE_TEXT_EMBEDDER=off' }),
+  ];
+  return { images, folders, models: listed, dataDir: lib.config.dataDir, analyzers, ocr: 'unavailable' in ocr ? ocr : { model: ocr.model }, captioner: 'unavailable' in captioner ? captioner : { model: captioner.model }, passes };
 }

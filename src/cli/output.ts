@@ -17,11 +17,11 @@ export function table(head: string[], rows: (string | number)[][]): string {
 }
 
 /** A progress bar with rate and ETA, drawn on stderr only when it is a terminal. */
-export function progressBar(unit: string) {
+export function progressBar(unit: string, label = '') {
   const bar = new cliProgress.SingleBar(
     {
       stream: process.stderr,
-      format: `{bar} {percentage}% | {value}/{total} ${unit} | {rate} | ETA {eta_formatted} | {item}`,
+      format: `${label ? label.padEnd(15) + ' ' : ''}{bar} {percentage}% | {value}/{total} ${unit} | {rate} | ETA {eta_formatted} | {item}`,
       hideCursor: true,
       etaBuffer: 64,
       fps: 8,

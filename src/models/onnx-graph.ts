@@ -9,6 +9,8 @@ import type { onnx as P } from 'onnx-proto';
 const { onnx } = onnxProto;
 const FLOAT = onnx.TensorProto.DataType.FLOAT;
 const INT64 = onnx.TensorProto.DataType.INT64;
+const INT8 = onnx.TensorProto.DataType.INT8;
+const UINT8 = onnx.TensorProto.DataType.UINT8;
 
 type Dim = number | string;
 type AttrValue = number | number[] | string | { float: number };
@@ -40,6 +42,19 @@ export class OnnxGraph {
     return name;
   }
 
+  /** An int8 constant tensor (quantised weights). */
+  int8s(dims: number[], data: Int8Array, name = this.fresh('q')): string {
+    if (data.length !== dims.reduce((a, b) => a * b, 1)) throw new Error(`${name}: ${data.length} values for dims ${dims}`);
+    this.initializers.push({ name, dims, dataType: INT8, rawData: new Uint8Array(data.buffer, data.byteOffset, data.byteLength) });
+    return name;
+  }
+
+  /** A uint8 constant tensor (zero points). */
+  uint8s(dims: number[], data: ArrayLike<number>, name = this.fresh('z')): string {
+    this.initializers.push({ name, dims, dataType: UINT8, rawData: Uint8Array.from(data) });
+    return name;
+  }
+
   ints(data: number[], name = this.fresh('i')): string {
     const i64 = BigInt64Array.from(data.map(BigInt));
     this.initializers.push({ name, dims: [data.length], dataType: INT64, rawData: new Uint8Array(i64.buffer) });
@@ -47,14 +62,19 @@ export class OnnxGraph {
   }
 
   op(type: string, inputs: string[], attrs: Record<string, AttrValue> = {}, output = this.fresh(type.toLowerCase())): string {
+    return this.opN(type, inputs, 1, attrs, [output])[0];
+  }
+
+  /** A node with several outputs (e.g. DynamicQuantizeLinear: values, scale, zero point). */
+  opN(type: string, inputs: string[], outputs: number, attrs: Record<string, AttrValue> = {}, names = Array.from({ length: outputs }, () => this.fresh(type.toLowerCase()))): string[] {
     this.nodes.push({
       opType: type,
       name: this.fresh(`n_${type}`),
       input: inputs,
-      output: [output],
+      output: names,
       attribute: Object.entries(attrs).map(([name, value]) => attribute(name, value)),
     });
-    return output;
+    return names;
   }
 
   toBytes(opset = 17): Uint8Array {

@@ -14,17 +14,30 @@ export function registerIndex(program: Command) {
     .option('--no-ocr', 'skip reading text in images (a second pass after indexing; also LOUPE_OCR=off)')
     .option('--json', 'print one JSON summary object')
     .action(async (paths: string[], flags: CommonFlags & { ocr: boolean }) => {
-      const bar = flags.json ? undefined : progressBar('img');
-      const ocrBar = flags.json ? undefined : progressBar('img');
+      // One bar per pass, each with its own rate and ETA: the CLIP pass, then OCR, captions, text embeddings.
+      let bar = flags.json ? undefined : progressBar('img', 'clip');
+      let barPass = 'clip';
+      const follow = (pass: string, done: number, total: number, item = '') => {
+        if (flags.json) return;
+        if (pass !== barPass) {
+          bar?.stop();
+          bar = progressBar('img', pass);
+          barPass = pass;
+        }
+        bar?.update(done, total, item);
+      };
       const summary = await withLibrary(flags, async (lib) => {
-        const indexed = await indexPaths(lib, paths, { onProgress: (p) => p.phase === 'indexing' && bar?.update(p.done, p.total, p.path) });
+        const started = performance.now();
+        const indexed = await indexPaths(lib, paths, { onProgress: (p) => p.phase === 'indexing' && follow('clip', p.done, p.total, p.path) });
+        const clipPass: PassTiming = { pass: 'clip', images: indexed.indexed, seconds: (performance.now() - started) / 1000 };
         bar?.stop();
-        if (indexed.stopped) return indexed;
+        if (indexed.stopped) return { ...indexed, passes: [withRate(clipPass)] };
         // Search by meaning works from here on; reading text and captioning are slower second passes.
-        const report = await reindex(lib, { only: flags.ocr ? ['ocr', 'caption', 'text-embedding'] : ['caption', 'text-embedding'], onProgress: (p) => ocrBar?.update(p.done, p.total, p.analyzer) });
+        const report = await reindex(lib, { only: flags.ocr ? ['ocr', 'caption', 'text-embedding'] : ['caption', 'text-embedding'], onProgress: (p) => follow(p.analyzer, p.done, p.total) });
         const brief = (r: (typeof report)[string] | undefined) => r && { model: r.model, ok: r.ok, empty: r.empty, failed: r.failed.length, ...(r.unavailable ? { unavailable: r.unavailable } : {}) };
-        return { ...indexed, ...(report.ocr ? { ocr: brief(report.ocr) } : {}), caption: brief(report.caption), textEmbedding: brief(report['text-embedding']) };
-      }).finally(() => (bar?.stop(), ocrBar?.stop()));
+        const passes = [clipPass, ...Object.entries(report).filter(([, r]) => !r.unavailable && r.planned > 0).map(([pass, r]) => ({ pass, images: r.ok + r.empty + r.failed.length, seconds: r.seconds }))].map(withRate);
+        return { ...indexed, ...(report.ocr ? { ocr: brief(report.ocr) } : {}), caption: brief(report.caption), textEmbedding: brief(report['text-embedding']), passes };
+      }).finally(() => bar?.stop());
       // A stopped run still reports what it did, then exits non-zero.
       if (summary.stopped) {
         process.exitCode = 1;
@@ -42,5 +55,14 @@ export function registerIndex(program: Command) {
         console.log(summary.ocr.unavailable ? pc.yellow(`text in images not read: ${summary.ocr.unavailable}`) : `text in images (${summary.ocr.model}): ${summary.ocr.ok} with text, ${summary.ocr.empty} without, ${summary.ocr.failed} failed`);
       if ('caption' in summary && summary.caption && !summary.caption.unavailable)
         console.log(`captions (${summary.caption.model}): ${summary.caption.ok} written, ${summary.caption.failed} failed`);
+      console.log(summary.passes.map((p) => `${p.pass}: ${p.images} images in ${p.seconds.toFixed(1)} s (${p.imagesPerSecond.toFixed(1)}/s)`).join(' · '));
     });
 }
+
+interface PassTiming {
+  pass: string;
+  images: number;
+  seconds: number;
+}
+
+const withRate = (p: PassTiming) => ({ ...p, seconds: Math.round(p.seconds * 100) / 100, imagesPerSecond: p.seconds > 0 ? Math.round((p.images / p.seconds) * 10) / 10 : 0 });
