@@ -1,6 +1,7 @@
 /** Synthetic library content for benchmarks: clustered unit vectors (a mixture of Gaussians, like real embeddings). */
 import { randomUUID } from 'node:crypto';
 import type { SqlClient } from '../src/adapters/sql/sql-client.js';
+import type { SqlStore } from '../src/adapters/sql/sql-store.js';
 import { vectorLiteral } from '../src/adapters/sql/sql-store.js';
 import { l2Normalize } from '../src/core/scores.js';
 import { seededRandom } from '../src/models/seeded-random.js';
@@ -46,4 +47,21 @@ export async function insertSynthetic(db: SqlClient, n: number, model: string, s
     });
   }
   return all;
+}
+
+/** Recall@k of the store's ANN search against its exact search, the exact answers (image ids) and their latencies (ms). */
+export async function recallAgainstExact(store: SqlStore, model: string, queries: Float32Array[], k = 10) {
+  let sum = 0;
+  const exactLatency: number[] = [];
+  const answers: string[][] = [];
+  for (const q of queries) {
+    const ann = await store.searchByVector({ vector: q, model, k });
+    const s = performance.now();
+    const exact = await store.searchByVector({ vector: q, model, k, exact: true });
+    exactLatency.push(performance.now() - s);
+    answers.push(exact.map((h) => h.imageId));
+    const truth = new Set(answers.at(-1));
+    sum += ann.filter((h) => truth.has(h.imageId)).length / truth.size;
+  }
+  return { recall: sum / queries.length, exactLatency, answers };
 }

@@ -42,6 +42,8 @@ export interface VectorQuery extends SearchFilters {
   model: string;
   k: number;
   excludeImageId?: string;
+  /** HNSW candidate list (hnsw.ef_search); default: the store's rule for the library's size. */
+  efSearch?: number;
 }
 
 export interface TextQuery extends SearchFilters {

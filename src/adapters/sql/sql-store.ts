@@ -92,44 +92,56 @@ export class SqlStore implements Store {
       const [name, dim] = model.split('\u0000');
       await this.ensureVectorIndex(name, Number(dim));
     }
-    // One transaction per batch: a killed run loses at most the batch in flight, and commits are amortised.
+    // One transaction per batch, a handful of set-based statements whatever its size: a killed run loses at most
+    // the batch in flight, and the database (a thread of its own, or a server) is not kept busy by round trips.
+    const rows = items.map(({ image }, n) => ({
+      n,
+      id: image.id, sha256: image.sha256, phash: image.phash, width: image.width, height: image.height, format: image.format, bytes: image.bytes,
+      taken_at: image.exif.takenAt ?? null, camera: image.exif.camera ?? null,
+      gps_lat: image.exif.gps?.lat ?? null, gps_lon: image.exif.gps?.lon ?? null, gps_alt: image.exif.gps?.alt ?? null,
+      caption: image.caption ?? null, caption_source: image.caption ? (image.captionSource ?? 'user') : null, tags: image.tags ?? [],
+    }));
     const results = await this.db.transaction(async (tx) => {
-      const results: { imageId: string; inserted: boolean }[] = [];
-      for (const { image, path, embedding } of items) {
-        const inserted = await tx.query<{ id: string }>(
-          `insert into images (id, space_id, sha256, phash, width, height, format, bytes, taken_at, camera, gps_lat, gps_lon, gps_alt, caption, caption_source, tags)
-           values ($1, ${this.S}, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)
-           on conflict (space_id, sha256) do nothing returning id`,
-          [
-            image.id, image.sha256, image.phash, image.width, image.height, image.format, image.bytes,
-            image.exif.takenAt ?? null, image.exif.camera ?? null,
-            image.exif.gps?.lat ?? null, image.exif.gps?.lon ?? null, image.exif.gps?.alt ?? null,
-            image.caption ?? null, image.caption ? (image.captionSource ?? 'user') : null, image.tags ?? [],
-          ],
-        );
-        if (inserted.length === 0) {
-          // Same content stored meanwhile (e.g. an identical file earlier in the batch): attach the path.
-          const [existing] = await tx.query<{ id: string }>(`select id from images where space_id = ${this.S} and sha256 = $1`, [image.sha256]);
-          await upsertPathWith(tx, this.spaceId, { ...path, imageId: existing.id });
-          results.push({ imageId: existing.id, inserted: false });
-          continue;
-        }
-        await upsertPathWith(tx, this.spaceId, path);
+      // Content already stored (or twice in this batch) is not inserted again: its path is attached instead.
+      const inserted = await tx.query<{ id: string }>(
+        `insert into images (id, space_id, sha256, phash, width, height, format, bytes, taken_at, camera, gps_lat, gps_lon, gps_alt, caption, caption_source, tags)
+         select r.id, ${this.S}, r.sha256, r.phash, r.width, r.height, r.format, r.bytes, r.taken_at, r.camera, r.gps_lat, r.gps_lon, r.gps_alt,
+           r.caption, r.caption_source, array(select jsonb_array_elements_text(r.tags))
+         from jsonb_to_recordset($1::jsonb) as r(n int, id uuid, sha256 text, phash text, width int, height int, format text, bytes bigint,
+           taken_at timestamptz, camera text, gps_lat float8, gps_lon float8, gps_alt float8, caption text, caption_source text, tags jsonb)
+         order by r.n
+         on conflict (space_id, sha256) do nothing returning id`,
+        [JSON.stringify(rows)],
+      );
+      const insertedIds = new Set(inserted.map((r) => r.id));
+      const owners = await tx.query<{ id: string; sha256: string }>(`select id, sha256 from images where space_id = ${this.S} and sha256 = any($1::text[])`, [
+        [...new Set(items.map((i) => i.image.sha256))],
+      ]);
+      const owner = new Map(owners.map((r) => [r.sha256, r.id]));
+      // The last record of a path wins, as one upsert after another would.
+      const paths = new Map(items.map(({ image, path }) => [path.path, { ...path, imageId: owner.get(image.sha256)! }]));
+      await upsertPathsWith(tx, this.spaceId, [...paths.values()]);
+      const fresh = items.filter((i) => insertedIds.has(i.image.id));
+      if (fresh.length) {
         // Content seen before and removed: the user's caption and tags come back (fields given now win).
         await tx.query(
-          `with kept as (delete from kept_user_fields where space_id = ${this.S} and sha256 = $2 returning caption, tags)
+          `with kept as (delete from kept_user_fields where space_id = ${this.S} and sha256 = any($1::text[]) returning sha256, caption, tags)
            update images i set caption = coalesce(i.caption, kept.caption),
              caption_source = case when i.caption is null and kept.caption is not null then 'user' else i.caption_source end,
              tags = case when cardinality(i.tags) = 0 then kept.tags else i.tags end
-           from kept where i.id = $1`,
-          [image.id, image.sha256],
+           from kept where i.space_id = ${this.S} and i.sha256 = kept.sha256`,
+          [fresh.map((i) => i.image.sha256)],
         );
-        await tx.query(`insert into embeddings (image_id, space_id, kind, model, dim, embedding) values ($1, ${this.S}, $2, $3, $4, $5::halfvec)`, [
-          image.id, 'clip', embedding.model, embedding.vector.length, vectorLiteral(embedding.vector),
-        ]);
-        results.push({ imageId: image.id, inserted: true });
+        for (const [model, group] of groupBy(fresh, (i) => `${i.embedding.model}\u0000${i.embedding.vector.length}`)) {
+          const [name, dim] = model.split('\u0000');
+          await tx.query(
+            `insert into embeddings (image_id, space_id, kind, model, dim, embedding)
+             select id, ${this.S}, 'clip', $3, $4, v::halfvec from unnest($1::uuid[], $2::text[]) as u(id, v)`,
+            [group.map((i) => i.image.id), group.map((i) => vectorLiteral(i.embedding.vector)), name, Number(dim)],
+          );
+        }
       }
-      return results;
+      return items.map(({ image }) => ({ imageId: owner.get(image.sha256)!, inserted: insertedIds.has(image.id) }));
     });
     await this.refreshDocs([...new Set(results.map((r) => r.imageId))]);
     return results;
@@ -212,7 +224,8 @@ export class SqlStore implements Store {
     const nearest = await this.db.transaction(async (tx) => {
       // ef_search bounds how many candidates HNSW returns; iterative scans keep filtered queries from coming back short.
       // 100 rather than pgvector's 40: recall@10 at 100k clustered vectors goes from 0.94 to 0.99 at the same p50.
-      await tx.exec(`set local hnsw.ef_search = ${Math.min(1000, Math.max(100, int(q.k) * 2))}; set local hnsw.iterative_scan = relaxed_order;`);
+      const ef = q.efSearch ?? Math.max(100, int(q.k) * 2);
+      await tx.exec(`set local hnsw.ef_search = ${Math.min(1000, int(ef))}; set local hnsw.iterative_scan = relaxed_order;`);
       if (q.exact) await tx.exec('set local enable_indexscan = off');
       return tx.query<{ image_id: string; distance: number }>(sql, params);
     });
@@ -626,6 +639,27 @@ const FIELD_SQL: Record<TextField, string> = {
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 export const isUuid = (s: string) => UUID.test(s);
+
+/** Many paths in one statement (each path at most once). */
+function upsertPathsWith(db: SqlClient, spaceId: string, paths: ImagePath[]) {
+  return db.query(
+    `insert into image_paths (space_id, path, image_id, root, folder, size, mtime_ms, etag)
+     select $1, r.path, r.image_id, r.root, r.folder, r.size, r.mtime_ms, r.etag
+     from jsonb_to_recordset($2::jsonb) as r(path text, image_id uuid, root text, folder text, size bigint, mtime_ms float8, etag text)
+     on conflict (space_id, path) do update set image_id = excluded.image_id, root = excluded.root, folder = excluded.folder,
+       size = excluded.size, mtime_ms = excluded.mtime_ms, etag = excluded.etag`,
+    [spaceId, JSON.stringify(paths.map((p) => ({ path: p.path, image_id: p.imageId, root: p.root, folder: p.folder ?? '', size: p.size, mtime_ms: p.mtimeMs, etag: p.etag ?? null })))],
+  );
+}
+
+function groupBy<T>(items: T[], key: (item: T) => string): Map<string, T[]> {
+  const groups = new Map<string, T[]>();
+  for (const item of items) {
+    const k = key(item);
+    groups.set(k, [...(groups.get(k) ?? []), item]);
+  }
+  return groups;
+}
 
 function upsertPathWith(db: SqlClient, spaceId: string, p: ImagePath) {
   return db.query(
