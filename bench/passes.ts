@@ -7,6 +7,7 @@
 import { readdir, readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
 import * as ort from 'onnxruntime-node';
+import sharp from 'sharp';
 import { SharpDecoder } from '../src/adapters/sharp/sharp-decoder.js';
 import type { PpOcrRecognizer } from '../src/adapters/ocr/ppocr.js';
 import { indexPaths } from '../src/app/index-paths.js';
@@ -60,6 +61,37 @@ async function bareImagesPerSecond(onnxFile: string, tensors: Float32Array[]): P
   return rate;
 }
 
+/**
+ * The least any CLIP indexer does: read each JPEG, decode and resize it to 224 with sharp (two at a time), centre-crop
+ * and normalise, and run the session, decoding the next batch while this one infers. No hash, thumbnail or database.
+ */
+async function floorPipelineImagesPerSecond(onnxFile: string): Promise<number> {
+  const { image_mean: mean, image_std: std } = CLIP_PREPROCESSOR;
+  const session = await ort.InferenceSession.create(onnxFile, { executionProviders: ['cpu'] });
+  const one = async (f: string, out: Float32Array, offset: number) => {
+    const { data, info } = await sharp(await readFile(path.join(COCO, f))).resize({ width: 224, height: 224, fit: 'cover' }).removeAlpha().raw().toBuffer({ resolveWithObject: true });
+    for (let i = 0; i < 224 * 224; i++) for (let c = 0; c < 3; c++) out[offset + c * 224 * 224 + i] = (data[i * info.channels + c] / 255 - mean[c]) / std[c];
+  };
+  const decodeBatch = async (start: number) => {
+    const names = files.slice(start, start + BATCH);
+    const data = new Float32Array(names.length * 3 * 224 * 224);
+    let next = 0;
+    await Promise.all([0, 1].map(async () => { while (next < names.length) { const i = next++; await one(names[i], data, i * 3 * 224 * 224); } }));
+    return new ort.Tensor('float32', data, [names.length, 3, 224, 224]);
+  };
+  await session.run({ pixel_values: await decodeBatch(0) }); // warm up
+  const t = performance.now();
+  let pending = decodeBatch(0);
+  for (let start = 0; start < files.length; start += BATCH) {
+    const input = await pending;
+    if (start + BATCH < files.length) pending = decodeBatch(start + BATCH);
+    await session.run({ pixel_values: input });
+  }
+  const rate = files.length / ((performance.now() - t) / 1000);
+  await session.release();
+  return rate;
+}
+
 const tensors = await readyTensors();
 const clipRows: string[] = [];
 let ocrRow = '';
@@ -67,7 +99,9 @@ let ocrRatio = NaN;
 for (const weights of ['int8', 'fp32'] as TowerWeights[]) {
   const modelId = `loupe/bench-vit-b32-${weights}`;
   const modelDir = await writeVitB32Model(path.join(WORK, 'models'), modelId, CLIP_DIR, weights);
-  const bare = await bareImagesPerSecond(path.join(modelDir, `onnx/vision_model${weights === 'int8' ? '_quantized' : ''}.onnx`), tensors);
+  const onnxFile = path.join(modelDir, `onnx/vision_model${weights === 'int8' ? '_quantized' : ''}.onnx`);
+  const bare = await bareImagesPerSecond(onnxFile, tensors);
+  const floor = await floorPipelineImagesPerSecond(onnxFile);
 
   const dataDir = path.join(WORK, `data-${weights}`);
   await rm(dataDir, { recursive: true, force: true });
@@ -87,7 +121,7 @@ for (const weights of ['int8', 'fp32'] as TowerWeights[]) {
   const summary = await indexPaths(lib, [COCO]);
   const clipSeconds = (performance.now() - t0) / 1000;
   const loupe = summary.indexed / clipSeconds;
-  clipRows.push(`| ${weights} | ${summary.indexed} | ${fmt(bare)} | ${fmt(loupe)} | ${fmt(loupe / bare, 2)} | ${fmt(clipSeconds)} |`);
+  clipRows.push(`| ${weights} | ${summary.indexed} | ${fmt(bare)} | ${fmt(floor)} | ${fmt(loupe)} | ${fmt(loupe / bare, 2)} | ${fmt(loupe / floor, 2)} | ${fmt(clipSeconds)} |`);
   console.log(clipRows.at(-1));
 
   if (weights === 'int8') {
@@ -104,18 +138,18 @@ for (const weights of ['int8', 'fp32'] as TowerWeights[]) {
   await rm(dataDir, { recursive: true, force: true });
 }
 
-const int8Ratio = Number(clipRows[0].split('|')[5]);
+const int8Ratio = Number(clipRows[0].split('|')[6]);
 await writeSection(
   'passes',
   `## Index passes on coco-mini (${files.length} JPEGs): the CLIP pass against the bare session, and the OCR pass (\`bench/passes.ts\`)
 
-**CLIP pass**: \`indexPaths\` end to end (walk, read, hash, decode, thumbnails, inference, database writes; model already loaded) with the generated ViT-B/32-shaped towers (\`src/models/vit-b32-random.ts\`; int8 = the default q8 path, with the quantised exports' operators). "Bare" is onnxruntime-node's session alone on ready tensors of the same images, batch ${BATCH}: the ceiling.
+**CLIP pass**: \`indexPaths\` end to end (walk, read, hash, decode, thumbnails, inference, database writes; model already loaded) with the generated ViT-B/32-shaped towers (\`src/models/vit-b32-random.ts\`; int8 = the default q8 path, with the quantised exports' operators). "Bare" is onnxruntime-node's session alone on ready tensors of the same images, batch ${BATCH}: the ceiling. "Floor pipeline" is the least any CLIP indexer does (read, sharp decode + resize to 224 two at a time, normalise, the same session, the next batch decoded while this one infers; no hash, thumbnail, EXIF, perceptual hash or database).
 
-| weights | images | bare session images/s | \`loupe index\` images/s | index / bare | CLIP pass s |
-|---|---|---|---|---|---|
+| weights | images | bare session images/s | floor pipeline images/s | \`loupe index\` images/s | index / bare | index / floor | CLIP pass s |
+|---|---|---|---|---|---|---|---|
 ${clipRows.join('\n')}
 
-Target: ≥ 0.95 of bare throughput with int8 → **${int8Ratio >= 0.95 ? 'met' : 'not met'}** (${fmt(int8Ratio, 2)}). On 2 cores, onnxruntime already uses both for inference; decoding (sharp), thumbnails and hashing run beside it, so they take from the same two cores.
+Target: ≥ 0.95 of bare throughput with int8 → **${int8Ratio >= 0.95 ? 'met' : 'not met'}** (${fmt(int8Ratio, 2)}). On 2 cores onnxruntime already uses both for inference, so whatever else runs takes from the same two cores: even the floor pipeline reaches ${fmt(Number(clipRows[0].split('|')[4]) / Number(clipRows[0].split('|')[3]), 2)} of bare with int8, because decoding a 640×480 JPEG costs about as much CPU as the int8 tower's inference of it. Loupe's extra work per image over the floor: the 320 px working copy, WebP thumbnail, perceptual hash, EXIF, sha256, and the database rows (on the database's own thread).
 
 **OCR pass** (\`reindex --only ocr\`, as \`loupe index\` runs it after the CLIP pass; PP-OCRv4 with the text gate: detection on a 480 px copy, and only images with a text region are read whole):
 

@@ -9,6 +9,7 @@ import { LoupeError, isFatal, isLoupeError, reasonOf } from '../core/errors.js';
 import type { ImagePath, IndexSummary } from '../core/types.js';
 import type { DecodedImage } from '../ports/image-decoder.js';
 import type { SourceFile, SourceStat } from '../ports/image-source.js';
+import type { StoredPath } from '../ports/store.js';
 import { thumbnailKey } from '../ports/blob-store.js';
 import { decodeForIndex, embedBatch, storeBatch, type ReadyImage, type StoreOutcome } from './ingest-batch.js';
 import { sniffImageFormat } from '../adapters/sharp/sharp-decoder.js';
@@ -87,13 +88,23 @@ export async function indexPaths(lib: Library, inputs: string[], options: IndexO
     etag: st.etag ?? null,
   });
 
-  /** Everything up to the model input; null when the file needs no embedding (unchanged, duplicate, failed). */
-  async function prepare(c: Candidate): Promise<Prepared | null> {
+  /** Read and hashed, not decoded yet; null when the file needs nothing (unchanged, not an image, failed). */
+  interface ReadFile {
+    candidate: Candidate;
+    stat: SourceStat;
+    before?: { sha256: string };
+    bytes: Buffer;
+    sha256: string;
+    readMs: number;
+    hashMs: number;
+  }
+
+  async function read(c: Candidate, elsewhere: Map<string, StoredPath>): Promise<ReadFile | null> {
     try {
-      let t0 = clock();
+      const t0 = clock();
       const st = await source.stat(c.path);
       // A path already known under another indexed root (a file named on its own, a nested folder) keeps that root and folder.
-      const before = stored.get(c.path) ?? (await store.getPath(c.path)) ?? undefined;
+      const before = stored.get(c.path) ?? elsewhere.get(c.path);
       if (before && before.root !== c.root) c = { ...c, root: before.root };
       // A version (S3 ETag) says whether content changed; else size and modification time do.
       const unchanged = before && (before.etag && st.etag ? before.etag === st.etag : before.size === st.size && before.mtimeMs === st.mtimeMs);
@@ -116,31 +127,37 @@ export async function indexPaths(lib: Library, inputs: string[], options: IndexO
       if (st.size > config.limits.maxFileBytes)
         throw new LoupeError('FILE_TOO_LARGE', { path: c.path, bytes: st.size, limit: config.limits.maxFileBytes });
       const bytes = await source.read(c.path);
-      let t1 = clock();
-      const readMs = t1 - t0;
+      const t1 = clock();
       const sha256 = createHash('sha256').update(bytes).digest('hex');
-      t0 = clock();
-      const hashMs = t0 - t1;
+      return { candidate: c, stat: st, before, bytes, sha256, readMs: t1 - t0, hashMs: clock() - t1 };
+    } catch (e) {
+      fail(c.path, e);
+      return null;
+    }
+  }
 
-      if (before && before.sha256 === sha256) {
+  /** The model input of a file whose content is new; null when its content is already stored (then its path is attached). */
+  async function decode(r: ReadFile, existing: string | undefined): Promise<Prepared | null> {
+    const c = r.candidate;
+    try {
+      if (r.before && r.before.sha256 === r.sha256 && existing) {
         // Touched but not changed: refresh size and mtime, keep everything else.
-        await store.upsertPath(pathRecord(c, (await store.findImageBySha(sha256))!.id, st));
+        await store.upsertPath(pathRecord(c, existing, r.stat));
         summary.skipped++;
         return null;
       }
-      const existing = await store.findImageBySha(sha256);
       if (existing) {
-        await attachExisting(c, existing.id, st);
+        await attachExisting(c, existing, r.stat);
         return null;
       }
-      const decoded = await decodeForIndex(lib, clip, bytes, c.path);
-      t1 = clock();
+      const t0 = clock();
+      const decoded = await decodeForIndex(lib, clip, r.bytes, c.path);
       if (t) {
-        t.read.push(readMs);
-        t.hash.push(hashMs);
-        t.decode.push(t1 - t0);
+        t.read.push(r.readMs);
+        t.hash.push(r.hashMs);
+        t.decode.push(clock() - t0);
       }
-      return { candidate: c, sha256, bytes: bytes.length, stat: st, decoded };
+      return { candidate: c, sha256: r.sha256, bytes: r.bytes.length, stat: r.stat, decoded };
     } catch (e) {
       fail(c.path, e);
       return null;
@@ -156,20 +173,14 @@ export async function indexPaths(lib: Library, inputs: string[], options: IndexO
     else summary.moved++;
   }
 
+  /** Two files at a time (libvips is single-threaded per image: a core stays free for inference); two queries per batch. */
   async function prepareBatch(batch: Candidate[]): Promise<Prepared[]> {
-    // Two decodes at a time (libvips single-threaded each): keeps a core free for inference.
-    const out: (Prepared | null)[] = new Array(batch.length);
-    let next = 0;
-    await Promise.all(
-      [0, 1].map(async () => {
-        while (next < batch.length) {
-          const i = next++;
-          out[i] = await prepare(batch[i]);
-          if (!out[i]) tick(batch[i].path);
-        }
-      }),
-    );
-    return out.filter((p): p is Prepared => p !== null);
+    const elsewhere = new Map((await store.getPaths(batch.filter((c) => !stored.has(c.path)).map((c) => c.path))).map((p) => [p.path, p]));
+    const files = await twoAtATime(batch, (c) => read(c, elsewhere), (c, r) => r || tick(c.path));
+    const readable = files.filter((f): f is ReadFile => f !== null);
+    const owners = await store.findImagesBySha(readable.map((f) => f.sha256));
+    const prepared = await twoAtATime(readable, (f) => decode(f, owners.get(f.sha256)), (f, p) => p || tick(f.candidate.path));
+    return prepared.filter((p): p is Prepared => p !== null);
   }
 
   const ready = (items: Prepared[]): ReadyImage[] =>
@@ -236,4 +247,20 @@ export async function indexPaths(lib: Library, inputs: string[], options: IndexO
   summary.removed = gone.length;
   for (const sha of await store.deleteOrphanImages()) await lib.blobs.delete(thumbnailKey(sha));
   return summary;
+}
+
+/** Runs `work` over the items two at a time, in order of start; `after` sees each item with its result. */
+async function twoAtATime<T, R>(items: T[], work: (item: T) => Promise<R>, after: (item: T, result: R) => unknown): Promise<R[]> {
+  const out: R[] = new Array(items.length);
+  let next = 0;
+  await Promise.all(
+    [0, 1].map(async () => {
+      while (next < items.length) {
+        const i = next++;
+        out[i] = await work(items[i]);
+        after(items[i], out[i]);
+      }
+    }),
+  );
+  return out;
 }

@@ -99,9 +99,13 @@ export interface Store {
   /** The same library database seen through another space (shares the connection; closing it does nothing). */
   forSpace(spaceId: string): Store;
   getPath(path: string): Promise<StoredPath | null>;
+  /** The stored ones of these paths (one query for a batch). */
+  getPaths(paths: string[]): Promise<StoredPath[]>;
   /** Every stored path whose indexed root is `root`. */
   pathsUnderRoot(root: string): Promise<StoredPath[]>;
   findImageBySha(sha256: string): Promise<{ id: string } | null>;
+  /** Image id by content hash, for those of these hashes that are stored. */
+  findImagesBySha(sha256s: string[]): Promise<Map<string, string>>;
   /**
    * Adds images, each with its first path and its embedding, in one transaction (all or none). When an
    * image with the same sha256 already exists, only the path is attached to it.

@@ -66,11 +66,16 @@ export class SqlStore implements Store {
   }
 
   async getPath(path: string): Promise<StoredPath | null> {
+    return (await this.getPaths([path]))[0] ?? null;
+  }
+
+  async getPaths(paths: string[]): Promise<StoredPath[]> {
+    if (!paths.length) return [];
     const rows = await this.db.query<PathRow>(
-      `select p.*, i.sha256 from image_paths p join images i on i.id = p.image_id where p.space_id = ${this.S} and p.path = $1`,
-      [path],
+      `select p.*, i.sha256 from image_paths p join images i on i.id = p.image_id where p.space_id = ${this.S} and p.path = any($1::text[])`,
+      [paths],
     );
-    return rows[0] ? toStoredPath(rows[0]) : null;
+    return rows.map(toStoredPath);
   }
 
   async pathsUnderRoot(root: string): Promise<StoredPath[]> {
@@ -82,8 +87,14 @@ export class SqlStore implements Store {
   }
 
   async findImageBySha(sha256: string) {
-    const rows = await this.db.query<{ id: string }>(`select id from images where space_id = ${this.S} and sha256 = $1`, [sha256]);
-    return rows[0] ?? null;
+    const id = (await this.findImagesBySha([sha256])).get(sha256);
+    return id ? { id } : null;
+  }
+
+  async findImagesBySha(sha256s: string[]) {
+    if (!sha256s.length) return new Map<string, string>();
+    const rows = await this.db.query<{ id: string; sha256: string }>(`select id, sha256 from images where space_id = ${this.S} and sha256 = any($1::text[])`, [sha256s]);
+    return new Map(rows.map((r) => [r.sha256, r.id]));
   }
 
   async insertImages(items: NewImageItem[]) {
@@ -114,10 +125,7 @@ export class SqlStore implements Store {
         [JSON.stringify(rows)],
       );
       const insertedIds = new Set(inserted.map((r) => r.id));
-      const owners = await tx.query<{ id: string; sha256: string }>(`select id, sha256 from images where space_id = ${this.S} and sha256 = any($1::text[])`, [
-        [...new Set(items.map((i) => i.image.sha256))],
-      ]);
-      const owner = new Map(owners.map((r) => [r.sha256, r.id]));
+      const owner = await new SqlStore(tx, this.spaceId, false).findImagesBySha([...new Set(items.map((i) => i.image.sha256))]);
       // The last record of a path wins, as one upsert after another would.
       const paths = new Map(items.map(({ image, path }) => [path.path, { ...path, imageId: owner.get(image.sha256)! }]));
       await upsertPathsWith(tx, this.spaceId, [...paths.values()]);
