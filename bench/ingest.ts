@@ -9,6 +9,7 @@ import { createHash } from 'node:crypto';
 import sharp from 'sharp';
 import { SharpDecoder } from '../src/adapters/sharp/sharp-decoder.js';
 import { indexPaths, type StageTimings } from '../src/app/index-paths.js';
+import { storeBatch, type ReadyImage } from '../src/app/ingest-batch.js';
 import { parseConfig } from '../src/config.js';
 import { openLibrary } from '../src/library.js';
 import { TEST_CLIP_MODEL_ID, writeTestClipModel } from '../src/models/test-clip-model.js';
@@ -33,7 +34,8 @@ for (const f of files) {
 
 // Isolated per-image costs: each stage run alone, one image at a time, with the pipeline's own code.
 const decoder = new SharpDecoder();
-const isolated = { read: [] as number[], hash: [] as number[], decode: [] as number[] };
+const isolated = { read: [] as number[], hash: [] as number[], decode: [] as number[], store: [] as number[] };
+const decodedItems: ReadyImage[] = [];
 for (const f of files) {
   let t = performance.now();
   const bytes = await readFile(f);
@@ -42,8 +44,24 @@ for (const f of files) {
   createHash('sha256').update(bytes).digest('hex');
   isolated.hash.push(performance.now() - t);
   t = performance.now();
-  await decoder.decode(bytes, f, { modelInputSize: 224, thumbnailSize: 320, maxPixels: 1e8, maxFrames: 1000 });
+  const decoded = await decoder.decode(bytes, f, { modelInputSize: 224, thumbnailSize: 320, maxPixels: 1e8, maxFrames: 1000 });
   isolated.decode.push(performance.now() - t);
+  decodedItems.push({ sha256: createHash('sha256').update(bytes).digest('hex'), bytes: bytes.length, decoded, path: { path: f, root: COCO, folder: '', size: bytes.length, mtimeMs: 0 } });
+}
+
+// Store alone: thumbnails and batch transactions of the same images into a fresh library, nothing else running.
+{
+  const storeConfig = parseConfig({ ...process.env, LOUPE_DATA_DIR: path.join(WORK, 'store-alone'), LOUPE_MODELS_DIR: path.join(WORK, 'models'), LOUPE_CLIP_MODEL: TEST_CLIP_MODEL_ID, LOUPE_OFFLINE: '1' });
+  const storeLib = await openLibrary(storeConfig);
+  const clip = await storeLib.clip();
+  for (let b = 0; b < decodedItems.length; b += storeConfig.batchSize) {
+    const batch = decodedItems.slice(b, b + storeConfig.batchSize);
+    const vectors = await clip.embedImages(batch.map((i) => i.decoded.pixels));
+    const t = performance.now();
+    await storeBatch(storeLib, clip.model, batch, vectors);
+    for (const _ of batch) isolated.store.push((performance.now() - t) / batch.length);
+  }
+  await storeLib.close();
 }
 
 let peakRss = 0;
@@ -59,8 +77,9 @@ await lib.close();
 clearInterval(sampler);
 peakRss = Math.max(peakRss, process.resourceUsage().maxRSS * 1024);
 
-// Store is measured inside the pipeline (per batch transaction / batch size): it runs after inference, not overlapped.
-const overhead = isolated.read.map((_, i) => isolated.read[i] + isolated.hash[i] + isolated.decode[i] + (timings.store[i] ?? median(timings.store)));
+const overhead = isolated.read.map((_, i) => isolated.read[i] + isolated.hash[i] + isolated.decode[i] + isolated.store[i]);
+// What the index loop waits for besides inference: wall time per image minus inference time per image.
+const criticalPath = (seconds * 1000 - timings.inference.reduce((a, b) => a + b, 0)) / summary.indexed;
 const row = (name: string, alone: number[] | null, inPipeline: number[] | null) =>
   `| ${name} | ${alone ? fmt(median(alone)) : ''} | ${alone ? fmt(percentile(alone, 95)) : ''} | ${inPipeline ? fmt(median(inPipeline)) : ''} |`;
 await writeSection(
@@ -75,12 +94,12 @@ ${row('read file', isolated.read, timings.read)}
 ${row('sha256', isolated.hash, timings.hash)}
 ${row('decode + resize + WebP thumbnail + phash + EXIF (sharp)', isolated.decode, timings.decode)}
 ${row('inference incl. preprocessing (batch time / batch size)', null, timings.inference)}
-${row('store: thumbnail file + batch transaction incl. HNSW insert (per image)', null, timings.store)}
+${row('store: thumbnail file + batch transaction incl. HNSW insert (per image)', isolated.store, timings.store)}
 ${row('**pipeline overhead outside inference** (read + hash + decode + store)', overhead, null)}
 ${row('floor: sharp decode + resize to 224 alone', floor, null)}
 
-Target: pipeline overhead outside inference ≤ 20 ms per 640×480 JPEG, median → **${median(overhead) <= 20 ? 'met' : 'not met'}** (${fmt(median(overhead))} ms).
-"Alone" runs each stage by itself, one image at a time, with the pipeline's own code. "Inside the pipeline" is wall time while two decodes and inference overlap on 2 cores, so it includes waiting for the other work.
-The decode stage does more than the floor: a 320 px working copy, the 224 px model input, a WebP thumbnail (the largest extra, ~5 ms) and the perceptual hash.
+Target: pipeline overhead outside inference ≤ 20 ms per 640×480 JPEG, median → **${median(overhead) <= 20 ? 'met' : 'not met'}** (${fmt(median(overhead))} ms, each stage alone). What the index loop itself waited for besides inference: ${fmt(criticalPath)} ms per image (wall time minus inference time), since decoding runs ahead and database writes run behind inference.
+"Alone" runs each stage by itself, one image at a time (the store: a batch at a time into a fresh library), with the pipeline's own code. "Inside the pipeline" is wall time while decoding, inference and the database writes of the previous batch overlap on 2 cores, so it includes waiting for the other work.
+The decode stage does more than the floor: a 320 px working copy, the 224 px model input, a WebP thumbnail (the largest extra, ~3 ms) and the perceptual hash.
 The test model's inference is tiny; real CLIP ViT-B/32 inference dominates real ingest.`,
 );
