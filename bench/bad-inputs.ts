@@ -1,0 +1,174 @@
+/**
+ * Bad input with figures: a corpus generated here (nothing committed) goes through every way into Loupe —
+ * `indexPaths` over a folder (what `loupe index` runs), multipart upload, JSON {base64} and JSON {url} (served from
+ * loopback, with private addresses allowed for the run) — and for each input and path the outcome is recorded:
+ * the error code (or the success), the time, and the process's peak RSS so far. After each upload the server must
+ * still answer /healthz, and a good photo sent at the end must be stored: nothing refused may cost anything else.
+ * Run: node --import tsx bench/bad-inputs.ts
+ */
+import { createServer } from 'node:http';
+import { mkdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import zlib from 'node:zlib';
+import sharp from 'sharp';
+import { indexPaths } from '../src/app/index-paths.js';
+import { parseConfig } from '../src/config.js';
+import { openLibrary } from '../src/library.js';
+import { startTestServer, form, jsonBody } from '../test/support/server.js';
+import { hugePngHeader, tempDir, testEnv } from '../test/support/fixtures.js';
+import { fmt, writeSection } from './report.js';
+
+const PHOTO = path.resolve(import.meta.dirname, '../../shared/datasets/coco-mini/images/000000000139.jpg');
+const rssMiB = () => process.resourceUsage().maxRSS / 1024;
+
+function pngChunk(type: string, data: Buffer) {
+  const len = Buffer.alloc(4);
+  len.writeUInt32BE(data.length);
+  const body = Buffer.concat([Buffer.from(type, 'ascii'), data]);
+  const crc = Buffer.alloc(4);
+  crc.writeUInt32BE(zlib.crc32(body));
+  return Buffer.concat([len, body, crc]);
+}
+
+/** A real decompression bomb: a small file whose pixels are all there, > 1 gigapixel once decoded. */
+async function pngBomb(width: number, height: number): Promise<Buffer> {
+  const ihdr = Buffer.alloc(13);
+  ihdr.writeUInt32BE(width, 0);
+  ihdr.writeUInt32BE(height, 4);
+  ihdr.set([1, 0, 0, 0, 0], 8); // 1-bit greyscale
+  const row = Buffer.alloc(1 + Math.ceil(width / 8)); // filter byte + zero pixels
+  const deflate = zlib.createDeflate({ level: 9 });
+  const parts: Buffer[] = [];
+  deflate.on('data', (b: Buffer) => parts.push(b));
+  const done = new Promise((resolve) => deflate.on('end', resolve));
+  for (let y = 0; y < height; y++) deflate.write(row);
+  deflate.end();
+  await done;
+  const signature = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
+  return Buffer.concat([signature, pngChunk('IHDR', ihdr), pngChunk('IDAT', Buffer.concat(parts)), pngChunk('IEND', Buffer.alloc(0))]);
+}
+
+/** Pages of height `side`, each different (identical frames would be merged by the encoder). */
+function pages(side: number, count: number): { data: Buffer; raw: { width: number; height: number; channels: 3; pageHeight: number } } {
+  const data = Buffer.alloc(side * side * 3 * count);
+  for (let f = 0; f < count; f++) {
+    const o = f * side * side * 3;
+    data[o] = f & 255;
+    data[o + 3] = f >> 8;
+    data[o + 6 + (f % (side * side - 2)) * 3] = 255;
+  }
+  return { data, raw: { width: side, height: side * count, channels: 3, pageHeight: side } };
+}
+
+const photo = await readFile(PHOTO);
+const corpus: { name: string; what: string; bytes: Buffer }[] = [
+  { name: 'truncated.jpg', what: 'JPEG cut in half', bytes: photo.subarray(0, photo.length >> 1) },
+  { name: 'zero.jpg', what: 'zero bytes', bytes: Buffer.alloc(0) },
+  { name: 'notes.jpg', what: 'text named .jpg', bytes: Buffer.from('these are my notes, not a picture\n'.repeat(20)) },
+  { name: 'header-50000.png', what: 'PNG header claiming 50000×50000', bytes: hugePngHeader(50000, 50000) },
+  { name: 'bomb.png', what: `real PNG bomb, 40000×30000 pixels (1.2 gigapixels)`, bytes: await pngBomb(40000, 30000) },
+  { name: 'frames.gif', what: 'GIF with 3000 frames', bytes: await sharp(pages(16, 3000).data, { raw: pages(16, 3000).raw }).gif({ effort: 1, dither: 0 }).toBuffer() },
+  { name: 'pages.tiff', what: 'TIFF with 2000 pages', bytes: await sharp(pages(8, 2000).data, { raw: pages(8, 2000).raw }).tiff({ compression: 'deflate' }).toBuffer() },
+  { name: 'script.svg', what: 'SVG with a script', bytes: Buffer.from('<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"><script>alert(1)</script><rect width="10" height="10"/></svg>') },
+  { name: 'script-svg.jpg', what: 'SVG with a script, named .jpg', bytes: Buffer.from('<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"><script>alert(1)</script></svg>') },
+  { name: 'fake.heic', what: 'HEIC brand, undecodable body', bytes: Buffer.concat([Buffer.from([0, 0, 0, 0x18]), Buffer.from('ftypheic\0\0\0\0mif1heic'), Buffer.alloc(4096, 7)]) },
+  { name: 'line\nbreak.jpg', what: 'good photo, newline in its name', bytes: photo },
+  { name: 'unicodé 写真.jpg', what: 'good photo, unicode name', bytes: photo },
+  { name: '../../escape.jpg', what: 'good photo, name with ../ (uploads)', bytes: photo },
+];
+interface Outcome {
+  code: string;
+  ms: number;
+}
+const results = new Map<string, Record<string, Outcome>>();
+const record = (name: string, way: string, o: Outcome) => results.set(name, { ...(results.get(name) ?? {}), [way]: o });
+
+// 1. A folder walk, as `loupe index` runs it: every file of the corpus, plus an unreadable file and a symlink loop.
+const root = await tempDir('loupe-bad-');
+const folder = path.join(root, 'photos');
+await mkdir(folder, { recursive: true });
+for (const c of corpus.filter((c) => !c.name.includes('/'))) await writeFile(path.join(folder, c.name), c.bytes);
+await writeFile(path.join(folder, 'escape.jpg'), photo);
+await symlink(path.join(folder, 'nowhere.jpg'), path.join(folder, 'unreadable.jpg')); // a dangling link: unreadable even as root
+await symlink(folder, path.join(folder, 'loop')); // a loop back to the root
+const env = await testEnv(path.join(root, 'data'));
+const lib = await openLibrary(parseConfig(env));
+let t = performance.now();
+const summary = await indexPaths(lib, [folder]);
+const indexMs = performance.now() - t;
+const byFile = new Map(summary.failed.map((f) => [path.basename(f.path), f.code ?? 'ERROR']));
+const storedNames = new Set((await lib.store.pathsUnderRoot(folder)).map((p) => path.basename(p.path)));
+await lib.close();
+for (const c of [...corpus, { name: 'unreadable.jpg' }]) {
+  const base = path.basename(c.name);
+  // A folder walk leaves files alone that are images neither by their bytes nor by their name.
+  record(c.name, 'index', { code: byFile.get(base) ?? (storedNames.has(base) ? 'stored' : 'left alone (not an image)'), ms: NaN });
+}
+const indexRss = rssMiB();
+console.log(`index: ${summary.indexed} stored, ${summary.failed.length} refused in ${fmt(indexMs)} ms, loop walked once: ${summary.failed.every((f) => !f.path.includes('/loop/'))}`);
+
+// 2–4. The server: multipart, {base64}, {url} (a loopback file server; private addresses allowed for this run).
+const s = await startTestServer({ LOUPE_ALLOW_PRIVATE_URLS: '1' });
+const files = new Map(corpus.map((c, i) => [`/f${i}`, c.bytes]));
+const fileServer = createServer((req, res) => {
+  const body = files.get(req.url ?? '');
+  if (!body) return void res.writeHead(404).end();
+  res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': body.length }).end(body);
+}).listen(0, '127.0.0.1');
+await new Promise((r) => fileServer.once('listening', r));
+const filesUrl = `http://127.0.0.1:${(fileServer.address() as { port: number }).port}`;
+let crashes = 0;
+const codeOf = async (res: Response) => {
+  const body = (await res.json().catch(() => ({}))) as { error?: string; images?: { id: string }[]; errors?: { error: string }[] };
+  if (res.status < 300 && body.images?.length) return 'stored';
+  return body.error ?? body.errors?.[0]?.error ?? `HTTP ${res.status}`;
+};
+for (const [i, c] of corpus.entries()) {
+  const ways: [string, () => Promise<Response>][] = [
+    ['multipart', () => fetch(`${s.url}/api/v1/images?wait=true`, { method: 'POST', body: form([{ name: c.name, bytes: c.bytes }]) })],
+    ['base64', () => fetch(`${s.url}/api/v1/images?wait=true`, jsonBody({ base64: c.bytes.toString('base64'), filename: c.name }))],
+    ['url', () => fetch(`${s.url}/api/v1/images?wait=true`, jsonBody({ url: `${filesUrl}/f${i}` }))],
+  ];
+  for (const [way, send] of ways) {
+    t = performance.now();
+    const code = await send().then(codeOf, (e: Error) => `no answer: ${e.message}`);
+    record(c.name, way, { code, ms: performance.now() - t });
+    if ((await fetch(`${s.url}/healthz`).then((r) => r.status, () => 0)) !== 200) crashes++;
+  }
+}
+// Afterwards a good photo still goes in, and what was stored from the corpus is only the good photos.
+const after = await fetch(`${s.url}/api/v1/images?wait=true`, { method: 'POST', body: form([{ name: 'after.jpg', bytes: await sharp(photo).resize(320).jpeg().toBuffer() }]) });
+const afterOk = after.status === 201;
+const stats = (await (await fetch(`${s.url}/api/v1/stats`)).json()) as { images: number };
+const names = (await s.lib.store.listImages({ folder: null, limit: 100, cursor: null })).items.flatMap((i) => i.paths.map((p) => p.path));
+const escaped = names.some((p) => p.includes('..'));
+await s.stop();
+fileServer.close();
+await rm(root, { recursive: true, force: true });
+const peakRss = rssMiB();
+
+const ways = ['index', 'multipart', 'base64', 'url'];
+const rows = [...results.entries()].map(([name, r]) => {
+  const c = corpus.find((x) => x.name === name);
+  const cells = ways.map((w) => (r[w] ? `${r[w].code}${Number.isFinite(r[w].ms) ? ` (${fmt(r[w].ms, 0)} ms)` : ''}` : '—'));
+  return `| \`${JSON.stringify(name).slice(1, -1)}\` | ${c?.what ?? 'dangling symlink (unreadable)'} | ${fmt(c ? c.bytes.length / 1024 : 0, 1)} | ${cells.join(' | ')} |`;
+});
+const outcomes = [...results.values()].flatMap((r) => Object.values(r));
+const refused = outcomes.filter((o) => /^[A-Z_]+$/.test(o.code)).length;
+await writeSection(
+  'bad-inputs',
+  `## Bad input through every way in (\`bench/bad-inputs.ts\`)
+
+A corpus generated by the bench goes through the folder index (\`indexPaths\`, what \`loupe index\` runs: one run over a folder of all of them, plus a dangling symlink and a symlink loop), multipart upload, JSON \`{base64}\` and JSON \`{url}\` (served from loopback; private addresses allowed for this run only), each upload with \`?wait=true\` so indexing failures count. Cells: the error code (or \`stored\`) and the time of the request.
+
+| input | what | KiB | index | multipart | base64 | url |
+|---|---|---|---|---|---|---|
+${rows.join('\n')}
+
+| outcomes | refused with an error code | crashes (server stopped answering /healthz) | a good photo stored afterwards | a stored path with \`..\` | peak RSS MiB after the index run / at the end |
+|---|---|---|---|---|---|
+| ${outcomes.length} | ${refused} | ${crashes} | ${afterOk ? 'yes' : '**no**'} | ${escaped ? '**yes**' : 'no'} | ${fmt(indexRss, 0)} / ${fmt(peakRss, 0)} |
+
+The index run took ${fmt(indexMs / 1000, 1)} s for the whole folder and stored ${summary.indexed} images (the good photos, once each by content). Good photos are stored by every way in; the others are refused before any pixel is decoded where the header tells (pixel and frame limits), and never stop the run or the server. Machine cores: ${os.availableParallelism()}.`,
+);
