@@ -10,7 +10,7 @@ import { startPgServer, type PgServer } from './support/pg-server.js';
 import { isLoupeError } from '../src/core/errors.js';
 import { openPglite } from '../src/adapters/pglite/pglite-client.js';
 import { checkPgvectorVersion, MIGRATIONS, migrate } from '../src/adapters/sql/migrations.js';
-import { SqlStore } from '../src/adapters/sql/sql-store.js';
+import { SqlStore, efSearchFor } from '../src/adapters/sql/sql-store.js';
 import type { SqlClient } from '../src/adapters/sql/sql-client.js';
 import { l2Normalize } from '../src/core/scores.js';
 
@@ -140,5 +140,14 @@ describe('PostgreSQL without pgvector', () => {
   });
   it('an unreachable server is a clear error naming the URL without its password', async () => {
     await assert.rejects(openPostgres('postgres://u:hunter2@127.0.0.1:1/x', { poolSize: 1, statementTimeoutMs: 0 }), (e) => isLoupeError(e, 'DATABASE_UNAVAILABLE') && !e.message.includes('hunter2') && e.message.includes('127.0.0.1:1'));
+  });
+});
+
+describe('HNSW candidate list', () => {
+  it('grows with the library: 100 up to 250k images, 200 beyond (recall 0.91 → 0.96 at 500k), and at least 2k', () => {
+    assert.equal(efSearchFor(10_000, 10), 100);
+    assert.equal(efSearchFor(249_999, 10), 100);
+    assert.equal(efSearchFor(500_000, 10), 200);
+    assert.equal(efSearchFor(1_000, 300), 600);
   });
 });

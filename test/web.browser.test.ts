@@ -194,3 +194,49 @@ describe('web UI with API keys and several spaces (LOUPE_AUTH=on)', () => {
     if (shots) await page.screenshot({ path: path.join(shots, 'spaces.png') });
   });
 });
+
+describe('web UI: stored markup stays text (no stored XSS)', () => {
+  let s: TestServer;
+  let browser: Browser;
+  const marks = {
+    filename: '<img src=x onerror="window.__xss=1">.png',
+    folder: '<svg onload="window.__xss=2">',
+    caption: 'hello <script>window.__xss=3</script><b id="injected">bold</b>',
+    tag: '<img src=y onerror="window.__xss=4">',
+  };
+
+  before(async () => {
+    s = await startTestServer();
+    browser = await launch();
+    const res = await fetch(`${s.url}/api/v1/images?wait=true`, {
+      method: 'POST',
+      body: form([{ name: marks.filename, bytes: await colourImage('red', 'png'), type: 'image/png' }], { folder: marks.folder, caption: marks.caption, tags: marks.tag }),
+    });
+    assert.equal(res.status, 201, await res.clone().text());
+  });
+  after(async () => {
+    await browser?.close();
+    await s?.stop();
+  });
+
+  it('a file name, folder, caption and tag holding markup show as text in gallery, results and preview, and nothing runs', async () => {
+    const page = await browser.newPage();
+    const injected = () => page.evaluate(() => ({ ran: (window as unknown as { __xss?: number }).__xss ?? null, elements: document.querySelectorAll('img[src="x"], img[src="y"], #injected, main script, svg[onload]').length }));
+    await page.goto(s.url);
+    await page.getByRole('tab', { name: 'Gallery' }).click();
+    await page.waitForFunction(() => document.querySelectorAll('#gallery li').length === 1);
+    const galleryText = await page.textContent('#gallery');
+    assert.ok(galleryText?.includes('<b id="injected">bold</b>') || galleryText?.includes(marks.filename), `gallery shows the markup as text: ${galleryText}`);
+    await page.getByRole('tab', { name: 'Search' }).click();
+    await page.fill('#search-query', 'bold');
+    await page.press('#search-query', 'Enter');
+    await page.waitForSelector('#search-results li');
+    assert.equal(await page.textContent('#search-results .name'), marks.filename);
+    await page.click('#search-results li button.thumb');
+    await page.waitForSelector('#preview[open]');
+    assert.equal(await page.textContent('#preview-title'), marks.filename);
+    assert.ok((await page.textContent('#preview-meta'))?.includes(marks.folder), 'the folder shows as text');
+    assert.deepEqual(await injected(), { ran: null, elements: 0 });
+    await page.close();
+  });
+});

@@ -49,7 +49,7 @@ export async function readMultipart(request: Request, options: { tmpDir: string;
   });
   parser.on('file', (_name, stream, info) => {
     const file = path.join(dir, String(files.length));
-    const entry = { filename: info.filename || 'image', size: 0, read: () => readFile(file) };
+    const entry = { filename: formFilename(info.filename) || 'image', size: 0, read: () => readFile(file) };
     files.push(entry);
     stream.on('data', (chunk: Buffer) => (entry.size += chunk.length));
     stream.on('limit', () => {
@@ -77,4 +77,9 @@ export async function readMultipart(request: Request, options: { tmpDir: string;
     throw failure;
   }
   return { files, fields, dispose };
+}
+
+/** Browsers (and fetch's FormData) write `"`, CR and LF in a file name as %22, %0D and %0A (WHATWG multipart/form-data): undone here. */
+export function formFilename(name: string | undefined): string {
+  return (name ?? '').replace(/%(22|0D|0A)/gi, (m) => decodeURIComponent(m));
 }

@@ -229,10 +229,9 @@ export class SqlStore implements Store {
       where e.model = ${quoteLiteral(q.model)} and e.dim = ${dim} ${filters.map((f) => `and ${f}`).join(' ')}
       order by ${distance}
       limit ${int(q.k)}`;
+    const ef = q.efSearch ?? efSearchFor(await this.imageCount(), q.k);
     const nearest = await this.db.transaction(async (tx) => {
       // ef_search bounds how many candidates HNSW returns; iterative scans keep filtered queries from coming back short.
-      // 100 rather than pgvector's 40: recall@10 at 100k clustered vectors goes from 0.94 to 0.99 at the same p50.
-      const ef = q.efSearch ?? Math.max(100, int(q.k) * 2);
       await tx.exec(`set local hnsw.ef_search = ${Math.min(1000, int(ef))}; set local hnsw.iterative_scan = relaxed_order;`);
       if (q.exact) await tx.exec('set local enable_indexscan = off');
       return tx.query<{ image_id: string; distance: number }>(sql, params);
@@ -658,6 +657,14 @@ function upsertPathsWith(db: SqlClient, spaceId: string, paths: ImagePath[]) {
        size = excluded.size, mtime_ms = excluded.mtime_ms, etag = excluded.etag`,
     [spaceId, JSON.stringify(paths.map((p) => ({ path: p.path, image_id: p.imageId, root: p.root, folder: p.folder ?? '', size: p.size, mtime_ms: p.mtimeMs, etag: p.etag ?? null })))],
   );
+}
+
+/**
+ * hnsw.ef_search for a library of n images: pgvector's 40 gave recall@10 0.94 at 100k clustered vectors, 100 gives
+ * 0.98 at the same p50; at 500k, 100 gives 0.91 and 200 gives 0.96 for 4 ms more (bench/RESULTS.md, "scale").
+ */
+export function efSearchFor(n: number, k: number): number {
+  return Math.max(n >= 250_000 ? 200 : 100, int(k) * 2);
 }
 
 function groupBy<T>(items: T[], key: (item: T) => string): Map<string, T[]> {
