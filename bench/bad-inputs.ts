@@ -6,6 +6,7 @@
  * still answer /healthz, and a good photo sent at the end must be stored: nothing refused may cost anything else.
  * Run: node --import tsx bench/bad-inputs.ts
  */
+import { once } from 'node:events';
 import { createServer } from 'node:http';
 import { mkdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import os from 'node:os';
@@ -144,6 +145,54 @@ const stats = (await (await fetch(`${s.url}/api/v1/stats`)).json()) as { images:
 const names = (await s.lib.store.listImages({ folder: null, limit: 100, cursor: null })).items.flatMap((i) => i.paths.map((p) => p.path));
 const escaped = names.some((p) => p.includes('..'));
 await s.stop();
+
+// Hostile requests against a server with default settings (private addresses refused): each must be answered with
+// a 4xx and an error code, nothing fetched from loopback, and the library unchanged.
+const h = await startTestServer();
+let loopbackHits = 0;
+const trap = createServer((_, res) => void (loopbackHits++, res.writeHead(200, { 'content-type': 'image/jpeg' }).end(photo))).listen(0, '127.0.0.1');
+await once(trap, 'listening');
+const trapPort = (trap.address() as { port: number }).port;
+await fetch(`${h.url}/api/v1/images?wait=true`, { method: 'POST', body: form([{ name: 'good.jpg', bytes: photo }]) });
+const [good] = (await (await fetch(`${h.url}/api/v1/images`)).json()).items as { id: string }[];
+type Hostile = [label: string, expect: 'refused' | 'answered', send: () => Promise<Response>];
+const search = (body: unknown) => () => fetch(`${h.url}/api/v1/images/search`, jsonBody(body));
+const rawJson = (body: string | Buffer) => () => fetch(`${h.url}/api/v1/images/search`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: typeof body === 'string' ? body : new Uint8Array(body) });
+const hostile: Hostile[] = [
+  ...['127.1', '0x7f000001', '2130706433', '[::1]', '[::ffff:127.0.0.1]', '0.0.0.0', '169.254.169.254', 'localhost'].map(
+    (host): Hostile => [`url http://${host}:${trapPort}/x.jpg`, 'refused', () => fetch(`${h.url}/api/v1/images`, jsonBody({ url: `http://${host}:${trapPort}/x.jpg` }))],
+  ),
+  ...['file:///etc/passwd', 'ftp://example.com/x.jpg', 'data:image/png;base64,iVBORw0KGgo=', 'gopher://127.0.0.1:70/'].map(
+    (url): Hostile => [`url ${url}`, 'refused', () => fetch(`${h.url}/api/v1/images`, jsonBody({ url }))],
+  ),
+  ...['..%2f..%2fetc%2fpasswd', '..%252f..%252fetc', '%00', encodeURIComponent(`${good.id}/../../etc/passwd`)].flatMap((id) =>
+    ['', '/file', '/thumbnail'].map((route): Hostile => [`GET /api/v1/images/${id}${route}`, 'refused', () => fetch(`${h.url}/api/v1/images/${id}${route}`)]),
+  ),
+  ['search: a SQL fragment as the query', 'answered', search({ query: "x'); drop table images; --" })],
+  ['search: quotes and backslashes', 'answered', search({ query: String.raw`"\" \' "a\"b" -"" folder:"\..` })],
+  ['search: k = "NaN"', 'refused', search({ query: 'red', k: 'NaN' })],
+  ['search: k = 1e9', 'refused', search({ query: 'red', k: 1e9 })],
+  ['search: k = -1', 'refused', search({ query: 'red', k: -1 })],
+  ['search: 100 KB query', 'refused', search({ query: 'a '.repeat(50_000) })],
+  ['list: limit = 1e12', 'refused', () => fetch(`${h.url}/api/v1/images?limit=1000000000000`)],
+  ['JSON nested 10,000 deep', 'refused', rawJson('['.repeat(10_000) + ']'.repeat(10_000))],
+  ['JSON with a 5 MB string', 'refused', search({ query: 'x'.repeat(5 << 20) })],
+  ['JSON with invalid UTF-8', 'refused', rawJson(Buffer.concat([Buffer.from('{"query":"'), Buffer.from([0xff, 0xfe]), Buffer.from('"}')]))],
+  ['PATCH an id that is not a uuid', 'refused', () => fetch(`${h.url}/api/v1/images/not-a-uuid`, jsonBody({ caption: 'x' }, 'PATCH'))],
+];
+const hostileRows: string[] = [];
+let hostileWrong = 0;
+for (const [label, expect, send] of hostile) {
+  t = performance.now();
+  const res = await send().catch(() => null);
+  const body = res ? ((await res.json().catch(() => ({}))) as { error?: string }) : {};
+  const ok = res !== null && (expect === 'refused' ? res.status >= 400 && res.status < 500 && Boolean(body.error) : res.status === 200);
+  if (!ok) hostileWrong++;
+  hostileRows.push(`| ${label.replace(/\|/g, '\\|')} | ${expect} | ${res?.status ?? 'no answer'} | ${body.error ?? '—'} | ${fmt(performance.now() - t, 0)} | ${ok ? 'ok' : '**unexpected**'} |`);
+}
+const intact = ((await (await fetch(`${h.url}/api/v1/stats`)).json()) as { images: number }).images === 1 && (await fetch(`${h.url}/api/v1/images/${good.id}/file`)).status === 200;
+await h.stop();
+trap.close();
 fileServer.close();
 await rm(root, { recursive: true, force: true });
 const peakRss = rssMiB();
@@ -169,6 +218,14 @@ ${rows.join('\n')}
 | outcomes | refused with an error code | crashes (server stopped answering /healthz) | a good photo stored afterwards | a stored path with \`..\` | peak RSS MiB after the index run / at the end |
 |---|---|---|---|---|---|
 | ${outcomes.length} | ${refused} | ${crashes} | ${afterOk ? 'yes' : '**no**'} | ${escaped ? '**yes**' : 'no'} | ${fmt(indexRss, 0)} / ${fmt(peakRss, 0)} |
+
+### Hostile requests (default settings: private addresses refused)
+
+| request | expected | status | error | ms | result |
+|---|---|---|---|---|---|
+${hostileRows.join('\n')}
+
+${hostile.length} hostile requests: ${hostile.length - hostileWrong} as expected (refused: a 4xx with an error code; answered: a 200 that treats the text as words), ${hostileWrong} otherwise; requests that reached the loopback trap server: ${loopbackHits}; the library afterwards: ${intact ? 'intact (1 image, its original served)' : '**changed**'}.
 
 The index run took ${fmt(indexMs / 1000, 1)} s for the whole folder and stored ${summary.indexed} images (the good photos, once each by content). Good photos are stored by every way in; the others are refused before any pixel is decoded where the header tells (pixel and frame limits), and never stop the run or the server. Machine cores: ${os.availableParallelism()}.`,
 );

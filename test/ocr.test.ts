@@ -75,5 +75,9 @@ describe('OCR: PP-OCRv4 text gate (cheap where there is no text)', () => {
     }
     assert.deepEqual(ocr.gated, { noText: 2, read: 2 });
     await ocr.dispose();
+    // LOUPE_OCR_GATE_SIZE=0: no gate, every image is read whole.
+    const ungated = new PpOcrRecognizer({ ...options, gateSide: 0 });
+    await ungated.recognize(photo);
+    assert.deepEqual(ungated.gated, { noText: 0, read: 1 });
   });
 });

@@ -20,7 +20,7 @@ interface Line {
 export interface PpOcrOptions extends RecognizerOptions {
   /** onnxruntime threads per model (default: every core; OCR runs after the CLIP pass, not beside it). */
   threads?: number;
-  /** Longest edge of the copy the text gate looks at (default 480). */
+  /** Longest edge of the copy the text gate looks at (default 480); 0 turns the gate off: every image is read whole. */
   gateSide?: number;
 }
 
@@ -29,17 +29,17 @@ export class PpOcrRecognizer implements TextRecognizer {
   /** Images the gate found without text, and images read whole (for benchmarks). */
   readonly gated = { noText: 0, read: 0 };
   private readonly threads: number;
-  private readonly gate: TextGate;
+  private readonly gate: TextGate | null;
   private full?: Promise<{ detect(image: Buffer): Promise<Line[]> }>;
 
   constructor(private readonly o: PpOcrOptions) {
     this.threads = o.threads ?? os.availableParallelism();
-    this.gate = new TextGate(this.threads, { ...DEFAULT_GATE, ...(o.gateSide ? { side: o.gateSide } : {}) });
+    this.gate = o.gateSide === 0 ? null : new TextGate(this.threads, { ...DEFAULT_GATE, ...(o.gateSide ? { side: o.gateSide } : {}) });
   }
 
   async recognize(image: Buffer) {
-    const found = await this.gate.detect(image);
-    if (found.regions.length === 0) {
+    const found = await this.gate?.detect(image);
+    if (found && found.regions.length === 0) {
       this.gated.noText++;
       return { text: '', words: [] };
     }
@@ -68,6 +68,6 @@ export class PpOcrRecognizer implements TextRecognizer {
   }
 
   async dispose() {
-    await this.gate.dispose();
+    await this.gate?.dispose();
   }
 }
