@@ -501,4 +501,39 @@ describe('broken models and full disks', () => {
     const stats = await runJson<{ images: number }>(['stats'], env);
     assert.equal(stats.images, 30, 'each photo once');
   });
+
+  it('a full disk refuses uploads with 507 DISK_FULL, the server keeps answering, and uploads go in once space is freed', async (t) => {
+    const mountpoint = await tempDir('loupe-tmpfs-');
+    const mounted = await execFileP('mount', ['-t', 'tmpfs', '-o', 'size=96m', 'tmpfs', mountpoint]).then(() => true, () => false);
+    if (!mounted) return t.skip('SKIPPED LOUDLY: cannot mount a tmpfs here (needs root and mount rights) — the disk-full path is not exercised');
+    t.after(() => execFileP('umount', ['-l', mountpoint]).catch(() => {}));
+    const s = await startTestServer({}, path.join(mountpoint, 'data'));
+    t.after(() => s.stop());
+    const { statfs } = await import('node:fs/promises');
+    const free = async () => ((st) => st.bavail * st.bsize)(await statfs(mountpoint));
+    const filler = path.join(mountpoint, 'filler');
+    // Room for about two photos; the database may still be writing, so a filler that hits the end is fine too.
+    await writeFile(filler, Buffer.alloc(Math.max(0, (await free()) - 400 * 1024))).catch((e: NodeJS.ErrnoException) => {
+      if (e.code !== 'ENOSPC') throw e;
+    });
+    const photos = (await readdir(COCO_IMAGES)).sort().slice(0, 8);
+    const upload = async (f: string) => {
+      const res = await fetch(`${s.url}/api/v1/images?wait=true`, { method: 'POST', body: form([{ name: f, bytes: await readFile(path.join(COCO_IMAGES, f)), type: 'image/jpeg' }]) });
+      return { status: res.status, body: (await res.json()) as { error?: string; message?: string } };
+    };
+    const answers = [];
+    for (const f of photos) answers.push(await upload(f));
+    const refused = answers.filter((a) => a.status !== 201);
+    assert.ok(refused.length > 0, 'the disk filled up');
+    for (const a of refused) {
+      assert.equal(a.status, 507, JSON.stringify(a));
+      assert.equal(a.body.error, 'DISK_FULL');
+      assert.match(a.body.message ?? '', /space/);
+    }
+    assert.equal((await fetch(`${s.url}/healthz`)).status, 200, 'the server keeps answering');
+    await rm(filler);
+    for (const [i, f] of photos.entries()) if (answers[i].status !== 201) assert.equal((await upload(f)).status, 201, `${f} goes in once there is room`);
+    const stats = (await (await fetch(`${s.url}/api/v1/stats`)).json()) as { images: number };
+    assert.equal(stats.images, photos.length, 'each photo once');
+  });
 });

@@ -9,7 +9,7 @@ import { randomUUID } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import busboy from 'busboy';
-import { LoupeError } from '../core/errors.js';
+import { diskFullOr, LoupeError } from '../core/errors.js';
 
 export interface SpooledFile {
   filename: string;
@@ -56,7 +56,21 @@ export async function readMultipart(request: Request, options: { tmpDir: string;
       failure ??= new LoupeError('FILE_TOO_LARGE', { path: entry.filename, bytes: options.maxFileBytes + 1, limit: options.maxFileBytes });
       stream.resume();
     });
-    writes.push(pipeline(stream, createWriteStream(file)));
+    // A write that fails (a full disk) must not stall the parser: the rest of this file is read and dropped, and
+    // the request ends with the failure instead of hanging.
+    const out = createWriteStream(file);
+    writes.push(
+      new Promise<void>((resolve) => {
+        out.on('finish', resolve);
+        out.on('error', (e) => {
+          failure ??= diskFullOr(e, options.tmpDir) as Error;
+          stream.unpipe(out);
+          stream.resume();
+          resolve();
+        });
+      }),
+    );
+    stream.pipe(out);
   });
   parser.on('filesLimit', () => (failure ??= new LoupeError('BAD_ARGUMENT', { message: 'more than 100 files in one request' })));
   parser.on('fieldsLimit', () => (failure ??= new LoupeError('BAD_ARGUMENT', { message: 'too many fields in the multipart body' })));

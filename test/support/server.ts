@@ -12,8 +12,8 @@ export interface TestServer extends RunningServer {
   stop(): Promise<void>;
 }
 
-export async function startTestServer(env: Record<string, string> = {}): Promise<TestServer> {
-  const dataDir = path.join(await tempDir(), 'data');
+export async function startTestServer(env: Record<string, string> = {}, dataDir?: string): Promise<TestServer> {
+  dataDir ??= path.join(await tempDir(), 'data');
   const lib = await openLibrary(parseConfig(await testEnv(dataDir, env)));
   const server = await startServer(lib, { host: '127.0.0.1', port: 0, metrics: new Metrics(lib.jobs) });
   return {
