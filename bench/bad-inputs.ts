@@ -17,20 +17,11 @@ import { indexPaths } from '../src/app/index-paths.js';
 import { parseConfig } from '../src/config.js';
 import { openLibrary } from '../src/library.js';
 import { startTestServer, form, jsonBody } from '../test/support/server.js';
-import { hugePngHeader, tempDir, testEnv } from '../test/support/fixtures.js';
+import { hugePngHeader, pngChunk, tempDir, testEnv } from '../test/support/fixtures.js';
 import { fmt, writeSection } from './report.js';
 
 const PHOTO = path.resolve(import.meta.dirname, '../../shared/datasets/coco-mini/images/000000000139.jpg');
 const rssMiB = () => process.resourceUsage().maxRSS / 1024;
-
-function pngChunk(type: string, data: Buffer) {
-  const len = Buffer.alloc(4);
-  len.writeUInt32BE(data.length);
-  const body = Buffer.concat([Buffer.from(type, 'ascii'), data]);
-  const crc = Buffer.alloc(4);
-  crc.writeUInt32BE(zlib.crc32(body));
-  return Buffer.concat([len, body, crc]);
-}
 
 /** A real decompression bomb: a small file whose pixels are all there, > 1 gigapixel once decoded. */
 async function pngBomb(width: number, height: number): Promise<Buffer> {

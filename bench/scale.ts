@@ -12,7 +12,7 @@ import path from 'node:path';
 import { openPglite } from '../src/adapters/pglite/pglite-client.js';
 import { migrate } from '../src/adapters/sql/migrations.js';
 import { SqlStore, efSearchFor } from '../src/adapters/sql/sql-store.js';
-import { clusteredSampler, insertSynthetic, recallAgainstExact } from './synthetic.js';
+import { clusteredSampler, insertSynthetic, recallAgainstExact, searchLatencies } from './synthetic.js';
 import { fmt, percentile, writeSection } from './report.js';
 
 const DIM = 512;
@@ -64,13 +64,7 @@ const addRate = ADDS / ((performance.now() - t2) / 1000);
 log(`incremental inserts: ${fmt(addRate)} images/s`);
 
 const queries = Array.from({ length: QUERIES }, sample);
-for (const q of queries.slice(0, 20)) await store.searchByVector({ vector: q, model: MODEL, k: 10 });
-const latencies: number[] = [];
-for (const q of queries) {
-  const s = performance.now();
-  await store.searchByVector({ vector: q, model: MODEL, k: 10 });
-  latencies.push(performance.now() - s);
-}
+const latencies = await searchLatencies(store, MODEL, queries);
 const { recall, exactLatency, answers: exactAnswers } = await recallAgainstExact(store, MODEL, queries.slice(0, RECALL_QUERIES));
 log(`default: p50 ${fmt(percentile(latencies, 50))} ms, recall ${fmt(recall, 3)}`);
 

@@ -14,7 +14,7 @@ import { openPostgres } from '../src/adapters/pg/pg-client.js';
 import { migrate } from '../src/adapters/sql/migrations.js';
 import { SqlStore } from '../src/adapters/sql/sql-store.js';
 import { startPgServer } from '../test/support/pg-server.js';
-import { clusteredSampler, insertSynthetic, recallAgainstExact } from './synthetic.js';
+import { clusteredSampler, insertSynthetic, recallAgainstExact, searchLatencies } from './synthetic.js';
 import { fmt, percentile, writeSection } from './report.js';
 
 const DIM = 512;
@@ -78,13 +78,7 @@ if (marker.buildSeconds !== undefined) {
 }
 
 const queries = Array.from({ length: QUERIES }, sample);
-for (const q of queries.slice(0, 20)) await store.searchByVector({ vector: q, model: MODEL, k: 10 });
-const latencies: number[] = [];
-for (const q of queries) {
-  const s = performance.now();
-  await store.searchByVector({ vector: q, model: MODEL, k: 10 });
-  latencies.push(performance.now() - s);
-}
+const latencies = await searchLatencies(store, MODEL, queries);
 const filtered: number[] = [];
 for (const q of queries.slice(0, 50)) {
   const s = performance.now();

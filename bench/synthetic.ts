@@ -65,3 +65,15 @@ export async function recallAgainstExact(store: SqlStore, model: string, queries
   }
   return { recall: sum / queries.length, exactLatency, answers };
 }
+
+/** Milliseconds of each query's `searchByVector` (k = 10), after 20 warm-up queries. */
+export async function searchLatencies(store: SqlStore, model: string, queries: Float32Array[]): Promise<number[]> {
+  for (const q of queries.slice(0, 20)) await store.searchByVector({ vector: q, model, k: 10 });
+  const latencies: number[] = [];
+  for (const q of queries) {
+    const s = performance.now();
+    await store.searchByVector({ vector: q, model, k: 10 });
+    latencies.push(performance.now() - s);
+  }
+  return latencies;
+}
