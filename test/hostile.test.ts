@@ -99,6 +99,15 @@ describe('hostile input: the server stays up', () => {
     assert.equal(r.status, 415);
   });
 
+  it('a JSON body that is not UTF-8 is a 400, not a search for replacement characters', async () => {
+    const body = Buffer.concat([Buffer.from('{"query":"'), Buffer.from([0xff, 0xfe]), Buffer.from('"}')]);
+    const r = await fetch(`${s.url}/api/v1/images/search`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: new Uint8Array(body) });
+    assert.equal(r.status, 400);
+    assert.match(((await r.json()) as { message: string }).message, /UTF-8/);
+    const ok = await fetch(`${s.url}/api/v1/images/search`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: 'café 写真' }) });
+    assert.equal(ok.status, 200, 'real UTF-8 still goes through');
+  });
+
   it('a page on another localhost port cannot plant images (Origin / Sec-Fetch-Site checked)', async () => {
     const body = form([{ name: 'planted.jpg', bytes: await colourImage('purple') }]);
     const cross = await fetch(`${s.url}/api/v1/images`, { method: 'POST', body, headers: { origin: 'http://127.0.0.1:9', 'sec-fetch-site': 'same-site' } });

@@ -34,12 +34,21 @@ export function parseWith<T extends z.ZodType>(schema: T, value: unknown): z.inf
 /** The JSON body; only with a JSON content type (a cross-site form or no-cors fetch cannot send one without asking). */
 export async function readJson(c: Context): Promise<unknown> {
   if (!isJson(c)) throw new LoupeError('UNSUPPORTED_MEDIA_TYPE', { got: mediaType(c), expected: 'Content-Type: application/json' });
+  let text: string;
   try {
-    return await c.req.json();
+    // Strict: bytes that are not UTF-8 are refused rather than read as U+FFFD and searched for.
+    text = UTF8.decode(await c.req.arrayBuffer());
+  } catch {
+    throw new LoupeError('BAD_ARGUMENT', { message: 'the body is not valid UTF-8 (JSON must be UTF-8)' });
+  }
+  try {
+    return JSON.parse(text);
   } catch {
     throw new LoupeError('BAD_ARGUMENT', { message: 'the body must be JSON (Content-Type: application/json)' });
   }
 }
+
+const UTF8 = new TextDecoder('utf-8', { fatal: true });
 
 const ImageSource = z.object({
   url: z.string().max(8192).optional(),
