@@ -9,15 +9,39 @@ describe('query syntax', () => {
     assert.equal(q.text, 'red car city');
     assert.deepEqual(q.phrases, ['red car']);
     assert.deepEqual(q.exclude, ['blue', 'parking lot']);
-    assert.equal(q.folder, 'streets');
-    assert.deepEqual(q.tags, ['night']);
-    assert.equal(q.hasText, true);
-    assert.equal(q.fullText, '"red car" city -blue -"parking lot"');
+    assert.deepEqual(q.filters, { folder: 'streets', tags: ['night'], has: ['text'] });
+  });
+  it('reads date, camera, place, type, size and orientation filters, quoted values too', () => {
+    const q = parseQuery('beach after:2019-06 before:2020 camera:"canon eos" near:48.858,2.294,5 country:france type:JPG minwidth:1920 is:portrait has:gps');
+    assert.equal(q.text, 'beach');
+    assert.equal(q.filters.takenAfter, new Date(2019, 5, 1).toISOString());
+    assert.equal(q.filters.takenBefore, new Date(2020, 0, 1).toISOString());
+    assert.equal(q.filters.camera, 'canon eos');
+    assert.deepEqual(q.filters.near, { lat: 48.858, lon: 2.294, km: 5 });
+    assert.equal(q.filters.country, 'france');
+    assert.deepEqual(q.filters.formats, ['jpeg']);
+    assert.equal(q.filters.minWidth, 1920);
+    assert.equal(q.filters.orientation, 'portrait');
+    assert.deepEqual(q.filters.has, ['gps']);
+    const day = parseQuery('taken:2021-07-14').filters;
+    assert.deepEqual([day.takenAfter, day.takenBefore], [new Date(2021, 6, 14).toISOString(), new Date(2021, 6, 15).toISOString()]);
+    const year = parseQuery('year:2021').filters;
+    assert.deepEqual([year.takenAfter, year.takenBefore], [new Date(2021, 0, 1).toISOString(), new Date(2022, 0, 1).toISOString()]);
+    assert.equal(parseQuery('near:10,20').filters.near?.km, 10, 'near: without a radius means 10 km');
+  });
+  it('refuses a filter value it cannot read, saying how to write it', () => {
+    assert.throws(() => parseQuery('after:June'), /YYYY, YYYY-MM or YYYY-MM-DD/);
+    assert.throws(() => parseQuery('taken:2021-02-30'), /not a date/);
+    assert.throws(() => parseQuery('year:21'), /four digits/);
+    assert.throws(() => parseQuery('near:91,0'), /near:LAT,LON/);
+    assert.throws(() => parseQuery('type:docx'), /not an image type/);
+    assert.throws(() => parseQuery('minwidth:wide'), /whole number/);
   });
   it('keeps plain text as it is, and ignores empty quotes and a lone minus', () => {
-    assert.deepEqual(parseQuery('a dog on the beach'), { text: 'a dog on the beach', fullText: 'a dog on the beach', phrases: [], exclude: [], folder: null, tags: [], hasText: false });
+    assert.deepEqual(parseQuery('a dog on the beach'), { text: 'a dog on the beach', phrases: [], exclude: [], filters: {} });
     assert.equal(parseQuery('"" - dog').text, '- dog');
     assert.equal(parseQuery('has:colour').text, 'has:colour');
+    assert.equal(parseQuery('is:blue 10:30').text, 'is:blue 10:30', 'an unknown value or key is a word');
   });
 });
 

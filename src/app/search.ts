@@ -13,6 +13,8 @@ import { FUSION_MODES, TEXT_EVIDENCE, fuse, similarityOf, vectorEvidence, type F
 import { LRUCache } from 'lru-cache';
 import { parseQuery } from '../core/query-syntax.js';
 import type { SearchFilters } from '../ports/store.js';
+import { SORTS, bothFilters, restricts, type ImageFilters, type Sort } from '../core/filters.js';
+import { countryCode } from '../adapters/geo/countries.js';
 import { assertModelMatches, type Library } from '../library.js';
 import { isUuid } from '../adapters/sql/sql-store.js';
 import { decodeForIndex } from './ingest-batch.js';
@@ -35,6 +37,10 @@ export interface SearchOptions {
   fusion?: { mode?: FusionMode; weights?: { vector: number; text: number } | undefined };
   /** Text queries: leave out results below this similarity (0–100 %). Default: LOUPE_MIN_SIMILARITY (0). */
   minSimilarity?: number;
+  /** Conditions beside the query's own (`after:2019 camera:pixel`); both apply. A country may be a name or a code. */
+  filters?: ImageFilters;
+  /** Order of the results: relevance (default; newest first when there are no words), newest, oldest, name. */
+  sort?: Sort;
 }
 
 export function checkK(k: number | undefined): number {
@@ -64,14 +70,21 @@ export async function searchByText(lib: Library, query: string, options: SearchO
   const mode = options.mode ?? 'hybrid';
   if (!SEARCH_MODES.includes(mode)) throw new LoupeError('BAD_ARGUMENT', { message: `mode must be one of ${SEARCH_MODES.join(', ')}` });
   const parsed = parseQuery(query);
-  if (!parsed.text.trim()) throw new LoupeError('BAD_ARGUMENT', { message: 'the search query has no words to look for' });
-  let folder = folderArg(options.folder) ?? (parsed.folder || undefined);
+  const sort = checkSort(options.sort);
+  const given = resolveFilters(bothFilters(parsed.filters, options.filters ?? {}));
+  // No words, only filters: the images that pass them, newest first (or in the order asked for).
+  if (!parsed.text.trim()) {
+    if (!restricts({ ...given, folder: folderArg(options.folder) || given.folder }) && !parsed.exclude.length)
+      throw new LoupeError('BAD_ARGUMENT', { message: 'the search query has no words to look for (give words, or filters such as after:2020 camera:pixel)' });
+    return filterOnly(lib, { ...given, folder: folderArg(options.folder) || given.folder || null, exclude: parsed.exclude }, sort, k);
+  }
+  let folder = folderArg(options.folder) ?? (given.folder || undefined);
   let detected = false;
   if (folder === undefined) {
     folder = detectFolder(parsed.text, await lib.store.folderNames()) ?? undefined;
     detected = folder !== undefined;
   }
-  const filters: SearchFilters = { folder: folder || null, tags: parsed.tags, hasText: parsed.hasText, exclude: parsed.exclude, phrases: parsed.phrases };
+  const filters: SearchFilters = { ...given, folder: folder || null, exclude: parsed.exclude, phrases: parsed.phrases };
   const fusionMode: FusionMode = options.fusion?.mode ?? lib.config.fusion.mode;
   if (!FUSION_MODES.includes(fusionMode)) throw new LoupeError('BAD_ARGUMENT', { message: `fusion must be one of ${FUSION_MODES.join(', ')}` });
   const pool = mode === 'hybrid' || mode === 'caption' ? Math.min(MAX_K, Math.max(4 * k, 50)) : k;
@@ -154,16 +167,57 @@ export async function searchByText(lib: Library, query: string, options: SearchO
     });
   const fused = vector !== null && (mode === 'hybrid' || mode === 'caption');
   return {
-    hits,
+    hits: await sortHits(lib, hits, sort),
     applied: {
       folder: folder || null, folderDetected: detected, model, mode,
       ...(fused ? { fusion: fusionMode, weights } : {}),
       ...(captionModel ? { captionModel } : {}),
       ...(minSimilarity > 0 ? { minSimilarity } : {}),
       ...(fallbacks.length ? { fallback: fallbacks.join('; ') } : {}),
+      ...appliedFilters(filters, sort),
     },
   };
 }
+
+export function checkSort(sort: Sort | undefined): Sort {
+  if (sort !== undefined && !SORTS.includes(sort)) throw new LoupeError('BAD_ARGUMENT', { message: `sort must be one of ${SORTS.join(', ')}` });
+  return sort ?? 'relevance';
+}
+
+/** Names turned into what the store compares: a country name into its code. */
+function resolveFilters(f: ImageFilters): ImageFilters {
+  return f.country ? { ...f, country: countryCode(f.country) } : f;
+}
+
+/** What the filters and the order were, for the answer (only what was set). */
+function appliedFilters(f: SearchFilters, sort: Sort) {
+  const { folder: _folder, exclude: _exclude, phrases: _phrases, ...rest } = f;
+  const set = Object.fromEntries(Object.entries(rest).filter(([, v]) => v !== undefined && v !== null && !(Array.isArray(v) && v.length === 0)));
+  return { ...(Object.keys(set).length ? { filters: set as ImageFilters } : {}), ...(sort !== 'relevance' ? { sort } : {}) };
+}
+
+async function filterOnly(lib: Library, filters: SearchFilters, sort: Sort, k: number): Promise<SearchResult> {
+  const found = await lib.store.filterImages({ filters, sort, limit: k });
+  return {
+    hits: found.map((h) => ({ id: h.imageId, path: h.path, folder: h.folder, score: null, distance: null, similarity: 100 })),
+    applied: { folder: filters.folder ?? null, folderDetected: false, model: lib.config.clipModel, mode: 'filter', ...appliedFilters(filters, sort) },
+  };
+}
+
+/** The k best, shown in the order asked for: by date taken (undated last) or by file name. */
+async function sortHits(lib: Library, hits: SearchHit[], sort: Sort): Promise<SearchHit[]> {
+  if (sort === 'relevance' || hits.length < 2) return hits;
+  if (sort === 'name') return [...hits].sort((a, b) => baseName(a.path).localeCompare(baseName(b.path)) || a.path.localeCompare(b.path));
+  const taken = new Map((await lib.store.getImages(hits.map((h) => h.id))).map((d) => [d.id, d.exif.takenAt]));
+  const sign = sort === 'newest' ? -1 : 1;
+  return [...hits].sort((a, b) => {
+    const [x, y] = [taken.get(a.id), taken.get(b.id)];
+    if (!x || !y) return x ? -1 : y ? 1 : 0;
+    return sign * (Date.parse(x) - Date.parse(y));
+  });
+}
+
+const baseName = (path: string) => path.slice(path.lastIndexOf('/') + 1).toLowerCase();
 
 /** Query embeddings, by model and text: repeated and paged searches do not run the text encoder again. */
 const queryVectors = new LRUCache<string, Float32Array>({ max: 1000 });
@@ -199,8 +253,7 @@ export async function searchByImage(lib: Library, source: string | Buffer, optio
   const name = Buffer.isBuffer(source) ? 'query image' : source.length > 200 ? 'query image (base64)' : source;
   const decoded = await decodeForIndex(lib, clip, bytes, name);
   const [vector] = await clip.embedImages([decoded.pixels]);
-  const folder = folderArg(options.folder);
-  return nearest(lib, vector, clip.model, k, folder || null, false);
+  return nearest(lib, vector, clip.model, k, options);
 }
 
 export async function searchSimilar(lib: Library, imageId: string, options: SearchOptions = {}): Promise<SearchResult> {
@@ -210,15 +263,18 @@ export async function searchSimilar(lib: Library, imageId: string, options: Sear
   await assertModelMatches(lib.store, model);
   const vector = await lib.store.getEmbedding(imageId, model);
   if (!vector) throw new LoupeError('NOT_FOUND', { what: `a ${model} embedding of image ${imageId}` });
-  const folder = folderArg(options.folder);
-  return nearest(lib, vector, model, k, folder || null, false, imageId);
+  return nearest(lib, vector, model, k, options, imageId);
 }
 
-async function nearest(lib: Library, vector: Float32Array, model: string, k: number, folder: string | null, detected: boolean, excludeImageId?: string): Promise<SearchResult> {
-  const hits = await lib.store.searchByVector({ vector, model, k, folder, excludeImageId });
+/** By image and similar-to-id: the nearest vectors among the images that pass the filters. */
+async function nearest(lib: Library, vector: Float32Array, model: string, k: number, options: SearchOptions, excludeImageId?: string): Promise<SearchResult> {
+  const sort = checkSort(options.sort);
+  const given = resolveFilters(options.filters ?? {});
+  const filters: SearchFilters = { ...given, folder: folderArg(options.folder) || given.folder || null };
+  const hits = await lib.store.searchByVector({ ...filters, vector, model, k, excludeImageId });
   return {
-    hits: hits.map((h) => ({ id: h.imageId, path: h.path, folder: h.folder, ...scoreFromCosineDistance(h.distance) })),
-    applied: { folder, folderDetected: detected, model },
+    hits: await sortHits(lib, hits.map((h) => ({ id: h.imageId, path: h.path, folder: h.folder, ...scoreFromCosineDistance(h.distance) })), sort),
+    applied: { folder: filters.folder ?? null, folderDetected: false, model, ...appliedFilters(filters, sort) },
   };
 }
 

@@ -5,3 +5,4 @@ export * from './scores.js';
 export * from './folder-detect.js';
 export * from './phash.js';
 export * from './duplicate-groups.js';
+export * from './filters.js';

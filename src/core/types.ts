@@ -1,9 +1,12 @@
 /** Domain types shared by every layer. No I/O here. */
+import type { ImageFilters, Sort } from './filters.js';
 
 export interface ExifSummary {
   takenAt?: string; // ISO 8601
   camera?: string; // "Make Model"
   gps?: { lat: number; lon: number; alt?: number };
+  /** ISO 3166-1 alpha-2 code of the country the GPS position lies in (looked up offline at indexing). */
+  country?: string;
 }
 
 /** The facts of one stored image, fixed when it is first indexed: one content hash, possibly at several paths. */
@@ -67,6 +70,9 @@ export interface SearchResult {
     weights?: { vector: number; text: number };
     /** What could not be used, and so what the results rest on (e.g. words only). */
     fallback?: string;
+    /** The filters in force (from the query's words and the structured fields), and the order when not relevance. */
+    filters?: ImageFilters;
+    sort?: Sort;
   };
 }
 
@@ -89,6 +95,8 @@ export interface ImageDetails extends ImageFacts {
   caption: string | null;
   captionSource: TextSource | null;
   tags: string[];
+  /** Objects a detector found (LOUPE_LABELS): searchable words beside the user's tags, never replacing them. */
+  labels: { label: string; raw: string; confidence: number }[];
   createdAt: string;
   paths: { path: string; folder: string }[];
   ocrText: string | null;

@@ -20,6 +20,7 @@ export function imageView(d: ImageDetails) {
     caption: d.caption,
     captionSource: d.captionSource,
     tags: d.tags,
+    labels: d.labels,
     textInImage: d.ocrText,
     analyzed: d.analyzed,
     width: d.width,
@@ -60,6 +61,8 @@ export function hitView(hit: SearchHit, details: ImageDetails | undefined) {
     folder: hit.folder,
     filename: displayName(hit.path),
     caption: details?.caption ?? null,
+    /** When and where it was taken, with what: what date sorting and the gallery's headings show. */
+    exif: details?.exif ?? {},
     score: hit.score,
     similarity: hit.similarity,
     distance: hit.distance,

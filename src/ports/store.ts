@@ -1,3 +1,4 @@
+import type { ImageFilters, Sort } from '../core/filters.js';
 import type { ImageDetails, ImageFacts, ImagePatch, ImagePath, TextSource } from '../core/types.js';
 
 export interface NewImage extends ImageFacts {
@@ -23,14 +24,8 @@ export interface VectorHit {
   folder: string;
 }
 
-/** Filters shared by vector and text search (from the query syntax). */
-export interface SearchFilters {
-  /** Only images with a path in this folder or below it. */
-  folder?: string | null;
-  /** Images carrying all these tags. */
-  tags?: string[];
-  /** Only images with recognised text in them. */
-  hasText?: boolean;
+/** Filters shared by vector and text search (the query syntax's and the structured fields'). */
+export interface SearchFilters extends ImageFilters {
   /** Words or phrases the image's text (caption, OCR, tags, names) must not contain. */
   exclude?: string[];
   /** Phrases the image's text must contain, in this order (quoted in the query: strict). */
@@ -54,7 +49,7 @@ export interface TextQuery extends SearchFilters {
   fields?: TextField[];
 }
 
-export type TextField = 'caption' | 'ocr' | 'tags' | 'name';
+export type TextField = 'caption' | 'ocr' | 'tags' | 'labels' | 'name';
 
 export interface TextHit {
   imageId: string;
@@ -75,7 +70,14 @@ export interface OcrResult {
   model: string;
 }
 
-export type AnalyzerName = 'clip' | 'ocr' | 'caption' | 'text-embedding';
+export type AnalyzerName = 'clip' | 'ocr' | 'caption' | 'text-embedding' | 'labels';
+
+/** One object a detector found, with the friendly word searched for and the model's own class name. */
+export interface ImageLabel {
+  label: string;
+  raw: string;
+  confidence: number;
+}
 
 export interface AnalyzerState {
   model: string;
@@ -149,8 +151,12 @@ export interface Store {
   imagesForAnalysis(q: { analyzer: AnalyzerName; missing: boolean; folder?: string | null; limit?: number; offset?: number }): Promise<string[]>;
   /** Counts per analyzer and status, for stats. */
   analyzerCounts(): Promise<Record<string, Record<string, number>>>;
-  /** Newest first; `cursor` is the previous page's nextCursor. */
-  listImages(q: { folder?: string | null; limit: number; cursor?: string | null }): Promise<{ items: ImageDetails[]; nextCursor: string | null }>;
+  /** Newest first, by when they were added (default) or taken (else added); `cursor` is the previous page's nextCursor. */
+  listImages(q: { folder?: string | null; limit: number; cursor?: string | null; order?: 'added' | 'taken' }): Promise<{ items: ImageDetails[]; nextCursor: string | null }>;
+  /** Images that pass the filters, in the given order (relevance means newest taken): a search with no words. */
+  filterImages(q: { filters: SearchFilters; sort: Sort; limit: number }): Promise<{ imageId: string; path: string; folder: string }[]>;
+  /** Replaces the image's detector labels (never its user's tags). */
+  setLabels(imageId: string, labels: ImageLabel[]): Promise<void>;
   updateImage(id: string, patch: ImagePatch): Promise<ImageDetails | null>;
   /** Deletes the record, its paths and vectors. @returns its sha256, or null when unknown. */
   deleteImage(id: string): Promise<string | null>;

@@ -130,3 +130,32 @@ export async function runJson<T>(args: string[], env: NodeJS.ProcessEnv): Promis
 }
 
 export { writeFile };
+
+export interface PhotoExif {
+  /** EXIF DateTimeOriginal, local time: 'YYYY:MM:DD HH:MM:SS'. */
+  taken?: string;
+  make?: string;
+  model?: string;
+  gps?: { lat: number; lon: number };
+}
+
+/** A colour picture carrying EXIF as a camera writes it (date taken, make and model, GPS), written by sharp. */
+export async function photoWithExif(colour: string, exif: PhotoExif, format: 'jpeg' | 'png' | 'webp' = 'jpeg', size: [number, number] = [320, 240]): Promise<Buffer> {
+  const dms = (deg: number) => {
+    const a = Math.abs(deg);
+    const d = Math.floor(a);
+    const m = Math.floor((a - d) * 60);
+    const s = Math.round(((a - d) * 60 - m) * 60 * 10000);
+    return `${d}/1 ${m}/1 ${s}/10000`;
+  };
+  return sharp(await colourImage(colour, format, size))
+    .withExif({
+      IFD0: { ...(exif.make ? { Make: exif.make } : {}), ...(exif.model ? { Model: exif.model } : {}) },
+      IFD2: exif.taken ? { DateTimeOriginal: exif.taken } : {},
+      IFD3: exif.gps
+        ? { GPSLatitudeRef: exif.gps.lat >= 0 ? 'N' : 'S', GPSLatitude: dms(exif.gps.lat), GPSLongitudeRef: exif.gps.lon >= 0 ? 'E' : 'W', GPSLongitude: dms(exif.gps.lon) }
+        : {},
+    })
+    .toFormat(format)
+    .toBuffer();
+}

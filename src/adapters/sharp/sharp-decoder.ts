@@ -6,6 +6,7 @@
 import { fileTypeFromBuffer } from 'file-type';
 import sharp, { type Metadata, type Sharp } from 'sharp';
 import * as bmp from 'bmp-ts';
+import { countryAt } from '../geo/countries.js';
 import exifr from 'exifr';
 import { LoupeError, isLoupeError, reasonOf } from '../../core/errors.js';
 import { gray32FromRgb, phashFromGray32 } from '../../core/phash.js';
@@ -127,6 +128,8 @@ async function readExif(bytes: Buffer, format: string): Promise<ExifSummary> {
     if (camera.length) exif.camera = camera[1]?.startsWith(camera[0]) ? camera[1] : camera.join(' ');
     if (Number.isFinite(tags.latitude) && Number.isFinite(tags.longitude))
       exif.gps = { lat: tags.latitude, lon: tags.longitude, ...(Number.isFinite(tags.GPSAltitude) ? { alt: tags.GPSAltitude } : {}) };
+    const country = exif.gps && countryAt(exif.gps.lat, exif.gps.lon);
+    if (country) exif.country = country;
     return exif;
   } catch {
     return {}; // Broken EXIF never costs the image.

@@ -190,6 +190,23 @@ export const MIGRATIONS: { version: number; name: string; sql: string }[] = [
       );
     `,
   },
+  {
+    version: 9,
+    name: 'filters by date, camera, place, size; labels from a detector',
+    // Filters run in SQL before the nearest are picked; these indexes let a selective filter find its few images fast.
+    sql: `
+      alter table images add column country text;
+      -- A detector's labels: [{label, raw, confidence}], and their words (friendly and raw) for tag: and text search.
+      alter table images add column labels jsonb not null default '[]';
+      alter table images add column label_words text[] not null default '{}';
+      create index images_taken on images (space_id, taken_at desc);
+      create index images_camera_trgm on images using gin (lower(camera) gin_trgm_ops);
+      create index images_gps on images (space_id, gps_lat, gps_lon) where gps_lat is not null;
+      create index images_country on images (space_id, country) where country is not null;
+      create index images_tags on images using gin (tags);
+      create index images_label_words on images using gin (label_words);
+    `,
+  },
 ];
 
 /**

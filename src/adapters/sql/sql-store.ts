@@ -5,11 +5,16 @@ import { createHash } from 'node:crypto';
 import { LRUCache } from 'lru-cache';
 import { LoupeError } from '../../core/errors.js';
 import type { ImageDetails, ImagePatch, ImagePath } from '../../core/types.js';
-import type { AnalyzerName, AnalyzerState, EmbeddingKind, ModelCount, NewImageItem, OcrResult, SearchFilters, Store, TextField, TextHit, TextQuery, StoredPath, VectorHit, VectorQuery } from '../../ports/store.js';
+import type { AnalyzerName, AnalyzerState, EmbeddingKind, ImageLabel, ModelCount, NewImageItem, OcrResult, SearchFilters, Store, TextField, TextHit, TextQuery, StoredPath, VectorHit, VectorQuery } from '../../ports/store.js';
+import { EARTH_KM, restricts, type Sort } from '../../core/filters.js';
 import type { SqlClient } from './sql-client.js';
 import { DEFAULT_SPACE_ID } from '../../core/spaces.js';
 
 const INDEX_LOCK = 0x4c6f7571;
+/** Filters that keep at most this many images are searched exactly over them (a few ms of distance math). */
+export const EXACT_FILTER_MAX = 20_000;
+/** How far a filtered HNSW scan may go looking for k that pass (pgvector's default stops at 20,000). */
+const FILTERED_SCAN_TUPLES = 200_000;
 
 interface PathRow {
   path: string;
@@ -50,11 +55,15 @@ export class SqlStore implements Store {
   /** Every query below is confined to this space (a literal: validated as a uuid). */
   private readonly S: string;
 
-  /** @param owner whether close() closes the database (scoped views share their parent's). */
+  /**
+   * @param owner whether close() closes the database (scoped views share their parent's).
+   * @param exactFilterMax filters keeping at most this many images are searched exactly (tests lower it to reach the HNSW path).
+   */
   constructor(
     private readonly db: SqlClient,
     readonly spaceId = DEFAULT_SPACE_ID,
     private readonly owner = true,
+    private readonly exactFilterMax = EXACT_FILTER_MAX,
   ) {
     if (!isUuid(spaceId)) throw new Error(`not a space id: ${spaceId}`);
     this.S = `'${spaceId}'::uuid`;
@@ -62,7 +71,7 @@ export class SqlStore implements Store {
 
   /** The same database seen through another space. */
   forSpace(spaceId: string): SqlStore {
-    return new SqlStore(this.db, spaceId, false);
+    return new SqlStore(this.db, spaceId, false, this.exactFilterMax);
   }
 
   async getPath(path: string): Promise<StoredPath | null> {
@@ -109,17 +118,17 @@ export class SqlStore implements Store {
       n,
       id: image.id, sha256: image.sha256, phash: image.phash, width: image.width, height: image.height, format: image.format, bytes: image.bytes,
       taken_at: image.exif.takenAt ?? null, camera: image.exif.camera ?? null,
-      gps_lat: image.exif.gps?.lat ?? null, gps_lon: image.exif.gps?.lon ?? null, gps_alt: image.exif.gps?.alt ?? null,
+      gps_lat: image.exif.gps?.lat ?? null, gps_lon: image.exif.gps?.lon ?? null, gps_alt: image.exif.gps?.alt ?? null, country: image.exif.country ?? null,
       caption: image.caption ?? null, caption_source: image.caption ? (image.captionSource ?? 'user') : null, tags: image.tags ?? [],
     }));
     const results = await this.db.transaction(async (tx) => {
       // Content already stored (or twice in this batch) is not inserted again: its path is attached instead.
       const inserted = await tx.query<{ id: string }>(
-        `insert into images (id, space_id, sha256, phash, width, height, format, bytes, taken_at, camera, gps_lat, gps_lon, gps_alt, caption, caption_source, tags)
-         select r.id, ${this.S}, r.sha256, r.phash, r.width, r.height, r.format, r.bytes, r.taken_at, r.camera, r.gps_lat, r.gps_lon, r.gps_alt,
+        `insert into images (id, space_id, sha256, phash, width, height, format, bytes, taken_at, camera, gps_lat, gps_lon, gps_alt, country, caption, caption_source, tags)
+         select r.id, ${this.S}, r.sha256, r.phash, r.width, r.height, r.format, r.bytes, r.taken_at, r.camera, r.gps_lat, r.gps_lon, r.gps_alt, r.country,
            r.caption, r.caption_source, array(select jsonb_array_elements_text(r.tags))
          from jsonb_to_recordset($1::jsonb) as r(n int, id uuid, sha256 text, phash text, width int, height int, format text, bytes bigint,
-           taken_at timestamptz, camera text, gps_lat float8, gps_lon float8, gps_alt float8, caption text, caption_source text, tags jsonb)
+           taken_at timestamptz, camera text, gps_lat float8, gps_lon float8, gps_alt float8, country text, caption text, caption_source text, tags jsonb)
          order by r.n
          on conflict (space_id, sha256) do nothing returning id`,
         [JSON.stringify(rows)],
@@ -216,23 +225,32 @@ export class SqlStore implements Store {
     const dim = int(q.vector.length);
     await this.ensureVectorIndex(q.model, dim); // vectors may have arrived without one (bulk loads, older data)
     const params: unknown[] = [vectorLiteral(q.vector)];
-    const filters = [`e.space_id = ${this.S}`, ...this.filterSql(q, 'e.image_id', params)];
+    // A filter that keeps few images is answered exactly over those images (their vectors read by primary key):
+    // an HNSW walk would have to visit ~k / share candidates to find k that pass, and may come back short.
+    const filtered = restricts(q) || (q.phrases?.length ?? 0) > 0 || (q.exclude?.length ?? 0) > 0;
+    const exactOverFilter = !q.exact && filtered && (await this.countMatching(q, this.exactFilterMax + 1)) <= this.exactFilterMax;
+    const conditions = [`e.space_id = ${this.S}`];
+    if (filtered) {
+      const on = this.imageWhere(q, 'fi', params).join(' and ');
+      conditions.push(exactOverFilter ? `e.image_id in (select fi.id from images fi where ${on})` : `exists (select 1 from images fi where fi.id = e.image_id and ${on})`);
+    }
     if (q.excludeImageId) {
       params.push(q.excludeImageId);
-      filters.push(`e.image_id <> $${params.length}::uuid`);
+      conditions.push(`e.image_id <> $${params.length}::uuid`);
     }
     // Model and dimension are literals (not parameters) so the planner can match the partial index.
     const distance = `(e.embedding::vector(${dim}) <=> $1::vector(${dim}))`;
     const sql = `
       select e.image_id, ${distance} as distance
       from embeddings e
-      where e.model = ${quoteLiteral(q.model)} and e.dim = ${dim} ${filters.map((f) => `and ${f}`).join(' ')}
-      order by ${distance}
+      where e.model = ${quoteLiteral(q.model)} and e.dim = ${dim} ${conditions.map((f) => `and ${f}`).join(' ')}
+      order by ${distance}${exactOverFilter ? ' + 0' /* an expression the HNSW index cannot serve */ : ''}
       limit ${int(q.k)}`;
     const ef = q.efSearch ?? efSearchFor(await this.imageCount(), q.k);
     const nearest = await this.db.transaction(async (tx) => {
       // ef_search bounds how many candidates HNSW returns; iterative scans keep filtered queries from coming back short.
       await tx.exec(`set local hnsw.ef_search = ${Math.min(1000, int(ef))}; set local hnsw.iterative_scan = relaxed_order;`);
+      if (filtered) await tx.exec(`set local hnsw.max_scan_tuples = ${FILTERED_SCAN_TUPLES}`);
       if (q.exact) await tx.exec('set local enable_indexscan = off');
       return tx.query<{ image_id: string; distance: number }>(sql, params);
     });
@@ -245,31 +263,73 @@ export class SqlStore implements Store {
       .sort((a, b) => a.distance - b.distance);
   }
 
-  /** SQL conditions (joined with and) for the query-syntax filters, on the image id expression `idExpr`. */
-  private filterSql(f: SearchFilters, idExpr: string, params: unknown[]): string[] {
-    const conditions: string[] = [];
-    if (f.folder) {
-      params.push(f.folder, f.folder + '/');
-      conditions.push(`exists (select 1 from image_paths fp where fp.image_id = ${idExpr} and (fp.folder = $${params.length - 1} or starts_with(fp.folder, $${params.length})))`);
+  /** How many images pass the filters, counting no further than `upTo`. */
+  private async countMatching(f: SearchFilters, upTo: number): Promise<number> {
+    const params: unknown[] = [];
+    const on = this.imageWhere(f, 'i', params);
+    const [{ n }] = await this.db.query<{ n: number | string }>(`select count(*) as n from (select 1 from images i where ${on.join(' and ')} limit ${int(upTo)}) t`, params);
+    return Number(n);
+  }
+
+  /** SQL conditions (joined with and) that an image row `a` must meet: its space, then every filter. */
+  private imageWhere(f: SearchFilters, a: string, params: unknown[]): string[] {
+    const p = (value: unknown) => (params.push(value), `$${params.length}`);
+    const on: string[] = [`${a}.space_id = ${this.S}`];
+    if (f.folder) on.push(`exists (select 1 from image_paths fp where fp.image_id = ${a}.id and (fp.folder = ${p(f.folder)} or starts_with(fp.folder, ${p(f.folder + '/')})))`);
+    // A tag is the user's own (any case) or a detector's label (stored lower-case).
+    for (const tag of f.tags ?? []) {
+      const [exact, lower] = [p([tag]), p([tag.toLowerCase()])];
+      on.push(`(${a}.tags @> ${exact}::text[] or ${a}.label_words @> ${lower}::text[] or exists (select 1 from unnest(${a}.tags) ut where lower(ut) = (${lower}::text[])[1]))`);
     }
-    const needsImage = (f.tags?.length ?? 0) > 0 || f.hasText || (f.exclude?.length ?? 0) > 0 || (f.phrases?.length ?? 0) > 0;
-    if (!needsImage) return conditions;
-    const on: string[] = [];
-    if (f.tags?.length) {
-      params.push(f.tags);
-      on.push(`fi.tags @> $${params.length}::text[]`);
+    for (const has of f.has ?? [])
+      on.push(
+        has === 'text' ? `coalesce(${a}.ocr_text, '') <> ''`
+        : has === 'caption' ? `coalesce(${a}.caption, '') <> ''`
+        : has === 'gps' ? `${a}.gps_lat is not null`
+        : `${a}.label_words <> '{}'`,
+      );
+    if (f.takenAfter) on.push(`${a}.taken_at >= ${p(f.takenAfter)}::timestamptz`);
+    if (f.takenBefore) on.push(`${a}.taken_at < ${p(f.takenBefore)}::timestamptz`);
+    if (f.camera) on.push(`lower(${a}.camera) like ${p('%' + f.camera.toLowerCase().replace(/[\\%_]/g, '\\$&') + '%')}`);
+    if (f.country) on.push(`${a}.country = ${p(f.country.toUpperCase())}`);
+    if (f.formats?.length) on.push(`${a}.format = any(${p(f.formats)}::text[])`);
+    if (f.minWidth) on.push(`${a}.width >= ${p(f.minWidth)}::int`);
+    if (f.minHeight) on.push(`${a}.height >= ${p(f.minHeight)}::int`);
+    if (f.orientation) on.push(f.orientation === 'portrait' ? `${a}.height > ${a}.width` : f.orientation === 'landscape' ? `${a}.width > ${a}.height` : `${a}.width = ${a}.height`);
+    if (f.near) {
+      const { lat, lon, km } = f.near;
+      // A box first (indexed), then the great-circle distance: the same haversine as core's kmBetween.
+      const dLat = km / ((EARTH_KM * Math.PI) / 180);
+      const cosLat = Math.cos((lat * Math.PI) / 180);
+      on.push(`${a}.gps_lat between ${p(lat - dLat)}::float8 and ${p(lat + dLat)}::float8`);
+      const dLon = cosLat > 1e-6 ? dLat / cosLat : 360;
+      if (lon - dLon >= -180 && lon + dLon <= 180) on.push(`${a}.gps_lon between ${p(lon - dLon)}::float8 and ${p(lon + dLon)}::float8`);
+      const [la, lo] = [p(lat), p(lon)];
+      on.push(
+        `2 * ${EARTH_KM} * asin(least(1, sqrt(power(sin(radians(${a}.gps_lat - ${la}::float8) / 2), 2) + cos(radians(${la}::float8)) * cos(radians(${a}.gps_lat)) * power(sin(radians(${a}.gps_lon - ${lo}::float8) / 2), 2)))) <= ${p(km)}::float8`,
+      );
     }
-    if (f.hasText) on.push(`coalesce(fi.ocr_text, '') <> ''`);
-    for (const phrase of f.phrases ?? []) {
-      params.push(phrase);
-      on.push(`coalesce(fi.doc @@ phraseto_tsquery('${TEXT_CONFIG}', $${params.length}), false)`);
-    }
-    for (const word of f.exclude ?? []) {
-      params.push(word);
-      on.push(`not coalesce(fi.doc @@ phraseto_tsquery('${TEXT_CONFIG}', $${params.length}), false)`);
-    }
-    conditions.push(`exists (select 1 from images fi where fi.id = ${idExpr} and ${on.join(' and ')})`);
-    return conditions;
+    for (const phrase of f.phrases ?? []) on.push(`coalesce(${a}.doc @@ phraseto_tsquery('${TEXT_CONFIG}', ${p(phrase)}), false)`);
+    for (const word of f.exclude ?? []) on.push(`not coalesce(${a}.doc @@ phraseto_tsquery('${TEXT_CONFIG}', ${p(word)}), false)`);
+    return on;
+  }
+
+  async filterImages(q: { filters: SearchFilters; sort: Sort; limit: number }) {
+    const params: unknown[] = [];
+    const on = this.imageWhere(q.filters, 'i', params);
+    const order =
+      q.sort === 'oldest' ? 'i.taken_at asc nulls last, i.created_at asc, i.id'
+      : q.sort === 'name' ? `(select min(regexp_replace(p.path, '^.*/', '')) from image_paths p where p.image_id = i.id), i.id`
+      : 'i.taken_at desc nulls last, i.created_at desc, i.id';
+    const rows = await this.db.query<{ id: string }>(`select i.id from images i where ${on.join(' and ')} order by ${order} limit ${int(q.limit)}`, params);
+    const pathOf = await this.firstPaths(rows.map((r) => r.id), q.filters.folder);
+    return rows.filter((r) => pathOf.has(r.id)).map((r) => ({ imageId: r.id, path: pathOf.get(r.id)!.path, folder: pathOf.get(r.id)!.folder }));
+  }
+
+  async setLabels(imageId: string, labels: ImageLabel[]) {
+    const words = [...new Set(labels.flatMap((l) => [l.label, l.raw]).map((w) => w.toLowerCase()))];
+    await this.db.query(`update images set labels = $2::jsonb, label_words = $3::text[] where id = $1 and space_id = ${this.S}`, [imageId, JSON.stringify(labels), words]);
+    await this.refreshDocs([imageId]);
   }
 
   /** One path per image (the first by name), within the folder filter when there is one. */
@@ -295,7 +355,7 @@ export class SqlStore implements Store {
     const params: unknown[] = [terms.map((t) => t.lexeme), terms.map((t) => t.idf), total, fuzzyWords.map((f) => f.word), fuzzyWords.map((f) => f.idf), q.limit];
     // One literal condition per fuzzy word: each can use the trigram index (a condition over an array cannot).
     const fuzzyConditions = fuzzyWords.map((f) => (params.push(f.word), `$${params.length}::text <% i.doc_text`));
-    const filters = this.filterSql(q, 'i.id', params);
+    const filters = this.imageWhere(q, 'i', params);
     // Not every word must match: any of them makes a candidate, and the score is the rarity-weighted share
     // matched (so "a red bus" finds "a red picture", below what has both words); a fuzzy word counts at half weight.
     const rows = await this.db.query<{ id: string; score: number; matched: TextField[] }>(
@@ -309,7 +369,7 @@ export class SqlStore implements Store {
                   + (select coalesce(sum(0.5 * w * word_similarity(f, coalesce(i.doc_text, ''))), 0) from unnest($4::text[], $5::float8[]) v(f, w)))
                   / $3::float8 + 0.01 * ts_rank_cd(${doc}, q.any_word, 1) as score
          from images i, q
-         where i.space_id = ${this.S} and (${[`${doc} @@ q.any_word`, ...fuzzyConditions].join(' or ')}) ${filters.map((f) => `and ${f}`).join(' ')}
+         where (${[`${doc} @@ q.any_word`, ...fuzzyConditions].join(' or ')}) ${filters.map((f) => `and ${f}`).join(' ')}
          order by score desc, id limit $6
        )
        -- Which fields matched, for the explanation: only for the hits shown (it re-reads each field's words).
@@ -389,7 +449,7 @@ export class SqlStore implements Store {
 
   async imagesForAnalysis(q: { analyzer: AnalyzerName; missing: boolean; folder?: string | null; limit?: number; offset?: number }) {
     const params: unknown[] = q.missing ? [q.analyzer] : [];
-    const where = [`i.space_id = ${this.S}`, ...(q.missing ? [`not (i.analyzed ? $1::text)`] : []), ...this.filterSql({ folder: q.folder }, 'i.id', params)];
+    const where = [...(q.missing ? [`not (i.analyzed ? $1::text)`] : []), ...this.imageWhere({ folder: q.folder }, 'i', params)];
     params.push(q.limit ?? null, q.offset ?? 0);
     const rows = await this.db.query<{ id: string }>(
       `select i.id from images i where ${where.join(' and ')} order by i.created_at, i.id limit $${params.length - 1} offset $${params.length}`,
@@ -419,8 +479,8 @@ export class SqlStore implements Store {
          select image_id, names, setweight(to_tsvector('${TEXT_CONFIG}', coalesce(names, '')), 'C') as vec from joined
        )
        update images i set
-         doc = ${FIELD_SQL.caption} || ${FIELD_SQL.tags} || ${FIELD_SQL.ocr} || n.vec,
-         doc_text = lower(concat_ws(' ', i.caption, array_to_string(i.tags, ' '), i.ocr_text, n.names)),
+         doc = ${FIELD_SQL.caption} || ${FIELD_SQL.tags} || ${FIELD_SQL.labels} || ${FIELD_SQL.ocr} || n.vec,
+         doc_text = lower(concat_ws(' ', i.caption, array_to_string(i.tags, ' '), array_to_string(i.label_words, ' '), i.ocr_text, n.names)),
          names_doc = n.vec
        from names n where n.image_id = i.id and i.space_id = ${this.S}`,
       [ids],
@@ -516,26 +576,24 @@ export class SqlStore implements Store {
     return valid.map((id) => byId.get(id)).filter((d): d is ImageDetails => d !== undefined);
   }
 
-  async listImages(q: { folder?: string | null; limit: number; cursor?: string | null }) {
+  async listImages(q: { folder?: string | null; limit: number; cursor?: string | null; order?: 'added' | 'taken' }) {
     const params: unknown[] = [q.limit + 1]; // one more than shown, to know whether another page exists
-    const where: string[] = [`i.space_id = ${this.S}`];
-    if (q.folder) {
-      params.push(q.folder, q.folder + '/');
-      where.push(`exists (select 1 from image_paths f where f.image_id = i.id and (f.folder = $2 or starts_with(f.folder, $3)))`);
-    }
+    const where = this.imageWhere({ folder: q.folder }, 'i', params);
+    // By date taken, images without one fall back to when they were added; either way a keyset on (date, id).
+    const key = q.order === 'taken' ? 'coalesce(i.taken_at, i.created_at)' : 'i.created_at';
     const cursor = q.cursor ? decodeCursor(q.cursor) : null;
     if (q.cursor && !cursor) throw new LoupeError('BAD_ARGUMENT', { message: 'cursor is not one this server gave out (use nextCursor from the previous page)' });
     if (cursor) {
       params.push(cursor.createdAt, cursor.id);
-      where.push(`(i.created_at, i.id) < ($${params.length - 1}::timestamptz, $${params.length}::uuid)`);
+      where.push(`(${key}, i.id) < ($${params.length - 1}::timestamptz, $${params.length}::uuid)`);
     }
-    const rows = await this.db.query<ImageRow>(
-      `${IMAGE_SELECT} where ${where.join(' and ')} group by i.id order by i.created_at desc, i.id desc limit $1`,
+    const rows = await this.db.query<ImageRow & { sort_key: Date | string }>(
+      `${IMAGE_SELECT.replace('select ', `select ${key} as sort_key, `)} where ${where.join(' and ')} group by i.id order by ${key} desc, i.id desc limit $1`,
       params,
     );
     const items = rows.slice(0, q.limit).map(toDetails);
     const last = rows.length > q.limit ? rows[q.limit - 1] : null;
-    return { items, nextCursor: last ? encodeCursor(last.created_at, last.id) : null };
+    return { items, nextCursor: last ? encodeCursor(last.sort_key, last.id) : null };
   }
 
   async updateImage(id: string, patch: ImagePatch): Promise<ImageDetails | null> {
@@ -578,6 +636,8 @@ interface ImageRow {
   gps_lat: number | null;
   gps_lon: number | null;
   gps_alt: number | null;
+  country: string | null;
+  labels: ImageLabel[] | string | null;
   caption: string | null;
   caption_source: 'user' | 'model' | null;
   tags: string[];
@@ -588,7 +648,7 @@ interface ImageRow {
 }
 
 const IMAGE_SELECT = `
-  select i.id, i.sha256, i.phash, i.width, i.height, i.format, i.bytes, i.taken_at, i.camera, i.gps_lat, i.gps_lon, i.gps_alt,
+  select i.id, i.sha256, i.phash, i.width, i.height, i.format, i.bytes, i.taken_at, i.camera, i.gps_lat, i.gps_lon, i.gps_alt, i.country, i.labels,
     i.caption, i.caption_source, i.tags, i.created_at, i.ocr_text, i.analyzed, coalesce(json_agg(json_build_object('path', p.path, 'folder', p.folder) order by p.path)
     filter (where p.path is not null), '[]') as paths
   from images i left join image_paths p on p.image_id = i.id`;
@@ -601,6 +661,7 @@ function toDetails(r: ImageRow): ImageDetails {
   if (r.taken_at) exif.takenAt = iso(r.taken_at);
   if (r.camera) exif.camera = r.camera;
   if (r.gps_lat !== null && r.gps_lon !== null) exif.gps = { lat: r.gps_lat, lon: r.gps_lon, ...(r.gps_alt !== null ? { alt: r.gps_alt } : {}) };
+  if (r.country) exif.country = r.country;
   return {
     id: r.id,
     sha256: r.sha256,
@@ -613,6 +674,7 @@ function toDetails(r: ImageRow): ImageDetails {
     caption: r.caption,
     captionSource: r.caption_source,
     tags: r.tags ?? [],
+    labels: typeof r.labels === 'string' ? JSON.parse(r.labels) : (r.labels ?? []),
     createdAt: iso(r.created_at),
     paths: typeof r.paths === 'string' ? JSON.parse(r.paths) : (r.paths ?? []),
     ocrText: r.ocr_text,
@@ -635,11 +697,13 @@ function decodeCursor(cursor: string): { createdAt: string; id: string } | null 
 
 /** Text search configuration: English stemming ("cars" finds "car"), stop words dropped. */
 const TEXT_CONFIG = 'english';
-const ALL_FIELDS: TextField[] = ['caption', 'ocr', 'tags', 'name'];
+const ALL_FIELDS: TextField[] = ['caption', 'ocr', 'tags', 'labels', 'name'];
 /** Each field's weighted tsvector; caption and tags weigh most (A), OCR text next (B), names last (C). */
 const FIELD_SQL: Record<TextField, string> = {
   caption: `setweight(to_tsvector('${TEXT_CONFIG}', coalesce(i.caption, '')), 'A')`,
   tags: `setweight(to_tsvector('${TEXT_CONFIG}', array_to_string(i.tags, ' ')), 'A')`,
+  // A detector's labels weigh as OCR text does: evidence, below what a person wrote.
+  labels: `setweight(to_tsvector('${TEXT_CONFIG}', array_to_string(i.label_words, ' ')), 'B')`,
   ocr: `setweight(to_tsvector('${TEXT_CONFIG}', coalesce(i.ocr_text, '')), 'B')`,
   name: `coalesce(i.names_doc, ''::tsvector)`,
 };

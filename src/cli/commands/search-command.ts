@@ -3,6 +3,7 @@ import { SEARCH_MODES, searchByImage, searchByText, searchSimilar, withSourceUrl
 import { LoupeError } from '../../core/errors.js';
 import { FUSION_MODES, type FusionMode } from '../../core/hybrid.js';
 import type { SearchResult } from '../../core/types.js';
+import { HAS_VALUES, ORIENTATIONS, SORTS, filtersFromFields, restricts, type HasValue, type Orientation, type Sort } from '../../core/filters.js';
 import { withLibrary, type CommonFlags } from '../context.js';
 import { pc, printJson, table } from '../output.js';
 
@@ -15,7 +16,23 @@ interface SearchFlags extends CommonFlags {
   weights?: { vector: number; text: number };
   fusion?: FusionMode;
   minSimilarity?: number;
+  after?: string;
+  before?: string;
+  taken?: string;
+  year?: string;
+  camera?: string;
+  near?: string;
+  country?: string;
+  type?: string;
+  minWidth?: string;
+  minHeight?: string;
+  orientation?: Orientation;
+  has?: HasValue[];
+  tag?: string[];
+  sort?: Sort;
 }
+
+const collect = (value: string, previous: string[] = []) => [...previous, value];
 
 function parsePercent(value: string) {
   const n = Number(value);
@@ -38,7 +55,10 @@ export function parseK(value: string): number {
 export function registerSearch(program: Command) {
   program
     .command('search')
-    .description('search by text (hybrid: meaning + words; "phrases", -exclude, folder:x, tag:y, has:text), by an image (--image) or for images similar to one already indexed (--similar)')
+    .description(
+      'search by text (hybrid: meaning + words; "phrases", -exclude, folder:x, tag:y, has:text, after:2019-06, before:2020, year:2021, taken:2021-07-14, ' +
+        'camera:pixel, near:LAT,LON,KM, country:france, type:png, minwidth:1920, is:portrait), by an image (--image), for images similar to one already indexed (--similar), or by filters alone',
+    )
     .argument('[query]', 'what to look for, e.g. "a dog on the beach"')
     .option('--image <source>', 'query image: a file path, an http(s) URL, a data URL or base64')
     .option('--similar <image-id>', 'find images similar to this indexed image')
@@ -48,15 +68,36 @@ export function registerSearch(program: Command) {
     .option('--weights <vector,text>', 'hybrid weights (default $LOUPE_WEIGHT_VECTOR,$LOUPE_WEIGHT_TEXT, else 1,1; weighted fusion 0.7,0.3)', parseWeights)
     .addOption(new Option('--fusion <fusion>', 'hybrid fusion: adaptive (default), weighted or rrf').choices([...FUSION_MODES]))
     .option('--min-similarity <percent>', 'leave out results below this similarity (0–100)', parsePercent)
+    .option('--after <date>', 'taken on or after YYYY, YYYY-MM or YYYY-MM-DD')
+    .option('--before <date>', 'taken before YYYY, YYYY-MM or YYYY-MM-DD')
+    .option('--taken <date>', 'taken within this year, month or day')
+    .option('--year <yyyy>', 'taken in this year')
+    .option('--camera <text>', 'camera make or model contains this, e.g. pixel')
+    .option('--near <lat,lon[,km]>', 'taken within km (default 10) of a point')
+    .option('--country <name>', 'taken in this country (name or ISO code), from the GPS position')
+    .option('--type <types>', 'file types, comma-separated: jpeg, png, webp, …')
+    .option('--min-width <px>', 'at least this wide')
+    .option('--min-height <px>', 'at least this tall')
+    .addOption(new Option('--orientation <o>', 'portrait, landscape or square').choices([...ORIENTATIONS]))
+    .addOption(new Option('--has <what...>', 'has text, caption, gps and/or labels').choices([...HAS_VALUES]))
+    .option('--tag <tag>', 'carries this tag (repeat for several)', collect)
+    .addOption(new Option('--sort <order>', 'relevance (default), newest, oldest or name; with filters and no query: newest').choices([...SORTS]))
     .option('--data <dir>', 'data folder (default: $LOUPE_DATA_DIR or ~/.local/share/loupe)')
     .option('--space <name>', 'work in this space (default: the default space; create one with `loupe spaces create NAME`)')
     .option('--json', 'print the results as a JSON array')
     .action(async (query: string | undefined, flags: SearchFlags) => {
-      const modes = [query !== undefined, flags.image !== undefined, flags.similar !== undefined].filter(Boolean).length;
-      if (modes !== 1) throw new LoupeError('BAD_ARGUMENT', { message: 'give exactly one of: a text query, --image <source>, --similar <image-id>' });
-      const options = { k: flags.k, folder: flags.folder, mode: flags.mode, fusion: { mode: flags.fusion, weights: flags.weights }, minSimilarity: flags.minSimilarity };
+      const filters = filtersFromFields({
+        after: flags.after, before: flags.before, taken: flags.taken, year: flags.year, camera: flags.camera, near: flags.near, country: flags.country,
+        type: flags.type, minWidth: flags.minWidth, minHeight: flags.minHeight, orientation: flags.orientation, has: flags.has, tags: flags.tag,
+      });
+      // Filters alone (no query, no image) are a search too: the images that pass them, newest first.
+      const filtersOnly = query === undefined && flags.image === undefined && flags.similar === undefined && restricts(filters);
+      const text = filtersOnly ? '' : query;
+      const modes = [text !== undefined, flags.image !== undefined, flags.similar !== undefined].filter(Boolean).length;
+      if (modes !== 1) throw new LoupeError('BAD_ARGUMENT', { message: 'give exactly one of: a text query, --image <source>, --similar <image-id> (or filters alone, e.g. --after 2020)' });
+      const options = { k: flags.k, folder: flags.folder, mode: flags.mode, fusion: { mode: flags.fusion, weights: flags.weights }, minSimilarity: flags.minSimilarity, filters, sort: flags.sort };
       const result = await withLibrary(flags, async (lib) =>
-        withSourceUrls(lib, await (flags.image !== undefined ? searchByImage(lib, flags.image, options) : flags.similar !== undefined ? searchSimilar(lib, flags.similar, options) : searchByText(lib, query!, options))),
+        withSourceUrls(lib, await (flags.image !== undefined ? searchByImage(lib, flags.image, options) : flags.similar !== undefined ? searchSimilar(lib, flags.similar, options) : searchByText(lib, text!, options))),
       );
       // A fallback (a model missing) is said on stderr even with --json, so scripts can see it.
       if (flags.json && result.applied.fallback) process.stderr.write(`loupe: ${result.applied.fallback}\n`);
@@ -69,6 +110,7 @@ function printHuman(result: SearchResult) {
   const { folder, folderDetected } = result.applied;
   if (folder) console.log(pc.dim(`folder filter: ${folder}${folderDetected ? " (detected from the query; --folder '' turns this off)" : ''}`));
   if (result.applied.fallback) console.log(pc.yellow(result.applied.fallback));
+  if (result.applied.filters) console.log(pc.dim(`filters: ${JSON.stringify(result.applied.filters)}`));
   if (result.hits.length === 0) return console.log('no results');
   const explain = result.applied.mode !== undefined && result.applied.mode !== 'vector';
   console.log(

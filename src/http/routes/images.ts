@@ -12,6 +12,8 @@ import { errorBody, statusOf } from '../errors.js';
 import { intParam, parseWith, readImageRequest, readJson, tagsFrom } from '../inputs.js';
 import { hitView, imageView, recordView } from '../views.js';
 import { Limiter } from '../../core/limiter.js';
+import { filtersFromFields } from '../../core/filters.js';
+import { FiltersBody, SortParam } from './search.js';
 
 const MIME: Record<string, string> = { jpeg: 'image/jpeg', png: 'image/png', gif: 'image/gif', bmp: 'image/bmp', tiff: 'image/tiff', webp: 'image/webp', avif: 'image/avif', heic: 'image/heic', heif: 'image/heif' };
 
@@ -24,6 +26,14 @@ export const ImagePatchBody = z
   .strict();
 
 const uploadSlots = new Limiter(2);
+
+const pick = (q: Record<string, string>, keys: string[]) => Object.fromEntries(keys.filter((k) => q[k] !== undefined).map((k) => [k, q[k]]));
+
+/** `LAT,LON[,KM]` from a query parameter, as the structured field (the schema then checks the ranges). */
+function nearOf(value: string) {
+  const [lat, lon, km] = value.split(',').map(Number);
+  return { lat, lon, ...(km !== undefined ? { km } : {}) };
+}
 
 /** Uploads images and waits (optionally) for them: shared by the v1 API and the compatibility routes. */
 export async function uploadImages(lib: Library, deps: ServerDeps, req: Awaited<ReturnType<typeof readImageRequest>>, wait: boolean) {
@@ -75,7 +85,8 @@ export function imageRoutes(deps: ServerDeps) {
     const lib = c.var.lib;
     const limit = intParam('limit', c.req.query('limit'), 50, 1, 500);
     const folder = c.req.query('folder') ? cleanFolder(c.req.query('folder')) : null;
-    const page = await lib.store.listImages({ folder, limit, cursor: c.req.query('cursor') || null });
+    const order = parseWith(z.enum(['added', 'taken']).default('added'), c.req.query('order'));
+    const page = await lib.store.listImages({ folder, limit, cursor: c.req.query('cursor') || null, order });
     return c.json({ items: page.items.map(imageView), nextCursor: page.nextCursor });
   });
 
@@ -138,10 +149,24 @@ export function imageRoutes(deps: ServerDeps) {
   app.get('/:id/similar', async (c) => {
     const lib = c.var.lib;
     const k = intParam('k', c.req.query('k'), 5, 1, 1000);
-    const result = await withSourceUrls(lib, await searchSimilar(lib, c.req.param('id'), { k, folder: c.req.query('folder') }));
+    // Filters as query parameters with the structured fields' names (?after=2019&camera=pixel&has=gps,text).
+    const q = c.req.query();
+    const list = (v: string | undefined) => (v === undefined ? undefined : v.split(',').map((s) => s.trim()).filter(Boolean));
+    const fields = parseWith(FiltersBody, {
+      ...pick(q, ['after', 'before', 'taken', 'camera', 'country', 'orientation']),
+      ...(q.year !== undefined ? { year: Number(q.year) } : {}),
+      ...(q.near !== undefined ? { near: nearOf(q.near) } : {}),
+      ...(q.type !== undefined ? { type: list(q.type) } : {}),
+      ...(q.minWidth !== undefined ? { minWidth: Number(q.minWidth) } : {}),
+      ...(q.minHeight !== undefined ? { minHeight: Number(q.minHeight) } : {}),
+      ...(q.has !== undefined ? { has: list(q.has) } : {}),
+      ...(q.tags !== undefined ? { tags: list(q.tags) } : {}),
+    });
+    const sort = parseWith(SortParam.optional(), q.sort);
+    const result = await withSourceUrls(lib, await searchSimilar(lib, c.req.param('id'), { k, folder: c.req.query('folder'), filters: filtersFromFields(fields), sort }));
     const details = await lib.store.getImages(result.hits.map((h) => h.id));
     const byId = new Map(details.map((d) => [d.id, d]));
-    return c.json({ results: result.hits.map((h) => hitView(h, byId.get(h.id))), applied: { folder: result.applied.folder } });
+    return c.json({ results: result.hits.map((h) => hitView(h, byId.get(h.id))), applied: { folder: result.applied.folder, ...(result.applied.filters ? { filters: result.applied.filters } : {}), ...(result.applied.sort ? { sort: result.applied.sort } : {}) } });
   });
 
   return app;
