@@ -97,6 +97,9 @@ const EnvSchema = z.object({
   LOUPE_OCR_MAX_RESOLUTION: z.coerce.number().int().min(256).max(10_000).default(2000),
   LOUPE_OCR_LANG: z.string().regex(/^[a-z_+]+$/i).default('eng'),
   /** PP-OCR's text gate: detection alone on a copy this size (longest edge) decides whether an image is read at all; 0 reads every image whole. */
+  /** Object labels from a small offline detector (NanoDet-m, COCO-80), written as searchable labels beside the user's tags: auto (on) or off. */
+  LOUPE_LABELS: z.enum(['auto', 'off']).default('auto'),
+  LOUPE_LABELS_MIN_CONFIDENCE: z.coerce.number().min(0).max(1).default(0.4),
   LOUPE_OCR_GATE_SIZE: z.coerce.number().int().refine((n) => n === 0 || (n >= 160 && n <= 2000), '0, or 160 to 2000').default(480),
   /** Hybrid ranking: adaptive (default: each signal counted by how far it stands above chance), weighted (min–max per query) or rrf. */
   LOUPE_FUSION: z.enum(['adaptive', 'weighted', 'rrf']).default('adaptive'),
@@ -172,6 +175,7 @@ export function parseConfig(env: NodeJS.ProcessEnv = process.env) {
     },
     log: { format: e.LOUPE_LOG_FORMAT, level: e.LOUPE_LOG_LEVEL },
     urls: { allowPrivate: e.LOUPE_ALLOW_PRIVATE_URLS, timeoutMs: e.LOUPE_URL_TIMEOUT_MS, maxRedirects: e.LOUPE_URL_MAX_REDIRECTS },
+    labels: { engine: e.LOUPE_LABELS, minConfidence: e.LOUPE_LABELS_MIN_CONFIDENCE },
     ocr: { engine: e.LOUPE_OCR, minConfidence: e.LOUPE_OCR_MIN_CONFIDENCE, maxResolution: e.LOUPE_OCR_MAX_RESOLUTION, language: e.LOUPE_OCR_LANG, gateSide: e.LOUPE_OCR_GATE_SIZE },
     fusion: {
       mode: e.LOUPE_FUSION,

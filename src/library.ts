@@ -4,7 +4,7 @@
  */
 import path from 'node:path';
 import type { Config } from './config.js';
-import { diskFullOr, LoupeError } from './core/errors.js';
+import { diskFullOr, LoupeError, reasonOf } from './core/errors.js';
 import { withPrefix, type BlobStore } from './ports/blob-store.js';
 import { DEFAULT_SPACE_ID } from './core/spaces.js';
 import type { ClipEmbedder } from './ports/clip-embedder.js';
@@ -17,6 +17,7 @@ import type { AccessStore } from './ports/access-store.js';
 import type { TextRecognizer } from './ports/text-recognizer.js';
 import { DEFAULT_CAPTION_PROMPT, type Captioner } from './ports/captioner.js';
 import type { TextEmbedder } from './ports/text-embedder.js';
+import type { ObjectLabeler } from './ports/object-labeler.js';
 import { clipFiles } from './models/manifest.js';
 import type { DownloadProgress } from './adapters/hub/model-files.js';
 
@@ -51,6 +52,8 @@ export interface Library {
   captioner(): Promise<Captioner | { unavailable: string }>;
   /** The configured OCR engine, or why there is none (turned off, or not installed). */
   ocr(): Promise<TextRecognizer | { unavailable: string }>;
+  /** The object labeler (LOUPE_LABELS), loaded on first call, or why there is none. */
+  labeler(): Promise<ObjectLabeler | { unavailable: string }>;
   close(): Promise<void>;
 }
 
@@ -96,6 +99,7 @@ export async function openLibrary(config: Config, options: OpenLibraryOptions = 
   let s3Source: Promise<ImageSource> | undefined;
   let clip: Promise<ClipEmbedder> | undefined;
   let ocr: ReturnType<typeof loadOcr> | undefined;
+  let labeler: ReturnType<typeof loadLabeler> | undefined;
   let textEmbedders: ReturnType<typeof loadTextEmbedders> | undefined;
   const root: Library = {
     config,
@@ -131,10 +135,13 @@ export async function openLibrary(config: Config, options: OpenLibraryOptions = 
     fetchUrl: createSafeFetcher({ ...config.urls, maxBytes: config.limits.maxFileBytes }),
     clip: () => (clip ??= loadClip(config, options).then((c) => options.wrapClip?.(c) ?? c).catch((e) => ((clip = undefined), Promise.reject(e)))),
     ocr: () => (ocr ??= loadOcr(config)),
+    labeler: () => (labeler ??= loadLabeler(config)),
     captioner: () => loadCaptioner(config),
     textEmbedders: () => (textEmbedders ??= loadTextEmbedders(config, options)),
     async close() {
       if (clip) await (await clip.catch(() => null))?.dispose();
+      const loadedLabeler = labeler && (await labeler);
+      if (loadedLabeler && !('unavailable' in loadedLabeler)) await loadedLabeler.dispose?.();
       if (s3) (await s3).destroy();
       await store.close();
       await release();
@@ -256,6 +263,19 @@ export async function loadCaptioner(config: Config): Promise<Captioner | { unava
     return new TransformersCaptioner({ models, dtype: config.clipDtype, timeoutMs: c.timeoutMs });
   }
   return { unavailable: 'no captioner configured (set LOUPE_CAPTION_PROVIDER=local, ollama or openai)' };
+}
+
+/** NanoDet-m from the models folder or the cache (downloaded once, pinned by size and sha256), or why it cannot be used. */
+export async function loadLabeler(config: Config): Promise<ObjectLabeler | { unavailable: string }> {
+  if (config.labels.engine === 'off') return { unavailable: 'object labels are turned off (LOUPE_LABELS=off)' };
+  const [{ resolveModelRoot }, { NanoDetLabeler, NANODET_FILE, NANODET_MODEL_ID }] = await Promise.all([import('./adapters/hub/model-files.js'), import('./adapters/onnx/nanodet-labeler.js')]);
+  try {
+    const root = await resolveModelRoot({ modelId: NANODET_MODEL_ID, files: [NANODET_FILE], modelsDir: config.modelsDir, cacheDir: config.cacheDir, offline: config.offline, endpoint: config.hfEndpoint });
+    return await NanoDetLabeler.load({ modelFile: path.join(root, NANODET_MODEL_ID, NANODET_FILE), minConfidence: config.labels.minConfidence });
+  } catch (e) {
+    // Labels are an extra: a missing detector (offline, no network) leaves search as it is and says why.
+    return { unavailable: reasonOf(e) };
+  }
 }
 
 export async function loadOcr(config: Config): Promise<TextRecognizer | { unavailable: string }> {

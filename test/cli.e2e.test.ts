@@ -161,10 +161,12 @@ describe('loupe CLI end to end', () => {
     assert.equal(stats.models[0].model, 'loupe/test-clip-colour');
     assert.equal(stats.models[0].count, 27);
     const passes = (stats as unknown as { passes: { pass: string; model: string | null; done: number; pending: number; unavailable?: string }[] }).passes;
-    assert.deepEqual(passes.map((p) => p.pass), ['clip', 'ocr', 'caption', 'text-embedding']);
+    assert.deepEqual(passes.map((p) => p.pass), ['clip', 'labels', 'ocr', 'caption', 'text-embedding']);
     assert.deepEqual([passes[0].done, passes[0].pending], [27, 0]);
-    assert.equal(passes[1].model, null, 'OCR is off here');
-    assert.match(passes[1].unavailable ?? '', /LOUPE_OCR/);
+    assert.equal(passes[1].model, null, 'labels are off here');
+    assert.match(passes[1].unavailable ?? '', /LOUPE_LABELS/);
+    assert.equal(passes[2].model, null, 'OCR is off here');
+    assert.match(passes[2].unavailable ?? '', /LOUPE_OCR/);
   });
 
   it('re-indexing skips unchanged files, keeps embeddings of moved files and drops deleted ones', async () => {

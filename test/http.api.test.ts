@@ -143,7 +143,7 @@ describe('HTTP API', () => {
     assert.equal(res.status, 200);
     const body = await res.json();
     assert.equal(body.results[0].id, ids.red);
-    assert.deepEqual(Object.keys(body.results[0]).sort(), ['caption', 'distance', 'explain', 'filename', 'folder', 'id', 'score', 'similarity', 'thumbnailUrl', 'url']);
+    assert.deepEqual(Object.keys(body.results[0]).sort(), ['caption', 'distance', 'exif', 'explain', 'filename', 'folder', 'id', 'score', 'similarity', 'thumbnailUrl', 'url']);
     assert.equal(body.results[0].caption, 'a test card');
     assert.deepEqual(Object.keys(body.results[0].explain).sort(), ['fused', 'matched', 'text', 'vector']);
     assert.equal(body.applied.folder, null);

@@ -176,7 +176,7 @@ export class IngestWorker extends EventEmitter<{ job: [JobEvent]; batch: [{ jobs
       for (const [i, outcome] of outcomes.entries()) await this.finish(ready[i].job, outcome);
       // Searchable by meaning now; text in the images and captions follow (failures are recorded per image).
       const stored = outcomes.flatMap((o) => ('imageId' in o && o.inserted ? [o.imageId] : []));
-      if (stored.length) await reindex(lib, { only: ['ocr', 'caption', 'text-embedding'], imageIds: stored }).catch((e) => this.fault('enrichment', e));
+      if (stored.length) await reindex(lib, { only: ['labels', 'ocr', 'caption', 'text-embedding'], imageIds: stored }).catch((e) => this.fault('enrichment', e));
     }
     this.emit('batch', { jobs: jobs.length, ms: performance.now() - started });
   }

@@ -9,8 +9,8 @@ import { decodeForIndex } from './ingest-batch.js';
 import { readOriginal } from './originals.js';
 import type { TextEmbedder } from '../ports/text-embedder.js';
 
-/** Analyzers, in the order they should run: text embeddings read what OCR and captions wrote. */
-export const ANALYZERS = ['clip', 'ocr', 'caption', 'text-embedding'] as const satisfies readonly AnalyzerName[];
+/** Analyzers, in the order they should run: labels are cheap and make words searchable early; text embeddings read what OCR and captions wrote. */
+export const ANALYZERS = ['clip', 'labels', 'ocr', 'caption', 'text-embedding'] as const satisfies readonly AnalyzerName[];
 export type RunnableAnalyzer = (typeof ANALYZERS)[number];
 
 export interface ReindexOptions {
@@ -52,6 +52,7 @@ export async function reindex(lib: Library, o: ReindexOptions): Promise<Record<s
     const started = performance.now();
     const run =
       analyzer === 'ocr' ? await ocrRunner(lib, r)
+      : analyzer === 'labels' ? await labelsRunner(lib, r)
       : analyzer === 'caption' ? await captionRunner(lib, r, o.reset ?? false, ids)
       : analyzer === 'text-embedding' ? await textEmbeddingRunner(lib, r, o.reset ?? false, ids)
       : await clipRunner(lib, r, o.reset ?? false, ids);
@@ -98,6 +99,20 @@ async function ocrRunner(lib: Library, r: AnalyzerReport): Promise<Runner | null
     const result = await ocr.recognize(bytes);
     await lib.store.setOcr(id, { ...result, model: ocr.model });
     return result.words.length > 0;
+  };
+}
+
+async function labelsRunner(lib: Library, r: AnalyzerReport): Promise<Runner | null> {
+  const labeler = await lib.labeler();
+  if ('unavailable' in labeler) {
+    r.unavailable = labeler.unavailable;
+    return null;
+  }
+  r.model = labeler.model;
+  return async (id, bytes) => {
+    const labels = await labeler.label(bytes);
+    await lib.store.setLabels(id, labels);
+    return labels.length > 0;
   };
 }
 

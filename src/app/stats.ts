@@ -16,7 +16,7 @@ export interface LibraryStats {
 }
 
 export interface PassState {
-  pass: 'clip' | 'ocr' | 'caption' | 'text-embedding';
+  pass: 'clip' | 'labels' | 'ocr' | 'caption' | 'text-embedding';
   /** The model doing it, or null when the pass is off (then `unavailable` says why). */
   model: string | null;
   done: number;
@@ -25,8 +25,8 @@ export interface PassState {
 }
 
 export async function libraryStats(lib: Library): Promise<LibraryStats> {
-  const [images, folders, models, analyzers, ocr, captioner, textEmbedders] = await Promise.all([
-    lib.store.imageCount(), lib.store.folders(), lib.store.embeddingModels(), lib.store.analyzerCounts(), lib.ocr(), lib.captioner(), lib.textEmbedders(),
+  const [images, folders, models, analyzers, ocr, captioner, textEmbedders, labeler] = await Promise.all([
+    lib.store.imageCount(), lib.store.folders(), lib.store.embeddingModels(), lib.store.analyzerCounts(), lib.ocr(), lib.captioner(), lib.textEmbedders(), lib.labeler(),
   ]);
   const configured = lib.config.clipModel;
   const listed = models.map((m) => ({ ...m, configured: m.model === configured }));
@@ -41,6 +41,7 @@ export async function libraryStats(lib: Library): Promise<LibraryStats> {
   };
   const passes: PassState[] = [
     { pass: 'clip', model: configured, done: Math.min(images, vectors), pending: Math.max(0, images - vectors) },
+    pass('labels', labeler),
     pass('ocr', ocr),
     pass('caption', captioner),
     pass('text-embedding', textEmbedder ?? { unavailable: textEmbedders.map((t) => ('unavailable' in t ? `${t.provider}: ${t.unavailable}` : '')).join('; ') || 'LOUPE_TEXT_EMBEDDER=off' }),

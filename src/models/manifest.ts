@@ -6,6 +6,8 @@ export interface PinnedFile {
   path: string;
   bytes: number;
   sha256: string;
+  /** Where the file is published when it is not on the hub (fetched as is, then checked like the others). */
+  url?: string;
 }
 
 export interface ModelManifest {
@@ -23,6 +25,19 @@ const CLIP_B32_COMMON: PinnedFile[] = [
 ];
 
 export const MODEL_MANIFESTS: Record<string, ModelManifest> = {
+  // NanoDet-m (COCO-80 detector, Apache-2.0 upstream), the ONNX export at a pinned commit of its repository.
+  'nanodet/nanodet-m': {
+    id: 'nanodet/nanodet-m',
+    revision: '15dd99c651d53c824f51d1eb5faddbd4f3d69bbc',
+    files: [
+      {
+        path: 'nanodet_m.onnx',
+        bytes: 3800954,
+        sha256: '4b82da9944b88577175ee23a459dce2e26e6e4be573def65b1055dc2d9720186',
+        url: 'https://raw.githubusercontent.com/hpc203/nanodet-opncv-dnn-cpp-python/15dd99c651d53c824f51d1eb5faddbd4f3d69bbc/nanodet_m.onnx',
+      },
+    ],
+  },
   'Xenova/clip-vit-base-patch32': {
     id: 'Xenova/clip-vit-base-patch32',
     revision: 'd15189d7028b43f1d3e65039190477f6af591c2a',

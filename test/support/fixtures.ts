@@ -1,6 +1,6 @@
 /** Test-data builders: the generated test model, coloured images, crafted bad files, and the CLI runner. */
 import { execFile, spawn } from 'node:child_process';
-import { access, mkdtemp, writeFile } from 'node:fs/promises';
+import { access, mkdir, mkdtemp, symlink, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -9,6 +9,7 @@ import sharp from 'sharp';
 import { TEST_CLIP_MODEL_ID, TEST_COLOURS, writeTestClipModel } from '../../src/models/test-clip-model.js';
 import { TEST_TEXT_MODEL_ID, writeTestTextModel } from '../../src/models/test-text-model.js';
 import { writeTestCaptionModel } from '../../src/models/test-caption-model.js';
+import { NANODET_FILE, NANODET_MODEL_ID } from '../../src/adapters/onnx/nanodet-labeler.js';
 
 export const REPO = path.resolve(import.meta.dirname, '../..');
 export const SHARED = path.resolve(REPO, '../shared');
@@ -35,6 +36,9 @@ export function testModelsDir(): Promise<string> {
     await writeTestClipModel(dir);
     await writeTestTextModel(dir);
     await writeTestCaptionModel(dir);
+    // The real NanoDet-m weights from ../shared, where the labeler looks for them (tests turn LOUPE_LABELS on when they need it).
+    await mkdir(path.join(dir, NANODET_MODEL_ID), { recursive: true });
+    await symlink(path.join(SHARED, 'models/nanodet-m', NANODET_FILE), path.join(dir, NANODET_MODEL_ID, NANODET_FILE)).catch(() => {});
     return dir;
   })());
 }
@@ -48,8 +52,9 @@ export async function testEnv(dataDir: string, extra: Record<string, string> = {
     LOUPE_TEXT_EMBED_LOCAL_MODEL: TEST_TEXT_MODEL_ID,
     LOUPE_OFFLINE: '1',
     LOUPE_CACHE_DIR: path.join(dataDir, 'no-cache'),
-    // OCR takes seconds per image; the tests that are about it turn it on.
+    // OCR takes seconds per image, labels ~40 ms; the tests that are about them turn them on.
     LOUPE_OCR: 'off',
+    LOUPE_LABELS: 'off',
     ...extra,
   };
 }

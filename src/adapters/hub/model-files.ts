@@ -55,7 +55,7 @@ export async function downloadModel(o: ResolveModelOptions & { force?: boolean }
     const target = path.join(o.cacheDir, o.modelId, file);
     if (!o.force && (await exists(target))) continue;
     const pinned = manifest?.files.find((f) => f.path === file);
-    await downloadFile(`${o.endpoint}/${o.modelId}/resolve/${revision}/${file}`, target, o.modelId, file, pinned, fetchImpl, o.onProgress);
+    await downloadFile(pinned?.url ?? `${o.endpoint}/${o.modelId}/resolve/${revision}/${file}`, target, o.modelId, file, pinned, fetchImpl, o.onProgress);
   }
   await writeFile(
     path.join(o.cacheDir, o.modelId, '.loupe-source.json'),

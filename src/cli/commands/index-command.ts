@@ -33,10 +33,10 @@ export function registerIndex(program: Command) {
         bar?.stop();
         if (indexed.stopped) return { ...indexed, passes: [withRate(clipPass)] };
         // Search by meaning works from here on; reading text and captioning are slower second passes.
-        const report = await reindex(lib, { only: flags.ocr ? ['ocr', 'caption', 'text-embedding'] : ['caption', 'text-embedding'], onProgress: (p) => follow(p.analyzer, p.done, p.total) });
+        const report = await reindex(lib, { only: flags.ocr ? ['labels', 'ocr', 'caption', 'text-embedding'] : ['labels', 'caption', 'text-embedding'], onProgress: (p) => follow(p.analyzer, p.done, p.total) });
         const brief = (r: (typeof report)[string] | undefined) => r && { model: r.model, ok: r.ok, empty: r.empty, failed: r.failed.length, ...(r.unavailable ? { unavailable: r.unavailable } : {}) };
         const passes = [clipPass, ...Object.entries(report).filter(([, r]) => !r.unavailable && r.planned > 0).map(([pass, r]) => ({ pass, images: r.ok + r.empty + r.failed.length, seconds: r.seconds }))].map(withRate);
-        return { ...indexed, ...(report.ocr ? { ocr: brief(report.ocr) } : {}), caption: brief(report.caption), textEmbedding: brief(report['text-embedding']), passes };
+        return { ...indexed, labels: brief(report.labels), ...(report.ocr ? { ocr: brief(report.ocr) } : {}), caption: brief(report.caption), textEmbedding: brief(report['text-embedding']), passes };
       }).finally(() => bar?.stop());
       // A stopped run still reports what it did, then exits non-zero.
       if (summary.stopped) {
@@ -53,6 +53,8 @@ export function registerIndex(program: Command) {
       for (const f of summary.failed) console.log(`${pc.red('✗')} ${f.error}`);
       if ('ocr' in summary && summary.ocr)
         console.log(summary.ocr.unavailable ? pc.yellow(`text in images not read: ${summary.ocr.unavailable}`) : `text in images (${summary.ocr.model}): ${summary.ocr.ok} with text, ${summary.ocr.empty} without, ${summary.ocr.failed} failed`);
+      if ('labels' in summary && summary.labels && !summary.labels.unavailable)
+        console.log(`object labels (${summary.labels.model}): ${summary.labels.ok} with labels, ${summary.labels.empty} without, ${summary.labels.failed} failed`);
       if ('caption' in summary && summary.caption && !summary.caption.unavailable)
         console.log(`captions (${summary.caption.model}): ${summary.caption.ok} written, ${summary.caption.failed} failed`);
       console.log(summary.passes.map((p) => `${p.pass}: ${p.images} images in ${p.seconds.toFixed(1)} s (${p.imagesPerSecond.toFixed(1)}/s)`).join(' · '));

@@ -1,0 +1,87 @@
+/**
+ * Object labels from NanoDet-m (COCO-80, 416×416), run directly in onnxruntime-node. An image is labelled
+ * with each class whose best anchor scores at least the confidence floor: what is in the picture, not where,
+ * so no boxes are decoded and no NMS is needed.
+ */
+import { readFile } from 'node:fs/promises';
+import onnxProto from 'onnx-proto';
+import * as ort from 'onnxruntime-node';
+import sharp from 'sharp';
+import { COCO_CLASSES, friendlyLabel } from '../../core/coco-labels.js';
+import { LoupeError, reasonOf } from '../../core/errors.js';
+import type { ObjectLabeler } from '../../ports/object-labeler.js';
+import type { ImageLabel } from '../../ports/store.js';
+
+export const NANODET_MODEL_ID = 'nanodet/nanodet-m';
+export const NANODET_FILE = 'nanodet_m.onnx';
+
+const SIDE = 416;
+// NanoDet's training normalisation, BGR order.
+const MEAN = [103.53, 116.28, 123.675];
+const STD = [57.375, 57.12, 58.395];
+/** Class-score outputs of the three strides (8, 16, 32) in this export; already sigmoid-activated. */
+const SCORE_OUTPUTS = ['792', '814', '836'];
+const MAX_LABELS = 10;
+
+export interface NanoDetOptions {
+  modelFile: string;
+  minConfidence: number;
+}
+
+export class NanoDetLabeler implements ObjectLabeler {
+  readonly model = NANODET_MODEL_ID;
+  private constructor(
+    private readonly session: ort.InferenceSession,
+    private readonly minConfidence: number,
+  ) {}
+
+  static async load(o: NanoDetOptions): Promise<NanoDetLabeler> {
+    try {
+      const model = withoutInitializerInputs(await readFile(o.modelFile));
+      // One thread: measured faster than two for this small network (36 vs 48 ms on 2 cores), and it leaves a core free.
+      const session = await ort.InferenceSession.create(model, { intraOpNumThreads: 1, graphOptimizationLevel: 'all', logSeverityLevel: 3 });
+      return new NanoDetLabeler(session, o.minConfidence);
+    } catch (e) {
+      throw new LoupeError('MODEL_LOAD_FAILED', { model: NANODET_MODEL_ID, reason: reasonOf(e) }, { cause: e });
+    }
+  }
+
+  async label(image: Buffer): Promise<ImageLabel[]> {
+    const { data } = await sharp(image, { limitInputPixels: 268_402_689 }).rotate().resize(SIDE, SIDE, { fit: 'fill' }).removeAlpha().raw().toBuffer({ resolveWithObject: true });
+    const plane = SIDE * SIDE;
+    const input = new Float32Array(3 * plane);
+    for (let i = 0; i < plane; i++)
+      for (let c = 0; c < 3; c++) input[c * plane + i] = (data[i * 3 + (2 - c)] - MEAN[c]) / STD[c];
+    const out = await this.session.run({ [this.session.inputNames[0]]: new ort.Tensor('float32', input, [1, 3, SIDE, SIDE]) });
+    const best = new Float32Array(COCO_CLASSES.length);
+    for (const name of SCORE_OUTPUTS) {
+      const scores = out[name].data as Float32Array;
+      for (let i = 0; i < scores.length; i++) {
+        const c = i % COCO_CLASSES.length;
+        if (scores[i] > best[c]) best[c] = scores[i];
+      }
+    }
+    return [...best]
+      .map((confidence, c) => ({ raw: COCO_CLASSES[c] as string, label: friendlyLabel(COCO_CLASSES[c]), confidence: Math.round(confidence * 1000) / 1000 }))
+      .filter((l) => l.confidence >= this.minConfidence)
+      .sort((a, b) => b.confidence - a.confidence)
+      .slice(0, MAX_LABELS);
+  }
+
+  async dispose() {
+    await this.session.release();
+  }
+}
+
+/**
+ * This export lists its weights as graph inputs too, which stops onnxruntime from folding them as constants
+ * (it warns, and runs ~40 % slower): the same model without those inputs.
+ */
+function withoutInitializerInputs(bytes: Buffer): Uint8Array {
+  const { onnx } = onnxProto;
+  const model = onnx.ModelProto.decode(bytes);
+  const graph = model.graph!;
+  const weights = new Set((graph.initializer ?? []).map((t) => t.name));
+  graph.input = (graph.input ?? []).filter((i) => !weights.has(i.name!));
+  return onnx.ModelProto.encode(model).finish();
+}

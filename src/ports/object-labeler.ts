@@ -1,0 +1,9 @@
+/** Names the objects in an image (a detector or classifier): labels for search, beside the user's own tags. */
+import type { ImageLabel } from './store.js';
+
+export interface ObjectLabeler {
+  readonly model: string;
+  /** @param image encoded image bytes. Labels below the labeler's confidence floor are left out; best first. */
+  label(image: Buffer): Promise<ImageLabel[]>;
+  dispose?(): Promise<void>;
+}
