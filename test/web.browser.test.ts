@@ -1,10 +1,11 @@
 /** The web UI in headless Chromium (Debian's chromium + playwright-core): upload, search, preview, similar, gallery, delete. */
 import assert from 'node:assert/strict';
-import { access, writeFile } from 'node:fs/promises';
+import { access, readdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { chromium, type Browser, type Page } from 'playwright-core';
-import { colourImage, tempDir } from './support/fixtures.js';
+import sharp from 'sharp';
+import { COCO_IMAGES, colourImage, photoWithExif, requireShared, tempDir } from './support/fixtures.js';
 import { createKey } from '../src/app/access.js';
 import { form, startTestServer, type TestServer } from './support/server.js';
 
@@ -98,7 +99,7 @@ describe('web UI in a real browser', () => {
 
   it('lists the gallery, switches grid and list views, edits a caption and deletes an image', async () => {
     await page.getByRole('tab', { name: 'Gallery' }).click();
-    await page.waitForFunction(() => document.querySelectorAll('#gallery li').length === 3);
+    await page.waitForFunction(() => document.querySelectorAll('#gallery li.card').length === 3);
     await page.click('#view-list');
     assert.equal(await page.getAttribute('#view-list', 'aria-pressed'), 'true');
     assert.ok(await page.$eval('#gallery', (g) => g.classList.contains('list')));
@@ -115,7 +116,7 @@ describe('web UI in a real browser', () => {
 
     page.once('dialog', (d) => void d.accept());
     await page.getByRole('button', { name: 'Delete green.png' }).click();
-    await page.waitForFunction(() => document.querySelectorAll('#gallery li').length === 2);
+    await page.waitForFunction(() => document.querySelectorAll('#gallery li.card').length === 2);
     assert.equal((await fetch(`${s.url}/api/v1/images/${green.id}`)).status, 404);
     if (shots) await page.screenshot({ path: path.join(shots, 'gallery.png') });
   });
@@ -126,8 +127,8 @@ describe('web UI in a real browser', () => {
     assert.equal(await page.textContent('#stats-images'), '2 images');
     await page.focus('#tab-stats');
     await page.keyboard.press('ArrowLeft');
-    assert.equal(await page.getAttribute('#tab-gallery', 'aria-selected'), 'true');
-    assert.ok(await page.$eval('#tab-gallery', (t) => t === document.activeElement));
+    assert.equal(await page.getAttribute('#tab-duplicates', 'aria-selected'), 'true');
+    assert.ok(await page.$eval('#tab-duplicates', (t) => t === document.activeElement));
 
     await page.setViewportSize({ width: 390, height: 800 });
     await page.getByRole('tab', { name: 'Search' }).click();
@@ -184,7 +185,7 @@ describe('web UI with API keys and several spaces (LOUPE_AUTH=on)', () => {
     await page.selectOption('#space', 'beta');
     await page.waitForFunction(() => (document.querySelector('#space') as HTMLSelectElement | null)?.value === 'beta' && !document.querySelector('#space-picker')!.hasAttribute('hidden'));
     await page.getByRole('tab', { name: 'Gallery' }).click();
-    await page.waitForFunction(() => document.querySelectorAll('#gallery li').length === 2);
+    await page.waitForFunction(() => document.querySelectorAll('#gallery li.card').length === 2);
     assert.deepEqual(await galleryNames(), ['blue.png', 'green.png']);
     // Thumbnails are plain <img> requests: they reach the chosen space through the cookies alone.
     await page.waitForFunction(() => [...document.querySelectorAll<HTMLImageElement>('#gallery img')].every((i) => i.complete && i.naturalWidth > 0));
@@ -224,7 +225,7 @@ describe('web UI: stored markup stays text (no stored XSS)', () => {
     const injected = () => page.evaluate(() => ({ ran: (window as unknown as { __xss?: number }).__xss ?? null, elements: document.querySelectorAll('img[src="x"], img[src="y"], #injected, main script, svg[onload]').length }));
     await page.goto(s.url);
     await page.getByRole('tab', { name: 'Gallery' }).click();
-    await page.waitForFunction(() => document.querySelectorAll('#gallery li').length === 1);
+    await page.waitForFunction(() => document.querySelectorAll('#gallery li.card').length === 1);
     const galleryText = await page.textContent('#gallery');
     assert.ok(galleryText?.includes('<b id="injected">bold</b>') || galleryText?.includes(marks.filename), `gallery shows the markup as text: ${galleryText}`);
     await page.getByRole('tab', { name: 'Search' }).click();
@@ -238,5 +239,94 @@ describe('web UI: stored markup stays text (no stored XSS)', () => {
     assert.ok((await page.textContent('#preview-meta'))?.includes(marks.folder), 'the folder shows as text');
     assert.deepEqual(await injected(), { ran: null, elements: 0 });
     await page.close();
+  });
+});
+
+describe('web UI: filters, the gallery by date taken, and reviewing duplicates', () => {
+  const shots = process.env.LOUPE_SCREENSHOTS;
+  let s: TestServer;
+  let browser: Browser;
+  let page: Page;
+  const ids: Record<string, string> = {};
+
+  before(async () => {
+    await requireShared();
+    s = await startTestServer();
+    const [photoA, photoB] = (await readdir(COCO_IMAGES)).filter((f) => f.endsWith('.jpg')).sort().slice(0, 2);
+    const original = await readFile(path.join(COCO_IMAGES, photoA));
+    const uploads: [string, Buffer][] = [
+      ['pixel-2019.jpg', await photoWithExif('red', { taken: '2019:06:15 10:00:00', make: 'Google', model: 'Pixel 7' })],
+      ['canon-2021.jpg', await photoWithExif('blue', { taken: '2021:03:02 10:00:00', make: 'Canon', model: 'EOS R5' })],
+      ['pixel-2021.jpg', await photoWithExif('green', { taken: '2021:03:20 10:00:00', make: 'Google', model: 'Pixel 5' })],
+      // A photo, a smaller re-encoded copy of it (a near duplicate) and another photo.
+      ['photo.jpg', original],
+      ['photo-small.jpg', await sharp(original).resize(320).jpeg({ quality: 70 }).toBuffer()],
+      ['other.jpg', await readFile(path.join(COCO_IMAGES, photoB))],
+    ];
+    for (const [name, bytes] of uploads) {
+      const res = await fetch(`${s.url}/api/v1/images?wait=true`, { method: 'POST', body: form([{ name, bytes, type: 'image/jpeg' }]) });
+      assert.equal(res.status, 201, await res.clone().text());
+      ids[name] = ((await res.json()) as { images: { id: string }[] }).images[0].id;
+    }
+    browser = await launch();
+    page = await browser.newPage({ viewport: { width: 1200, height: 900 } });
+    page.on('dialog', (d) => void d.accept());
+    await page.goto(s.url);
+  });
+  after(async () => {
+    await browser?.close();
+    await s?.stop();
+  });
+
+  it('searches by filters alone and with words, sorted by date taken', async () => {
+    await page.click('#search-filters summary');
+    await page.fill('#filter-camera', 'pixel');
+    assert.equal(await page.textContent('#search-filter-count'), '(1 on)');
+    await page.click('#search-form button[type=submit]');
+    await page.waitForFunction(() => document.querySelectorAll('#search-results li').length === 2);
+    assert.deepEqual(await page.$$eval('#search-results .name', (n) => n.map((e) => e.textContent)), ['pixel-2021.jpg', 'pixel-2019.jpg'], 'newest first');
+    assert.match((await page.textContent('#search-results li .when')) ?? '', /2021/);
+    await page.fill('#filter-after', '2021-01-01');
+    await page.fill('#filter-camera', '');
+    await page.selectOption('#search-sort', 'oldest');
+    await page.fill('#search-query', 'a picture');
+    await page.press('#search-query', 'Enter');
+    await page.waitForFunction(() => document.querySelectorAll('#search-results li').length === 2 && document.querySelector('#search-results .name')?.textContent === 'canon-2021.jpg');
+    assert.deepEqual(await page.$$eval('#search-results .name', (n) => n.map((e) => e.textContent)), ['canon-2021.jpg', 'pixel-2021.jpg']);
+    if (shots) await page.screenshot({ path: path.join(shots, 'filters.png') });
+    await page.click('#filter-clear');
+    await page.selectOption('#search-sort', 'relevance');
+  });
+
+  it('shows the gallery by date taken under month headings', async () => {
+    await page.getByRole('tab', { name: 'Gallery' }).click();
+    await page.waitForFunction(() => document.querySelectorAll('#gallery li.card').length === 6);
+    const sequence = await page.$$eval('#gallery > li', (lis) => lis.map((li) => (li.classList.contains('month') ? `# ${li.textContent}` : li.querySelector('.name')!.textContent)));
+    const march = sequence.indexOf(sequence.find((t) => t?.startsWith('# ') && /2021/.test(t))!);
+    assert.ok(march >= 0, JSON.stringify(sequence));
+    assert.deepEqual(sequence.slice(march + 1, march + 3), ['pixel-2021.jpg', 'canon-2021.jpg'], 'one heading over both March 2021 photos, newest first');
+    assert.ok(/2019/.test(sequence[march + 3] ?? ''), 'then the 2019 heading');
+    assert.equal(sequence[march + 4], 'pixel-2019.jpg');
+  });
+
+  it('reviews a near-duplicate group side by side and deletes the copy not kept', async () => {
+    await page.getByRole('tab', { name: 'Duplicates' }).click();
+    const group = page.locator('#duplicates li.group', { has: page.locator(`li.member[data-id="${ids['photo.jpg']}"]`) });
+    await group.waitFor();
+    assert.equal(await group.getAttribute('data-kind'), 'near');
+    const members = await group.locator('li.member').evaluateAll((lis) => lis.map((li) => (li as HTMLElement).dataset.id));
+    assert.deepEqual(new Set(members), new Set([ids['photo.jpg'], ids['photo-small.jpg']]));
+    const text = await group.textContent();
+    assert.match(text ?? '', /640 × \d+ JPEG/, 'the resolution tells them apart');
+    assert.match(text ?? '', /320 × \d+ JPEG/);
+    assert.ok(await group.locator(`li.member[data-id="${ids['photo.jpg']}"].keep`).count(), 'the larger one is kept unless chosen otherwise');
+    // Keep the small copy instead, and delete the other.
+    await group.locator(`li.member[data-id="${ids['photo-small.jpg']}"] input[type=radio]`).check();
+    if (shots) await page.screenshot({ path: path.join(shots, 'duplicates.png') });
+    await group.getByRole('button', { name: 'Delete the others' }).click();
+    await page.waitForFunction((id) => !document.querySelector(`#duplicates li.member[data-id="${id}"]`), ids['photo.jpg']);
+    assert.equal((await fetch(`${s.url}/api/v1/images/${ids['photo.jpg']}`)).status, 404, 'the copy not kept is gone');
+    assert.equal((await fetch(`${s.url}/api/v1/images/${ids['photo-small.jpg']}`)).status, 200, 'the kept one stays');
+    assert.equal((await fetch(`${s.url}/api/v1/images/${ids['other.jpg']}`)).status, 200);
   });
 });

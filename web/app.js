@@ -58,6 +58,7 @@ function selectTab(tab) {
   }
   if (tab.id === 'tab-gallery') loadGallery(true);
   if (tab.id === 'tab-stats') loadStats();
+  if (tab.id === 'tab-duplicates') loadDuplicates();
 }
 tabs.forEach((tab, i) => {
   tab.addEventListener('click', () => selectTab(tab));
@@ -92,6 +93,7 @@ function card(item, { similarity, onDelete, editable } = {}) {
   if (similarity !== undefined) body.append(el('span', { className: 'badge', textContent: `${similarity.toFixed(1)}%` }));
   body.append(el('span', { className: 'name', textContent: name, title: name }));
   if (item.folder) body.append(el('span', { className: 'folder', textContent: `in ${item.folder}` }));
+  if (item.exif?.takenAt) body.append(el('time', { className: 'when', dateTime: item.exif.takenAt, textContent: new Date(item.exif.takenAt).toLocaleDateString(undefined, { year: 'numeric', month: 'short', day: 'numeric' }) }));
   if (item.explain?.matched?.length) body.append(el('span', { className: 'matched', textContent: `words in ${item.explain.matched.join(', ')}` }));
   const caption = el('span', { className: 'caption', textContent: item.caption ?? '' });
   body.append(caption);
@@ -132,7 +134,9 @@ async function openPreview(id) {
     ['Size', `${item.width} × ${item.height} ${item.format?.toUpperCase() ?? ''}`],
     ['Taken', item.exif?.takenAt ?? '—'],
     ['Camera', item.exif?.camera ?? '—'],
+    ['Place', item.exif?.gps ? `${item.exif.gps.lat.toFixed(4)}, ${item.exif.gps.lon.toFixed(4)}${item.exif.country ? ` (${item.exif.country})` : ''}` : '—'],
     ['Tags', item.tags?.join(', ') || '—'],
+    ['Objects', item.labels?.map((l) => `${l.label} ${Math.round(l.confidence * 100)}%`).join(', ') || '—'],
     ['Text in image', item.textInImage ? item.textInImage.slice(0, 400) : '—'],
   ];
   $('#preview-meta').replaceChildren(...meta.flatMap(([k, v]) => [el('dt', { textContent: k }), el('dd', { textContent: v })]));
@@ -141,7 +145,9 @@ async function openPreview(id) {
 $('#preview-similar').addEventListener('click', async () => {
   $('#preview').close();
   selectTab($('#tab-search'));
-  await showResults(`Similar to ${$('#preview-title').textContent}`, api(`/api/v1/images/${previewId}/similar?k=${$('#search-k').value}`));
+  const params = filterParams();
+  params.set('k', $('#search-k').value);
+  await showResults(`Similar to ${$('#preview-title').textContent}`, api(`/api/v1/images/${previewId}/similar?${params}`));
 });
 
 // ---- search
@@ -157,19 +163,65 @@ async function showResults(label, request) {
     status.textContent = `Search failed: ${e.message}`;
   }
 }
+// The filter controls, as the API's structured fields (only those set).
+function chosenFilters() {
+  const f = {};
+  const value = (id) => $(id).value.trim();
+  if (value('#filter-after')) f.after = value('#filter-after');
+  if (value('#filter-before')) f.before = value('#filter-before');
+  if (value('#filter-camera')) f.camera = value('#filter-camera');
+  if (value('#filter-country')) f.country = value('#filter-country');
+  if (value('#filter-near')) {
+    const [lat, lon, km] = value('#filter-near').split(',').map(Number);
+    f.near = { lat, lon, ...(km ? { km } : {}) };
+  }
+  if (value('#filter-type')) f.type = value('#filter-type');
+  if (value('#filter-orientation')) f.orientation = value('#filter-orientation');
+  if (value('#filter-min-width')) f.minWidth = Number(value('#filter-min-width'));
+  const has = [...document.querySelectorAll('#search-filters input[name=has]:checked')].map((c) => c.value);
+  if (has.length) f.has = has;
+  return f;
+}
+function countFilters() {
+  const n = Object.keys(chosenFilters()).length;
+  $('#search-filter-count').textContent = n ? `(${n} on)` : '';
+}
+$('#search-filters').addEventListener('input', countFilters);
+$('#filter-clear').addEventListener('click', () => {
+  for (const input of document.querySelectorAll('#search-filters input, #search-filters select')) input.type === 'checkbox' ? (input.checked = false) : (input.value = '');
+  countFilters();
+});
+/** Filters and sort, for a search by image or similar-to-id (the same fields as query parameters). */
+function filterParams() {
+  const f = chosenFilters();
+  const params = new URLSearchParams();
+  for (const [k, v] of Object.entries(f)) params.set(k, k === 'near' ? [v.lat, v.lon, v.km].filter((x) => x !== undefined).join(',') : Array.isArray(v) ? v.join(',') : String(v));
+  if ($('#search-sort').value !== 'relevance') params.set('sort', $('#search-sort').value);
+  return params;
+}
 $('#search-form').addEventListener('submit', (e) => {
   e.preventDefault();
   const query = $('#search-query').value.trim();
-  if (!query) return;
+  const filters = chosenFilters();
+  // Filters alone are a search too: the images that pass them, newest first.
+  if (!query && !Object.keys(filters).length) return;
   const min = Number($('#search-min').value);
-  const body = { query, k: Number($('#search-k').value), mode: $('#search-mode').value, ...($('#search-folder').value ? { folder: $('#search-folder').value } : {}), ...(min > 0 && min <= 100 ? { minSimilarity: min } : {}) };
-  showResults(`“${query}”`, api('/api/v1/images/search', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }));
+  const sort = $('#search-sort').value;
+  const body = {
+    query, k: Number($('#search-k').value), mode: $('#search-mode').value,
+    ...($('#search-folder').value ? { folder: $('#search-folder').value } : {}), ...(min > 0 && min <= 100 ? { minSimilarity: min } : {}),
+    ...(Object.keys(filters).length ? { filters } : {}), ...(sort !== 'relevance' ? { sort } : {}),
+  };
+  showResults(query ? `“${query}”` : 'Filtered', api('/api/v1/images/search', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }));
 });
 function searchByFile(file) {
   const form = new FormData();
   form.append('file', file);
   form.append('k', $('#search-k').value);
   if ($('#search-folder').value) form.append('folder', $('#search-folder').value);
+  const filters = chosenFilters();
+  if (Object.keys(filters).length) form.append('filters', JSON.stringify(filters));
+  if ($('#search-sort').value !== 'relevance') form.append('sort', $('#search-sort').value);
   showResults(`Like ${file.name}`, api('/api/v1/images/search/by-image', { method: 'POST', body: form }));
 }
 
@@ -265,24 +317,33 @@ async function uploadAll(files) {
 dropZone($('#upload-drop'), $('#upload-files'), uploadAll);
 
 // ---- gallery: pages of 40, more on scroll or with the button
-const gallery = { cursor: null, loading: false };
+const gallery = { cursor: null, loading: false, month: null };
+const monthOf = (item) => new Date(item.exif?.takenAt ?? item.createdAt).toLocaleDateString(undefined, { year: 'numeric', month: 'long' });
 async function loadGallery(reset = false) {
   if (gallery.loading) return;
   gallery.loading = true;
   if (reset) {
     gallery.cursor = null;
+    gallery.month = null;
     $('#gallery').replaceChildren();
   }
   try {
     const folder = $('#gallery-folder').value;
-    const page = await api(`/api/v1/images?limit=40${folder ? '&folder=' + encodeURIComponent(folder) : ''}${gallery.cursor ? '&cursor=' + gallery.cursor : ''}`);
+    const order = $('#gallery-order').value;
+    const page = await api(`/api/v1/images?limit=40&order=${order}${folder ? '&folder=' + encodeURIComponent(folder) : ''}${gallery.cursor ? '&cursor=' + gallery.cursor : ''}`);
     for (const item of page.items) {
+      // By date taken, a heading starts each month (images without a date count by when they were added).
+      const month = monthOf(item);
+      if (order === 'taken' && month !== gallery.month) {
+        gallery.month = month;
+        $('#gallery').append(el('li', { className: 'month', role: 'presentation' }, el('h3', { textContent: month })));
+      }
       const li = card(item, { editable: true, onDelete: () => li.remove() });
       $('#gallery').append(li);
     }
     gallery.cursor = page.nextCursor;
     $('#gallery-more').hidden = !page.nextCursor;
-    $('#gallery-status').textContent = $('#gallery').children.length ? '' : 'No images yet: add some under Upload & Index.';
+    $('#gallery-status').textContent = $('#gallery .card') ? '' : 'No images yet: add some under Upload & Index.';
   } catch (e) {
     $('#gallery-status').textContent = `Could not load the gallery: ${e.message}`;
   } finally {
@@ -292,12 +353,65 @@ async function loadGallery(reset = false) {
 $('#gallery-more').addEventListener('click', () => loadGallery());
 new IntersectionObserver((entries) => entries.some((e) => e.isIntersecting) && gallery.cursor && loadGallery()).observe($('#gallery-more'));
 $('#gallery-folder').addEventListener('change', () => loadGallery(true));
+$('#gallery-order').addEventListener('change', () => loadGallery(true));
 for (const [id, list] of [['#view-grid', false], ['#view-list', true]])
   $(id).addEventListener('click', () => {
     $('#gallery').classList.toggle('list', list);
     $('#view-grid').setAttribute('aria-pressed', String(!list));
     $('#view-list').setAttribute('aria-pressed', String(list));
   });
+
+// ---- duplicates: each group side by side; keep one, delete the others (Loupe's records, never the user's files)
+const kb = (n) => (n >= 1 << 20 ? `${(n / (1 << 20)).toFixed(1)} MB` : `${Math.round(n / 1024)} KB`);
+async function loadDuplicates() {
+  const status = $('#duplicates-status');
+  status.textContent = 'Looking for duplicates…';
+  try {
+    const { groups } = await api('/api/v1/duplicates');
+    $('#duplicates').replaceChildren(...groups.map(duplicateGroup));
+    status.textContent = groups.length ? `${groups.length} group${groups.length === 1 ? '' : 's'}` : 'No duplicates found.';
+  } catch (e) {
+    status.textContent = `Could not look for duplicates: ${e.message}`;
+  }
+}
+function duplicateGroup(group, index) {
+  const name = `keep-${index}`;
+  // The largest picture is kept unless the user picks another.
+  const best = group.images.reduce((a, b) => (b.width * b.height > a.width * a.height ? b : a), group.images[0]);
+  const members = group.images.map((image) => {
+    const radio = el('input', { type: 'radio', name, value: image.id, checked: image.id === best.id });
+    const meta = [
+      ['Size', `${image.width} × ${image.height} ${image.format.toUpperCase()}, ${kb(image.bytes)}`],
+      ['Taken', image.exif?.takenAt ? new Date(image.exif.takenAt).toLocaleString() : '—'],
+      ['Paths', image.paths.join('\n') || image.filename],
+    ];
+    const li = el('li', { className: 'member' },
+      el('img', { src: image.thumbnailUrl, alt: image.caption || image.filename, loading: 'lazy' }),
+      el('dl', {}, ...meta.flatMap(([k, v]) => [el('dt', { textContent: k }), el('dd', { textContent: v, style: 'white-space: pre-line' })])),
+      ...(group.kind === 'near' ? [el('label', {}, radio, ' Keep this one')] : []));
+    li.dataset.id = image.id;
+    li.classList.toggle('keep', image.id === best.id);
+    return li;
+  });
+  const title = group.kind === 'exact'
+    ? `The same file at ${group.images[0].paths.length} paths (stored once; nothing to delete)`
+    : `${group.images.length} near copies (differ by up to ${group.maxDistance} of 64 bits)`;
+  const section = el('li', { className: 'group' }, el('h3', { textContent: title }), el('ul', { className: 'members' }, ...members));
+  section.dataset.kind = group.kind;
+  section.addEventListener('change', () => members.forEach((m) => m.classList.toggle('keep', m.querySelector('input')?.checked)));
+  if (group.kind === 'near') {
+    const del = el('button', { type: 'button', textContent: 'Delete the others' });
+    del.addEventListener('click', async () => {
+      const keep = section.querySelector(`input[name=${name}]:checked`)?.value;
+      const others = group.images.filter((i) => i.id !== keep);
+      if (!keep || !confirm(`Delete ${others.length} cop${others.length === 1 ? 'y' : 'ies'} from the library? Files in your folders stay where they are.`)) return;
+      for (const other of others) await api(`/api/v1/images/${other.id}`, { method: 'DELETE' });
+      loadDuplicates();
+    });
+    section.append(del);
+  }
+  return section;
+}
 
 // ---- stats
 async function loadStats() {

@@ -21,6 +21,7 @@ import { isMultipart } from './inputs.js';
 import { openApiDocument } from './openapi.js';
 import { compatRoutes } from './routes/compat.js';
 import { imageRoutes } from './routes/images.js';
+import { duplicateRoutes } from './routes/duplicates.js';
 import { searchRoutes } from './routes/search.js';
 import { systemRoutes } from './routes/system.js';
 
@@ -157,6 +158,7 @@ export function createApp(deps: ServerDeps, options: AppOptions = {}) {
   app.route('/', sessionRoutes(deps));
   app.route('/api/v1/images/search', searchRoutes());
   app.route('/api/v1/images', imageRoutes(deps));
+  app.route('/api/v1/duplicates', duplicateRoutes());
   app.route('/', systemRoutes(deps));
   app.route('/', compatRoutes(deps));
 
