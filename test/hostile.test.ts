@@ -400,12 +400,26 @@ describe('the data-folder lock', () => {
 
   it('admits exactly one of six processes started at once', async () => {
     const dir = await tempDir();
+    const done = path.join(dir, 'all-answered');
+    // The winner holds the lock until all six have answered (not for a fixed time: on a busy machine a late
+    // starter could otherwise find the winner gone and rightly take its stale lock).
     const script = `import { lockDataDir } from ${JSON.stringify(path.join(REPO, 'dist/adapters/fs/data-dir-lock.js'))};
-      try { await lockDataDir(process.argv[1]); console.log('got'); await new Promise((r) => setTimeout(r, 400)); } catch (e) { console.log(e.code); }`;
+      import { existsSync } from 'node:fs';
+      try { await lockDataDir(process.argv[1]); console.log('got'); while (!existsSync(process.argv[2])) await new Promise((r) => setTimeout(r, 20)); } catch (e) { console.log(e.code); }`;
     for (let trial = 0; trial < 5; trial++) {
+      await rm(done, { force: true });
       await writeFile(path.join(dir, 'loupe.lock'), JSON.stringify({ pid: 2 ** 22 + 9, started: '1', token: 'dead' }));
-      const outs = await Promise.all(Array.from({ length: 6 }, () => execFileP(process.execPath, ['--input-type=module', '-e', script, dir]).then((r) => r.stdout.trim())));
-      assert.equal(outs.filter((o) => o === 'got').length, 1, outs.join(','));
+      const children = Array.from({ length: 6 }, () => spawn(process.execPath, ['--input-type=module', '-e', script, dir, done], { stdio: ['ignore', 'pipe', 'inherit'] }));
+      const answers = await Promise.all(
+        children.map((child) => new Promise<string>((resolve) => {
+          let out = '';
+          child.stdout!.on('data', (d) => ((out += d), out.includes('\n') && resolve(out.trim())));
+          child.on('exit', () => resolve(out.trim()));
+        })),
+      );
+      await writeFile(done, '');
+      await Promise.all(children.map((c) => (c.exitCode !== null ? null : new Promise((r) => c.on('exit', r)))));
+      assert.equal(answers.filter((o) => o === 'got').length, 1, answers.join(','));
       await rm(path.join(dir, 'loupe.lock'), { force: true });
     }
   });
