@@ -4,7 +4,7 @@
  * the labels pass's cost against the int8 CLIP pass and the bare NanoDet session, in the same run.
  * Run: node --import tsx bench/labels.ts
  */
-import { readFile, readdir, rm } from 'node:fs/promises';
+import { mkdir, readFile, readdir, rm, symlink } from 'node:fs/promises';
 import path from 'node:path';
 import * as ort from 'onnxruntime-node';
 import sharp from 'sharp';
@@ -14,6 +14,7 @@ import { searchByText } from '../src/app/search.js';
 import { parseConfig } from '../src/config.js';
 import { COCO_CLASSES, friendlyLabel } from '../src/core/coco-labels.js';
 import { openLibrary, type Library } from '../src/library.js';
+import { withoutInitializerInputs } from '../src/adapters/onnx/nanodet-labeler.js';
 import { writeVitB32Model } from '../src/models/vit-b32-random.js';
 import { fmt, writeSection } from './report.js';
 
@@ -24,12 +25,13 @@ const NANODET = path.join(SHARED, 'models/nanodet-m/nanodet_m.onnx');
 const WORK = path.resolve(import.meta.dirname, '.work/labels');
 const MIN_PHOTOS = 5;
 
-const captions = new Map(
+const captionLists = new Map(
   (await readFile(path.join(COCO, 'captions.jsonl'), 'utf8')).trim().split('\n').map((l) => {
     const r = JSON.parse(l) as { image: string; captions: string[] };
-    return [r.image, r.captions.join(' \n ').toLowerCase()] as const;
+    return [r.image, r.captions] as const;
   }),
 );
+const captions = new Map([...captionLists].map(([image, list]) => [image, list.join(' \n ').toLowerCase()]));
 const files = (await readdir(IMAGES)).filter((f) => f.endsWith('.jpg')).sort();
 
 /** Words a caption uses for a class (the everyday word, the detector's, plural forms; people by their many names). */
@@ -42,7 +44,6 @@ function mentions(text: string, raw: string): boolean {
 // The int8 ViT-B/32-shaped tower (the default q8 path's cost) for the CLIP pass, and the labels pass after it.
 const modelId = 'loupe/bench-vit-b32-int8';
 await writeVitB32Model(path.join(WORK, 'models'), modelId, path.join(SHARED, 'models/clip-vit-base-patch32'), 'int8');
-const { symlink, mkdir } = await import('node:fs/promises');
 await mkdir(path.join(WORK, 'models/nanodet/nanodet-m'), { recursive: true });
 await symlink(NANODET, path.join(WORK, 'models/nanodet/nanodet-m/nanodet_m.onnx')).catch(() => {});
 const dataDir = path.join(WORK, 'data');
@@ -92,25 +93,16 @@ const perClass = classes.map((c) => {
 });
 
 // With captions written by people (the first COCO caption of each photo, as user captions): labels on vs off.
-for (const i of images) await lib.store.updateImage(i.id, { caption: (await captionOf(path.basename(i.paths[0].path))) });
+for (const i of images) await lib.store.updateImage(i.id, { caption: captionLists.get(path.basename(i.paths[0].path))![0] });
 const onCaptioned = await recallAt10(lib);
 const saved = images.map((i) => [i.id, i.labels] as const);
 for (const [id] of saved) await lib.store.setLabels(id, []);
 const offCaptioned = await recallAt10(lib);
 await lib.close();
 
-async function captionOf(file: string): Promise<string> {
-  const line = (await readFile(path.join(COCO, 'captions.jsonl'), 'utf8')).split('\n').find((l) => l.includes(`"${file}"`))!;
-  return (JSON.parse(line) as { captions: string[] }).captions[0];
-}
-
 // The floor: the bare NanoDet session on ready tensors (no decode), same graph as the adapter loads.
 const bare = await (async () => {
-  const { default: onnxProto } = await import('onnx-proto');
-  const m = onnxProto.onnx.ModelProto.decode(await readFile(NANODET));
-  const weights = new Set((m.graph!.initializer ?? []).map((t) => t.name));
-  m.graph!.input = m.graph!.input!.filter((i) => !weights.has(i.name!));
-  const session = await ort.InferenceSession.create(onnxProto.onnx.ModelProto.encode(m).finish(), { intraOpNumThreads: 1, graphOptimizationLevel: 'all', logSeverityLevel: 3 });
+  const session = await ort.InferenceSession.create(withoutInitializerInputs(await readFile(NANODET)), { intraOpNumThreads: 1, graphOptimizationLevel: 'all', logSeverityLevel: 3 });
   const sample = files.slice(0, 40);
   const tensors = await Promise.all(sample.map(async (f) => new ort.Tensor('float32', Float32Array.from(await sharp(path.join(IMAGES, f)).resize(416, 416, { fit: 'fill' }).removeAlpha().raw().toBuffer(), (v) => v / 255 - 0.5), [1, 3, 416, 416])));
   await session.run({ [session.inputNames[0]]: tensors[0] });
@@ -140,5 +132,5 @@ ${rows}
 
 Labels written for ${report.labels.ok} photos, none for ${report.labels.empty}, failed ${report.labels.failed.length}.
 
-**Cost**: the labels pass (read the original, decode and resize to 416, NanoDet-m on one thread, write) took **${fmt(labelMs)} ms per image** (${fmt(labelSeconds)} s); the int8 CLIP pass of the same library **${fmt(clipMs)} ms per image** (${fmt(clipSeconds)} s), so labels cost **${fmt((labelMs / clipMs) * 100, 0)} %** of the CLIP pass (target ≤ 15 %: **${labelMs / clipMs <= 0.15 ? 'met' : 'not met'}**). The bare NanoDet session on ready tensors: ${fmt(bare)} ms per image — the network itself, not Loupe's handling, is the cost (NanoDet-m's input is fixed at 416×416 in this export).`,
+**Cost**: the labels pass (read the original, decode and resize to 416, NanoDet-m on one thread, write) took **${fmt(labelMs)} ms per image** (${fmt(labelSeconds)} s); the int8 CLIP pass of the same library **${fmt(clipMs)} ms per image** (${fmt(clipSeconds)} s), so labels cost **${fmt((labelMs / clipMs) * 100, 0)} %** of the CLIP pass (target ≤ 15 %: **${labelMs / clipMs <= 0.15 ? 'met' : 'not met'}**). The bare NanoDet session on ready tensors: ${fmt(bare)} ms per image per image. So the network alone is over the target (its input is fixed at 416×416 in this export), and Loupe's handling around it (a second decode of the original, the per-image reads and writes of the generic reindex loop) costs more than the network again.`,
 );

@@ -77,7 +77,7 @@ export class NanoDetLabeler implements ObjectLabeler {
  * This export lists its weights as graph inputs too, which stops onnxruntime from folding them as constants
  * (it warns, and runs ~40 % slower): the same model without those inputs.
  */
-function withoutInitializerInputs(bytes: Buffer): Uint8Array {
+export function withoutInitializerInputs(bytes: Buffer): Uint8Array {
   const { onnx } = onnxProto;
   const model = onnx.ModelProto.decode(bytes);
   const graph = model.graph!;
