@@ -58,24 +58,30 @@ export async function reindex(lib: Library, o: ReindexOptions): Promise<Record<s
       : await clipRunner(lib, r, o.reset ?? false, ids);
     if (!run) continue;
     let done = 0;
-    for (const id of ids) {
-      const [image] = await lib.store.getImages([id]);
-      if (image) {
-        let state: AnalyzerState;
-        try {
-          const bytes = await readOriginal(lib, image);
-          if (!bytes) throw new LoupeError('UNREADABLE', { path: image.paths[0]?.path ?? id, reason: 'no stored or readable original' });
-          const found = await run(id, bytes, image.paths[0]?.path ?? id);
-          state = { model: r.model!, at: new Date().toISOString(), status: found ? 'ok' : 'empty' };
-          found ? r.ok++ : r.empty++;
-        } catch (e) {
-          state = { model: r.model!, at: new Date().toISOString(), status: 'failed', error: reasonOf(e) };
-          r.failed.push({ id, error: reasonOf(e) });
+    let next = 0;
+    // Each worker takes the next image: one image's reads and writes overlap another's inference.
+    const worker = async () => {
+      while (next < ids.length) {
+        const id = ids[next++];
+        const [image] = await lib.store.getImages([id]);
+        if (image) {
+          let state: AnalyzerState;
+          try {
+            const bytes = await readOriginal(lib, image);
+            if (!bytes) throw new LoupeError('UNREADABLE', { path: image.paths[0]?.path ?? id, reason: 'no stored or readable original' });
+            const found = await run.analyze(id, bytes, image.paths[0]?.path ?? id);
+            state = { model: r.model!, at: new Date().toISOString(), status: found ? 'ok' : 'empty' };
+            found ? r.ok++ : r.empty++;
+          } catch (e) {
+            state = { model: r.model!, at: new Date().toISOString(), status: 'failed', error: reasonOf(e) };
+            r.failed.push({ id, error: reasonOf(e) });
+          }
+          await lib.store.markAnalyzed(id, analyzer, state);
         }
-        await lib.store.markAnalyzed(id, analyzer, state);
+        o.onProgress?.({ analyzer, done: ++done, total: ids.length });
       }
-      o.onProgress?.({ analyzer, done: ++done, total: ids.length });
-    }
+    };
+    await Promise.all(Array.from({ length: Math.min(run.workers, ids.length) }, worker));
     r.seconds = (performance.now() - started) / 1000;
   }
   return report;
@@ -86,7 +92,14 @@ async function onlyMissing(lib: Library, analyzer: AnalyzerName, ids: string[]) 
   return images.filter((i) => !i.analyzed[analyzer]).map((i) => i.id);
 }
 
-type Runner = (id: string, bytes: Buffer, name: string) => Promise<boolean>;
+interface Runner {
+  analyze(id: string, bytes: Buffer, name: string): Promise<boolean>;
+  /**
+   * Images in flight at once: with two, one image's read, decode and database writes overlap the other's
+   * inference (the models run on every core; a second image does not run a second network at once).
+   */
+  workers: number;
+}
 
 async function ocrRunner(lib: Library, r: AnalyzerReport): Promise<Runner | null> {
   const ocr = await lib.ocr();
@@ -95,11 +108,12 @@ async function ocrRunner(lib: Library, r: AnalyzerReport): Promise<Runner | null
     return null;
   }
   r.model = ocr.model;
-  return async (id, bytes) => {
+  const analyze: Runner['analyze'] = async (id, bytes) => {
     const result = await ocr.recognize(bytes);
     await lib.store.setOcr(id, { ...result, model: ocr.model });
     return result.words.length > 0;
   };
+  return { analyze, workers: 2 };
 }
 
 async function labelsRunner(lib: Library, r: AnalyzerReport): Promise<Runner | null> {
@@ -109,11 +123,12 @@ async function labelsRunner(lib: Library, r: AnalyzerReport): Promise<Runner | n
     return null;
   }
   r.model = labeler.model;
-  return async (id, bytes) => {
+  const analyze: Runner['analyze'] = async (id, bytes) => {
     const labels = await labeler.label(bytes);
     await lib.store.setLabels(id, labels);
     return labels.length > 0;
   };
+  return { analyze, workers: 2 };
 }
 
 async function textEmbeddingRunner(lib: Library, r: AnalyzerReport, reset: boolean, ids: string[]): Promise<Runner | null> {
@@ -124,7 +139,7 @@ async function textEmbeddingRunner(lib: Library, r: AnalyzerReport, reset: boole
   }
   r.model = embedder.model;
   if (reset) await lib.store.deleteEmbeddings(ids, 'text');
-  return async (id) => {
+  const analyze: Runner['analyze'] = async (id) => {
     const [image] = await lib.store.getImages([id]);
     const text = describableText(image);
     if (!text) {
@@ -135,6 +150,7 @@ async function textEmbeddingRunner(lib: Library, r: AnalyzerReport, reset: boole
     await lib.store.setEmbedding(id, embedder.model, vector, 'text');
     return true;
   };
+  return { analyze, workers: 2 };
 }
 
 /** What a text embedding describes: the caption, tags and the text in the image. */
@@ -166,7 +182,7 @@ async function captionRunner(lib: Library, r: AnalyzerReport, reset: boolean, id
   }
   r.model = captioner.model;
   if (reset) for (const id of ids) await lib.store.setModelCaption(id, null);
-  return async (id, bytes) => {
+  const analyze: Runner['analyze'] = async (id, bytes) => {
     const [image] = await lib.store.getImages([id]);
     if (image?.captionSource === 'user') return true; // the user's words stand; nothing to generate
     const { data } = await sharpJpeg(bytes);
@@ -174,6 +190,7 @@ async function captionRunner(lib: Library, r: AnalyzerReport, reset: boolean, id
     await lib.store.setModelCaption(id, caption || null);
     return caption.length > 0;
   };
+  return { analyze, workers: 2 };
 }
 
 /** Vision APIs take JPEG everywhere and bill by size: send at most 1024 px. */
@@ -187,11 +204,12 @@ async function clipRunner(lib: Library, r: AnalyzerReport, reset: boolean, ids: 
   r.model = clip.model;
   // Re-embedding after a model change replaces every vector; without --reset, other models' vectors stay.
   if (reset) await lib.store.deleteEmbeddings(ids);
-  return async (id, bytes, name) => {
+  const analyze: Runner['analyze'] = async (id, bytes, name) => {
     const decoded = await decodeForIndex(lib, clip, bytes, name);
     const [vector] = await clip.embedImages([decoded.pixels]);
     await lib.store.setEmbedding(id, clip.model, vector);
     return true;
   };
+  return { analyze, workers: 2 };
 }
 

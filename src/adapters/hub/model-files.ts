@@ -36,7 +36,7 @@ async function hasAll(root: string, modelId: string, files: string[]) {
   return true;
 }
 
-/** @returns the root folder to use as Transformers.js `env.localModelPath` for this model. */
+/** @returns the root folder holding `<modelId>/` with every file this model needs (the model's own folder is `<root>/<modelId>`). */
 export async function resolveModelRoot(o: ResolveModelOptions): Promise<string> {
   if (o.modelsDir && (await hasAll(o.modelsDir, o.modelId, o.files))) return o.modelsDir;
   if (await hasAll(o.cacheDir, o.modelId, o.files)) return o.cacheDir;

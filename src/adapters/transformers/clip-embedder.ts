@@ -10,7 +10,6 @@ import {
   CLIPVisionModelWithProjection,
   RawImage,
   Tensor as TransformersTensor,
-  env,
   type PreTrainedModel,
   type PreTrainedTokenizer,
   type Processor,
@@ -18,6 +17,7 @@ import {
 } from '@huggingface/transformers';
 import { LoupeError, reasonOf } from '../../core/errors.js';
 import { l2Normalize } from '../../core/scores.js';
+import { localModelFolder } from './local-model.js';
 import type { ClipEmbedder, RgbPixels } from '../../ports/clip-embedder.js';
 
 export interface TransformersClipOptions {
@@ -39,10 +39,8 @@ export class TransformersClip implements ClipEmbedder {
     this.model = o.modelId;
   }
 
-  private configureEnv() {
-    env.allowRemoteModels = false;
-    env.allowLocalModels = true;
-    env.localModelPath = this.o.modelRoot.endsWith('/') ? this.o.modelRoot : this.o.modelRoot + '/';
+  private get folder() {
+    return localModelFolder(this.o.modelRoot, this.o.modelId);
   }
 
   private sessionOptions() {
@@ -55,11 +53,10 @@ export class TransformersClip implements ClipEmbedder {
 
   private loadText() {
     return (this.text ??= (async () => {
-      this.configureEnv();
       try {
         const [tokenizer, model] = await Promise.all([
-          AutoTokenizer.from_pretrained(this.o.modelId),
-          CLIPTextModelWithProjection.from_pretrained(this.o.modelId, this.sessionOptions()),
+          AutoTokenizer.from_pretrained(this.folder),
+          CLIPTextModelWithProjection.from_pretrained(this.folder, this.sessionOptions()),
         ]);
         return { tokenizer, model };
       } catch (e) {
@@ -71,11 +68,10 @@ export class TransformersClip implements ClipEmbedder {
 
   private loadVision() {
     return (this.vision ??= (async () => {
-      this.configureEnv();
       try {
         const [processor, model] = await Promise.all([
-          AutoProcessor.from_pretrained(this.o.modelId),
-          CLIPVisionModelWithProjection.from_pretrained(this.o.modelId, this.sessionOptions()),
+          AutoProcessor.from_pretrained(this.folder),
+          CLIPVisionModelWithProjection.from_pretrained(this.folder, this.sessionOptions()),
         ]);
         return { processor, model };
       } catch (e) {

@@ -2,7 +2,8 @@
  * Local captions through Transformers.js image-to-text (vit-gpt2, Florence-2, ...), with fallback models:
  * when one does not answer within the timeout (or fails), the next, usually smaller, one is asked.
  */
-import { env, pipeline, RawImage, type ImageToTextPipeline } from '@huggingface/transformers';
+import { pipeline, RawImage, type ImageToTextPipeline } from '@huggingface/transformers';
+import { localModelFolder } from './local-model.js';
 import { reasonOf } from '../../core/errors.js';
 import type { Captioner } from '../../ports/captioner.js';
 
@@ -24,10 +25,7 @@ export class TransformersCaptioner implements Captioner {
   private load(m: LocalCaptionModel) {
     let p = this.pipelines.get(m.modelId);
     if (!p) {
-      env.allowRemoteModels = false;
-      env.allowLocalModels = true;
-      env.localModelPath = m.modelRoot.endsWith('/') ? m.modelRoot : m.modelRoot + '/';
-      p = pipeline('image-to-text', m.modelId, { dtype: this.o.dtype as 'q8', device: 'cpu' }) as Promise<ImageToTextPipeline>;
+      p = pipeline('image-to-text', localModelFolder(m.modelRoot, m.modelId), { dtype: this.o.dtype as 'q8', device: 'cpu' }) as Promise<ImageToTextPipeline>;
       p.catch(() => this.pipelines.delete(m.modelId));
       this.pipelines.set(m.modelId, p);
     }

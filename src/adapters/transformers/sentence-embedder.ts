@@ -1,7 +1,8 @@
 /** Sentence embeddings (all-MiniLM-L6-v2 and the like) through Transformers.js feature extraction: mean pooling, L2-normalised. */
-import { env, pipeline, type FeatureExtractionPipeline } from '@huggingface/transformers';
+import { pipeline, type FeatureExtractionPipeline } from '@huggingface/transformers';
 import { LoupeError, reasonOf } from '../../core/errors.js';
 import { l2Normalize } from '../../core/scores.js';
+import { localModelFolder } from './local-model.js';
 import type { TextEmbedder } from '../../ports/text-embedder.js';
 
 export class TransformersSentenceEmbedder implements TextEmbedder {
@@ -14,11 +15,8 @@ export class TransformersSentenceEmbedder implements TextEmbedder {
 
   private load() {
     return (this.extractor ??= (async () => {
-      env.allowRemoteModels = false;
-      env.allowLocalModels = true;
-      env.localModelPath = this.o.modelRoot.endsWith('/') ? this.o.modelRoot : this.o.modelRoot + '/';
       try {
-        return (await pipeline('feature-extraction', this.o.modelId, { dtype: this.o.dtype as 'q8', device: 'cpu' })) as FeatureExtractionPipeline;
+        return (await pipeline('feature-extraction', localModelFolder(this.o.modelRoot, this.o.modelId), { dtype: this.o.dtype as 'q8', device: 'cpu' })) as FeatureExtractionPipeline;
       } catch (e) {
         this.extractor = undefined;
         throw new LoupeError('MODEL_LOAD_FAILED', { model: this.o.modelId, reason: reasonOf(e) }, { cause: e });
