@@ -16,5 +16,4 @@ export { indexPaths, type IndexProgress } from './app/index-paths.js';
 export { searchByText, searchByImage, searchSimilar, MAX_K } from './app/search.js';
 export { findDuplicates } from './app/duplicates.js';
 export { libraryStats } from './app/stats.js';
-export { writeTestClipModel, TEST_CLIP_MODEL_ID } from './models/test-clip-model.js';
 export * from './core/index.js';

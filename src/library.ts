@@ -10,6 +10,7 @@ import { DEFAULT_SPACE_ID } from './core/spaces.js';
 import type { ClipEmbedder } from './ports/clip-embedder.js';
 import type { ImageDecoder } from './ports/image-decoder.js';
 import type { ImageSource } from './ports/image-source.js';
+import type { Places } from './ports/places.js';
 import type { Store } from './ports/store.js';
 import type { SqlClient } from './adapters/sql/sql-client.js';
 import type { JobQueue } from './ports/job-queue.js';
@@ -39,6 +40,7 @@ export interface Library {
   /** A URL a client can fetch an original from directly (a presigned S3 URL), or null for local files. */
   sourceUrl(path: string): Promise<string | null>;
   decoder: ImageDecoder;
+  places: Places;
   /** Fetches untrusted image URLs with the SSRF guards and limits from the configuration. */
   fetchUrl(url: string): Promise<Buffer>;
   /** Loads (and if needed downloads) the CLIP model on first call. */
@@ -75,6 +77,7 @@ export async function openLibrary(config: Config, options: OpenLibraryOptions = 
   ]);
   const { SqlAccessStore } = await import('./adapters/sql/sql-access-store.js');
   const { FsImageSource } = await import('./adapters/fs/fs-image-source.js');
+  const { countryCode } = await import('./adapters/geo/countries.js');
   // Embedded: one process owns the data folder. Server mode: any number of processes share the database.
   if (!config.database) await assertSpaceFor(config.dataDir, MIN_FREE_BYTES);
   const release = config.database ? async () => {} : await lockDataDir(config.dataDir).catch((e) => Promise.reject(diskFullOr(e, config.dataDir)));
@@ -132,6 +135,7 @@ export async function openLibrary(config: Config, options: OpenLibraryOptions = 
       return getSignedUrl(await s3Client(), new GetObjectCommand({ Bucket: loc.bucket, Key: loc.key }), { expiresIn: config.s3.presignSeconds });
     },
     decoder: new SharpDecoder(),
+    places: { countryCode },
     fetchUrl: createSafeFetcher({ ...config.urls, maxBytes: config.limits.maxFileBytes }),
     clip: () => (clip ??= loadClip(config, options).then((c) => options.wrapClip?.(c) ?? c).catch((e) => ((clip = undefined), Promise.reject(e)))),
     ocr: () => (ocr ??= loadOcr(config)),

@@ -114,7 +114,7 @@ describe('loupe CLI end to end', () => {
     assert.equal(path.basename(similar[0].path), 'small.jpg');
     assert.ok(similar.every((h) => h.id !== original.id));
     const missing = await runCli(['search', '--similar', '00000000-0000-0000-0000-000000000000'], env);
-    assert.equal(missing.code, 1);
+    assert.equal(missing.code, 4, 'exit status 4: not found');
     assert.match(missing.stderr, /image 00000000-0000-0000-0000-000000000000 not found/);
   });
 
@@ -133,11 +133,11 @@ describe('loupe CLI end to end', () => {
   it('refuses k outside 1..1000 and unclear search modes with a clear message', async () => {
     for (const k of ['0', '1001', 'ten']) {
       const r = await runCli(['search', 'red', '--k', k], env);
-      assert.notEqual(r.code, 0);
+      assert.equal(r.code, 2, 'exit status 2: bad usage');
       assert.match(r.stderr, /k must be a whole number from 1 to 1000/);
     }
     const both = await runCli(['search', 'red', '--image', 'x.jpg'], env);
-    assert.equal(both.code, 1);
+    assert.equal(both.code, 2, 'exit status 2: bad usage');
     assert.match(both.stderr, /exactly one of/);
   });
 
@@ -204,17 +204,17 @@ describe('loupe CLI end to end', () => {
   it('explains a change of model instead of mixing embedding spaces', async () => {
     // Offline with no such model: vector search fails with what to do; hybrid search falls back to words and says so.
     const r = await runCli(['search', 'red', '--mode', 'vector'], { ...env, LOUPE_CLIP_MODEL: 'other/model' });
-    assert.equal(r.code, 1);
+    assert.equal(r.code, 6, 'exit status 6: model unavailable');
     assert.match(r.stderr, /other\/model is not available offline/);
     const hybrid = await runCli(['search', 'red'], { ...env, LOUPE_CLIP_MODEL: 'other/model' });
     assert.equal(hybrid.code, 0);
     assert.match(hybrid.stdout, /CLIP not used: model other\/model is not available offline/);
     // With the model at hand, the mismatch is an error in every mode.
     const otherDir = await tempDir();
-    const { writeTestClipModel } = await import('../src/models/test-clip-model.js');
+    const { writeTestClipModel } = await import('../src/testing.js');
     await writeTestClipModel(otherDir, { modelId: 'other/model' });
     const mismatch = await runCli(['search', 'red'], { ...env, LOUPE_CLIP_MODEL: 'other/model', LOUPE_MODELS_DIR: otherDir });
-    assert.equal(mismatch.code, 1);
+    assert.equal(mismatch.code, 5, 'exit status 5: conflict (another model)');
     assert.match(mismatch.stderr, /made with loupe\/test-clip-colour, but other\/model is configured/);
   });
 });

@@ -12,7 +12,6 @@ import type { SourceFile, SourceStat } from '../ports/image-source.js';
 import type { StoredPath } from '../ports/store.js';
 import { thumbnailKey } from '../ports/blob-store.js';
 import { decodeForIndex, embedBatch, storeBatch, type ReadyImage, type StoreOutcome } from './ingest-batch.js';
-import { sniffImageFormat } from '../adapters/sharp/sharp-decoder.js';
 import { assertModelMatches, type Library } from '../library.js';
 
 export interface IndexProgress {
@@ -117,7 +116,7 @@ export async function indexPaths(lib: Library, inputs: string[], options: IndexO
         return null;
       }
       const head = await source.readHead(c.path, SNIFF_BYTES);
-      const sniffed = await sniffImageFormat(head);
+      const sniffed = await lib.decoder.sniff(head);
       if (!sniffed.format) {
         // In a folder walk, files that are neither images by their bytes nor by their name are not ours.
         if (c.explicit || IMAGE_EXTENSIONS.has(path.extname(c.path).toLowerCase()))

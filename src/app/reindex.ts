@@ -2,6 +2,7 @@
  * Re-running analyzers over stored images: after `index` (OCR runs as a second pass, so search by
  * meaning is ready first), after a model change, or on request (`loupe reindex`).
  */
+import { ANALYZERS, type RunnableAnalyzer } from '../core/analyzers.js';
 import { LoupeError, reasonOf } from '../core/errors.js';
 import type { AnalyzerName, AnalyzerState } from '../ports/store.js';
 import type { Library } from '../library.js';
@@ -9,9 +10,6 @@ import { decodeForIndex } from './ingest-batch.js';
 import { readOriginal } from './originals.js';
 import type { TextEmbedder } from '../ports/text-embedder.js';
 
-/** Analyzers, in the order they should run: labels are cheap and make words searchable early; text embeddings read what OCR and captions wrote. */
-export const ANALYZERS = ['clip', 'labels', 'ocr', 'caption', 'text-embedding'] as const satisfies readonly AnalyzerName[];
-export type RunnableAnalyzer = (typeof ANALYZERS)[number];
 
 export interface ReindexOptions {
   only: RunnableAnalyzer[];
@@ -185,18 +183,12 @@ async function captionRunner(lib: Library, r: AnalyzerReport, reset: boolean, id
   const analyze: Runner['analyze'] = async (id, bytes) => {
     const [image] = await lib.store.getImages([id]);
     if (image?.captionSource === 'user') return true; // the user's words stand; nothing to generate
-    const { data } = await sharpJpeg(bytes);
-    const caption = await captioner.caption(data, 'image/jpeg');
+    // Vision APIs take JPEG everywhere and bill by size: send at most 1024 px.
+    const caption = await captioner.caption(await lib.decoder.toJpeg(bytes, 1024), 'image/jpeg');
     await lib.store.setModelCaption(id, caption || null);
     return caption.length > 0;
   };
   return { analyze, workers: 2 };
-}
-
-/** Vision APIs take JPEG everywhere and bill by size: send at most 1024 px. */
-async function sharpJpeg(bytes: Buffer) {
-  const { default: sharp } = await import('sharp');
-  return sharp(bytes).rotate().resize({ width: 1024, height: 1024, fit: 'inside', withoutEnlargement: true }).flatten({ background: '#fff' }).jpeg({ quality: 85 }).toBuffer({ resolveWithObject: true });
 }
 
 async function clipRunner(lib: Library, r: AnalyzerReport, reset: boolean, ids: string[]): Promise<Runner> {

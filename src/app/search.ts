@@ -9,14 +9,12 @@ import { LoupeError, isLoupeError, reasonOf } from '../core/errors.js';
 import { detectFolder } from '../core/folder-detect.js';
 import { cosine, scoreFromCosineDistance } from '../core/scores.js';
 import type { SearchHit, SearchResult } from '../core/types.js';
-import { FUSION_MODES, TEXT_EVIDENCE, fuse, similarityOf, vectorEvidence, type FusionMode, type VectorBackground } from '../core/hybrid.js';
+import { FUSION_MODES, SEARCH_MODES, TEXT_EVIDENCE, fuse, similarityOf, vectorEvidence, type FusionMode, type SearchMode, type VectorBackground } from '../core/hybrid.js';
 import { LRUCache } from 'lru-cache';
 import { parseQuery } from '../core/query-syntax.js';
 import type { SearchFilters } from '../ports/store.js';
 import { SORTS, bothFilters, restricts, type ImageFilters, type Sort } from '../core/filters.js';
-import { countryCode } from '../adapters/geo/countries.js';
 import { assertModelMatches, type Library } from '../library.js';
-import { isUuid } from '../adapters/sql/sql-store.js';
 import { decodeForIndex } from './ingest-batch.js';
 import { textEmbedderFor } from './reindex.js';
 
@@ -24,8 +22,6 @@ export const MAX_K = 1000;
 /** Longest text query, on every surface: full-text and trigram work grow with it, and nobody types more. */
 export const MAX_QUERY_CHARS = 2000;
 
-export const SEARCH_MODES = ['hybrid', 'vector', 'text', 'caption'] as const;
-export type SearchMode = (typeof SEARCH_MODES)[number];
 
 export interface SearchOptions {
   k?: number;
@@ -71,7 +67,7 @@ export async function searchByText(lib: Library, query: string, options: SearchO
   if (!SEARCH_MODES.includes(mode)) throw new LoupeError('BAD_ARGUMENT', { message: `mode must be one of ${SEARCH_MODES.join(', ')}` });
   const parsed = parseQuery(query);
   const sort = checkSort(options.sort);
-  const given = resolveFilters(bothFilters(parsed.filters, options.filters ?? {}));
+  const given = resolveFilters(lib, bothFilters(parsed.filters, options.filters ?? {}));
   // No words, only filters: the images that pass them, newest first (or in the order asked for).
   if (!parsed.text.trim()) {
     if (!restricts({ ...given, folder: folderArg(options.folder) || given.folder }) && !parsed.exclude.length)
@@ -185,8 +181,8 @@ export function checkSort(sort: Sort | undefined): Sort {
 }
 
 /** Names turned into what the store compares: a country name into its code. */
-function resolveFilters(f: ImageFilters): ImageFilters {
-  return f.country ? { ...f, country: countryCode(f.country) } : f;
+function resolveFilters(lib: Library, f: ImageFilters): ImageFilters {
+  return f.country ? { ...f, country: lib.places.countryCode(f.country) } : f;
 }
 
 /** What the filters and the order were, for the answer (only what was set). */
@@ -258,7 +254,7 @@ export async function searchByImage(lib: Library, source: string | Buffer, optio
 
 export async function searchSimilar(lib: Library, imageId: string, options: SearchOptions = {}): Promise<SearchResult> {
   const k = checkK(options.k);
-  if (!isUuid(imageId) || !(await lib.store.imageExists(imageId))) throw new LoupeError('NOT_FOUND', { what: `image ${imageId}` });
+  if (!(await lib.store.imageExists(imageId))) throw new LoupeError('NOT_FOUND', { what: `image ${imageId}` });
   const model = lib.config.clipModel;
   await assertModelMatches(lib.store, model);
   const vector = await lib.store.getEmbedding(imageId, model);
@@ -269,7 +265,7 @@ export async function searchSimilar(lib: Library, imageId: string, options: Sear
 /** By image and similar-to-id: the nearest vectors among the images that pass the filters. */
 async function nearest(lib: Library, vector: Float32Array, model: string, k: number, options: SearchOptions, excludeImageId?: string): Promise<SearchResult> {
   const sort = checkSort(options.sort);
-  const given = resolveFilters(options.filters ?? {});
+  const given = resolveFilters(lib, options.filters ?? {});
   const filters: SearchFilters = { ...given, folder: folderArg(options.folder) || given.folder || null };
   const hits = await lib.store.searchByVector({ ...filters, vector, model, k, excludeImageId });
   return {

@@ -1,13 +1,11 @@
+/** What every command's action needs: the configuration and an open library. Loaded only when a command runs. */
 import { parseConfig, type Config } from '../config.js';
 import { openLibrary, type Library } from '../library.js';
-import { downloadProgress } from './output.js';
 import { chooseSpace } from '../app/access.js';
+import type { CommonFlags } from './flags.js';
+import { downloadProgress } from './output.js';
 
-export interface CommonFlags {
-  data?: string;
-  json?: boolean;
-  space?: string;
-}
+export type { CommonFlags };
 
 /** The configuration for one command: the environment, with --data taking precedence over LOUPE_DATA_DIR. */
 export function configFrom(flags: CommonFlags): Config {

@@ -33,6 +33,10 @@ export interface FusedResult {
   matched: string[];
 }
 
+/** How a text query searches: both signals fused (the default), one of them, or captions only. */
+export const SEARCH_MODES = ['hybrid', 'vector', 'text', 'caption'] as const;
+export type SearchMode = (typeof SEARCH_MODES)[number];
+
 export const FUSION_MODES = ['adaptive', 'weighted', 'rrf'] as const;
 export type FusionMode = (typeof FUSION_MODES)[number];
 

@@ -1,5 +1,6 @@
 /** Domain types shared by every layer. No I/O here. */
 import type { ImageFilters, Sort } from './filters.js';
+import type { ErrorCode } from './errors.js';
 
 export interface ExifSummary {
   takenAt?: string; // ISO 8601
@@ -84,7 +85,7 @@ export interface IndexSummary {
   removed: number;
   failed: { path: string; error: string; code?: string }[];
   /** Why the run stopped before the end (a full disk, a model that cannot load); re-running goes on from there. */
-  stopped?: { code: string; error: string };
+  stopped?: { code: ErrorCode; error: string };
 }
 
 /** Who wrote a text field: the user's text is never overwritten by a model's. */

@@ -7,8 +7,10 @@ import { access, copyFile, mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { OnnxGraph } from './onnx-graph.js';
 import { colourHistogram, TEST_COLOURS } from './test-clip-model.js';
+import { TEST_CAPTION_MODEL_ID } from './test-model-ids.js';
 
-export const TEST_CAPTION_MODEL_ID = 'loupe/test-caption-colour';
+export { TEST_CAPTION_MODEL_ID };
+
 const VIT_MEAN = [0.5, 0.5, 0.5];
 const VIT_STD = [0.5, 0.5, 0.5];
 const EOS = 50256;

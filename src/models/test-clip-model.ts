@@ -8,8 +8,10 @@
 import { mkdir, readFile, writeFile, copyFile, access } from 'node:fs/promises';
 import path from 'node:path';
 import { OnnxGraph } from './onnx-graph.js';
+import { TEST_CLIP_MODEL_ID } from './test-model-ids.js';
 
-export const TEST_CLIP_MODEL_ID = 'loupe/test-clip-colour';
+export { TEST_CLIP_MODEL_ID };
+
 export const TEST_CLIP_DIM = 512;
 
 /** Named colours in sRGB 0..1, and the words that name them. Order fixes the embedding dimension of each. */

@@ -8,8 +8,10 @@ import { access, copyFile, mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { OnnxGraph } from './onnx-graph.js';
 import { seededRandom } from './seeded-random.js';
+import { TEST_TEXT_MODEL_ID } from './test-model-ids.js';
 
-export const TEST_TEXT_MODEL_ID = 'loupe/test-text-bow';
+export { TEST_TEXT_MODEL_ID };
+
 export const TEST_TEXT_DIM = 384;
 
 const STOP_WORDS = new Set('a an the of on in at to and or with for from by is are was were be been it its this that these those there here as into onto over under up down out off some two three very'.split(' '));

@@ -34,6 +34,10 @@ export interface ImageHeader {
 }
 
 export interface ImageDecoder {
+  /** The supported format the first bytes show (null when none), and what they are otherwise, for messages. */
+  sniff(head: Uint8Array): Promise<{ format: string | null; detected: string }>;
+  /** Oriented, flattened JPEG with at most `maxSide` on the longest edge: what vision APIs take everywhere. */
+  toJpeg(bytes: Buffer, maxSide: number): Promise<Buffer>;
   /** Format by the bytes and size from the header, checked against the limits. Throws NOT_AN_IMAGE / UNDECODABLE / TOO_MANY_PIXELS / TOO_MANY_FRAMES. */
   inspect(bytes: Buffer, name: string, limits: { maxPixels: number; maxFrames: number }): Promise<ImageHeader>;
   /** @param name used in error messages only. Throws LoupeError NOT_AN_IMAGE / TOO_MANY_PIXELS / TOO_MANY_FRAMES / UNDECODABLE. */

@@ -1,3 +1,4 @@
+import type { RunnableAnalyzer } from '../core/analyzers.js';
 import type { ImageFilters, Sort } from '../core/filters.js';
 import type { ImageDetails, ImageFacts, ImagePatch, ImagePath, TextSource } from '../core/types.js';
 
@@ -70,7 +71,8 @@ export interface OcrResult {
   model: string;
 }
 
-export type AnalyzerName = 'clip' | 'ocr' | 'caption' | 'text-embedding' | 'labels';
+/** The analyzers whose runs the store records. */
+export type AnalyzerName = RunnableAnalyzer;
 
 /** One object a detector found, with the friendly word searched for and the model's own class name. */
 export interface ImageLabel {

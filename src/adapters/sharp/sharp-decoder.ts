@@ -37,6 +37,14 @@ export async function sniffImageFormat(head: Uint8Array): Promise<{ format: stri
 sharp.concurrency(1);
 
 export class SharpDecoder implements ImageDecoder {
+  sniff(head: Uint8Array) {
+    return sniffImageFormat(head);
+  }
+
+  toJpeg(bytes: Buffer, maxSide: number) {
+    return sharp(bytes).rotate().resize({ width: maxSide, height: maxSide, fit: 'inside', withoutEnlargement: true }).flatten({ background: '#fff' }).jpeg({ quality: 85 }).toBuffer();
+  }
+
   async inspect(bytes: Buffer, name: string, limits: { maxPixels: number; maxFrames: number }): Promise<ImageHeader> {
     const { format, detected } = await sniffImageFormat(bytes);
     if (!format) throw new LoupeError('NOT_AN_IMAGE', { path: name, detected });

@@ -1,28 +1,24 @@
-import { Command, InvalidArgumentError } from 'commander';
-import { findDuplicates } from '../../app/duplicates.js';
+import { InvalidArgumentError, type Command } from 'commander';
 import { NEAR_DUPLICATE_BITS } from '../../core/duplicate-groups.js';
-import { withLibrary, type CommonFlags } from '../context.js';
-import { pc, printJson } from '../output.js';
+import { withCommonFlags, type CommonFlags } from '../flags.js';
 
 export function registerDuplicates(program: Command) {
-  program
+  const cmd = program
     .command('duplicates')
     .description('list groups of exact duplicates and near duplicates (resized, re-encoded, slightly cropped copies)')
     .option('--threshold <bits>', `near-duplicate distance in bits of 64 (default ${NEAR_DUPLICATE_BITS})`, (v) => {
       const n = Number(v);
       if (!Number.isInteger(n) || n < 0 || n > 32) throw new InvalidArgumentError('threshold must be a whole number from 0 to 32.');
       return n;
-    })
-    .option('--data <dir>', 'data folder')
-    .option('--space <name>', 'work in this space (default: the default space; create one with `loupe spaces create NAME`)')
-    .option('--json', 'print the groups as JSON')
-    .action(async (flags: CommonFlags & { threshold?: number }) => {
-      const groups = await withLibrary(flags, (lib) => findDuplicates(lib, flags.threshold ?? NEAR_DUPLICATE_BITS));
-      if (flags.json) return printJson(groups);
-      if (groups.length === 0) return console.log('no duplicates');
-      for (const g of groups) {
-        console.log(pc.bold(g.kind === 'exact' ? 'exact duplicates (same bytes):' : `near duplicates (≤ ${g.maxDistance} bits apart):`));
-        for (const img of g.images) for (const p of img.paths) console.log(`  ${p}${g.kind === 'near' ? pc.dim(`  [${img.distance}]`) : ''}`);
-      }
     });
+  withCommonFlags(cmd, { space: true, json: 'print the groups as JSON' }).action(async (flags: CommonFlags & { threshold?: number }) => {
+    const [{ findDuplicates }, { withLibrary }, { pc, printJson }] = await Promise.all([import('../../app/duplicates.js'), import('../context.js'), import('../output.js')]);
+    const groups = await withLibrary(flags, (lib) => findDuplicates(lib, flags.threshold ?? NEAR_DUPLICATE_BITS));
+    if (flags.json) return printJson(groups);
+    if (groups.length === 0) return console.log('no duplicates');
+    for (const g of groups) {
+      console.log(pc.bold(g.kind === 'exact' ? 'exact duplicates (same bytes):' : `near duplicates (≤ ${g.maxDistance} bits apart):`));
+      for (const img of g.images) for (const p of img.paths) console.log(`  ${p}${g.kind === 'near' ? pc.dim(`  [${img.distance}]`) : ''}`);
+    }
+  });
 }

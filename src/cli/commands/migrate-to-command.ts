@@ -1,22 +1,23 @@
 /** `loupe migrate-to DATABASE_URL`: copies an embedded data folder's database into PostgreSQL. */
 import type { Command } from 'commander';
-import { migrateDatabase } from '../../app/migrate-to.js';
-import { openPostgres, redact } from '../../adapters/pg/pg-client.js';
 import { LoupeError } from '../../core/errors.js';
-import type { CommonFlags } from '../context.js';
-import { parseConfig } from '../../config.js';
-import { openLibrary } from '../../library.js';
-import { pc, printJson, table } from '../output.js';
+import { withCommonFlags, type CommonFlags } from '../flags.js';
 
 export function registerMigrateTo(program: Command) {
-  program
+  const cmd = program
     .command('migrate-to')
     .description('copy this embedded library (database: images, paths, vectors, spaces, keys, jobs) into a PostgreSQL + pgvector database')
-    .argument('<database-url>', 'postgres://user:password@host:5432/db (must be an empty Loupe database or a new one)')
-    .option('--data <dir>', 'the embedded data folder to copy (default: $LOUPE_DATA_DIR)')
-    .option('--json', 'print the row counts as JSON')
+    .argument('<database-url>', 'postgres://user:password@host:5432/db (must be an empty Loupe database or a new one)');
+  withCommonFlags(cmd, { data: 'the embedded data folder to copy (default: $LOUPE_DATA_DIR)', json: 'print the row counts as JSON' })
     .action(async (url: string, flags: CommonFlags) => {
       if (!/^postgres(ql)?:\/\//.test(url)) throw new LoupeError('BAD_ARGUMENT', { message: `"${url}" is not a postgres:// URL` });
+      const [{ migrateDatabase }, { openPostgres, redact }, { parseConfig }, { openLibrary }, { pc, printJson, table }] = await Promise.all([
+        import('../../adapters/sql/migrate-to.js'),
+        import('../../adapters/pg/pg-client.js'),
+        import('../../config.js'),
+        import('../../library.js'),
+        import('../output.js'),
+      ]);
       const target = await openPostgres(url, { poolSize: 2, statementTimeoutMs: 0 });
       try {
         // The source is always the embedded database, whatever DATABASE_URL says.

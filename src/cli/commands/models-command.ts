@@ -1,12 +1,6 @@
 import path from 'node:path';
 import type { Command } from 'commander';
-import { downloadModel } from '../../adapters/hub/model-files.js';
-import { clipFiles } from '../../models/manifest.js';
-import { TEST_CLIP_MODEL_ID, writeTestClipModel } from '../../models/test-clip-model.js';
-import { TEST_TEXT_MODEL_ID, writeTestTextModel } from '../../models/test-text-model.js';
-import { TEST_CAPTION_MODEL_ID, writeTestCaptionModel } from '../../models/test-caption-model.js';
-import { configFrom } from '../context.js';
-import { downloadProgress, pc } from '../output.js';
+import { TEST_CAPTION_MODEL_ID, TEST_CLIP_MODEL_ID, TEST_TEXT_MODEL_ID } from '../../models/test-model-ids.js';
 
 export function registerModels(program: Command) {
   const models = program.command('models').description('download, verify and generate models');
@@ -17,6 +11,12 @@ export function registerModels(program: Command) {
     .option('--dtype <dtype>', 'weights: q8 (default), fp32, fp16, ...')
     .option('--force', 'download again even if present')
     .action(async (flags: { model?: string; dtype?: string; force?: boolean }) => {
+      const [{ downloadModel }, { clipFiles }, { configFrom }, { downloadProgress, pc }] = await Promise.all([
+        import('../../adapters/hub/model-files.js'),
+        import('../../models/manifest.js'),
+        import('../context.js'),
+        import('../output.js'),
+      ]);
       const config = configFrom({});
       const modelId = flags.model ?? config.clipModel;
       await downloadModel({
@@ -37,6 +37,7 @@ export function registerModels(program: Command) {
     .option('--tokenizer <dir>', 'folder with the CLIP tokenizer files (default: ../shared/models/clip-vit-base-patch32)')
     .option('--text-tokenizer <dir>', 'folder with the MiniLM tokenizer files (default: ../shared/models/all-MiniLM-L6-v2)')
     .action(async (dir: string, flags: { tokenizer?: string; textTokenizer?: string }) => {
+      const [{ writeTestCaptionModel, writeTestClipModel, writeTestTextModel }, { pc }] = await Promise.all([import('../../testing.js'), import('../output.js')]);
       const out = await writeTestClipModel(path.resolve(dir), { tokenizerDir: flags.tokenizer });
       const text = await writeTestTextModel(path.resolve(dir), { tokenizerDir: flags.textTokenizer });
       const captioner = await writeTestCaptionModel(path.resolve(dir));

@@ -1,7 +1,7 @@
-import { Command, InvalidArgumentError } from 'commander';
-import { ANALYZERS, reindex, type RunnableAnalyzer } from '../../app/reindex.js';
-import { withLibrary, type CommonFlags } from '../context.js';
-import { pc, printJson, progressBar, table } from '../output.js';
+import { InvalidArgumentError, type Command } from 'commander';
+import { ANALYZERS, type RunnableAnalyzer } from '../../core/analyzers.js';
+import { LoupeError } from '../../core/errors.js';
+import { withCommonFlags, type CommonFlags } from '../flags.js';
 
 const whole = (name: string) => (v: string) => {
   const n = Number(v);
@@ -21,7 +21,7 @@ interface ReindexFlags extends CommonFlags {
 }
 
 export function registerReindex(program: Command) {
-  program
+  const cmd = program
     .command('reindex')
     .description('re-run analyzers over stored images (e.g. after changing a model), with progress')
     .option('--only <analyzers>', `comma-separated: ${ANALYZERS.join(', ')} (default: all)`, (v) => {
@@ -36,24 +36,22 @@ export function registerReindex(program: Command) {
     .option('--limit <n>', 'at most n images', whole('limit'))
     .option('--offset <n>', 'skip the first n images (oldest first)', whole('offset'))
     .option('--folder <name>', 'only this folder and below')
-    .option('--dry-run', 'say what would change, change nothing')
-    .option('--data <dir>', 'data folder')
-    .option('--space <name>', 'work in this space (default: the default space; create one with `loupe spaces create NAME`)')
-    .option('--json', 'print the report as JSON')
-    .action(async (flags: ReindexFlags) => {
-      if (flags.missing && (flags.force || flags.reset)) throw new InvalidArgumentError('--missing cannot go with --force or --reset.');
-      const bar = flags.json ? undefined : progressBar('img');
-      const report = await withLibrary(flags, (lib) =>
-        reindex(lib, { only: flags.only, force: flags.force, reset: flags.reset, limit: flags.limit, offset: flags.offset, folder: flags.folder, dryRun: flags.dryRun, onProgress: (p) => bar?.update(p.done, p.total, p.analyzer) }),
-      ).finally(() => bar?.stop());
-      if (flags.json) return printJson(report);
-      if (flags.dryRun) console.log(pc.dim('dry run: nothing was changed'));
-      console.log(
-        table(
-          ['analyzer', 'model', flags.dryRun ? 'would run on' : 'images', 'ok', 'nothing found', 'failed'],
-          Object.entries(report).map(([name, r]) => [name, r.unavailable ? pc.yellow(r.unavailable) : (r.model ?? '—'), r.planned, r.ok, r.empty, r.failed.length]),
-        ),
-      );
-      for (const r of Object.values(report)) for (const f of r.failed.slice(0, 20)) console.log(`${pc.red('✗')} ${f.id}: ${f.error}`);
-    });
+    .option('--dry-run', 'say what would change, change nothing');
+  withCommonFlags(cmd, { space: true, json: 'print the report as JSON' }).action(async (flags: ReindexFlags) => {
+    if (flags.missing && (flags.force || flags.reset)) throw new LoupeError('BAD_ARGUMENT', { message: '--missing cannot go with --force or --reset' });
+    const [{ reindex }, { withLibrary }, { pc, printJson, progressBar, table }] = await Promise.all([import('../../app/reindex.js'), import('../context.js'), import('../output.js')]);
+    const bar = flags.json ? undefined : progressBar('img');
+    const report = await withLibrary(flags, (lib) =>
+      reindex(lib, { only: flags.only, force: flags.force, reset: flags.reset, limit: flags.limit, offset: flags.offset, folder: flags.folder, dryRun: flags.dryRun, onProgress: (p) => bar?.update(p.done, p.total, p.analyzer) }),
+    ).finally(() => bar?.stop());
+    if (flags.json) return printJson(report);
+    if (flags.dryRun) console.log(pc.dim('dry run: nothing was changed'));
+    console.log(
+      table(
+        ['analyzer', 'model', flags.dryRun ? 'would run on' : 'images', 'ok', 'nothing found', 'failed'],
+        Object.entries(report).map(([name, r]) => [name, r.unavailable ? pc.yellow(r.unavailable) : (r.model ?? '—'), r.planned, r.ok, r.empty, r.failed.length]),
+      ),
+    );
+    for (const r of Object.values(report)) for (const f of r.failed.slice(0, 20)) console.log(`${pc.red('✗')} ${f.id}: ${f.error}`);
+  });
 }

@@ -1,11 +1,9 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { SEARCH_MODES, searchByImage, searchByText, searchSimilar, withSourceUrls, type SearchMode } from '../../app/search.js';
 import { LoupeError } from '../../core/errors.js';
-import { FUSION_MODES, type FusionMode } from '../../core/hybrid.js';
+import { FUSION_MODES, SEARCH_MODES, type FusionMode, type SearchMode } from '../../core/hybrid.js';
 import type { SearchResult } from '../../core/types.js';
 import { HAS_VALUES, ORIENTATIONS, SORTS, filtersFromFields, restricts, type HasValue, type Orientation, type Sort } from '../../core/filters.js';
-import { withLibrary, type CommonFlags } from '../context.js';
-import { pc, printJson, table } from '../output.js';
+import { withCommonFlags, type CommonFlags } from '../flags.js';
 
 interface SearchFlags extends CommonFlags {
   k: number;
@@ -53,7 +51,7 @@ export function parseK(value: string): number {
 }
 
 export function registerSearch(program: Command) {
-  program
+  const cmd = program
     .command('search')
     .description(
       'search by text (hybrid: meaning + words; "phrases", -exclude, folder:x, tag:y, has:text, after:2019-06, before:2020, year:2021, taken:2021-07-14, ' +
@@ -81,10 +79,8 @@ export function registerSearch(program: Command) {
     .addOption(new Option('--orientation <o>', 'portrait, landscape or square').choices([...ORIENTATIONS]))
     .addOption(new Option('--has <what...>', 'has text, caption, gps and/or labels').choices([...HAS_VALUES]))
     .option('--tag <tag>', 'carries this tag (repeat for several)', collect)
-    .addOption(new Option('--sort <order>', 'relevance (default), newest, oldest or name; with filters and no query: newest').choices([...SORTS]))
-    .option('--data <dir>', 'data folder (default: $LOUPE_DATA_DIR or ~/.local/share/loupe)')
-    .option('--space <name>', 'work in this space (default: the default space; create one with `loupe spaces create NAME`)')
-    .option('--json', 'print the results as a JSON array')
+    .addOption(new Option('--sort <order>', 'relevance (default), newest, oldest or name; with filters and no query: newest').choices([...SORTS]));
+  withCommonFlags(cmd, { space: true, json: 'print the results as a JSON array' })
     .action(async (query: string | undefined, flags: SearchFlags) => {
       const filters = filtersFromFields({
         after: flags.after, before: flags.before, taken: flags.taken, year: flags.year, camera: flags.camera, near: flags.near, country: flags.country,
@@ -96,17 +92,23 @@ export function registerSearch(program: Command) {
       const modes = [text !== undefined, flags.image !== undefined, flags.similar !== undefined].filter(Boolean).length;
       if (modes !== 1) throw new LoupeError('BAD_ARGUMENT', { message: 'give exactly one of: a text query, --image <source>, --similar <image-id> (or filters alone, e.g. --after 2020)' });
       const options = { k: flags.k, folder: flags.folder, mode: flags.mode, fusion: { mode: flags.fusion, weights: flags.weights }, minSimilarity: flags.minSimilarity, filters, sort: flags.sort };
+      const [{ searchByImage, searchByText, searchSimilar, withSourceUrls }, { withLibrary }, { printJson }] = await Promise.all([
+        import('../../app/search.js'),
+        import('../context.js'),
+        import('../output.js'),
+      ]);
       const result = await withLibrary(flags, async (lib) =>
         withSourceUrls(lib, await (flags.image !== undefined ? searchByImage(lib, flags.image, options) : flags.similar !== undefined ? searchSimilar(lib, flags.similar, options) : searchByText(lib, text!, options))),
       );
       // A fallback (a model missing) is said on stderr even with --json, so scripts can see it.
       if (flags.json && result.applied.fallback) process.stderr.write(`loupe: ${result.applied.fallback}\n`);
       if (flags.json) return printJson(result.hits);
-      printHuman(result);
+      await printHuman(result);
     });
 }
 
-function printHuman(result: SearchResult) {
+async function printHuman(result: SearchResult) {
+  const { pc, table } = await import('../output.js');
   const { folder, folderDetected } = result.applied;
   if (folder) console.log(pc.dim(`folder filter: ${folder}${folderDetected ? " (detected from the query; --folder '' turns this off)" : ''}`));
   if (result.applied.fallback) console.log(pc.yellow(result.applied.fallback));

@@ -1,13 +1,8 @@
-import { Command, InvalidArgumentError } from 'commander';
-import { startServer } from '../../http/server.js';
-import { openLibrary } from '../../library.js';
-import { configFrom, type CommonFlags } from '../context.js';
-import { downloadProgress, pc } from '../output.js';
-import { createLogger } from '../../adapters/observability/logger.js';
-import { Metrics } from '../../adapters/observability/metrics.js';
+import { InvalidArgumentError, type Command } from 'commander';
+import { withCommonFlags, type CommonFlags } from '../flags.js';
 
 export function registerServe(program: Command) {
-  program
+  const cmd = program
     .command('serve')
     .description('start the HTTP API and the web UI, with background indexing of uploads')
     .option('--port <port>', 'port (default: $LOUPE_PORT or 8080; 0 picks a free one)', (v) => {
@@ -15,12 +10,20 @@ export function registerServe(program: Command) {
       if (!Number.isInteger(n) || n < 0 || n > 65535) throw new InvalidArgumentError('port must be 0–65535.');
       return n;
     })
-    .option('--host <host>', 'address to listen on (default: $LOUPE_HOST or 127.0.0.1)')
-    .option('--data <dir>', 'data folder')
+    .option('--host <host>', 'address to listen on (default: $LOUPE_HOST or 127.0.0.1)');
+  withCommonFlags(cmd)
     .action(async (flags: CommonFlags & { port?: number; host?: string }) => {
+      const [{ startServer }, { openLibrary }, { configFrom }, { downloadProgress, pc }, { createLogger }, { Metrics }] = await Promise.all([
+        import('../../http/server.js'),
+        import('../../library.js'),
+        import('../context.js'),
+        import('../output.js'),
+        import('../../adapters/observability/logger.js'),
+        import('../../adapters/observability/metrics.js'),
+      ]);
       const config = configFrom(flags);
       const log = createLogger(config, 'api');
-      let metrics: Metrics | undefined;
+      let metrics: InstanceType<typeof Metrics> | undefined;
       const lib = await openLibrary(config, { onModelDownload: downloadProgress(), wrapClip: (clip) => metrics?.timeEmbedder(clip) ?? clip });
       metrics = new Metrics(lib.jobs);
       const server = await startServer(lib, { port: flags.port, host: flags.host, log, metrics });

@@ -1,16 +1,10 @@
 import type { Command } from 'commander';
-import { libraryStats } from '../../app/stats.js';
-import { withLibrary, type CommonFlags } from '../context.js';
-import { printJson, table } from '../output.js';
+import { withCommonFlags, type CommonFlags } from '../flags.js';
 
 export function registerStats(program: Command) {
-  program
-    .command('stats')
-    .description('how many images, in which folders, embedded by which models')
-    .option('--data <dir>', 'data folder')
-    .option('--space <name>', 'work in this space (default: the default space; create one with `loupe spaces create NAME`)')
-    .option('--json', 'print {images, folders, models, analyzers, passes}')
+  withCommonFlags(program.command('stats').description('how many images, in which folders, embedded by which models'), { space: true, json: 'print {images, folders, models, analyzers, passes}' })
     .action(async (flags: CommonFlags) => {
+      const [{ libraryStats }, { withLibrary }, { printJson, table }] = await Promise.all([import('../../app/stats.js'), import('../context.js'), import('../output.js')]);
       const stats = await withLibrary(flags, libraryStats);
       if (flags.json) return printJson(stats);
       console.log(`${stats.images} images in ${stats.dataDir}`);

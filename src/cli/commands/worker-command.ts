@@ -1,22 +1,25 @@
 /** `loupe worker`: a process that indexes queued uploads from the shared database until told to stop. */
 import { createServer } from 'node:http';
 import type { Command } from 'commander';
-import { IngestWorker } from '../../app/ingest-worker.js';
-import { createLogger } from '../../adapters/observability/logger.js';
-import { Metrics } from '../../adapters/observability/metrics.js';
-import { openLibrary } from '../../library.js';
-import { configFrom, type CommonFlags } from '../context.js';
+import { withCommonFlags, type CommonFlags } from '../flags.js';
 
 export function registerWorker(program: Command) {
-  program
+  const cmd = program
     .command('worker')
     .description('index queued uploads (server mode: run any number of these against DATABASE_URL); SIGTERM finishes or gives back the batch in flight')
-    .option('--metrics-port <port>', 'serve Prometheus metrics on this port (0 picks one)', (v) => Number(v))
-    .option('--data <dir>', 'data folder (embedded mode only; in server mode blobs come from LOUPE_BLOB_STORE)')
+    .option('--metrics-port <port>', 'serve Prometheus metrics on this port (0 picks one)', (v) => Number(v));
+  withCommonFlags(cmd, { data: 'data folder (embedded mode only; in server mode blobs come from LOUPE_BLOB_STORE)' })
     .action(async (flags: CommonFlags & { metricsPort?: number }) => {
+      const [{ IngestWorker }, { createLogger }, { Metrics }, { openLibrary }, { configFrom }] = await Promise.all([
+        import('../../app/ingest-worker.js'),
+        import('../../adapters/observability/logger.js'),
+        import('../../adapters/observability/metrics.js'),
+        import('../../library.js'),
+        import('../context.js'),
+      ]);
       const config = configFrom(flags);
       const log = createLogger(config, 'worker');
-      let metrics: Metrics | undefined;
+      let metrics: InstanceType<typeof Metrics> | undefined;
       const lib = await openLibrary(config, { wrapClip: (clip) => metrics?.timeEmbedder(clip) ?? clip });
       metrics = new Metrics(lib.jobs);
       const worker = new IngestWorker(lib, { ownsDatabase: !config.database });

@@ -2,10 +2,10 @@
  * Moves an embedded library (PGlite) into a server database: the same migrations on the target, then every
  * table copied in primary-key order, in batches, rows travelling as JSON so each column's type round-trips.
  */
-import { LoupeError } from '../core/errors.js';
-import { migrate } from '../adapters/sql/migrations.js';
-import { SqlStore } from '../adapters/sql/sql-store.js';
-import type { SqlClient } from '../adapters/sql/sql-client.js';
+import { LoupeError } from '../../core/errors.js';
+import { migrate } from './migrations.js';
+import { SqlStore } from './sql-store.js';
+import type { SqlClient } from './sql-client.js';
 
 /** Parents before children (foreign keys), with each table's primary key for keyset paging. */
 const TABLES: { name: string; key: string[] }[] = [

@@ -1,0 +1,68 @@
+/**
+ * What `loupe index` does, for every caller (CLI, library): the CLIP pass over the paths, so search by meaning
+ * works first, then the slower analyzer passes (labels, OCR, captions, text embeddings) over what is new.
+ */
+import type { IndexSummary } from '../core/types.js';
+import type { Library } from '../library.js';
+import { indexPaths } from './index-paths.js';
+import type { RunnableAnalyzer } from '../core/analyzers.js';
+import { reindex, type AnalyzerReport } from './reindex.js';
+
+export interface PassTiming {
+  pass: string;
+  images: number;
+  seconds: number;
+  imagesPerSecond: number;
+}
+
+export interface AnalyzerBrief {
+  model: string | null;
+  ok: number;
+  empty: number;
+  failed: number;
+  unavailable?: string;
+}
+
+export interface IndexAndAnalyzeSummary extends IndexSummary {
+  labels?: AnalyzerBrief;
+  ocr?: AnalyzerBrief;
+  caption?: AnalyzerBrief;
+  textEmbedding?: AnalyzerBrief;
+  /** Each pass that ran, with its rate: clip first. */
+  passes: PassTiming[];
+}
+
+export interface IndexAndAnalyzeOptions {
+  /** Read text in images (default true; LOUPE_OCR=off also turns it off). */
+  ocr?: boolean;
+  /** Progress of each pass in turn: clip, then the analyzers. */
+  onProgress?: (p: { pass: string; done: number; total: number; item?: string }) => void;
+}
+
+export async function indexAndAnalyze(lib: Library, paths: string[], o: IndexAndAnalyzeOptions = {}): Promise<IndexAndAnalyzeSummary> {
+  const started = performance.now();
+  const indexed = await indexPaths(lib, paths, { onProgress: (p) => p.phase === 'indexing' && o.onProgress?.({ pass: 'clip', done: p.done, total: p.total, item: p.path }) });
+  const clipPass = withRate('clip', indexed.indexed, (performance.now() - started) / 1000);
+  if (indexed.stopped) return { ...indexed, passes: [clipPass] };
+  const only: RunnableAnalyzer[] = o.ocr === false ? ['labels', 'caption', 'text-embedding'] : ['labels', 'ocr', 'caption', 'text-embedding'];
+  const report = await reindex(lib, { only, onProgress: (p) => o.onProgress?.({ pass: p.analyzer, done: p.done, total: p.total }) });
+  const ran = Object.entries(report).filter(([, r]) => !r.unavailable && r.planned > 0);
+  return {
+    ...indexed,
+    labels: brief(report.labels),
+    ...(report.ocr ? { ocr: brief(report.ocr) } : {}),
+    caption: brief(report.caption),
+    textEmbedding: brief(report['text-embedding']),
+    passes: [clipPass, ...ran.map(([pass, r]) => withRate(pass, r.ok + r.empty + r.failed.length, r.seconds))],
+  };
+}
+
+const brief = (r: AnalyzerReport | undefined): AnalyzerBrief | undefined =>
+  r && { model: r.model, ok: r.ok, empty: r.empty, failed: r.failed.length, ...(r.unavailable ? { unavailable: r.unavailable } : {}) };
+
+const withRate = (pass: string, images: number, seconds: number): PassTiming => ({
+  pass,
+  images,
+  seconds: Math.round(seconds * 100) / 100,
+  imagesPerSecond: seconds > 0 ? Math.round((images / seconds) * 10) / 10 : 0,
+});
