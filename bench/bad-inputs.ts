@@ -60,8 +60,20 @@ const corpus: { name: string; what: string; bytes: Buffer }[] = [
   { name: 'notes.jpg', what: 'text named .jpg', bytes: Buffer.from('these are my notes, not a picture\n'.repeat(20)) },
   { name: 'header-50000.png', what: 'PNG header claiming 50000×50000', bytes: hugePngHeader(50000, 50000) },
   { name: 'bomb.png', what: `real PNG bomb, 40000×30000 pixels (1.2 gigapixels)`, bytes: await pngBomb(40000, 30000) },
-  { name: 'frames.gif', what: 'GIF with 3000 frames', bytes: await sharp(pages(16, 3000).data, { raw: pages(16, 3000).raw }).gif({ effort: 1, dither: 0 }).toBuffer() },
-  { name: 'pages.tiff', what: 'TIFF with 2000 pages', bytes: await sharp(pages(8, 2000).data, { raw: pages(8, 2000).raw }).tiff({ compression: 'deflate' }).toBuffer() },
+  {
+    name: 'frames.gif',
+    what: 'GIF with 3000 frames',
+    bytes: await sharp(pages(16, 3000).data, { raw: pages(16, 3000).raw })
+      .gif({ effort: 1, dither: 0 })
+      .toBuffer(),
+  },
+  {
+    name: 'pages.tiff',
+    what: 'TIFF with 2000 pages',
+    bytes: await sharp(pages(8, 2000).data, { raw: pages(8, 2000).raw })
+      .tiff({ compression: 'deflate' })
+      .toBuffer(),
+  },
   { name: 'script.svg', what: 'SVG with a script', bytes: Buffer.from('<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"><script>alert(1)</script><rect width="10" height="10"/></svg>') },
   { name: 'script-svg.jpg', what: 'SVG with a script, named .jpg', bytes: Buffer.from('<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"><script>alert(1)</script></svg>') },
   { name: 'fake.heic', what: 'HEIC brand, undecodable body', bytes: Buffer.concat([Buffer.from([0, 0, 0, 0x18]), Buffer.from('ftypheic\0\0\0\0mif1heic'), Buffer.alloc(4096, 7)]) },
@@ -126,13 +138,18 @@ for (const [i, c] of corpus.entries()) {
     t = performance.now();
     const code = await send().then(codeOf, (e: Error) => `no answer: ${e.message}`);
     record(c.name, way, { code, ms: performance.now() - t });
-    if ((await fetch(`${s.url}/healthz`).then((r) => r.status, () => 0)) !== 200) crashes++;
+    if (
+      (await fetch(`${s.url}/healthz`).then(
+        (r) => r.status,
+        () => 0,
+      )) !== 200
+    )
+      crashes++;
   }
 }
 // Afterwards a good photo still goes in, and what was stored from the corpus is only the good photos.
 const after = await fetch(`${s.url}/api/v1/images?wait=true`, { method: 'POST', body: form([{ name: 'after.jpg', bytes: await sharp(photo).resize(320).jpeg().toBuffer() }]) });
 const afterOk = after.status === 201;
-const stats = (await (await fetch(`${s.url}/api/v1/stats`)).json()) as { images: number };
 const names = (await s.lib.store.listImages({ folder: null, limit: 100, cursor: null })).items.flatMap((i) => i.paths.map((p) => p.path));
 const escaped = names.some((p) => p.includes('..'));
 await s.stop();
@@ -148,14 +165,19 @@ await fetch(`${h.url}/api/v1/images?wait=true`, { method: 'POST', body: form([{ 
 const [good] = (await (await fetch(`${h.url}/api/v1/images`)).json()).items as { id: string }[];
 type Hostile = [label: string, expect: 'refused' | 'answered', send: () => Promise<Response>];
 const search = (body: unknown) => () => fetch(`${h.url}/api/v1/images/search`, jsonBody(body));
-const rawJson = (body: string | Buffer) => () => fetch(`${h.url}/api/v1/images/search`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: typeof body === 'string' ? body : new Uint8Array(body) });
+const rawJson = (body: string | Buffer) => () =>
+  fetch(`${h.url}/api/v1/images/search`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: typeof body === 'string' ? body : new Uint8Array(body) });
 const hostile: Hostile[] = [
-  ...['127.1', '0x7f000001', '2130706433', '[::1]', '[::ffff:127.0.0.1]', '0.0.0.0', '169.254.169.254', 'localhost'].map(
-    (host): Hostile => [`url http://${host}:${trapPort}/x.jpg`, 'refused', () => fetch(`${h.url}/api/v1/images`, jsonBody({ url: `http://${host}:${trapPort}/x.jpg` }))],
-  ),
-  ...['file:///etc/passwd', 'ftp://example.com/x.jpg', 'data:image/png;base64,iVBORw0KGgo=', 'gopher://127.0.0.1:70/'].map(
-    (url): Hostile => [`url ${url}`, 'refused', () => fetch(`${h.url}/api/v1/images`, jsonBody({ url }))],
-  ),
+  ...['127.1', '0x7f000001', '2130706433', '[::1]', '[::ffff:127.0.0.1]', '0.0.0.0', '169.254.169.254', 'localhost'].map((host): Hostile => [
+    `url http://${host}:${trapPort}/x.jpg`,
+    'refused',
+    () => fetch(`${h.url}/api/v1/images`, jsonBody({ url: `http://${host}:${trapPort}/x.jpg` })),
+  ]),
+  ...['file:///etc/passwd', 'ftp://example.com/x.jpg', 'data:image/png;base64,iVBORw0KGgo=', 'gopher://127.0.0.1:70/'].map((url): Hostile => [
+    `url ${url}`,
+    'refused',
+    () => fetch(`${h.url}/api/v1/images`, jsonBody({ url })),
+  ]),
   ...['..%2f..%2fetc%2fpasswd', '..%252f..%252fetc', '%00', encodeURIComponent(`${good.id}/../../etc/passwd`)].flatMap((id) =>
     ['', '/file', '/thumbnail'].map((route): Hostile => [`GET /api/v1/images/${id}${route}`, 'refused', () => fetch(`${h.url}/api/v1/images/${id}${route}`)]),
   ),

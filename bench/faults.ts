@@ -28,7 +28,15 @@ const WORK = await mkdtemp(path.join(os.tmpdir(), 'loupe-faults-'));
 const models = path.join(WORK, 'models');
 await writeTestClipModel(models);
 await writeTestTextModel(models);
-const env = (data: string) => ({ ...process.env, LOUPE_DATA_DIR: data, LOUPE_MODELS_DIR: models, LOUPE_CLIP_MODEL: TEST_CLIP_MODEL_ID, LOUPE_TEXT_EMBED_LOCAL_MODEL: TEST_TEXT_MODEL_ID, LOUPE_OFFLINE: '1', LOUPE_OCR: 'off' });
+const env = (data: string) => ({
+  ...process.env,
+  LOUPE_DATA_DIR: data,
+  LOUPE_MODELS_DIR: models,
+  LOUPE_CLIP_MODEL: TEST_CLIP_MODEL_ID,
+  LOUPE_TEXT_EMBED_LOCAL_MODEL: TEST_TEXT_MODEL_ID,
+  LOUPE_OFFLINE: '1',
+  LOUPE_OCR: 'off',
+});
 const run = (args: string[], data: string) => promisify(execFile)(process.execPath, [CLI, ...args], { env: env(data), maxBuffer: 64 << 20, timeout: 300_000 });
 
 // The duration of an uninterrupted run: kills are spread over it.
@@ -57,9 +65,18 @@ for (let trial = 0; trial < TRIALS; trial++) {
     const stats = JSON.parse((await run(['stats', '--json'], data)).stdout);
     const hits = JSON.parse((await run(['search', 'red', '--json', '--k', '5', '--folder', ''], data)).stdout);
     const vectors = stats.models.reduce((s: number, m: { count: number }) => s + m.count, 0);
-    if (stats.images > expected || vectors > stats.images) duplicates++, (problem = `images ${stats.images}, vectors ${vectors}`);
-    if (stats.images < expected || vectors < stats.images) lost++, (problem = `images ${stats.images} of ${expected}, vectors ${vectors}`);
-    if (again.indexed !== 0 || again.failed.length || resumed.failed.length || hits.length !== 5) corruptions++, (problem ||= `re-index indexed ${again.indexed}, failed ${resumed.failed.length + again.failed.length}, search ${hits.length}`);
+    if (stats.images > expected || vectors > stats.images) {
+      duplicates++;
+      problem = `images ${stats.images}, vectors ${vectors}`;
+    }
+    if (stats.images < expected || vectors < stats.images) {
+      lost++;
+      problem = `images ${stats.images} of ${expected}, vectors ${vectors}`;
+    }
+    if (again.indexed !== 0 || again.failed.length || resumed.failed.length || hits.length !== 5) {
+      corruptions++;
+      problem ||= `re-index indexed ${again.indexed}, failed ${resumed.failed.length + again.failed.length}, search ${hits.length}`;
+    }
     details.push(`| ${trial + 1} | ${fmt(killAt / 1000, 2)} | ${resumed.indexed} | ${resumed.skipped} | ${stats.images} | ${again.indexed} | ${problem || 'ok'} |`);
   } catch (e) {
     corruptions++;
@@ -90,7 +107,13 @@ async function startServe(data: string, port: number) {
   const child = spawn(process.execPath, [CLI, 'serve', '--port', String(port)], { env: { ...env(data), LOUPE_LOG_LEVEL: 'error' }, stdio: 'ignore' });
   const url = `http://127.0.0.1:${port}`;
   for (let i = 0; i < 300; i++) {
-    if ((await fetch(`${url}/healthz`).then((r) => r.status, () => 0)) === 200) return { child, url };
+    if (
+      (await fetch(`${url}/healthz`).then(
+        (r) => r.status,
+        () => 0,
+      )) === 200
+    )
+      return { child, url };
     await sleep(100);
   }
   child.kill('SIGKILL');
@@ -129,7 +152,7 @@ for (let trial = 0; trial < SERVE_TRIALS; trial++) {
     }
     const unfinished = queue.pending + queue.running;
     const items: { id: string; sha256: string }[] = [];
-    for (let cursor: string | null = ''; cursor !== null; ) {
+    for (let cursor: string | null = ''; cursor !== null;) {
       const page = (await (await fetch(`${server.url}/api/v1/images?limit=500${cursor ? `&cursor=${cursor}` : ''}`)).json()) as { items: typeof items; nextCursor: string | null };
       items.push(...page.items);
       cursor = page.nextCursor;
@@ -141,12 +164,22 @@ for (let trial = 0; trial < SERVE_TRIALS; trial++) {
     let brokenHere = 0;
     for (const item of items) {
       const thumb = await fetch(`${server.url}/api/v1/images/${item.id}/thumbnail`);
-      const ok = thumb.status === 200 && (await sharp(Buffer.from(await thumb.arrayBuffer())).stats().then(() => true, () => false));
+      const ok =
+        thumb.status === 200 &&
+        (await sharp(Buffer.from(await thumb.arrayBuffer()))
+          .stats()
+          .then(
+            () => true,
+            () => false,
+          ));
       if (!ok) brokenHere++;
     }
     Object.assign(serveTotals, {
-      answered: serveTotals.answered + answered.size, lost: serveTotals.lost + lostHere, duplicates: serveTotals.duplicates + dupHere,
-      broken: serveTotals.broken + brokenHere, unfinished: serveTotals.unfinished + unfinished,
+      answered: serveTotals.answered + answered.size,
+      lost: serveTotals.lost + lostHere,
+      duplicates: serveTotals.duplicates + dupHere,
+      broken: serveTotals.broken + brokenHere,
+      unfinished: serveTotals.unfinished + unfinished,
     });
     if (lostHere || dupHere || brokenHere || unfinished) problem = `lost ${lostHere}, duplicates ${dupHere}, broken thumbnails ${brokenHere}, jobs left ${unfinished}`;
     serveRows.push(`| ${trial + 1} | ${fmt(killAt / 1000, 2)} | ${answered.size} | ${items.length} | ${problem || 'ok'} |`);

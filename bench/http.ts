@@ -21,7 +21,8 @@ const WORK = path.resolve(import.meta.dirname, '.work/http');
 const COCO = path.resolve(import.meta.dirname, '../../shared/datasets/coco-mini/images');
 await rm(WORK, { recursive: true, force: true });
 await writeTestClipModel(path.join(WORK, 'models'));
-const env = (data: string) => parseConfig({ ...process.env, LOUPE_DATA_DIR: path.join(WORK, data), LOUPE_MODELS_DIR: path.join(WORK, 'models'), LOUPE_CLIP_MODEL: TEST_CLIP_MODEL_ID, LOUPE_OFFLINE: '1' });
+const env = (data: string) =>
+  parseConfig({ ...process.env, LOUPE_DATA_DIR: path.join(WORK, data), LOUPE_MODELS_DIR: path.join(WORK, 'models'), LOUPE_CLIP_MODEL: TEST_CLIP_MODEL_ID, LOUPE_OFFLINE: '1' });
 
 // 1. Search at 10k.
 const N = 10_000;

@@ -51,7 +51,13 @@ for (const f of files) {
 
 // Store alone: thumbnails and batch transactions of the same images into a fresh library, nothing else running.
 {
-  const storeConfig = parseConfig({ ...process.env, LOUPE_DATA_DIR: path.join(WORK, 'store-alone'), LOUPE_MODELS_DIR: path.join(WORK, 'models'), LOUPE_CLIP_MODEL: TEST_CLIP_MODEL_ID, LOUPE_OFFLINE: '1' });
+  const storeConfig = parseConfig({
+    ...process.env,
+    LOUPE_DATA_DIR: path.join(WORK, 'store-alone'),
+    LOUPE_MODELS_DIR: path.join(WORK, 'models'),
+    LOUPE_CLIP_MODEL: TEST_CLIP_MODEL_ID,
+    LOUPE_OFFLINE: '1',
+  });
   const storeLib = await openLibrary(storeConfig);
   const clip = await storeLib.clip();
   for (let b = 0; b < decodedItems.length; b += storeConfig.batchSize) {

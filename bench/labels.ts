@@ -27,10 +27,13 @@ const WORK = path.resolve(import.meta.dirname, '.work/labels');
 const MIN_PHOTOS = 5;
 
 const captionLists = new Map(
-  (await readFile(path.join(COCO, 'captions.jsonl'), 'utf8')).trim().split('\n').map((l) => {
-    const r = JSON.parse(l) as { image: string; captions: string[] };
-    return [r.image, r.captions] as const;
-  }),
+  (await readFile(path.join(COCO, 'captions.jsonl'), 'utf8'))
+    .trim()
+    .split('\n')
+    .map((l) => {
+      const r = JSON.parse(l) as { image: string; captions: string[] };
+      return [r.image, r.captions] as const;
+    }),
 );
 const captions = new Map([...captionLists].map(([image, list]) => [image, list.join(' \n ').toLowerCase()]));
 const files = (await readdir(IMAGES)).filter((f) => f.endsWith('.jpg')).sort();
@@ -50,8 +53,15 @@ await symlink(NANODET, path.join(WORK, 'models/nanodet/nanodet-m/nanodet_m.onnx'
 const dataDir = path.join(WORK, 'data');
 await rm(dataDir, { recursive: true, force: true });
 const env = {
-  ...process.env, LOUPE_DATA_DIR: dataDir, LOUPE_MODELS_DIR: path.join(WORK, 'models'), LOUPE_CLIP_MODEL: modelId, LOUPE_CLIP_DTYPE: 'q8',
-  LOUPE_OFFLINE: '1', LOUPE_TEXT_EMBEDDER: 'off', LOUPE_OCR: 'off', LOUPE_LABELS: 'auto',
+  ...process.env,
+  LOUPE_DATA_DIR: dataDir,
+  LOUPE_MODELS_DIR: path.join(WORK, 'models'),
+  LOUPE_CLIP_MODEL: modelId,
+  LOUPE_CLIP_DTYPE: 'q8',
+  LOUPE_OFFLINE: '1',
+  LOUPE_TEXT_EMBEDDER: 'off',
+  LOUPE_OCR: 'off',
+  LOUPE_LABELS: 'auto',
 };
 const lib = await openLibrary(parseConfig(env));
 await (await lib.clip()).embedImages([{ data: new Uint8Array(224 * 224 * 3), width: 224, height: 224 }]);
@@ -72,7 +82,7 @@ async function recallAt10(l: Library): Promise<Map<string, number>> {
 }
 const offBare = await recallAt10(lib);
 
-await (await lib.labeler() as { label(b: Buffer): Promise<unknown> }).label(await readFile(path.join(IMAGES, files[0]))); // loaded, as CLIP was
+await ((await lib.labeler()) as { label(b: Buffer): Promise<unknown> }).label(await readFile(path.join(IMAGES, files[0]))); // loaded, as CLIP was
 const t1 = performance.now();
 const report = await reindex(lib, { only: ['labels'] });
 const labelSeconds = (performance.now() - t1) / 1000;
@@ -82,7 +92,9 @@ const onBare = await recallAt10(lib);
 const images = await lib.store.getImages((await lib.store.listImages({ limit: 1000 })).items.map((i) => i.id));
 const labelsOf = new Map(images.map((i) => [path.basename(i.paths[0].path), new Set(i.labels.map((l) => l.raw))]));
 const perClass = classes.map((c) => {
-  let tp = 0, fp = 0, fn = 0;
+  let tp = 0,
+    fp = 0,
+    fn = 0;
   for (const f of files) {
     const said = mentions(captions.get(f) ?? '', c);
     const labelled = labelsOf.get(f)?.has(c) ?? false;
@@ -103,9 +115,23 @@ await lib.close();
 
 // The floor: the bare NanoDet session on ready tensors (no decode), same graph as the adapter loads.
 const bare = await (async () => {
-  const session = await ort.InferenceSession.create(withoutInitializerInputs(await readFile(NANODET)), { intraOpNumThreads: os.availableParallelism(), interOpNumThreads: 1, graphOptimizationLevel: 'all', logSeverityLevel: 3 });
+  const session = await ort.InferenceSession.create(withoutInitializerInputs(await readFile(NANODET)), {
+    intraOpNumThreads: os.availableParallelism(),
+    interOpNumThreads: 1,
+    graphOptimizationLevel: 'all',
+    logSeverityLevel: 3,
+  });
   const sample = files.slice(0, 40);
-  const tensors = await Promise.all(sample.map(async (f) => new ort.Tensor('float32', Float32Array.from(await sharp(path.join(IMAGES, f)).resize(416, 416, { fit: 'fill' }).removeAlpha().raw().toBuffer(), (v) => v / 255 - 0.5), [1, 3, 416, 416])));
+  const tensors = await Promise.all(
+    sample.map(
+      async (f) =>
+        new ort.Tensor(
+          'float32',
+          Float32Array.from(await sharp(path.join(IMAGES, f)).resize(416, 416, { fit: 'fill' }).removeAlpha().raw().toBuffer(), (v) => v / 255 - 0.5),
+          [1, 3, 416, 416],
+        ),
+    ),
+  );
   await session.run({ [session.inputNames[0]]: tensors[0] });
   const t = performance.now();
   for (const x of tensors) await session.run({ [session.inputNames[0]]: x });
@@ -116,7 +142,10 @@ const mean = (m: Map<string, number>) => [...m.values()].reduce((a, b) => a + b,
 const clipMs = (clipSeconds * 1000) / files.length;
 const labelMs = (labelSeconds * 1000) / files.length;
 const rows = perClass
-  .map((r) => `| ${friendlyLabel(r.c)}${friendlyLabel(r.c) !== r.c ? ` (${r.c})` : ''} | ${r.photos} | ${fmt(r.precision, 2)} | ${fmt(r.recall, 2)} | ${fmt(offBare.get(r.c)!, 2)} | ${fmt(onBare.get(r.c)!, 2)} | ${fmt(offCaptioned.get(r.c)!, 2)} | ${fmt(onCaptioned.get(r.c)!, 2)} |`)
+  .map(
+    (r) =>
+      `| ${friendlyLabel(r.c)}${friendlyLabel(r.c) !== r.c ? ` (${r.c})` : ''} | ${r.photos} | ${fmt(r.precision, 2)} | ${fmt(r.recall, 2)} | ${fmt(offBare.get(r.c)!, 2)} | ${fmt(onBare.get(r.c)!, 2)} | ${fmt(offCaptioned.get(r.c)!, 2)} | ${fmt(onCaptioned.get(r.c)!, 2)} |`,
+  )
   .join('\n');
 const macroP = perClass.reduce((a, r) => a + r.precision, 0) / perClass.length;
 const macroR = perClass.reduce((a, r) => a + r.recall, 0) / perClass.length;

@@ -43,7 +43,9 @@ function exactTopK(q: Float32Array): number[] {
     for (let d = 0; d < DIM; d++) s += q[d] * v[d];
     scores[i] = s;
   }
-  return Array.from(scores.keys()).sort((a, b) => scores[b] - scores[a]).slice(0, K);
+  return Array.from(scores.keys())
+    .sort((a, b) => scores[b] - scores[a])
+    .slice(0, K);
 }
 
 // Loupe's Store.

@@ -12,7 +12,12 @@ import { fmt, median, writeSection } from './report.js';
 
 const FUNSD = path.resolve(import.meta.dirname, '../../shared/datasets/funsd');
 const count = Number(process.argv[2] ?? 50);
-const forms = (await readFile(path.join(FUNSD, 'gt.jsonl'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l)).filter((g) => g.split === 'test').slice(0, count);
+const forms = (await readFile(path.join(FUNSD, 'gt.jsonl'), 'utf8'))
+  .trim()
+  .split('\n')
+  .map((l) => JSON.parse(l))
+  .filter((g) => g.split === 'test')
+  .slice(0, count);
 const options = { minConfidence: 0.5, maxResolution: 2000 };
 const engines: TextRecognizer[] = [new PpOcrRecognizer(options)];
 const version = await tesseractVersion();

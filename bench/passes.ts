@@ -37,8 +37,7 @@ async function readyTensors(): Promise<Float32Array[]> {
       const x0 = (pixels.width - 224) >> 1;
       const y0 = (pixels.height - 224) >> 1;
       for (let y = 0; y < 224; y++)
-        for (let x = 0; x < 224; x++)
-          for (let c = 0; c < 3; c++) out[c * 224 * 224 + y * 224 + x] = (pixels.data[((y + y0) * pixels.width + x + x0) * 3 + c] / 255 - mean[c]) / std[c];
+        for (let x = 0; x < 224; x++) for (let c = 0; c < 3; c++) out[c * 224 * 224 + y * 224 + x] = (pixels.data[((y + y0) * pixels.width + x + x0) * 3 + c] / 255 - mean[c]) / std[c];
       return out;
     }),
   );
@@ -69,14 +68,25 @@ async function floorPipelineImagesPerSecond(onnxFile: string): Promise<number> {
   const { image_mean: mean, image_std: std } = CLIP_PREPROCESSOR;
   const session = await ort.InferenceSession.create(onnxFile, { executionProviders: ['cpu'] });
   const one = async (f: string, out: Float32Array, offset: number) => {
-    const { data, info } = await sharp(await readFile(path.join(COCO, f))).resize({ width: 224, height: 224, fit: 'cover' }).removeAlpha().raw().toBuffer({ resolveWithObject: true });
+    const { data, info } = await sharp(await readFile(path.join(COCO, f)))
+      .resize({ width: 224, height: 224, fit: 'cover' })
+      .removeAlpha()
+      .raw()
+      .toBuffer({ resolveWithObject: true });
     for (let i = 0; i < 224 * 224; i++) for (let c = 0; c < 3; c++) out[offset + c * 224 * 224 + i] = (data[i * info.channels + c] / 255 - mean[c]) / std[c];
   };
   const decodeBatch = async (start: number) => {
     const names = files.slice(start, start + BATCH);
     const data = new Float32Array(names.length * 3 * 224 * 224);
     let next = 0;
-    await Promise.all([0, 1].map(async () => { while (next < names.length) { const i = next++; await one(names[i], data, i * 3 * 224 * 224); } }));
+    await Promise.all(
+      [0, 1].map(async () => {
+        while (next < names.length) {
+          const i = next++;
+          await one(names[i], data, i * 3 * 224 * 224);
+        }
+      }),
+    );
     return new ort.Tensor('float32', data, [names.length, 3, 224, 224]);
   };
   await session.run({ pixel_values: await decodeBatch(0) }); // warm up

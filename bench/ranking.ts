@@ -7,7 +7,7 @@
  *  4. controlled informativeness — per image a stored vector α·e(caption 3) + (1−α)·noise (the sentence test model),
  *     query vector e(query); α from 0 (noise) to 1; default-mode R@1 beside text-only and vector-only.
  */
-import { access, mkdir, readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import { access, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import sharp from 'sharp';
 import { indexPaths } from '../src/app/index-paths.js';
@@ -36,7 +36,16 @@ await writeTestClipModel(MODELS);
 await writeTestTextModel(MODELS);
 
 const env = (name: string, extra: Record<string, string> = {}) =>
-  parseConfig({ ...process.env, LOUPE_DATA_DIR: path.join(WORK, name), LOUPE_MODELS_DIR: MODELS, LOUPE_CLIP_MODEL: TEST_CLIP_MODEL_ID, LOUPE_TEXT_EMBED_LOCAL_MODEL: TEST_TEXT_MODEL_ID, LOUPE_OCR: 'off', LOUPE_OFFLINE: '1', ...extra });
+  parseConfig({
+    ...process.env,
+    LOUPE_DATA_DIR: path.join(WORK, name),
+    LOUPE_MODELS_DIR: MODELS,
+    LOUPE_CLIP_MODEL: TEST_CLIP_MODEL_ID,
+    LOUPE_TEXT_EMBED_LOCAL_MODEL: TEST_TEXT_MODEL_ID,
+    LOUPE_OCR: 'off',
+    LOUPE_OFFLINE: '1',
+    ...extra,
+  });
 
 type Variant = [string, SearchOptions];
 const MODES: Variant[] = [
@@ -80,12 +89,18 @@ function verdict(rows: Row[], metric: 'r1' | 'r3') {
 }
 
 const sections: string[] = [];
-const captionsOf: { image: string; captions: string[] }[] = (await readFile(path.join(COCO, 'captions.jsonl'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l));
+const captionsOf: { image: string; captions: string[] }[] = (await readFile(path.join(COCO, 'captions.jsonl'), 'utf8'))
+  .trim()
+  .split('\n')
+  .map((l) => JSON.parse(l));
 
 async function cocoLibrary(name: string, extra: Record<string, string> = {}, wrapClip?: (c: ClipEmbedder) => ClipEmbedder) {
   await rm(path.join(WORK, name), { recursive: true, force: true });
   const lib = await openLibrary(env(name, extra), { wrapClip });
-  await indexPaths(lib, captionsOf.map((r) => path.join(COCO, 'images', r.image)));
+  await indexPaths(
+    lib,
+    captionsOf.map((r) => path.join(COCO, 'images', r.image)),
+  );
   const idOf = new Map<string, string>();
   for (const r of captionsOf) {
     const [hit] = await lib.store.textSearch({ text: r.image.replace('.jpg', ''), limit: 1, fields: ['name'] });
@@ -96,15 +111,24 @@ async function cocoLibrary(name: string, extra: Record<string, string> = {}, wra
 
 // ---- 1. text in images
 if (FAMILIES.has(1)) {
-  const gt: { image: string; split: string; text: string }[] = (await readFile(path.join(FUNSD, 'gt.jsonl'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l));
+  const gt: { image: string; split: string; text: string }[] = (await readFile(path.join(FUNSD, 'gt.jsonl'), 'utf8'))
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l));
   const forms = gt.filter((g) => g.split === 'test');
   const name = 'funsd';
-  const fresh = !(await access(path.join(WORK, name, 'ocr-done')).then(() => true, () => false));
+  const fresh = !(await access(path.join(WORK, name, 'ocr-done')).then(
+    () => true,
+    () => false,
+  ));
   if (fresh) await rm(path.join(WORK, name), { recursive: true, force: true });
   const lib = await openLibrary(env(name, { LOUPE_OCR: 'auto' }));
   if (fresh) {
     const t = performance.now();
-    await indexPaths(lib, forms.map((f) => path.join(FUNSD, 'images', f.image)));
+    await indexPaths(
+      lib,
+      forms.map((f) => path.join(FUNSD, 'images', f.image)),
+    );
     await reindex(lib, { only: ['ocr'] });
     console.log(`funsd: indexed and read ${forms.length} forms in ${fmt((performance.now() - t) / 1000)} s`);
     await writeFile(path.join(WORK, name, 'ocr-done'), '');
@@ -119,9 +143,14 @@ if (FAMILIES.has(1)) {
     for (const w of distinctive) queries.push({ text: w, target: hit.imageId });
   }
   const rows: Row[] = [];
-  for (const [n, o] of MODES) rows.push({ name: n, ...(await run(lib, queries, o)) }), console.log('funsd', n, rows.at(-1));
+  for (const [n, o] of MODES) {
+    rows.push({ name: n, ...(await run(lib, queries, o)) });
+    console.log('funsd', n, rows.at(-1));
+  }
   await lib.close();
-  sections.push(`### 1. Text in images: FUNSD (${forms.length} test forms, PP-OCRv4), ${queries.length} queries\n\nQueries: up to 3 words per form (5+ letters) that occur in no other form's ground truth; hit = the form in the top 3. Bounded by what OCR reads: text mode is the ceiling.\n\n${table(rows, ['r1', 'r3', 'r10'])}\n\n${verdict(rows, 'r3')}.`);
+  sections.push(
+    `### 1. Text in images: FUNSD (${forms.length} test forms, PP-OCRv4), ${queries.length} queries\n\nQueries: up to 3 words per form (5+ letters) that occur in no other form's ground truth; hit = the form in the top 3. Bounded by what OCR reads: text mode is the ceiling.\n\n${table(rows, ['r1', 'r3', 'r10'])}\n\n${verdict(rows, 'r3')}.`,
+  );
 }
 
 // ---- 2. paraphrase
@@ -131,9 +160,14 @@ if (FAMILIES.has(2)) {
   await reindex(lib, { only: ['text-embedding'] });
   const queries = captionsOf.map((r) => ({ text: r.captions[1], target: idOf.get(r.image)! }));
   const rows: Row[] = [];
-  for (const [n, o] of MODES) rows.push({ name: n, ...(await run(lib, queries, o)) }), console.log('paraphrase', n, rows.at(-1));
+  for (const [n, o] of MODES) {
+    rows.push({ name: n, ...(await run(lib, queries, o)) });
+    console.log('paraphrase', n, rows.at(-1));
+  }
   await lib.close();
-  sections.push(`### 2. Paraphrase: coco-mini (${queries.length} queries)\n\nCaption 1 of each photo stored as its user caption, caption 2 (another person's words) as the query. The vector side is the colour-only test CLIP: noise for these queries. Caption mode uses the bag-of-words sentence test model.\n\n${table(rows, ['r1', 'r5', 'r10'])}\n\n${verdict(rows, 'r1')}.`);
+  sections.push(
+    `### 2. Paraphrase: coco-mini (${queries.length} queries)\n\nCaption 1 of each photo stored as its user caption, caption 2 (another person's words) as the query. The vector side is the colour-only test CLIP: noise for these queries. Caption mode uses the bag-of-words sentence test model.\n\n${table(rows, ['r1', 'r5', 'r10'])}\n\n${verdict(rows, 'r1')}.`,
+  );
 }
 
 // ---- 3. visual
@@ -145,7 +179,9 @@ if (FAMILIES.has(3)) {
   await mkdir(solid, { recursive: true });
   const colours = TEST_COLOURS.filter((c) => !['gray', 'brown'].includes(c.name));
   for (const [i, c] of colours.entries())
-    await sharp({ create: { width: 320, height: 240, channels: 3, background: { r: Math.round(c.rgb[0] * 255), g: Math.round(c.rgb[1] * 255), b: Math.round(c.rgb[2] * 255) } } }).png().toFile(path.join(solid, `img-${String(i).padStart(3, '0')}.png`));
+    await sharp({ create: { width: 320, height: 240, channels: 3, background: { r: Math.round(c.rgb[0] * 255), g: Math.round(c.rgb[1] * 255), b: Math.round(c.rgb[2] * 255) } } })
+      .png()
+      .toFile(path.join(solid, `img-${String(i).padStart(3, '0')}.png`));
   const lib = await openLibrary(env(name));
   await indexPaths(lib, [...captionsOf.map((r) => path.join(COCO, 'images', r.image)), solid]);
   const queries: Query[] = [];
@@ -154,9 +190,14 @@ if (FAMILIES.has(3)) {
     for (const phrase of [c.name, `a ${c.name} picture`, `something ${c.name}`]) queries.push({ text: phrase, target: hit.imageId });
   }
   const rows: Row[] = [];
-  for (const [n, o] of MODES) rows.push({ name: n, ...(await run(lib, queries, o)) }), console.log('visual', n, rows.at(-1));
+  for (const [n, o] of MODES) {
+    rows.push({ name: n, ...(await run(lib, queries, o)) });
+    console.log('visual', n, rows.at(-1));
+  }
   await lib.close();
-  sections.push(`### 3. Visual: colour queries over coco-mini + ${colours.length} solid-colour pictures (${queries.length} queries)\n\nThe pictures have neutral names (img-000.png …) and no captions: only the vector side (the colour test CLIP) knows them. Hit = the solid picture of that colour first.\n\n${table(rows, ['r1', 'r3', 'r10'])}\n\n${verdict(rows, 'r1')}.`);
+  sections.push(
+    `### 3. Visual: colour queries over coco-mini + ${colours.length} solid-colour pictures (${queries.length} queries)\n\nThe pictures have neutral names (img-000.png …) and no captions: only the vector side (the colour test CLIP) knows them. Hit = the solid picture of that colour first.\n\n${table(rows, ['r1', 'r3', 'r10'])}\n\n${verdict(rows, 'r1')}.`,
+  );
 }
 
 // ---- 4. controlled informativeness
@@ -165,7 +206,13 @@ if (FAMILIES.has(4)) {
   const embedder = new TransformersSentenceEmbedder({ modelId: TEST_TEXT_MODEL_ID, modelRoot: MODELS, dtype: 'q8' });
   // The "CLIP" of this family embeds query text with the sentence model, so stored vectors of known quality can be searched.
   const MIX_MODEL = 'bench/mixed-quality';
-  const wrap = (clip: ClipEmbedder): ClipEmbedder => ({ ...clip, model: MIX_MODEL, embedTexts: (t: string[]) => embedder.embed(t), embedImages: clip.embedImages.bind(clip), dispose: clip.dispose.bind(clip) });
+  const wrap = (clip: ClipEmbedder): ClipEmbedder => ({
+    ...clip,
+    model: MIX_MODEL,
+    embedTexts: (t: string[]) => embedder.embed(t),
+    embedImages: clip.embedImages.bind(clip),
+    dispose: clip.dispose.bind(clip),
+  });
   const { lib, idOf } = await cocoLibrary('controlled', { LOUPE_TEXT_EMBEDDER: 'off' }, wrap);
   for (const r of captionsOf) await lib.store.updateImage(idOf.get(r.image)!, { caption: r.captions[0] });
   const third = await embedder.embed(captionsOf.map((r) => r.captions[2]));
@@ -179,14 +226,23 @@ if (FAMILIES.has(4)) {
       await lib.store.setEmbedding(idOf.get(r.image)!, MIX_MODEL, l2Normalize(Float32Array.from(third[i], (v, j) => alpha * v + (1 - alpha) * noise[j])));
     }
     const r1 = async (o: SearchOptions) => (await run(lib, queries, o)).r1;
-    const r = { alpha, def: await r1({}), text: await r1({ mode: 'text' as SearchMode }), vector: await r1({ mode: 'vector' as SearchMode }), weighted: await r1(MODES[4][1]), rrf: await r1(MODES[5][1]) };
+    const r = {
+      alpha,
+      def: await r1({}),
+      text: await r1({ mode: 'text' as SearchMode }),
+      vector: await r1({ mode: 'vector' as SearchMode }),
+      weighted: await r1(MODES[4][1]),
+      rrf: await r1(MODES[5][1]),
+    };
     console.log('controlled', r);
     const ok = r.def >= Math.max(r.text, r.vector) - 0.02 && (alpha < 0.5 || r.def > Math.max(r.text, r.vector));
     lines.push(`| ${alpha} | ${fmt(r.def, 3)} | ${fmt(r.text, 3)} | ${fmt(r.vector, 3)} | ${fmt(r.weighted, 3)} | ${fmt(r.rrf, 3)} | ${ok ? 'met' : '**not met**'} |`);
   }
   await lib.close();
   await embedder.dispose();
-  sections.push(`### 4. Controlled informativeness: coco-mini (${queries.length} queries per α)\n\nEach photo's stored vector is α·e(caption 3) + (1−α)·noise, normalised (e = the bag-of-words sentence test model, 384-d); the query vector is e(caption 2); caption 1 is the stored user caption (the text side). Target: default ≥ max(text, vector) − 0.02 everywhere, and above both where both are informative (α ≥ 0.5).\n\n| α | default R@1 | text R@1 | vector R@1 | weighted 0.7/0.3 | RRF | target |\n|---|---|---|---|---|---|---|\n${lines.join('\n')}`);
+  sections.push(
+    `### 4. Controlled informativeness: coco-mini (${queries.length} queries per α)\n\nEach photo's stored vector is α·e(caption 3) + (1−α)·noise, normalised (e = the bag-of-words sentence test model, 384-d); the query vector is e(caption 2); caption 1 is the stored user caption (the text side). Target: default ≥ max(text, vector) − 0.02 everywhere, and above both where both are informative (α ≥ 0.5).\n\n| α | default R@1 | text R@1 | vector R@1 | weighted 0.7/0.3 | RRF | target |\n|---|---|---|---|---|---|---|\n${lines.join('\n')}`,
+  );
 }
 
 // ---- latency at 10k images: the adaptive default against the old default (weighted) and text only, same run
@@ -198,7 +254,10 @@ if (FAMILIES.has(5)) {
   await insertSynthetic(lib.db, 10_000, TEST_CLIP_MODEL_ID, clusteredSampler(512, 100));
   // Words to search: each image gets a human caption from coco-mini (cycled).
   const ids = (await lib.db.query<{ id: string }>('select id from images order by id')).map((r) => r.id);
-  await lib.db.query(`update images set caption = c.caption, caption_source = 'user' from unnest($1::uuid[], $2::text[]) as c(id, caption) where images.id = c.id`, [ids, ids.map((_, i) => captionsOf[i % captionsOf.length].captions[0])]);
+  await lib.db.query(`update images set caption = c.caption, caption_source = 'user' from unnest($1::uuid[], $2::text[]) as c(id, caption) where images.id = c.id`, [
+    ids,
+    ids.map((_, i) => captionsOf[i % captionsOf.length].captions[0]),
+  ]);
   for (let i = 0; i < ids.length; i += 1000) await (lib.store as unknown as { refreshDocs(ids: string[]): Promise<void> }).refreshDocs(ids.slice(i, i + 1000));
   await lib.db.exec('vacuum analyze');
   await lib.close();
@@ -213,8 +272,13 @@ if (FAMILIES.has(5)) {
     console.log('latency', n, ms);
   }
   await searchLib.close();
-  sections.push(`### Latency at 10,000 images (p50 of ${queries.length} caption queries, embedded PGlite)\n\nSynthetic library: 10,000 clustered 512-d vectors of the test CLIP, each image with a coco-mini caption (so the text side has 10k documents). Same run, same queries, each mode after a warm-up pass (query embeddings cached for all: this measures search and fusion, not the text encoder).\n\n| mode | p50 ms |\n|---|---|\n${rows.join('\n')}\n\nBefore (measured once on 2026-12-02 by running the previous default — commit f131415 — over a copy of this same 10k library with the same 60 queries and warm-up): hybrid p50 285 ms, text 282 ms. Its trigram look-up compared the whole query with every document; now only words found in no document are looked up by trigrams, one indexed condition each.`);
+  sections.push(
+    `### Latency at 10,000 images (p50 of ${queries.length} caption queries, embedded PGlite)\n\nSynthetic library: 10,000 clustered 512-d vectors of the test CLIP, each image with a coco-mini caption (so the text side has 10k documents). Same run, same queries, each mode after a warm-up pass (query embeddings cached for all: this measures search and fusion, not the text encoder).\n\n| mode | p50 ms |\n|---|---|\n${rows.join('\n')}\n\nBefore (measured once on 2026-12-02 by running the previous default — commit f131415 — over a copy of this same 10k library with the same 60 queries and warm-up): hybrid p50 285 ms, text 282 ms. Its trigram look-up compared the whole query with every document; now only words found in no document are looked up by trigrams, one indexed condition each.`,
+  );
 }
 
-await writeSection('ranking', `## Ranking: four query families, every mode (\`bench/ranking.ts\`)\n\nThe default is adaptive fusion: each signal counts by how far it stands above what chance gives (see README, "How results are ranked").\n\n${sections.join('\n\n')}`);
+await writeSection(
+  'ranking',
+  `## Ranking: four query families, every mode (\`bench/ranking.ts\`)\n\nThe default is adaptive fusion: each signal counts by how far it stands above what chance gives (see README, "How results are ranked").\n\n${sections.join('\n\n')}`,
+);
 console.log('written to bench/RESULTS.md');

@@ -18,9 +18,24 @@ const WORK = path.resolve(import.meta.dirname, '.work/retrieval');
 await rm(WORK, { recursive: true, force: true });
 await writeTestClipModel(path.join(WORK, 'models'));
 await writeTestTextModel(path.join(WORK, 'models'));
-const rows: { image: string; captions: string[] }[] = (await readFile(path.join(COCO, 'captions.jsonl'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l));
-const lib = await openLibrary(parseConfig({ ...process.env, LOUPE_DATA_DIR: path.join(WORK, 'data'), LOUPE_MODELS_DIR: path.join(WORK, 'models'), LOUPE_CLIP_MODEL: TEST_CLIP_MODEL_ID, LOUPE_TEXT_EMBED_LOCAL_MODEL: TEST_TEXT_MODEL_ID, LOUPE_OCR: 'off' }));
-await indexPaths(lib, rows.map((r) => path.join(COCO, 'images', r.image)));
+const rows: { image: string; captions: string[] }[] = (await readFile(path.join(COCO, 'captions.jsonl'), 'utf8'))
+  .trim()
+  .split('\n')
+  .map((l) => JSON.parse(l));
+const lib = await openLibrary(
+  parseConfig({
+    ...process.env,
+    LOUPE_DATA_DIR: path.join(WORK, 'data'),
+    LOUPE_MODELS_DIR: path.join(WORK, 'models'),
+    LOUPE_CLIP_MODEL: TEST_CLIP_MODEL_ID,
+    LOUPE_TEXT_EMBED_LOCAL_MODEL: TEST_TEXT_MODEL_ID,
+    LOUPE_OCR: 'off',
+  }),
+);
+await indexPaths(
+  lib,
+  rows.map((r) => path.join(COCO, 'images', r.image)),
+);
 const idOf = new Map<string, string>();
 for (const r of rows) {
   const [hit] = await lib.store.textSearch({ text: r.image.replace('.jpg', ''), limit: 1, fields: ['name'] });

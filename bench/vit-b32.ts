@@ -49,9 +49,7 @@ for (const weights of ['int8', 'fp32'] as TowerWeights[]) {
   const clip = new TransformersClip({ modelId, modelRoot: WORK, dtype: weights === 'int8' ? 'q8' : 'fp32' });
   for (const batch of BATCHES) {
     const input = new ort.Tensor('float32', new Float32Array(batch * 3 * 224 * 224).fill(0.1), [batch, 3, 224, 224]);
-    const bare = await imagesPerSecond(batch, async (n) =>
-      session.run({ pixel_values: n === batch ? input : new ort.Tensor('float32', new Float32Array(n * 3 * 224 * 224), [n, 3, 224, 224]) }),
-    );
+    const bare = await imagesPerSecond(batch, async (n) => session.run({ pixel_values: n === batch ? input : new ort.Tensor('float32', new Float32Array(n * 3 * 224 * 224), [n, 3, 224, 224]) }));
     let offset = 0;
     const loupe = await imagesPerSecond(batch, async (n) => {
       const slice = pixels.slice(offset % IMAGES, (offset % IMAGES) + n);

@@ -6,9 +6,7 @@ import path from 'node:path';
 import { z } from 'zod';
 import { LoupeError } from './core/errors.js';
 
-const flag = z
-  .enum(['1', '0', 'true', 'false', 'yes', 'no', 'on', 'off', ''])
-  .transform((v) => ['1', 'true', 'yes', 'on'].includes(v));
+const flag = z.enum(['1', '0', 'true', 'false', 'yes', 'no', 'on', 'off', '']).transform((v) => ['1', 'true', 'yes', 'on'].includes(v));
 
 const home = os.homedir();
 const xdgData = process.env.XDG_DATA_HOME || path.join(home, '.local/share');
@@ -36,7 +34,10 @@ const EnvSchema = z.object({
   /** Lifetime of presigned URLs to originals in s3:// buckets. */
   LOUPE_S3_PRESIGN_SECONDS: z.coerce.number().int().min(1).max(604_800).default(3600),
   /** Server mode: postgres://user:pass@host/db (PostgreSQL with pgvector). Unset: embedded PGlite in the data folder. */
-  DATABASE_URL: z.string().regex(/^postgres(ql)?:\/\//, 'a postgres:// URL').optional(),
+  DATABASE_URL: z
+    .string()
+    .regex(/^postgres(ql)?:\/\//, 'a postgres:// URL')
+    .optional(),
   LOUPE_DB_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),
   /** Statements running longer are stopped, embedded or on a server (0: no limit). Schema changes are not timed in embedded mode. */
   LOUPE_DB_STATEMENT_TIMEOUT_MS: z.coerce.number().int().min(0).default(60_000),
@@ -50,7 +51,11 @@ const EnvSchema = z.object({
   HF_HUB_OFFLINE: flag.default(false),
   /** Hugging Face hub base URL (a mirror, or a local server in tests). */
   LOUPE_HF_ENDPOINT: z.string().url().default('https://huggingface.co'),
-  LOUPE_MAX_FILE_BYTES: z.coerce.number().int().positive().default(200 * 1024 * 1024),
+  LOUPE_MAX_FILE_BYTES: z.coerce
+    .number()
+    .int()
+    .positive()
+    .default(200 * 1024 * 1024),
   /** Decompression-bomb guard, checked from the header before any pixel is decoded. */
   LOUPE_MAX_PIXELS: z.coerce.number().int().positive().default(100_000_000),
   LOUPE_MAX_FRAMES: z.coerce.number().int().positive().default(1000),
@@ -69,8 +74,16 @@ const EnvSchema = z.object({
   LOUPE_HOST: z.string().default('127.0.0.1'),
   LOUPE_PORT: z.coerce.number().int().min(0).max(65535).default(8080),
   /** Largest upload request (all files together) and largest JSON body (base64 images travel in JSON). */
-  LOUPE_MAX_UPLOAD_BYTES: z.coerce.number().int().positive().default(512 * 1024 * 1024),
-  LOUPE_MAX_JSON_BYTES: z.coerce.number().int().positive().default(64 * 1024 * 1024),
+  LOUPE_MAX_UPLOAD_BYTES: z.coerce
+    .number()
+    .int()
+    .positive()
+    .default(512 * 1024 * 1024),
+  LOUPE_MAX_JSON_BYTES: z.coerce
+    .number()
+    .int()
+    .positive()
+    .default(64 * 1024 * 1024),
   /** API keys on every API call (Authorization: Bearer KEY), each scoped to its spaces. Off: a trusted local server. */
   LOUPE_AUTH: flag.default(false),
   /** Requests per minute per API key (or per client address without auth); 0: no limit. */
@@ -95,12 +108,19 @@ const EnvSchema = z.object({
   LOUPE_OCR: z.enum(['auto', 'tesseract', 'ppocr', 'off']).default('auto'),
   LOUPE_OCR_MIN_CONFIDENCE: z.coerce.number().min(0).max(1).default(0.5),
   LOUPE_OCR_MAX_RESOLUTION: z.coerce.number().int().min(256).max(10_000).default(2000),
-  LOUPE_OCR_LANG: z.string().regex(/^[a-z_+]+$/i).default('eng'),
+  LOUPE_OCR_LANG: z
+    .string()
+    .regex(/^[a-z_+]+$/i)
+    .default('eng'),
   /** PP-OCR's text gate: detection alone on a copy this size (longest edge) decides whether an image is read at all; 0 reads every image whole. */
   /** Object labels from a small offline detector (NanoDet-m, COCO-80), written as searchable labels beside the user's tags: auto (on) or off. */
   LOUPE_LABELS: z.enum(['auto', 'off']).default('auto'),
   LOUPE_LABELS_MIN_CONFIDENCE: z.coerce.number().min(0).max(1).default(0.4),
-  LOUPE_OCR_GATE_SIZE: z.coerce.number().int().refine((n) => n === 0 || (n >= 160 && n <= 2000), '0, or 160 to 2000').default(480),
+  LOUPE_OCR_GATE_SIZE: z.coerce
+    .number()
+    .int()
+    .refine((n) => n === 0 || (n >= 160 && n <= 2000), '0, or 160 to 2000')
+    .default(480),
   /** Hybrid ranking: adaptive (default: each signal counted by how far it stands above chance), weighted (min–max per query) or rrf. */
   LOUPE_FUSION: z.enum(['adaptive', 'weighted', 'rrf']).default('adaptive'),
   /** Weights of the two signals. Default: 1 / 1 (adaptive, rrf), 0.7 / 0.3 (weighted). */
@@ -119,7 +139,10 @@ const EnvSchema = z.object({
   LOUPE_CAPTION_TIMEOUT_MS: z.coerce.number().int().positive().default(60_000),
   LOUPE_CAPTION_RETRIES: z.coerce.number().int().min(0).max(10).default(3),
   /** Text embeddings for captions and OCR text: providers in order of preference (local, ollama, openai), or off. */
-  LOUPE_TEXT_EMBEDDER: z.string().regex(/^(off|((local|ollama|openai)(,(local|ollama|openai))*))$/, 'off, or a comma-separated list of local, ollama, openai').default('local'),
+  LOUPE_TEXT_EMBEDDER: z
+    .string()
+    .regex(/^(off|((local|ollama|openai)(,(local|ollama|openai))*))$/, 'off, or a comma-separated list of local, ollama, openai')
+    .default('local'),
   LOUPE_TEXT_EMBED_LOCAL_MODEL: z.string().default('Xenova/all-MiniLM-L6-v2'),
   LOUPE_TEXT_EMBED_OLLAMA_MODEL: z.string().default('nomic-embed-text'),
   LOUPE_TEXT_EMBED_OPENAI_MODEL: z.string().default('text-embedding-3-small'),
@@ -134,8 +157,7 @@ export type Config = ReturnType<typeof parseConfig>;
 
 export function parseConfig(env: NodeJS.ProcessEnv = process.env) {
   const result = EnvSchema.safeParse(env);
-  if (!result.success)
-    throw new LoupeError('CONFIG_INVALID', { problems: result.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`) });
+  if (!result.success) throw new LoupeError('CONFIG_INVALID', { problems: result.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`) });
   const e = result.data;
   return Object.freeze({
     dataDir: path.resolve(e.LOUPE_DATA_DIR),
@@ -167,10 +189,21 @@ export function parseConfig(env: NodeJS.ProcessEnv = process.env) {
     },
     thumbnailSize: e.LOUPE_THUMBNAIL_SIZE,
     http: {
-      host: e.LOUPE_HOST, port: e.LOUPE_PORT, maxUploadBytes: e.LOUPE_MAX_UPLOAD_BYTES, maxJsonBytes: e.LOUPE_MAX_JSON_BYTES,
-      auth: e.LOUPE_AUTH, rateLimitPerMinute: e.LOUPE_RATE_LIMIT,
-      corsOrigins: e.LOUPE_CORS_ORIGINS.split(',').map((o) => o.trim()).filter(Boolean),
-      allowedHosts: e.LOUPE_ALLOWED_HOSTS === undefined ? null : e.LOUPE_ALLOWED_HOSTS.split(',').map((h) => h.trim().toLowerCase()).filter(Boolean),
+      host: e.LOUPE_HOST,
+      port: e.LOUPE_PORT,
+      maxUploadBytes: e.LOUPE_MAX_UPLOAD_BYTES,
+      maxJsonBytes: e.LOUPE_MAX_JSON_BYTES,
+      auth: e.LOUPE_AUTH,
+      rateLimitPerMinute: e.LOUPE_RATE_LIMIT,
+      corsOrigins: e.LOUPE_CORS_ORIGINS.split(',')
+        .map((o) => o.trim())
+        .filter(Boolean),
+      allowedHosts:
+        e.LOUPE_ALLOWED_HOSTS === undefined
+          ? null
+          : e.LOUPE_ALLOWED_HOSTS.split(',')
+              .map((h) => h.trim().toLowerCase())
+              .filter(Boolean),
       metricsToken: e.LOUPE_METRICS_TOKEN,
     },
     log: { format: e.LOUPE_LOG_FORMAT, level: e.LOUPE_LOG_LEVEL },

@@ -3,9 +3,9 @@
  *
  * @example
  * ```ts
- * import { getConfig, openLibrary, indexPaths, searchByText } from 'loupe';
+ * import { getConfig, openLibrary, indexAndAnalyze, searchByText } from 'loupe';
  * const lib = await openLibrary(getConfig());
- * await indexPaths(lib, ['./photos']);
+ * await indexAndAnalyze(lib, ['./photos']); // what `loupe index` does: CLIP, then labels, OCR, captions
  * const { hits } = await searchByText(lib, 'a dog on the beach', { k: 5 });
  * await lib.close();
  * ```
@@ -13,6 +13,8 @@
 export { getConfig, parseConfig, type Config } from './config.js';
 export { openLibrary, type Library } from './library.js';
 export { indexPaths, type IndexProgress } from './app/index-paths.js';
+export { indexAndAnalyze, type IndexAndAnalyzeSummary } from './app/index-and-analyze.js';
+export { reindex } from './app/reindex.js';
 export { searchByText, searchByImage, searchSimilar, MAX_K } from './app/search.js';
 export { findDuplicates } from './app/duplicates.js';
 export { libraryStats } from './app/stats.js';

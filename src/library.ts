@@ -108,15 +108,18 @@ export async function openLibrary(config: Config, options: OpenLibraryOptions = 
     config,
     spaceId: DEFAULT_SPACE_ID,
     db,
-    forSpace: (spaceId) => (spaceId === DEFAULT_SPACE_ID ? root : {
-      ...root,
-      spaceId,
-      store: store.forSpace(spaceId),
-      jobs: jobs.forSpace(spaceId),
-      // The default space keeps the layout from before spaces existed; others live under their own prefix.
-      blobs: withPrefix(blobs, `spaces/${spaceId}/`),
-      close: async () => {},
-    }),
+    forSpace: (spaceId) =>
+      spaceId === DEFAULT_SPACE_ID
+        ? root
+        : {
+            ...root,
+            spaceId,
+            store: store.forSpace(spaceId),
+            jobs: jobs.forSpace(spaceId),
+            // The default space keeps the layout from before spaces existed; others live under their own prefix.
+            blobs: withPrefix(blobs, `spaces/${spaceId}/`),
+            close: async () => {},
+          },
     store,
     access: new SqlAccessStore(db),
     jobs,
@@ -137,7 +140,10 @@ export async function openLibrary(config: Config, options: OpenLibraryOptions = 
     decoder: new SharpDecoder(),
     places: { countryCode },
     fetchUrl: createSafeFetcher({ ...config.urls, maxBytes: config.limits.maxFileBytes }),
-    clip: () => (clip ??= loadClip(config, options).then((c) => options.wrapClip?.(c) ?? c).catch((e) => ((clip = undefined), Promise.reject(e)))),
+    clip: () =>
+      (clip ??= loadClip(config, options)
+        .then((c) => options.wrapClip?.(c) ?? c)
+        .catch((e) => ((clip = undefined), Promise.reject(e)))),
     ocr: () => (ocr ??= loadOcr(config)),
     labeler: () => (labeler ??= loadLabeler(config)),
     captioner: () => loadCaptioner(config),
@@ -161,7 +167,13 @@ const MIN_FREE_BYTES = 64 * 1024 * 1024;
 async function assertSpaceFor(dir: string, needed: number) {
   const { statfs, mkdir, access } = await import('node:fs/promises');
   await mkdir(dir, { recursive: true });
-  if (await access(path.join(dir, 'db', 'PG_VERSION')).then(() => true, () => false)) return;
+  if (
+    await access(path.join(dir, 'db', 'PG_VERSION')).then(
+      () => true,
+      () => false,
+    )
+  )
+    return;
   const st = await statfs(dir).catch(() => null);
   if (st && st.bavail * st.bsize < needed) throw new LoupeError('DISK_FULL', { dir, freeBytes: st.bavail * st.bsize, neededBytes: needed });
 }
@@ -183,10 +195,7 @@ export async function openDatabase(config: Config): Promise<SqlClient> {
 }
 
 export async function loadClip(config: Config, options: OpenLibraryOptions = {}): Promise<ClipEmbedder> {
-  const [{ resolveModelRoot }, { TransformersClip }] = await Promise.all([
-    import('./adapters/hub/model-files.js'),
-    import('./adapters/transformers/clip-embedder.js'),
-  ]);
+  const [{ resolveModelRoot }, { TransformersClip }] = await Promise.all([import('./adapters/hub/model-files.js'), import('./adapters/transformers/clip-embedder.js')]);
   const modelRoot = await resolveModelRoot({
     modelId: config.clipModel,
     files: clipFiles(config.clipDtype),
@@ -257,7 +266,14 @@ export async function loadCaptioner(config: Config): Promise<Captioner | { unava
     const problems: string[] = [];
     for (const modelId of c.localModels) {
       try {
-        const modelRoot = await resolveModelRoot({ modelId, files: captionModelFiles(config.clipDtype), modelsDir: config.modelsDir, cacheDir: config.cacheDir, offline: config.offline, endpoint: config.hfEndpoint });
+        const modelRoot = await resolveModelRoot({
+          modelId,
+          files: captionModelFiles(config.clipDtype),
+          modelsDir: config.modelsDir,
+          cacheDir: config.cacheDir,
+          offline: config.offline,
+          endpoint: config.hfEndpoint,
+        });
         models.push({ modelId, modelRoot });
       } catch (e) {
         problems.push((e as Error).message);
@@ -274,7 +290,14 @@ export async function loadLabeler(config: Config): Promise<ObjectLabeler | { una
   if (config.labels.engine === 'off') return { unavailable: 'object labels are turned off (LOUPE_LABELS=off)' };
   const [{ resolveModelRoot }, { NanoDetLabeler, NANODET_FILE, NANODET_MODEL_ID }] = await Promise.all([import('./adapters/hub/model-files.js'), import('./adapters/onnx/nanodet-labeler.js')]);
   try {
-    const root = await resolveModelRoot({ modelId: NANODET_MODEL_ID, files: [NANODET_FILE], modelsDir: config.modelsDir, cacheDir: config.cacheDir, offline: config.offline, endpoint: config.hfEndpoint });
+    const root = await resolveModelRoot({
+      modelId: NANODET_MODEL_ID,
+      files: [NANODET_FILE],
+      modelsDir: config.modelsDir,
+      cacheDir: config.cacheDir,
+      offline: config.offline,
+      endpoint: config.hfEndpoint,
+    });
     return await NanoDetLabeler.load({ modelFile: path.join(root, NANODET_MODEL_ID, NANODET_FILE), minConfidence: config.labels.minConfidence });
   } catch (e) {
     // Labels are an extra: a missing detector (offline, no network) leaves search as it is and says why.

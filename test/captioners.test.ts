@@ -23,6 +23,7 @@ type Plan = 'ok' | 'fail-500-once' | 'rate-limit-once' | 'bad-request' | 'unauth
 
 /** A fake model server: Ollama's POST /api/chat and OpenAI's POST /v1/chat/completions. */
 async function fakeServer() {
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- requests in several APIs' wire formats, checked field by field
   const state = { plan: 'ok' as Plan, requests: [] as { url: string; headers: http.IncomingHttpHeaders; body: any }[], failuresLeft: 0 };
   const server = http.createServer(async (req, res) => {
     let raw = '';
@@ -44,11 +45,20 @@ async function fakeServer() {
     send(404, { error: 'not found' });
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  return { state, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, close: () => new Promise((r) => { server.closeAllConnections(); server.close(r); }) };
+  return {
+    state,
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    close: () =>
+      new Promise((r) => {
+        server.closeAllConnections();
+        server.close(r);
+      }),
+  };
 }
 
 const image = Buffer.from('fake-jpeg-bytes');
 
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- requests in several APIs' wire formats, checked field by field
 function providerSuite(name: string, make: (url: string, timeoutMs: number) => Captioner, check: (req: { url: string; headers: http.IncomingHttpHeaders; body: any }) => void) {
   describe(`captioner: ${name}`, () => {
     let server: Awaited<ReturnType<typeof fakeServer>>;
@@ -134,7 +144,10 @@ describe('caption analyzer with a configured provider', () => {
       assert.equal(b.caption, 'my own words about the sea', 'the user caption stands');
       assert.equal(b.captionSource, 'user');
       const found = await searchByText(lib, 'picture', { mode: 'caption', folder: '' });
-      assert.deepEqual(found.hits.map((h) => h.id), [red]);
+      assert.deepEqual(
+        found.hits.map((h) => h.id),
+        [red],
+      );
       // --force regenerates model-made captions only.
       server.state.requests = [];
       await reindex(lib, { only: ['caption'], force: true });
@@ -175,7 +188,14 @@ describe('captioner: local (Transformers.js image-to-text, generated vision-enco
     const root = await testModelsDir();
     const broken = await writeTestCaptionModel(root, { modelId: 'loupe/broken-captioner' });
     await writeFile(path.join(broken, 'onnx/decoder_model_merged_quantized.onnx'), 'not an onnx model');
-    const c = new TransformersCaptioner({ models: [{ modelId: 'loupe/broken-captioner', modelRoot: root }, { modelId: TEST_CAPTION_MODEL_ID, modelRoot: root }], dtype: 'q8', timeoutMs: 30_000 });
+    const c = new TransformersCaptioner({
+      models: [
+        { modelId: 'loupe/broken-captioner', modelRoot: root },
+        { modelId: TEST_CAPTION_MODEL_ID, modelRoot: root },
+      ],
+      dtype: 'q8',
+      timeoutMs: 30_000,
+    });
     assert.equal(await c.caption(await colourImage('green', 'png'), 'image/png'), 'a green picture');
     const slow = new TransformersCaptioner({ models: [{ modelId: TEST_CAPTION_MODEL_ID, modelRoot: root }], dtype: 'q8', timeoutMs: 1 });
     await assert.rejects(slow.caption(await colourImage('green', 'png'), 'image/png'), /loupe\/test-caption-colour: no caption within 1 ms/);

@@ -30,14 +30,18 @@ describe('loupe CLI end to end', () => {
     for (const c of COLOURS) await writeFile(path.join(lib, 'colours', `${c}.jpg`), await colourImage(c));
     // An exact copy and a resized, re-encoded copy of the first photo.
     await copyFile(path.join(COCO_IMAGES, cocoFiles[0]), path.join(lib, 'copies', 'copy.jpg'));
-    await sharp(path.join(COCO_IMAGES, cocoFiles[0])).resize(320).jpeg({ quality: 70 }).toFile(path.join(lib, 'copies', 'small.jpg'));
+    await sharp(path.join(COCO_IMAGES, cocoFiles[0]))
+      .resize(320)
+      .jpeg({ quality: 70 })
+      .toFile(path.join(lib, 'copies', 'small.jpg'));
     // Bad input: each must be reported, none may stop the run.
     const jpeg = await sharp(path.join(COCO_IMAGES, cocoFiles[1])).toBuffer();
     await writeFile(path.join(lib, 'bad', 'truncated.jpg'), jpeg.subarray(0, jpeg.length >> 1));
     await writeFile(path.join(lib, 'bad', 'notes.jpg'), 'these are my notes, not a picture\n'.repeat(10));
     await writeFile(path.join(lib, 'bad', 'empty.jpg'), '');
     await writeFile(path.join(lib, 'bad', 'bomb.png'), hugePngHeader(50000, 50000));
-    if (process.getuid?.() === 0) await symlink(path.join(lib, 'bad', 'gone.jpg'), path.join(lib, 'bad', 'unreadable.jpg')); // root reads anything: a dangling link stands in
+    if (process.getuid?.() === 0)
+      await symlink(path.join(lib, 'bad', 'gone.jpg'), path.join(lib, 'bad', 'unreadable.jpg')); // root reads anything: a dangling link stands in
     else {
       await writeFile(path.join(lib, 'bad', 'unreadable.jpg'), jpeg);
       await chmod(path.join(lib, 'bad', 'unreadable.jpg'), 0);
@@ -161,7 +165,10 @@ describe('loupe CLI end to end', () => {
     assert.equal(stats.models[0].model, 'loupe/test-clip-colour');
     assert.equal(stats.models[0].count, 27);
     const passes = (stats as unknown as { passes: { pass: string; model: string | null; done: number; pending: number; unavailable?: string }[] }).passes;
-    assert.deepEqual(passes.map((p) => p.pass), ['clip', 'labels', 'ocr', 'caption', 'text-embedding']);
+    assert.deepEqual(
+      passes.map((p) => p.pass),
+      ['clip', 'labels', 'ocr', 'caption', 'text-embedding'],
+    );
     assert.deepEqual([passes[0].done, passes[0].pending], [27, 0]);
     assert.equal(passes[1].model, null, 'labels are off here');
     assert.match(passes[1].unavailable ?? '', /LOUPE_LABELS/);

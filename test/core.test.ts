@@ -84,7 +84,10 @@ describe('duplicate groups', () => {
     assert.equal(groups.filter((g) => g.kind === 'exact').length, 1);
     const near = groups.filter((g) => g.kind === 'near');
     assert.equal(near.length, 1);
-    assert.deepEqual(near[0].images.map((i) => i.id), ['a', 'b', 'c']);
+    assert.deepEqual(
+      near[0].images.map((i) => i.id),
+      ['a', 'b', 'c'],
+    );
     assert.equal(near[0].maxDistance, 8);
   });
 });

@@ -12,7 +12,10 @@ const decoder = new SharpDecoder();
 const options = { modelInputSize: 224, thumbnailSize: 320, maxPixels: 100_000_000, maxFrames: 100 };
 
 async function redRgba(width: number, height: number) {
-  return sharp(await colourImage('red', 'png', [width, height])).ensureAlpha().raw().toBuffer();
+  return sharp(await colourImage('red', 'png', [width, height]))
+    .ensureAlpha()
+    .raw()
+    .toBuffer();
 }
 
 describe('decoding formats by their bytes', () => {
@@ -20,9 +23,27 @@ describe('decoding formats by their bytes', () => {
     ['jpeg', () => colourImage('red', 'jpeg')],
     ['png', () => colourImage('red', 'png')],
     ['webp', () => colourImage('red', 'webp')],
-    ['gif', async () => sharp(await colourImage('red', 'png')).gif().toBuffer()],
-    ['tiff', async () => sharp(await colourImage('red', 'png')).tiff().toBuffer()],
-    ['avif', async () => sharp(await colourImage('red', 'png')).avif({ quality: 80 }).toBuffer()],
+    [
+      'gif',
+      async () =>
+        sharp(await colourImage('red', 'png'))
+          .gif()
+          .toBuffer(),
+    ],
+    [
+      'tiff',
+      async () =>
+        sharp(await colourImage('red', 'png'))
+          .tiff()
+          .toBuffer(),
+    ],
+    [
+      'avif',
+      async () =>
+        sharp(await colourImage('red', 'png'))
+          .avif({ quality: 80 })
+          .toBuffer(),
+    ],
     ['bmp', async () => Buffer.from(bmp.encode({ data: await redRgba(320, 240), width: 320, height: 240, bitPP: 24 }).data)],
   ];
   for (const [format, make] of cases)
@@ -94,8 +115,16 @@ describe('bad input gets a clear error code', () => {
     await assert.rejects(decoder.decode(header, 'bomb.bmp', options), { code: 'TOO_MANY_PIXELS' });
   });
   it('too many animation frames → TOO_MANY_FRAMES; within the limit the first frame is used', async () => {
-    const frames = await Promise.all(['#f00', '#0f0', '#00f', '#ff0', '#000', '#fff'].map((c) => sharp({ create: { width: 16, height: 16, channels: 3, background: c } }).png().toBuffer()));
-    const gif = await sharp(frames, { join: { animated: true } } as never).gif().toBuffer();
+    const frames = await Promise.all(
+      ['#f00', '#0f0', '#00f', '#ff0', '#000', '#fff'].map((c) =>
+        sharp({ create: { width: 16, height: 16, channels: 3, background: c } })
+          .png()
+          .toBuffer(),
+      ),
+    );
+    const gif = await sharp(frames, { join: { animated: true } } as never)
+      .gif()
+      .toBuffer();
     await assert.rejects(decoder.decode(gif, 'anim.gif', { ...options, maxFrames: 3 }), { code: 'TOO_MANY_FRAMES' });
     const first = await decoder.decode(gif, 'anim.gif', options);
     assert.equal(first.frames, 6);

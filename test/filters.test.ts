@@ -37,7 +37,16 @@ describe('filtered vector search keeps k when the filter keeps few', () => {
         if (camera === 'Common Cam') common.add(id);
         const vector = l2Normalize(centres[n % 20].map((c) => c + (random.uniform() - 0.5) * 0.3));
         return {
-          image: { id, sha256: `sha-${n}`, phash: '0000000000000000', width: 10, height: 10, format: 'jpeg', bytes: 1, exif: camera ? { camera, takenAt: new Date(2015, 0, 1 + n).toISOString() } : {} },
+          image: {
+            id,
+            sha256: `sha-${n}`,
+            phash: '0000000000000000',
+            width: 10,
+            height: 10,
+            format: 'jpeg',
+            bytes: 1,
+            exif: camera ? { camera, takenAt: new Date(2015, 0, 1 + n).toISOString() } : {},
+          },
           path: { imageId: id, path: `/lib/${n}.jpg`, root: '/lib', folder: '', size: 1, mtimeMs: 1 },
           embedding: { model: MODEL, vector },
         };
@@ -48,7 +57,10 @@ describe('filtered vector search keeps k when the filter keeps few', () => {
   after(() => db.close());
 
   // Both plans: the exact scan over the filtered images, and the HNSW walk with iterative scans (forced by a threshold of 0).
-  for (const [plan, exactFilterMax] of [['exact over the filter', undefined], ['HNSW with iterative scan', 0]] as const)
+  for (const [plan, exactFilterMax] of [
+    ['exact over the filter', undefined],
+    ['HNSW with iterative scan', 0],
+  ] as const)
     it(`returns all 10 of a 1 % filter for k = 10 (${plan})`, async () => {
       const store = new SqlStore(db, undefined, false, exactFilterMax);
       const query = l2Normalize(Float32Array.from({ length: 16 }, (_, i) => Math.cos(i)));
@@ -60,7 +72,10 @@ describe('filtered vector search keeps k when the filter keeps few', () => {
       const exact = await store.searchByVector({ vector: query, model: MODEL, k: 10, camera: 'common', exact: true });
       assert.equal(wide.length, 10);
       assert.ok(wide.every((h) => common.has(h.imageId)));
-      assert.deepEqual(wide.map((h) => h.imageId), exact.map((h) => h.imageId));
+      assert.deepEqual(
+        wide.map((h) => h.imageId),
+        exact.map((h) => h.imageId),
+      );
       for (let i = 1; i < wide.length; i++) assert.ok(wide[i].distance >= wide[i - 1].distance);
     });
 });
@@ -147,15 +162,25 @@ describe('filters and sorting by EXIF, place and shape, in the CLI and the API',
     it('takes structured filters and sort beside the query, and filters alone', async () => {
       const cams = await post({ query: '', filters: { camera: 'pixel' } });
       assert.equal(cams.status, 200);
-      assert.deepEqual(cams.body.results.map((r) => r.filename), ['home-2021.jpg', 'paris-2019.jpg']);
+      assert.deepEqual(
+        cams.body.results.map((r) => r.filename),
+        ['home-2021.jpg', 'paris-2019.jpg'],
+      );
       assert.equal(cams.body.applied.mode, 'filter');
       const paris = await post({ query: 'blue', filters: { near: { ...EIFFEL, km: 5 }, after: '2021' } });
-      assert.deepEqual(paris.body.results.map((r) => r.filename), ['louvre-2021.jpg'], JSON.stringify(paris.body));
+      assert.deepEqual(
+        paris.body.results.map((r) => r.filename),
+        ['louvre-2021.jpg'],
+        JSON.stringify(paris.body),
+      );
       assert.equal(paris.body.results[0].exif.country, 'FR', 'the country is looked up offline at indexing');
       assert.ok(paris.body.applied.filters, 'the answer says which filters applied');
       // Query syntax and structured fields both apply.
       const both = await post({ query: 'has:gps', filters: { orientation: 'landscape' }, sort: 'oldest' });
-      assert.deepEqual(both.body.results.map((r) => r.filename), ['paris-2019.jpg', 'louvre-2021.jpg']);
+      assert.deepEqual(
+        both.body.results.map((r) => r.filename),
+        ['paris-2019.jpg', 'louvre-2021.jpg'],
+      );
       const bad = await post({ query: 'x', filters: { after: 'June' } });
       assert.equal(bad.status, 400);
       const unknown = await post({ query: 'x', filters: { lens: '50mm' } });
@@ -165,13 +190,23 @@ describe('filters and sorting by EXIF, place and shape, in the CLI and the API',
     it('filters similar images and lists the gallery by date taken', async () => {
       const list = (await (await fetch(`${server.url}/api/v1/images?order=taken`)).json()) as { items: { id: string; filename: string }[] };
       // Undated images fall back to when they were added (today), so they lead.
-      assert.deepEqual(list.items.map((i) => i.filename), ['scan.png', 'louvre-2021.jpg', 'home-2021.jpg', 'tokyo-2020.jpg', 'paris-2019.jpg']);
+      assert.deepEqual(
+        list.items.map((i) => i.filename),
+        ['scan.png', 'louvre-2021.jpg', 'home-2021.jpg', 'tokyo-2020.jpg', 'paris-2019.jpg'],
+      );
       const paris = list.items.find((i) => i.filename === 'paris-2019.jpg')!;
       const similar = (await (await fetch(`${server.url}/api/v1/images/${paris.id}/similar?k=5&has=gps&sort=newest`)).json()) as { results: { filename: string }[] };
-      assert.deepEqual(similar.results.map((r) => r.filename), ['louvre-2021.jpg', 'tokyo-2020.jpg']);
+      assert.deepEqual(
+        similar.results.map((r) => r.filename),
+        ['louvre-2021.jpg', 'tokyo-2020.jpg'],
+      );
       const page1 = (await (await fetch(`${server.url}/api/v1/images?order=taken&limit=2`)).json()) as { items: { filename: string }[]; nextCursor: string };
       const page2 = (await (await fetch(`${server.url}/api/v1/images?order=taken&limit=2&cursor=${page1.nextCursor}`)).json()) as { items: { filename: string }[] };
-      assert.deepEqual([...page1.items, ...page2.items].map((i) => i.filename), list.items.slice(0, 4).map((i) => i.filename), 'pages follow the same order');
+      assert.deepEqual(
+        [...page1.items, ...page2.items].map((i) => i.filename),
+        list.items.slice(0, 4).map((i) => i.filename),
+        'pages follow the same order',
+      );
     });
   });
 });

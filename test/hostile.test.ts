@@ -10,7 +10,6 @@ import { promisify } from 'node:util';
 import { after, before, describe, it } from 'node:test';
 import { parseConfig } from '../src/config.js';
 import { lockDataDir } from '../src/adapters/fs/data-dir-lock.js';
-import { openPglite } from '../src/adapters/pglite/pglite-client.js';
 import { openLibrary } from '../src/library.js';
 import { diskFullOr, isLoupeError } from '../src/core/errors.js';
 import { TEST_CLIP_MODEL_ID } from '../src/models/test-clip-model.js';
@@ -114,13 +113,17 @@ describe('hostile input: the server stays up', () => {
     assert.equal(cross.status, 403);
     const noOrigin = await fetch(`${s.url}/api/v1/images`, { method: 'POST', body: form([{ name: 'planted.jpg', bytes: await colourImage('purple') }]), headers: { 'sec-fetch-site': 'cross-site' } });
     assert.equal(noOrigin.status, 403);
-    const own = await fetch(`${s.url}/api/v1/images`, { method: 'POST', body: form([{ name: 'mine.jpg', bytes: await colourImage('purple') }]), headers: { origin: s.url, 'sec-fetch-site': 'same-origin' } });
-    assert.equal(own.status, 201, 'the server\'s own page may upload');
+    const own = await fetch(`${s.url}/api/v1/images`, {
+      method: 'POST',
+      body: form([{ name: 'mine.jpg', bytes: await colourImage('purple') }]),
+      headers: { origin: s.url, 'sec-fetch-site': 'same-origin' },
+    });
+    assert.equal(own.status, 201, "the server's own page may upload");
     const get = await fetch(`${s.url}/api/v1/stats`, { headers: { origin: 'http://127.0.0.1:9', 'sec-fetch-site': 'same-site' } });
     assert.equal(get.status, 200, 'reads are not state changes (CORS keeps their answers from other origins)');
   });
 
-  it('DNS rebinding: a Host name that is not this server\'s is refused', async () => {
+  it("DNS rebinding: a Host name that is not this server's is refused", async () => {
     const { port } = new URL(s.url);
     const { stdout } = await execFileP('curl', ['-s', '-o', '/dev/null', '-w', '%{http_code}', '-H', 'Host: attacker.example', `http://127.0.0.1:${port}/api/v1/stats`]).catch(() => ({ stdout: '' }));
     if (stdout) assert.equal(stdout, '403');
@@ -152,7 +155,13 @@ describe('hostile input: the server stays up', () => {
         Buffer.from(`\r\n--${boundary}--\r\n`),
       ];
       // Chunked (no Content-Length): the limit must hold while the body arrives.
-      const body = new ReadableStream({ pull(c) { const next = chunks.shift(); if (next) c.enqueue(next); else c.close(); } });
+      const body = new ReadableStream({
+        pull(c) {
+          const next = chunks.shift();
+          if (next) c.enqueue(next);
+          else c.close();
+        },
+      });
       const r = await fetch(`${small.url}/api/v1/images`, { method: 'POST', headers: { 'content-type': `multipart/form-data; boundary=${boundary}` }, body, duplex: 'half' } as RequestInit);
       assert.equal(r.status, 413);
       assert.equal((await r.json()).error, 'FILE_TOO_LARGE');
@@ -174,7 +183,7 @@ describe('hostile input: with API keys', () => {
   });
   after(() => s.stop());
 
-  it('made-up Bearer keys share their address\'s rate limit instead of each getting a fresh one', async () => {
+  it("made-up Bearer keys share their address's rate limit instead of each getting a fresh one", async () => {
     const limited = await startTestServer({ LOUPE_AUTH: 'on', LOUPE_RATE_LIMIT: '5' });
     try {
       const { createKey } = await import('../src/app/access.js');
@@ -191,7 +200,7 @@ describe('hostile input: with API keys', () => {
     }
   });
 
-  it('the web UI\'s key lives in an HttpOnly, SameSite=Strict cookie scoped to /api', async () => {
+  it("the web UI's key lives in an HttpOnly, SameSite=Strict cookie scoped to /api", async () => {
     const bad = await fetch(`${s.url}/api/v1/session`, jsonBody({ key: 'loupe_wrong' }));
     assert.equal(bad.status, 401);
     assert.equal(bad.headers.get('set-cookie'), null);
@@ -222,12 +231,19 @@ describe('hostile input: with API keys', () => {
     const up = await fetch(`${s.url}/api/v1/images?wait=true`, { method: 'POST', body: form([{ name: 'teal.jpg', bytes: await colourImage('teal') }]), headers: auth });
     assert.equal(up.status, 201);
     const spaceFiles = path.join(s.dataDir, 'spaces');
-    assert.ok((await readdir(spaceFiles, { recursive: true })).some((f) => f.endsWith('.webp')), 'a thumbnail was written for the space');
+    assert.ok(
+      (await readdir(spaceFiles, { recursive: true })).some((f) => f.endsWith('.webp')),
+      'a thumbnail was written for the space',
+    );
     assert.deepEqual(await deleteSpace(s.lib, 'temp'), { images: 1 });
     assert.equal((await fetch(`${s.url}/api/v1/stats`, { headers: auth })).status, 401, 'its key no longer opens anything');
     assert.equal(await s.lib.access.getSpace('temp'), null);
     const left = (await readdir(spaceFiles, { recursive: true, withFileTypes: true })).filter((e) => e.isFile());
-    assert.deepEqual(left.map((e) => e.name), [], 'its thumbnails and uploads are gone');
+    assert.deepEqual(
+      left.map((e) => e.name),
+      [],
+      'its thumbnails and uploads are gone',
+    );
     await assert.rejects(deleteSpace(s.lib, 'default'), (e) => isLoupeError(e, 'BAD_ARGUMENT'));
   });
 });
@@ -318,7 +334,10 @@ describe('hostile filesystem', () => {
     const summary = await runJson<IndexSummary>(['index', photos], env);
     assert.equal(summary.indexed, 2, JSON.stringify(summary));
     assert.equal(summary.duplicates, 0, 'a folder reachable through a link is walked once');
-    assert.deepEqual(summary.failed.map((f) => path.basename(f.path)), ['outside']);
+    assert.deepEqual(
+      summary.failed.map((f) => path.basename(f.path)),
+      ['outside'],
+    );
     assert.ok(!summary.failed.some((f) => /EISDIR/.test(f.error)));
     // The raw name round-trips: re-indexing skips it (not "gone" and re-added), and its file can be read back.
     const again = await runJson<IndexSummary>(['index', photos], env);
@@ -345,7 +364,10 @@ describe('hostile filesystem', () => {
     t.after(() => chmod(path.join(photos, 'locked'), 0o755));
     assert.equal(r.code, 0, r.stderr);
     const summary = JSON.parse(r.stdout) as IndexSummary;
-    assert.deepEqual(summary.failed.map((f) => [path.basename(f.path), f.code]), [['locked', 'UNREADABLE']]);
+    assert.deepEqual(
+      summary.failed.map((f) => [path.basename(f.path), f.code]),
+      [['locked', 'UNREADABLE']],
+    );
   });
 });
 
@@ -411,11 +433,14 @@ describe('the data-folder lock', () => {
       await writeFile(path.join(dir, 'loupe.lock'), JSON.stringify({ pid: 2 ** 22 + 9, started: '1', token: 'dead' }));
       const children = Array.from({ length: 6 }, () => spawn(process.execPath, ['--input-type=module', '-e', script, dir, done], { stdio: ['ignore', 'pipe', 'inherit'] }));
       const answers = await Promise.all(
-        children.map((child) => new Promise<string>((resolve) => {
-          let out = '';
-          child.stdout!.on('data', (d) => ((out += d), out.includes('\n') && resolve(out.trim())));
-          child.on('exit', () => resolve(out.trim()));
-        })),
+        children.map(
+          (child) =>
+            new Promise<string>((resolve) => {
+              let out = '';
+              child.stdout!.on('data', (d) => ((out += d), out.includes('\n') && resolve(out.trim())));
+              child.on('exit', () => resolve(out.trim()));
+            }),
+        ),
       );
       await writeFile(done, '');
       await Promise.all(children.map((c) => (c.exitCode !== null ? null : new Promise((r) => c.on('exit', r)))));
@@ -429,13 +454,17 @@ describe('the data-folder lock', () => {
     const lockFile = path.join(dir, 'loupe.lock');
     // pid 1 is alive, but it is not the process that wrote this lock (another start time).
     await writeFile(lockFile, JSON.stringify({ pid: 1, started: '999999999999', token: 'x' }));
-    await (await lockDataDir(dir))();
+    await (
+      await lockDataDir(dir)
+    )();
     // A killed child that nobody has reaped yet (a zombie) holds no lock.
     const child = spawn('sh', ['-c', 'exit 0'], { stdio: 'ignore' });
     const zombiePid = child.pid!;
     await new Promise((r) => setTimeout(r, 300)); // exited; Node reaps it only when its event loop gets to it
     await writeFile(lockFile, JSON.stringify({ pid: zombiePid, started: '', token: 'z' }));
-    await (await lockDataDir(dir))();
+    await (
+      await lockDataDir(dir)
+    )();
     // A half-written (empty) lock from an old version counts as stale once it is a little old.
     await writeFile(lockFile, '');
     const { utimes } = await import('node:fs/promises');
@@ -443,7 +472,10 @@ describe('the data-folder lock', () => {
     const release = await lockDataDir(dir);
     await assert.rejects(lockDataDir(dir), (e) => isLoupeError(e, 'DATA_DIR_LOCKED'), 'a live owner (this process) keeps it');
     await release();
-    assert.deepEqual((await readdir(dir)).filter((n) => n.startsWith('loupe.lock')), []);
+    assert.deepEqual(
+      (await readdir(dir)).filter((n) => n.startsWith('loupe.lock')),
+      [],
+    );
   });
 });
 
@@ -485,7 +517,10 @@ describe('broken models and full disks', () => {
   it('a full disk stops index with DISK_FULL, the summary still printed and no temporaries left; freeing space resumes', async (t) => {
     assert.equal(isLoupeError(diskFullOr(Object.assign(new Error('write failed'), { code: 'ENOSPC' }), '/x'), 'DISK_FULL'), true);
     const mountpoint = await tempDir('loupe-tmpfs-');
-    const mounted = await execFileP('mount', ['-t', 'tmpfs', '-o', 'size=96m', 'tmpfs', mountpoint]).then(() => true, () => false);
+    const mounted = await execFileP('mount', ['-t', 'tmpfs', '-o', 'size=96m', 'tmpfs', mountpoint]).then(
+      () => true,
+      () => false,
+    );
     if (!mounted) return t.skip('SKIPPED LOUDLY: cannot mount a tmpfs here (needs root and mount rights) — the disk-full path is not exercised');
     t.after(() => execFileP('umount', ['-l', mountpoint]).catch(() => {}));
     const photos = path.join(await tempDir(), 'photos');
@@ -527,7 +562,10 @@ describe('broken models and full disks', () => {
 
   it('a full disk refuses uploads with 507 DISK_FULL, the server keeps answering, and uploads go in once space is freed', async (t) => {
     const mountpoint = await tempDir('loupe-tmpfs-');
-    const mounted = await execFileP('mount', ['-t', 'tmpfs', '-o', 'size=96m', 'tmpfs', mountpoint]).then(() => true, () => false);
+    const mounted = await execFileP('mount', ['-t', 'tmpfs', '-o', 'size=96m', 'tmpfs', mountpoint]).then(
+      () => true,
+      () => false,
+    );
     if (!mounted) return t.skip('SKIPPED LOUDLY: cannot mount a tmpfs here (needs root and mount rights) — the disk-full path is not exercised');
     t.after(() => execFileP('umount', ['-l', mountpoint]).catch(() => {}));
     const s = await startTestServer({}, path.join(mountpoint, 'data'));

@@ -30,7 +30,11 @@ describe('HTTP API', () => {
 
   it('uploads several files at once; a bad one is reported beside the good ones', async () => {
     const r = await upload(
-      [{ name: 'red.png', bytes: png.red }, { name: 'green.png', bytes: png.green }, { name: 'notes.png', bytes: Buffer.from('not an image at all, just text\n'.repeat(5)) }],
+      [
+        { name: 'red.png', bytes: png.red },
+        { name: 'green.png', bytes: png.green },
+        { name: 'notes.png', bytes: Buffer.from('not an image at all, just text\n'.repeat(5)) },
+      ],
       { folder: 'colours', caption: 'a test card', tags: 'test,colour' },
     );
     assert.equal(r.status, 201);
@@ -43,7 +47,10 @@ describe('HTTP API', () => {
       assert.match(img.thumbnailUrl, /^\/api\/v1\/images\/[0-9a-f-]{36}\/thumbnail$/);
       ids[img.filename.replace('.png', '')] = img.id;
     }
-    assert.deepEqual(r.body.errors.map((e: { filename: string; error: string }) => [e.filename, e.error]), [['notes.png', 'NOT_AN_IMAGE']]);
+    assert.deepEqual(
+      r.body.errors.map((e: { filename: string; error: string }) => [e.filename, e.error]),
+      [['notes.png', 'NOT_AN_IMAGE']],
+    );
   });
 
   it('answers at once with status pending, and pushes the end of indexing as a server-sent event', async () => {
@@ -101,7 +108,10 @@ describe('HTTP API', () => {
     assert.equal(all.nextCursor, null);
     for (let i = 1; i < all.items.length; i++) assert.ok(all.items[i - 1].createdAt >= all.items[i].createdAt);
     const colours = await (await fetch(u('/api/v1/images?folder=colours'))).json();
-    assert.deepEqual(colours.items.map((i: { folder: string }) => i.folder), ['colours', 'colours', 'colours']);
+    assert.deepEqual(
+      colours.items.map((i: { folder: string }) => i.folder),
+      ['colours', 'colours', 'colours'],
+    );
     const bad = await fetch(u('/api/v1/images?cursor=garbage'));
     assert.equal(bad.status, 400);
     assert.equal((await fetch(u('/api/v1/images?limit=0'))).status, 400);
@@ -157,10 +167,16 @@ describe('HTTP API', () => {
     assert.equal((await fetch(u('/api/v1/images/search'), jsonBody({ query: 'red', minSimilarity: 101 }))).status, 400);
     // Words: text mode finds captions (green's was edited to "grass" above, and its old one is gone) and says where it matched.
     const words = await (await fetch(u('/api/v1/images/search'), jsonBody({ query: 'card', mode: 'text', k: 5 }))).json();
-    assert.deepEqual(words.results.map((r: { id: string }) => r.id), [ids.red]);
+    assert.deepEqual(
+      words.results.map((r: { id: string }) => r.id),
+      [ids.red],
+    );
     assert.deepEqual(words.results[0].explain.matched, ['caption']);
     const grass = await (await fetch(u('/api/v1/images/search'), jsonBody({ query: 'grass', mode: 'caption' }))).json();
-    assert.deepEqual(grass.results.map((r: { id: string }) => r.id), [ids.green]);
+    assert.deepEqual(
+      grass.results.map((r: { id: string }) => r.id),
+      [ids.green],
+    );
     const rrf = await (await fetch(u('/api/v1/images/search'), jsonBody({ query: 'red card', fusion: 'rrf', weights: { vector: 1, text: 0 } }))).json();
     assert.equal(rrf.applied.fusion, 'rrf');
     assert.equal(rrf.results[0].id, ids.red);
@@ -214,7 +230,16 @@ describe('HTTP API', () => {
 
   it('refuses URLs to loopback, private, link-local and metadata addresses by default', async () => {
     const target = `${s.url}/api/v1/images/${ids.red}/file`;
-    for (const url of [target, 'http://localhost:8081/x.png', 'http://169.254.169.254/latest/meta-data/', 'http://10.0.0.1/a.png', 'http://[::1]:8081/a.png', 'http://[::ffff:127.0.0.1]/a.png', 'file:///etc/passwd', 'gopher://example.org/']) {
+    for (const url of [
+      target,
+      'http://localhost:8081/x.png',
+      'http://169.254.169.254/latest/meta-data/',
+      'http://10.0.0.1/a.png',
+      'http://[::1]:8081/a.png',
+      'http://[::ffff:127.0.0.1]/a.png',
+      'file:///etc/passwd',
+      'gopher://example.org/',
+    ]) {
       const res = await fetch(u('/api/v1/images'), jsonBody({ url }));
       assert.equal(res.status, 400, url);
       assert.equal((await res.json()).error, 'UNSAFE_URL', url);
@@ -238,8 +263,7 @@ describe('HTTP API', () => {
     assert.match(await docs.text(), /swagger-ui/);
     assert.equal((await fetch(u('/docs/assets/swagger-ui-bundle.js'))).status, 200);
     const spec = await (await fetch(u('/docs/openapi.json'))).json();
-    for (const p of ['/api/v1/images', '/api/v1/images/{id}', '/api/v1/images/search', '/api/v1/images/search/by-image', '/api/v1/events', '/api/search-images'])
-      assert.ok(spec.paths[p], p);
+    for (const p of ['/api/v1/images', '/api/v1/images/{id}', '/api/v1/images/search', '/api/v1/images/search/by-image', '/api/v1/events', '/api/search-images']) assert.ok(spec.paths[p], p);
     assert.equal((await fetch(u('/api/v1/nope'))).status, 404);
   });
 
@@ -265,7 +289,10 @@ describe('HTTP API', () => {
     const originals = (await readdir(path.join(s.dataDir, 'originals'), { recursive: true })).filter((f) => f.length > 40);
     assert.equal(originals.length, 4);
     const results = await (await fetch(u('/api/v1/images/search'), jsonBody({ query: 'black', k: 10 }))).json();
-    assert.ok(results.results.every((r: { id: string }) => r.id !== ids.black), 'its vector is gone');
+    assert.ok(
+      results.results.every((r: { id: string }) => r.id !== ids.black),
+      'its vector is gone',
+    );
     assert.equal((await fetch(u(`/api/v1/images/${ids.black}`), { method: 'DELETE' })).status, 404);
   });
 

@@ -30,11 +30,21 @@ describe('hybrid search on coco-mini with user captions', () => {
 
   before(async () => {
     await requireShared();
-    rows = (await readFile(path.join(COCO, 'captions.jsonl'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l));
-    const gt = (await readFile(path.join(SHARED, 'datasets/funsd/gt.jsonl'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l));
+    rows = (await readFile(path.join(COCO, 'captions.jsonl'), 'utf8'))
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
+    const gt = (await readFile(path.join(SHARED, 'datasets/funsd/gt.jsonl'), 'utf8'))
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     formFile = path.join(form, gt[0].image);
     // A long word of the form, rare in captions: what a person would type to find this document.
-    formWord = (gt[0].text as string).split(/[^A-Za-z]+/).filter((w) => w.length >= 8).sort((a, b) => b.length - a.length)[0].toLowerCase();
+    formWord = (gt[0].text as string)
+      .split(/[^A-Za-z]+/)
+      .filter((w) => w.length >= 8)
+      .sort((a, b) => b.length - a.length)[0]
+      .toLowerCase();
     lib = await openLibrary(parseConfig({ ...(await testEnv(path.join(await tempDir(), 'data'))), LOUPE_OCR: 'auto' }));
     const summary = await indexPaths(lib, [...rows.map((r) => path.join(COCO_IMAGES, r.image)), formFile]);
     assert.equal(summary.indexed, rows.length + 1);
@@ -94,7 +104,10 @@ describe('hybrid search on coco-mini with user captions', () => {
     assert.equal(noFrisbee.hits.length, dogs.hits.length - withFrisbee.length);
     for (const h of noFrisbee.hits) assert.ok(!(await captionOf(h.id)).includes('frisbee'));
     const hybridNoFrisbee = await searchByText(lib, 'dog -frisbee', { k: 50, folder: '' });
-    assert.ok(hybridNoFrisbee.hits.every((h) => !withFrisbee.includes(h.id)), 'exclusions hold for vector finds too');
+    assert.ok(
+      hybridNoFrisbee.hits.every((h) => !withFrisbee.includes(h.id)),
+      'exclusions hold for vector finds too',
+    );
 
     const tagged = dogs.hits.slice(0, 2).map((h) => h.id);
     for (const id of tagged) await lib.store.updateImage(id, { tags: ['favourite'] });
@@ -136,7 +149,11 @@ describe('hybrid search on coco-mini with user captions', () => {
     assert.equal(found.hits[0]?.id, formId, `"${formWord}" finds the form`);
     assert.ok(found.hits[0].matched!.includes('ocr'));
     const hasText = await searchByText(lib, `${formWord} has:text`, { k: 10, folder: '' });
-    assert.deepEqual(hasText.hits.map((h) => h.id), [formId], 'has:text keeps only images with text in them');
+    assert.deepEqual(
+      hasText.hits.map((h) => h.id),
+      [formId],
+      'has:text keeps only images with text in them',
+    );
     const again = await reindex(lib, { only: ['ocr'], imageIds: [formId] });
     assert.equal(again.ocr.planned, 0, 'done images are skipped unless forced');
   });

@@ -57,32 +57,55 @@ describe('hybrid fusion', () => {
     assert.ok(Math.abs(r.fused - 1) < 1e-12);
   });
   it('weighted: weights min–max-normalised signals', () => {
-    const r = fuse([
-      { id: 'v', vector: 0.9, text: 0.0 },
-      { id: 't', vector: 0.1, text: 1.0 },
-      { id: 'm', vector: 0.5, text: 0.5 },
-    ], weighted);
-    assert.deepEqual(r.map((x) => x.id), ['v', 'm', 't']);
+    const r = fuse(
+      [
+        { id: 'v', vector: 0.9, text: 0.0 },
+        { id: 't', vector: 0.1, text: 1.0 },
+        { id: 'm', vector: 0.5, text: 0.5 },
+      ],
+      weighted,
+    );
+    assert.deepEqual(
+      r.map((x) => x.id),
+      ['v', 'm', 't'],
+    );
     assert.ok(Math.abs(r[0].fused - 0.7) < 1e-12);
     assert.ok(Math.abs(r[2].fused - 0.3) < 1e-12);
     assert.deepEqual(DEFAULT_FUSION, { mode: 'adaptive', weights: { vector: 1, text: 1 }, rrfK: 60 });
   });
   it('a zero weight switches a signal off (it is not "unset")', () => {
-    const cands = [{ id: 'v', vector: 0.9, text: 0.1 }, { id: 't', vector: 0.2, text: 0.9 }];
+    const cands = [
+      { id: 'v', vector: 0.9, text: 0.1 },
+      { id: 't', vector: 0.2, text: 0.9 },
+    ];
     assert.equal(fuse(cands, { mode: 'weighted', weights: { vector: 0, text: 1 } })[0].id, 't');
     assert.equal(fuse(cands, { mode: 'weighted', weights: { vector: 1, text: 0 } })[0].id, 'v');
     assert.throws(() => fuse(cands, { mode: 'weighted', weights: { vector: -1, text: 1 } }));
     assert.throws(() => fuse(cands, { mode: 'weighted', weights: { vector: NaN, text: 1 } }));
   });
   it('candidates found by one side only get 0 from the other; ties break by vector then id', () => {
-    const r = fuse([{ id: 'b', vector: 0.5 }, { id: 'a', vector: 0.5 }, { id: 'c', text: 2 }], { mode: 'weighted', weights: { vector: 0.5, text: 0.5 } });
-    assert.deepEqual(r.map((x) => x.id), ['a', 'b', 'c']);
+    const r = fuse(
+      [
+        { id: 'b', vector: 0.5 },
+        { id: 'a', vector: 0.5 },
+        { id: 'c', text: 2 },
+      ],
+      { mode: 'weighted', weights: { vector: 0.5, text: 0.5 } },
+    );
+    assert.deepEqual(
+      r.map((x) => x.id),
+      ['a', 'b', 'c'],
+    );
     assert.equal(r[2].vector, null);
     assert.ok(r.every((x) => Number.isFinite(x.fused)));
   });
   it('reciprocal rank fusion uses ranks, not magnitudes', () => {
     const r = fuse(
-      [{ id: 'x', vector: 0.99, text: 0.001 }, { id: 'y', vector: 0.98, text: 0.0009 }, { id: 'z', vector: 0.1, text: 50 }],
+      [
+        { id: 'x', vector: 0.99, text: 0.001 },
+        { id: 'y', vector: 0.98, text: 0.0009 },
+        { id: 'z', vector: 0.1, text: 50 },
+      ],
       { mode: 'rrf', weights: { vector: 1, text: 1 }, rrfK: 60 },
     );
     assert.equal(r[0].id, 'x'); // ranks 1 + 2
@@ -98,13 +121,13 @@ describe('adaptive fusion', () => {
   const noise = (i: number) => 0.2 + 0.05 * (2.5 - i * 0.1); // near the top of the background, below the ceiling
 
   it('a noise vector side cannot outrank an exact text hit', () => {
-    const cands = [
-      ...Array.from({ length: 20 }, (_, i) => ({ id: `n${i}`, vector: noise(i) })),
-      { id: 'receipt', vector: 0.21, text: 1, matched: ['ocr'] },
-    ];
+    const cands = [...Array.from({ length: 20 }, (_, i) => ({ id: `n${i}`, vector: noise(i) })), { id: 'receipt', vector: 0.21, text: 1, matched: ['ocr'] }];
     const r = fuse(cands, { ...DEFAULT_FUSION, background: bg });
     assert.equal(r[0].id, 'receipt');
-    assert.ok(r.slice(1).every((x) => x.fused < 0.05), 'noise carries ~no evidence');
+    assert.ok(
+      r.slice(1).every((x) => x.fused < 0.05),
+      'noise carries ~no evidence',
+    );
     // The weighted fusion of old stretched the noise to 0..1 and let it win.
     assert.notEqual(fuse(cands, { mode: 'weighted', weights: { vector: 0.7, text: 0.3 } })[0].id, 'receipt');
   });
@@ -122,18 +145,56 @@ describe('adaptive fusion', () => {
   });
 
   it('one side empty: ranks by the other; no background: the vector side counts for nothing', () => {
-    const vectorsOnly = fuse([{ id: 'a', vector: ceiling + 0.05 }, { id: 'b', vector: ceiling + 0.2 }, { id: 'c', vector: 0.1 }], { ...DEFAULT_FUSION, background: bg });
-    assert.deepEqual(vectorsOnly.map((x) => x.id), ['b', 'a', 'c']);
-    const textOnly = fuse([{ id: 'a', text: 0.2 }, { id: 'b', text: 0.9 }], { ...DEFAULT_FUSION, background: bg });
-    assert.deepEqual(textOnly.map((x) => x.id), ['b', 'a']);
-    const noBg = fuse([{ id: 'a', vector: 0.99 }, { id: 'b', vector: 0.1, text: 0.1 }], DEFAULT_FUSION);
-    assert.deepEqual(noBg.map((x) => x.id), ['b', 'a']);
+    const vectorsOnly = fuse(
+      [
+        { id: 'a', vector: ceiling + 0.05 },
+        { id: 'b', vector: ceiling + 0.2 },
+        { id: 'c', vector: 0.1 },
+      ],
+      { ...DEFAULT_FUSION, background: bg },
+    );
+    assert.deepEqual(
+      vectorsOnly.map((x) => x.id),
+      ['b', 'a', 'c'],
+    );
+    const textOnly = fuse(
+      [
+        { id: 'a', text: 0.2 },
+        { id: 'b', text: 0.9 },
+      ],
+      { ...DEFAULT_FUSION, background: bg },
+    );
+    assert.deepEqual(
+      textOnly.map((x) => x.id),
+      ['b', 'a'],
+    );
+    const noBg = fuse(
+      [
+        { id: 'a', vector: 0.99 },
+        { id: 'b', vector: 0.1, text: 0.1 },
+      ],
+      DEFAULT_FUSION,
+    );
+    assert.deepEqual(
+      noBg.map((x) => x.id),
+      ['b', 'a'],
+    );
     assert.equal(noBg[1].fused, 0);
   });
 
   it('ties break by cosine, then id; every score is finite', () => {
-    const r = fuse([{ id: 'b', text: 0.5, vector: 0.3 }, { id: 'a', text: 0.5, vector: 0.3 }, { id: 'c', text: 0.5, vector: 0.35 }], { ...DEFAULT_FUSION, background: bg });
-    assert.deepEqual(r.map((x) => x.id), ['c', 'a', 'b']);
+    const r = fuse(
+      [
+        { id: 'b', text: 0.5, vector: 0.3 },
+        { id: 'a', text: 0.5, vector: 0.3 },
+        { id: 'c', text: 0.5, vector: 0.35 },
+      ],
+      { ...DEFAULT_FUSION, background: bg },
+    );
+    assert.deepEqual(
+      r.map((x) => x.id),
+      ['c', 'a', 'b'],
+    );
     assert.ok(r.every((x) => Number.isFinite(x.fused)));
     assert.ok(Number.isFinite(vectorEvidence(0.5, { mean: 0.5, std: 0, count: 1 })), 'a zero spread does not divide by zero');
   });

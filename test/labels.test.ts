@@ -12,9 +12,15 @@ import { jsonBody, startTestServer, type TestServer } from './support/server.js'
 
 /** The first coco-mini photos that at least 4 of 5 captions describe with this word (chosen by the data, not by hand). */
 async function photosOf(word: string, n = 1): Promise<string[]> {
-  const lines = (await readFile(path.join(COCO, 'captions.jsonl'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l) as { image: string; captions: string[] });
+  const lines = (await readFile(path.join(COCO, 'captions.jsonl'), 'utf8'))
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as { image: string; captions: string[] });
   const re = new RegExp(`\\b${word}s?\\b`, 'i');
-  return lines.filter((l) => l.captions.filter((c) => re.test(c)).length >= 4).slice(0, n).map((l) => l.image);
+  return lines
+    .filter((l) => l.captions.filter((c) => re.test(c)).length >= 4)
+    .slice(0, n)
+    .map((l) => l.image);
 }
 
 describe('object labels from NanoDet-m (real weights)', () => {
@@ -30,7 +36,10 @@ describe('object labels from NanoDet-m (real weights)', () => {
       const [photo] = await photosOf(word === 'person' ? 'man' : word);
       assert.ok(photo, `coco-mini has a photo whose captions say ${word}`);
       const labels = await labeler.label(await readFile(path.join(COCO_IMAGES, photo)));
-      assert.ok(labels.some((l) => l.label === word), `${photo}: ${JSON.stringify(labels)}`);
+      assert.ok(
+        labels.some((l) => l.label === word),
+        `${photo}: ${JSON.stringify(labels)}`,
+      );
       assert.ok(labels.every((l) => l.confidence >= 0.4 && l.confidence <= 1));
       for (let i = 1; i < labels.length; i++) assert.ok(labels[i].confidence <= labels[i - 1].confidence, 'best first');
     });
@@ -45,7 +54,9 @@ describe('object labels from NanoDet-m (real weights)', () => {
 
   it('finds no object in a flat grey picture', async () => {
     const { default: sharp } = await import('sharp');
-    const grey = await sharp({ create: { width: 320, height: 240, channels: 3, background: '#808080' } }).png().toBuffer();
+    const grey = await sharp({ create: { width: 320, height: 240, channels: 3, background: '#808080' } })
+      .png()
+      .toBuffer();
     assert.deepEqual(await labeler.label(grey), []);
   });
 });
@@ -66,7 +77,10 @@ describe('labels in the library: searchable, never over the user’s tags', () =
     const summary = await runJson<{ labels: { model: string; ok: number }; passes: { pass: string }[] }>(['index', dir], env);
     assert.equal(summary.labels.model, 'nanodet/nanodet-m');
     assert.ok(summary.labels.ok >= 2);
-    assert.ok(summary.passes.some((p) => p.pass === 'labels'), 'the labels pass is timed like the others');
+    assert.ok(
+      summary.passes.some((p) => p.pass === 'labels'),
+      'the labels pass is timed like the others',
+    );
     server = await startTestServer({ LOUPE_LABELS: 'auto' }, dataDir);
   });
   after(() => server?.stop());
@@ -78,7 +92,10 @@ describe('labels in the library: searchable, never over the user’s tags', () =
   };
 
   it('finds the dog photo by tag:dog and by the word, with labels as the matched field', async () => {
-    assert.deepEqual((await search({ query: 'tag:dog' })).map((r) => r.filename), [dogPhoto]);
+    assert.deepEqual(
+      (await search({ query: 'tag:dog' })).map((r) => r.filename),
+      [dogPhoto],
+    );
     const words = await search({ query: 'dog', mode: 'text' });
     assert.equal(words[0]?.filename, dogPhoto);
     assert.ok(words[0].explain?.matched.includes('labels'), JSON.stringify(words[0]));
@@ -95,7 +112,15 @@ describe('labels in the library: searchable, never over the user’s tags', () =
     const image = (await (await fetch(`${server.url}/api/v1/images/${hit.id}`)).json()) as { tags: string[]; labels: { label: string; raw: string; confidence: number }[] };
     assert.deepEqual(image.tags, ['Rex', 'holiday']);
     assert.ok(image.labels.some((l) => l.label === 'dog'));
-    assert.deepEqual((await search({ query: 'tag:rex' })).map((r) => r.id), [hit.id], 'user tags match whatever their case');
-    assert.deepEqual((await search({ query: 'tag:dog' })).map((r) => r.id), [hit.id], 'labels still match');
+    assert.deepEqual(
+      (await search({ query: 'tag:rex' })).map((r) => r.id),
+      [hit.id],
+      'user tags match whatever their case',
+    );
+    assert.deepEqual(
+      (await search({ query: 'tag:dog' })).map((r) => r.id),
+      [hit.id],
+      'labels still match',
+    );
   });
 });

@@ -29,7 +29,11 @@ describe('loupe migrate-to', () => {
 
     const serverEnv = { ...embedded, DATABASE_URL: server.url };
     const after = await runJson<{ id: string; path: string; score: number }[]>(['search', 'blue car', '--k', '3'], serverEnv);
-    assert.deepEqual(after.map((h) => [h.id, h.path]), before.map((h) => [h.id, h.path]), 'same results, same ids');
+    assert.deepEqual(
+      after.map((h) => [h.id, h.path]),
+      before.map((h) => [h.id, h.path]),
+      'same results, same ids',
+    );
     assert.ok(Math.abs(after[0].score - before[0].score) < 1e-6);
     const team = await runJson<{ path: string }[]>(['search', 'red', '--space', 'team', '--k', '5'], serverEnv);
     assert.equal(team.length, 1, 'spaces keep their own images');

@@ -65,7 +65,10 @@ describe('model files', () => {
         downloadModel({ modelId: 'pinned/model', files: ['onnx/text_model_quantized.onnx'], cacheDir, offline: false, endpoint }),
         (e: Error & { code: string }) => e.code === 'MODEL_CHECKSUM_MISMATCH' && /failed verification/.test(e.message),
       );
-      assert.ok(requests.some((r) => r.includes('/pinned/model/resolve/abc123/')), 'asks for the pinned revision');
+      assert.ok(
+        requests.some((r) => r.includes('/pinned/model/resolve/abc123/')),
+        'asks for the pinned revision',
+      );
       await assert.rejects(access(path.join(cacheDir, 'pinned/model/onnx/text_model_quantized.onnx')));
       await assert.rejects(access(path.join(cacheDir, 'pinned/model/onnx/text_model_quantized.onnx.part')));
     } finally {

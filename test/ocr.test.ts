@@ -14,7 +14,11 @@ const FUNSD = path.join(SHARED, 'datasets/funsd');
 const options = { minConfidence: 0.5, maxResolution: 2000 };
 
 async function forms(n: number) {
-  const gt = (await readFile(path.join(FUNSD, 'gt.jsonl'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l)).filter((g) => g.split === 'test');
+  const gt = (await readFile(path.join(FUNSD, 'gt.jsonl'), 'utf8'))
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l))
+    .filter((g) => g.split === 'test');
   return gt.slice(0, n).map((g) => ({ file: path.join(FUNSD, 'images', g.image), text: g.text as string }));
 }
 
@@ -66,7 +70,11 @@ describe('OCR: PP-OCRv4 text gate (cheap where there is no text)', () => {
     assert.deepEqual(await ocr.recognize(photo), { text: '', words: [] });
     assert.deepEqual(ocr.gated, { noText: 1, read: 0 });
     // A blank page too.
-    await ocr.recognize(await sharp({ create: { width: 800, height: 1000, channels: 3, background: '#ffffff' } }).png().toBuffer());
+    await ocr.recognize(
+      await sharp({ create: { width: 800, height: 1000, channels: 3, background: '#ffffff' } })
+        .png()
+        .toBuffer(),
+    );
     assert.deepEqual(ocr.gated, { noText: 2, read: 0 });
     // Forms pass the gate and are read at full resolution: their words come back.
     for (const f of await forms(2)) {

@@ -19,7 +19,11 @@ describe('default ranking, end to end', () => {
   before(requireShared);
 
   it('puts the form holding a distinctive printed word first, as text mode does (real OCR)', async () => {
-    const gt: { image: string; text: string }[] = (await readFile(path.join(FUNSD, 'gt.jsonl'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l)).slice(0, 4);
+    const gt: { image: string; text: string }[] = (await readFile(path.join(FUNSD, 'gt.jsonl'), 'utf8'))
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l))
+      .slice(0, 4);
     const root = await tempDir();
     const forms = path.join(root, 'forms');
     await mkdir(forms);
@@ -42,8 +46,12 @@ describe('default ranking, end to end', () => {
     assert.ok(checked >= 6, `compared ${checked} words (at least 6 needed)`);
   });
 
-  it('finds a photo from another person\'s description of it, in the top 3, at least as often as text mode', async () => {
-    const rows: { image: string; captions: string[] }[] = (await readFile(path.join(COCO, 'captions.jsonl'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l)).slice(0, 40);
+  it("finds a photo from another person's description of it, in the top 3, at least as often as text mode", async () => {
+    const rows: { image: string; captions: string[] }[] = (await readFile(path.join(COCO, 'captions.jsonl'), 'utf8'))
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l))
+      .slice(0, 40);
     const root = await tempDir();
     const photos = path.join(root, 'photos');
     await mkdir(photos);
@@ -68,7 +76,10 @@ describe('default ranking, end to end', () => {
     assert.ok(def >= text, `default ${def} ≥ text ${text}`);
     // Not every word must match: "a red bus" finds what is captioned "a red picture".
     const one = await search(env, [`${rows[0].captions[0].split(' ').slice(-2).join(' ')} zebrafish`, '--mode', 'text', '--k', '5']);
-    assert.ok(one.some((h) => h.path.endsWith(rows[0].image)), 'a query with a word no caption has still finds the photo by its other words');
+    assert.ok(
+      one.some((h) => h.path.endsWith(rows[0].image)),
+      'a query with a word no caption has still finds the photo by its other words',
+    );
   });
 
   it('runs the text encoder once per query text, however often the query is searched or paged', async () => {
@@ -78,7 +89,13 @@ describe('default ranking, end to end', () => {
     for (const c of ['red', 'teal']) await writeFile(path.join(photos, `${c}.jpg`), await colourImage(c));
     let encoded = 0;
     const lib = await openLibrary(parseConfig(await testEnv(path.join(root, 'data'))), {
-      wrapClip: (clip) => ({ ...clip, model: clip.model, embedImages: clip.embedImages.bind(clip), dispose: clip.dispose.bind(clip), embedTexts: (t: string[]) => ((encoded += t.length), clip.embedTexts(t)) }),
+      wrapClip: (clip) => ({
+        ...clip,
+        model: clip.model,
+        embedImages: clip.embedImages.bind(clip),
+        dispose: clip.dispose.bind(clip),
+        embedTexts: (t: string[]) => ((encoded += t.length), clip.embedTexts(t)),
+      }),
     });
     try {
       const { indexPaths } = await import('../src/app/index-paths.js');

@@ -35,27 +35,28 @@ const BLOB_STORES: { name: string; make(): Promise<BlobStore> }[] = [
   { name: 'S3 (s3rver)', make: async () => new S3BlobStore(client, 'blobs', `suite-${Math.random().toString(36).slice(2)}/`) },
 ];
 
-for (const kind of BLOB_STORES) describe(`BlobStore on ${kind.name}`, () => {
-  it('stores, replaces, reads and deletes by key', async () => {
-    const blobs = await kind.make();
-    assert.equal(await blobs.get('thumbnails/ab/none.webp'), null, 'a missing key reads as null');
-    await blobs.put('thumbnails/ab/x.webp', Buffer.from('one'), 'image/webp');
-    await blobs.put('thumbnails/ab/x.webp', Buffer.from('two'), 'image/webp');
-    assert.equal((await blobs.get('thumbnails/ab/x.webp'))?.toString(), 'two');
-    await blobs.delete('thumbnails/ab/x.webp');
-    await blobs.delete('thumbnails/ab/x.webp'); // deleting twice is fine
-    assert.equal(await blobs.get('thumbnails/ab/x.webp'), null);
+for (const kind of BLOB_STORES)
+  describe(`BlobStore on ${kind.name}`, () => {
+    it('stores, replaces, reads and deletes by key', async () => {
+      const blobs = await kind.make();
+      assert.equal(await blobs.get('thumbnails/ab/none.webp'), null, 'a missing key reads as null');
+      await blobs.put('thumbnails/ab/x.webp', Buffer.from('one'), 'image/webp');
+      await blobs.put('thumbnails/ab/x.webp', Buffer.from('two'), 'image/webp');
+      assert.equal((await blobs.get('thumbnails/ab/x.webp'))?.toString(), 'two');
+      await blobs.delete('thumbnails/ab/x.webp');
+      await blobs.delete('thumbnails/ab/x.webp'); // deleting twice is fine
+      assert.equal(await blobs.get('thumbnails/ab/x.webp'), null);
+    });
+    it('keeps each prefix (space) apart, and refuses keys that climb out', async () => {
+      const blobs = await kind.make();
+      const a = withPrefix(blobs, 'spaces/a/');
+      const b = withPrefix(blobs, 'spaces/b/');
+      await a.put('originals/k', Buffer.from('A'), 'image/png');
+      assert.equal(await b.get('originals/k'), null);
+      assert.equal((await a.get('originals/k'))?.toString(), 'A');
+      await assert.rejects(blobs.put('../escape', Buffer.from('x'), 'text/plain'), /escapes the store/);
+    });
   });
-  it('keeps each prefix (space) apart, and refuses keys that climb out', async () => {
-    const blobs = await kind.make();
-    const a = withPrefix(blobs, 'spaces/a/');
-    const b = withPrefix(blobs, 'spaces/b/');
-    await a.put('originals/k', Buffer.from('A'), 'image/png');
-    assert.equal(await b.get('originals/k'), null);
-    assert.equal((await a.get('originals/k'))?.toString(), 'A');
-    await assert.rejects(blobs.put('../escape', Buffer.from('x'), 'text/plain'), /escapes the store/);
-  });
-});
 
 describe('loupe index s3://bucket/prefix', () => {
   let env: NodeJS.ProcessEnv;
@@ -83,7 +84,11 @@ describe('loupe index s3://bucket/prefix', () => {
   it('indexes, skips unchanged objects by ETag, re-indexes changed ones and drops deleted ones', async () => {
     const first = await runJson<IndexSummary>(['index', 's3://photos/trips'], env);
     assert.equal(first.indexed, files.length);
-    assert.deepEqual(first.failed.map((f) => [f.path, f.code]), [['s3://photos/trips/broken.jpg', 'UNDECODABLE']], 'the truncated object is reported; the text file is not an image and is ignored');
+    assert.deepEqual(
+      first.failed.map((f) => [f.path, f.code]),
+      [['s3://photos/trips/broken.jpg', 'UNDECODABLE']],
+      'the truncated object is reported; the text file is not an image and is ignored',
+    );
     // Thumbnails went to the blob bucket under its prefix.
     const thumbs = await client.send(new ListObjectsV2Command({ Bucket: 'blobs', Prefix: 'lib/thumbnails/' }));
     assert.equal(thumbs.KeyCount, files.length);

@@ -19,7 +19,10 @@ describe('spaces and API keys over HTTP (LOUPE_AUTH=on)', () => {
   const get = (who: string, p: string) => fetch(s.url + p, as(who));
 
   async function upload(who: string, name: string, colour: string) {
-    const res = await fetch(`${s.url}/api/v1/images?wait=true`, as(who, { method: 'POST', body: form([{ name, bytes: await colourImage(colour, 'png'), type: 'image/png' }], { caption: `${colour} card` }) }));
+    const res = await fetch(
+      `${s.url}/api/v1/images?wait=true`,
+      as(who, { method: 'POST', body: form([{ name, bytes: await colourImage(colour, 'png'), type: 'image/png' }], { caption: `${colour} card` }) }),
+    );
     assert.equal(res.status, 201, await res.clone().text());
     return (await res.json()).images[0].id as string;
   }
@@ -54,7 +57,7 @@ describe('spaces and API keys over HTTP (LOUPE_AUTH=on)', () => {
     assert.notEqual(id.aGreen, id.bGreen);
   });
 
-  it('listing, stats and search see only the caller\'s space', async () => {
+  it("listing, stats and search see only the caller's space", async () => {
     const list = await (await get('a', '/api/v1/images')).json();
     assert.deepEqual(new Set(list.items.map((i: { id: string }) => i.id)), new Set([id.aRed, id.aGreen]));
     assert.equal((await (await get('a', '/api/v1/stats')).json()).images, 2);
@@ -71,7 +74,7 @@ describe('spaces and API keys over HTTP (LOUPE_AUTH=on)', () => {
     assert.equal(compat.count, 2, 'compatibility routes are scoped too');
   });
 
-  it('another space\'s ids answer 404 everywhere, and nothing of it changes', async () => {
+  it("another space's ids answer 404 everywhere, and nothing of it changes", async () => {
     for (const p of [`/api/v1/images/${id.bBlue}`, `/api/v1/images/${id.bBlue}/file`, `/api/v1/images/${id.bBlue}/thumbnail`, `/api/v1/images/${id.bBlue}/similar`]) {
       const r = await get('a', p);
       assert.equal(r.status, 404, p);
@@ -85,10 +88,13 @@ describe('spaces and API keys over HTTP (LOUPE_AUTH=on)', () => {
     assert.equal((await get('b', `/api/v1/images/${id.bBlue}/thumbnail`)).status, 200, 'its owner still gets the thumbnail');
     // Similar-by-id from one's own image never leads into the other space.
     const similar = await (await get('a', `/api/v1/images/${id.aGreen}/similar?k=10`)).json();
-    assert.deepEqual(similar.results.map((h: { id: string }) => h.id), [id.aRed]);
+    assert.deepEqual(
+      similar.results.map((h: { id: string }) => h.id),
+      [id.aRed],
+    );
   });
 
-  it('a key opens only its own space, even when another is named; a user key picks among the user\'s spaces', async () => {
+  it("a key opens only its own space, even when another is named; a user key picks among the user's spaces", async () => {
     const named = await fetch(`${s.url}/api/v1/images`, as('a', { headers: { 'x-loupe-space': 'beta' } }));
     assert.equal(named.status, 404, 'naming a space the key does not open is not found (not disclosed)');
     const ambiguous = await get('carol', '/api/v1/images');
@@ -159,7 +165,10 @@ describe('rate limiting and CORS', () => {
   });
 
   it('allows the configured origin only', async () => {
-    const ok = await fetch(`${s.url}/api/v1/images/search`, { method: 'OPTIONS', headers: { origin: 'https://app.example', 'access-control-request-method': 'POST', 'access-control-request-headers': 'authorization,content-type' } });
+    const ok = await fetch(`${s.url}/api/v1/images/search`, {
+      method: 'OPTIONS',
+      headers: { origin: 'https://app.example', 'access-control-request-method': 'POST', 'access-control-request-headers': 'authorization,content-type' },
+    });
     assert.equal(ok.headers.get('access-control-allow-origin'), 'https://app.example');
     assert.match(ok.headers.get('access-control-allow-headers') ?? '', /Authorization/i);
     const other = await fetch(`${s.url}/api/v1/images/search`, { method: 'OPTIONS', headers: { origin: 'https://evil.example', 'access-control-request-method': 'POST' } });

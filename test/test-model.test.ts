@@ -61,7 +61,10 @@ describe('CLIP preprocessing fast path', () => {
     env.localModelPath = (await testModelsDir()) + '/';
     const processor = await AutoProcessor.from_pretrained(TEST_CLIP_MODEL_ID);
     const decoder = new SharpDecoder();
-    const photos = (await readdir(COCO_IMAGES)).sort().slice(0, 3).map((f) => path.join(COCO_IMAGES, f));
+    const photos = (await readdir(COCO_IMAGES))
+      .sort()
+      .slice(0, 3)
+      .map((f) => path.join(COCO_IMAGES, f));
     const bytes = await Promise.all(photos.map((f) => readFile(f)));
     bytes.push(await sharp(bytes[0]).rotate(90).jpeg().toBuffer()); // portrait
     const pixels = await Promise.all(bytes.map(async (b) => (await decoder.decode(b, 'x', decodeOptions)).pixels));

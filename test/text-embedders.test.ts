@@ -25,16 +25,25 @@ function embedderSuite(name: string, make: () => Promise<TextEmbedder>, dim: num
   });
 }
 
-embedderSuite('local (Transformers.js feature extraction, generated bag-of-words model)', async () => new TransformersSentenceEmbedder({ modelId: TEST_TEXT_MODEL_ID, modelRoot: await testModelsDir(), dtype: 'q8' }), TEST_TEXT_DIM);
+embedderSuite(
+  'local (Transformers.js feature extraction, generated bag-of-words model)',
+  async () => new TransformersSentenceEmbedder({ modelId: TEST_TEXT_MODEL_ID, modelRoot: await testModelsDir(), dtype: 'q8' }),
+  TEST_TEXT_DIM,
+);
 
 describe('remote text embedders against local servers', () => {
   let server: http.Server;
   let url: string;
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- requests in several APIs' wire formats, checked field by field
   const seen: { url: string; body: any; auth?: string }[] = [];
   // The fake service embeds by word hashing, so meaning is checkable through the real client code.
   const fakeEmbedding = (text: string) => {
     const v = new Array(16).fill(0);
-    for (const w of text.toLowerCase().split(/\W+/).filter((w) => w.length > 3)) v[[...w].reduce((h, ch) => (h * 31 + ch.charCodeAt(0)) % 16, 7)] += 1;
+    for (const w of text
+      .toLowerCase()
+      .split(/\W+/)
+      .filter((w) => w.length > 3))
+      v[[...w].reduce((h, ch) => (h * 31 + ch.charCodeAt(0)) % 16, 7)] += 1;
     return v.map((x, i) => x + (i === 15 ? 0.01 : 0));
   };
   before(async () => {
@@ -56,7 +65,11 @@ describe('remote text embedders against local servers', () => {
   after(() => new Promise((r) => server.close(r)));
 
   embedderSuite('Ollama (POST /api/embed)', async () => new OllamaEmbedder({ baseUrl: url, model: 'nomic-embed-text', timeoutMs: 5000, retries: 0 }), 16);
-  embedderSuite('OpenAI-compatible (POST /v1/embeddings, answers out of order)', async () => new OpenAiEmbedder({ baseUrl: `${url}/v1`, apiKey: 'sk-x', model: 'text-embedding-3-small', timeoutMs: 5000, retries: 0 }), 16);
+  embedderSuite(
+    'OpenAI-compatible (POST /v1/embeddings, answers out of order)',
+    async () => new OpenAiEmbedder({ baseUrl: `${url}/v1`, apiKey: 'sk-x', model: 'text-embedding-3-small', timeoutMs: 5000, retries: 0 }),
+    16,
+  );
 
   it('sends the documented request bodies, and refuses an answer with the wrong number of vectors', async () => {
     const ollama = seen.find((s) => s.url === '/api/embed')!;

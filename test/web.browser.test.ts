@@ -53,7 +53,14 @@ describe('web UI in a real browser', () => {
     await page.fill('#upload-folder', 'colours');
     await page.setInputFiles('#upload-files', files);
     await page.waitForFunction(() => document.querySelectorAll('#upload-list li[data-state]').length === 4, null, { timeout: 60_000 });
-    const rows = await page.$$eval('#upload-list li', (lis) => lis.map((li) => ({ name: (li as HTMLElement).dataset.name, state: (li as HTMLElement).dataset.state, text: li.querySelector('.state')!.textContent, img: (li.querySelector('img') as HTMLImageElement).getAttribute('src') })));
+    const rows = await page.$$eval('#upload-list li', (lis) =>
+      lis.map((li) => ({
+        name: (li as HTMLElement).dataset.name,
+        state: (li as HTMLElement).dataset.state,
+        text: li.querySelector('.state')!.textContent,
+        img: (li.querySelector('img') as HTMLImageElement).getAttribute('src'),
+      })),
+    );
     const byName = Object.fromEntries(rows.map((r) => [r.name, r]));
     for (const c of ['red', 'green', 'blue']) {
       assert.equal(byName[`${c}.png`].state, 'done');
@@ -151,7 +158,11 @@ describe('web UI with API keys and several spaces (LOUPE_AUTH=on)', () => {
     await s.lib.access.createSpace('beta', 'bob');
     await s.lib.access.shareSpace('beta', 'carol');
     const { key } = await createKey(s.lib.access, { user: 'carol' }); // opens alpha and beta
-    for (const [space, colour] of [['alpha', 'red'], ['beta', 'blue'], ['beta', 'green']]) {
+    for (const [space, colour] of [
+      ['alpha', 'red'],
+      ['beta', 'blue'],
+      ['beta', 'green'],
+    ]) {
       const body = form([{ name: `${colour}.png`, bytes: await colourImage(colour, 'png'), type: 'image/png' }]);
       const res = await fetch(`${s.url}/api/v1/images?wait=true`, { method: 'POST', body, headers: { authorization: `Bearer ${key}`, 'x-loupe-space': space } });
       assert.equal(res.status, 201, await res.text());
@@ -173,7 +184,7 @@ describe('web UI with API keys and several spaces (LOUPE_AUTH=on)', () => {
     await s?.stop();
   });
 
-  it('offers the key\'s spaces and starts in the first', async () => {
+  it("offers the key's spaces and starts in the first", async () => {
     assert.deepEqual(await page.$$eval('#space option', (o) => o.map((x) => (x as HTMLOptionElement).value)), ['alpha', 'beta']);
     assert.equal(await page.inputValue('#space'), 'alpha');
     await page.getByRole('tab', { name: 'Gallery' }).click();
@@ -181,7 +192,7 @@ describe('web UI with API keys and several spaces (LOUPE_AUTH=on)', () => {
     assert.deepEqual(await galleryNames(), ['red.png']);
   });
 
-  it('switching space shows only that space\'s images, thumbnails and stats', async () => {
+  it("switching space shows only that space's images, thumbnails and stats", async () => {
     await page.selectOption('#space', 'beta');
     await page.waitForFunction(() => (document.querySelector('#space') as HTMLSelectElement | null)?.value === 'beta' && !document.querySelector('#space-picker')!.hasAttribute('hidden'));
     await page.getByRole('tab', { name: 'Gallery' }).click();
@@ -222,7 +233,11 @@ describe('web UI: stored markup stays text (no stored XSS)', () => {
 
   it('a file name, folder, caption and tag holding markup show as text in gallery, results and preview, and nothing runs', async () => {
     const page = await browser.newPage();
-    const injected = () => page.evaluate(() => ({ ran: (window as unknown as { __xss?: number }).__xss ?? null, elements: document.querySelectorAll('img[src="x"], img[src="y"], #injected, main script, svg[onload]').length }));
+    const injected = () =>
+      page.evaluate(() => ({
+        ran: (window as unknown as { __xss?: number }).__xss ?? null,
+        elements: document.querySelectorAll('img[src="x"], img[src="y"], #injected, main script, svg[onload]').length,
+      }));
     await page.goto(s.url);
     await page.getByRole('tab', { name: 'Gallery' }).click();
     await page.waitForFunction(() => document.querySelectorAll('#gallery li.card').length === 1);
@@ -252,7 +267,10 @@ describe('web UI: filters, the gallery by date taken, and reviewing duplicates',
   before(async () => {
     await requireShared();
     s = await startTestServer();
-    const [photoA, photoB] = (await readdir(COCO_IMAGES)).filter((f) => f.endsWith('.jpg')).sort().slice(0, 2);
+    const [photoA, photoB] = (await readdir(COCO_IMAGES))
+      .filter((f) => f.endsWith('.jpg'))
+      .sort()
+      .slice(0, 2);
     const original = await readFile(path.join(COCO_IMAGES, photoA));
     const uploads: [string, Buffer][] = [
       ['pixel-2019.jpg', await photoWithExif('red', { taken: '2019:06:15 10:00:00', make: 'Google', model: 'Pixel 7' })],

@@ -68,8 +68,7 @@ describe('distributed workers on one database', () => {
 
     const workers = [startWorker(env), startWorker(env), startWorker(env)];
     const [victim, stopped, survivor] = workers;
-    const heldBy = async (w: Worker) =>
-      (await lib.db.query<{ id: string }>(`select id from jobs where status = 'running' and locked_by like $1`, [`%:${w.child.pid}:%`])).map((r) => r.id);
+    const heldBy = async (w: Worker) => (await lib.db.query<{ id: string }>(`select id from jobs where status = 'running' and locked_by like $1`, [`%:${w.child.pid}:%`])).map((r) => r.id);
     let victimJobs: string[] = [];
     await until('the victim to hold a job', async () => (victimJobs = await heldBy(victim)).length > 0);
     victim.child.kill('SIGKILL');
@@ -79,7 +78,10 @@ describe('distributed workers on one database', () => {
     await until('the second worker to hold a job', async () => (await heldBy(stopped)).length > 0 || (await lib.jobs.counts()).pending === 0);
     stopped.child.kill('SIGTERM');
     assert.equal(await stopped.exited, 0, `SIGTERM exits cleanly:\n${stopped.log.join('\n')}`);
-    assert.ok(stopped.log.some((l) => l.includes('"worker stopped"')), 'the worker logs its stop as JSON');
+    assert.ok(
+      stopped.log.some((l) => l.includes('"worker stopped"')),
+      'the worker logs its stop as JSON',
+    );
 
     await until('the queue to drain', async () => {
       const c = await lib.jobs.counts();
@@ -95,7 +97,7 @@ describe('distributed workers on one database', () => {
       assert.equal(j.status, 'done', `job ${id} is done`);
       assert.equal(j.completions, 1, `job ${id} completed exactly once`);
     }
-    for (const id of victimJobs) assert.ok(byId.get(id)!.attempts >= 2, 'the killed worker\'s jobs were taken over by another');
+    for (const id of victimJobs) assert.ok(byId.get(id)!.attempts >= 2, "the killed worker's jobs were taken over by another");
     const bad = byId.get(truncated.id)!;
     assert.deepEqual([bad.status, bad.attempts, bad.error_code], ['failed', 1, 'UNDECODABLE']);
 
@@ -104,8 +106,19 @@ describe('distributed workers on one database', () => {
     const [{ n: vectors }] = await lib.db.query<{ n: string }>(`select count(*) as n from embeddings where kind = 'clip'`);
     assert.deepEqual([Number(paths), Number(vectors)], [photos.length, photos.length]);
     // The survivor's JSON log shows the work it did.
-    const lines = survivor.log.map((l) => { try { return JSON.parse(l); } catch { return null; } }).filter(Boolean);
-    assert.ok(lines.some((l) => l.msg === 'job done' && typeof l.job === 'string'), 'structured job log lines');
+    const lines = survivor.log
+      .map((l) => {
+        try {
+          return JSON.parse(l);
+        } catch {
+          return null;
+        }
+      })
+      .filter(Boolean);
+    assert.ok(
+      lines.some((l) => l.msg === 'job done' && typeof l.job === 'string'),
+      'structured job log lines',
+    );
   });
 
   it('a failure that may pass is retried with backoff, then ends as dead with its error', async () => {
@@ -179,7 +192,14 @@ describe('distributed workers on one database', () => {
     const outageEnv = { ...env, DATABASE_URL: lost.url, LOUPE_DATA_DIR: data };
     await (await openLibrary(parseConfig(outageEnv))).close(); // migrated
     const worker = startWorker(outageEnv);
-    const json = () => worker.log.flatMap((l) => { try { return [JSON.parse(l)]; } catch { return []; } });
+    const json = () =>
+      worker.log.flatMap((l) => {
+        try {
+          return [JSON.parse(l)];
+        } catch {
+          return [];
+        }
+      });
     await until('the worker to start', async () => json().some((l) => l.msg === 'worker started'), 60_000);
     await lost.stop();
     await until('the outage to be logged', async () => json().some((l) => l.during === 'claim'), 30_000);

@@ -93,7 +93,10 @@ function card(item, { similarity, onDelete, editable } = {}) {
   if (similarity !== undefined) body.append(el('span', { className: 'badge', textContent: `${similarity.toFixed(1)}%` }));
   body.append(el('span', { className: 'name', textContent: name, title: name }));
   if (item.folder) body.append(el('span', { className: 'folder', textContent: `in ${item.folder}` }));
-  if (item.exif?.takenAt) body.append(el('time', { className: 'when', dateTime: item.exif.takenAt, textContent: new Date(item.exif.takenAt).toLocaleDateString(undefined, { year: 'numeric', month: 'short', day: 'numeric' }) }));
+  if (item.exif?.takenAt)
+    body.append(
+      el('time', { className: 'when', dateTime: item.exif.takenAt, textContent: new Date(item.exif.takenAt).toLocaleDateString(undefined, { year: 'numeric', month: 'short', day: 'numeric' }) }),
+    );
   if (item.explain?.matched?.length) body.append(el('span', { className: 'matched', textContent: `words in ${item.explain.matched.join(', ')}` }));
   const caption = el('span', { className: 'caption', textContent: item.caption ?? '' });
   body.append(caption);
@@ -208,9 +211,13 @@ $('#search-form').addEventListener('submit', (e) => {
   const min = Number($('#search-min').value);
   const sort = $('#search-sort').value;
   const body = {
-    query, k: Number($('#search-k').value), mode: $('#search-mode').value,
-    ...($('#search-folder').value ? { folder: $('#search-folder').value } : {}), ...(min > 0 && min <= 100 ? { minSimilarity: min } : {}),
-    ...(Object.keys(filters).length ? { filters } : {}), ...(sort !== 'relevance' ? { sort } : {}),
+    query,
+    k: Number($('#search-k').value),
+    mode: $('#search-mode').value,
+    ...($('#search-folder').value ? { folder: $('#search-folder').value } : {}),
+    ...(min > 0 && min <= 100 ? { minSimilarity: min } : {}),
+    ...(Object.keys(filters).length ? { filters } : {}),
+    ...(sort !== 'relevance' ? { sort } : {}),
   };
   showResults(query ? `“${query}”` : 'Filtered', api('/api/v1/images/search', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }));
 });
@@ -283,8 +290,12 @@ function uploadFile(file) {
     xhr.upload.onprogress = (e) => e.lengthComputable && (bar.value = (e.loaded / e.total) * 0.5);
     xhr.onerror = () => (finish(false, 'network error'), resolve());
     xhr.onload = async () => {
-      let body = null;
-      try { body = JSON.parse(xhr.responseText); } catch {}
+      let body;
+      try {
+        body = JSON.parse(xhr.responseText);
+      } catch {
+        body = null; /* not JSON: the status says what happened */
+      }
       if (xhr.status !== 201 || !body?.images?.length) {
         finish(false, body?.message ?? body?.errors?.[0]?.message ?? `HTTP ${xhr.status}`);
         return resolve();
@@ -311,7 +322,11 @@ function uploadFile(file) {
 async function uploadAll(files) {
   const queue = [...files];
   // Three uploads at a time: the server batches their indexing.
-  await Promise.all([0, 1, 2].map(async () => { while (queue.length) await uploadFile(queue.shift()); }));
+  await Promise.all(
+    [0, 1, 2].map(async () => {
+      while (queue.length) await uploadFile(queue.shift());
+    }),
+  );
   refreshFolders();
 }
 dropZone($('#upload-drop'), $('#upload-files'), uploadAll);
@@ -354,7 +369,10 @@ $('#gallery-more').addEventListener('click', () => loadGallery());
 new IntersectionObserver((entries) => entries.some((e) => e.isIntersecting) && gallery.cursor && loadGallery()).observe($('#gallery-more'));
 $('#gallery-folder').addEventListener('change', () => loadGallery(true));
 $('#gallery-order').addEventListener('change', () => loadGallery(true));
-for (const [id, list] of [['#view-grid', false], ['#view-list', true]])
+for (const [id, list] of [
+  ['#view-grid', false],
+  ['#view-list', true],
+])
   $(id).addEventListener('click', () => {
     $('#gallery').classList.toggle('list', list);
     $('#view-grid').setAttribute('aria-pressed', String(!list));
@@ -385,17 +403,21 @@ function duplicateGroup(group, index) {
       ['Taken', image.exif?.takenAt ? new Date(image.exif.takenAt).toLocaleString() : '—'],
       ['Paths', image.paths.join('\n') || image.filename],
     ];
-    const li = el('li', { className: 'member' },
+    const li = el(
+      'li',
+      { className: 'member' },
       el('img', { src: image.thumbnailUrl, alt: image.caption || image.filename, loading: 'lazy' }),
       el('dl', {}, ...meta.flatMap(([k, v]) => [el('dt', { textContent: k }), el('dd', { textContent: v, style: 'white-space: pre-line' })])),
-      ...(group.kind === 'near' ? [el('label', {}, radio, ' Keep this one')] : []));
+      ...(group.kind === 'near' ? [el('label', {}, radio, ' Keep this one')] : []),
+    );
     li.dataset.id = image.id;
     li.classList.toggle('keep', image.id === best.id);
     return li;
   });
-  const title = group.kind === 'exact'
-    ? `The same file at ${group.images[0].paths.length} paths (stored once; nothing to delete)`
-    : `${group.images.length} near copies (differ by up to ${group.maxDistance} of 64 bits)`;
+  const title =
+    group.kind === 'exact'
+      ? `The same file at ${group.images[0].paths.length} paths (stored once; nothing to delete)`
+      : `${group.images.length} near copies (differ by up to ${group.maxDistance} of 64 bits)`;
   const section = el('li', { className: 'group' }, el('h3', { textContent: title }), el('ul', { className: 'members' }, ...members));
   section.dataset.kind = group.kind;
   section.addEventListener('change', () => members.forEach((m) => m.classList.toggle('keep', m.querySelector('input')?.checked)));
@@ -416,17 +438,32 @@ function duplicateGroup(group, index) {
 // ---- stats
 async function loadStats() {
   const stats = await refreshFolders();
-  const table = (head, rows) => el('table', {}, el('thead', {}, el('tr', {}, ...head.map((h) => el('th', { textContent: h })))), el('tbody', {}, ...rows.map((r) => el('tr', {}, ...r.map((c) => el('td', { textContent: String(c) }))))));
+  const table = (head, rows) =>
+    el(
+      'table',
+      {},
+      el('thead', {}, el('tr', {}, ...head.map((h) => el('th', { textContent: h })))),
+      el('tbody', {}, ...rows.map((r) => el('tr', {}, ...r.map((c) => el('td', { textContent: String(c) }))))),
+    );
   const q = stats.queue;
   $('#stats').replaceChildren(
     el('p', { id: 'stats-images', textContent: `${stats.images} images` }),
     el('p', { textContent: `Queue: ${q.pending} waiting, ${q.running} indexing, ${q.done} done, ${q.failed} failed` }),
     el('h2', { textContent: 'Folders' }),
-    table(['folder', 'images'], Object.entries(stats.folders).map(([f, n]) => [f || '(root)', n])),
+    table(
+      ['folder', 'images'],
+      Object.entries(stats.folders).map(([f, n]) => [f || '(root)', n]),
+    ),
     el('h2', { textContent: 'Models' }),
-    table(['model', 'dimensions', 'vectors'], stats.models.map((m) => [m.model, m.dim, m.count])),
+    table(
+      ['model', 'dimensions', 'vectors'],
+      stats.models.map((m) => [m.model, m.dim, m.count]),
+    ),
     el('h2', { textContent: 'Indexing passes' }),
-    table(['pass', 'model', 'done', 'pending'], stats.passes.map((p) => [p.pass, p.model ?? `off: ${p.unavailable}`, p.done, p.pending])),
+    table(
+      ['pass', 'model', 'done', 'pending'],
+      stats.passes.map((p) => [p.pass, p.model ?? `off: ${p.unavailable}`, p.done, p.pending]),
+    ),
   );
 }
 events.addEventListener('progress', () => !$('#panel-stats').hidden && loadStats());

@@ -22,7 +22,8 @@ export async function createKey(access: AccessStore, options: { space?: string; 
     if (!space) throw new LoupeError('NOT_FOUND', { what: `space "${options.space}" (create it with \`loupe spaces create ${options.space}\`)` });
     spaceId = space.id;
     userName ??= space.owner ?? undefined;
-    if (userName && !space.members.includes(userName)) throw new LoupeError('BAD_ARGUMENT', { message: `user "${userName}" is not a member of space "${space.name}" (\`loupe spaces share ${space.name} --user ${userName}\`)` });
+    if (userName && !space.members.includes(userName))
+      throw new LoupeError('BAD_ARGUMENT', { message: `user "${userName}" is not a member of space "${space.name}" (\`loupe spaces share ${space.name} --user ${userName}\`)` });
   }
   if (!userName) throw new LoupeError('BAD_ARGUMENT', { message: 'say whose key it is: --space NAME (a key for that space) or --user NAME (a key for all of their spaces)' });
   const user = await access.ensureUser(userName);
@@ -56,7 +57,9 @@ export async function chooseSpace(access: AccessStore, caller: Caller | null, re
   }
   if (caller.boundSpaceId && caller.spaces.has(caller.boundSpaceId)) return caller.boundSpaceId;
   if (caller.spaces.size === 1) return [...caller.spaces.keys()][0];
-  throw new LoupeError('BAD_ARGUMENT', { message: `this key opens ${caller.spaces.size} spaces: name one with the X-Loupe-Space header or ?space= (${[...caller.spaces.values()].join(', ') || 'none'})` });
+  throw new LoupeError('BAD_ARGUMENT', {
+    message: `this key opens ${caller.spaces.size} spaces: name one with the X-Loupe-Space header or ?space= (${[...caller.spaces.values()].join(', ') || 'none'})`,
+  });
 }
 
 /** Deletes a space: its images, vectors, jobs, Loupe's files of it (thumbnails, uploads) and the keys bound to it. */

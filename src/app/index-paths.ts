@@ -52,8 +52,7 @@ interface Prepared {
 export async function indexPaths(lib: Library, inputs: string[], options: IndexOptions = {}): Promise<IndexSummary> {
   const { store, config } = lib;
   const summary: IndexSummary = { indexed: 0, skipped: 0, duplicates: 0, moved: 0, removed: 0, failed: [] };
-  const fail = (p: string, e: unknown) =>
-    summary.failed.push({ path: p, error: reasonOf(e), ...(isLoupeError(e) ? { code: e.code } : {}) });
+  const fail = (p: string, e: unknown) => summary.failed.push({ path: p, error: reasonOf(e), ...(isLoupeError(e) ? { code: e.code } : {}) });
   const t = options.timings;
   const clock = () => performance.now();
 
@@ -74,8 +73,7 @@ export async function indexPaths(lib: Library, inputs: string[], options: IndexO
 
   // Stored state of every root, loaded once: the skip check for unchanged files costs no query.
   const stored = new Map<string, { size: number; mtimeMs: number; sha256: string; root: string; etag?: string | null }>();
-  for (const root of new Set(candidates.map((c) => c.root).concat(walkedRoots)))
-    for (const p of await store.pathsUnderRoot(root)) stored.set(p.path, p);
+  for (const root of new Set(candidates.map((c) => c.root).concat(walkedRoots))) for (const p of await store.pathsUnderRoot(root)) stored.set(p.path, p);
 
   const pathRecord = (c: Candidate, imageId: string, st: SourceStat): ImagePath => ({
     imageId,
@@ -119,12 +117,10 @@ export async function indexPaths(lib: Library, inputs: string[], options: IndexO
       const sniffed = await lib.decoder.sniff(head);
       if (!sniffed.format) {
         // In a folder walk, files that are neither images by their bytes nor by their name are not ours.
-        if (c.explicit || IMAGE_EXTENSIONS.has(path.extname(c.path).toLowerCase()))
-          throw new LoupeError('NOT_AN_IMAGE', { path: c.path, detected: sniffed.detected });
+        if (c.explicit || IMAGE_EXTENSIONS.has(path.extname(c.path).toLowerCase())) throw new LoupeError('NOT_AN_IMAGE', { path: c.path, detected: sniffed.detected });
         return null;
       }
-      if (st.size > config.limits.maxFileBytes)
-        throw new LoupeError('FILE_TOO_LARGE', { path: c.path, bytes: st.size, limit: config.limits.maxFileBytes });
+      if (st.size > config.limits.maxFileBytes) throw new LoupeError('FILE_TOO_LARGE', { path: c.path, bytes: st.size, limit: config.limits.maxFileBytes });
       const bytes = await source.read(c.path);
       const t1 = clock();
       const sha256 = createHash('sha256').update(bytes).digest('hex');
@@ -175,15 +171,22 @@ export async function indexPaths(lib: Library, inputs: string[], options: IndexO
   /** Two files at a time (libvips is single-threaded per image: a core stays free for inference); two queries per batch. */
   async function prepareBatch(batch: Candidate[]): Promise<Prepared[]> {
     const elsewhere = new Map((await store.getPaths(batch.filter((c) => !stored.has(c.path)).map((c) => c.path))).map((p) => [p.path, p]));
-    const files = await twoAtATime(batch, (c) => read(c, elsewhere), (c, r) => r || tick(c.path));
+    const files = await twoAtATime(
+      batch,
+      (c) => read(c, elsewhere),
+      (c, r) => r || tick(c.path),
+    );
     const readable = files.filter((f): f is ReadFile => f !== null);
     const owners = await store.findImagesBySha(readable.map((f) => f.sha256));
-    const prepared = await twoAtATime(readable, (f) => decode(f, owners.get(f.sha256)), (f, p) => p || tick(f.candidate.path));
+    const prepared = await twoAtATime(
+      readable,
+      (f) => decode(f, owners.get(f.sha256)),
+      (f, p) => p || tick(f.candidate.path),
+    );
     return prepared.filter((p): p is Prepared => p !== null);
   }
 
-  const ready = (items: Prepared[]): ReadyImage[] =>
-    items.map((item) => ({ sha256: item.sha256, bytes: item.bytes, decoded: item.decoded, path: pathRecord(item.candidate, '', item.stat) }));
+  const ready = (items: Prepared[]): ReadyImage[] => items.map((item) => ({ sha256: item.sha256, bytes: item.bytes, decoded: item.decoded, path: pathRecord(item.candidate, '', item.stat) }));
 
   /** Counts a stored batch; a model that cannot run or a full disk would fail every file after it: stop the run instead. */
   function settle(items: Prepared[], outcomes: StoreOutcome[]) {
@@ -220,7 +223,11 @@ export async function indexPaths(lib: Library, inputs: string[], options: IndexO
       const vectors = await embedBatch(clip, rows);
       for (const _ of items) t?.inference.push((clock() - t0) / items.length);
       await writing; // one batch transaction at a time, in order
-      if ('error' in vectors) settle(items, items.map(() => ({ error: vectors.error })));
+      if ('error' in vectors)
+        settle(
+          items,
+          items.map(() => ({ error: vectors.error })),
+        );
       else writing = write(items, rows, vectors);
       writing.catch(() => {}); // awaited above or below; a failure must not go unhandled meanwhile
     }
@@ -241,8 +248,7 @@ export async function indexPaths(lib: Library, inputs: string[], options: IndexO
   const underUnreadable = (p: string) => unreadableDirs.some((d) => p.startsWith(d.endsWith('/') ? d : d + '/'));
   const gone: string[] = [];
   for (const root of walkedRoots)
-    for (const p of await store.pathsUnderRoot(root))
-      if (!seen.has(p.path) && !underUnreadable(p.path) && (await source.presence(p.path)) === 'absent') gone.push(p.path);
+    for (const p of await store.pathsUnderRoot(root)) if (!seen.has(p.path) && !underUnreadable(p.path) && (await source.presence(p.path)) === 'absent') gone.push(p.path);
   await store.removePaths(gone);
   summary.removed = gone.length;
   for (const sha of await store.deleteOrphanImages()) await lib.blobs.delete(thumbnailKey(sha));

@@ -57,7 +57,19 @@ export async function storeBatch(lib: Library, model: string, items: ReadyImage[
     rows.push({
       index,
       item: {
-        image: { id, sha256: item.sha256, phash: d.phash, width: d.width, height: d.height, format: d.format, bytes: item.bytes, exif: d.exif, caption: item.caption, captionSource: item.captionSource, tags: item.tags },
+        image: {
+          id,
+          sha256: item.sha256,
+          phash: d.phash,
+          width: d.width,
+          height: d.height,
+          format: d.format,
+          bytes: item.bytes,
+          exif: d.exif,
+          caption: item.caption,
+          captionSource: item.captionSource,
+          tags: item.tags,
+        },
         path: { ...item.path, imageId: id },
         embedding: { model, vector: vectors[index] },
       },

@@ -27,7 +27,15 @@ export interface JobEvent {
 
 /** Bad input: trying again gives the same answer, so these fail at once. Anything else may pass and is retried. */
 const PERMANENT: ReadonlySet<ErrorCode> = new Set([
-  'FILE_TOO_LARGE', 'EMPTY_FILE', 'NOT_AN_IMAGE', 'TOO_MANY_PIXELS', 'TOO_MANY_FRAMES', 'UNDECODABLE', 'UNREADABLE', 'BAD_ARGUMENT', 'MODEL_MISMATCH',
+  'FILE_TOO_LARGE',
+  'EMPTY_FILE',
+  'NOT_AN_IMAGE',
+  'TOO_MANY_PIXELS',
+  'TOO_MANY_FRAMES',
+  'UNDECODABLE',
+  'UNREADABLE',
+  'BAD_ARGUMENT',
+  'MODEL_MISMATCH',
 ]);
 export const isRetryable = (e: unknown) => !(isLoupeError(e) && PERMANENT.has(e.code));
 
@@ -83,10 +91,7 @@ export class IngestWorker extends EventEmitter<{ job: [JobEvent]; batch: [{ jobs
     this.running = false;
     this.wakeUp?.();
     let timer: NodeJS.Timeout | undefined;
-    const timedOut = await Promise.race([
-      this.loop?.then(() => false),
-      new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(true), graceMs))),
-    ]);
+    const timedOut = await Promise.race([this.loop?.then(() => false), new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(true), graceMs)))]);
     clearTimeout(timer);
     if (timedOut && this.held.size) {
       await this.lib.jobs.release([...this.held], this.workerId);
@@ -112,10 +117,11 @@ export class IngestWorker extends EventEmitter<{ job: [JobEvent]; batch: [{ jobs
         if (!jobs.length) this.fault('claim', e);
         await new Promise((r) => setTimeout(r, 1000));
       }
-      if (jobs.length === 0 && this.running) await new Promise<void>((resolve) => {
-        this.wakeUp = resolve;
-        setTimeout(resolve, 1000); // also poll: other processes enqueue
-      });
+      if (jobs.length === 0 && this.running)
+        await new Promise<void>((resolve) => {
+          this.wakeUp = resolve;
+          setTimeout(resolve, 1000); // also poll: other processes enqueue
+        });
       this.wakeUp = null;
     }
   }
@@ -130,9 +136,12 @@ export class IngestWorker extends EventEmitter<{ job: [JobEvent]; batch: [{ jobs
   /** Holds the jobs' leases while `work` runs, renewing them at a third of the lease. */
   private async withLeases(jobs: IngestJob[], work: () => Promise<void>) {
     for (const j of jobs) this.held.add(j.id);
-    const renew = setInterval(() => {
-      void this.lib.jobs.renew([...this.held], this.lease).catch(() => {});
-    }, Math.max(100, this.lib.config.jobs.leaseMs / 3));
+    const renew = setInterval(
+      () => {
+        void this.lib.jobs.renew([...this.held], this.lease).catch(() => {});
+      },
+      Math.max(100, this.lib.config.jobs.leaseMs / 3),
+    );
     try {
       await work();
     } finally {
@@ -172,7 +181,11 @@ export class IngestWorker extends EventEmitter<{ job: [JobEvent]; batch: [{ jobs
         }
       }
       // Idempotent: a job tried again after its image was stored (worker killed before it said so) attaches to it.
-      const outcomes = await embedAndStore(lib, clip, ready.map((r) => r.item));
+      const outcomes = await embedAndStore(
+        lib,
+        clip,
+        ready.map((r) => r.item),
+      );
       for (const [i, outcome] of outcomes.entries()) await this.finish(ready[i].job, outcome);
       // Searchable by meaning now; text in the images and captions follow (failures are recorded per image).
       const stored = outcomes.flatMap((o) => ('imageId' in o && o.inserted ? [o.imageId] : []));

@@ -10,7 +10,6 @@ import { decodeForIndex } from './ingest-batch.js';
 import { readOriginal } from './originals.js';
 import type { TextEmbedder } from '../ports/text-embedder.js';
 
-
 export interface ReindexOptions {
   only: RunnableAnalyzer[];
   /** Every image, even those already analyzed (default: only images the analyzer has not handled). */
@@ -41,19 +40,22 @@ export interface AnalyzerReport {
 export async function reindex(lib: Library, o: ReindexOptions): Promise<Record<string, AnalyzerReport>> {
   const report: Record<string, AnalyzerReport> = {};
   for (const analyzer of o.only) {
-    if (!(ANALYZERS as readonly string[]).includes(analyzer))
-      throw new LoupeError('BAD_ARGUMENT', { message: `unknown analyzer "${analyzer}"; choose from ${ANALYZERS.join(', ')}` });
+    if (!(ANALYZERS as readonly string[]).includes(analyzer)) throw new LoupeError('BAD_ARGUMENT', { message: `unknown analyzer "${analyzer}"; choose from ${ANALYZERS.join(', ')}` });
     const selected = o.imageIds ?? (await lib.store.imagesForAnalysis({ analyzer, missing: !o.force && !o.reset, folder: o.folder, limit: o.limit, offset: o.offset }));
     const ids = o.imageIds && !o.force ? await onlyMissing(lib, analyzer, selected) : selected;
     const r: AnalyzerReport = (report[analyzer] = { model: null, planned: ids.length, ok: 0, empty: 0, failed: [], seconds: 0 });
     if (o.dryRun || ids.length === 0) continue;
     const started = performance.now();
     const run =
-      analyzer === 'ocr' ? await ocrRunner(lib, r)
-      : analyzer === 'labels' ? await labelsRunner(lib, r)
-      : analyzer === 'caption' ? await captionRunner(lib, r, o.reset ?? false, ids)
-      : analyzer === 'text-embedding' ? await textEmbeddingRunner(lib, r, o.reset ?? false, ids)
-      : await clipRunner(lib, r, o.reset ?? false, ids);
+      analyzer === 'ocr'
+        ? await ocrRunner(lib, r)
+        : analyzer === 'labels'
+          ? await labelsRunner(lib, r)
+          : analyzer === 'caption'
+            ? await captionRunner(lib, r, o.reset ?? false, ids)
+            : analyzer === 'text-embedding'
+              ? await textEmbeddingRunner(lib, r, o.reset ?? false, ids)
+              : await clipRunner(lib, r, o.reset ?? false, ids);
     if (!run) continue;
     let done = 0;
     let next = 0;
@@ -154,7 +156,10 @@ async function textEmbeddingRunner(lib: Library, r: AnalyzerReport, reset: boole
 /** What a text embedding describes: the caption, tags and the text in the image. */
 export function describableText(image: { caption: string | null; tags: string[]; ocrText: string | null } | undefined): string {
   if (!image) return '';
-  return [image.caption, image.tags.join(', '), image.ocrText].filter((t) => t && t.trim()).join('\n').slice(0, 4000);
+  return [image.caption, image.tags.join(', '), image.ocrText]
+    .filter((t) => t && t.trim())
+    .join('\n')
+    .slice(0, 4000);
 }
 
 /**
@@ -168,8 +173,15 @@ export async function textEmbedderFor(lib: Library): Promise<TextEmbedder | { un
   const match = usable.find((e) => stored.includes(e.model)) ?? (stored.length ? undefined : usable[0]);
   if (match) return match;
   if (stored.length && usable.length)
-    return { unavailable: `stored caption vectors were made with ${stored.join(', ')}, which is not among the configured providers (${usable.map((u) => u.model).join(', ')}); run \`loupe reindex --only text-embedding --reset\`` };
-  return { unavailable: candidates.map((c) => ('unavailable' in c ? `${c.provider}: ${c.unavailable}` : '')).filter(Boolean).join('; ') };
+    return {
+      unavailable: `stored caption vectors were made with ${stored.join(', ')}, which is not among the configured providers (${usable.map((u) => u.model).join(', ')}); run \`loupe reindex --only text-embedding --reset\``,
+    };
+  return {
+    unavailable: candidates
+      .map((c) => ('unavailable' in c ? `${c.provider}: ${c.unavailable}` : ''))
+      .filter(Boolean)
+      .join('; '),
+  };
 }
 
 async function captionRunner(lib: Library, r: AnalyzerReport, reset: boolean, ids: string[]): Promise<Runner | null> {
@@ -204,4 +216,3 @@ async function clipRunner(lib: Library, r: AnalyzerReport, reset: boolean, ids: 
   };
   return { analyze, workers: 2 };
 }
-

@@ -22,7 +22,6 @@ export const MAX_K = 1000;
 /** Longest text query, on every surface: full-text and trigram work grow with it, and nobody types more. */
 export const MAX_QUERY_CHARS = 2000;
 
-
 export interface SearchOptions {
   k?: number;
   /** A folder filter; '' turns automatic detection off; undefined lets a text query pick one. */
@@ -41,8 +40,7 @@ export interface SearchOptions {
 
 export function checkK(k: number | undefined): number {
   const value = k ?? 10;
-  if (!Number.isInteger(value) || value < 1 || value > MAX_K)
-    throw new LoupeError('BAD_ARGUMENT', { message: `k must be a whole number from 1 to ${MAX_K}, got ${k}` });
+  if (!Number.isInteger(value) || value < 1 || value > MAX_K) throw new LoupeError('BAD_ARGUMENT', { message: `k must be a whole number from 1 to ${MAX_K}, got ${k}` });
   return value;
 }
 
@@ -54,8 +52,7 @@ function folderArg(folder: string | undefined): string | undefined {
 /** A text query within the limits: at most MAX_QUERY_CHARS characters, no NUL. */
 export function checkQuery(query: string): string {
   if (typeof query !== 'string') throw new LoupeError('BAD_ARGUMENT', { message: 'the search query must be text' });
-  if (query.length > MAX_QUERY_CHARS)
-    throw new LoupeError('BAD_ARGUMENT', { message: `the search query is ${query.length} characters, over the ${MAX_QUERY_CHARS}-character limit` });
+  if (query.length > MAX_QUERY_CHARS) throw new LoupeError('BAD_ARGUMENT', { message: `the search query is ${query.length} characters, over the ${MAX_QUERY_CHARS}-character limit` });
   if (query.includes('\u0000')) throw new LoupeError('BAD_ARGUMENT', { message: 'the search query contains a NUL character' });
   return query;
 }
@@ -131,10 +128,19 @@ export async function searchByText(lib: Library, query: string, options: SearchO
 
   const where = new Map<string, { path: string; folder: string }>();
   const cosines = new Map<string, number>();
-  for (const h of vectorHits) where.set(h.imageId, { path: h.path, folder: h.folder }), cosines.set(h.imageId, 1 - h.distance);
+  for (const h of vectorHits) {
+    where.set(h.imageId, { path: h.path, folder: h.folder });
+    cosines.set(h.imageId, 1 - h.distance);
+  }
   for (const h of [...captionHits, ...textHits]) if (!where.has(h.imageId)) where.set(h.imageId, { path: h.path, folder: h.folder });
   // Finds of one side get their true value on the others too, so every result is explained on every signal.
-  if (vector) for (const [id, d] of await lib.store.distances(vector, model, [...where.keys()].filter((id) => !cosines.has(id)))) cosines.set(id, 1 - d);
+  if (vector)
+    for (const [id, d] of await lib.store.distances(
+      vector,
+      model,
+      [...where.keys()].filter((id) => !cosines.has(id)),
+    ))
+      cosines.set(id, 1 - d);
   const captionCosine = new Map<string, number>();
   if (captionVector) for (const [id, d] of await lib.store.distances(captionVector, captionModel!, [...where.keys()])) captionCosine.set(id, 1 - d);
   const textScore = new Map(textHits.map((h) => [h.imageId, h]));
@@ -165,7 +171,10 @@ export async function searchByText(lib: Library, query: string, options: SearchO
   return {
     hits: await sortHits(lib, hits, sort),
     applied: {
-      folder: folder || null, folderDetected: detected, model, mode,
+      folder: folder || null,
+      folderDetected: detected,
+      model,
+      mode,
       ...(fused ? { fusion: fusionMode, weights } : {}),
       ...(captionModel ? { captionModel } : {}),
       ...(minSimilarity > 0 ? { minSimilarity } : {}),
@@ -269,7 +278,11 @@ async function nearest(lib: Library, vector: Float32Array, model: string, k: num
   const filters: SearchFilters = { ...given, folder: folderArg(options.folder) || given.folder || null };
   const hits = await lib.store.searchByVector({ ...filters, vector, model, k, excludeImageId });
   return {
-    hits: await sortHits(lib, hits.map((h) => ({ id: h.imageId, path: h.path, folder: h.folder, ...scoreFromCosineDistance(h.distance) })), sort),
+    hits: await sortHits(
+      lib,
+      hits.map((h) => ({ id: h.imageId, path: h.path, folder: h.folder, ...scoreFromCosineDistance(h.distance) })),
+      sort,
+    ),
     applied: { folder: filters.folder ?? null, folderDetected: false, model, ...appliedFilters(filters, sort) },
   };
 }

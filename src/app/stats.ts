@@ -26,7 +26,14 @@ export interface PassState {
 
 export async function libraryStats(lib: Library): Promise<LibraryStats> {
   const [images, folders, models, analyzers, ocr, captioner, textEmbedders, labeler] = await Promise.all([
-    lib.store.imageCount(), lib.store.folders(), lib.store.embeddingModels(), lib.store.analyzerCounts(), lib.ocr(), lib.captioner(), lib.textEmbedders(), lib.labeler(),
+    lib.store.imageCount(),
+    lib.store.folders(),
+    lib.store.embeddingModels(),
+    lib.store.analyzerCounts(),
+    lib.ocr(),
+    lib.captioner(),
+    lib.textEmbedders(),
+    lib.labeler(),
   ]);
   const configured = lib.config.clipModel;
   const listed = models.map((m) => ({ ...m, configured: m.model === configured }));
@@ -46,5 +53,14 @@ export async function libraryStats(lib: Library): Promise<LibraryStats> {
     pass('caption', captioner),
     pass('text-embedding', textEmbedder ?? { unavailable: textEmbedders.map((t) => ('unavailable' in t ? `${t.provider}: ${t.unavailable}` : '')).join('; ') || 'LOUPE_TEXT_EMBEDDER=off' }),
   ];
-  return { images, folders, models: listed, dataDir: lib.config.dataDir, analyzers, ocr: 'unavailable' in ocr ? ocr : { model: ocr.model }, captioner: 'unavailable' in captioner ? captioner : { model: captioner.model }, passes };
+  return {
+    images,
+    folders,
+    models: listed,
+    dataDir: lib.config.dataDir,
+    analyzers,
+    ocr: 'unavailable' in ocr ? ocr : { model: ocr.model },
+    captioner: 'unavailable' in captioner ? captioner : { model: captioner.model },
+    passes,
+  };
 }

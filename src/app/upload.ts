@@ -36,11 +36,16 @@ export const TEXT_LIMITS = { captionChars: 10_000, tagChars: 200, tags: 100 } as
 const hasNul = (s: string) => s.includes('\u0000');
 
 /** A user's caption: trimmed, '' → null; too long or with a NUL character → BAD_ARGUMENT. */
+// Control characters (NUL to US) never belong in a folder or file name.
+// eslint-disable-next-line no-control-regex
+const CONTROL_CHARACTER = /[\u0000-\u001f]/;
+// eslint-disable-next-line no-control-regex
+const CONTROL_CHARACTERS = /[\u0000-\u001f]/g;
+
 export function cleanCaption(caption: string | null | undefined): string | null {
   if (caption === undefined || caption === null) return null;
   if (hasNul(caption)) throw new LoupeError('BAD_ARGUMENT', { message: 'caption: contains a NUL character' });
-  if (caption.length > TEXT_LIMITS.captionChars)
-    throw new LoupeError('BAD_ARGUMENT', { message: `caption: ${caption.length} characters, over the ${TEXT_LIMITS.captionChars}-character limit` });
+  if (caption.length > TEXT_LIMITS.captionChars) throw new LoupeError('BAD_ARGUMENT', { message: `caption: ${caption.length} characters, over the ${TEXT_LIMITS.captionChars}-character limit` });
   return caption.trim() || null;
 }
 
@@ -51,13 +56,16 @@ export const UPLOAD_ROOT = 'upload:';
 export function cleanFolder(folder: string | undefined | null): string {
   if (!folder) return '';
   const parts = folder.split(/[\\/]+/).filter(Boolean);
-  if (folder.length > 1000 || parts.some((p) => p === '.' || p === '..' || p.length > 200 || /[\u0000-\u001f]/.test(p)))
+  if (folder.length > 1000 || parts.some((p) => p === '.' || p === '..' || p.length > 200 || CONTROL_CHARACTER.test(p)))
     throw new LoupeError('BAD_ARGUMENT', { message: `folder "${folder}" is not allowed: use names separated by "/", without "." or ".."` });
   return parts.join('/');
 }
 
 export function cleanFilename(name: string | undefined): string {
-  const base = path.basename((name ?? '').replace(/\\/g, '/')).replace(/[\u0000-\u001f]/g, '').slice(0, 255);
+  const base = path
+    .basename((name ?? '').replace(/\\/g, '/'))
+    .replace(CONTROL_CHARACTERS, '')
+    .slice(0, 255);
   return base && base !== '.' && base !== '..' ? base : 'image';
 }
 

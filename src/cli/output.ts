@@ -55,10 +55,7 @@ export function downloadProgress() {
   return (p: DownloadProgress) => {
     if (current?.file !== p.file) {
       current?.bar.stop();
-      const bar = new cliProgress.SingleBar(
-        { stream: process.stderr, format: `downloading ${p.file} {bar} {percentage}% | {value}/{total} MB`, hideCursor: true },
-        cliProgress.Presets.shades_classic,
-      );
+      const bar = new cliProgress.SingleBar({ stream: process.stderr, format: `downloading ${p.file} {bar} {percentage}% | {value}/{total} MB`, hideCursor: true }, cliProgress.Presets.shades_classic);
       bar.start(Math.max(1, Math.round((p.total ?? 0) / 1e6)), 0);
       current = { file: p.file, bar };
     }

@@ -22,8 +22,7 @@ export const NEAR_DUPLICATE_BITS = 10;
  */
 export function groupDuplicates(images: readonly HashedImage[], maxBits = NEAR_DUPLICATE_BITS): DuplicateGroup[] {
   const groups: DuplicateGroup[] = [];
-  for (const img of images)
-    if (img.paths.length > 1) groups.push({ kind: 'exact', maxDistance: 0, images: [{ id: img.id, paths: img.paths, distance: 0 }] });
+  for (const img of images) if (img.paths.length > 1) groups.push({ kind: 'exact', maxDistance: 0, images: [{ id: img.id, paths: img.paths, distance: 0 }] });
 
   const parent = images.map((_, i) => i);
   const find = (i: number): number => (parent[i] === i ? i : (parent[i] = find(parent[i])));
@@ -31,8 +30,7 @@ export function groupDuplicates(images: readonly HashedImage[], maxBits = NEAR_D
   const halves = images.map((img) => phashHalves(img.phash));
   for (let i = 0; i < images.length; i++) {
     const [hi, lo] = halves[i];
-    for (let j = i + 1; j < images.length; j++)
-      if (popcount32(hi ^ halves[j][0]) + popcount32(lo ^ halves[j][1]) <= maxBits) parent[find(j)] = find(i);
+    for (let j = i + 1; j < images.length; j++) if (popcount32(hi ^ halves[j][0]) + popcount32(lo ^ halves[j][1]) <= maxBits) parent[find(j)] = find(i);
   }
 
   const byRoot = new Map<number, number[]>();

@@ -3,17 +3,13 @@
  * surfaces (CLI, HTTP) map codes to exit statuses / HTTP statuses in one place each.
  */
 export const ERROR_MESSAGES = {
-  FILE_TOO_LARGE: (p: { path: string; bytes: number; limit: number }) =>
-    `${p.path}: file is ${p.bytes} bytes, over the ${p.limit}-byte limit (raise LOUPE_MAX_FILE_BYTES to accept it)`,
+  FILE_TOO_LARGE: (p: { path: string; bytes: number; limit: number }) => `${p.path}: file is ${p.bytes} bytes, over the ${p.limit}-byte limit (raise LOUPE_MAX_FILE_BYTES to accept it)`,
   EMPTY_FILE: (p: { path: string }) => `${p.path}: file is empty (0 bytes)`,
-  NOT_AN_IMAGE: (p: { path: string; detected?: string }) =>
-    `${p.path}: not an image${p.detected ? ` (its bytes say ${p.detected})` : ''}; supported: JPEG, PNG, GIF, BMP, TIFF, WebP, AVIF, HEIC`,
+  NOT_AN_IMAGE: (p: { path: string; detected?: string }) => `${p.path}: not an image${p.detected ? ` (its bytes say ${p.detected})` : ''}; supported: JPEG, PNG, GIF, BMP, TIFF, WebP, AVIF, HEIC`,
   TOO_MANY_PIXELS: (p: { path: string; width: number; height: number; limit: number }) =>
     `${p.path}: ${p.width}x${p.height} is ${p.width * p.height} pixels, over the ${p.limit}-pixel limit (a decompression bomb guard; raise LOUPE_MAX_PIXELS to accept it)`,
-  TOO_MANY_FRAMES: (p: { path: string; frames: number; limit: number }) =>
-    `${p.path}: ${p.frames} animation frames, over the ${p.limit}-frame limit (raise LOUPE_MAX_FRAMES to accept it)`,
-  UNDECODABLE: (p: { path: string; reason: string }) =>
-    `${p.path}: the image could not be decoded (${p.reason}); the file may be truncated or corrupt`,
+  TOO_MANY_FRAMES: (p: { path: string; frames: number; limit: number }) => `${p.path}: ${p.frames} animation frames, over the ${p.limit}-frame limit (raise LOUPE_MAX_FRAMES to accept it)`,
+  UNDECODABLE: (p: { path: string; reason: string }) => `${p.path}: the image could not be decoded (${p.reason}); the file may be truncated or corrupt`,
   UNREADABLE: (p: { path: string; reason: string }) => `${p.path}: cannot read the file (${p.reason})`,
   BAD_ARGUMENT: (p: { message: string }) => p.message,
   FILE_CHANGED: (p: { path: string; reason: string }) => `${p.path} changed since it was indexed (${p.reason}): run \`loupe index\` on its folder again`,
@@ -35,8 +31,7 @@ export const ERROR_MESSAGES = {
   MODEL_MISMATCH: (p: { stored: string; requested: string; count: number }) =>
     `this library's ${p.count} image embeddings were made with ${p.stored}, but ${p.requested} is configured. ` +
     `Embeddings of different models cannot be compared: set LOUPE_CLIP_MODEL=${p.stored} to keep using this library, or index into a new --data folder`,
-  DATA_DIR_LOCKED: (p: { dir: string }) =>
-    `${p.dir} is in use by another loupe process (embedded mode allows one at a time). Wait for it to finish, or use another --data folder`,
+  DATA_DIR_LOCKED: (p: { dir: string }) => `${p.dir} is in use by another loupe process (embedded mode allows one at a time). Wait for it to finish, or use another --data folder`,
   UNSAFE_URL: (p: { url: string; reason: string }) => `refused to fetch ${p.url}: ${p.reason}`,
   FETCH_FAILED: (p: { url: string; reason: string }) => `could not fetch ${p.url}: ${p.reason}`,
   PGVECTOR_MISSING: (p: { reason: string }) =>
@@ -45,10 +40,8 @@ export const ERROR_MESSAGES = {
   PGVECTOR_TOO_OLD: (p: { found: string; needed: string }) =>
     `the database has pgvector ${p.found}; Loupe needs ${p.needed} or newer. Upgrade the package on the server (Debian/Ubuntu: apt-get install postgresql-16-pgvector), ` +
     `then run once as a superuser: ALTER EXTENSION vector UPDATE;`,
-  DATABASE_UNAVAILABLE: (p: { url: string; reason: string }) =>
-    `cannot connect to the database at ${p.url} (${p.reason}). Check DATABASE_URL and that the server is running`,
-  QUERY_TIMEOUT: (p: { ms: number; statement: string }) =>
-    `a database statement ran over ${p.ms} ms and was stopped (${p.statement}…). Narrow the query, or raise LOUPE_DB_STATEMENT_TIMEOUT_MS`,
+  DATABASE_UNAVAILABLE: (p: { url: string; reason: string }) => `cannot connect to the database at ${p.url} (${p.reason}). Check DATABASE_URL and that the server is running`,
+  QUERY_TIMEOUT: (p: { ms: number; statement: string }) => `a database statement ran over ${p.ms} ms and was stopped (${p.statement}…). Narrow the query, or raise LOUPE_DB_STATEMENT_TIMEOUT_MS`,
   DISK_FULL: (p: { dir: string; freeBytes?: number; neededBytes?: number }) =>
     `no space left in ${p.dir}${p.freeBytes !== undefined ? ` (${mb(p.freeBytes)} free` + (p.neededBytes ? `, at least ${mb(p.neededBytes)} needed)` : ')') : ''}. ` +
     `Free some space (or use another --data folder) and run the same command again: it goes on where it stopped`,

@@ -106,10 +106,7 @@ export function bothFilters(a: ImageFilters, b: ImageFilters): ImageFilters {
 
 /** Whether anything beyond the folder restricts the images (what decides if a search with no words is allowed). */
 export function restricts(f: ImageFilters): boolean {
-  return Boolean(
-    f.folder || f.tags?.length || f.takenAfter || f.takenBefore || f.camera || f.near || f.country || f.formats?.length ||
-      f.minWidth || f.minHeight || f.orientation || f.has?.length,
-  );
+  return Boolean(f.folder || f.tags?.length || f.takenAfter || f.takenBefore || f.camera || f.near || f.country || f.formats?.length || f.minWidth || f.minHeight || f.orientation || f.has?.length);
 }
 
 /** Great-circle distance in km (haversine): the same formula the SQL filter uses. */
@@ -146,7 +143,10 @@ export function filtersFromFields(f: FilterFields): ImageFilters {
   let before: string | undefined;
   if (f.after !== undefined) after = periodOf(f.after, 'after').start.toISOString();
   if (f.before !== undefined) before = periodOf(f.before, 'before').start.toISOString();
-  for (const [what, value] of [['taken', f.taken], ['year', f.year === undefined ? undefined : String(f.year)]] as const) {
+  for (const [what, value] of [
+    ['taken', f.taken],
+    ['year', f.year === undefined ? undefined : String(f.year)],
+  ] as const) {
     if (value === undefined) continue;
     if (what === 'year' && !/^\d{4}$/.test(value)) throw new LoupeError('BAD_ARGUMENT', { message: `year ${value} is not a year: write four digits (e.g. 2021)` });
     const period = periodOf(value, what);

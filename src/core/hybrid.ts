@@ -103,7 +103,10 @@ export const AGREEMENT_FULL = 0.3;
 export function vectorTrust(candidates: readonly FusionCandidate[], side: 'vector' | 'caption' = 'vector'): number {
   const both = candidates.filter((c) => c[side] !== undefined && Number.isFinite(c[side]) && c.text !== undefined && Number.isFinite(c.text) && c.text > 0);
   if (both.length < AGREEMENT_MIN) return 1;
-  const r = pearson(both.map((c) => c.text!), both.map((c) => c[side]!));
+  const r = pearson(
+    both.map((c) => c.text!),
+    both.map((c) => c[side]!),
+  );
   return Math.max(0, Math.min(1, r / AGREEMENT_FULL));
 }
 
@@ -111,7 +114,9 @@ function pearson(x: number[], y: number[]): number {
   const n = x.length;
   const mx = x.reduce((a, b) => a + b, 0) / n;
   const my = y.reduce((a, b) => a + b, 0) / n;
-  let sxy = 0, sxx = 0, syy = 0;
+  let sxy = 0,
+    sxx = 0,
+    syy = 0;
   for (let i = 0; i < n; i++) {
     sxy += (x[i] - mx) * (y[i] - my);
     sxx += (x[i] - mx) ** 2;
@@ -133,15 +138,13 @@ export function fuse(candidates: readonly FusionCandidate[], options: FusionOpti
     const trust = bg ? vectorTrust(candidates, 'vector') : 0;
     const captionTrust = cbg ? vectorTrust(candidates, 'caption') : 0;
     score = (c) => {
-      const vectorPart =
-        (has(c.vector) && bg ? trust * wv * vectorEvidence(c.vector, bg) : 0) + (has(c.caption) && cbg ? captionTrust * wv * vectorEvidence(c.caption, cbg) : 0);
+      const vectorPart = (has(c.vector) && bg ? trust * wv * vectorEvidence(c.vector, bg) : 0) + (has(c.caption) && cbg ? captionTrust * wv * vectorEvidence(c.caption, cbg) : 0);
       const textPart = has(c.text) ? wt * TEXT_EVIDENCE * Math.max(0, c.text) : 0;
       return { fused: vectorPart + textPart, vectorPart, textPart };
     };
   } else if (options.mode === 'rrf') {
     const k = options.rrfK ?? 60;
-    const rank = (list: FusionCandidate[], key: 'vector' | 'text') =>
-      new Map([...list].sort((a, b) => b[key]! - a[key]!).map((c, i) => [c.id, i + 1]));
+    const rank = (list: FusionCandidate[], key: 'vector' | 'text') => new Map([...list].sort((a, b) => b[key]! - a[key]!).map((c, i) => [c.id, i + 1]));
     const vr = rank(withVector, 'vector');
     const tr = rank(withText, 'text');
     score = (c) => {

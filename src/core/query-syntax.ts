@@ -31,7 +31,10 @@ export function parseQuery(input: string): ParsedQuery {
         if (!applyFilter(q.filters, quotedKey, value)) words.push(`${quotedKey}:${value}`);
       } else if (!value) continue;
       else if (minus) q.exclude.push(value);
-      else q.phrases.push(value), words.push(value);
+      else {
+        q.phrases.push(value);
+        words.push(value);
+      }
       continue;
     }
     const filter = KEY_VALUE.exec(word);

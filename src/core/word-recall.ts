@@ -3,7 +3,10 @@
  * punctuation-insensitive, each ground-truth occurrence matched at most once.
  */
 export function wordsOf(text: string): string[] {
-  return text.toLowerCase().split(/[^\p{L}\p{N}]+/u).filter((w) => w.length >= 3);
+  return text
+    .toLowerCase()
+    .split(/[^\p{L}\p{N}]+/u)
+    .filter((w) => w.length >= 3);
 }
 
 export function wordRecall(truth: string, recognised: string): { found: number; total: number } {

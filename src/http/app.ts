@@ -79,8 +79,7 @@ function allowedHosts(bindHost: string, configured: string[] | null): Middleware
   if (allowed.includes('*')) return (_c, next) => next();
   return async (c, next) => {
     const host = (c.req.header('host') ?? '').toLowerCase().replace(/:\d+$/, '');
-    if (!allowed.includes(host))
-      throw new LoupeError('FORBIDDEN', { reason: `host "${host}" is not one this server answers to (LOUPE_ALLOWED_HOSTS: ${allowed.join(', ')})` });
+    if (!allowed.includes(host)) throw new LoupeError('FORBIDDEN', { reason: `host "${host}" is not one this server answers to (LOUPE_ALLOWED_HOSTS: ${allowed.join(', ')})` });
     await next();
   };
 }
@@ -129,28 +128,34 @@ export function createApp(deps: ServerDeps, options: AppOptions = {}) {
     log?.info({ requestId: c.get('requestId'), method: c.req.method, path: c.req.path, status: c.res.status, ms: Math.round(ms * 10) / 10 }, 'request');
   });
   if (http.corsOrigins.length) {
-    app.use('/api/*', cors({
-      origin: http.corsOrigins.includes('*') ? '*' : http.corsOrigins,
-      allowHeaders: ['Authorization', 'Content-Type', 'X-Loupe-Space'],
-      allowMethods: ['GET', 'POST', 'PATCH', 'DELETE', 'OPTIONS'],
-      maxAge: 600,
-    }));
+    app.use(
+      '/api/*',
+      cors({
+        origin: http.corsOrigins.includes('*') ? '*' : http.corsOrigins,
+        allowHeaders: ['Authorization', 'Content-Type', 'X-Loupe-Space'],
+        allowMethods: ['GET', 'POST', 'PATCH', 'DELETE', 'OPTIONS'],
+        maxAge: 600,
+      }),
+    );
   }
   app.use(allowedHosts(options.bindHost ?? http.host, http.allowedHosts));
   app.use('/api/*', sameOrigin(http.corsOrigins));
   app.use('/api/*', identify(deps));
   if (http.rateLimitPerMinute > 0) {
-    app.use('/api/*', rateLimiter<AppEnv>({
-      windowMs: 60_000,
-      limit: http.rateLimitPerMinute,
-      standardHeaders: 'draft-6',
-      // Per authenticated key (a key is one client), else per client address: made-up keys share their address's budget.
-      keyGenerator: (c) => (c.var.caller ? `key:${c.var.caller.keyId}` : `addr:${getConnInfo(c).remote.address ?? 'unknown'}`),
-      handler: (c) => {
-        const reset = Number(c.res.headers.get('RateLimit-Reset') ?? 60);
-        throw new LoupeError('RATE_LIMITED', { retryAfterSeconds: reset });
-      },
-    }));
+    app.use(
+      '/api/*',
+      rateLimiter<AppEnv>({
+        windowMs: 60_000,
+        limit: http.rateLimitPerMinute,
+        standardHeaders: 'draft-6',
+        // Per authenticated key (a key is one client), else per client address: made-up keys share their address's budget.
+        keyGenerator: (c) => (c.var.caller ? `key:${c.var.caller.keyId}` : `addr:${getConnInfo(c).remote.address ?? 'unknown'}`),
+        handler: (c) => {
+          const reset = Number(c.res.headers.get('RateLimit-Reset') ?? 60);
+          throw new LoupeError('RATE_LIMITED', { retryAfterSeconds: reset });
+        },
+      }),
+    );
   }
   app.use('/api/*', limits(http.maxUploadBytes, http.maxJsonBytes));
   app.use('/api/*', access(deps));

@@ -80,7 +80,11 @@ export async function readImageRequest(c: Context, lib: Library): Promise<ImageR
     bytes = decodeBase64Image(source.base64!) ?? Buffer.from(source.base64!, 'base64');
     filename ??= 'image';
   }
-  const fields = Object.fromEntries(Object.entries(json).filter(([, v]) => typeof v === 'string' || typeof v === 'number').map(([k, v]) => [k, String(v)]));
+  const fields = Object.fromEntries(
+    Object.entries(json)
+      .filter(([, v]) => typeof v === 'string' || typeof v === 'number')
+      .map(([k, v]) => [k, String(v)]),
+  );
   return { images: [{ filename, bytes: async () => bytes }], fields, json: json as Record<string, unknown>, dispose: async () => {} };
 }
 

@@ -58,49 +58,134 @@ export function openApiDocument() {
       },
       '/api/v1/images/{id}': {
         get: { summary: 'One image (or a pending upload)', parameters: [idParam], responses: { '200': { description: 'record', content: json(ref('Image')) }, ...errors(404) } },
-        patch: { summary: 'Edit caption, tags, folder', parameters: [idParam], requestBody: { content: json(z.toJSONSchema(ImagePatchBody)) }, responses: { '200': { description: 'record' }, ...errors(400, 404) } },
+        patch: {
+          summary: 'Edit caption, tags, folder',
+          parameters: [idParam],
+          requestBody: { content: json(z.toJSONSchema(ImagePatchBody)) },
+          responses: { '200': { description: 'record' }, ...errors(400, 404) },
+        },
         delete: { summary: 'Delete the record, its stored files and vectors', parameters: [idParam], responses: { '204': { description: 'deleted' }, ...errors(404) } },
       },
       '/api/v1/images/{id}/file': { get: { summary: 'The original', parameters: [idParam], responses: { '200': { description: 'image bytes' }, ...errors(404) } } },
-      '/api/v1/images/{id}/thumbnail': { get: { summary: 'WebP thumbnail (ETag, immutable caching)', parameters: [idParam], responses: { '200': { description: 'image/webp' }, '304': { description: 'not modified' }, ...errors(404) } } },
-      '/api/v1/duplicates': { get: { summary: 'Groups of exact and near duplicates to review (delete the copies you do not want with DELETE /api/v1/images/{id})', parameters: [{ name: 'maxBits', in: 'query', schema: { type: 'integer' } }], responses: { '200': { description: '{groups: [{kind, maxDistance, images}]}' } } } },
-      '/api/v1/images/{id}/similar': { get: { summary: 'Images similar to this one (filters as query parameters: after, before, taken, year, camera, near=LAT,LON,KM, country, type, minWidth, minHeight, orientation, has, tags; sort)', parameters: [idParam, { name: 'k', in: 'query', schema: { type: 'integer' } }], responses: { '200': { description: 'results', content: json(ref('SearchResults')) }, ...errors(400, 404) } } },
-      '/api/v1/images/search': { post: { summary: 'Search by text', requestBody: { content: json(z.toJSONSchema(SearchBody)) }, responses: { '200': { description: 'results', content: json(ref('SearchResults')) }, ...errors(400) } } },
-      '/api/v1/images/search/by-image': { post: { summary: 'Search by an image (multipart file, or JSON url / base64)', requestBody: { content: imageSource }, responses: { '200': { description: 'results', content: json(ref('SearchResults')) }, ...errors(400, 413, 415, 422) } } },
-      '/api/v1/spaces': { get: { summary: 'The spaces the caller may open ({items: [{name}], current}); name one with X-Loupe-Space, ?space= or the loupe_space cookie', responses: { '200': { description: 'spaces' } } } },
+      '/api/v1/images/{id}/thumbnail': {
+        get: {
+          summary: 'WebP thumbnail (ETag, immutable caching)',
+          parameters: [idParam],
+          responses: { '200': { description: 'image/webp' }, '304': { description: 'not modified' }, ...errors(404) },
+        },
+      },
+      '/api/v1/duplicates': {
+        get: {
+          summary: 'Groups of exact and near duplicates to review (delete the copies you do not want with DELETE /api/v1/images/{id})',
+          parameters: [{ name: 'maxBits', in: 'query', schema: { type: 'integer' } }],
+          responses: { '200': { description: '{groups: [{kind, maxDistance, images}]}' } },
+        },
+      },
+      '/api/v1/images/{id}/similar': {
+        get: {
+          summary: 'Images similar to this one (filters as query parameters: after, before, taken, year, camera, near=LAT,LON,KM, country, type, minWidth, minHeight, orientation, has, tags; sort)',
+          parameters: [idParam, { name: 'k', in: 'query', schema: { type: 'integer' } }],
+          responses: { '200': { description: 'results', content: json(ref('SearchResults')) }, ...errors(400, 404) },
+        },
+      },
+      '/api/v1/images/search': {
+        post: {
+          summary: 'Search by text',
+          requestBody: { content: json(z.toJSONSchema(SearchBody)) },
+          responses: { '200': { description: 'results', content: json(ref('SearchResults')) }, ...errors(400) },
+        },
+      },
+      '/api/v1/images/search/by-image': {
+        post: {
+          summary: 'Search by an image (multipart file, or JSON url / base64)',
+          requestBody: { content: imageSource },
+          responses: { '200': { description: 'results', content: json(ref('SearchResults')) }, ...errors(400, 413, 415, 422) },
+        },
+      },
+      '/api/v1/spaces': {
+        get: {
+          summary: 'The spaces the caller may open ({items: [{name}], current}); name one with X-Loupe-Space, ?space= or the loupe_space cookie',
+          responses: { '200': { description: 'spaces' } },
+        },
+      },
       '/api/v1/stats': { get: { summary: 'Counts, folders, models, queue', responses: { '200': { description: 'stats' } } } },
       '/api/v1/events': { get: { summary: 'Server-sent events: `progress` (queue counts) and `job` (an upload finished or failed)', responses: { '200': { description: 'text/event-stream' } } } },
-      '/metrics': { get: { summary: 'Prometheus metrics: ingest rate, queue depth and age, job failures, search latency, inference time', security: [], responses: { '200': { description: 'text/plain; version=0.0.4' } } } },
+      '/metrics': {
+        get: {
+          summary: 'Prometheus metrics: ingest rate, queue depth and age, job failures, search latency, inference time',
+          security: [],
+          responses: { '200': { description: 'text/plain; version=0.0.4' } },
+        },
+      },
       '/healthz': { get: { summary: 'Liveness', security: [], responses: { '200': { description: 'ok' } } } },
       '/readyz': { get: { summary: 'Readiness: database and model files', responses: { '200': { description: 'ready' }, '503': { description: 'not ready' } } } },
       '/api/index-image': { post: { summary: 'Compatibility: Flask/ChromaDB demo upload → {success, filename, caption, url}', responses: { '200': { description: 'ok' } } } },
-      '/api/search-images': { post: { summary: 'Compatibility: {query, n_results} → {success, results: [{image_path, caption, similarity, url}], count}', responses: { '200': { description: 'ok' } } } },
+      '/api/search-images': {
+        post: { summary: 'Compatibility: {query, n_results} → {success, results: [{image_path, caption, similarity, url}], count}', responses: { '200': { description: 'ok' } } },
+      },
       '/api/get-all-images': { get: { summary: 'Compatibility: {success, results, count}', responses: { '200': { description: 'ok' } } } },
       '/api/stats': { get: { summary: 'Compatibility: {success, total_images}', responses: { '200': { description: 'ok' } } } },
-      '/api/demo_backend_v2/image_search/search': { post: { summary: 'Compatibility: {query, k, folder} → [{distance (L2), folder, s3_path, image_url}]', responses: { '200': { description: 'ok' } } } },
-      '/api/demo_backend_v2/image_search/search_by_image': { post: { summary: 'Compatibility: multipart file, k → [{distance, folder, s3_path, image_url}]', responses: { '200': { description: 'ok' } } } },
+      '/api/demo_backend_v2/image_search/search': {
+        post: { summary: 'Compatibility: {query, k, folder} → [{distance (L2), folder, s3_path, image_url}]', responses: { '200': { description: 'ok' } } },
+      },
+      '/api/demo_backend_v2/image_search/search_by_image': {
+        post: { summary: 'Compatibility: multipart file, k → [{distance, folder, s3_path, image_url}]', responses: { '200': { description: 'ok' } } },
+      },
     },
     // With LOUPE_AUTH=on every /api route needs a key; a key for several spaces picks one with X-Loupe-Space.
     security: [{ apiKey: [] }],
     components: {
       securitySchemes: {
-        apiKey: { type: 'http', scheme: 'bearer', description: 'An API key from `loupe keys create --space NAME` (required when the server runs with LOUPE_AUTH=on; 401 without it, 429 past LOUPE_RATE_LIMIT)' },
+        apiKey: {
+          type: 'http',
+          scheme: 'bearer',
+          description: 'An API key from `loupe keys create --space NAME` (required when the server runs with LOUPE_AUTH=on; 401 without it, 429 past LOUPE_RATE_LIMIT)',
+        },
       },
       schemas: {
-        Error: { type: 'object', required: ['error', 'message'], properties: { error: { type: 'string', description: 'a code, e.g. NOT_AN_IMAGE' }, message: { type: 'string' }, requestId: { type: 'string' } } },
+        Error: {
+          type: 'object',
+          required: ['error', 'message'],
+          properties: { error: { type: 'string', description: 'a code, e.g. NOT_AN_IMAGE' }, message: { type: 'string' }, requestId: { type: 'string' } },
+        },
         Image: {
           type: 'object',
           properties: {
-            id: { type: 'string' }, status: { enum: ['pending', 'running', 'ready', 'failed'] }, duplicate: { type: 'boolean' }, filename: { type: 'string' }, folder: { type: 'string' },
-            caption: { type: ['string', 'null'] }, tags: { type: 'array', items: { type: 'string' } }, width: { type: 'integer' }, height: { type: 'integer' },
-            url: { type: ['string', 'null'] }, thumbnailUrl: { type: ['string', 'null'] },
+            id: { type: 'string' },
+            status: { enum: ['pending', 'running', 'ready', 'failed'] },
+            duplicate: { type: 'boolean' },
+            filename: { type: 'string' },
+            folder: { type: 'string' },
+            caption: { type: ['string', 'null'] },
+            tags: { type: 'array', items: { type: 'string' } },
+            width: { type: 'integer' },
+            height: { type: 'integer' },
+            url: { type: ['string', 'null'] },
+            thumbnailUrl: { type: ['string', 'null'] },
           },
         },
         UploadResult: { type: 'object', properties: { images: { type: 'array', items: ref('Image') }, errors: { type: 'array', items: ref('Error') } } },
         SearchResults: {
           type: 'object',
           properties: {
-            results: { type: 'array', items: { type: 'object', properties: { id: { type: 'string' }, folder: { type: 'string' }, caption: { type: ['string', 'null'] }, score: { type: 'number' }, similarity: { type: 'number' }, distance: { type: 'number' }, url: { type: 'string' }, thumbnailUrl: { type: 'string' }, s3Path: { type: 'string', description: 'images indexed from a bucket' }, sourceUrl: { type: 'string', description: 'presigned URL of the original in its bucket' } } } },
+            results: {
+              type: 'array',
+              items: {
+                type: 'object',
+                properties: {
+                  id: { type: 'string' },
+                  folder: { type: 'string' },
+                  caption: { type: ['string', 'null'] },
+                  score: { type: 'number' },
+                  similarity: { type: 'number' },
+                  distance: { type: 'number' },
+                  url: { type: 'string' },
+                  thumbnailUrl: { type: 'string' },
+                  s3Path: { type: 'string', description: 'images indexed from a bucket' },
+                  sourceUrl: { type: 'string', description: 'presigned URL of the original in its bucket' },
+                },
+              },
+            },
             applied: { type: 'object', properties: { folder: { type: ['string', 'null'] } } },
           },
         },

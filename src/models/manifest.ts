@@ -84,15 +84,7 @@ export const DTYPE_SUFFIX: Record<string, string> = { fp32: '', fp16: '_fp16', q
 /** The files a CLIP model needs for a dtype: configs, tokenizer and both towers. */
 export function clipFiles(dtype: string): string[] {
   const suffix = DTYPE_SUFFIX[dtype] ?? '';
-  return [
-    'config.json',
-    'preprocessor_config.json',
-    'tokenizer.json',
-    'tokenizer_config.json',
-    'special_tokens_map.json',
-    `onnx/text_model${suffix}.onnx`,
-    `onnx/vision_model${suffix}.onnx`,
-  ];
+  return ['config.json', 'preprocessor_config.json', 'tokenizer.json', 'tokenizer_config.json', 'special_tokens_map.json', `onnx/text_model${suffix}.onnx`, `onnx/vision_model${suffix}.onnx`];
 }
 
 /** The files a sentence embedder needs for a dtype. */
@@ -103,5 +95,13 @@ export function sentenceModelFiles(dtype: string): string[] {
 /** The files an image-to-text (vision-encoder-decoder) model needs for a dtype. */
 export function captionModelFiles(dtype: string): string[] {
   const suffix = DTYPE_SUFFIX[dtype] ?? '';
-  return ['config.json', 'generation_config.json', 'preprocessor_config.json', 'tokenizer.json', 'tokenizer_config.json', `onnx/encoder_model${suffix}.onnx`, `onnx/decoder_model_merged${suffix}.onnx`];
+  return [
+    'config.json',
+    'generation_config.json',
+    'preprocessor_config.json',
+    'tokenizer.json',
+    'tokenizer_config.json',
+    `onnx/encoder_model${suffix}.onnx`,
+    `onnx/decoder_model_merged${suffix}.onnx`,
+  ];
 }

@@ -15,7 +15,11 @@ const VIT_MEAN = [0.5, 0.5, 0.5];
 const VIT_STD = [0.5, 0.5, 0.5];
 const EOS = 50256;
 
-const exists = (p: string) => access(p).then(() => true, () => false);
+const exists = (p: string) =>
+  access(p).then(
+    () => true,
+    () => false,
+  );
 
 export function captionTokenizerCandidates(): string[] {
   const here = path.dirname(new URL(import.meta.url).pathname);
@@ -26,7 +30,11 @@ export function captionTokenizerCandidates(): string[] {
 export async function writeTestCaptionModel(dir: string, options: { tokenizerDir?: string; modelId?: string } = {}): Promise<string> {
   const candidates = options.tokenizerDir ? [options.tokenizerDir] : captionTokenizerCandidates();
   let tokenizerDir: string | undefined;
-  for (const c of candidates) if (await exists(path.join(c, 'tokenizer.json'))) { tokenizerDir = c; break; }
+  for (const c of candidates)
+    if (await exists(path.join(c, 'tokenizer.json'))) {
+      tokenizerDir = c;
+      break;
+    }
   if (!tokenizerDir) throw new Error(`the test captioner needs the GPT-2 tokenizer files; looked in ${candidates.join(', ')}`);
   const out = path.join(dir, options.modelId ?? TEST_CAPTION_MODEL_ID);
   await mkdir(path.join(out, 'onnx'), { recursive: true });
@@ -40,7 +48,15 @@ export async function writeTestCaptionModel(dir: string, options: { tokenizerDir
     return t;
   };
   await writeFile(path.join(out, 'onnx/encoder_model_quantized.onnx'), encoder());
-  await writeFile(path.join(out, 'onnx/decoder_model_merged_quantized.onnx'), decoder(V, id('a'), id('Ġpicture'), TEST_COLOURS.map((c) => id(`Ġ${[c.name, ...c.words, 'cyan', 'colourful'].find((w) => vocab[`Ġ${w}`] !== undefined)}`))));
+  await writeFile(
+    path.join(out, 'onnx/decoder_model_merged_quantized.onnx'),
+    decoder(
+      V,
+      id('a'),
+      id('Ġpicture'),
+      TEST_COLOURS.map((c) => id(`Ġ${[c.name, ...c.words, 'cyan', 'colourful'].find((w) => vocab[`Ġ${w}`] !== undefined)}`)),
+    ),
+  );
   await writeFile(
     path.join(out, 'config.json'),
     JSON.stringify(
@@ -62,7 +78,22 @@ export async function writeTestCaptionModel(dir: string, options: { tokenizerDir
   await writeFile(path.join(out, 'generation_config.json'), JSON.stringify({ bos_token_id: EOS, decoder_start_token_id: EOS, eos_token_id: EOS, pad_token_id: EOS, max_length: 16 }, null, 2));
   await writeFile(
     path.join(out, 'preprocessor_config.json'),
-    JSON.stringify({ do_normalize: true, do_rescale: true, do_resize: true, feature_extractor_type: 'ViTFeatureExtractor', image_processor_type: 'ViTFeatureExtractor', image_mean: VIT_MEAN, image_std: VIT_STD, resample: 2, rescale_factor: 1 / 255, size: { height: 224, width: 224 } }, null, 2),
+    JSON.stringify(
+      {
+        do_normalize: true,
+        do_rescale: true,
+        do_resize: true,
+        feature_extractor_type: 'ViTFeatureExtractor',
+        image_processor_type: 'ViTFeatureExtractor',
+        image_mean: VIT_MEAN,
+        image_std: VIT_STD,
+        resample: 2,
+        rescale_factor: 1 / 255,
+        size: { height: 224, width: 224 },
+      },
+      null,
+      2,
+    ),
   );
   await writeFile(path.join(out, 'README.md'), `# ${options.modelId ?? TEST_CAPTION_MODEL_ID}\n\nLoupe's deterministic test captioner ("a <colour> picture"). For tests, not for real captions.\n`);
   return out;

@@ -45,15 +45,14 @@ export interface TestModelOptions {
 export function tokenizerCandidates(): string[] {
   const here = path.dirname(new URL(import.meta.url).pathname);
   const fromEnv = process.env.LOUPE_MODELS_DIR ? [path.join(process.env.LOUPE_MODELS_DIR, 'Xenova/clip-vit-base-patch32')] : [];
-  return [
-    ...fromEnv,
-    path.resolve('../shared/models/clip-vit-base-patch32'),
-    path.resolve(here, '../../../shared/models/clip-vit-base-patch32'),
-  ];
+  return [...fromEnv, path.resolve('../shared/models/clip-vit-base-patch32'), path.resolve(here, '../../../shared/models/clip-vit-base-patch32')];
 }
 
 async function exists(p: string) {
-  return access(p).then(() => true, () => false);
+  return access(p).then(
+    () => true,
+    () => false,
+  );
 }
 
 /** Writes `<dir>/<modelId>/` and returns that folder. */
@@ -61,14 +60,16 @@ export async function writeTestClipModel(dir: string, options: TestModelOptions 
   const modelId = options.modelId ?? TEST_CLIP_MODEL_ID;
   const candidates = options.tokenizerDir ? [options.tokenizerDir] : tokenizerCandidates();
   let tokenizerDir: string | undefined;
-  for (const c of candidates) if (await exists(path.join(c, 'tokenizer.json'))) { tokenizerDir = c; break; }
-  if (!tokenizerDir)
-    throw new Error(`the test model needs the CLIP tokenizer files (tokenizer.json ...); looked in ${candidates.join(', ')}. Pass --tokenizer DIR`);
+  for (const c of candidates)
+    if (await exists(path.join(c, 'tokenizer.json'))) {
+      tokenizerDir = c;
+      break;
+    }
+  if (!tokenizerDir) throw new Error(`the test model needs the CLIP tokenizer files (tokenizer.json ...); looked in ${candidates.join(', ')}. Pass --tokenizer DIR`);
 
   const out = path.join(dir, modelId);
   await mkdir(path.join(out, 'onnx'), { recursive: true });
-  for (const f of ['tokenizer.json', 'tokenizer_config.json', 'special_tokens_map.json'])
-    if (await exists(path.join(tokenizerDir, f))) await copyFile(path.join(tokenizerDir, f), path.join(out, f));
+  for (const f of ['tokenizer.json', 'tokenizer_config.json', 'special_tokens_map.json']) if (await exists(path.join(tokenizerDir, f))) await copyFile(path.join(tokenizerDir, f), path.join(out, f));
 
   const tokenizer = JSON.parse(await readFile(path.join(tokenizerDir, 'tokenizer.json'), 'utf8'));
   const vocab: Record<string, number> = tokenizer.model.vocab;
@@ -157,7 +158,13 @@ export function colourHistogram(g: OnnxGraph, pixels: string, imageMean: number[
   // Undo the preprocessor's normalisation to get sRGB 0..1 per patch.
   const rgb = g.op('Add', [g.op('Mul', [pooled, g.floats([1, 3, 1, 1], imageStd)]), g.floats([1, 3, 1, 1], imageMean)]);
   const patches = g.op('Transpose', [g.op('Reshape', [rgb, g.ints([0, 3, P])])], { perm: [0, 2, 1] }); // [N,P,3]
-  const diff = g.op('Sub', [g.op('Unsqueeze', [patches, g.ints([2])]), g.floats([K, 3], TEST_COLOURS.flatMap((c) => c.rgb))]); // [N,P,K,3]
+  const diff = g.op('Sub', [
+    g.op('Unsqueeze', [patches, g.ints([2])]),
+    g.floats(
+      [K, 3],
+      TEST_COLOURS.flatMap((c) => c.rgb),
+    ),
+  ]); // [N,P,K,3]
   const dist2 = g.op('ReduceSum', [g.op('Mul', [diff, diff]), g.ints([3])], { keepdims: 0 }); // [N,P,K]
   const assign = g.op('Softmax', [g.op('Mul', [dist2, g.floats([1], [-1 / TEMPERATURE])])], { axis: -1 });
   return [g.op('ReduceMean', [assign], { axes: [1], keepdims: 0 }), rgb]; // [N,K]

@@ -14,9 +14,15 @@ export { TEST_TEXT_MODEL_ID };
 
 export const TEST_TEXT_DIM = 384;
 
-const STOP_WORDS = new Set('a an the of on in at to and or with for from by is are was were be been it its this that these those there here as into onto over under up down out off some two three very'.split(' '));
+const STOP_WORDS = new Set(
+  'a an the of on in at to and or with for from by is are was were be been it its this that these those there here as into onto over under up down out off some two three very'.split(' '),
+);
 
-const exists = (p: string) => access(p).then(() => true, () => false);
+const exists = (p: string) =>
+  access(p).then(
+    () => true,
+    () => false,
+  );
 
 export function textTokenizerCandidates(): string[] {
   const here = path.dirname(new URL(import.meta.url).pathname);
@@ -27,7 +33,11 @@ export function textTokenizerCandidates(): string[] {
 export async function writeTestTextModel(dir: string, options: { tokenizerDir?: string } = {}): Promise<string> {
   const candidates = options.tokenizerDir ? [options.tokenizerDir] : textTokenizerCandidates();
   let tokenizerDir: string | undefined;
-  for (const c of candidates) if (await exists(path.join(c, 'tokenizer.json'))) { tokenizerDir = c; break; }
+  for (const c of candidates)
+    if (await exists(path.join(c, 'tokenizer.json'))) {
+      tokenizerDir = c;
+      break;
+    }
   if (!tokenizerDir) throw new Error(`the test text model needs the MiniLM tokenizer files; looked in ${candidates.join(', ')}`);
   const out = path.join(dir, TEST_TEXT_MODEL_ID);
   await mkdir(path.join(out, 'onnx'), { recursive: true });
@@ -48,6 +58,9 @@ export async function writeTestTextModel(dir: string, options: { tokenizerDir?: 
   g.output('last_hidden_state', 'float', ['batch_size', 'sequence_length', TEST_TEXT_DIM], g.op('Gather', [g.floats([size, TEST_TEXT_DIM], table), ids], { axis: 0 }));
   await writeFile(path.join(out, 'onnx/model_quantized.onnx'), g.toBytes());
   await writeFile(path.join(out, 'config.json'), JSON.stringify({ model_type: 'bert', architectures: ['BertModel'], hidden_size: TEST_TEXT_DIM, vocab_size: size, loupe_test_model: true }, null, 2));
-  await writeFile(path.join(out, 'README.md'), `# ${TEST_TEXT_MODEL_ID}\n\nLoupe's deterministic test sentence embedder: bag of words (content word pieces → fixed random directions). For tests, not for real search.\n`);
+  await writeFile(
+    path.join(out, 'README.md'),
+    `# ${TEST_TEXT_MODEL_ID}\n\nLoupe's deterministic test sentence embedder: bag of words (content word pieces → fixed random directions). For tests, not for real search.\n`,
+  );
   return out;
 }

@@ -38,7 +38,10 @@ function layers(g: OnnxGraph, weights: TowerWeights, seed: number) {
   const count = (dims: number[]) => dims.reduce((a, b) => a * b, 1);
   const normal = (dims: number[], std: number) => {
     const { normal } = seededRandom(next++);
-    return g.floats(dims, Float32Array.from({ length: count(dims) }, () => normal() * std));
+    return g.floats(
+      dims,
+      Float32Array.from({ length: count(dims) }, () => normal() * std),
+    );
   };
   /** int8 values uniform in [-127, 127] with a per-tensor scale giving the same spread as N(0, std). */
   const quantised = (dims: number[], std: number) => {

@@ -73,7 +73,10 @@ export async function colourImage(name: string, format: 'jpeg' | 'png' | 'webp' 
   const [r, g, b] = colourRgb(name);
   const [w, h] = size;
   const shade = (f: number) => ({ r: Math.min(255, Math.round(r * f)), g: Math.min(255, Math.round(g * f)), b: Math.min(255, Math.round(b * f)) });
-  const block = (f: number) => sharp({ create: { width: Math.round(w / 5), height: Math.round(h / 5), channels: 3, background: shade(f) } }).png().toBuffer();
+  const block = (f: number) =>
+    sharp({ create: { width: Math.round(w / 5), height: Math.round(h / 5), channels: 3, background: shade(f) } })
+      .png()
+      .toBuffer();
   return sharp({ create: { width: w, height: h, channels: 3, background: { r, g, b } } })
     .composite([
       { input: await block(0.85), left: Math.round(w / 10), top: Math.round(h / 10) },
@@ -157,9 +160,7 @@ export async function photoWithExif(colour: string, exif: PhotoExif, format: 'jp
     .withExif({
       IFD0: { ...(exif.make ? { Make: exif.make } : {}), ...(exif.model ? { Model: exif.model } : {}) },
       IFD2: exif.taken ? { DateTimeOriginal: exif.taken } : {},
-      IFD3: exif.gps
-        ? { GPSLatitudeRef: exif.gps.lat >= 0 ? 'N' : 'S', GPSLatitude: dms(exif.gps.lat), GPSLongitudeRef: exif.gps.lon >= 0 ? 'E' : 'W', GPSLongitude: dms(exif.gps.lon) }
-        : {},
+      IFD3: exif.gps ? { GPSLatitudeRef: exif.gps.lat >= 0 ? 'N' : 'S', GPSLatitude: dms(exif.gps.lat), GPSLongitudeRef: exif.gps.lon >= 0 ? 'E' : 'W', GPSLongitude: dms(exif.gps.lon) } : {},
     })
     .toFormat(format)
     .toBuffer();

@@ -57,8 +57,7 @@ export async function startPgServer(options: { dir?: string; withVector?: boolea
         const [unit] = queue.splice(i, 1);
         if (unit.conn.closed) continue;
         await db.runExclusive(async () => {
-          for (const m of unit.messages)
-            await db.execProtocolRawStream(new Uint8Array(m), { onRawData: (data) => void (unit.conn.closed || unit.conn.socket.write(Buffer.from(data))) });
+          for (const m of unit.messages) await db.execProtocolRawStream(new Uint8Array(m), { onRawData: (data) => void (unit.conn.closed || unit.conn.socket.write(Buffer.from(data))) });
         });
         owner = db.isInTransaction() ? unit.conn : null;
       }

@@ -128,7 +128,10 @@ export class FsImageSource implements ImageSource {
   }
 
   exists(p: string) {
-    return access(fsPath(p)).then(() => true, () => false);
+    return access(fsPath(p)).then(
+      () => true,
+      () => false,
+    );
   }
 
   /** Absent only when the file is confirmed gone: ENOENT, with the nearest existing folder above it readable. */

@@ -36,8 +36,28 @@ export function countryCode(query: string): string {
 }
 
 /** Names people use that the borders data spells otherwise. */
-const COMMON_NAMES: Record<string, string> = { holland: 'NL', netherlands: 'NL', 'united states': 'US', america: 'US', usa: 'US', 'great britain': 'GB', britain: 'GB', england: 'GB', scotland: 'GB', wales: 'GB', 'south korea': 'KR', 'north korea': 'KP', russia: 'RU', czechia: 'CZ' };
+const COMMON_NAMES: Record<string, string> = {
+  holland: 'NL',
+  netherlands: 'NL',
+  'united states': 'US',
+  america: 'US',
+  usa: 'US',
+  'great britain': 'GB',
+  britain: 'GB',
+  england: 'GB',
+  scotland: 'GB',
+  wales: 'GB',
+  'south korea': 'KR',
+  'north korea': 'KP',
+  russia: 'RU',
+  czechia: 'CZ',
+};
 
 function normalise(name: string): string {
-  return name.normalize('NFKD').replace(/[\u0300-\u036f]/g, '').toLowerCase().replace(/[^a-z0-9]+/g, ' ').trim();
+  return name
+    .normalize('NFKD')
+    .replace(/[\u0300-\u036f]/g, '')
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, ' ')
+    .trim();
 }

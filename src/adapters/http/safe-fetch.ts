@@ -55,8 +55,7 @@ export function createSafeFetcher(o: SafeFetchOptions) {
     }
     const deadline = AbortSignal.timeout(o.timeoutMs);
     for (let hop = 0; ; hop++) {
-      if (current.protocol !== 'http:' && current.protocol !== 'https:')
-        throw new LoupeError('UNSAFE_URL', { url: current.href, reason: 'only http and https URLs are fetched' });
+      if (current.protocol !== 'http:' && current.protocol !== 'https:') throw new LoupeError('UNSAFE_URL', { url: current.href, reason: 'only http and https URLs are fetched' });
       if (current.username || current.password) throw new LoupeError('UNSAFE_URL', { url: current.href, reason: 'URLs with credentials are not fetched' });
       const host = current.hostname.replace(/^\[|\]$/g, '');
       if (ipaddr.isValid(host) && !o.allowPrivate) {
@@ -68,8 +67,7 @@ export function createSafeFetcher(o: SafeFetchOptions) {
         res = await undiciFetch(current, { dispatcher: agent, redirect: 'manual', signal: deadline });
       } catch (e) {
         const cause = (e as { cause?: { code?: string; message?: string } }).cause;
-        if (cause?.code === 'ELOUPEBLOCKED')
-          throw new LoupeError('UNSAFE_URL', { url: current.href, reason: `${cause.message} (set LOUPE_ALLOW_PRIVATE_URLS=1 to allow)` });
+        if (cause?.code === 'ELOUPEBLOCKED') throw new LoupeError('UNSAFE_URL', { url: current.href, reason: `${cause.message} (set LOUPE_ALLOW_PRIVATE_URLS=1 to allow)` });
         throw new LoupeError('FETCH_FAILED', { url: current.href, reason: reasonOf(cause ?? e) }, { cause: e });
       }
       if (res.status >= 300 && res.status < 400 && res.headers.get('location')) {

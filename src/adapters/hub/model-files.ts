@@ -29,7 +29,11 @@ export interface ResolveModelOptions {
   fetchImpl?: typeof fetch;
 }
 
-const exists = (p: string) => access(p).then(() => true, () => false);
+const exists = (p: string) =>
+  access(p).then(
+    () => true,
+    () => false,
+  );
 
 async function hasAll(root: string, modelId: string, files: string[]) {
   for (const f of files) if (!(await exists(path.join(root, modelId, f)))) return false;
@@ -63,15 +67,7 @@ export async function downloadModel(o: ResolveModelOptions & { force?: boolean }
   );
 }
 
-async function downloadFile(
-  url: string,
-  target: string,
-  model: string,
-  file: string,
-  pinned: PinnedFile | undefined,
-  fetchImpl: typeof fetch,
-  onProgress?: (p: DownloadProgress) => void,
-) {
+async function downloadFile(url: string, target: string, model: string, file: string, pinned: PinnedFile | undefined, fetchImpl: typeof fetch, onProgress?: (p: DownloadProgress) => void) {
   await mkdir(path.dirname(target), { recursive: true });
   const partial = `${target}.part`;
   let response: Response;
@@ -80,8 +76,7 @@ async function downloadFile(
   } catch (e) {
     throw new LoupeError('MODEL_DOWNLOAD_FAILED', { model, file, reason: reasonOf((e as Error).cause ?? e) }, { cause: e });
   }
-  if (!response.ok || !response.body)
-    throw new LoupeError('MODEL_DOWNLOAD_FAILED', { model, file, reason: `HTTP ${response.status} from ${url}` });
+  if (!response.ok || !response.body) throw new LoupeError('MODEL_DOWNLOAD_FAILED', { model, file, reason: `HTTP ${response.status} from ${url}` });
 
   const total = Number(response.headers.get('content-length')) || pinned?.bytes || null;
   const hash = createHash('sha256');

@@ -57,7 +57,10 @@ export class PpOcrRecognizer implements TextRecognizer {
       const xs = l.box.map((p) => p[0] / scale);
       const ys = l.box.map((p) => p[1] / scale);
       const box = [Math.min(...xs), Math.min(...ys), Math.max(...xs), Math.max(...ys)].map(Math.round) as RecognizedWord['box'];
-      return l.text.split(/\s+/).filter(Boolean).map((text: string) => ({ text, confidence: l.mean, box }));
+      return l.text
+        .split(/\s+/)
+        .filter(Boolean)
+        .map((text: string) => ({ text, confidence: l.mean, box }));
     });
     return { text: lines.map((l) => l.text).join('\n'), words };
   }

@@ -35,7 +35,10 @@ export class TesseractRecognizer implements TextRecognizer {
       const [left, top, width, height] = c.slice(6, 10).map(Number);
       words.push({ text, confidence, box: [left / scale, top / scale, (left + width) / scale, (top + height) / scale].map(Math.round) as RecognizedWord['box'] });
       const key = c.slice(1, 5).join('.'); // page.block.paragraph.line
-      if (key !== lineKey) lines.push([]), (lineKey = key);
+      if (key !== lineKey) {
+        lines.push([]);
+        lineKey = key;
+      }
       lines[lines.length - 1].push(text);
     }
     return { text: lines.map((l) => l.join(' ')).join('\n'), words };

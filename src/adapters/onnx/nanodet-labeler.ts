@@ -52,8 +52,7 @@ export class NanoDetLabeler implements ObjectLabeler {
     const { data } = await sharp(image, { limitInputPixels: 268_402_689 }).rotate().resize(SIDE, SIDE, { fit: 'fill' }).removeAlpha().raw().toBuffer({ resolveWithObject: true });
     const plane = SIDE * SIDE;
     const input = new Float32Array(3 * plane);
-    for (let i = 0; i < plane; i++)
-      for (let c = 0; c < 3; c++) input[c * plane + i] = (data[i * 3 + (2 - c)] - MEAN[c]) / STD[c];
+    for (let i = 0; i < plane; i++) for (let c = 0; c < 3; c++) input[c * plane + i] = (data[i * 3 + (2 - c)] - MEAN[c]) / STD[c];
     const out = await this.session.run({ [this.session.inputNames[0]]: new ort.Tensor('float32', input, [1, 3, SIDE, SIDE]) });
     const best = new Float32Array(COCO_CLASSES.length);
     for (const name of SCORE_OUTPUTS) {

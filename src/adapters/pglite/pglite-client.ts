@@ -19,9 +19,7 @@ export interface PgliteOptions {
 const FROM_SOURCE = import.meta.url.endsWith('.ts');
 const THREAD_FILE = new URL(`./pglite-thread${FROM_SOURCE ? '.ts' : '.js'}`, import.meta.url);
 const threadEntry = (): [string | URL, { eval?: boolean }] =>
-  FROM_SOURCE
-    ? [`import('tsx/esm/api').then((m) => { m.register(); return import(${JSON.stringify(THREAD_FILE.href)}); })`, { eval: true }]
-    : [THREAD_FILE, {}];
+  FROM_SOURCE ? [`import('tsx/esm/api').then((m) => { m.register(); return import(${JSON.stringify(THREAD_FILE.href)}); })`, { eval: true }] : [THREAD_FILE, {}];
 
 interface Pending {
   resolve: (rows: unknown[]) => void;

@@ -16,7 +16,15 @@ export class OpenAiCaptioner implements Captioner {
       {
         model: this.o.model,
         max_tokens: this.o.maxTokens ?? 120,
-        messages: [{ role: 'user', content: [{ type: 'text', text: this.o.prompt }, { type: 'image_url', image_url: { url: `data:${mime};base64,${image.toString('base64')}` } }] }],
+        messages: [
+          {
+            role: 'user',
+            content: [
+              { type: 'text', text: this.o.prompt },
+              { type: 'image_url', image_url: { url: `data:${mime};base64,${image.toString('base64')}` } },
+            ],
+          },
+        ],
       },
       { ...this.o, service: `OpenAI-compatible API at ${this.o.baseUrl}`, headers: this.o.apiKey ? { authorization: `Bearer ${this.o.apiKey}` } : {} },
     );

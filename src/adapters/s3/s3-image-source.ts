@@ -105,7 +105,10 @@ export class S3ImageSource implements ImageSource {
 
   async presence(url: string): Promise<Presence> {
     // 404 is a confirmed absence; any other failure (denied, unreachable) is not.
-    return this.exists(url).then((there) => (there ? 'present' : 'absent'), () => 'unknown');
+    return this.exists(url).then(
+      (there) => (there ? 'present' : 'absent'),
+      () => 'unknown',
+    );
   }
 
   folderOf(root: string, url: string) {

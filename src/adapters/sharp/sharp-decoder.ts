@@ -89,10 +89,7 @@ export class SharpDecoder implements ImageDecoder {
       const raw = () => sharp(data, { raw: { width: info.width, height: info.height, channels: info.channels as 3 } });
 
       const [model, thumb] = await Promise.all([
-        raw()
-          .resize({ width: o.modelInputSize, height: o.modelInputSize, fit: 'outside', withoutEnlargement: false })
-          .raw()
-          .toBuffer({ resolveWithObject: true }),
+        raw().resize({ width: o.modelInputSize, height: o.modelInputSize, fit: 'outside', withoutEnlargement: false }).raw().toBuffer({ resolveWithObject: true }),
         raw().resize({ width: o.thumbnailSize, height: o.thumbnailSize, fit: 'inside', withoutEnlargement: true }).webp({ quality: 75, effort: 0 }).toBuffer({ resolveWithObject: true }),
       ]);
       return {

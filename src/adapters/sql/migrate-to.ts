@@ -38,10 +38,10 @@ export async function migrateDatabase(source: SqlClient, target: SqlClient, opti
     copied[name] = 0;
     for (;;) {
       const after = last ? `where (${keyList}) > (${key.map((_, i) => `$${i + 2}`).join(', ')})` : '';
-      const rows: { j: string; k: unknown[] }[] = await source.query(
-        `select row_to_json(t)::text as j, json_build_array(${keyList})::text as k from ${name} t ${after} order by ${keyList} limit $1`,
-        [batch, ...(last ?? [])],
-      );
+      const rows: { j: string; k: unknown[] }[] = await source.query(`select row_to_json(t)::text as j, json_build_array(${keyList})::text as k from ${name} t ${after} order by ${keyList} limit $1`, [
+        batch,
+        ...(last ?? []),
+      ]);
       if (!rows.length) break;
       // The default space (and anything else the target's migrations made) is already there.
       const [{ n }] = await target.query<{ n: string | number }>(

@@ -64,10 +64,7 @@ export class SqlAccessStore implements AccessStore {
 
   async deleteSpace(id: string) {
     return this.db.transaction(async (tx) => {
-      const rows = await tx.query<{ sha256: string }>(
-        `select sha256 from images where space_id = $1 union select sha256 from jobs where space_id = $1`,
-        [id],
-      );
+      const rows = await tx.query<{ sha256: string }>(`select sha256 from images where space_id = $1 union select sha256 from jobs where space_id = $1`, [id]);
       // Keys bound to the space go with it (cascade); members, images, paths, vectors and jobs too.
       await tx.query('delete from embeddings where space_id = $1', [id]);
       await tx.query('delete from image_paths where space_id = $1', [id]);
@@ -85,14 +82,20 @@ export class SqlAccessStore implements AccessStore {
       `select k.id, k.prefix, u.name as user, s.name as space, k.name, k.created_at, k.last_used_at, k.revoked_at
        from api_keys k join users u on u.id = k.user_id left join spaces s on s.id = k.space_id order by k.created_at`,
     );
-    return rows.map((r) => ({ id: r.id, prefix: r.prefix, user: r.user, space: r.space, name: r.name, createdAt: iso(r.created_at), lastUsedAt: r.last_used_at ? iso(r.last_used_at) : null, revoked: r.revoked_at !== null }));
+    return rows.map((r) => ({
+      id: r.id,
+      prefix: r.prefix,
+      user: r.user,
+      space: r.space,
+      name: r.name,
+      createdAt: iso(r.created_at),
+      lastUsedAt: r.last_used_at ? iso(r.last_used_at) : null,
+      revoked: r.revoked_at !== null,
+    }));
   }
 
   async revokeKey(idOrPrefix: string) {
-    const rows = await this.db.query(
-      `update api_keys set revoked_at = now() where revoked_at is null and (id::text = $1 or prefix = $1) returning id`,
-      [idOrPrefix],
-    );
+    const rows = await this.db.query(`update api_keys set revoked_at = now() where revoked_at is null and (id::text = $1 or prefix = $1) returning id`, [idOrPrefix]);
     return rows.length > 0;
   }
 

@@ -51,7 +51,10 @@ export class SqlJobQueue implements JobQueue {
 
   async enqueue(job: { id: string; sha256: string; payload: IngestPayload }) {
     await this.db.query(`insert into jobs (id, space_id, kind, status, sha256, payload) values ($1, $2, 'ingest', 'pending', $3, $4::jsonb)`, [
-      job.id, this.spaceId, job.sha256, JSON.stringify(job.payload),
+      job.id,
+      this.spaceId,
+      job.sha256,
+      JSON.stringify(job.payload),
     ]);
   }
 
@@ -126,10 +129,7 @@ export class SqlJobQueue implements JobQueue {
   }
 
   async findActiveBySha(sha256: string) {
-    const [row] = await this.db.query<JobRow>(
-      `select * from jobs where space_id = $2 and sha256 = $1 and status in ('pending', 'running') order by created_at limit 1`,
-      [sha256, this.spaceId],
-    );
+    const [row] = await this.db.query<JobRow>(`select * from jobs where space_id = $2 and sha256 = $1 and status in ('pending', 'running') order by created_at limit 1`, [sha256, this.spaceId]);
     return row ? toJob(row) : null;
   }
 
@@ -145,22 +145,19 @@ export class SqlJobQueue implements JobQueue {
   }
 
   async requeueOrphans() {
-    const rows = await this.db.query(`update jobs set status = 'pending', attempts = greatest(attempts - 1, 0), locked_by = null, lease_until = null, updated_at = now() where status = 'running' returning id`);
+    const rows = await this.db.query(
+      `update jobs set status = 'pending', attempts = greatest(attempts - 1, 0), locked_by = null, lease_until = null, updated_at = now() where status = 'running' returning id`,
+    );
     return rows.length;
   }
 
   async oldestPendingAge() {
-    const [row] = await this.db.query<{ age: number | null }>(
-      `select extract(epoch from now() - min(created_at))::double precision as age from jobs where status = 'pending' and run_after <= now()`,
-    );
+    const [row] = await this.db.query<{ age: number | null }>(`select extract(epoch from now() - min(created_at))::double precision as age from jobs where status = 'pending' and run_after <= now()`);
     return Math.max(0, Number(row?.age ?? 0));
   }
 
   async endedSince(since: Date, limit: number) {
-    const rows = await this.db.query<JobRow>(
-      `select * from jobs where updated_at > $1 and status in ('done', 'failed', 'dead') order by updated_at limit $2`,
-      [since, limit],
-    );
+    const rows = await this.db.query<JobRow>(`select * from jobs where updated_at > $1 and status in ('done', 'failed', 'dead') order by updated_at limit $2`, [since, limit]);
     return rows.map(toJob);
   }
 }

@@ -5,7 +5,23 @@ import { createHash } from 'node:crypto';
 import { LRUCache } from 'lru-cache';
 import { LoupeError } from '../../core/errors.js';
 import type { ImageDetails, ImagePatch, ImagePath } from '../../core/types.js';
-import type { AnalyzerName, AnalyzerState, EmbeddingKind, ImageLabel, ModelCount, NewImageItem, OcrResult, SearchFilters, Store, TextField, TextHit, TextQuery, StoredPath, VectorHit, VectorQuery } from '../../ports/store.js';
+import type {
+  AnalyzerName,
+  AnalyzerState,
+  EmbeddingKind,
+  ImageLabel,
+  ModelCount,
+  NewImageItem,
+  OcrResult,
+  SearchFilters,
+  Store,
+  TextField,
+  TextHit,
+  TextQuery,
+  StoredPath,
+  VectorHit,
+  VectorQuery,
+} from '../../ports/store.js';
 import { EARTH_KM, restricts, type Sort } from '../../core/filters.js';
 import type { SqlClient } from './sql-client.js';
 import { DEFAULT_SPACE_ID } from '../../core/spaces.js';
@@ -80,18 +96,12 @@ export class SqlStore implements Store {
 
   async getPaths(paths: string[]): Promise<StoredPath[]> {
     if (!paths.length) return [];
-    const rows = await this.db.query<PathRow>(
-      `select p.*, i.sha256 from image_paths p join images i on i.id = p.image_id where p.space_id = ${this.S} and p.path = any($1::text[])`,
-      [paths],
-    );
+    const rows = await this.db.query<PathRow>(`select p.*, i.sha256 from image_paths p join images i on i.id = p.image_id where p.space_id = ${this.S} and p.path = any($1::text[])`, [paths]);
     return rows.map(toStoredPath);
   }
 
   async pathsUnderRoot(root: string): Promise<StoredPath[]> {
-    const rows = await this.db.query<PathRow>(
-      `select p.*, i.sha256 from image_paths p join images i on i.id = p.image_id where p.space_id = ${this.S} and p.root = $1`,
-      [root],
-    );
+    const rows = await this.db.query<PathRow>(`select p.*, i.sha256 from image_paths p join images i on i.id = p.image_id where p.space_id = ${this.S} and p.root = $1`, [root]);
     return rows.map(toStoredPath);
   }
 
@@ -116,10 +126,22 @@ export class SqlStore implements Store {
     // the batch in flight, and the database (a thread of its own, or a server) is not kept busy by round trips.
     const rows = items.map(({ image }, n) => ({
       n,
-      id: image.id, sha256: image.sha256, phash: image.phash, width: image.width, height: image.height, format: image.format, bytes: image.bytes,
-      taken_at: image.exif.takenAt ?? null, camera: image.exif.camera ?? null,
-      gps_lat: image.exif.gps?.lat ?? null, gps_lon: image.exif.gps?.lon ?? null, gps_alt: image.exif.gps?.alt ?? null, country: image.exif.country ?? null,
-      caption: image.caption ?? null, caption_source: image.caption ? (image.captionSource ?? 'user') : null, tags: image.tags ?? [],
+      id: image.id,
+      sha256: image.sha256,
+      phash: image.phash,
+      width: image.width,
+      height: image.height,
+      format: image.format,
+      bytes: image.bytes,
+      taken_at: image.exif.takenAt ?? null,
+      camera: image.exif.camera ?? null,
+      gps_lat: image.exif.gps?.lat ?? null,
+      gps_lon: image.exif.gps?.lon ?? null,
+      gps_alt: image.exif.gps?.alt ?? null,
+      country: image.exif.country ?? null,
+      caption: image.caption ?? null,
+      caption_source: image.caption ? (image.captionSource ?? 'user') : null,
+      tags: image.tags ?? [],
     }));
     const results = await this.db.transaction(async (tx) => {
       // Content already stored (or twice in this batch) is not inserted again: its path is attached instead.
@@ -193,9 +215,7 @@ export class SqlStore implements Store {
            and ((i.caption_source = 'user' and i.caption is not null) or cardinality(i.tags) > 0)
          on conflict (space_id, sha256) do update set caption = excluded.caption, tags = excluded.tags, removed_at = now()`,
       );
-      return tx.query<{ sha256: string }>(
-        `delete from images i where i.space_id = ${this.S} and not exists (select 1 from image_paths p where p.image_id = i.id) returning sha256`,
-      );
+      return tx.query<{ sha256: string }>(`delete from images i where i.space_id = ${this.S} and not exists (select 1 from image_paths p where p.image_id = i.id) returning sha256`);
     });
     return rows.map((r) => r.sha256);
   }
@@ -213,10 +233,7 @@ export class SqlStore implements Store {
     // Under a lock: processes sharing a server (workers) would otherwise race to create the same index.
     await this.db.transaction(async (tx) => {
       await tx.query('select pg_advisory_xact_lock($1)', [INDEX_LOCK]);
-      await tx.exec(
-        `create index if not exists ${name} on embeddings using hnsw ((embedding::vector(${int(dim)})) vector_cosine_ops) ` +
-          `where model = ${quoteLiteral(model)} and dim = ${int(dim)}`,
-      );
+      await tx.exec(`create index if not exists ${name} on embeddings using hnsw ((embedding::vector(${int(dim)})) vector_cosine_ops) ` + `where model = ${quoteLiteral(model)} and dim = ${int(dim)}`);
     });
     this.indexed.add(key);
   }
@@ -255,7 +272,10 @@ export class SqlStore implements Store {
       return tx.query<{ image_id: string; distance: number }>(sql, params);
     });
     if (nearest.length === 0) return [];
-    const pathOf = await this.firstPaths(nearest.map((n) => n.image_id), q.folder);
+    const pathOf = await this.firstPaths(
+      nearest.map((n) => n.image_id),
+      q.folder,
+    );
     // relaxed_order may return near-ties out of order: sort once more.
     return nearest
       .filter((n) => pathOf.has(n.image_id))
@@ -282,12 +302,7 @@ export class SqlStore implements Store {
       on.push(`(${a}.tags @> ${exact}::text[] or ${a}.label_words @> ${lower}::text[] or exists (select 1 from unnest(${a}.tags) ut where lower(ut) = (${lower}::text[])[1]))`);
     }
     for (const has of f.has ?? [])
-      on.push(
-        has === 'text' ? `coalesce(${a}.ocr_text, '') <> ''`
-        : has === 'caption' ? `coalesce(${a}.caption, '') <> ''`
-        : has === 'gps' ? `${a}.gps_lat is not null`
-        : `${a}.label_words <> '{}'`,
-      );
+      on.push(has === 'text' ? `coalesce(${a}.ocr_text, '') <> ''` : has === 'caption' ? `coalesce(${a}.caption, '') <> ''` : has === 'gps' ? `${a}.gps_lat is not null` : `${a}.label_words <> '{}'`);
     if (f.takenAfter) on.push(`${a}.taken_at >= ${p(f.takenAfter)}::timestamptz`);
     if (f.takenBefore) on.push(`${a}.taken_at < ${p(f.takenBefore)}::timestamptz`);
     if (f.camera) on.push(`lower(${a}.camera) like ${p('%' + f.camera.toLowerCase().replace(/[\\%_]/g, '\\$&') + '%')}`);
@@ -318,11 +333,16 @@ export class SqlStore implements Store {
     const params: unknown[] = [];
     const on = this.imageWhere(q.filters, 'i', params);
     const order =
-      q.sort === 'oldest' ? 'i.taken_at asc nulls last, i.created_at asc, i.id'
-      : q.sort === 'name' ? `(select min(regexp_replace(p.path, '^.*/', '')) from image_paths p where p.image_id = i.id), i.id`
-      : 'i.taken_at desc nulls last, i.created_at desc, i.id';
+      q.sort === 'oldest'
+        ? 'i.taken_at asc nulls last, i.created_at asc, i.id'
+        : q.sort === 'name'
+          ? `(select min(regexp_replace(p.path, '^.*/', '')) from image_paths p where p.image_id = i.id), i.id`
+          : 'i.taken_at desc nulls last, i.created_at desc, i.id';
     const rows = await this.db.query<{ id: string }>(`select i.id from images i where ${on.join(' and ')} order by ${order} limit ${int(q.limit)}`, params);
-    const pathOf = await this.firstPaths(rows.map((r) => r.id), q.filters.folder);
+    const pathOf = await this.firstPaths(
+      rows.map((r) => r.id),
+      q.filters.folder,
+    );
     return rows.filter((r) => pathOf.has(r.id)).map((r) => ({ imageId: r.id, path: pathOf.get(r.id)!.path, folder: pathOf.get(r.id)!.folder }));
   }
 
@@ -377,10 +397,11 @@ export class SqlStore implements Store {
        from hits h join images i on i.id = h.id, q order by h.score desc, h.id`,
       params,
     );
-    const pathOf = await this.firstPaths(rows.map((r) => r.id), q.folder);
-    return rows
-      .filter((r) => pathOf.has(r.id))
-      .map((r) => ({ imageId: r.id, score: Number(r.score), matched: r.matched, path: pathOf.get(r.id)!.path, folder: pathOf.get(r.id)!.folder }));
+    const pathOf = await this.firstPaths(
+      rows.map((r) => r.id),
+      q.folder,
+    );
+    return rows.filter((r) => pathOf.has(r.id)).map((r) => ({ imageId: r.id, score: Number(r.score), matched: r.matched, path: pathOf.get(r.id)!.path, folder: pathOf.get(r.id)!.folder }));
   }
 
   /**
@@ -451,10 +472,7 @@ export class SqlStore implements Store {
     const params: unknown[] = q.missing ? [q.analyzer] : [];
     const where = [...(q.missing ? [`not (i.analyzed ? $1::text)`] : []), ...this.imageWhere({ folder: q.folder }, 'i', params)];
     params.push(q.limit ?? null, q.offset ?? 0);
-    const rows = await this.db.query<{ id: string }>(
-      `select i.id from images i where ${where.join(' and ')} order by i.created_at, i.id limit $${params.length - 1} offset $${params.length}`,
-      params,
-    );
+    const rows = await this.db.query<{ id: string }>(`select i.id from images i where ${where.join(' and ')} order by i.created_at, i.id limit $${params.length - 1} offset $${params.length}`, params);
     return rows.map((r) => r.id);
   }
 
@@ -488,10 +506,7 @@ export class SqlStore implements Store {
   }
 
   async getEmbedding(imageId: string, model: string) {
-    const rows = await this.db.query<{ v: string }>(
-      `select embedding::text as v from embeddings e where e.image_id = $1::uuid and e.model = $2 and e.space_id = ${this.S}`,
-      [imageId, model],
-    );
+    const rows = await this.db.query<{ v: string }>(`select embedding::text as v from embeddings e where e.image_id = $1::uuid and e.model = $2 and e.space_id = ${this.S}`, [imageId, model]);
     return rows[0] ? parseVector(rows[0].v) : null;
   }
 

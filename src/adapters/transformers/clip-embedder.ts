@@ -54,10 +54,7 @@ export class TransformersClip implements ClipEmbedder {
   private loadText() {
     return (this.text ??= (async () => {
       try {
-        const [tokenizer, model] = await Promise.all([
-          AutoTokenizer.from_pretrained(this.folder),
-          CLIPTextModelWithProjection.from_pretrained(this.folder, this.sessionOptions()),
-        ]);
+        const [tokenizer, model] = await Promise.all([AutoTokenizer.from_pretrained(this.folder), CLIPTextModelWithProjection.from_pretrained(this.folder, this.sessionOptions())]);
         return { tokenizer, model };
       } catch (e) {
         this.text = undefined;
@@ -69,10 +66,7 @@ export class TransformersClip implements ClipEmbedder {
   private loadVision() {
     return (this.vision ??= (async () => {
       try {
-        const [processor, model] = await Promise.all([
-          AutoProcessor.from_pretrained(this.folder),
-          CLIPVisionModelWithProjection.from_pretrained(this.folder, this.sessionOptions()),
-        ]);
+        const [processor, model] = await Promise.all([AutoProcessor.from_pretrained(this.folder), CLIPVisionModelWithProjection.from_pretrained(this.folder, this.sessionOptions())]);
         return { processor, model };
       } catch (e) {
         this.vision = undefined;
@@ -92,7 +86,9 @@ export class TransformersClip implements ClipEmbedder {
   async embedImages(images: RgbPixels[]): Promise<Float32Array[]> {
     if (images.length === 0) return [];
     const { processor, model } = await this.loadVision();
-    const inputs = cropAndNormalise(images, processor) ?? (await processor(images.map((img) => new RawImage(new Uint8ClampedArray(img.data.buffer, img.data.byteOffset, img.data.byteLength), img.width, img.height, 3))));
+    const inputs =
+      cropAndNormalise(images, processor) ??
+      (await processor(images.map((img) => new RawImage(new Uint8ClampedArray(img.data.buffer, img.data.byteOffset, img.data.byteLength), img.width, img.height, 3))));
     const { image_embeds } = (await model(inputs)) as { image_embeds: Tensor };
     return splitRows(image_embeds);
   }
@@ -129,8 +125,7 @@ export function cropAndNormalise(images: RgbPixels[], processor: Processor): { p
   if (!p || p.do_pad || p.do_thumbnail || p.do_flip_channel_order || !p.do_center_crop || !p.crop_size || !p.image_mean || !p.image_std) return null;
   const { width: cw, height: ch } = p.crop_size;
   const edge = p.size?.shortest_edge;
-  if (!images.every((img) => img.data.length === img.width * img.height * 3 && img.width >= cw && img.height >= ch && (!p.do_resize || Math.min(img.width, img.height) === edge)))
-    return null;
+  if (!images.every((img) => img.data.length === img.width * img.height * 3 && img.width >= cw && img.height >= ch && (!p.do_resize || Math.min(img.width, img.height) === edge))) return null;
   const scale = p.do_rescale ? (p.rescale_factor ?? 1 / 255) : 1;
   const mean = p.do_normalize ? p.image_mean : [0, 0, 0];
   const std = p.do_normalize ? p.image_std : [1, 1, 1];

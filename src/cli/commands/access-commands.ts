@@ -11,9 +11,12 @@ const tools = async () => {
 
 export function registerAccess(program: Command) {
   const spaces = program.command('spaces').description('spaces: separate libraries in one database, owned and shared by users');
-  withCommonFlags(spaces.command('create').description('create a space').argument('<name>', 'space name (letters, digits, . _ -)').option('--owner <user>', 'its owner (created if missing)', 'admin'), {
-    json: 'print the space as JSON',
-  }).action(async (name: string, flags: CommonFlags & { owner: string }) => {
+  withCommonFlags(
+    spaces.command('create').description('create a space').argument('<name>', 'space name (letters, digits, . _ -)').option('--owner <user>', 'its owner (created if missing)', 'admin'),
+    {
+      json: 'print the space as JSON',
+    },
+  ).action(async (name: string, flags: CommonFlags & { owner: string }) => {
     const { withLibrary, pc, printJson } = await tools();
     const space = await withLibrary(flags, (lib) => lib.access.createSpace(name, flags.owner));
     if (flags.json) return printJson(space);
@@ -43,7 +46,12 @@ export function registerAccess(program: Command) {
     const { withLibrary, printJson, table } = await tools();
     const list = await withLibrary(flags, (lib) => lib.access.listSpaces());
     if (flags.json) return printJson(list);
-    console.log(table(['space', 'owner', 'members', 'created'], list.map((s) => [s.name, s.owner ?? '', s.members.join(', '), s.createdAt.slice(0, 10)])));
+    console.log(
+      table(
+        ['space', 'owner', 'members', 'created'],
+        list.map((s) => [s.name, s.owner ?? '', s.members.join(', '), s.createdAt.slice(0, 10)]),
+      ),
+    );
   });
 
   const keys = program.command('keys').description('API keys (used when the server runs with LOUPE_AUTH=on)');
@@ -68,7 +76,12 @@ export function registerAccess(program: Command) {
     const { withLibrary, printJson, table } = await tools();
     const list = await withLibrary(flags, (lib) => lib.access.listKeys());
     if (flags.json) return printJson(list);
-    console.log(table(['id', 'prefix', 'user', 'space', 'name', 'last used', 'revoked'], list.map((k) => [k.id, k.prefix, k.user, k.space ?? '(all)', k.name ?? '', k.lastUsedAt?.slice(0, 19) ?? '', k.revoked ? 'yes' : ''])));
+    console.log(
+      table(
+        ['id', 'prefix', 'user', 'space', 'name', 'last used', 'revoked'],
+        list.map((k) => [k.id, k.prefix, k.user, k.space ?? '(all)', k.name ?? '', k.lastUsedAt?.slice(0, 19) ?? '', k.revoked ? 'yes' : '']),
+      ),
+    );
   });
   withCommonFlags(keys.command('revoke').description('revoke a key at once').argument('<id-or-prefix>', 'the key id or its prefix')).action(async (id: string, flags: CommonFlags) => {
     const { withLibrary, pc } = await tools();

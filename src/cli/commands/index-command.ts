@@ -41,7 +41,11 @@ export function registerIndex(program: Command) {
     );
     for (const f of summary.failed) console.log(`${pc.red('✗')} ${f.error}`);
     if (summary.ocr)
-      console.log(summary.ocr.unavailable ? pc.yellow(`text in images not read: ${summary.ocr.unavailable}`) : `text in images (${summary.ocr.model}): ${summary.ocr.ok} with text, ${summary.ocr.empty} without, ${summary.ocr.failed} failed`);
+      console.log(
+        summary.ocr.unavailable
+          ? pc.yellow(`text in images not read: ${summary.ocr.unavailable}`)
+          : `text in images (${summary.ocr.model}): ${summary.ocr.ok} with text, ${summary.ocr.empty} without, ${summary.ocr.failed} failed`,
+      );
     if (summary.labels && !summary.labels.unavailable)
       console.log(`object labels (${summary.labels.model}): ${summary.labels.ok} with labels, ${summary.labels.empty} without, ${summary.labels.failed} failed`);
     if (summary.caption && !summary.caption.unavailable) console.log(`captions (${summary.caption.model}): ${summary.caption.ok} written, ${summary.caption.failed} failed`);

@@ -32,7 +32,7 @@ export function registerModels(program: Command) {
     });
   models
     .command('make-test')
-    .description("write Loupe's small deterministic test models into DIR: CLIP-shaped (encodes dominant colour) and a sentence embedder (bag of words) and a captioner (\"a <colour> picture\")")
+    .description('write Loupe\'s small deterministic test models into DIR: CLIP-shaped (encodes dominant colour) and a sentence embedder (bag of words) and a captioner ("a <colour> picture")')
     .argument('<dir>', 'a models folder; the model goes to DIR/' + TEST_CLIP_MODEL_ID)
     .option('--tokenizer <dir>', 'folder with the CLIP tokenizer files (default: ../shared/models/clip-vit-base-patch32)')
     .option('--text-tokenizer <dir>', 'folder with the MiniLM tokenizer files (default: ../shared/models/all-MiniLM-L6-v2)')
@@ -42,6 +42,8 @@ export function registerModels(program: Command) {
       const text = await writeTestTextModel(path.resolve(dir), { tokenizerDir: flags.textTokenizer });
       const captioner = await writeTestCaptionModel(path.resolve(dir));
       console.log(`${pc.green('✓')} wrote ${out}\n${pc.green('✓')} wrote ${text}\n${pc.green('✓')} wrote ${captioner}`);
-      console.log(`use them with:\n  export LOUPE_MODELS_DIR=${path.resolve(dir)} LOUPE_CLIP_MODEL=${TEST_CLIP_MODEL_ID} LOUPE_TEXT_EMBED_LOCAL_MODEL=${TEST_TEXT_MODEL_ID} LOUPE_CAPTION_PROVIDER=local LOUPE_CAPTION_LOCAL_MODEL=${TEST_CAPTION_MODEL_ID}`);
+      console.log(
+        `use them with:\n  export LOUPE_MODELS_DIR=${path.resolve(dir)} LOUPE_CLIP_MODEL=${TEST_CLIP_MODEL_ID} LOUPE_TEXT_EMBED_LOCAL_MODEL=${TEST_TEXT_MODEL_ID} LOUPE_CAPTION_PROVIDER=local LOUPE_CAPTION_LOCAL_MODEL=${TEST_CAPTION_MODEL_ID}`,
+      );
     });
 }

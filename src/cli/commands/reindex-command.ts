@@ -24,12 +24,20 @@ export function registerReindex(program: Command) {
   const cmd = program
     .command('reindex')
     .description('re-run analyzers over stored images (e.g. after changing a model), with progress')
-    .option('--only <analyzers>', `comma-separated: ${ANALYZERS.join(', ')} (default: all)`, (v) => {
-      const list = v.split(',').map((s) => s.trim()).filter(Boolean);
-      const unknown = list.filter((a) => !(ANALYZERS as readonly string[]).includes(a));
-      if (unknown.length) throw new InvalidArgumentError(`unknown analyzer ${unknown.join(', ')}; choose from ${ANALYZERS.join(', ')}.`);
-      return list;
-    }, [...ANALYZERS])
+    .option(
+      '--only <analyzers>',
+      `comma-separated: ${ANALYZERS.join(', ')} (default: all)`,
+      (v) => {
+        const list = v
+          .split(',')
+          .map((s) => s.trim())
+          .filter(Boolean);
+        const unknown = list.filter((a) => !(ANALYZERS as readonly string[]).includes(a));
+        if (unknown.length) throw new InvalidArgumentError(`unknown analyzer ${unknown.join(', ')}; choose from ${ANALYZERS.join(', ')}.`);
+        return list;
+      },
+      [...ANALYZERS],
+    )
     .option('--missing', 'only images an analyzer has not handled yet (the default)')
     .option('--force', 'every selected image, even those already analyzed')
     .option('--reset', 'clear the chosen fields first (clip: delete the vectors, e.g. after a model change)')
@@ -42,7 +50,16 @@ export function registerReindex(program: Command) {
     const [{ reindex }, { withLibrary }, { pc, printJson, progressBar, table }] = await Promise.all([import('../../app/reindex.js'), import('../context.js'), import('../output.js')]);
     const bar = flags.json ? undefined : progressBar('img');
     const report = await withLibrary(flags, (lib) =>
-      reindex(lib, { only: flags.only, force: flags.force, reset: flags.reset, limit: flags.limit, offset: flags.offset, folder: flags.folder, dryRun: flags.dryRun, onProgress: (p) => bar?.update(p.done, p.total, p.analyzer) }),
+      reindex(lib, {
+        only: flags.only,
+        force: flags.force,
+        reset: flags.reset,
+        limit: flags.limit,
+        offset: flags.offset,
+        folder: flags.folder,
+        dryRun: flags.dryRun,
+        onProgress: (p) => bar?.update(p.done, p.total, p.analyzer),
+      }),
     ).finally(() => bar?.stop());
     if (flags.json) return printJson(report);
     if (flags.dryRun) console.log(pc.dim('dry run: nothing was changed'));

@@ -80,31 +80,44 @@ export function registerSearch(program: Command) {
     .addOption(new Option('--has <what...>', 'has text, caption, gps and/or labels').choices([...HAS_VALUES]))
     .option('--tag <tag>', 'carries this tag (repeat for several)', collect)
     .addOption(new Option('--sort <order>', 'relevance (default), newest, oldest or name; with filters and no query: newest').choices([...SORTS]));
-  withCommonFlags(cmd, { space: true, json: 'print the results as a JSON array' })
-    .action(async (query: string | undefined, flags: SearchFlags) => {
-      const filters = filtersFromFields({
-        after: flags.after, before: flags.before, taken: flags.taken, year: flags.year, camera: flags.camera, near: flags.near, country: flags.country,
-        type: flags.type, minWidth: flags.minWidth, minHeight: flags.minHeight, orientation: flags.orientation, has: flags.has, tags: flags.tag,
-      });
-      // Filters alone (no query, no image) are a search too: the images that pass them, newest first.
-      const filtersOnly = query === undefined && flags.image === undefined && flags.similar === undefined && restricts(filters);
-      const text = filtersOnly ? '' : query;
-      const modes = [text !== undefined, flags.image !== undefined, flags.similar !== undefined].filter(Boolean).length;
-      if (modes !== 1) throw new LoupeError('BAD_ARGUMENT', { message: 'give exactly one of: a text query, --image <source>, --similar <image-id> (or filters alone, e.g. --after 2020)' });
-      const options = { k: flags.k, folder: flags.folder, mode: flags.mode, fusion: { mode: flags.fusion, weights: flags.weights }, minSimilarity: flags.minSimilarity, filters, sort: flags.sort };
-      const [{ searchByImage, searchByText, searchSimilar, withSourceUrls }, { withLibrary }, { printJson }] = await Promise.all([
-        import('../../app/search.js'),
-        import('../context.js'),
-        import('../output.js'),
-      ]);
-      const result = await withLibrary(flags, async (lib) =>
-        withSourceUrls(lib, await (flags.image !== undefined ? searchByImage(lib, flags.image, options) : flags.similar !== undefined ? searchSimilar(lib, flags.similar, options) : searchByText(lib, text!, options))),
-      );
-      // A fallback (a model missing) is said on stderr even with --json, so scripts can see it.
-      if (flags.json && result.applied.fallback) process.stderr.write(`loupe: ${result.applied.fallback}\n`);
-      if (flags.json) return printJson(result.hits);
-      await printHuman(result);
+  withCommonFlags(cmd, { space: true, json: 'print the results as a JSON array' }).action(async (query: string | undefined, flags: SearchFlags) => {
+    const filters = filtersFromFields({
+      after: flags.after,
+      before: flags.before,
+      taken: flags.taken,
+      year: flags.year,
+      camera: flags.camera,
+      near: flags.near,
+      country: flags.country,
+      type: flags.type,
+      minWidth: flags.minWidth,
+      minHeight: flags.minHeight,
+      orientation: flags.orientation,
+      has: flags.has,
+      tags: flags.tag,
     });
+    // Filters alone (no query, no image) are a search too: the images that pass them, newest first.
+    const filtersOnly = query === undefined && flags.image === undefined && flags.similar === undefined && restricts(filters);
+    const text = filtersOnly ? '' : query;
+    const modes = [text !== undefined, flags.image !== undefined, flags.similar !== undefined].filter(Boolean).length;
+    if (modes !== 1) throw new LoupeError('BAD_ARGUMENT', { message: 'give exactly one of: a text query, --image <source>, --similar <image-id> (or filters alone, e.g. --after 2020)' });
+    const options = { k: flags.k, folder: flags.folder, mode: flags.mode, fusion: { mode: flags.fusion, weights: flags.weights }, minSimilarity: flags.minSimilarity, filters, sort: flags.sort };
+    const [{ searchByImage, searchByText, searchSimilar, withSourceUrls }, { withLibrary }, { printJson }] = await Promise.all([
+      import('../../app/search.js'),
+      import('../context.js'),
+      import('../output.js'),
+    ]);
+    const result = await withLibrary(flags, async (lib) =>
+      withSourceUrls(
+        lib,
+        await (flags.image !== undefined ? searchByImage(lib, flags.image, options) : flags.similar !== undefined ? searchSimilar(lib, flags.similar, options) : searchByText(lib, text!, options)),
+      ),
+    );
+    // A fallback (a model missing) is said on stderr even with --json, so scripts can see it.
+    if (flags.json && result.applied.fallback) process.stderr.write(`loupe: ${result.applied.fallback}\n`);
+    if (flags.json) return printJson(result.hits);
+    await printHuman(result);
+  });
 }
 
 async function printHuman(result: SearchResult) {

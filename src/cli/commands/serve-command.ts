@@ -11,37 +11,39 @@ export function registerServe(program: Command) {
       return n;
     })
     .option('--host <host>', 'address to listen on (default: $LOUPE_HOST or 127.0.0.1)');
-  withCommonFlags(cmd)
-    .action(async (flags: CommonFlags & { port?: number; host?: string }) => {
-      const [{ startServer }, { openLibrary }, { configFrom }, { downloadProgress, pc }, { createLogger }, { Metrics }] = await Promise.all([
-        import('../../http/server.js'),
-        import('../../library.js'),
-        import('../context.js'),
-        import('../output.js'),
-        import('../../adapters/observability/logger.js'),
-        import('../../adapters/observability/metrics.js'),
-      ]);
-      const config = configFrom(flags);
-      const log = createLogger(config, 'api');
-      let metrics: InstanceType<typeof Metrics> | undefined;
-      const lib = await openLibrary(config, { onModelDownload: downloadProgress(), wrapClip: (clip) => metrics?.timeEmbedder(clip) ?? clip });
-      metrics = new Metrics(lib.jobs);
-      const server = await startServer(lib, { port: flags.port, host: flags.host, log, metrics });
-      // Load the text tower now, so the first search is not the one that waits for it.
-      void lib.clip().then((clip) => clip.embedTexts(['warm up'])).catch((e) => log.warn({ reason: (e as Error).message }, 'CLIP not loaded at start'));
-      console.log(`${pc.green('●')} Loupe on ${server.url}  (API docs: ${server.url}/docs, metrics: ${server.url}/metrics)`);
-      log.info({ url: server.url, database: config.database ? 'postgres' : 'embedded', auth: config.http.auth, inlineWorker: Boolean(server.worker) }, 'listening');
-      if (!server.worker) log.info({}, 'uploads are indexed by `loupe worker` processes (LOUPE_INLINE_WORKER=on runs one here)');
-      if (config.database && config.blobStore === 'fs')
-        log.warn({ dataDir: config.dataDir }, 'uploads are kept in this machine\'s data folder: workers on other machines need LOUPE_BLOB_STORE=s3 (or the same shared folder)');
-      const stop = async () => {
-        // Whatever is still running (a slow statement, a model call) may not keep the process alive past the grace.
-        setTimeout(() => process.exit(0), config.jobs.graceMs + 5000).unref();
-        await server.close();
-        await lib.close();
-        process.exit(0);
-      };
-      process.once('SIGINT', stop);
-      process.once('SIGTERM', stop);
-    });
+  withCommonFlags(cmd).action(async (flags: CommonFlags & { port?: number; host?: string }) => {
+    const [{ startServer }, { openLibrary }, { configFrom }, { downloadProgress, pc }, { createLogger }, { Metrics }] = await Promise.all([
+      import('../../http/server.js'),
+      import('../../library.js'),
+      import('../context.js'),
+      import('../output.js'),
+      import('../../adapters/observability/logger.js'),
+      import('../../adapters/observability/metrics.js'),
+    ]);
+    const config = configFrom(flags);
+    const log = createLogger(config, 'api');
+    let metrics: InstanceType<typeof Metrics> | undefined;
+    const lib = await openLibrary(config, { onModelDownload: downloadProgress(), wrapClip: (clip) => metrics?.timeEmbedder(clip) ?? clip });
+    metrics = new Metrics(lib.jobs);
+    const server = await startServer(lib, { port: flags.port, host: flags.host, log, metrics });
+    // Load the text tower now, so the first search is not the one that waits for it.
+    void lib
+      .clip()
+      .then((clip) => clip.embedTexts(['warm up']))
+      .catch((e) => log.warn({ reason: (e as Error).message }, 'CLIP not loaded at start'));
+    console.log(`${pc.green('●')} Loupe on ${server.url}  (API docs: ${server.url}/docs, metrics: ${server.url}/metrics)`);
+    log.info({ url: server.url, database: config.database ? 'postgres' : 'embedded', auth: config.http.auth, inlineWorker: Boolean(server.worker) }, 'listening');
+    if (!server.worker) log.info({}, 'uploads are indexed by `loupe worker` processes (LOUPE_INLINE_WORKER=on runs one here)');
+    if (config.database && config.blobStore === 'fs')
+      log.warn({ dataDir: config.dataDir }, "uploads are kept in this machine's data folder: workers on other machines need LOUPE_BLOB_STORE=s3 (or the same shared folder)");
+    const stop = async () => {
+      // Whatever is still running (a slow statement, a model call) may not keep the process alive past the grace.
+      setTimeout(() => process.exit(0), config.jobs.graceMs + 5000).unref();
+      await server.close();
+      await lib.close();
+      process.exit(0);
+    };
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+  });
 }

@@ -2,16 +2,33 @@ import type { Command } from 'commander';
 import { withCommonFlags, type CommonFlags } from '../flags.js';
 
 export function registerStats(program: Command) {
-  withCommonFlags(program.command('stats').description('how many images, in which folders, embedded by which models'), { space: true, json: 'print {images, folders, models, analyzers, passes}' })
-    .action(async (flags: CommonFlags) => {
-      const [{ libraryStats }, { withLibrary }, { printJson, table }] = await Promise.all([import('../../app/stats.js'), import('../context.js'), import('../output.js')]);
-      const stats = await withLibrary(flags, libraryStats);
-      if (flags.json) return printJson(stats);
-      console.log(`${stats.images} images in ${stats.dataDir}`);
-      console.log(table(['folder', 'images'], Object.entries(stats.folders).map(([f, n]) => [f || '.', n])));
-      console.log(table(['model', 'dim', 'vectors', 'configured'], stats.models.map((m) => [m.model, m.dim, m.count, m.configured ? 'yes' : ''])));
-      console.log(table(['pass', 'model', 'done', 'pending'], stats.passes.map((p) => [p.pass, p.model ?? `off: ${p.unavailable}`, p.done, p.pending])));
-      const waiting = stats.passes.filter((p) => p.pending > 0);
-      if (waiting.length) console.log(`pending: ${waiting.map((p) => `${p.pass} (${p.pending})`).join(', ')}; run \`loupe reindex\` (or index again) to finish them`);
-    });
+  withCommonFlags(program.command('stats').description('how many images, in which folders, embedded by which models'), {
+    space: true,
+    json: 'print {images, folders, models, analyzers, passes}',
+  }).action(async (flags: CommonFlags) => {
+    const [{ libraryStats }, { withLibrary }, { printJson, table }] = await Promise.all([import('../../app/stats.js'), import('../context.js'), import('../output.js')]);
+    const stats = await withLibrary(flags, libraryStats);
+    if (flags.json) return printJson(stats);
+    console.log(`${stats.images} images in ${stats.dataDir}`);
+    console.log(
+      table(
+        ['folder', 'images'],
+        Object.entries(stats.folders).map(([f, n]) => [f || '.', n]),
+      ),
+    );
+    console.log(
+      table(
+        ['model', 'dim', 'vectors', 'configured'],
+        stats.models.map((m) => [m.model, m.dim, m.count, m.configured ? 'yes' : '']),
+      ),
+    );
+    console.log(
+      table(
+        ['pass', 'model', 'done', 'pending'],
+        stats.passes.map((p) => [p.pass, p.model ?? `off: ${p.unavailable}`, p.done, p.pending]),
+      ),
+    );
+    const waiting = stats.passes.filter((p) => p.pending > 0);
+    if (waiting.length) console.log(`pending: ${waiting.map((p) => `${p.pass} (${p.pending})`).join(', ')}; run \`loupe reindex\` (or index again) to finish them`);
+  });
 }

@@ -61,7 +61,7 @@ export function compatRoutes(deps: ServerDeps) {
     flask(async (c) => {
       const lib = c.var.lib;
       const results = [];
-      for (let cursor: string | null = null; ; ) {
+      for (let cursor: string | null = null; ;) {
         const page: Awaited<ReturnType<Library['store']['listImages']>> = await lib.store.listImages({ limit: 500, cursor });
         for (const d of page.items) results.push({ image_path: displayName(d.paths[0]?.path ?? ''), caption: d.caption ?? '', url: imageUrls(d.id).url });
         if (!(cursor = page.nextCursor)) break;
@@ -70,7 +70,10 @@ export function compatRoutes(deps: ServerDeps) {
     }),
   );
 
-  app.get('/api/stats', flask(async (c) => c.json({ success: true, total_images: await c.var.lib.store.imageCount() })));
+  app.get(
+    '/api/stats',
+    flask(async (c) => c.json({ success: true, total_images: await c.var.lib.store.imageCount() })),
+  );
 
   // FastAPI family: {detail} on failure; results are a bare array.
   const fastapi = (handler: (c: Context<AppEnv>) => Promise<Response>) => async (c: Context<AppEnv>) => {

@@ -15,7 +15,17 @@ import { Limiter } from '../../core/limiter.js';
 import { filtersFromFields } from '../../core/filters.js';
 import { FiltersBody, SortParam } from './search.js';
 
-const MIME: Record<string, string> = { jpeg: 'image/jpeg', png: 'image/png', gif: 'image/gif', bmp: 'image/bmp', tiff: 'image/tiff', webp: 'image/webp', avif: 'image/avif', heic: 'image/heic', heif: 'image/heif' };
+const MIME: Record<string, string> = {
+  jpeg: 'image/jpeg',
+  png: 'image/png',
+  gif: 'image/gif',
+  bmp: 'image/bmp',
+  tiff: 'image/tiff',
+  webp: 'image/webp',
+  avif: 'image/avif',
+  heic: 'image/heic',
+  heif: 'image/heif',
+};
 
 export const ImagePatchBody = z
   .object({
@@ -140,7 +150,13 @@ export function imageRoutes(deps: ServerDeps) {
     const etag = `"t-${image.sha256.slice(0, 32)}"`;
     // Content-addressed: a thumbnail never changes, so clients may keep it for good.
     const headers = { etag, 'cache-control': 'public, max-age=31536000, immutable' };
-    if (c.req.header('if-none-match')?.split(/\s*,\s*/).includes(etag)) return c.body(null, 304, headers);
+    if (
+      c.req
+        .header('if-none-match')
+        ?.split(/\s*,\s*/)
+        .includes(etag)
+    )
+      return c.body(null, 304, headers);
     const bytes = await lib.blobs.get(thumbnailKey(image.sha256));
     if (!bytes) throw new LoupeError('NOT_FOUND', { what: `the thumbnail of image ${image.id}` });
     return c.body(new Uint8Array(bytes), 200, { ...headers, 'content-type': 'image/webp' });
@@ -151,7 +167,13 @@ export function imageRoutes(deps: ServerDeps) {
     const k = intParam('k', c.req.query('k'), 5, 1, 1000);
     // Filters as query parameters with the structured fields' names (?after=2019&camera=pixel&has=gps,text).
     const q = c.req.query();
-    const list = (v: string | undefined) => (v === undefined ? undefined : v.split(',').map((s) => s.trim()).filter(Boolean));
+    const list = (v: string | undefined) =>
+      v === undefined
+        ? undefined
+        : v
+            .split(',')
+            .map((s) => s.trim())
+            .filter(Boolean);
     const fields = parseWith(FiltersBody, {
       ...pick(q, ['after', 'before', 'taken', 'camera', 'country', 'orientation']),
       ...(q.year !== undefined ? { year: Number(q.year) } : {}),
@@ -166,9 +188,11 @@ export function imageRoutes(deps: ServerDeps) {
     const result = await withSourceUrls(lib, await searchSimilar(lib, c.req.param('id'), { k, folder: c.req.query('folder'), filters: filtersFromFields(fields), sort }));
     const details = await lib.store.getImages(result.hits.map((h) => h.id));
     const byId = new Map(details.map((d) => [d.id, d]));
-    return c.json({ results: result.hits.map((h) => hitView(h, byId.get(h.id))), applied: { folder: result.applied.folder, ...(result.applied.filters ? { filters: result.applied.filters } : {}), ...(result.applied.sort ? { sort: result.applied.sort } : {}) } });
+    return c.json({
+      results: result.hits.map((h) => hitView(h, byId.get(h.id))),
+      applied: { folder: result.applied.folder, ...(result.applied.filters ? { filters: result.applied.filters } : {}), ...(result.applied.sort ? { sort: result.applied.sort } : {}) },
+    });
   });
 
   return app;
 }
-

@@ -11,7 +11,11 @@ import { FUSION_MODES } from '../../core/hybrid.js';
 import { HAS_VALUES, ORIENTATIONS, SORTS, filtersFromFields, type Orientation } from '../../core/filters.js';
 
 /** The one shape of a text query on every route (v1 and the compatibility routes). */
-export const QueryText = z.string().min(1).max(MAX_QUERY_CHARS).refine((q) => !q.includes('\u0000'), 'contains a NUL character');
+export const QueryText = z
+  .string()
+  .min(1)
+  .max(MAX_QUERY_CHARS)
+  .refine((q) => !q.includes('\u0000'), 'contains a NUL character');
 export const KParam = z.number().int().min(1).max(MAX_K);
 
 /** Structured filters beside the query's own words (both apply): the query syntax's keys as fields. */
@@ -24,7 +28,10 @@ export const FiltersBody = z
     camera: z.string().max(200).optional().describe('camera make or model contains this'),
     near: z.object({ lat: z.number().min(-90).max(90), lon: z.number().min(-180).max(180), km: z.number().positive().max(20000).optional() }).optional(),
     country: z.string().max(100).optional().describe('country name or ISO code, from the GPS position'),
-    type: z.union([z.string().max(10), z.array(z.string().max(10)).max(10)]).optional().describe('file type(s): jpeg, png, webp, …'),
+    type: z
+      .union([z.string().max(10), z.array(z.string().max(10)).max(10)])
+      .optional()
+      .describe('file type(s): jpeg, png, webp, …'),
     minWidth: z.number().int().min(1).optional(),
     minHeight: z.number().int().min(1).optional(),
     orientation: z.enum(ORIENTATIONS as [Orientation, ...Orientation[]]).optional(),
@@ -37,7 +44,11 @@ export const SortParam = z.enum(SORTS);
 
 export const SearchBody = z.object({
   /** Words to look for; may be empty when filters say what to show (then newest first). */
-  query: z.string().max(MAX_QUERY_CHARS).refine((q) => !q.includes('\u0000'), 'contains a NUL character').default(''),
+  query: z
+    .string()
+    .max(MAX_QUERY_CHARS)
+    .refine((q) => !q.includes('\u0000'), 'contains a NUL character')
+    .default(''),
   k: KParam.default(10),
   filters: FiltersBody.optional(),
   sort: SortParam.optional(),
@@ -71,7 +82,20 @@ export function searchRoutes() {
     const lib = c.var.lib;
     const body = parseWith(SearchBody, await readJson(c));
     const filters = body.filters ? filtersFromFields(body.filters) : undefined;
-    return c.json(await searchView(lib, await searchByText(lib, body.query, { k: body.k, folder: body.folder, mode: body.mode, fusion: { mode: body.fusion, weights: body.weights }, minSimilarity: body.minSimilarity, filters, sort: body.sort })));
+    return c.json(
+      await searchView(
+        lib,
+        await searchByText(lib, body.query, {
+          k: body.k,
+          folder: body.folder,
+          mode: body.mode,
+          fusion: { mode: body.fusion, weights: body.weights },
+          minSimilarity: body.minSimilarity,
+          filters,
+          sort: body.sort,
+        }),
+      ),
+    );
   });
   app.post('/by-image', async (c) => {
     const lib = c.var.lib;
@@ -80,7 +104,14 @@ export function searchRoutes() {
       const k = intParam('k', req.json?.k ?? req.fields.k, 10, 1, MAX_K);
       const folder = (req.json?.folder as string | undefined) ?? req.fields.folder;
       // Filters and sort as JSON fields, or in a multipart form as a JSON-encoded `filters` field and a `sort` field.
-      const rawFilters = req.json?.filters ?? (req.fields.filters ? parseWith(z.string().transform((s, ctx) => jsonOf(s, ctx)), req.fields.filters) : undefined);
+      const rawFilters =
+        req.json?.filters ??
+        (req.fields.filters
+          ? parseWith(
+              z.string().transform((s, ctx) => jsonOf(s, ctx)),
+              req.fields.filters,
+            )
+          : undefined);
       const filters = rawFilters === undefined ? undefined : filtersFromFields(parseWith(FiltersBody, rawFilters));
       const sort = parseWith(SortParam.optional(), req.json?.sort ?? req.fields.sort);
       return c.json(await searchView(lib, await searchByImage(lib, await req.images[0].bytes(), { k, folder, filters, sort })));

@@ -14,7 +14,7 @@ export function systemRoutes({ lib: rootLib, feed }: ServerDeps) {
     const caller = c.var.caller;
     const spaces = await openableSpaces(rootLib.access, caller);
     const current = await chooseSpace(rootLib.access, caller, requestedSpace(c)).catch(() => null);
-    return c.json({ items: [...spaces.values()].map((name) => ({ name })), current: current ? spaces.get(current) ?? null : null });
+    return c.json({ items: [...spaces.values()].map((name) => ({ name })), current: current ? (spaces.get(current) ?? null) : null });
   });
 
   app.get('/api/v1/stats', async (c) => {
