@@ -11,7 +11,7 @@ import type { ClipEmbedder } from './ports/clip-embedder.js';
 import type { ImageDecoder } from './ports/image-decoder.js';
 import type { ImageSource } from './ports/image-source.js';
 import type { Places } from './ports/places.js';
-import type { Store } from './ports/store.js';
+import type { Store, VectorIndex } from './ports/store.js';
 import type { SqlClient } from './adapters/sql/sql-client.js';
 import type { JobQueue } from './ports/job-queue.js';
 import type { AccessStore } from './ports/access-store.js';
@@ -320,7 +320,7 @@ export async function loadOcr(config: Config): Promise<TextRecognizer | { unavai
 }
 
 /** Refuses to mix embedding spaces: stored vectors of another model make the configured one unusable here. */
-export async function assertModelMatches(store: Store, model: string): Promise<void> {
+export async function assertModelMatches(store: Pick<VectorIndex, 'embeddingModels'>, model: string): Promise<void> {
   const others = (await store.embeddingModels()).filter((m) => m.model !== model);
   if (others.length) throw new LoupeError('MODEL_MISMATCH', { stored: others[0].model, requested: model, count: others[0].count });
 }

@@ -4,7 +4,7 @@
  * deleted objects; results carrying the s3:// path and a presigned URL; the server keeping uploads in S3.
  */
 import assert from 'node:assert/strict';
-import { readdir, readFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { DeleteObjectCommand, ListObjectsV2Command, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
@@ -13,7 +13,10 @@ import { S3BlobStore } from '../src/adapters/s3/s3-blob-store.js';
 import { createS3Client } from '../src/adapters/s3/s3-client.js';
 import { S3ImageSource } from '../src/adapters/s3/s3-image-source.js';
 import { parseConfig } from '../src/config.js';
-import { withPrefix, type BlobStore } from '../src/ports/blob-store.js';
+import type { BlobStore } from '../src/ports/blob-store.js';
+import { FsImageSource } from '../src/adapters/fs/fs-image-source.js';
+import { blobStoreConformance } from './support/conformance/blob-store.js';
+import { imageSourceConformance } from './support/conformance/image-source.js';
 import { COCO_IMAGES, colourImage, requireShared, runCli, runJson, tempDir, testEnv } from './support/fixtures.js';
 import { startS3Server, type S3Server } from './support/s3-server.js';
 import { form, startTestServer } from './support/server.js';
@@ -35,28 +38,37 @@ const BLOB_STORES: { name: string; make(): Promise<BlobStore> }[] = [
   { name: 'S3 (s3rver)', make: async () => new S3BlobStore(client, 'blobs', `suite-${Math.random().toString(36).slice(2)}/`) },
 ];
 
-for (const kind of BLOB_STORES)
-  describe(`BlobStore on ${kind.name}`, () => {
-    it('stores, replaces, reads and deletes by key', async () => {
-      const blobs = await kind.make();
-      assert.equal(await blobs.get('thumbnails/ab/none.webp'), null, 'a missing key reads as null');
-      await blobs.put('thumbnails/ab/x.webp', Buffer.from('one'), 'image/webp');
-      await blobs.put('thumbnails/ab/x.webp', Buffer.from('two'), 'image/webp');
-      assert.equal((await blobs.get('thumbnails/ab/x.webp'))?.toString(), 'two');
-      await blobs.delete('thumbnails/ab/x.webp');
-      await blobs.delete('thumbnails/ab/x.webp'); // deleting twice is fine
-      assert.equal(await blobs.get('thumbnails/ab/x.webp'), null);
-    });
-    it('keeps each prefix (space) apart, and refuses keys that climb out', async () => {
-      const blobs = await kind.make();
-      const a = withPrefix(blobs, 'spaces/a/');
-      const b = withPrefix(blobs, 'spaces/b/');
-      await a.put('originals/k', Buffer.from('A'), 'image/png');
-      assert.equal(await b.get('originals/k'), null);
-      assert.equal((await a.get('originals/k'))?.toString(), 'A');
-      await assert.rejects(blobs.put('../escape', Buffer.from('x'), 'text/plain'), /escapes the store/);
-    });
-  });
+for (const kind of BLOB_STORES) blobStoreConformance(kind.name, kind.make);
+
+imageSourceConformance('filesystem', async () => {
+  const root = await tempDir();
+  return {
+    source: new FsImageSource(path.join(root, '.loupe-data')),
+    root,
+    async put(rel, bytes) {
+      const file = path.join(root, rel);
+      await mkdir(path.dirname(file), { recursive: true });
+      await writeFile(file, bytes);
+      return file;
+    },
+    remove: (file) => rm(file),
+  };
+});
+
+imageSourceConformance('S3 (s3rver)', async () => {
+  const prefix = `conformance-${Math.random().toString(36).slice(2)}`;
+  return {
+    source: new S3ImageSource(client, 2), // pages of 2 objects: paging is part of the contract
+    root: `s3://photos/${prefix}`,
+    async put(rel, bytes) {
+      await client.send(new PutObjectCommand({ Bucket: 'photos', Key: `${prefix}/${rel}`, Body: bytes }));
+      return `s3://photos/${prefix}/${rel}`;
+    },
+    async remove(url) {
+      await client.send(new DeleteObjectCommand({ Bucket: 'photos', Key: url.slice('s3://photos/'.length) }));
+    },
+  };
+});
 
 describe('loupe index s3://bucket/prefix', () => {
   let env: NodeJS.ProcessEnv;

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { LoupeError } from '../core/errors.js';
 import type { ImageDetails } from '../core/types.js';
 import type { Library } from '../library.js';
+import type { ImageRecords } from '../ports/store.js';
 import { originalKey, UPLOAD_ROOT } from './upload.js';
 
 /**
@@ -10,7 +11,7 @@ import { originalKey, UPLOAD_ROOT } from './upload.js';
  * cannot lead elsewhere) and only if its bytes still hash to the image's sha256.
  * @returns null when no copy can be read; throws FILE_CHANGED when the files are there but are not this image any more.
  */
-export async function readOriginal(lib: Library, image: Pick<ImageDetails, 'sha256' | 'paths'>): Promise<Buffer | null> {
+export async function readOriginal(lib: Pick<Library, 'blobs' | 'imageSource'> & { store: Pick<ImageRecords, 'getPath'> }, image: Pick<ImageDetails, 'sha256' | 'paths'>): Promise<Buffer | null> {
   const stored = await lib.blobs.get(originalKey(image.sha256));
   if (stored) return stored;
   let changed: LoupeError | null = null;

@@ -4,11 +4,16 @@
  */
 import { ANALYZERS, type RunnableAnalyzer } from '../core/analyzers.js';
 import { LoupeError, reasonOf } from '../core/errors.js';
-import type { AnalyzerName, AnalyzerState } from '../ports/store.js';
+import type { AnalysisState, AnalyzerName, AnalyzerState, ImageRecords, VectorIndex } from '../ports/store.js';
 import type { Library } from '../library.js';
 import { decodeForIndex } from './ingest-batch.js';
 import { readOriginal } from './originals.js';
 import type { TextEmbedder } from '../ports/text-embedder.js';
+
+/** What the analyzer passes use: the models, the originals, and the store's images, vectors and analysis state. */
+export type ReindexDeps = Pick<Library, 'config' | 'clip' | 'ocr' | 'labeler' | 'captioner' | 'textEmbedders' | 'decoder' | 'blobs' | 'imageSource'> & {
+  store: ImageRecords & VectorIndex & AnalysisState;
+};
 
 export interface ReindexOptions {
   only: RunnableAnalyzer[];
@@ -37,7 +42,7 @@ export interface AnalyzerReport {
   unavailable?: string;
 }
 
-export async function reindex(lib: Library, o: ReindexOptions): Promise<Record<string, AnalyzerReport>> {
+export async function reindex(lib: ReindexDeps, o: ReindexOptions): Promise<Record<string, AnalyzerReport>> {
   const report: Record<string, AnalyzerReport> = {};
   for (const analyzer of o.only) {
     if (!(ANALYZERS as readonly string[]).includes(analyzer)) throw new LoupeError('BAD_ARGUMENT', { message: `unknown analyzer "${analyzer}"; choose from ${ANALYZERS.join(', ')}` });
@@ -87,7 +92,7 @@ export async function reindex(lib: Library, o: ReindexOptions): Promise<Record<s
   return report;
 }
 
-async function onlyMissing(lib: Library, analyzer: AnalyzerName, ids: string[]) {
+async function onlyMissing(lib: ReindexDeps, analyzer: AnalyzerName, ids: string[]) {
   const images = await lib.store.getImages(ids);
   return images.filter((i) => !i.analyzed[analyzer]).map((i) => i.id);
 }
@@ -101,7 +106,7 @@ interface Runner {
   workers: number;
 }
 
-async function ocrRunner(lib: Library, r: AnalyzerReport): Promise<Runner | null> {
+async function ocrRunner(lib: ReindexDeps, r: AnalyzerReport): Promise<Runner | null> {
   const ocr = await lib.ocr();
   if ('unavailable' in ocr) {
     r.unavailable = ocr.unavailable;
@@ -116,7 +121,7 @@ async function ocrRunner(lib: Library, r: AnalyzerReport): Promise<Runner | null
   return { analyze, workers: 2 };
 }
 
-async function labelsRunner(lib: Library, r: AnalyzerReport): Promise<Runner | null> {
+async function labelsRunner(lib: ReindexDeps, r: AnalyzerReport): Promise<Runner | null> {
   const labeler = await lib.labeler();
   if ('unavailable' in labeler) {
     r.unavailable = labeler.unavailable;
@@ -131,7 +136,7 @@ async function labelsRunner(lib: Library, r: AnalyzerReport): Promise<Runner | n
   return { analyze, workers: 2 };
 }
 
-async function textEmbeddingRunner(lib: Library, r: AnalyzerReport, reset: boolean, ids: string[]): Promise<Runner | null> {
+async function textEmbeddingRunner(lib: ReindexDeps, r: AnalyzerReport, reset: boolean, ids: string[]): Promise<Runner | null> {
   const embedder = await textEmbedderFor(lib);
   if ('unavailable' in embedder) {
     r.unavailable = embedder.unavailable;
@@ -166,7 +171,7 @@ export function describableText(image: { caption: string | null; tags: string[];
  * The text embedder to use: the configured provider whose model made the stored text vectors (so spaces are
  * never mixed), else the first usable one in the configured order.
  */
-export async function textEmbedderFor(lib: Library): Promise<TextEmbedder | { unavailable: string }> {
+export async function textEmbedderFor(lib: Pick<Library, 'textEmbedders'> & { store: Pick<VectorIndex, 'embeddingModels'> }): Promise<TextEmbedder | { unavailable: string }> {
   const candidates = await lib.textEmbedders();
   const usable = candidates.filter((c): c is TextEmbedder => !('unavailable' in c));
   const stored = (await lib.store.embeddingModels('text')).map((m) => m.model);
@@ -184,7 +189,7 @@ export async function textEmbedderFor(lib: Library): Promise<TextEmbedder | { un
   };
 }
 
-async function captionRunner(lib: Library, r: AnalyzerReport, reset: boolean, ids: string[]): Promise<Runner | null> {
+async function captionRunner(lib: ReindexDeps, r: AnalyzerReport, reset: boolean, ids: string[]): Promise<Runner | null> {
   const captioner = await lib.captioner();
   if ('unavailable' in captioner) {
     r.unavailable = captioner.unavailable;
@@ -203,7 +208,7 @@ async function captionRunner(lib: Library, r: AnalyzerReport, reset: boolean, id
   return { analyze, workers: 2 };
 }
 
-async function clipRunner(lib: Library, r: AnalyzerReport, reset: boolean, ids: string[]): Promise<Runner> {
+async function clipRunner(lib: ReindexDeps, r: AnalyzerReport, reset: boolean, ids: string[]): Promise<Runner> {
   const clip = await lib.clip();
   r.model = clip.model;
   // Re-embedding after a model change replaces every vector; without --reset, other models' vectors stay.

@@ -12,15 +12,18 @@ import type { SearchHit, SearchResult } from '../core/types.js';
 import { FUSION_MODES, SEARCH_MODES, TEXT_EVIDENCE, fuse, similarityOf, vectorEvidence, type FusionMode, type SearchMode, type VectorBackground } from '../core/hybrid.js';
 import { LRUCache } from 'lru-cache';
 import { parseQuery } from '../core/query-syntax.js';
-import type { SearchFilters } from '../ports/store.js';
 import { SORTS, bothFilters, restricts, type ImageFilters, type Sort } from '../core/filters.js';
 import { assertModelMatches, type Library } from '../library.js';
+import type { ImageRecords, SearchFilters, TextIndex, VectorIndex } from '../ports/store.js';
 import { decodeForIndex } from './ingest-batch.js';
 import { textEmbedderFor } from './reindex.js';
 
 export const MAX_K = 1000;
 /** Longest text query, on every surface: full-text and trigram work grow with it, and nobody types more. */
 export const MAX_QUERY_CHARS = 2000;
+
+/** What searching uses of the library: its models, place names and URL fetcher, and three of the store's capabilities. */
+export type SearchDeps = Pick<Library, 'config' | 'clip' | 'places' | 'fetchUrl' | 'sourceUrl' | 'textEmbedders' | 'decoder'> & { store: ImageRecords & VectorIndex & TextIndex };
 
 export interface SearchOptions {
   k?: number;
@@ -57,7 +60,7 @@ export function checkQuery(query: string): string {
   return query;
 }
 
-export async function searchByText(lib: Library, query: string, options: SearchOptions = {}): Promise<SearchResult> {
+export async function searchByText(lib: SearchDeps, query: string, options: SearchOptions = {}): Promise<SearchResult> {
   const k = checkK(options.k);
   checkQuery(query);
   const mode = options.mode ?? 'hybrid';
@@ -190,7 +193,7 @@ export function checkSort(sort: Sort | undefined): Sort {
 }
 
 /** Names turned into what the store compares: a country name into its code. */
-function resolveFilters(lib: Library, f: ImageFilters): ImageFilters {
+function resolveFilters(lib: SearchDeps, f: ImageFilters): ImageFilters {
   return f.country ? { ...f, country: lib.places.countryCode(f.country) } : f;
 }
 
@@ -201,7 +204,7 @@ function appliedFilters(f: SearchFilters, sort: Sort) {
   return { ...(Object.keys(set).length ? { filters: set as ImageFilters } : {}), ...(sort !== 'relevance' ? { sort } : {}) };
 }
 
-async function filterOnly(lib: Library, filters: SearchFilters, sort: Sort, k: number): Promise<SearchResult> {
+async function filterOnly(lib: SearchDeps, filters: SearchFilters, sort: Sort, k: number): Promise<SearchResult> {
   const found = await lib.store.filterImages({ filters, sort, limit: k });
   return {
     hits: found.map((h) => ({ id: h.imageId, path: h.path, folder: h.folder, score: null, distance: null, similarity: 100 })),
@@ -210,7 +213,7 @@ async function filterOnly(lib: Library, filters: SearchFilters, sort: Sort, k: n
 }
 
 /** The k best, shown in the order asked for: by date taken (undated last) or by file name. */
-async function sortHits(lib: Library, hits: SearchHit[], sort: Sort): Promise<SearchHit[]> {
+async function sortHits(lib: SearchDeps, hits: SearchHit[], sort: Sort): Promise<SearchHit[]> {
   if (sort === 'relevance' || hits.length < 2) return hits;
   if (sort === 'name') return [...hits].sort((a, b) => baseName(a.path).localeCompare(baseName(b.path)) || a.path.localeCompare(b.path));
   const taken = new Map((await lib.store.getImages(hits.map((h) => h.id))).map((d) => [d.id, d.exif.takenAt]));
@@ -238,7 +241,7 @@ async function embedQuery(model: string, text: string, embed: (text: string) => 
 const SAMPLE_SIZE = 256;
 
 /** The spread of the query's cosine over a sample of the library: what chance alone gives this query. */
-async function backgroundOf(lib: Library, model: string, vector: Float32Array): Promise<VectorBackground | null> {
+async function backgroundOf(lib: SearchDeps, model: string, vector: Float32Array): Promise<VectorBackground | null> {
   const [sample, models] = await Promise.all([lib.store.vectorSample(model, vector.length, SAMPLE_SIZE), lib.store.embeddingModels(model === lib.config.clipModel ? 'clip' : 'text')]);
   if (sample.length < 2) return null;
   // Mean and standard deviation of the sample. (Median and MAD were tried: on libraries of near-identical
@@ -250,7 +253,7 @@ async function backgroundOf(lib: Library, model: string, vector: Float32Array): 
 }
 
 /** @param source a file path, an http(s) URL, a data URL or plain base64. */
-export async function searchByImage(lib: Library, source: string | Buffer, options: SearchOptions = {}): Promise<SearchResult> {
+export async function searchByImage(lib: SearchDeps, source: string | Buffer, options: SearchOptions = {}): Promise<SearchResult> {
   const k = checkK(options.k);
   const bytes = Buffer.isBuffer(source) ? source : await loadImageSource(lib, source);
   const clip = await lib.clip();
@@ -261,7 +264,7 @@ export async function searchByImage(lib: Library, source: string | Buffer, optio
   return nearest(lib, vector, clip.model, k, options);
 }
 
-export async function searchSimilar(lib: Library, imageId: string, options: SearchOptions = {}): Promise<SearchResult> {
+export async function searchSimilar(lib: SearchDeps, imageId: string, options: SearchOptions = {}): Promise<SearchResult> {
   const k = checkK(options.k);
   if (!(await lib.store.imageExists(imageId))) throw new LoupeError('NOT_FOUND', { what: `image ${imageId}` });
   const model = lib.config.clipModel;
@@ -272,7 +275,7 @@ export async function searchSimilar(lib: Library, imageId: string, options: Sear
 }
 
 /** By image and similar-to-id: the nearest vectors among the images that pass the filters. */
-async function nearest(lib: Library, vector: Float32Array, model: string, k: number, options: SearchOptions, excludeImageId?: string): Promise<SearchResult> {
+async function nearest(lib: SearchDeps, vector: Float32Array, model: string, k: number, options: SearchOptions, excludeImageId?: string): Promise<SearchResult> {
   const sort = checkSort(options.sort);
   const given = resolveFilters(lib, options.filters ?? {});
   const filters: SearchFilters = { ...given, folder: folderArg(options.folder) || given.folder || null };
@@ -288,7 +291,7 @@ async function nearest(lib: Library, vector: Float32Array, model: string, k: num
 }
 
 /** An image named by a file path, an http(s) URL (fetched with the SSRF guards), a data URL or plain base64. */
-export async function loadImageSource(lib: Library, source: string): Promise<Buffer> {
+export async function loadImageSource(lib: SearchDeps, source: string): Promise<Buffer> {
   if (/^https?:\/\//i.test(source)) return lib.fetchUrl(source);
   const bytes = decodeBase64Image(source);
   if (bytes) return bytes;
@@ -308,7 +311,7 @@ export function decodeBase64Image(source: string): Buffer | null {
 }
 
 /** Hits of images that live in a bucket get their s3:// path and a presigned URL (results stay usable without Loupe's file proxy). */
-export async function withSourceUrls(lib: Library, result: SearchResult): Promise<SearchResult> {
+export async function withSourceUrls(lib: SearchDeps, result: SearchResult): Promise<SearchResult> {
   const hits = await Promise.all(
     result.hits.map(async (h) => {
       if (!h.path.startsWith('s3://')) return h;

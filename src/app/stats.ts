@@ -1,4 +1,10 @@
 import type { Library } from '../library.js';
+import type { AnalysisState, ImageRecords, VectorIndex } from '../ports/store.js';
+
+/** What stats read: counts from the store, and which engines are configured. */
+export type StatsDeps = Pick<Library, 'config' | 'ocr' | 'captioner' | 'textEmbedders' | 'labeler'> & {
+  store: Pick<ImageRecords, 'imageCount' | 'folders'> & Pick<VectorIndex, 'embeddingModels'> & Pick<AnalysisState, 'analyzerCounts'>;
+};
 
 export interface LibraryStats {
   images: number;
@@ -24,7 +30,7 @@ export interface PassState {
   unavailable?: string;
 }
 
-export async function libraryStats(lib: Library): Promise<LibraryStats> {
+export async function libraryStats(lib: StatsDeps): Promise<LibraryStats> {
   const [images, folders, models, analyzers, ocr, captioner, textEmbedders, labeler] = await Promise.all([
     lib.store.imageCount(),
     lib.store.folders(),

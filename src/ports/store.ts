@@ -96,12 +96,8 @@ export interface ModelCount {
   count: number;
 }
 
-/** The library's persistent state. One implementation over SQL serves PGlite and PostgreSQL. */
-export interface Store {
-  /** The space this store reads and writes; every method stays inside it. */
-  readonly spaceId: string;
-  /** The same library database seen through another space (shares the connection; closing it does nothing). */
-  forSpace(spaceId: string): Store;
+/** Images, their paths and their facts: what the index writes and every view reads. */
+export interface ImageRecords {
   getPath(path: string): Promise<StoredPath | null>;
   /** The stored ones of these paths (one query for a batch). */
   getPaths(paths: string[]): Promise<StoredPath[]>;
@@ -122,6 +118,25 @@ export interface Store {
   removePaths(paths: string[]): Promise<void>;
   /** Deletes images that no path points at any more. @returns their sha256. */
   deleteOrphanImages(): Promise<string[]>;
+  imageExists(imageId: string): Promise<boolean>;
+  /** Images per folder (for stats). */
+  folders(): Promise<Record<string, number>>;
+  /** Every folder name, cheaply (for detecting a folder named in a query). */
+  folderNames(): Promise<string[]>;
+  imageCount(): Promise<number>;
+  allHashes(): Promise<{ id: string; phash: string; paths: string[] }[]>;
+  getImages(ids: string[]): Promise<ImageDetails[]>;
+  /** Newest first, by when they were added (default) or taken (else added); `cursor` is the previous page's nextCursor. */
+  listImages(q: { folder?: string | null; limit: number; cursor?: string | null; order?: 'added' | 'taken' }): Promise<{ items: ImageDetails[]; nextCursor: string | null }>;
+  /** Images that pass the filters, in the given order (relevance means newest taken): a search with no words. */
+  filterImages(q: { filters: SearchFilters; sort: Sort; limit: number }): Promise<{ imageId: string; path: string; folder: string }[]>;
+  updateImage(id: string, patch: ImagePatch): Promise<ImageDetails | null>;
+  /** Deletes the record, its paths and vectors. @returns its sha256, or null when unknown. */
+  deleteImage(id: string): Promise<string | null>;
+}
+
+/** Vectors per image and model, and nearest-neighbour search over them. */
+export interface VectorIndex {
   /** k nearest by cosine distance; `exact` skips the ANN index (for recall checks). */
   searchByVector(q: VectorQuery & { exact?: boolean }): Promise<VectorHit[]>;
   getEmbedding(imageId: string, model: string): Promise<Float32Array | null>;
@@ -131,36 +146,40 @@ export interface Store {
   deleteEmbeddings(imageIds?: string[], kind?: EmbeddingKind): Promise<number>;
   /** Cosine distances from `vector` to the given images' vectors of `model`. */
   distances(vector: Float32Array, model: string, imageIds: string[]): Promise<Map<string, number>>;
-  imageExists(imageId: string): Promise<boolean>;
-  /** Images per folder (for stats). */
-  folders(): Promise<Record<string, number>>;
-  /** Every folder name, cheaply (for detecting a folder named in a query). */
-  folderNames(): Promise<string[]>;
-  imageCount(): Promise<number>;
   /** Vector counts per model, for one kind (default clip). */
   embeddingModels(kind?: EmbeddingKind): Promise<ModelCount[]>;
-  allHashes(): Promise<{ id: string; phash: string; paths: string[] }[]>;
-  getImages(ids: string[]): Promise<ImageDetails[]>;
-  textSearch(q: TextQuery): Promise<TextHit[]>;
   /** Up to `n` stored vectors of a model, a fixed pseudo-random sample of the space (ids are random): the background a query's cosines are measured against. */
   vectorSample(model: string, dim: number, n: number): Promise<Float32Array[]>;
+}
+
+/** Word search over captions, text in images, tags, labels and names. */
+export interface TextIndex {
+  textSearch(q: TextQuery): Promise<TextHit[]>;
+}
+
+/** What the analyzers found and which images each has handled. */
+export interface AnalysisState {
   setOcr(imageId: string, result: OcrResult): Promise<void>;
   /** Sets a model-made caption, unless the image has the user's own caption. @returns whether it was set. */
   setModelCaption(imageId: string, caption: string | null): Promise<boolean>;
+  /** Replaces the image's detector labels (never its user's tags). */
+  setLabels(imageId: string, labels: ImageLabel[]): Promise<void>;
   /** Records an analyzer's run on an image (success, nothing found, or failure with its reason). */
   markAnalyzed(imageId: string, analyzer: AnalyzerName, state: AnalyzerState): Promise<void>;
   /** Ids of images, oldest first, for re-running analyzers; `missing` keeps those the analyzer has not handled. */
   imagesForAnalysis(q: { analyzer: AnalyzerName; missing: boolean; folder?: string | null; limit?: number; offset?: number }): Promise<string[]>;
   /** Counts per analyzer and status, for stats. */
   analyzerCounts(): Promise<Record<string, Record<string, number>>>;
-  /** Newest first, by when they were added (default) or taken (else added); `cursor` is the previous page's nextCursor. */
-  listImages(q: { folder?: string | null; limit: number; cursor?: string | null; order?: 'added' | 'taken' }): Promise<{ items: ImageDetails[]; nextCursor: string | null }>;
-  /** Images that pass the filters, in the given order (relevance means newest taken): a search with no words. */
-  filterImages(q: { filters: SearchFilters; sort: Sort; limit: number }): Promise<{ imageId: string; path: string; folder: string }[]>;
-  /** Replaces the image's detector labels (never its user's tags). */
-  setLabels(imageId: string, labels: ImageLabel[]): Promise<void>;
-  updateImage(id: string, patch: ImagePatch): Promise<ImageDetails | null>;
-  /** Deletes the record, its paths and vectors. @returns its sha256, or null when unknown. */
-  deleteImage(id: string): Promise<string | null>;
+}
+
+/**
+ * The library's persistent state: the four capabilities above, in one space. One implementation over SQL
+ * serves PGlite and PostgreSQL; a use case asks for the capabilities it uses (e.g. `{ store: ImageRecords }`).
+ */
+export interface Store extends ImageRecords, VectorIndex, TextIndex, AnalysisState {
+  /** The space this store reads and writes; every method stays inside it. */
+  readonly spaceId: string;
+  /** The same library database seen through another space (shares the connection; closing it does nothing). */
+  forSpace(spaceId: string): Store;
   close(): Promise<void>;
 }
