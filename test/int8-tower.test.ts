@@ -12,9 +12,20 @@ import { TransformersClip } from '../src/adapters/transformers/clip-embedder.js'
 import { cosine } from '../src/core/scores.js';
 import { VIT_B32_PROJECTION, writeVitB32Model } from '../src/models/vit-b32-random.js';
 import { SHARED, tempDir } from './support/fixtures.js';
+import { clipEmbedderConformance } from './support/conformance/clip-embedder.js';
 
 const CLIP_DIR = path.join(SHARED, 'models/clip-vit-base-patch32');
 const MODEL_ID = 'loupe/test-vit-b32-int8';
+
+clipEmbedderConformance(
+  'int8 ViT-B/32-shaped towers (dynamic quantisation) through Transformers.js',
+  async () => {
+    const root = await tempDir('loupe-int8-conf-');
+    await writeVitB32Model(root, MODEL_ID, CLIP_DIR, 'int8');
+    return new TransformersClip({ modelId: MODEL_ID, modelRoot: root, dtype: 'q8' });
+  },
+  { model: MODEL_ID, dim: VIT_B32_PROJECTION, batchCosine: 0.998 },
+);
 
 describe('int8 ViT-B/32-shaped towers', () => {
   let root: string;

@@ -9,9 +9,16 @@ import { SharpDecoder } from '../src/adapters/sharp/sharp-decoder.js';
 import { cosine } from '../src/core/scores.js';
 import { TEST_CLIP_MODEL_ID, TEST_CLIP_DIM } from '../src/models/test-clip-model.js';
 import { COCO_IMAGES, colourImage, testModelsDir } from './support/fixtures.js';
+import { clipEmbedderConformance } from './support/conformance/clip-embedder.js';
 
 const COLOURS = ['red', 'green', 'blue', 'yellow', 'black', 'white', 'orange', 'purple'];
 const decodeOptions = { modelInputSize: 224, thumbnailSize: 64, maxPixels: 1e8, maxFrames: 100 };
+
+clipEmbedderConformance('generated colour model (fp32) through Transformers.js', async () => new TransformersClip({ modelId: TEST_CLIP_MODEL_ID, modelRoot: await testModelsDir(), dtype: 'q8' }), {
+  model: TEST_CLIP_MODEL_ID,
+  dim: TEST_CLIP_DIM,
+  batchCosine: 0.9999,
+});
 
 describe('test CLIP model through Transformers.js', () => {
   let clip: TransformersClip;

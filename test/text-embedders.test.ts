@@ -5,27 +5,11 @@ import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { OllamaEmbedder, OpenAiEmbedder } from '../src/adapters/remote/remote-embedders.js';
 import { TransformersSentenceEmbedder } from '../src/adapters/transformers/sentence-embedder.js';
-import { cosine } from '../src/core/scores.js';
 import { TEST_TEXT_DIM, TEST_TEXT_MODEL_ID } from '../src/models/test-text-model.js';
-import type { TextEmbedder } from '../src/ports/text-embedder.js';
 import { testModelsDir } from './support/fixtures.js';
+import { textEmbedderConformance } from './support/conformance/text-embedder.js';
 
-function embedderSuite(name: string, make: () => Promise<TextEmbedder>, dim: number) {
-  describe(`text embedder: ${name}`, () => {
-    it('returns one unit vector per text, closer for texts that share meaning words', async () => {
-      const e = await make();
-      const [dog, dog2, pizza] = await e.embed(['a dog running on the beach', 'the dog at the beach', 'a plate of pizza with cheese']);
-      for (const v of [dog, dog2, pizza]) {
-        assert.equal(v.length, dim);
-        assert.ok(Math.abs(cosine(v, v) - 1) < 1e-5);
-      }
-      assert.ok(cosine(dog, dog2) > cosine(dog, pizza) + 0.2, `${cosine(dog, dog2)} vs ${cosine(dog, pizza)}`);
-      assert.deepEqual(await e.embed([]), []);
-    });
-  });
-}
-
-embedderSuite(
+textEmbedderConformance(
   'local (Transformers.js feature extraction, generated bag-of-words model)',
   async () => new TransformersSentenceEmbedder({ modelId: TEST_TEXT_MODEL_ID, modelRoot: await testModelsDir(), dtype: 'q8' }),
   TEST_TEXT_DIM,
@@ -64,8 +48,8 @@ describe('remote text embedders against local servers', () => {
   });
   after(() => new Promise((r) => server.close(r)));
 
-  embedderSuite('Ollama (POST /api/embed)', async () => new OllamaEmbedder({ baseUrl: url, model: 'nomic-embed-text', timeoutMs: 5000, retries: 0 }), 16);
-  embedderSuite(
+  textEmbedderConformance('Ollama (POST /api/embed)', async () => new OllamaEmbedder({ baseUrl: url, model: 'nomic-embed-text', timeoutMs: 5000, retries: 0 }), 16);
+  textEmbedderConformance(
     'OpenAI-compatible (POST /v1/embeddings, answers out of order)',
     async () => new OpenAiEmbedder({ baseUrl: `${url}/v1`, apiKey: 'sk-x', model: 'text-embedding-3-small', timeoutMs: 5000, retries: 0 }),
     16,
