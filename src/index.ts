@@ -15,7 +15,7 @@ export { openLibrary, type Library } from './library.js';
 export { indexPaths, type IndexProgress } from './app/index-paths.js';
 export { indexAndAnalyze, type IndexAndAnalyzeSummary } from './app/index-and-analyze.js';
 export { reindex } from './app/reindex.js';
-export { searchByText, searchByImage, searchSimilar, MAX_K } from './app/search.js';
+export { searchByText, searchByImage, searchSimilar } from './app/search.js';
 export { findDuplicates } from './app/duplicates.js';
 export { libraryStats } from './app/stats.js';
 export * from './core/index.js';

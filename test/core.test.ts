@@ -4,7 +4,8 @@ import { groupDuplicates } from '../src/core/duplicate-groups.js';
 import { detectFolder, formsOf } from '../src/core/folder-detect.js';
 import { hammingDistance, phashFromGray32 } from '../src/core/phash.js';
 import { l2FromCosine, l2Normalize, scoreFromCosineDistance } from '../src/core/scores.js';
-import { checkK } from '../src/app/search.js';
+import { batchesOf, contentPlan, isUnchanged, mustBeImage, sweepCandidates, uniqueByPath } from '../src/core/index-plan.js';
+import { checkK } from '../src/core/hybrid.js';
 
 describe('folder detection', () => {
   const folders = ['nature', 'animals/cats', 'cities', 'food'];
@@ -89,5 +90,43 @@ describe('duplicate groups', () => {
       ['a', 'b', 'c'],
     );
     assert.equal(near[0].maxDistance, 8);
+  });
+});
+
+describe('index plan (what a run does with each file, from facts alone)', () => {
+  const known = { size: 10, mtimeMs: 1000, sha256: 'aa', root: '/lib', etag: null };
+  it('a file is unchanged by its version when both have one, else by size and time', () => {
+    assert.equal(isUnchanged(undefined, { size: 10, mtimeMs: 1000 }), false, 'a new path is never unchanged');
+    assert.equal(isUnchanged(known, { size: 10, mtimeMs: 1000 }), true);
+    assert.equal(isUnchanged(known, { size: 10, mtimeMs: 1001 }), false, 'touched');
+    assert.equal(isUnchanged({ ...known, etag: '"e1"' }, { size: 10, mtimeMs: 5, etag: '"e1"' }), true, 'same ETag: unchanged whatever the time');
+    assert.equal(isUnchanged({ ...known, etag: '"e1"' }, { size: 10, mtimeMs: 1000, etag: '"e2"' }), false, 'a new ETag is new content even at the same size and time');
+  });
+  it('same content at the same path is refreshed; stored content elsewhere is attached; anything else is decoded', () => {
+    assert.equal(contentPlan(known, 'aa', 'img-1'), 'touched');
+    assert.equal(contentPlan(known, 'bb', 'img-2'), 'attach', 'edited into a copy of another stored image');
+    assert.equal(contentPlan(undefined, 'aa', 'img-1'), 'attach', 'a duplicate or a move');
+    assert.equal(contentPlan(known, 'bb', undefined), 'new');
+    assert.equal(contentPlan(undefined, 'cc', undefined), 'new');
+  });
+  it('only files named by the user or named like images must be images', () => {
+    assert.equal(mustBeImage({ path: '/lib/notes.txt', explicit: true }), true);
+    assert.equal(mustBeImage({ path: '/lib/notes.txt', explicit: false }), false);
+    assert.equal(mustBeImage({ path: '/lib/IMG_1.JPG', explicit: false }), true);
+    assert.equal(mustBeImage({ path: 's3://b/a/photo.heic', explicit: false }), true);
+    assert.equal(mustBeImage({ path: '/lib/.jpg', explicit: false }), false, 'a dot file has no extension');
+  });
+  it('keeps the first of each path, batches in order, and never sweeps under a folder it could not read', () => {
+    assert.deepEqual(
+      uniqueByPath([
+        { path: 'a', n: 1 },
+        { path: 'b', n: 2 },
+        { path: 'a', n: 3 },
+      ]).map((f) => f.n),
+      [1, 2],
+    );
+    assert.deepEqual(batchesOf([1, 2, 3, 4, 5], 2), [[1, 2], [3, 4], [5]]);
+    assert.deepEqual(batchesOf([], 16), []);
+    assert.deepEqual(sweepCandidates(['/l/a.jpg', '/l/b.jpg', '/l/locked/c.jpg', '/l/lockedness/d.jpg'], new Set(['/l/a.jpg']), ['/l/locked']), ['/l/b.jpg', '/l/lockedness/d.jpg']);
   });
 });

@@ -4,8 +4,8 @@
  * it is reported with its reason. Each image is stored in one transaction, so a killed run resumes cleanly.
  */
 import { createHash } from 'node:crypto';
-import path from 'node:path';
 import { LoupeError, isFatal, isLoupeError, reasonOf } from '../core/errors.js';
+import { batchesOf, contentPlan, isUnchanged, mustBeImage, sweepCandidates, uniqueByPath, type KnownPath } from '../core/index-plan.js';
 import type { ImagePath, IndexSummary } from '../core/types.js';
 import type { DecodedImage } from '../ports/image-decoder.js';
 import type { SourceFile, SourceStat } from '../ports/image-source.js';
@@ -36,7 +36,6 @@ export interface StageTimings {
   store: number[];
 }
 
-const IMAGE_EXTENSIONS = new Set(['.jpg', '.jpeg', '.jpe', '.png', '.gif', '.bmp', '.dib', '.tif', '.tiff', '.webp', '.avif', '.heic', '.heif']);
 const SNIFF_BYTES = 4100;
 
 type Candidate = SourceFile;
@@ -64,15 +63,13 @@ export async function indexPaths(lib: Library, inputs: string[], options: IndexO
   const listed = await source.list(inputs, fail);
   const { walkedRoots } = listed;
   const unreadableDirs = listed.unreadableDirs ?? [];
-  // The same file named twice (a folder and a file inside it): keep the first.
-  const named = new Set<string>();
-  const candidates = listed.files.filter((c) => !named.has(c.path) && Boolean(named.add(c.path)));
+  const candidates = uniqueByPath(listed.files);
   const total = candidates.length;
   let done = 0;
   const tick = (p: string) => options.onProgress?.({ phase: 'indexing', done: ++done, total, path: p });
 
   // Stored state of every root, loaded once: the skip check for unchanged files costs no query.
-  const stored = new Map<string, { size: number; mtimeMs: number; sha256: string; root: string; etag?: string | null }>();
+  const stored = new Map<string, KnownPath>();
   for (const root of new Set(candidates.map((c) => c.root).concat(walkedRoots))) for (const p of await store.pathsUnderRoot(root)) stored.set(p.path, p);
 
   const pathRecord = (c: Candidate, imageId: string, st: SourceStat): ImagePath => ({
@@ -89,7 +86,7 @@ export async function indexPaths(lib: Library, inputs: string[], options: IndexO
   interface ReadFile {
     candidate: Candidate;
     stat: SourceStat;
-    before?: { sha256: string };
+    before?: KnownPath;
     bytes: Buffer;
     sha256: string;
     readMs: number;
@@ -103,21 +100,19 @@ export async function indexPaths(lib: Library, inputs: string[], options: IndexO
       // A path already known under another indexed root (a file named on its own, a nested folder) keeps that root and folder.
       const before = stored.get(c.path) ?? elsewhere.get(c.path);
       if (before && before.root !== c.root) c = { ...c, root: before.root };
-      // A version (S3 ETag) says whether content changed; else size and modification time do.
-      const unchanged = before && (before.etag && st.etag ? before.etag === st.etag : before.size === st.size && before.mtimeMs === st.mtimeMs);
-      if (unchanged) {
+      if (isUnchanged(before, st)) {
         summary.skipped++;
         return null;
       }
       if (st.size === 0) {
-        if (c.explicit || IMAGE_EXTENSIONS.has(path.extname(c.path).toLowerCase())) throw new LoupeError('EMPTY_FILE', { path: c.path });
+        if (mustBeImage(c)) throw new LoupeError('EMPTY_FILE', { path: c.path });
         return null;
       }
       const head = await source.readHead(c.path, SNIFF_BYTES);
       const sniffed = await lib.decoder.sniff(head);
       if (!sniffed.format) {
         // In a folder walk, files that are neither images by their bytes nor by their name are not ours.
-        if (c.explicit || IMAGE_EXTENSIONS.has(path.extname(c.path).toLowerCase())) throw new LoupeError('NOT_AN_IMAGE', { path: c.path, detected: sniffed.detected });
+        if (mustBeImage(c)) throw new LoupeError('NOT_AN_IMAGE', { path: c.path, detected: sniffed.detected });
         return null;
       }
       if (st.size > config.limits.maxFileBytes) throw new LoupeError('FILE_TOO_LARGE', { path: c.path, bytes: st.size, limit: config.limits.maxFileBytes });
@@ -135,14 +130,15 @@ export async function indexPaths(lib: Library, inputs: string[], options: IndexO
   async function decode(r: ReadFile, existing: string | undefined): Promise<Prepared | null> {
     const c = r.candidate;
     try {
-      if (r.before && r.before.sha256 === r.sha256 && existing) {
+      const plan = contentPlan(r.before, r.sha256, existing);
+      if (plan === 'touched') {
         // Touched but not changed: refresh size and mtime, keep everything else.
-        await store.upsertPath(pathRecord(c, existing, r.stat));
+        await store.upsertPath(pathRecord(c, existing!, r.stat));
         summary.skipped++;
         return null;
       }
-      if (existing) {
-        await attachExisting(c, existing, r.stat);
+      if (plan === 'attach') {
+        await attachExisting(c, existing!, r.stat);
         return null;
       }
       const t0 = clock();
@@ -209,8 +205,7 @@ export async function indexPaths(lib: Library, inputs: string[], options: IndexO
 
   // Three stages in flight: decoding batch b+1, inference of batch b, and the database writes of batch b−1 (on the
   // database's own thread or server), so neither reading nor writing waits for the model, nor the model for them.
-  const batches: Candidate[][] = [];
-  for (let i = 0; i < candidates.length; i += config.batchSize) batches.push(candidates.slice(i, i + config.batchSize));
+  const batches = batchesOf(candidates, config.batchSize);
   let pending = batches.length ? prepareBatch(batches[0]) : null;
   let writing: Promise<void> = Promise.resolve();
   try {
@@ -245,10 +240,14 @@ export async function indexPaths(lib: Library, inputs: string[], options: IndexO
   // could not be read, a permission error or an I/O error never deletes what was indexed).
   options.onProgress?.({ phase: 'cleaning', done: total, total });
   const seen = new Set(candidates.map((c) => c.path));
-  const underUnreadable = (p: string) => unreadableDirs.some((d) => p.startsWith(d.endsWith('/') ? d : d + '/'));
   const gone: string[] = [];
   for (const root of walkedRoots)
-    for (const p of await store.pathsUnderRoot(root)) if (!seen.has(p.path) && !underUnreadable(p.path) && (await source.presence(p.path)) === 'absent') gone.push(p.path);
+    for (const p of sweepCandidates(
+      (await store.pathsUnderRoot(root)).map((s) => s.path),
+      seen,
+      unreadableDirs,
+    ))
+      if ((await source.presence(p)) === 'absent') gone.push(p);
   await store.removePaths(gone);
   summary.removed = gone.length;
   for (const sha of await store.deleteOrphanImages()) await lib.blobs.delete(thumbnailKey(sha));

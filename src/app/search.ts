@@ -9,7 +9,7 @@ import { LoupeError, isLoupeError, reasonOf } from '../core/errors.js';
 import { detectFolder } from '../core/folder-detect.js';
 import { cosine, scoreFromCosineDistance } from '../core/scores.js';
 import type { SearchHit, SearchResult } from '../core/types.js';
-import { FUSION_MODES, SEARCH_MODES, TEXT_EVIDENCE, fuse, similarityOf, vectorEvidence, type FusionMode, type SearchMode, type VectorBackground } from '../core/hybrid.js';
+import { FUSION_MODES, MAX_K, SEARCH_MODES, TEXT_EVIDENCE, checkK, fuse, similarityOf, vectorEvidence, type FusionMode, type SearchMode, type VectorBackground } from '../core/hybrid.js';
 import { LRUCache } from 'lru-cache';
 import { parseQuery } from '../core/query-syntax.js';
 import { SORTS, bothFilters, restricts, type ImageFilters, type Sort } from '../core/filters.js';
@@ -18,7 +18,6 @@ import type { ImageRecords, SearchFilters, TextIndex, VectorIndex } from '../por
 import { decodeForIndex } from './ingest-batch.js';
 import { textEmbedderFor } from './reindex.js';
 
-export const MAX_K = 1000;
 /** Longest text query, on every surface: full-text and trigram work grow with it, and nobody types more. */
 export const MAX_QUERY_CHARS = 2000;
 
@@ -39,12 +38,6 @@ export interface SearchOptions {
   filters?: ImageFilters;
   /** Order of the results: relevance (default; newest first when there are no words), newest, oldest, name. */
   sort?: Sort;
-}
-
-export function checkK(k: number | undefined): number {
-  const value = k ?? 10;
-  if (!Number.isInteger(value) || value < 1 || value > MAX_K) throw new LoupeError('BAD_ARGUMENT', { message: `k must be a whole number from 1 to ${MAX_K}, got ${k}` });
-  return value;
 }
 
 /** Normalises a folder argument: trims slashes, '' stays '' (meaning "no filter, no detection"). */

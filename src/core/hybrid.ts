@@ -11,6 +11,7 @@
  * Weighted fusion normalises each signal per query (min–max over the candidates that have it); Reciprocal
  * Rank Fusion uses ranks only. A weight of 0 means "ignore this signal", never "default".
  */
+import { LoupeError } from './errors.js';
 export interface FusionCandidate {
   id: string;
   /** Cosine similarity, when the vector side found it. */
@@ -36,6 +37,16 @@ export interface FusedResult {
 /** How a text query searches: both signals fused (the default), one of them, or captions only. */
 export const SEARCH_MODES = ['hybrid', 'vector', 'text', 'caption'] as const;
 export type SearchMode = (typeof SEARCH_MODES)[number];
+
+/** Most results one search returns. */
+export const MAX_K = 1000;
+
+/** The k asked for (default 10), or BAD_ARGUMENT: the one check every surface and use case shares. */
+export function checkK(k: number | undefined): number {
+  const value = k ?? 10;
+  if (!Number.isInteger(value) || value < 1 || value > MAX_K) throw new LoupeError('BAD_ARGUMENT', { message: `k must be a whole number from 1 to ${MAX_K}, got ${k}` });
+  return value;
+}
 
 export const FUSION_MODES = ['adaptive', 'weighted', 'rrf'] as const;
 export type FusionMode = (typeof FUSION_MODES)[number];

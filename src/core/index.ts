@@ -6,3 +6,7 @@ export * from './folder-detect.js';
 export * from './phash.js';
 export * from './duplicate-groups.js';
 export * from './filters.js';
+export * from './hybrid.js';
+export * from './query-syntax.js';
+export * from './index-plan.js';
+export * from './analyzers.js';

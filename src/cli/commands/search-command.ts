@@ -1,6 +1,6 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { LoupeError } from '../../core/errors.js';
-import { FUSION_MODES, SEARCH_MODES, type FusionMode, type SearchMode } from '../../core/hybrid.js';
+import { FUSION_MODES, MAX_K, SEARCH_MODES, type FusionMode, type SearchMode } from '../../core/hybrid.js';
 import type { SearchResult } from '../../core/types.js';
 import { HAS_VALUES, ORIENTATIONS, SORTS, filtersFromFields, restricts, type HasValue, type Orientation, type Sort } from '../../core/filters.js';
 import { withCommonFlags, type CommonFlags } from '../flags.js';
@@ -46,7 +46,7 @@ function parseWeights(value: string) {
 
 export function parseK(value: string): number {
   const k = Number(value);
-  if (!/^\d+$/.test(value.trim()) || k < 1 || k > 1000) throw new InvalidArgumentError('k must be a whole number from 1 to 1000.');
+  if (!/^\d+$/.test(value.trim()) || k < 1 || k > MAX_K) throw new InvalidArgumentError(`k must be a whole number from 1 to ${MAX_K}.`);
   return k;
 }
 

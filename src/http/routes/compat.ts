@@ -6,7 +6,8 @@
 import { Hono, type Context } from 'hono';
 import type { Library } from '../../library.js';
 import { z } from 'zod';
-import { MAX_K, searchByImage, searchByText } from '../../app/search.js';
+import { searchByImage, searchByText } from '../../app/search.js';
+import { MAX_K } from '../../core/hybrid.js';
 import { l2FromCosine } from '../../core/scores.js';
 import type { AppEnv, ServerDeps } from '../context.js';
 import type { ErrorCode } from '../../core/errors.js';

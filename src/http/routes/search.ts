@@ -1,7 +1,7 @@
 import { Hono } from 'hono';
 import { z } from 'zod';
-import { MAX_K, MAX_QUERY_CHARS, searchByImage, searchByText, withSourceUrls } from '../../app/search.js';
-import { SEARCH_MODES } from '../../core/hybrid.js';
+import { MAX_QUERY_CHARS, searchByImage, searchByText, withSourceUrls } from '../../app/search.js';
+import { MAX_K, SEARCH_MODES } from '../../core/hybrid.js';
 import type { SearchResult } from '../../core/types.js';
 import type { Library } from '../../library.js';
 import type { AppEnv } from '../context.js';

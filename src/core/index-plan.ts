@@ -1,0 +1,68 @@
+/**
+ * What an index run does with each file, decided from facts alone (no I/O): the rules `indexPaths` applies
+ * between reading the source and writing the store.
+ */
+
+/** What the store knows of a path from an earlier run. */
+export interface KnownPath {
+  size: number;
+  mtimeMs: number;
+  sha256: string;
+  root: string;
+  etag?: string | null;
+}
+
+/** What the source says of the file now. */
+export interface FileNow {
+  size: number;
+  mtimeMs: number;
+  etag?: string | null;
+}
+
+/** Names a user would give an image file: a file with one of these that is empty or not an image is an error, others are not ours. */
+export const IMAGE_EXTENSIONS = new Set(['.jpg', '.jpeg', '.jpe', '.png', '.gif', '.bmp', '.dib', '.tif', '.tiff', '.webp', '.avif', '.heic', '.heif']);
+
+const extensionOf = (p: string) => {
+  const base = p.slice(p.lastIndexOf('/') + 1);
+  const dot = base.lastIndexOf('.');
+  return dot > 0 ? base.slice(dot).toLowerCase() : '';
+};
+
+/** Whether a file that turns out empty or not an image is reported (named by the user, or named like an image) or quietly passed over (noise in a folder). */
+export const mustBeImage = (file: { path: string; explicit: boolean }) => file.explicit || IMAGE_EXTENSIONS.has(extensionOf(file.path));
+
+/** Unchanged since it was indexed: a version (S3 ETag) says so when both have one; else size and modification time. */
+export function isUnchanged(before: KnownPath | undefined, now: FileNow): boolean {
+  if (!before) return false;
+  return before.etag && now.etag ? before.etag === now.etag : before.size === now.size && before.mtimeMs === now.mtimeMs;
+}
+
+/**
+ * A read and hashed file's fate: `touched` (same content at the same path: refresh its size and time), `attach`
+ * (the content is stored already, under another path: a duplicate or a move, no model run), or `new` (decode and embed).
+ */
+export function contentPlan(before: KnownPath | undefined, sha256: string, storedImageId: string | undefined): 'touched' | 'attach' | 'new' {
+  if (storedImageId && before?.sha256 === sha256) return 'touched';
+  return storedImageId ? 'attach' : 'new';
+}
+
+/** The first of each path, in order (the same file named twice: a folder and a file inside it). */
+export function uniqueByPath<T extends { path: string }>(files: T[]): T[] {
+  const seen = new Set<string>();
+  return files.filter((f) => !seen.has(f.path) && Boolean(seen.add(f.path)));
+}
+
+export function batchesOf<T>(items: T[], size: number): T[][] {
+  const batches: T[][] = [];
+  for (let i = 0; i < items.length; i += size) batches.push(items.slice(i, i + size));
+  return batches;
+}
+
+/**
+ * Stored paths of walked folders that the walk did not see: the ones to check for removal. Paths under a folder
+ * that could not be read are never candidates (not seeing them proves nothing).
+ */
+export function sweepCandidates(stored: string[], seen: ReadonlySet<string>, unreadableDirs: string[]): string[] {
+  const under = (p: string) => unreadableDirs.some((d) => p.startsWith(d.endsWith('/') ? d : d + '/'));
+  return stored.filter((p) => !seen.has(p) && !under(p));
+}
