@@ -41,7 +41,7 @@ describe('loupe migrate-to', () => {
     assert.ok(key.startsWith(keys[0].prefix) && keys[0].space === 'team', 'keys keep working (their hashes moved)');
 
     const again = await runCli(['migrate-to', server.url], embedded);
-    assert.equal(again.code, 1);
+    assert.equal(again.code, 2, 'exit status 2: the target is not an empty database');
     assert.match(again.stderr, /already holds 4 images/);
   });
 });

@@ -199,7 +199,7 @@ describe('spaces from the CLI', () => {
     assert.equal(path.basename(hits[0].path), 'red.png');
     assert.deepEqual(await runJson(['search', 'red', '--k', '1'], env), [], 'the default space has none of them');
     const missing = await runCli(['search', 'red', '--space', 'nope'], env);
-    assert.equal(missing.code, 1);
+    assert.equal(missing.code, 4, 'exit status 4: not found');
     assert.match(missing.stderr, /space "nope" not found/);
   });
 });

@@ -14,7 +14,7 @@ import { LRUCache } from 'lru-cache';
 import { parseQuery } from '../core/query-syntax.js';
 import { SORTS, bothFilters, restricts, type ImageFilters, type Sort } from '../core/filters.js';
 import { assertModelMatches, type Library } from '../library.js';
-import type { ImageRecords, SearchFilters, TextIndex, VectorIndex } from '../ports/store.js';
+import type { ImageRecords, SearchFilters, TextHit, TextIndex, VectorIndex } from '../ports/store.js';
 import { decodeForIndex } from './ingest-batch.js';
 import { textEmbedderFor } from './reindex.js';
 
@@ -78,8 +78,44 @@ export async function searchByText(lib: SearchDeps, query: string, options: Sear
   if (!FUSION_MODES.includes(fusionMode)) throw new LoupeError('BAD_ARGUMENT', { message: `fusion must be one of ${FUSION_MODES.join(', ')}` });
   const pool = mode === 'hybrid' || mode === 'caption' ? Math.min(MAX_K, Math.max(4 * k, 50)) : k;
 
-  // Vector side: the query's words (phrases unquoted) in CLIP space; in caption mode, or when CLIP cannot
-  // be used, in the caption-embedding space. Fallback order: CLIP → caption embeddings → words only.
+  const q = await queryVectors(lib, parsed.text, mode, fusionMode);
+  const { vector, model, captionModel, fallbacks } = q;
+  const signals = await gatherSignals(lib, q, filters, parsed.text, mode, pool);
+  const { weights, minSimilarity, hits } = rank(lib, signals, { vector, mode, fusionMode, options, k });
+  const fused = vector !== null && (mode === 'hybrid' || mode === 'caption');
+  return {
+    hits: await sortHits(lib, hits, sort),
+    applied: {
+      folder: folder || null,
+      folderDetected: detected,
+      model,
+      mode,
+      ...(fused ? { fusion: fusionMode, weights } : {}),
+      ...(captionModel ? { captionModel } : {}),
+      ...(minSimilarity > 0 ? { minSimilarity } : {}),
+      ...(fallbacks.length ? { fallback: fallbacks.join('; ') } : {}),
+      ...appliedFilters(filters, sort),
+    },
+  };
+}
+
+/** A text query's vectors. */
+interface QueryVectors {
+  /** The vector side: CLIP, or caption embeddings standing in for it (caption mode, CLIP unusable); null: words only. */
+  vector: Float32Array | null;
+  model: string;
+  /** In adaptive hybrid, caption embeddings as a third signal beside CLIP and the words. */
+  captionVector: Float32Array | null;
+  captionModel: string | null;
+  /** Why a signal was left out, for the answer. */
+  fallbacks: string[];
+}
+
+/**
+ * The query's words (phrases unquoted) in CLIP space; in caption mode, or when CLIP cannot be used, in the
+ * caption-embedding space. Fallback order: CLIP → caption embeddings → words only.
+ */
+async function queryVectors(lib: SearchDeps, text: string, mode: SearchMode, fusionMode: FusionMode): Promise<QueryVectors> {
   let vector: Float32Array | null = null;
   let model: string = lib.config.clipModel;
   const fallbacks: string[] = [];
@@ -88,7 +124,7 @@ export async function searchByText(lib: SearchDeps, query: string, options: Sear
       const clip = await lib.clip();
       await assertModelMatches(lib.store, clip.model);
       model = clip.model;
-      vector = await embedQuery(clip.model, parsed.text, (t) => clip.embedTexts([t]).then(([v]) => v));
+      vector = await embedQuery(clip.model, text, (t) => clip.embedTexts([t]).then(([v]) => v));
     } catch (e) {
       // A broken model is an error to fix, not a reason to answer with words alone.
       if (mode === 'vector' || isLoupeError(e, 'MODEL_MISMATCH') || isLoupeError(e, 'MODEL_LOAD_FAILED') || isLoupeError(e, 'MODEL_CHECKSUM_MISMATCH')) throw e;
@@ -106,22 +142,37 @@ export async function searchByText(lib: SearchDeps, query: string, options: Sear
       if (!vector) fallbacks.push(`caption embeddings not used: ${embedder.unavailable}`);
     } else
       try {
-        const v = await embedQuery(embedder.model, parsed.text, (t) => embedder.embed([t]).then(([e]) => e));
+        const v = await embedQuery(embedder.model, text, (t) => embedder.embed([t]).then(([e]) => e));
         if (vector) [captionVector, captionModel] = [v, embedder.model];
         else [vector, model] = [v, embedder.model];
       } catch (e) {
         fallbacks.push(`caption embeddings not used: ${reasonOf(e)}`);
       }
   }
+  return { vector, model, captionVector, captionModel, fallbacks };
+}
+
+/** Every candidate with its value on every signal, and the backgrounds the cosines are measured against. */
+interface Signals {
+  where: Map<string, { path: string; folder: string }>;
+  cosines: Map<string, number>;
+  captionCosine: Map<string, number>;
+  textScore: Map<string, TextHit>;
+  background: VectorBackground | null;
+  captionBackground: VectorBackground | null;
+}
+
+/** The nearest images by each vector and the best by words, each candidate then scored on the other signals too. */
+async function gatherSignals(lib: SearchDeps, q: QueryVectors, filters: SearchFilters, text: string, mode: SearchMode, pool: number): Promise<Signals> {
+  const { vector, model, captionVector, captionModel } = q;
   const [vectorHits, captionHits, textHits, background, captionBackground] = await Promise.all([
     vector ? lib.store.searchByVector({ ...filters, vector, model, k: pool }) : [],
     captionVector ? lib.store.searchByVector({ ...filters, vector: captionVector, model: captionModel!, k: pool }) : [],
     // Text side: words and phrases over captions, OCR text, tags and names (caption mode: captions only).
-    mode === 'vector' ? [] : lib.store.textSearch({ ...filters, text: parsed.text, limit: pool, fields: mode === 'caption' ? ['caption'] : undefined }),
+    mode === 'vector' ? [] : lib.store.textSearch({ ...filters, text, limit: pool, fields: mode === 'caption' ? ['caption'] : undefined }),
     vector ? backgroundOf(lib, model, vector) : null,
     captionVector ? backgroundOf(lib, captionModel!, captionVector) : null,
   ]);
-
   const where = new Map<string, { path: string; folder: string }>();
   const cosines = new Map<string, number>();
   for (const h of vectorHits) {
@@ -139,12 +190,21 @@ export async function searchByText(lib: SearchDeps, query: string, options: Sear
       cosines.set(id, 1 - d);
   const captionCosine = new Map<string, number>();
   if (captionVector) for (const [id, d] of await lib.store.distances(captionVector, captionModel!, [...where.keys()])) captionCosine.set(id, 1 - d);
-  const textScore = new Map(textHits.map((h) => [h.imageId, h]));
+  return { where, cosines, captionCosine, textScore: new Map(textHits.map((h) => [h.imageId, h])), background, captionBackground };
+}
 
+/** Fuses the signals as the mode says, and keeps the best k at or above the similarity floor. */
+function rank(
+  lib: SearchDeps,
+  sig: Signals,
+  o: { vector: Float32Array | null; mode: SearchMode; fusionMode: FusionMode; options: SearchOptions; k: number },
+): { weights: { vector: number; text: number }; minSimilarity: number; hits: SearchHit[] } {
+  const { mode, fusionMode, options } = o;
+  const { where, cosines, captionCosine, textScore, background, captionBackground } = sig;
   // What counts in each mode: both signals (hybrid, caption), the cosine alone (vector), the words alone (text).
   const defaults = fusionMode === 'weighted' ? { vector: 0.7, text: 0.3 } : { vector: 1, text: 1 };
   const chosen = options.fusion?.weights ?? lib.config.fusion.weights ?? defaults;
-  const weights = mode === 'vector' ? { vector: 1, text: 0 } : mode === 'text' || !vector ? { vector: 0, text: 1 } : chosen;
+  const weights = mode === 'vector' ? { vector: 1, text: 0 } : mode === 'text' || !o.vector ? { vector: 0, text: 1 } : chosen;
   const rankMode: FusionMode = mode === 'hybrid' || mode === 'caption' ? fusionMode : 'adaptive';
   const ranked = fuse(
     [...where.keys()].map((id) => ({ id, vector: cosines.get(id), caption: captionCosine.get(id), text: textScore.get(id)?.score, matched: textScore.get(id)?.matched })),
@@ -157,27 +217,13 @@ export async function searchByText(lib: SearchDeps, query: string, options: Sear
   const hits: SearchHit[] = ranked
     .map((r) => ({ r, similarity: similarityOf(evidence(r)) }))
     .filter((x) => x.similarity >= minSimilarity)
-    .slice(0, k)
+    .slice(0, o.k)
     .map(({ r, similarity }) => {
       const cos = r.vector ?? null;
       const base = cos !== null ? scoreFromCosineDistance(1 - cos) : { score: null, distance: null };
       return { id: r.id, ...where.get(r.id)!, ...base, similarity, fused: r.fused, textScore: r.text, matched: r.matched };
     });
-  const fused = vector !== null && (mode === 'hybrid' || mode === 'caption');
-  return {
-    hits: await sortHits(lib, hits, sort),
-    applied: {
-      folder: folder || null,
-      folderDetected: detected,
-      model,
-      mode,
-      ...(fused ? { fusion: fusionMode, weights } : {}),
-      ...(captionModel ? { captionModel } : {}),
-      ...(minSimilarity > 0 ? { minSimilarity } : {}),
-      ...(fallbacks.length ? { fallback: fallbacks.join('; ') } : {}),
-      ...appliedFilters(filters, sort),
-    },
-  };
+  return { weights, minSimilarity, hits };
 }
 
 export function checkSort(sort: Sort | undefined): Sort {
@@ -221,13 +267,13 @@ async function sortHits(lib: SearchDeps, hits: SearchHit[], sort: Sort): Promise
 const baseName = (path: string) => path.slice(path.lastIndexOf('/') + 1).toLowerCase();
 
 /** Query embeddings, by model and text: repeated and paged searches do not run the text encoder again. */
-const queryVectors = new LRUCache<string, Float32Array>({ max: 1000 });
+const queryEmbeddings = new LRUCache<string, Float32Array>({ max: 1000 });
 async function embedQuery(model: string, text: string, embed: (text: string) => Promise<Float32Array>): Promise<Float32Array> {
   const key = `${model}\u0000${text}`;
-  const hit = queryVectors.get(key);
+  const hit = queryEmbeddings.get(key);
   if (hit) return hit;
   const v = await embed(text);
-  queryVectors.set(key, v);
+  queryEmbeddings.set(key, v);
   return v;
 }
 
