@@ -493,13 +493,13 @@ describe('broken models and full disks', () => {
     for (const f of (await readdir(COCO_IMAGES)).sort().slice(0, 3)) await copyFile(path.join(COCO_IMAGES, f), path.join(photos, f));
     const env = await testEnv(path.join(root, 'data'), { LOUPE_MODELS_DIR: models });
     const index = await runCli(['index', photos, '--json'], env);
-    assert.notEqual(index.code, 0);
+    assert.equal(index.code, 6, 'exit status 6: model unavailable (the status of what stopped the run)');
     const summary = JSON.parse(index.stdout) as IndexSummary;
     assert.equal(summary.stopped?.code, 'MODEL_LOAD_FAILED');
     assert.equal(summary.failed.length, 0, 'not reported as a failure of each file');
     assert.match(index.stderr, /models pull/);
     const search = await runCli(['search', 'red', '--json'], env);
-    assert.notEqual(search.code, 0);
+    assert.equal(search.code, 6, 'exit status 6: model unavailable');
     assert.match(search.stderr, /could not load model .*models pull/s);
   });
 
