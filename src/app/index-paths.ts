@@ -8,8 +8,8 @@ import { LoupeError, isFatal, isLoupeError, reasonOf } from '../core/errors.js';
 import { batchesOf, contentPlan, isUnchanged, mustBeImage, sweepCandidates, uniqueByPath, type KnownPath } from '../core/index-plan.js';
 import type { ImagePath, IndexSummary } from '../core/types.js';
 import type { DecodedImage } from '../ports/image-decoder.js';
-import type { SourceFile, SourceStat } from '../ports/image-source.js';
-import type { StoredPath } from '../ports/store.js';
+import type { ImageSource, SourceFile, SourceStat } from '../ports/image-source.js';
+import type { ImageRecords, StoredPath } from '../ports/store.js';
 import { thumbnailKey } from '../ports/blob-store.js';
 import { decodeForIndex, embedBatch, storeBatch, type ReadyImage, type StoreOutcome } from './ingest-batch.js';
 import { assertModelMatches, type Library } from '../library.js';
@@ -236,22 +236,32 @@ export async function indexPaths(lib: Library, inputs: string[], options: IndexO
     return summary;
   }
 
-  // Files gone from walked folders: drop their paths — only when confirmed gone (checked on disk: a folder that
-  // could not be read, a permission error or an I/O error never deletes what was indexed).
   options.onProgress?.({ phase: 'cleaning', done: total, total });
-  const seen = new Set(candidates.map((c) => c.path));
+  summary.removed = await sweep(lib, source, { walkedRoots, unreadableDirs, seen: new Set(candidates.map((c) => c.path)) });
+  return summary;
+}
+
+/**
+ * The sweep step: files gone from walked folders lose their paths, and images no path points at go — only when
+ * confirmed gone (checked at the source: a folder that could not be read, a permission error or an I/O error
+ * never deletes what was indexed). @returns how many paths were removed.
+ */
+async function sweep(
+  lib: Pick<Library, 'blobs'> & { store: Pick<ImageRecords, 'pathsUnderRoot' | 'removePaths' | 'deleteOrphanImages'> },
+  source: Pick<ImageSource, 'presence'>,
+  walk: { walkedRoots: string[]; unreadableDirs: string[]; seen: ReadonlySet<string> },
+): Promise<number> {
   const gone: string[] = [];
-  for (const root of walkedRoots)
+  for (const root of walk.walkedRoots)
     for (const p of sweepCandidates(
-      (await store.pathsUnderRoot(root)).map((s) => s.path),
-      seen,
-      unreadableDirs,
+      (await lib.store.pathsUnderRoot(root)).map((s) => s.path),
+      walk.seen,
+      walk.unreadableDirs,
     ))
       if ((await source.presence(p)) === 'absent') gone.push(p);
-  await store.removePaths(gone);
-  summary.removed = gone.length;
-  for (const sha of await store.deleteOrphanImages()) await lib.blobs.delete(thumbnailKey(sha));
-  return summary;
+  await lib.store.removePaths(gone);
+  for (const sha of await lib.store.deleteOrphanImages()) await lib.blobs.delete(thumbnailKey(sha));
+  return gone.length;
 }
 
 /** Runs `work` over the items two at a time, in order of start; `after` sees each item with its result. */

@@ -9,7 +9,7 @@ import type { ClipEmbedder } from '../ports/clip-embedder.js';
 import type { DecodedImage } from '../ports/image-decoder.js';
 import type { Library } from '../library.js';
 
-export function decodeForIndex(lib: Pick<Library, 'config' | 'decoder'>, clip: ClipEmbedder, bytes: Buffer, name: string): Promise<DecodedImage> {
+export function decodeForIndex(lib: Pick<Library, 'config' | 'decoder'>, clip: Pick<ClipEmbedder, 'inputSize'>, bytes: Buffer, name: string): Promise<DecodedImage> {
   return lib.decoder.decode(bytes, name, {
     modelInputSize: clip.inputSize,
     thumbnailSize: lib.config.thumbnailSize,

@@ -16,6 +16,7 @@ import { registerReindex } from './commands/reindex-command.js';
 import { registerAccess } from './commands/access-commands.js';
 import { registerWorker } from './commands/worker-command.js';
 import { registerMigrateTo } from './commands/migrate-to-command.js';
+import { registerImport } from './commands/import-command.js';
 
 const program = new Command('loupe')
   .description('Index images and search them by meaning: text → image, image → image. Fully offline.')
@@ -24,7 +25,19 @@ const program = new Command('loupe')
   .addHelpText('after', `\n${EXIT_HELP}`)
   .exitOverride();
 
-for (const register of [registerIndex, registerSearch, registerDuplicates, registerStats, registerModels, registerServe, registerReindex, registerWorker, registerAccess, registerMigrateTo])
+for (const register of [
+  registerIndex,
+  registerSearch,
+  registerDuplicates,
+  registerStats,
+  registerModels,
+  registerServe,
+  registerReindex,
+  registerWorker,
+  registerAccess,
+  registerMigrateTo,
+  registerImport,
+])
   register(program);
 
 try {

@@ -1,0 +1,192 @@
+/**
+ * Moving in (issue 14): a FAISS index written here from known vectors, with its metadata, imported through the
+ * CLI and searched; its vectors are stored as the model's (normalised), so search by vector matches an exact
+ * search over the file's own vectors, and text search works at once.
+ */
+import assert from 'node:assert/strict';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { before, describe, it } from 'node:test';
+import { parseFaissIndex } from '../src/adapters/import/faiss.js';
+import { openPostgres } from '../src/adapters/pg/pg-client.js';
+import { SharpDecoder } from '../src/adapters/sharp/sharp-decoder.js';
+import { TransformersClip } from '../src/adapters/transformers/clip-embedder.js';
+import { parseConfig } from '../src/config.js';
+import { cosine, l2Normalize } from '../src/core/scores.js';
+import { openLibrary } from '../src/library.js';
+import { TEST_CLIP_MODEL_ID } from '../src/testing.js';
+import { colourImage, runCli, runJson, tempDir, testEnv, testModelsDir } from './support/fixtures.js';
+import { startPgServer } from './support/pg-server.js';
+
+/** A FAISS index file in FAISS's own layout: IndexFlatL2 / IndexFlatIP, optionally inside an IndexIDMap. */
+function faissFile(vectors: Float32Array[], o: { metric: 'L2' | 'IP'; ids?: number[] }): Buffer {
+  const dim = vectors[0].length;
+  const parts: Buffer[] = [];
+  const i32 = (n: number) => Buffer.from(new Int32Array([n]).buffer);
+  const i64 = (n: number) => Buffer.from(new BigInt64Array([BigInt(n)]).buffer);
+  const header = (metric: number) => Buffer.concat([i32(dim), i64(vectors.length), i64(1 << 20), i64(1 << 20), Buffer.from([1]), i32(metric)]);
+  const metric = o.metric === 'IP' ? 0 : 1;
+  if (o.ids) parts.push(Buffer.from('IxMp', 'latin1'), header(metric));
+  parts.push(Buffer.from(o.metric === 'IP' ? 'IxFI' : 'IxF2', 'latin1'), header(metric), i64(dim * vectors.length));
+  for (const v of vectors) parts.push(Buffer.from(new Float32Array(v).buffer));
+  if (o.ids) parts.push(i64(o.ids.length), ...o.ids.map(i64));
+  return Buffer.concat(parts);
+}
+
+const COLOURS = ['red', 'green', 'blue', 'yellow', 'purple'];
+
+describe('loupe import faiss', () => {
+  let root: string;
+  let mirror: string;
+  let indexFile: string;
+  let metadataFile: string;
+  let vectors: Float32Array[];
+  let env: NodeJS.ProcessEnv;
+  before(async () => {
+    root = await tempDir();
+    mirror = path.join(root, 'bucket-mirror');
+    await mkdir(path.join(mirror, 'uploads'), { recursive: true });
+    // The old stack's vectors: the model's own embeddings of the images, scaled (FAISS L2 indexes hold them unnormalised).
+    const clip = new TransformersClip({ modelId: TEST_CLIP_MODEL_ID, modelRoot: await testModelsDir(), dtype: 'q8' });
+    const decoder = new SharpDecoder();
+    vectors = [];
+    for (const c of COLOURS) {
+      const bytes = await colourImage(c);
+      await writeFile(path.join(mirror, 'uploads', `${c}.jpg`), bytes);
+      const { pixels } = await decoder.decode(bytes, c, { modelInputSize: 224, thumbnailSize: 64, maxPixels: 1e8, maxFrames: 10 });
+      const [v] = await clip.embedImages([pixels]);
+      vectors.push(v.map((x) => x * 3));
+    }
+    await clip.dispose();
+    indexFile = path.join(root, 'INDEX.bin');
+    metadataFile = path.join(root, 'image_metadata.json');
+    // Ids 100..104 in an IndexIDMap; the metadata is keyed by them, and knows nothing of id 104.
+    await writeFile(indexFile, faissFile(vectors, { metric: 'L2', ids: [100, 101, 102, 103, 104] }));
+    const metadata = Object.fromEntries(COLOURS.slice(0, 4).map((c, i) => [String(100 + i), { s3_path: `s3://demo-bucket/uploads/${c}.jpg`, folder: 'uploads' }]));
+    await writeFile(metadataFile, JSON.stringify(metadata));
+    env = await testEnv(path.join(root, 'data'));
+  });
+
+  it('reads the FAISS layout it writes: type, dimension, ids, vectors; refuses truncated files and compressed types by name', async () => {
+    const parsed = parseFaissIndex(await readFile(indexFile), 'INDEX.bin');
+    assert.deepEqual([parsed.type, parsed.dim, parsed.metric, parsed.ids?.map(Number)], ['IndexFlatL2', vectors[0].length, 'L2', [100, 101, 102, 103, 104]]);
+    assert.deepEqual([...parsed.vectors[2]], [...vectors[2]]);
+    const ip = parseFaissIndex(faissFile(vectors.slice(0, 2), { metric: 'IP' }), 'ip.bin');
+    assert.deepEqual([ip.type, ip.ids, ip.vectors.length], ['IndexFlatIP', null, 2]);
+    const bytes = await readFile(indexFile);
+    assert.throws(() => parseFaissIndex(bytes.subarray(0, bytes.length - 100), 'cut.bin'), /cut\.bin: the FAISS index ends inside/);
+    assert.throws(() => parseFaissIndex(Buffer.concat([Buffer.from('IwPQ'), bytes.subarray(4)]), 'pq.bin'), /type "IwPQ" is not supported.*reconstruct_n/);
+  });
+
+  it('--dry-run says what would be imported and what cannot be mapped, and writes nothing', async () => {
+    const report = await runJson<{ dryRun: boolean; imported: number; skipped: { sourceId: string; reason: string }[]; vectors: { clip: { model: string; dim: number } } }>(
+      ['import', 'faiss', indexFile, '--metadata', metadataFile, '--root', mirror, '--model', TEST_CLIP_MODEL_ID, '--dry-run'],
+      env,
+    );
+    assert.equal(report.dryRun, true);
+    assert.equal(report.imported, 4);
+    assert.deepEqual(report.skipped, [{ sourceId: 'row 4', reason: 'no metadata entry for it' }]);
+    assert.deepEqual(report.vectors.clip, { model: TEST_CLIP_MODEL_ID, dim: vectors[0].length });
+    assert.equal((await runJson<{ images: number }>(['stats'], env)).images, 0);
+  });
+
+  it('refuses vectors of another model with what to do', async () => {
+    const r = await runCli(['import', 'faiss', indexFile, '--metadata', metadataFile, '--root', mirror], env);
+    assert.equal(r.code, 2);
+    assert.match(r.stderr, /made with Xenova\/clip-vit-base-patch32, but this library uses loupe\/test-clip-colour: import into a library set to it \(LOUPE_CLIP_MODEL=Xenova\/clip-vit-base-patch32/);
+  });
+
+  it("imports the vectors as the model's, so vector search matches exact search over the file and text search works; a second run imports nothing", async () => {
+    const args = ['import', 'faiss', indexFile, '--metadata', metadataFile, '--root', mirror, '--model', TEST_CLIP_MODEL_ID];
+    const report = await runJson<{ imported: number; already: number; skipped: unknown[] }>(args, env);
+    assert.deepEqual([report.imported, report.already, report.skipped.length], [4, 0, 1]);
+    const hits = await runJson<{ path: string; folder: string }[]>(['search', 'red', '--k', '1'], env);
+    assert.deepEqual([path.basename(hits[0].path), hits[0].folder], ['red.jpg', 'uploads']);
+
+    const lib = await openLibrary(parseConfig(env));
+    try {
+      const unit = vectors.slice(0, 4).map(l2Normalize);
+      for (const q of unit) {
+        const exact = unit.map((v, i) => ({ name: `${COLOURS[i]}.jpg`, distance: 1 - cosine(q, v) })).sort((a, b) => a.distance - b.distance);
+        const found = await lib.store.searchByVector({ vector: q, model: TEST_CLIP_MODEL_ID, k: 4, exact: true });
+        assert.deepEqual(
+          found.map((h) => path.basename(h.path)),
+          exact.map((e) => e.name),
+        );
+        // Stored as halfvec: distances agree to half precision.
+        for (const [i, h] of found.entries()) assert.ok(Math.abs(h.distance - exact[i].distance) < 2e-3, `${h.distance} vs ${exact[i].distance}`);
+      }
+      const [image] = await lib.store.getImages([(await lib.store.getPath(path.join(mirror, 'uploads', 'blue.jpg')))!.imageId]);
+      assert.ok(image.width > 0 && image.sha256.length === 64, 'the image itself was read: size and content hash');
+    } finally {
+      await lib.close();
+    }
+    const again = await runJson<{ imported: number; already: number }>(args, env);
+    assert.deepEqual([again.imported, again.already], [0, 4], 'idempotent by path');
+    assert.equal((await runJson<{ images: number }>(['stats'], env)).images, 4);
+  });
+});
+
+describe('loupe import pgvector', () => {
+  it("imports captions as model captions and their vectors as the text embedder's, embeds the images with CLIP, and reports rows it cannot map", async () => {
+    const root = await tempDir();
+    const photos = path.join(root, 'posts');
+    await mkdir(photos);
+    for (const c of ['red', 'blue']) await writeFile(path.join(photos, `${c}.jpg`), await colourImage(c));
+    const server = await startPgServer();
+    const db = await openPostgres(server.url, { poolSize: 1, statementTimeoutMs: 30_000 });
+    const dim = 1536;
+    const vectorOf = (seed: number) => Array.from({ length: dim }, (_, i) => Math.sin(seed * 7.3 + i * 0.11) * (seed + 1));
+    try {
+      await db.query('create extension if not exists vector');
+      await db.query(`create table image_posts (id serial primary key, image_url text, caption text, embedding vector(${dim}))`);
+      await db.query(`insert into image_posts (image_url, caption, embedding) values ($1, 'a red wall', $2), ($3, 'the blue sea', $4), ('https://example.com/x/green.jpg', 'a green field', $5)`, [
+        path.join(photos, 'red.jpg'),
+        JSON.stringify(vectorOf(1)),
+        'blue.jpg',
+        JSON.stringify(vectorOf(2)),
+        JSON.stringify(vectorOf(3)),
+      ]);
+      const env = await testEnv(path.join(root, 'data'));
+      const args = ['import', 'pgvector', server.url, '--table', 'image_posts', '--root', photos];
+      const dry = await runJson<{ imported: number; skipped: { sourceId: string; reason: string }[] }>([...args, '--dry-run'], env);
+      assert.equal(dry.imported, 2);
+      assert.deepEqual(
+        dry.skipped.map((s) => s.sourceId),
+        ['id 3'],
+      );
+      assert.match(dry.skipped[0].reason, /posts\/green\.jpg cannot be read/, 'a URL is looked for by its file name under --root');
+      const noRoot = await runJson<{ skipped: { sourceId: string; reason: string }[] }>(['import', 'pgvector', server.url, '--table', 'image_posts', '--dry-run'], env);
+      assert.match(noRoot.skipped.find((s) => s.sourceId === 'id 3')!.reason, /is a URL: download the images and give their folder with --root/);
+      const report = await runJson<{ imported: number; skipped: { sourceId: string }[]; next: string[]; vectors: { text: { model: string; dim: number } } }>(args, env);
+      assert.equal(report.imported, 2);
+      assert.deepEqual(
+        report.skipped.map((s) => s.sourceId),
+        ['id 3'],
+        'the missing image is reported, the others imported',
+      );
+      assert.deepEqual(report.vectors.text, { model: 'openai/text-embedding-3-small', dim });
+      assert.ok(
+        report.next.some((n) => /LOUPE_TEXT_EMBEDDER/.test(n)),
+        'says which text embedder to configure',
+      );
+      const hits = await runJson<{ path: string }[]>(['search', 'blue', '--mode', 'vector', '--k', '1'], env);
+      assert.equal(path.basename(hits[0].path), 'blue.jpg', "the images were embedded with the library's CLIP model");
+      const words = await runJson<{ path: string }[]>(['search', 'wall', '--mode', 'text', '--k', '1'], env);
+      assert.equal(path.basename(words[0].path), 'red.jpg', 'the captions are searchable words');
+      const lib = await openLibrary(parseConfig(env));
+      try {
+        const red = (await lib.store.getPath(path.join(photos, 'red.jpg')))!;
+        const [image] = await lib.store.getImages([red.imageId]);
+        assert.deepEqual([image.caption, image.captionSource], ['a red wall', 'model']);
+        const stored = (await lib.store.getEmbedding(red.imageId, 'openai/text-embedding-3-small'))!;
+        assert.ok(cosine(stored, l2Normalize(Float32Array.from(vectorOf(1)))) > 0.999, "the caption vector is the table's, normalised");
+      } finally {
+        await lib.close();
+      }
+    } finally {
+      await db.close();
+      await server.stop();
+    }
+  });
+});
