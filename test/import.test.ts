@@ -17,6 +17,7 @@ import { openLibrary } from '../src/library.js';
 import { TEST_CLIP_MODEL_ID } from '../src/testing.js';
 import { colourImage, runCli, runJson, tempDir, testEnv, testModelsDir } from './support/fixtures.js';
 import { startPgServer } from './support/pg-server.js';
+import { startChromaServer } from './support/chroma-server.js';
 
 /** A FAISS index file in FAISS's own layout: IndexFlatL2 / IndexFlatIP, optionally inside an IndexIDMap. */
 function faissFile(vectors: Float32Array[], o: { metric: 'L2' | 'IP'; ids?: number[] }): Buffer {
@@ -187,6 +188,57 @@ describe('loupe import pgvector', () => {
     } finally {
       await db.close();
       await server.stop();
+    }
+  });
+});
+
+describe('loupe import chroma (a folder written by the real Chroma server)', () => {
+  it("imports documents as model captions and embeddings as the text embedder's, images from the metadata paths under --root", async () => {
+    const root = await tempDir();
+    const uploads = path.join(root, 'uploads');
+    await mkdir(uploads);
+    for (const c of ['red', 'blue']) await writeFile(path.join(uploads, `${c}.jpg`), await colourImage(c));
+    const persist = path.join(root, 'chroma_db');
+    const chroma = await startChromaServer(persist);
+    const dim = 384;
+    const vectorOf = (seed: number) => Array.from({ length: dim }, (_, i) => Math.cos(seed * 3.1 + i * 0.07) * 2);
+    try {
+      const collection = await chroma.post<{ id: string }>('/collections', { name: 'images', get_or_create: true });
+      await chroma.post(`/collections/${collection.id}/add`, {
+        ids: ['img-1', 'img-2', 'img-3', 'img-4'],
+        embeddings: [vectorOf(1), vectorOf(2), vectorOf(3), vectorOf(4)],
+        documents: ['A red brick wall in the sun.', 'Calm blue water under a clear sky.', 'An old photo that was lost.', 'No image here.'],
+        metadatas: [{ image_path: 'red.jpg' }, { image_path: 'blue.jpg' }, { image_path: 'lost.jpg' }, { note: 'text only' }],
+      });
+      await chroma.post(`/collections/${collection.id}/delete`, { ids: ['img-3'] });
+    } finally {
+      await chroma.stop();
+    }
+    const env = await testEnv(path.join(root, 'data'));
+    const args = ['import', 'chroma', persist, '--collection', 'images', '--root', uploads];
+    const dry = await runJson<{ imported: number; skipped: { sourceId: string; reason: string }[]; vectors: { text: { model: string; dim: number } } }>([...args, '--dry-run'], env);
+    assert.deepEqual(dry.vectors.text, { model: 'local/Xenova/all-MiniLM-L6-v2', dim });
+    assert.equal(dry.imported, 2, 'the deleted record is gone, the one without an image cannot be imported');
+    assert.deepEqual(
+      dry.skipped.map((s) => s.sourceId),
+      ['id img-4'],
+    );
+    const wrong = await runCli(['import', 'chroma', persist, '--collection', 'nope'], env);
+    assert.equal(wrong.code, 4);
+    assert.match(wrong.stderr, /collection "nope" .*its collections: images/);
+    const report = await runJson<{ imported: number }>(args, env);
+    assert.equal(report.imported, 2);
+    const words = await runJson<{ path: string }[]>(['search', 'brick', '--mode', 'text', '--k', '1'], env);
+    assert.equal(path.basename(words[0].path), 'red.jpg');
+    const lib = await openLibrary(parseConfig(env));
+    try {
+      const blue = (await lib.store.getPath(path.join(uploads, 'blue.jpg')))!;
+      const [image] = await lib.store.getImages([blue.imageId]);
+      assert.deepEqual([image.caption, image.captionSource], ['Calm blue water under a clear sky.', 'model']);
+      const stored = (await lib.store.getEmbedding(blue.imageId, 'local/Xenova/all-MiniLM-L6-v2'))!;
+      assert.ok(cosine(stored, l2Normalize(Float32Array.from(vectorOf(2)))) > 0.999, "the vector is the collection's, normalised");
+    } finally {
+      await lib.close();
     }
   });
 });

@@ -21,4 +21,6 @@ export interface ImportPlan {
   rows: ImportRow[];
   /** Rows the reader could not map at all, with the reason. */
   unmapped: { sourceId: string; reason: string }[];
+  /** What the reader wants the user to know (said in the report). */
+  notes?: string[];
 }

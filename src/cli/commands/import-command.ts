@@ -1,4 +1,4 @@
-/** `loupe import faiss|pgvector ...`: move in from another stack, its vectors reused. */
+/** `loupe import faiss|chroma|pgvector ...`: move in from another stack, its vectors reused. */
 import type { Command } from 'commander';
 import { withCommonFlags, type CommonFlags } from '../flags.js';
 import type { ImportPlan } from '../../ports/import-source.js';
@@ -25,7 +25,7 @@ async function run(flags: ImportFlags, readPlan: () => Promise<ImportPlan>) {
 }
 
 export function registerImport(program: Command) {
-  const cmd = program.command('import').description("move in from another stack's store, its vectors reused when the model matches: faiss, pgvector");
+  const cmd = program.command('import').description("move in from another stack's store, its vectors reused when the model matches: faiss, chroma, pgvector");
   withCommonFlags(
     cmd
       .command('faiss')
@@ -39,6 +39,20 @@ export function registerImport(program: Command) {
   ).action(async (index: string, flags: ImportFlags & { metadata: string; model: string }) => {
     const { faissImportPlan } = await import('../../adapters/import/faiss.js');
     await run(flags, () => faissImportPlan(index, flags.metadata, { model: flags.model, root: flags.root }));
+  });
+  withCommonFlags(
+    cmd
+      .command('chroma')
+      .description('a persistent ChromaDB folder (chroma.sqlite3): documents as captions, embeddings as their text vectors, image paths from metadata')
+      .argument('<folder>', 'the Chroma persist directory (or its chroma.sqlite3)')
+      .requiredOption('--collection <name>', 'the collection')
+      .option('--model <id>', "the text embedder that made the vectors, as Loupe names it (LOUPE_TEXT_EMBEDDER's model)", 'local/Xenova/all-MiniLM-L6-v2')
+      .option('--root <dir>', "the folder image paths in the metadata are relative to (the app's uploads folder)")
+      .option('--dry-run', 'say what would be imported, change nothing'),
+    { space: true, json: 'print the report as JSON' },
+  ).action(async (folder: string, flags: ImportFlags & { collection: string; model: string }) => {
+    const { chromaImportPlan } = await import('../../adapters/import/chroma.js');
+    await run(flags, () => chromaImportPlan(folder, { collection: flags.collection, model: flags.model, root: flags.root }));
   });
   withCommonFlags(
     cmd
