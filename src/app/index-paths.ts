@@ -7,6 +7,7 @@ import { createHash } from 'node:crypto';
 import { LoupeError, isFatal, isLoupeError, reasonOf } from '../core/errors.js';
 import { batchesOf, contentPlan, isUnchanged, mustBeImage, sweepCandidates, uniqueByPath, type KnownPath } from '../core/index-plan.js';
 import type { ImagePath, IndexSummary } from '../core/types.js';
+import type { ClipEmbedder } from '../ports/clip-embedder.js';
 import type { DecodedImage } from '../ports/image-decoder.js';
 import type { ImageSource, SourceFile, SourceStat } from '../ports/image-source.js';
 import type { ImageRecords, StoredPath } from '../ports/store.js';
@@ -48,178 +49,208 @@ interface Prepared {
   decoded: DecodedImage;
 }
 
+/** Read and hashed, not decoded yet. */
+interface ReadFile {
+  candidate: Candidate;
+  stat: SourceStat;
+  before?: KnownPath;
+  bytes: Buffer;
+  sha256: string;
+  readMs: number;
+  hashMs: number;
+}
+
+/** One run's state, shared by its steps: scan, prepare (read, hash, decode), store (embed, write), sweep. */
+interface IndexRun {
+  lib: Library;
+  clip: ClipEmbedder;
+  source: ImageSource;
+  summary: IndexSummary;
+  /** Stored state of every root, loaded once: the skip check for unchanged files costs no query. */
+  stored: Map<string, KnownPath>;
+  timings?: StageTimings;
+  fail(path: string, e: unknown): void;
+  /** One file handled (stored, skipped or failed). */
+  tick(path: string): void;
+}
+
+const clock = () => performance.now();
+
 export async function indexPaths(lib: Library, inputs: string[], options: IndexOptions = {}): Promise<IndexSummary> {
-  const { store, config } = lib;
   const summary: IndexSummary = { indexed: 0, skipped: 0, duplicates: 0, moved: 0, removed: 0, failed: [] };
   const fail = (p: string, e: unknown) => summary.failed.push({ path: p, error: reasonOf(e), ...(isLoupeError(e) ? { code: e.code } : {}) });
-  const t = options.timings;
-  const clock = () => performance.now();
-
   const clip = await lib.clip();
-  await assertModelMatches(store, clip.model);
+  await assertModelMatches(lib.store, clip.model);
 
+  // Scan: the files to look at, and what the store knows of their roots.
   options.onProgress?.({ phase: 'scanning', done: 0, total: 0 });
   const source = await lib.imageSource(inputs);
   const listed = await source.list(inputs, fail);
-  const { walkedRoots } = listed;
-  const unreadableDirs = listed.unreadableDirs ?? [];
   const candidates = uniqueByPath(listed.files);
   const total = candidates.length;
-  let done = 0;
-  const tick = (p: string) => options.onProgress?.({ phase: 'indexing', done: ++done, total, path: p });
-
-  // Stored state of every root, loaded once: the skip check for unchanged files costs no query.
   const stored = new Map<string, KnownPath>();
-  for (const root of new Set(candidates.map((c) => c.root).concat(walkedRoots))) for (const p of await store.pathsUnderRoot(root)) stored.set(p.path, p);
+  for (const root of new Set(candidates.map((c) => c.root).concat(listed.walkedRoots))) for (const p of await lib.store.pathsUnderRoot(root)) stored.set(p.path, p);
+  let done = 0;
+  const run: IndexRun = { lib, clip, source, summary, stored, timings: options.timings, fail, tick: (p) => options.onProgress?.({ phase: 'indexing', done: ++done, total, path: p }) };
 
-  const pathRecord = (c: Candidate, imageId: string, st: SourceStat): ImagePath => ({
-    imageId,
-    path: c.path,
-    root: c.root,
-    folder: source.folderOf(c.root, c.path),
-    size: st.size,
-    mtimeMs: st.mtimeMs,
-    etag: st.etag ?? null,
-  });
-
-  /** Read and hashed, not decoded yet; null when the file needs nothing (unchanged, not an image, failed). */
-  interface ReadFile {
-    candidate: Candidate;
-    stat: SourceStat;
-    before?: KnownPath;
-    bytes: Buffer;
-    sha256: string;
-    readMs: number;
-    hashMs: number;
+  try {
+    await storeAll(run, batchesOf(candidates, lib.config.batchSize));
+  } catch (e) {
+    if (!isFatal(e)) throw e;
+    // Stopped: what is stored stays stored; no sweep (a partial run must not remove anything).
+    summary.stopped = { code: e.code, error: e.message };
+    return summary;
   }
+  options.onProgress?.({ phase: 'cleaning', done: total, total });
+  summary.removed = await sweep(lib, source, { walkedRoots: listed.walkedRoots, unreadableDirs: listed.unreadableDirs ?? [], seen: new Set(candidates.map((c) => c.path)) });
+  return summary;
+}
 
-  async function read(c: Candidate, elsewhere: Map<string, StoredPath>): Promise<ReadFile | null> {
-    try {
-      const t0 = clock();
-      const st = await source.stat(c.path);
-      // A path already known under another indexed root (a file named on its own, a nested folder) keeps that root and folder.
-      const before = stored.get(c.path) ?? elsewhere.get(c.path);
-      if (before && before.root !== c.root) c = { ...c, root: before.root };
-      if (isUnchanged(before, st)) {
-        summary.skipped++;
-        return null;
-      }
-      if (st.size === 0) {
-        if (mustBeImage(c)) throw new LoupeError('EMPTY_FILE', { path: c.path });
-        return null;
-      }
-      const head = await source.readHead(c.path, SNIFF_BYTES);
-      const sniffed = await lib.decoder.sniff(head);
-      if (!sniffed.format) {
-        // In a folder walk, files that are neither images by their bytes nor by their name are not ours.
-        if (mustBeImage(c)) throw new LoupeError('NOT_AN_IMAGE', { path: c.path, detected: sniffed.detected });
-        return null;
-      }
-      if (st.size > config.limits.maxFileBytes) throw new LoupeError('FILE_TOO_LARGE', { path: c.path, bytes: st.size, limit: config.limits.maxFileBytes });
-      const bytes = await source.read(c.path);
-      const t1 = clock();
-      const sha256 = createHash('sha256').update(bytes).digest('hex');
-      return { candidate: c, stat: st, before, bytes, sha256, readMs: t1 - t0, hashMs: clock() - t1 };
-    } catch (e) {
-      fail(c.path, e);
-      return null;
-    }
-  }
+const pathRecord = (run: IndexRun, c: Candidate, imageId: string, st: SourceStat): ImagePath => ({
+  imageId,
+  path: c.path,
+  root: c.root,
+  folder: run.source.folderOf(c.root, c.path),
+  size: st.size,
+  mtimeMs: st.mtimeMs,
+  etag: st.etag ?? null,
+});
 
-  /** The model input of a file whose content is new; null when its content is already stored (then its path is attached). */
-  async function decode(r: ReadFile, existing: string | undefined): Promise<Prepared | null> {
-    const c = r.candidate;
-    try {
-      const plan = contentPlan(r.before, r.sha256, existing);
-      if (plan === 'touched') {
-        // Touched but not changed: refresh size and mtime, keep everything else.
-        await store.upsertPath(pathRecord(c, existing!, r.stat));
-        summary.skipped++;
-        return null;
-      }
-      if (plan === 'attach') {
-        await attachExisting(c, existing!, r.stat);
-        return null;
-      }
-      const t0 = clock();
-      const decoded = await decodeForIndex(lib, clip, r.bytes, c.path);
-      if (t) {
-        t.read.push(r.readMs);
-        t.hash.push(r.hashMs);
-        t.decode.push(clock() - t0);
-      }
-      return { candidate: c, sha256: r.sha256, bytes: r.bytes.length, stat: r.stat, decoded };
-    } catch (e) {
-      fail(c.path, e);
-      return null;
-    }
-  }
-
-  /** A path whose content is already stored: a duplicate, or the same file moved or renamed (embedding kept). */
-  async function attachExisting(c: Candidate, imageId: string, st: SourceStat) {
-    const others = (await store.pathsOfImage(imageId)).filter((p) => p !== c.path);
-    const stillThere = await Promise.all(others.map(async (p) => (await lib.imageSource([p])).exists(p).catch(() => false)));
-    await store.upsertPath(pathRecord(c, imageId, st));
-    if (stillThere.some(Boolean)) summary.duplicates++;
-    else summary.moved++;
-  }
-
-  /** Two files at a time (libvips is single-threaded per image: a core stays free for inference); two queries per batch. */
-  async function prepareBatch(batch: Candidate[]): Promise<Prepared[]> {
-    const elsewhere = new Map((await store.getPaths(batch.filter((c) => !stored.has(c.path)).map((c) => c.path))).map((p) => [p.path, p]));
-    const files = await twoAtATime(
-      batch,
-      (c) => read(c, elsewhere),
-      (c, r) => r || tick(c.path),
-    );
-    const readable = files.filter((f): f is ReadFile => f !== null);
-    const owners = await store.findImagesBySha(readable.map((f) => f.sha256));
-    const prepared = await twoAtATime(
-      readable,
-      (f) => decode(f, owners.get(f.sha256)),
-      (f, p) => p || tick(f.candidate.path),
-    );
-    return prepared.filter((p): p is Prepared => p !== null);
-  }
-
-  const ready = (items: Prepared[]): ReadyImage[] => items.map((item) => ({ sha256: item.sha256, bytes: item.bytes, decoded: item.decoded, path: pathRecord(item.candidate, '', item.stat) }));
-
-  /** Counts a stored batch; a model that cannot run or a full disk would fail every file after it: stop the run instead. */
-  function settle(items: Prepared[], outcomes: StoreOutcome[]) {
-    const fatal = outcomes.find((o): o is { error: LoupeError } => 'error' in o && isFatal(o.error));
-    if (fatal) throw fatal.error;
-    outcomes.forEach((outcome, i) => {
-      if ('error' in outcome) fail(items[i].candidate.path, outcome.error);
-      else if (outcome.inserted) summary.indexed++;
-      else summary.duplicates++;
-      tick(items[i].candidate.path);
-    });
-  }
-
-  async function write(items: Prepared[], rows: ReadyImage[], vectors: Float32Array[]) {
+/** Prepare, first half: null when the file needs nothing (unchanged, not an image, failed). */
+async function readFile(run: IndexRun, c: Candidate, elsewhere: Map<string, StoredPath>): Promise<ReadFile | null> {
+  const { source, lib } = run;
+  try {
     const t0 = clock();
-    const outcomes = await storeBatch(lib, clip.model, rows, vectors);
-    for (const _ of items) t?.store.push((clock() - t0) / items.length);
-    settle(items, outcomes);
+    const st = await source.stat(c.path);
+    // A path already known under another indexed root (a file named on its own, a nested folder) keeps that root and folder.
+    const before = run.stored.get(c.path) ?? elsewhere.get(c.path);
+    if (before && before.root !== c.root) c = { ...c, root: before.root };
+    if (isUnchanged(before, st)) {
+      run.summary.skipped++;
+      return null;
+    }
+    if (st.size === 0) {
+      if (mustBeImage(c)) throw new LoupeError('EMPTY_FILE', { path: c.path });
+      return null;
+    }
+    const head = await source.readHead(c.path, SNIFF_BYTES);
+    const sniffed = await lib.decoder.sniff(head);
+    if (!sniffed.format) {
+      // In a folder walk, files that are neither images by their bytes nor by their name are not ours.
+      if (mustBeImage(c)) throw new LoupeError('NOT_AN_IMAGE', { path: c.path, detected: sniffed.detected });
+      return null;
+    }
+    const limit = lib.config.limits.maxFileBytes;
+    if (st.size > limit) throw new LoupeError('FILE_TOO_LARGE', { path: c.path, bytes: st.size, limit });
+    const bytes = await source.read(c.path);
+    const t1 = clock();
+    const sha256 = createHash('sha256').update(bytes).digest('hex');
+    return { candidate: c, stat: st, before, bytes, sha256, readMs: t1 - t0, hashMs: clock() - t1 };
+  } catch (e) {
+    run.fail(c.path, e);
+    return null;
   }
+}
 
-  // Three stages in flight: decoding batch b+1, inference of batch b, and the database writes of batch b−1 (on the
-  // database's own thread or server), so neither reading nor writing waits for the model, nor the model for them.
-  const batches = batchesOf(candidates, config.batchSize);
-  let pending = batches.length ? prepareBatch(batches[0]) : null;
+/** Prepare, second half: the model input of a file whose content is new; null when its content is already stored (then its path is attached). */
+async function decodeFile(run: IndexRun, r: ReadFile, existing: string | undefined): Promise<Prepared | null> {
+  const c = r.candidate;
+  try {
+    const plan = contentPlan(r.before, r.sha256, existing);
+    if (plan === 'touched') {
+      // Touched but not changed: refresh size and mtime, keep everything else.
+      await run.lib.store.upsertPath(pathRecord(run, c, existing!, r.stat));
+      run.summary.skipped++;
+      return null;
+    }
+    if (plan === 'attach') {
+      await attachExisting(run, c, existing!, r.stat);
+      return null;
+    }
+    const t0 = clock();
+    const decoded = await decodeForIndex(run.lib, run.clip, r.bytes, c.path);
+    const t = run.timings;
+    if (t) {
+      t.read.push(r.readMs);
+      t.hash.push(r.hashMs);
+      t.decode.push(clock() - t0);
+    }
+    return { candidate: c, sha256: r.sha256, bytes: r.bytes.length, stat: r.stat, decoded };
+  } catch (e) {
+    run.fail(c.path, e);
+    return null;
+  }
+}
+
+/** A path whose content is already stored: a duplicate, or the same file moved or renamed (embedding kept). */
+async function attachExisting(run: IndexRun, c: Candidate, imageId: string, st: SourceStat) {
+  const { store } = run.lib;
+  const others = (await store.pathsOfImage(imageId)).filter((p) => p !== c.path);
+  const stillThere = await Promise.all(others.map(async (p) => (await run.lib.imageSource([p])).exists(p).catch(() => false)));
+  await store.upsertPath(pathRecord(run, c, imageId, st));
+  if (stillThere.some(Boolean)) run.summary.duplicates++;
+  else run.summary.moved++;
+}
+
+/** The prepare step for a batch: two files at a time (libvips is single-threaded per image: a core stays free for inference); two queries per batch. */
+async function prepareBatch(run: IndexRun, batch: Candidate[]): Promise<Prepared[]> {
+  const { store } = run.lib;
+  const elsewhere = new Map((await store.getPaths(batch.filter((c) => !run.stored.has(c.path)).map((c) => c.path))).map((p) => [p.path, p]));
+  const files = await twoAtATime(
+    batch,
+    (c) => readFile(run, c, elsewhere),
+    (c, r) => r || run.tick(c.path),
+  );
+  const readable = files.filter((f): f is ReadFile => f !== null);
+  const owners = await store.findImagesBySha(readable.map((f) => f.sha256));
+  const prepared = await twoAtATime(
+    readable,
+    (f) => decodeFile(run, f, owners.get(f.sha256)),
+    (f, p) => p || run.tick(f.candidate.path),
+  );
+  return prepared.filter((p): p is Prepared => p !== null);
+}
+
+/** Counts a stored batch; a model that cannot run or a full disk would fail every file after it: stop the run instead. */
+function settle(run: IndexRun, items: Prepared[], outcomes: StoreOutcome[]) {
+  const fatal = outcomes.find((o): o is { error: LoupeError } => 'error' in o && isFatal(o.error));
+  if (fatal) throw fatal.error;
+  outcomes.forEach((outcome, i) => {
+    if ('error' in outcome) run.fail(items[i].candidate.path, outcome.error);
+    else if (outcome.inserted) run.summary.indexed++;
+    else run.summary.duplicates++;
+    run.tick(items[i].candidate.path);
+  });
+}
+
+/**
+ * The store step over every batch, with three stages in flight: preparing batch b+1, inference of batch b, and the
+ * database writes of batch b−1 (on the database's own thread or server), so neither reading nor writing waits for
+ * the model, nor the model for them. Throws what stopped the run (a fatal error), after the stages in flight settle.
+ */
+async function storeAll(run: IndexRun, batches: Candidate[][]) {
+  const t = run.timings;
+  const write = async (items: Prepared[], rows: ReadyImage[], vectors: Float32Array[]) => {
+    const t0 = clock();
+    const outcomes = await storeBatch(run.lib, run.clip.model, rows, vectors);
+    for (const _ of items) t?.store.push((clock() - t0) / items.length);
+    settle(run, items, outcomes);
+  };
+  let pending = batches.length ? prepareBatch(run, batches[0]) : null;
   let writing: Promise<void> = Promise.resolve();
   try {
     for (let b = 0; b < batches.length; b++) {
       const items = await pending!;
-      pending = b + 1 < batches.length ? prepareBatch(batches[b + 1]) : null; // decode ahead while inferring
+      pending = b + 1 < batches.length ? prepareBatch(run, batches[b + 1]) : null; // prepare ahead while inferring
       if (items.length === 0) continue;
       const t0 = clock();
-      const rows = ready(items);
-      const vectors = await embedBatch(clip, rows);
+      const rows: ReadyImage[] = items.map((item) => ({ sha256: item.sha256, bytes: item.bytes, decoded: item.decoded, path: pathRecord(run, item.candidate, '', item.stat) }));
+      const vectors = await embedBatch(run.clip, rows);
       for (const _ of items) t?.inference.push((clock() - t0) / items.length);
       await writing; // one batch transaction at a time, in order
       if ('error' in vectors)
         settle(
+          run,
           items,
           items.map(() => ({ error: vectors.error })),
         );
@@ -230,15 +261,8 @@ export async function indexPaths(lib: Library, inputs: string[], options: IndexO
   } catch (e) {
     await pending?.catch(() => {});
     await writing.catch(() => {});
-    if (!isFatal(e)) throw e;
-    // Stopped: what is stored stays stored; no sweep (a partial run must not remove anything).
-    summary.stopped = { code: e.code, error: e.message };
-    return summary;
+    throw e;
   }
-
-  options.onProgress?.({ phase: 'cleaning', done: total, total });
-  summary.removed = await sweep(lib, source, { walkedRoots, unreadableDirs, seen: new Set(candidates.map((c) => c.path)) });
-  return summary;
 }
 
 /**
