@@ -9,6 +9,7 @@ import path from 'node:path';
 import { before, describe, it } from 'node:test';
 import { parseFaissIndex } from '../src/adapters/import/faiss.js';
 import { openPostgres } from '../src/adapters/pg/pg-client.js';
+import initSqlJs from 'sql.js';
 import { SharpDecoder } from '../src/adapters/sharp/sharp-decoder.js';
 import { TransformersClip } from '../src/adapters/transformers/clip-embedder.js';
 import { parseConfig } from '../src/config.js';
@@ -203,17 +204,30 @@ describe('loupe import chroma (a folder written by the real Chroma server)', () 
     const dim = 384;
     const vectorOf = (seed: number) => Array.from({ length: dim }, (_, i) => Math.cos(seed * 3.1 + i * 0.07) * 2);
     try {
-      const collection = await chroma.post<{ id: string }>('/collections', { name: 'images', get_or_create: true });
+      // A sync threshold of 2: Chroma indexes the first records into its HNSW segment and purges them from its log,
+      // as it does for every library of over 1,000 images with the default threshold.
+      const collection = await chroma.post<{ id: string }>('/collections', { name: 'images', configuration: { hnsw: { sync_threshold: 2 } } });
       await chroma.post(`/collections/${collection.id}/add`, {
-        ids: ['img-1', 'img-2', 'img-3', 'img-4'],
-        embeddings: [vectorOf(1), vectorOf(2), vectorOf(3), vectorOf(4)],
-        documents: ['A red brick wall in the sun.', 'Calm blue water under a clear sky.', 'An old photo that was lost.', 'No image here.'],
-        metadatas: [{ image_path: 'red.jpg' }, { image_path: 'blue.jpg' }, { image_path: 'lost.jpg' }, { note: 'text only' }],
+        ids: ['img-1', 'img-2'],
+        embeddings: [vectorOf(1), vectorOf(2)],
+        documents: ['A red brick wall in the sun.', 'Calm blue water under a clear sky.'],
+        metadatas: [{ image_path: 'red.jpg' }, { image_path: 'blue.jpg' }],
+      });
+      await chroma.post(`/collections/${collection.id}/add`, {
+        ids: ['img-3', 'img-4'],
+        embeddings: [vectorOf(3), vectorOf(4)],
+        documents: ['An old photo that was lost.', 'No image here.'],
+        metadatas: [{ image_path: 'lost.jpg' }, { note: 'text only' }],
       });
       await chroma.post(`/collections/${collection.id}/delete`, { ids: ['img-3'] });
     } finally {
       await chroma.stop();
     }
+    const SQL = await initSqlJs();
+    const written = new SQL.Database(await readFile(path.join(persist, 'chroma.sqlite3')));
+    const logged = written.exec(`select id from embeddings_queue where operation = 0`)[0]?.values.map((v) => v[0]) ?? [];
+    written.close();
+    assert.ok(!logged.includes('img-1'), `the first records' vectors are only in the HNSW segment (the log holds ${logged.join(', ')})`);
     const env = await testEnv(path.join(root, 'data'));
     const args = ['import', 'chroma', persist, '--collection', 'images', '--root', uploads];
     const dry = await runJson<{ imported: number; skipped: { sourceId: string; reason: string }[]; vectors: { text: { model: string; dim: number } } }>([...args, '--dry-run'], env);
@@ -235,8 +249,14 @@ describe('loupe import chroma (a folder written by the real Chroma server)', () 
       const blue = (await lib.store.getPath(path.join(uploads, 'blue.jpg')))!;
       const [image] = await lib.store.getImages([blue.imageId]);
       assert.deepEqual([image.caption, image.captionSource], ['Calm blue water under a clear sky.', 'model']);
-      const stored = (await lib.store.getEmbedding(blue.imageId, 'local/Xenova/all-MiniLM-L6-v2'))!;
-      assert.ok(cosine(stored, l2Normalize(Float32Array.from(vectorOf(2)))) > 0.999, "the vector is the collection's, normalised");
+      for (const [file, seed] of [
+        ['red.jpg', 1],
+        ['blue.jpg', 2],
+      ] as const) {
+        const id = (await lib.store.getPath(path.join(uploads, file)))!.imageId;
+        const stored = (await lib.store.getEmbedding(id, 'local/Xenova/all-MiniLM-L6-v2'))!;
+        assert.ok(cosine(stored, l2Normalize(Float32Array.from(vectorOf(seed)))) > 0.999, `${file}: the vector is the collection's, normalised`);
+      }
     } finally {
       await lib.close();
     }

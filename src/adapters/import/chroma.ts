@@ -1,10 +1,12 @@
 /**
- * A persistent ChromaDB folder (`chroma.sqlite3`), read with sql.js (SQLite in WASM, nothing to build): the
- * collection's documents (captions) and metadata from its metadata segment, and its vectors from Chroma's
- * write-ahead log (`embeddings_queue`, float32 blobs), where Chroma keeps every record it was given.
+ * A persistent ChromaDB folder, read as Chroma leaves it: `chroma.sqlite3` (with sql.js: SQLite in WASM, nothing
+ * to build) holds the collection's records, documents (captions) and metadata, and the newest vectors in its
+ * write-ahead log (`embeddings_queue`, float32 blobs); older vectors, purged from the log once indexed, live in
+ * the collection's HNSW segment folder (hnswlib's level-0 data, and a pickle mapping hnswlib labels to ids).
  */
 import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
+import { Parser as PickleParser } from 'pickleparser';
 import initSqlJs from 'sql.js';
 import { LoupeError, reasonOf } from '../../core/errors.js';
 import { l2Normalize } from '../../core/scores.js';
@@ -64,8 +66,9 @@ export async function chromaImportPlan(folder: string, o: ChromaImportOptions): 
       entry[String(m.key)] = m.value;
       metadata.set(Number(m.id), entry);
     }
-    // The latest vector of each record, from the log (a topic per collection).
-    const vectors = new Map<string, Float32Array | null>();
+    // Each record's vector: from the HNSW segment, then the log's newer writes (a topic per collection).
+    const [vectorSegment] = all(`select id from segments where collection = ? and scope = 'VECTOR'`, [collectionId]);
+    const vectors = vectorSegment ? await hnswVectors(path.join(path.dirname(file), String(vectorSegment.id))) : new Map<string, Float32Array>();
     for (const q of all(`select id, operation, vector, encoding from embeddings_queue where topic like ? order by seq_id`, [`%${collectionId}`])) {
       const id = String(q.id);
       if (Number(q.operation) === DELETE) vectors.delete(id);
@@ -98,9 +101,36 @@ export async function chromaImportPlan(folder: string, o: ChromaImportOptions): 
       text: { model: o.model, dim },
       rows,
       unmapped,
-      notes: withoutVector ? [`${withoutVector} records' vectors are no longer in Chroma's log (purged after indexing): their captions are imported without them`] : [],
+      notes: withoutVector ? [`${withoutVector} records have no vector in the log or the HNSW segment: their captions are imported without one`] : [],
     };
   } finally {
     db.close();
   }
+}
+
+/**
+ * The vectors of a Chroma HNSW segment folder, by record id. hnswlib's layout as Chroma writes it: header.bin
+ * (a format version, then hnswlib's sizes and offsets), data_level0.bin (per element: its level-0 links, the
+ * vector, the label), and index_metadata.pickle (label → id). Missing files mean nothing was indexed yet.
+ */
+async function hnswVectors(dir: string): Promise<Map<string, Float32Array>> {
+  const [header, data, pickle] = await Promise.all(['header.bin', 'data_level0.bin', 'index_metadata.pickle'].map((f) => readFile(path.join(dir, f)).catch(() => null)));
+  const out = new Map<string, Float32Array>();
+  if (!header || !data || !pickle) return out;
+  const u64 = (at: number) => Number(header.readBigUInt64LE(at));
+  // version (u32), offsetLevel0, max_elements, cur_element_count, size_data_per_element, label_offset, offset_data (u64 each)
+  const [count, size, labelOffset, dataOffset] = [u64(20), u64(28), u64(36), u64(44)];
+  const meta = new PickleParser().parse(pickle) as { dimensionality: number | null; label_to_id: Record<string, string> };
+  const dim = (labelOffset - dataOffset) / 4;
+  if (!Number.isInteger(dim) || dim <= 0 || count * size > data.length)
+    throw new LoupeError('BAD_ARGUMENT', { message: `${dir}: not a Chroma HNSW segment Loupe can read (${count} elements of ${size} bytes in ${data.length})` });
+  for (let e = 0; e < count; e++) {
+    const at = e * size;
+    const id = meta.label_to_id[String(Number(data.readBigUInt64LE(at + labelOffset)))];
+    if (id === undefined) continue;
+    const v = new Float32Array(dim);
+    for (let j = 0; j < dim; j++) v[j] = data.readFloatLE(at + dataOffset + j * 4);
+    out.set(id, v);
+  }
+  return out;
 }
