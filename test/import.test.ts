@@ -19,6 +19,9 @@ import { TEST_CLIP_MODEL_ID } from '../src/testing.js';
 import { colourImage, runCli, runJson, tempDir, testEnv, testModelsDir } from './support/fixtures.js';
 import { startPgServer } from './support/pg-server.js';
 import { startChromaServer } from './support/chroma-server.js';
+import { startS3Server } from './support/s3-server.js';
+import { PutObjectCommand } from '@aws-sdk/client-s3';
+import { createS3Client } from '../src/adapters/s3/s3-client.js';
 
 /** A FAISS index file in FAISS's own layout: IndexFlatL2 / IndexFlatIP, optionally inside an IndexIDMap. */
 function faissFile(vectors: Float32Array[], o: { metric: 'L2' | 'IP'; ids?: number[] }): Buffer {
@@ -126,6 +129,39 @@ describe('loupe import faiss', () => {
     const again = await runJson<{ imported: number; already: number }>(args, env);
     assert.deepEqual([again.imported, again.already], [0, 4], 'idempotent by path');
     assert.equal((await runJson<{ images: number }>(['stats'], env)).images, 4);
+  });
+});
+
+describe('loupe import faiss, images from S3', () => {
+  it('reads each image from the bucket its metadata names (no local mirror) and stores the s3:// path', async () => {
+    const s3 = await startS3Server(['demo-bucket']);
+    const client = createS3Client(parseConfig({ ...process.env, ...s3.env }).s3);
+    try {
+      const root = await tempDir();
+      const names = ['red', 'blue'];
+      const clip = new TransformersClip({ modelId: TEST_CLIP_MODEL_ID, modelRoot: await testModelsDir(), dtype: 'q8' });
+      const decoder = new SharpDecoder();
+      const vectors: Float32Array[] = [];
+      for (const c of names) {
+        const bytes = await colourImage(c);
+        await client.send(new PutObjectCommand({ Bucket: 'demo-bucket', Key: `uploads/${c}.jpg`, Body: bytes }));
+        const { pixels } = await decoder.decode(bytes, c, { modelInputSize: 224, thumbnailSize: 64, maxPixels: 1e8, maxFrames: 10 });
+        vectors.push((await clip.embedImages([pixels]))[0]);
+      }
+      await clip.dispose();
+      const indexFile = path.join(root, 'INDEX.bin');
+      const metadataFile = path.join(root, 'meta.json');
+      await writeFile(indexFile, faissFile(vectors, { metric: 'IP' }));
+      await writeFile(metadataFile, JSON.stringify(names.map((c) => ({ s3_path: `s3://demo-bucket/uploads/${c}.jpg`, folder: 'uploads' }))));
+      const env = await testEnv(path.join(root, 'data'), s3.env);
+      const report = await runJson<{ imported: number }>(['import', 'faiss', indexFile, '--metadata', metadataFile, '--model', TEST_CLIP_MODEL_ID], env);
+      assert.equal(report.imported, 2);
+      const [hit] = await runJson<{ path: string }[]>(['search', 'blue', '--k', '1'], env);
+      assert.equal(hit.path, 's3://demo-bucket/uploads/blue.jpg');
+    } finally {
+      client.destroy();
+      await s3.stop();
+    }
   });
 });
 
