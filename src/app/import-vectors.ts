@@ -5,8 +5,7 @@
  */
 import { createHash } from 'node:crypto';
 import { LoupeError, isFatal, reasonOf } from '../core/errors.js';
-import type { Library } from '../library.js';
-import { assertModelMatches } from '../library.js';
+import { assertModelMatches, type Library } from '../library.js';
 import type { ImportPlan, ImportRow } from '../ports/import-source.js';
 import { decodeForIndex, storeBatch, type ReadyImage } from './ingest-batch.js';
 
@@ -54,20 +53,20 @@ export async function importVectors(lib: Library, plan: ImportPlan, o: { dryRun?
     if (problem) report.skipped.push({ sourceId: row.sourceId, reason: problem });
     else rows.push(row);
   }
+  if (!clip) report.next.push(`no image vectors in the source: Loupe embeds each image with ${lib.config.clipModel} as it imports it`);
+  report.next.push('`loupe reindex` fills in what the old stack did not have: object labels, text in images');
   if (o.dryRun) {
     for (const row of rows) {
       if (await lib.store.getPath(row.image!)) report.already++;
       else if (!(await (await lib.imageSource([row.image!])).exists(row.image!).catch(() => false))) report.skipped.push({ sourceId: row.sourceId, reason: `${row.image} cannot be read` });
       else report.imported++;
     }
-    if (!clip) report.next.push(`no image vectors in the source: Loupe embeds each image with ${lib.config.clipModel} as it imports it`);
     return report;
   }
   // Rows the old stack never embedded as images are embedded now, from the same decode.
   const embedder = rows.some((r) => !r.clipVector) ? await lib.clip() : null;
   if (embedder && !clip) await assertModelMatches(lib.store, embedder.model);
   const model = clip?.model ?? embedder?.model ?? lib.config.clipModel;
-  report.next.push('`loupe reindex` fills in what the old stack did not have: object labels, text in images');
   let done = 0;
   for (let i = 0; i < rows.length; i += BATCH) {
     const batch: { row: ImportRow; ready: ReadyImage }[] = [];
@@ -80,6 +79,7 @@ export async function importVectors(lib: Library, plan: ImportPlan, o: { dryRun?
         const source = await lib.imageSource([row.image!]);
         const bytes = await source.read(row.image!);
         const stat = await source.stat(row.image!);
+        // With the source's vectors the model input is never used: any size serves (CLIP's 224 keeps it small).
         const decoded = await decodeForIndex(lib, embedder ?? { inputSize: 224 }, bytes, row.image!);
         const root = row.image!.slice(0, row.image!.lastIndexOf('/')) || '/';
         batch.push({
