@@ -24,37 +24,36 @@ async function run(flags: ImportFlags, readPlan: () => Promise<ImportPlan>) {
   for (const n of report.next) console.log(pc.dim(n));
 }
 
+/** What every source takes besides its own flags: --dry-run, and the shared --data, --space and --json. */
+const importFlags = (sub: Command) => withCommonFlags(sub.option('--dry-run', 'say what would be imported, change nothing'), { space: true, json: 'print the report as JSON' });
+
 export function registerImport(program: Command) {
   const cmd = program.command('import').description("move in from another stack's store, its vectors reused when the model matches: faiss, chroma, pgvector");
-  withCommonFlags(
+  importFlags(
     cmd
       .command('faiss')
       .description('a FAISS index file (IndexFlatIP / IndexFlatL2, or IndexIDMap around one) and its metadata JSON (one {s3_path, folder} per vector)')
       .argument('<index>', 'the FAISS index file (faiss.write_index)')
       .requiredOption('--metadata <file>', 'the metadata JSON: a list (or an object by id) of {s3_path, folder}')
       .option('--model <id>', 'the model that made the vectors', 'openai/clip-vit-base-patch32')
-      .option('--root <dir>', 'read images from this local mirror of the bucket (ROOT/key) instead of S3')
-      .option('--dry-run', 'say what would be imported, change nothing'),
-    { space: true, json: 'print the report as JSON' },
+      .option('--root <dir>', 'read images from this local mirror of the bucket (ROOT/key) instead of S3'),
   ).action(async (index: string, flags: ImportFlags & { metadata: string; model: string }) => {
     const { faissImportPlan } = await import('../../adapters/import/faiss.js');
     await run(flags, () => faissImportPlan(index, flags.metadata, { model: flags.model, root: flags.root }));
   });
-  withCommonFlags(
+  importFlags(
     cmd
       .command('chroma')
       .description('a persistent ChromaDB folder (chroma.sqlite3): documents as captions, embeddings as their text vectors, image paths from metadata')
       .argument('<folder>', 'the Chroma persist directory (or its chroma.sqlite3)')
       .requiredOption('--collection <name>', 'the collection')
       .option('--model <id>', "the text embedder that made the vectors, as Loupe names it (LOUPE_TEXT_EMBEDDER's model)", 'local/Xenova/all-MiniLM-L6-v2')
-      .option('--root <dir>', "the folder image paths in the metadata are relative to (the app's uploads folder)")
-      .option('--dry-run', 'say what would be imported, change nothing'),
-    { space: true, json: 'print the report as JSON' },
+      .option('--root <dir>', "the folder image paths in the metadata are relative to (the app's uploads folder)"),
   ).action(async (folder: string, flags: ImportFlags & { collection: string; model: string }) => {
     const { chromaImportPlan } = await import('../../adapters/import/chroma.js');
     await run(flags, () => chromaImportPlan(folder, { collection: flags.collection, model: flags.model, root: flags.root }));
   });
-  withCommonFlags(
+  importFlags(
     cmd
       .command('pgvector')
       .description('a pgvector table of image posts: a path or URL, a caption and its text embedding per row (LlamaIndex, SQLAlchemy apps)')
@@ -65,9 +64,7 @@ export function registerImport(program: Command) {
       .option('--path-column <name>', 'the image path column (default: image_path, path, image_url, url, file_path, filename or image, whichever exists)')
       .option('--id-column <name>', 'a key to report rows by (default: id when it exists)')
       .option('--model <id>', "the text embedder that made the vectors, as Loupe names it (LOUPE_TEXT_EMBEDDER's model)", 'openai/text-embedding-3-small')
-      .option('--root <dir>', 'the folder holding images the table names by URL or by a relative path')
-      .option('--dry-run', 'say what would be imported, change nothing'),
-    { space: true, json: 'print the report as JSON' },
+      .option('--root <dir>', 'the folder holding images the table names by URL or by a relative path'),
   ).action(async (url: string, flags: ImportFlags & { table: string; vectorColumn: string; captionColumn: string; pathColumn?: string; idColumn?: string; model: string }) => {
     const { pgvectorImportPlan } = await import('../../adapters/import/pgvector.js');
     await run(flags, () => pgvectorImportPlan(url, { ...flags, root: flags.root }));
