@@ -24,7 +24,7 @@ clipEmbedderConformance(
     await writeVitB32Model(root, MODEL_ID, CLIP_DIR, 'int8');
     return new TransformersClip({ modelId: MODEL_ID, modelRoot: root, dtype: 'q8' });
   },
-  { model: MODEL_ID, dim: VIT_B32_PROJECTION, batchCosine: 0.998 },
+  { model: MODEL_ID, dim: VIT_B32_PROJECTION },
 );
 
 describe('int8 ViT-B/32-shaped towers', () => {
@@ -64,9 +64,8 @@ describe('int8 ViT-B/32-shaped towers', () => {
     }
     assert.ok(cosine(a, b) < 0.999, 'different images give different vectors');
     assert.ok(cosine(dog, car) < 0.999, 'different texts give different vectors');
-    // DynamicQuantizeLinear takes one scale for the whole batch (as the real q8 exports do), so an image's vector moves a
-    // little with its batch-mates: nearly the same, and far nearer to itself than to another image.
-    assert.ok(cosine(a, a2) > 0.998, `the same image alone and in a batch gives nearly the same vector (cosine ${cosine(a, a2)})`);
-    assert.ok(1 - cosine(a, a2) < (1 - cosine(a, b)) / 10, `batching moves a vector far less than another image does (${cosine(a, a2)} vs ${cosine(a, b)})`);
+    // DynamicQuantizeLinear takes one scale per run (as the real q8 exports do): the embedder runs images one at a time,
+    // so the same image gets the same vector alone and in a batch, whatever the CPU's int8 kernels.
+    assert.ok(cosine(a, a2) > 0.99999, `the same image alone and in a batch gives the same vector (cosine ${cosine(a, a2)})`);
   });
 });

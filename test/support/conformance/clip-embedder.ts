@@ -14,9 +14,8 @@ const norm = (v: Float32Array) => Math.sqrt(cosine(v, v));
 /**
  * @param make the embedder under test (disposed after the suite)
  * @param o.dim the vector length the model declares
- * @param o.batchCosine how close a vector computed in a batch is to the same image alone (dynamic int8 quantisation scales per batch)
  */
-export function clipEmbedderConformance(name: string, make: () => Promise<ClipEmbedder>, o: { model: string; dim: number; batchCosine: number }) {
+export function clipEmbedderConformance(name: string, make: () => Promise<ClipEmbedder>, o: { model: string; dim: number }) {
   describe(`ClipEmbedder: ${name}`, () => {
     let clip: ClipEmbedder;
     let pixels: RgbPixels[];
@@ -44,7 +43,8 @@ export function clipEmbedderConformance(name: string, make: () => Promise<ClipEm
     it('gives an image in a batch (of mixed sizes) the vector it gets alone', async () => {
       const batch = await clip.embedImages(pixels);
       const alone = await clip.embedImages([pixels[1]]);
-      assert.ok(cosine(batch[1], alone[0]) >= o.batchCosine, `cosine ${cosine(batch[1], alone[0])}`);
+      // Users re-index and search by the same photo: its vector must not depend on its batch-mates, on any CPU.
+      assert.ok(cosine(batch[1], alone[0]) >= 0.99999, `cosine ${cosine(batch[1], alone[0])}`);
     });
 
     it('answers empty input with no vectors', async () => {
