@@ -6,8 +6,10 @@ import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import sharp from 'sharp';
-import { COCO_IMAGES, colourImage, hugePngHeader, requireShared } from './support/fixtures.js';
+import { COCO_IMAGES, colourImage, hugePngHeader, requireShared, testModelsDir } from './support/fixtures.js';
 import { form, jsonBody, startTestServer, type TestServer } from './support/server.js';
+import { TransformersClip } from '../src/adapters/transformers/clip-embedder.js';
+import { TEST_CLIP_MODEL_ID } from '../src/testing.js';
 
 describe('HTTP API', () => {
   let s: TestServer;
@@ -193,6 +195,42 @@ describe('HTTP API', () => {
     assert.equal(notJson.status, 415);
   });
 
+  it('searches by a vector the caller computed, alone or with words, and refuses a bad vector saying what to fix', async () => {
+    const clip = new TransformersClip({ modelId: TEST_CLIP_MODEL_ID, modelRoot: await testModelsDir(), dtype: 'q8' });
+    const [red] = await clip.embedTexts(['red']);
+    await clip.dispose();
+    const scaled = Array.from(red, (x) => x * 3); // normalised on the way in
+    const search = async (body: object) => {
+      const res = await fetch(u('/api/v1/images/search'), jsonBody(body));
+      return { status: res.status, body: await res.json() };
+    };
+    const alone = await search({ vector: scaled, k: 3 });
+    assert.equal(alone.status, 200);
+    assert.equal(alone.body.applied.mode, 'vector');
+    assert.equal(alone.body.results[0].id, ids.red);
+    // The same vector the server would have computed from the words gives the same answer, % included.
+    const fromWords = await search({ query: 'red', mode: 'vector', k: 3 });
+    const view = (r: { results: { id: string; similarity: number }[] }) => r.results.map((x) => [x.id, x.similarity]);
+    assert.deepEqual(view(alone.body), view(fromWords.body));
+    const withWords = await search({ query: 'card', vector: scaled, k: 3 });
+    assert.equal(withWords.body.applied.mode, 'hybrid');
+    assert.equal(withWords.body.results[0].id, ids.red);
+    assert.ok(withWords.body.results[0].explain.text > 0, 'the words counted beside the vector');
+    for (const [bad, message] of [
+      [{ vector: scaled.slice(0, 10) }, /has 10 numbers, but .* vectors have 512/],
+      [{ vector: [...scaled.slice(0, 511), 'x'] }, /vector/],
+      [{ vector: [...scaled.slice(0, 511), null] }, /vector/],
+      [{ vector: new Array(512).fill(0) }, /all zeros/],
+      [{ vector: scaled, model: 'openai/clip-vit-large-patch14' }, /embed the query with/],
+      [{ vector: 'red' }, /vector/],
+    ] as const) {
+      const r = await search(bad);
+      assert.equal(r.status, 400, JSON.stringify(bad).slice(0, 80));
+      assert.equal(r.body.error, 'BAD_ARGUMENT');
+      assert.match(r.body.message, message);
+    }
+  });
+
   it('searches by image (multipart and base64) and finds similar images', async () => {
     const multipart = await fetch(u('/api/v1/images/search/by-image'), { method: 'POST', body: form([{ name: 'q.png', bytes: await colourImage('blue', 'png', [100, 80]) }], { k: '2' }) });
     assert.equal(multipart.status, 200);
@@ -207,6 +245,22 @@ describe('HTTP API', () => {
     assert.ok(similar.results.every((r: { id: string }) => r.id !== ids.red));
     assert.equal((await fetch(u('/api/v1/images/00000000-0000-4000-8000-000000000000/similar'))).status, 404);
     assert.equal((await fetch(u(`/api/v1/images/${ids.red}/similar?k=abc`))).status, 400);
+    // The cutoff applies to image searches too: by a multipart field, a JSON field and a query parameter.
+    const cutForm = await (await fetch(u('/api/v1/images/search/by-image'), { method: 'POST', body: form([{ name: 'q.png', bytes: png.black }], { k: '5', minSimilarity: '99' }) })).json();
+    assert.deepEqual(
+      cutForm.results.map((r: { id: string }) => r.id),
+      [ids.black],
+      'only the identical picture stands above 99 %',
+    );
+    const cutJson = await (await fetch(u('/api/v1/images/search/by-image'), jsonBody({ base64: png.black.toString('base64'), k: 5, minSimilarity: 99 }))).json();
+    assert.deepEqual(
+      cutJson.results.map((r: { id: string }) => r.id),
+      [ids.black],
+    );
+    const cutSimilar = await (await fetch(u(`/api/v1/images/${ids.red}/similar?k=5&minSimilarity=100`))).json();
+    assert.deepEqual(cutSimilar.results, []);
+    assert.equal(cutSimilar.applied.minSimilarity, 100);
+    assert.equal((await fetch(u(`/api/v1/images/${ids.red}/similar?minSimilarity=101`))).status, 400);
   });
 
   it('maps bad uploads to 413, 415 and 422', async () => {

@@ -150,6 +150,7 @@ $('#preview-similar').addEventListener('click', async () => {
   selectTab($('#tab-search'));
   const params = filterParams();
   params.set('k', $('#search-k').value);
+  if (minSimilarity() !== undefined) params.set('minSimilarity', String(minSimilarity()));
   await showResults(`Similar to ${$('#preview-title').textContent}`, api(`/api/v1/images/${previewId}/similar?${params}`));
 });
 
@@ -194,6 +195,11 @@ $('#filter-clear').addEventListener('click', () => {
   for (const input of document.querySelectorAll('#search-filters input, #search-filters select')) input.type === 'checkbox' ? (input.checked = false) : (input.value = '');
   countFilters();
 });
+/** The "At least %" cutoff, for every kind of search; undefined when unset. */
+function minSimilarity() {
+  const min = Number($('#search-min').value);
+  return min > 0 && min <= 100 ? min : undefined;
+}
 /** Filters and sort, for a search by image or similar-to-id (the same fields as query parameters). */
 function filterParams() {
   const f = chosenFilters();
@@ -208,14 +214,14 @@ $('#search-form').addEventListener('submit', (e) => {
   const filters = chosenFilters();
   // Filters alone are a search too: the images that pass them, newest first.
   if (!query && !Object.keys(filters).length) return;
-  const min = Number($('#search-min').value);
+  const min = minSimilarity();
   const sort = $('#search-sort').value;
   const body = {
     query,
     k: Number($('#search-k').value),
     mode: $('#search-mode').value,
     ...($('#search-folder').value ? { folder: $('#search-folder').value } : {}),
-    ...(min > 0 && min <= 100 ? { minSimilarity: min } : {}),
+    ...(min !== undefined ? { minSimilarity: min } : {}),
     ...(Object.keys(filters).length ? { filters } : {}),
     ...(sort !== 'relevance' ? { sort } : {}),
   };
@@ -229,6 +235,7 @@ function searchByFile(file) {
   const filters = chosenFilters();
   if (Object.keys(filters).length) form.append('filters', JSON.stringify(filters));
   if ($('#search-sort').value !== 'relevance') form.append('sort', $('#search-sort').value);
+  if (minSimilarity() !== undefined) form.append('minSimilarity', String(minSimilarity()));
   showResults(`Like ${file.name}`, api('/api/v1/images/search/by-image', { method: 'POST', body: form }));
 }
 

@@ -7,9 +7,10 @@
 import { readFile } from 'node:fs/promises';
 import { LoupeError, isLoupeError, reasonOf } from '../core/errors.js';
 import { detectFolder } from '../core/folder-detect.js';
-import { cosine, scoreFromCosineDistance } from '../core/scores.js';
+import { cosine, l2Normalize, scoreFromCosineDistance } from '../core/scores.js';
+import { canonicalModel } from './import-vectors.js';
 import type { SearchHit, SearchResult } from '../core/types.js';
-import { FUSION_MODES, MAX_K, SEARCH_MODES, TEXT_EVIDENCE, checkK, fuse, similarityOf, vectorEvidence, type FusionMode, type SearchMode, type VectorBackground } from '../core/hybrid.js';
+import { FUSION_MODES, MAX_K, SEARCH_MODES, TEXT_EVIDENCE, checkK, fuse, imageSimilarity, similarityOf, vectorEvidence, type FusionMode, type SearchMode, type VectorBackground } from '../core/hybrid.js';
 import { LRUCache } from 'lru-cache';
 import { parseQuery } from '../core/query-syntax.js';
 import { SORTS, bothFilters, restricts, type ImageFilters, type Sort } from '../core/filters.js';
@@ -38,6 +39,36 @@ export interface SearchOptions {
   filters?: ImageFilters;
   /** Order of the results: relevance (default; newest first when there are no words), newest, oldest, name. */
   sort?: Sort;
+  /**
+   * Text queries: the query's CLIP vector, computed by the caller (clip-retrieval's embedding input), used instead of
+   * encoding the words; with no words, a search by this vector alone. Normalised here; its length must be the model's.
+   */
+  vector?: ArrayLike<number>;
+  /** The model that made `vector`, when the caller names it: refused unless it is the library's CLIP model. */
+  vectorModel?: string;
+}
+
+/** Longest query vector accepted: no CLIP projection is wider. */
+export const MAX_VECTOR_DIM = 4096;
+
+/** A caller's query vector, checked against the library's CLIP vectors and normalised, or BAD_ARGUMENT saying what to fix. */
+export async function checkQueryVector(lib: SearchDeps, values: ArrayLike<number>, vectorModel?: string): Promise<Float32Array> {
+  const model = lib.config.clipModel;
+  const bad = (message: string) => new LoupeError('BAD_ARGUMENT', { message });
+  if (vectorModel !== undefined && canonicalModel(vectorModel) !== model)
+    throw bad(`the query vector is ${vectorModel}'s, but this library's images are ${model} vectors: embed the query with ${model} (or set LOUPE_CLIP_MODEL to the library's model)`);
+  if (!values || typeof values.length !== 'number' || values.length < 1 || values.length > MAX_VECTOR_DIM) throw bad(`the query vector must be a list of 1 to ${MAX_VECTOR_DIM} numbers`);
+  const v = new Float32Array(values.length);
+  for (let i = 0; i < values.length; i++) {
+    const x = values[i];
+    if (typeof x !== 'number' || !Number.isFinite(x)) throw bad(`the query vector's number ${i} is ${JSON.stringify(x) ?? String(x)}: every entry must be a finite number`);
+    v[i] = x;
+  }
+  const stored = (await lib.store.embeddingModels('clip')).find((m) => m.model === model);
+  if (!stored) throw bad(`the library has no ${model} image vectors to compare a query vector with: index images first`);
+  if (v.length !== stored.dim) throw bad(`the query vector has ${v.length} numbers, but ${model} vectors have ${stored.dim}`);
+  if (!v.some((x) => x !== 0)) throw bad('the query vector is all zeros: it points nowhere');
+  return l2Normalize(v);
 }
 
 /** Normalises a folder argument: trims slashes, '' stays '' (meaning "no filter, no detection"). */
@@ -56,20 +87,22 @@ export function checkQuery(query: string): string {
 export async function searchByText(lib: SearchDeps, query: string, options: SearchOptions = {}): Promise<SearchResult> {
   const k = checkK(options.k);
   checkQuery(query);
-  const mode = options.mode ?? 'hybrid';
-  if (!SEARCH_MODES.includes(mode)) throw new LoupeError('BAD_ARGUMENT', { message: `mode must be one of ${SEARCH_MODES.join(', ')}` });
+  if (options.mode !== undefined && !SEARCH_MODES.includes(options.mode)) throw new LoupeError('BAD_ARGUMENT', { message: `mode must be one of ${SEARCH_MODES.join(', ')}` });
   const parsed = parseQuery(query);
+  // A query vector with no words is a search by that vector alone.
+  const mode = options.mode ?? (options.vector !== undefined && !parsed.text.trim() ? 'vector' : 'hybrid');
   const sort = checkSort(options.sort);
   const given = resolveFilters(lib, bothFilters(parsed.filters, options.filters ?? {}));
+  const queryVector = options.vector !== undefined ? await checkQueryVector(lib, options.vector, options.vectorModel) : null;
   // No words, only filters: the images that pass them, newest first (or in the order asked for).
-  if (!parsed.text.trim()) {
+  if (!parsed.text.trim() && !queryVector) {
     if (!restricts({ ...given, folder: folderArg(options.folder) || given.folder }) && !parsed.exclude.length)
       throw new LoupeError('BAD_ARGUMENT', { message: 'the search query has no words to look for (give words, or filters such as after:2020 camera:pixel)' });
     return filterOnly(lib, { ...given, folder: folderArg(options.folder) || given.folder || null, exclude: parsed.exclude }, sort, k);
   }
   let folder = folderArg(options.folder) ?? (given.folder || undefined);
   let detected = false;
-  if (folder === undefined) {
+  if (folder === undefined && parsed.text.trim()) {
     folder = detectFolder(parsed.text, await lib.store.folderNames()) ?? undefined;
     detected = folder !== undefined;
   }
@@ -78,7 +111,7 @@ export async function searchByText(lib: SearchDeps, query: string, options: Sear
   if (!FUSION_MODES.includes(fusionMode)) throw new LoupeError('BAD_ARGUMENT', { message: `fusion must be one of ${FUSION_MODES.join(', ')}` });
   const pool = mode === 'hybrid' || mode === 'caption' ? Math.min(MAX_K, Math.max(4 * k, 50)) : k;
 
-  const q = await queryVectors(lib, parsed.text, mode, fusionMode);
+  const q = await queryVectors(lib, parsed.text, mode, fusionMode, queryVector);
   const { vector, model, captionModel, fallbacks } = q;
   const signals = await gatherSignals(lib, q, filters, parsed.text, mode, pool);
   const { weights, minSimilarity, hits } = rank(lib, signals, { vector, mode, fusionMode, options, k });
@@ -115,11 +148,12 @@ interface QueryVectors {
  * The query's words (phrases unquoted) in CLIP space; in caption mode, or when CLIP cannot be used, in the
  * caption-embedding space. Fallback order: CLIP → caption embeddings → words only.
  */
-async function queryVectors(lib: SearchDeps, text: string, mode: SearchMode, fusionMode: FusionMode): Promise<QueryVectors> {
+async function queryVectors(lib: SearchDeps, text: string, mode: SearchMode, fusionMode: FusionMode, given: Float32Array | null): Promise<QueryVectors> {
   let vector: Float32Array | null = null;
   let model: string = lib.config.clipModel;
   const fallbacks: string[] = [];
-  if (mode === 'hybrid' || mode === 'vector') {
+  if (given && mode !== 'text' && mode !== 'caption') vector = given;
+  else if (mode === 'hybrid' || mode === 'vector') {
     try {
       const clip = await lib.clip();
       await assertModelMatches(lib.store, clip.model);
@@ -136,7 +170,7 @@ async function queryVectors(lib: SearchDeps, text: string, mode: SearchMode, fus
   let captionVector: Float32Array | null = null;
   let captionModel: string | null = null;
   const adaptiveHybrid = mode === 'hybrid' && fusionMode === 'adaptive';
-  if (mode === 'caption' || (mode === 'hybrid' && (!vector || adaptiveHybrid))) {
+  if (text.trim() && (mode === 'caption' || (mode === 'hybrid' && (!vector || adaptiveHybrid)))) {
     const embedder = await textEmbedderFor(lib);
     if ('unavailable' in embedder) {
       if (!vector) fallbacks.push(`caption embeddings not used: ${embedder.unavailable}`);
@@ -160,6 +194,7 @@ interface Signals {
   textScore: Map<string, TextHit>;
   background: VectorBackground | null;
   captionBackground: VectorBackground | null;
+  undescribed: Set<string>;
 }
 
 /** The nearest images by each vector and the best by words, each candidate then scored on the other signals too. */
@@ -190,7 +225,9 @@ async function gatherSignals(lib: SearchDeps, q: QueryVectors, filters: SearchFi
       cosines.set(id, 1 - d);
   const captionCosine = new Map<string, number>();
   if (captionVector) for (const [id, d] of await lib.store.distances(captionVector, captionModel!, [...where.keys()])) captionCosine.set(id, 1 - d);
-  return { where, cosines, captionCosine, textScore: new Map(textHits.map((h) => [h.imageId, h])), background, captionBackground };
+  // Images with no words of their own: fusion counts their silence as neither for nor against the query's words.
+  const undescribed = mode === 'vector' || !vector ? new Set<string>() : await lib.store.undescribed([...where.keys()].filter((id) => !textHits.some((h) => h.imageId === id)));
+  return { where, cosines, captionCosine, textScore: new Map(textHits.map((h) => [h.imageId, h])), background, captionBackground, undescribed };
 }
 
 /** Fuses the signals as the mode says, and keeps the best k at or above the similarity floor. */
@@ -200,14 +237,22 @@ function rank(
   o: { vector: Float32Array | null; mode: SearchMode; fusionMode: FusionMode; options: SearchOptions; k: number },
 ): { weights: { vector: number; text: number }; minSimilarity: number; hits: SearchHit[] } {
   const { mode, fusionMode, options } = o;
-  const { where, cosines, captionCosine, textScore, background, captionBackground } = sig;
+  const { where, cosines, captionCosine, textScore, background, captionBackground, undescribed } = sig;
   // What counts in each mode: both signals (hybrid, caption), the cosine alone (vector), the words alone (text).
   const defaults = fusionMode === 'weighted' ? { vector: 0.7, text: 0.3 } : { vector: 1, text: 1 };
   const chosen = options.fusion?.weights ?? lib.config.fusion.weights ?? defaults;
   const weights = mode === 'vector' ? { vector: 1, text: 0 } : mode === 'text' || !o.vector ? { vector: 0, text: 1 } : chosen;
   const rankMode: FusionMode = mode === 'hybrid' || mode === 'caption' ? fusionMode : 'adaptive';
   const ranked = fuse(
-    [...where.keys()].map((id) => ({ id, vector: cosines.get(id), caption: captionCosine.get(id), text: textScore.get(id)?.score, matched: textScore.get(id)?.matched })),
+    [...where.keys()].map((id) => ({
+      id,
+      key: where.get(id)!.path,
+      vector: cosines.get(id),
+      caption: captionCosine.get(id),
+      text: textScore.get(id)?.score,
+      matched: textScore.get(id)?.matched,
+      undescribed: undescribed.has(id),
+    })),
     { mode: rankMode, weights, background, captionBackground },
   );
   // The percentage means the same in every query: evidence against chance (adaptive), whatever ranked the list.
@@ -318,14 +363,15 @@ async function nearest(lib: SearchDeps, vector: Float32Array, model: string, k: 
   const sort = checkSort(options.sort);
   const given = resolveFilters(lib, options.filters ?? {});
   const filters: SearchFilters = { ...given, folder: folderArg(options.folder) || given.folder || null };
-  const hits = await lib.store.searchByVector({ ...filters, vector, model, k, excludeImageId });
+  const minSimilarity = options.minSimilarity ?? lib.config.fusion.minSimilarity;
+  const [hits, background] = await Promise.all([lib.store.searchByVector({ ...filters, vector, model, k, excludeImageId }), backgroundOf(lib, model, vector)]);
+  const shown = hits
+    .map((h) => ({ id: h.imageId, path: h.path, folder: h.folder, ...scoreFromCosineDistance(h.distance) }))
+    .map((h) => ({ ...h, similarity: imageSimilarity(h.score, background) }))
+    .filter((h) => h.similarity >= minSimilarity);
   return {
-    hits: await sortHits(
-      lib,
-      hits.map((h) => ({ id: h.imageId, path: h.path, folder: h.folder, ...scoreFromCosineDistance(h.distance) })),
-      sort,
-    ),
-    applied: { folder: filters.folder ?? null, folderDetected: false, model, ...appliedFilters(filters, sort) },
+    hits: await sortHits(lib, shown, sort),
+    applied: { folder: filters.folder ?? null, folderDetected: false, model, ...(minSimilarity > 0 ? { minSimilarity } : {}), ...appliedFilters(filters, sort) },
   };
 }
 

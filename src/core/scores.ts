@@ -5,7 +5,7 @@ export function scoreFromCosineDistance(distance: number) {
   return {
     score,
     distance,
-    // CLIP cosine similarities live in roughly [-1, 1]; map linearly to a 0–100 percentage.
+    // A plain linear map of the cosine; searches replace it with a % measured against the query's background (core/hybrid.ts).
     similarity: Math.round(Math.max(0, Math.min(1, (score + 1) / 2)) * 1000) / 10,
   };
 }

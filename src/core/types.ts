@@ -71,6 +71,8 @@ export interface SearchResult {
     weights?: { vector: number; text: number };
     /** What could not be used, and so what the results rest on (e.g. words only). */
     fallback?: string;
+    /** The similarity cutoff in force (0–100 %), when one was set. */
+    minSimilarity?: number;
     /** The filters in force (from the query's words and the structured fields), and the order when not relevance. */
     filters?: ImageFilters;
     sort?: Sort;

@@ -121,6 +121,14 @@ export function tagsFrom(value: unknown): string[] | undefined {
 }
 
 /** A whole number in [min, max] from a query or form field, with a default. */
+/** A 0–100 % cutoff from a query parameter, form field or JSON number; undefined when not given. */
+export function percentParam(name: string, value: unknown): number | undefined {
+  if (value === undefined || value === null || value === '') return undefined;
+  const n = typeof value === 'number' ? value : Number(value);
+  if (!Number.isFinite(n) || n < 0 || n > 100) throw new LoupeError('BAD_ARGUMENT', { message: `${name} must be a percentage from 0 to 100, got ${JSON.stringify(value)}` });
+  return n;
+}
+
 export function intParam(name: string, value: unknown, def: number, min: number, max: number): number {
   if (value === undefined || value === null || value === '') return def;
   const n = typeof value === 'number' ? value : Number(value);

@@ -148,13 +148,15 @@ export interface VectorIndex {
   distances(vector: Float32Array, model: string, imageIds: string[]): Promise<Map<string, number>>;
   /** Vector counts per model, for one kind (default clip). */
   embeddingModels(kind?: EmbeddingKind): Promise<ModelCount[]>;
-  /** Up to `n` stored vectors of a model, a fixed pseudo-random sample of the space (ids are random): the background a query's cosines are measured against. */
+  /** Up to `n` stored vectors of a model, a fixed pseudo-random sample of the space (the first by content hash): the background a query's cosines are measured against. */
   vectorSample(model: string, dim: number, n: number): Promise<Float32Array[]>;
 }
 
 /** Word search over captions, text in images, tags, labels and names. */
 export interface TextIndex {
   textSearch(q: TextQuery): Promise<TextHit[]>;
+  /** Of these images, those with no words of their own: no caption, tags, labels or text read in them (a file name does not count). */
+  undescribed(imageIds: string[]): Promise<Set<string>>;
 }
 
 /** What the analyzers found and which images each has handled. */

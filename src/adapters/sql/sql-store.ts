@@ -390,11 +390,11 @@ export class SqlStore implements Store {
                   / $3::float8 + 0.01 * ts_rank_cd(${doc}, q.any_word, 1) as score
          from images i, q
          where (${[`${doc} @@ q.any_word`, ...fuzzyConditions].join(' or ')}) ${filters.map((f) => `and ${f}`).join(' ')}
-         order by score desc, id limit $6
+         order by score desc, i.sha256 limit $6
        )
        -- Which fields matched, for the explanation: only for the hits shown (it re-reads each field's words).
        select h.id, h.score, array_remove(array[${fields.map((f) => `case when ${FIELD_SQL[f]} @@ q.any_word then '${f}' end`).join(', ')}]::text[], null) as matched
-       from hits h join images i on i.id = h.id, q order by h.score desc, h.id`,
+       from hits h join images i on i.id = h.id, q order by h.score desc, i.sha256`,
       params,
     );
     const pathOf = await this.firstPaths(
@@ -437,11 +437,24 @@ export class SqlStore implements Store {
     return { terms: [...terms].map(([lexeme, w]) => ({ lexeme, idf: w })), fuzzy };
   }
 
+  async undescribed(imageIds: string[]) {
+    if (!imageIds.length) return new Set<string>();
+    const rows = await this.db.query<{ id: string }>(
+      `select id from images where space_id = ${this.S} and id = any($1::uuid[]) and caption is null
+         and coalesce(cardinality(tags), 0) = 0 and coalesce(cardinality(label_words), 0) = 0 and coalesce(ocr_text, '') = ''`,
+      [imageIds],
+    );
+    return new Set(rows.map((r) => r.id));
+  }
+
   vectorSample(model: string, dim: number, n: number) {
-    // Image ids are random UUIDs: the first n by id are a uniform sample, read through the primary key.
+    // The first n by content hash: a uniform sample (hashes are pseudo-random) that is the same for the same photos
+    // however often they are re-imported (ids are random UUIDs, so a sample by id changed the % between rebuilds),
+    // read in the order of the (space, sha256) index with one primary-key probe each.
     return this.cached(`sample:${model}:${dim}:${n}`, async () => {
       const rows = await this.db.query<{ v: string }>(
-        `select embedding::text as v from embeddings e where e.space_id = ${this.S} and e.model = $1 and e.dim = ${int(dim)} order by e.image_id limit ${int(n)}`,
+        `select e.embedding::text as v from images i join embeddings e on e.image_id = i.id and e.space_id = i.space_id
+         where i.space_id = ${this.S} and e.model = $1 and e.dim = ${int(dim)} order by i.sha256 limit ${int(n)}`,
         [model],
       );
       return rows.map((r) => parseVector(r.v));

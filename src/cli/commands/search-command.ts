@@ -10,6 +10,7 @@ interface SearchFlags extends CommonFlags {
   folder?: string;
   image?: string;
   similar?: string;
+  vector?: string;
   mode?: SearchMode;
   weights?: { vector: number; text: number };
   fusion?: FusionMode;
@@ -60,6 +61,7 @@ export function registerSearch(program: Command) {
     .argument('[query]', 'what to look for, e.g. "a dog on the beach"')
     .option('--image <source>', 'query image: a file path, an http(s) URL, a data URL or base64')
     .option('--similar <image-id>', 'find images similar to this indexed image')
+    .option('--vector <file>', "the query's CLIP vector, from your own encoder: a JSON array or a 1-row .npy (float32/float64); with or without words")
     .option('--k <n>', 'how many results (1–1000)', parseK, 10)
     .option('--folder <name>', "only this folder and below; '' turns automatic folder detection off")
     .addOption(new Option('--mode <mode>', 'text queries: hybrid (vectors + words), vector, text, caption').choices([...SEARCH_MODES]))
@@ -97,11 +99,13 @@ export function registerSearch(program: Command) {
       tags: flags.tag,
     });
     // Filters alone (no query, no image) are a search too: the images that pass them, newest first.
-    const filtersOnly = query === undefined && flags.image === undefined && flags.similar === undefined && restricts(filters);
-    const text = filtersOnly ? '' : query;
+    const filtersOnly = query === undefined && flags.image === undefined && flags.similar === undefined && flags.vector === undefined && restricts(filters);
+    const text = filtersOnly || (query === undefined && flags.vector !== undefined) ? '' : query;
     const modes = [text !== undefined, flags.image !== undefined, flags.similar !== undefined].filter(Boolean).length;
     if (modes !== 1) throw new LoupeError('BAD_ARGUMENT', { message: 'give exactly one of: a text query, --image <source>, --similar <image-id> (or filters alone, e.g. --after 2020)' });
-    const options = { k: flags.k, folder: flags.folder, mode: flags.mode, fusion: { mode: flags.fusion, weights: flags.weights }, minSimilarity: flags.minSimilarity, filters, sort: flags.sort };
+    if (flags.vector !== undefined && text === undefined) throw new LoupeError('BAD_ARGUMENT', { message: '--vector goes with a text query or alone, not with --image or --similar' });
+    const vector = flags.vector === undefined ? undefined : await (await import('../../adapters/fs/vector-file.js')).readVectorFile(flags.vector);
+    const options = { k: flags.k, folder: flags.folder, mode: flags.mode, fusion: { mode: flags.fusion, weights: flags.weights }, minSimilarity: flags.minSimilarity, filters, sort: flags.sort, vector };
     const [{ searchByImage, searchByText, searchSimilar, withSourceUrls }, { withLibrary }, { printJson }] = await Promise.all([
       import('../../app/search.js'),
       import('../context.js'),

@@ -9,7 +9,7 @@ import { searchSimilar, withSourceUrls } from '../../app/search.js';
 import type { AppEnv, ServerDeps } from '../context.js';
 import type { Library } from '../../library.js';
 import { errorBody, statusOf } from '../errors.js';
-import { intParam, parseWith, readImageRequest, readJson, tagsFrom } from '../inputs.js';
+import { intParam, parseWith, percentParam, readImageRequest, readJson, tagsFrom } from '../inputs.js';
 import { hitView, imageView, recordView } from '../views.js';
 import { Limiter } from '../../core/limiter.js';
 import { filtersFromFields } from '../../core/filters.js';
@@ -185,12 +185,13 @@ export function imageRoutes(deps: ServerDeps) {
       ...(q.tags !== undefined ? { tags: list(q.tags) } : {}),
     });
     const sort = parseWith(SortParam.optional(), q.sort);
-    const result = await withSourceUrls(lib, await searchSimilar(lib, c.req.param('id'), { k, folder: c.req.query('folder'), filters: filtersFromFields(fields), sort }));
+    const minSimilarity = percentParam('minSimilarity', q.minSimilarity);
+    const result = await withSourceUrls(lib, await searchSimilar(lib, c.req.param('id'), { k, folder: c.req.query('folder'), filters: filtersFromFields(fields), sort, minSimilarity }));
     const details = await lib.store.getImages(result.hits.map((h) => h.id));
     const byId = new Map(details.map((d) => [d.id, d]));
     return c.json({
       results: result.hits.map((h) => hitView(h, byId.get(h.id))),
-      applied: { folder: result.applied.folder, ...(result.applied.filters ? { filters: result.applied.filters } : {}), ...(result.applied.sort ? { sort: result.applied.sort } : {}) },
+      applied: { folder: result.applied.folder, ...(result.applied.minSimilarity ? { minSimilarity: result.applied.minSimilarity } : {}), ...(result.applied.filters ? { filters: result.applied.filters } : {}), ...(result.applied.sort ? { sort: result.applied.sort } : {}) },
     });
   });
 

@@ -1,11 +1,11 @@
 import { Hono } from 'hono';
 import { z } from 'zod';
-import { MAX_QUERY_CHARS, searchByImage, searchByText, withSourceUrls } from '../../app/search.js';
+import { MAX_QUERY_CHARS, MAX_VECTOR_DIM, searchByImage, searchByText, withSourceUrls } from '../../app/search.js';
 import { MAX_K, SEARCH_MODES } from '../../core/hybrid.js';
 import type { SearchResult } from '../../core/types.js';
 import type { Library } from '../../library.js';
 import type { AppEnv } from '../context.js';
-import { intParam, parseWith, readImageRequest, readJson } from '../inputs.js';
+import { intParam, parseWith, percentParam, readImageRequest, readJson } from '../inputs.js';
 import { hitView } from '../views.js';
 import { FUSION_MODES } from '../../core/hybrid.js';
 import { HAS_VALUES, ORIENTATIONS, SORTS, filtersFromFields, type Orientation } from '../../core/filters.js';
@@ -58,6 +58,10 @@ export const SearchBody = z.object({
   fusion: z.enum(FUSION_MODES).optional(),
   /** Leave out results below this similarity, 0–100 %. */
   minSimilarity: z.number().min(0).max(100).optional(),
+  /** The query's CLIP vector (the library model's dimension; normalised here), with or without words. */
+  vector: z.array(z.number()).min(1).max(MAX_VECTOR_DIM).optional(),
+  /** The model that made `vector`; refused unless it is the library's CLIP model. */
+  model: z.string().max(200).optional(),
 });
 
 function jsonOf(text: string, ctx: z.RefinementCtx): unknown {
@@ -93,6 +97,8 @@ export function searchRoutes() {
           minSimilarity: body.minSimilarity,
           filters,
           sort: body.sort,
+          vector: body.vector,
+          vectorModel: body.model,
         }),
       ),
     );
@@ -114,7 +120,8 @@ export function searchRoutes() {
           : undefined);
       const filters = rawFilters === undefined ? undefined : filtersFromFields(parseWith(FiltersBody, rawFilters));
       const sort = parseWith(SortParam.optional(), req.json?.sort ?? req.fields.sort);
-      return c.json(await searchView(lib, await searchByImage(lib, await req.images[0].bytes(), { k, folder, filters, sort })));
+      const minSimilarity = percentParam('minSimilarity', req.json?.minSimilarity ?? req.fields.minSimilarity);
+      return c.json(await searchView(lib, await searchByImage(lib, await req.images[0].bytes(), { k, folder, filters, sort, minSimilarity })));
     } finally {
       await req.dispose();
     }
