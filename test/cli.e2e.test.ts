@@ -9,7 +9,10 @@ import { before, describe, it } from 'node:test';
 import sharp from 'sharp';
 import type { IndexSummary, SearchHit } from '../src/core/types.js';
 import type { DuplicateGroup } from '../src/core/duplicate-groups.js';
-import { COCO_IMAGES, colourImage, hugePngHeader, requireShared, runCli, runJson, tempDir, testEnv } from './support/fixtures.js';
+import { COCO_IMAGES, colourImage, hugePngHeader, requireShared, runCli, runJson, tempDir, testEnv, testModelsDir } from './support/fixtures.js';
+import { dump } from 'npyjs';
+import { TransformersClip } from '../src/adapters/transformers/clip-embedder.js';
+import { TEST_CLIP_MODEL_ID } from '../src/testing.js';
 
 const COLOURS = ['red', 'green', 'blue', 'yellow', 'black', 'white'];
 
@@ -108,6 +111,40 @@ describe('loupe CLI end to end', () => {
     const b64 = (await colourImage('black', 'png')).toString('base64');
     const [byBase64] = await search(['--image', `data:image/png;base64,${b64}`, '--k', '1']);
     assert.equal(path.basename(byBase64.path), 'black.jpg');
+  });
+
+  it('searches by a query vector from a JSON or .npy file, alone or with words; a bad vector file is a usage error that says what to fix', async () => {
+    const clip = new TransformersClip({ modelId: TEST_CLIP_MODEL_ID, modelRoot: await testModelsDir(), dtype: 'q8' });
+    const [green] = await clip.embedTexts(['green']);
+    await clip.dispose();
+    const dir = await tempDir();
+    const file = (name: string, data: string | Buffer) => writeFile(path.join(dir, name), data).then(() => path.join(dir, name));
+    const json = await file('green.json', JSON.stringify(Array.from(green, (x) => x * 2)));
+    const npy = await file('green.npy', Buffer.from(dump(Float32Array.from(green), [1, green.length])));
+    for (const source of [json, npy]) {
+      const [top] = await search(['--vector', source, '--k', '3']);
+      assert.equal(path.basename(top.path), 'green.jpg', source);
+    }
+    const [withWords] = await search(['green', '--vector', json, '--folder', 'colours', '--k', '1']);
+    assert.equal(path.basename(withWords.path), 'green.jpg');
+    const bad: [string, RegExp][] = [
+      [await file('short.json', '[0.1, 0.2, 0.3]'), /has 3 numbers, but .* vectors have 512/],
+      [await file('words.json', '{"vector": "green"}'), /JSON must be an array of numbers/],
+      [await file('nan.json', JSON.stringify([...Array.from(green).slice(1), 'NaN'])), /must be a finite number/],
+      [await file('prose.json', 'green, please'), /neither a \.npy file nor JSON/],
+      [await file('two-rows.npy', Buffer.from(dump(new Float32Array(green.length * 2), [2, green.length]))), /must be one row/],
+    ];
+    for (const [source, message] of bad) {
+      const r = await runCli(['search', '--vector', source], env);
+      assert.equal(r.code, 2, `${path.basename(source)}: exit status 2 (bad usage)`);
+      assert.match(r.stderr, message);
+    }
+    const both = await runCli(['search', '--vector', json, '--image', path.join(lib, 'colours', 'green.jpg')], env);
+    assert.equal(both.code, 2);
+    assert.match(both.stderr, /--vector goes with a text query or alone/);
+    const missing = await runCli(['search', '--vector', path.join(dir, 'nowhere.json')], env);
+    assert.equal(missing.code, 3, 'an unreadable file: exit status 3');
+    assert.match(missing.stderr, /nowhere\.json/);
   });
 
   it('finds images similar to an indexed one: its resized copy first, never itself', async () => {

@@ -104,6 +104,28 @@ describe('web UI in a real browser', () => {
     assert.ok(!names.includes('red.png'));
   });
 
+  it('sends the "At least %" cutoff with a search by image and with "find similar" too', async () => {
+    await page.getByRole('tab', { name: 'Search' }).click();
+    const byImage = async () => {
+      const answered = page.waitForResponse((r) => r.url().endsWith('/api/v1/images/search/by-image'));
+      await page.setInputFiles('#search-file', files[0]);
+      await answered;
+      await page.waitForFunction(() => document.querySelector('#search-status')?.textContent?.startsWith('Like red.png'));
+      return page.$$eval('#search-results .name', (els) => els.map((e) => e.textContent));
+    };
+    await page.fill('#search-min', '0');
+    assert.equal((await byImage()).length, 3, 'without a cutoff: every picture, nearest first');
+    await page.fill('#search-min', '99');
+    assert.deepEqual(await byImage(), ['red.png'], 'at 99 %: only the same picture');
+    await page.click('#search-results li button.thumb');
+    await page.waitForSelector('#preview[open]');
+    const similar = page.waitForRequest((r) => r.url().includes('/similar?'));
+    await page.click('#preview-similar');
+    assert.match((await similar).url(), /minSimilarity=99/);
+    await page.waitForFunction(() => document.querySelector('#search-status')?.textContent?.startsWith('Similar to red.png: 0 results'));
+    await page.fill('#search-min', '0');
+  });
+
   it('lists the gallery, switches grid and list views, edits a caption and deletes an image', async () => {
     await page.getByRole('tab', { name: 'Gallery' }).click();
     await page.waitForFunction(() => document.querySelectorAll('#gallery li.card').length === 3);

@@ -137,7 +137,7 @@ export const AGREEMENT_FROM = 0.2;
 export const AGREEMENT_FULL = 0.8;
 /** Correlation of word score and z over all candidates at which the vector side starts to be discounted, and is fully. */
 export const REDUNDANT_FROM = -0.4;
-export const REDUNDANT_FULL = 0.27;
+export const REDUNDANT_FULL = 0.1;
 
 const clamp01 = (x: number) => Math.max(0, Math.min(1, x));
 const has = (v: number | undefined): v is number => v !== undefined && Number.isFinite(v);

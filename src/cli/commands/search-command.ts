@@ -99,11 +99,12 @@ export function registerSearch(program: Command) {
       tags: flags.tag,
     });
     // Filters alone (no query, no image) are a search too: the images that pass them, newest first.
+    if (flags.vector !== undefined && (flags.image !== undefined || flags.similar !== undefined))
+      throw new LoupeError('BAD_ARGUMENT', { message: '--vector goes with a text query or alone, not with --image or --similar' });
     const filtersOnly = query === undefined && flags.image === undefined && flags.similar === undefined && flags.vector === undefined && restricts(filters);
     const text = filtersOnly || (query === undefined && flags.vector !== undefined) ? '' : query;
     const modes = [text !== undefined, flags.image !== undefined, flags.similar !== undefined].filter(Boolean).length;
     if (modes !== 1) throw new LoupeError('BAD_ARGUMENT', { message: 'give exactly one of: a text query, --image <source>, --similar <image-id> (or filters alone, e.g. --after 2020)' });
-    if (flags.vector !== undefined && text === undefined) throw new LoupeError('BAD_ARGUMENT', { message: '--vector goes with a text query or alone, not with --image or --similar' });
     const vector = flags.vector === undefined ? undefined : await (await import('../../adapters/fs/vector-file.js')).readVectorFile(flags.vector);
     const options = { k: flags.k, folder: flags.folder, mode: flags.mode, fusion: { mode: flags.fusion, weights: flags.weights }, minSimilarity: flags.minSimilarity, filters, sort: flags.sort, vector };
     const [{ searchByImage, searchByText, searchSimilar, withSourceUrls }, { withLibrary }, { printJson }] = await Promise.all([
