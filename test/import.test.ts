@@ -4,7 +4,7 @@
  * search over the file's own vectors, and text search works at once.
  */
 import assert from 'node:assert/strict';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, symlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { before, describe, it } from 'node:test';
 import { parseFaissIndex } from '../src/adapters/import/faiss.js';
@@ -281,6 +281,97 @@ describe('loupe import chroma (a folder written by the real Chroma server)', () 
       }
     } finally {
       await lib.close();
+    }
+  });
+});
+
+describe('imports keep to --root (hostile metadata), and an id map matches rows by id', () => {
+  it('FAISS: ../ keys, absolute paths and symbolic links out of the root are reported and never read; ids [2,0,1] get their own vectors', async () => {
+    const root = await tempDir();
+    const mirror = path.join(root, 'mirror');
+    await mkdir(path.join(mirror, 'uploads'), { recursive: true });
+    await mkdir(path.join(root, 'outside'));
+    const secret = path.join(root, 'outside', 'secret.jpg');
+    await writeFile(secret, await colourImage('purple'));
+    await symlink(secret, path.join(mirror, 'uploads', 'link.jpg'));
+    const names = ['red', 'green', 'blue'];
+    const clip = new TransformersClip({ modelId: TEST_CLIP_MODEL_ID, modelRoot: await testModelsDir(), dtype: 'q8' });
+    const decoder = new SharpDecoder();
+    const byName = new Map<string, Float32Array>();
+    for (const c of [...names, 'purple']) {
+      const bytes = await colourImage(c);
+      if (c !== 'purple') await writeFile(path.join(mirror, 'uploads', `${c}.jpg`), bytes);
+      const { pixels } = await decoder.decode(bytes, c, { modelInputSize: 224, thumbnailSize: 64, maxPixels: 1e8, maxFrames: 10 });
+      byName.set(c, (await clip.embedImages([pixels]))[0]);
+    }
+    await clip.dispose();
+    // After remove_ids and re-adding, FAISS rows hold ids 2, 0, 1: row 0 is id 2's (blue) vector, and so on.
+    const ids = [2, 0, 1, 3, 4, 5];
+    const rowVectors = [byName.get('blue')!, byName.get('red')!, byName.get('green')!, ...Array(3).fill(byName.get('purple')!)];
+    const indexFile = path.join(root, 'INDEX.bin');
+    await writeFile(indexFile, faissFile(rowVectors, { metric: 'IP', ids }));
+    const metadataFile = path.join(root, 'meta.json');
+    await writeFile(
+      metadataFile,
+      JSON.stringify({
+        0: { s3_path: 's3://demo-bucket/uploads/red.jpg' },
+        1: { s3_path: 's3://demo-bucket/uploads/green.jpg' },
+        2: { s3_path: 's3://demo-bucket/uploads/blue.jpg' },
+        3: { s3_path: 's3://demo-bucket/../outside/secret.jpg' },
+        4: { path: secret },
+        5: { s3_path: 's3://demo-bucket/uploads/link.jpg' },
+      }),
+    );
+    const env = await testEnv(path.join(root, 'data'));
+    const report = await runJson<{ imported: number; skipped: { sourceId: string; reason: string }[] }>(
+      ['import', 'faiss', indexFile, '--metadata', metadataFile, '--root', mirror, '--model', TEST_CLIP_MODEL_ID],
+      env,
+    );
+    assert.equal(report.imported, 3);
+    const reasons = Object.fromEntries(report.skipped.map((s) => [s.sourceId, s.reason]));
+    assert.match(reasons['row 3'], /outside .*mirror/);
+    // With --root an absolute path is taken as inside the mirror (as an s3:// key is), so it cannot lead out.
+    assert.ok(reasons['row 4'].startsWith(mirror), reasons['row 4']);
+    assert.match(reasons['row 5'], /leads out of/);
+    const lib = await openLibrary(parseConfig(env));
+    try {
+      for (const c of names) {
+        const record = (await lib.store.getPath(path.join(mirror, 'uploads', `${c}.jpg`)))!;
+        const stored = (await lib.store.getEmbedding(record.imageId, TEST_CLIP_MODEL_ID))!;
+        assert.ok(cosine(stored, l2Normalize(byName.get(c)!)) > 0.999, `${c}.jpg holds its own vector`);
+      }
+      assert.equal((await lib.store.allHashes()).length, 3, 'nothing from outside the root was stored');
+    } finally {
+      await lib.close();
+    }
+  });
+
+  it('pgvector: ../ paths, absolute paths out of the root and %2e%2e%2f or broken escapes in URLs are reported; nothing outside is read', async () => {
+    const root = await tempDir();
+    const photos = path.join(root, 'posts');
+    await mkdir(photos);
+    await writeFile(path.join(photos, 'red.jpg'), await colourImage('red'));
+    await writeFile(path.join(root, 'secret.jpg'), await colourImage('purple'));
+    const server = await startPgServer();
+    const db = await openPostgres(server.url, { poolSize: 1, statementTimeoutMs: 30_000 });
+    try {
+      await db.query('create extension if not exists vector');
+      await db.query('create table posts (id serial primary key, image_path text, caption text, embedding vector(3))');
+      const rows = ['red.jpg', '../secret.jpg', path.join(root, 'secret.jpg'), 'https://example.com/a/%2e%2e%2fsecret.jpg', 'https://example.com/a/%zz.jpg'];
+      for (const r of rows) await db.query(`insert into posts (image_path, caption, embedding) values ($1, 'words', '[1,2,3]')`, [r]);
+      const env = await testEnv(path.join(root, 'data'));
+      const report = await runJson<{ imported: number; skipped: { sourceId: string; reason: string }[] }>(['import', 'pgvector', server.url, '--table', 'posts', '--root', photos], env);
+      assert.equal(report.imported, 1);
+      const reasons = Object.fromEntries(report.skipped.map((s) => [s.sourceId, s.reason]));
+      assert.match(reasons['id 2'], /outside/);
+      assert.match(reasons['id 3'], /outside/);
+      assert.match(reasons['id 4'], /cannot be read|not|no such/i, 'the URL is looked for by its file name alone, inside the root');
+      assert.doesNotMatch(reasons['id 4'], /outside/);
+      assert.match(reasons['id 5'], /names no file/);
+      assert.equal((await runJson<{ images: number }>(['stats'], env)).images, 1);
+    } finally {
+      await db.close();
+      await server.stop();
     }
   });
 });

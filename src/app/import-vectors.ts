@@ -4,6 +4,7 @@
  * EXIF, perceptual hash), and its vectors are stored as the vectors of the model that made them.
  */
 import { createHash } from 'node:crypto';
+import path from 'node:path';
 import { LoupeError, isFatal, reasonOf } from '../core/errors.js';
 import { assertModelMatches, type Library } from '../library.js';
 import type { ImportPlan, ImportRow } from '../ports/import-source.js';
@@ -49,7 +50,7 @@ export async function importVectors(lib: Library, plan: ImportPlan, o: { dryRun?
     report.next.push(`caption vectors are ${plan.text.model}'s: configure that text embedder (LOUPE_TEXT_EMBEDDER) so caption search uses them`);
   const rows: ImportRow[] = [];
   for (const row of plan.rows) {
-    const problem = rowProblem(row, clip, plan.text);
+    const problem = rowProblem(row, clip, plan.text) ?? outsideRoot(row.image!, plan.root);
     if (problem) report.skipped.push({ sourceId: row.sourceId, reason: problem });
     else rows.push(row);
   }
@@ -77,11 +78,12 @@ export async function importVectors(lib: Library, plan: ImportPlan, o: { dryRun?
           continue;
         }
         const source = await lib.imageSource([row.image!]);
-        const bytes = await source.read(row.image!);
+        // Read only inside the root, symbolic links resolved (the file route serves it only from there too).
+        const bytes = await source.readWithin(row.image!, plan.root);
         const stat = await source.stat(row.image!);
         // With the source's vectors the model input is never used: any size serves (CLIP's 224 keeps it small).
         const decoded = await decodeForIndex(lib, embedder ?? { inputSize: 224 }, bytes, row.image!);
-        const root = row.image!.slice(0, row.image!.lastIndexOf('/')) || '/';
+        const root = row.image!.startsWith('s3://') ? row.image!.slice(0, row.image!.lastIndexOf('/')) : plan.root;
         batch.push({
           row,
           ready: {
@@ -143,6 +145,17 @@ async function checkModels(lib: Library, clip: ImportPlan['clip'], text: ImportP
         message: `this library's caption vectors were made with ${stored[0].model}; the source's with ${text.model}: import into a new --data folder, or clear them first (loupe reindex --only text-embedding --reset)`,
       });
   }
+}
+
+/**
+ * Why an image may not be read for this import, or null: a local path must lie inside the plan's root (--root), as
+ * `loupe index` keeps to the folder it walks; a bucket key may not hold "." or ".." segments. Symbolic links are
+ * resolved when the file is read (ImageSource.readWithin).
+ */
+export function outsideRoot(image: string, root: string): string | null {
+  if (image.startsWith('s3://')) return image.slice(5).split('/').some((seg) => seg === '.' || seg === '..') ? `${image} has "." or ".." segments in its key` : null;
+  const rel = path.relative(root, path.resolve(image));
+  return rel === '' || rel.startsWith('..') || path.isAbsolute(rel) ? `${image} lies outside ${root}: images are read only inside the root (give their folder with --root)` : null;
 }
 
 /** Why a row cannot be imported as it is, or null. */

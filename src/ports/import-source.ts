@@ -23,4 +23,6 @@ export interface ImportPlan {
   unmapped: { sourceId: string; reason: string }[];
   /** What the reader wants the user to know (said in the report). */
   notes?: string[];
+  /** The folder every local image must lie in (--root, else the folder the source sits in): nothing outside it is read. */
+  root: string;
 }

@@ -102,6 +102,7 @@ export async function chromaImportPlan(folder: string, o: ChromaImportOptions): 
       rows,
       unmapped,
       notes: withoutVector ? [`${withoutVector} records have no vector in the log or the HNSW segment: their captions are imported without one`] : [],
+      root: path.resolve(base),
     };
   } finally {
     db.close();

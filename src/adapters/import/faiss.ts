@@ -102,7 +102,7 @@ export async function faissImportPlan(indexFile: string, metadataFile: string, o
   }
   const entries: Record<string, MetadataEntry> = Array.isArray(metadata) ? Object.fromEntries(metadata.map((m, i) => [String(i), m])) : (metadata as Record<string, MetadataEntry>);
   // With an id map, an entry is found by the row's id when the metadata is keyed (or listed) by those ids, else by row.
-  const byId = index.ids !== null && index.ids.filter((id) => String(id) in entries).length > index.vectors.filter((_, row) => String(row) in entries).length;
+  const byId = index.ids !== null;
   const keyOf = (row: number) => (byId ? String(index.ids![row]) : String(row));
   const unmapped: ImportPlan['unmapped'] = [];
   const rows: ImportRow[] = [];
@@ -123,6 +123,7 @@ export async function faissImportPlan(indexFile: string, metadataFile: string, o
     clip: { model: o.model, dim: index.dim },
     rows,
     unmapped,
+    root: o.root ? path.resolve(o.root) : base,
   };
 }
 

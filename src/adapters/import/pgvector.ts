@@ -52,21 +52,50 @@ export async function pgvectorImportPlan(url: string, o: PgvectorImportOptions):
     let dim = 0;
     rows.forEach((r, i) => {
       const sourceId = r.id === null || r.id === undefined ? `row ${i}` : `${id} ${String(r.id)}`;
-      const vector = r.v ? Float32Array.from(JSON.parse(r.v) as number[]) : null;
+      const vector = r.v ? vectorOf(r.v) : null;
+      if (r.v && !vector) return void unmapped.push({ sourceId, reason: `its ${o.vectorColumn} is not a list of finite numbers` });
       if (vector) dim ||= vector.length;
       const image = r.image ? locate(r.image, o.root) : null;
-      if (r.image && !image) unmapped.push({ sourceId, reason: `${r.image} is a URL: download the images and give their folder with --root` });
+      if (r.image && !image)
+        unmapped.push({ sourceId, reason: o.root ? `${r.image} names no file (a bad %-escape, or no file name)` : `${r.image} is a URL: download the images and give their folder with --root` });
       else planned.push({ sourceId, image, caption: r.caption, ...(vector ? { captionVector: l2Normalize(vector) } : {}) });
     });
-    return { source: `pgvector table ${o.table} (${rows.length} rows, ${pathColumn} / ${o.captionColumn} / ${o.vectorColumn})`, text: { model: o.model, dim }, rows: planned, unmapped };
+    return {
+      source: `pgvector table ${o.table} (${rows.length} rows, ${pathColumn} / ${o.captionColumn} / ${o.vectorColumn})`,
+      text: { model: o.model, dim },
+      rows: planned,
+      unmapped,
+      // A table has no folder of its own: its paths are read under --root, else under the folder Loupe runs in.
+      root: path.resolve(o.root ?? '.'),
+    };
   } finally {
     await db.close();
   }
 }
 
-/** A file path as it is (relative ones under --root); a URL only by its file name under --root. */
+/** pgvector's text form of a vector ("[1,2,3]"), or null when it is not one of finite, not all zero, numbers. */
+function vectorOf(text: string): Float32Array | null {
+  try {
+    const values: unknown = JSON.parse(text);
+    if (!Array.isArray(values) || !values.length || !values.every((x) => typeof x === 'number' && Number.isFinite(x)) || values.every((x) => x === 0)) return null;
+    return Float32Array.from(values as number[]);
+  } catch {
+    return null;
+  }
+}
+
+/** A file path as it is (relative ones under --root); a URL only by its file name (decoded, no folders) under --root. */
 function locate(where: string, root: string | undefined): string | null {
-  if (/^https?:\/\//i.test(where)) return root ? path.resolve(root, decodeURIComponent(new URL(where).pathname.split('/').pop() ?? '')) : null;
+  if (/^https?:\/\//i.test(where)) {
+    if (!root) return null;
+    let name: string;
+    try {
+      name = path.basename(decodeURIComponent(new URL(where).pathname.split('/').pop() ?? '').replace(/\\/g, '/'));
+    } catch {
+      return null; // a bad % escape or not a URL: reported as unmapped
+    }
+    return name && name !== '.' && name !== '..' ? path.resolve(root, name) : null;
+  }
   if (where.startsWith('s3://') || path.isAbsolute(where)) return where;
   return path.resolve(root ?? '.', where);
 }
