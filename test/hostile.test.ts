@@ -216,6 +216,27 @@ describe('hostile input: with API keys', () => {
     assert.equal((await fetch(`${s.url}/api/v1/stats`, { headers: { cookie: cookie.split(';')[0] } })).status, 200);
   });
 
+  it("a loupe_key cookie planted by another page cannot move a user into someone else's space", async () => {
+    const { createKey } = await import('../src/app/access.js');
+    await s.lib.access.createSpace('other', 'bob');
+    const bob = (await createKey(s.lib.access, { space: 'other' })).key;
+    // A page on another localhost port set loupe_key=<bob's key>; path=/api/v1: the browser sends it first.
+    for (const cookie of [`loupe_key=${bob}; loupe_key=${key}`, `loupe_key=${key}; loupe_key=${bob}`]) {
+      for (const route of ['/api/v1/session', '/api/v1/stats', '/api/v1/images']) {
+        const r = await fetch(`${s.url}${route}`, { headers: { cookie } });
+        assert.equal(r.status, 401, `${route} with two session cookies`);
+        assert.match((await r.json()).message, /2 loupe_key cookies .*sign in again/);
+      }
+    }
+    // Signing in (and out) expires the cookie at every path one could have been planted at.
+    const signIn = await fetch(`${s.url}/api/v1/session`, jsonBody({ key }));
+    const cleared = signIn.headers.getSetCookie().filter((c) => /^loupe_key=;/.test(c) && /Max-Age=0/i.test(c));
+    for (const p of ['/', '/api/v1', '/api/v1/images']) assert.ok(cleared.some((c) => new RegExp(`Path=${p.replace(/\//g, '\\/')}(;|$)`).test(c)), `cleared at ${p}`);
+    assert.ok(signIn.headers.getSetCookie().some((c) => c.startsWith(`loupe_key=${key}`)));
+    const signOut = await fetch(`${s.url}/api/v1/session`, { method: 'DELETE' });
+    assert.ok(signOut.headers.getSetCookie().filter((c) => /^loupe_key=;/.test(c)).length >= 3);
+  });
+
   it('/metrics needs a key or the metrics token under LOUPE_AUTH=on', async () => {
     assert.equal((await fetch(`${s.url}/metrics`)).status, 401);
     assert.equal((await fetch(`${s.url}/metrics`, { headers: { authorization: 'Bearer nope' } })).status, 401);

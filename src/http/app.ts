@@ -7,14 +7,13 @@ import { timingSafeEqual } from 'node:crypto';
 import { Hono, type Context, type MiddlewareHandler } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { cors } from 'hono/cors';
-import { getCookie } from 'hono/cookie';
 import { requestId } from 'hono/request-id';
 import { rateLimiter } from 'hono-rate-limiter';
 import { authenticate, chooseSpace } from '../app/access.js';
 import { LoupeError } from '../core/errors.js';
 import type { Logger } from '../adapters/observability/logger.js';
 import type { Metrics } from '../adapters/observability/metrics.js';
-import { requestedSpace, SESSION_COOKIE, SESSION_PATH, SPACES_PATH, type AppEnv, type ServerDeps } from './context.js';
+import { requestedSpace, sessionKey, SESSION_PATH, SPACES_PATH, type AppEnv, type ServerDeps } from './context.js';
 import { sessionRoutes } from './routes/session.js';
 import { onError } from './errors.js';
 import { isMultipart } from './inputs.js';
@@ -39,7 +38,7 @@ function limits(maxUploadBytes: number, maxJsonBytes: number): MiddlewareHandler
 }
 
 /** The caller's API key: the Authorization header, or the HttpOnly cookie the web UI's sign-in sets (images and EventSource cannot send headers). */
-const keyOf = (c: Context) => bearer(c) ?? getCookie(c, SESSION_COOKIE);
+const keyOf = (c: Context) => bearer(c) ?? sessionKey(c);
 const bearer = (c: Context) => /^Bearer\s+(\S+)$/i.exec(c.req.header('authorization') ?? '')?.[1];
 
 /** Who calls (with auth on): a valid key's caller, or why not — refused after the rate limit has counted the attempt. */
