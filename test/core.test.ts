@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { groupDuplicates } from '../src/core/duplicate-groups.js';
+import { seededRandom } from '../src/models/seeded-random.js';
 import { detectFolder, formsOf } from '../src/core/folder-detect.js';
 import { hammingDistance, phashFromGray32 } from '../src/core/phash.js';
 import { l2FromCosine, l2Normalize, scoreFromCosineDistance } from '../src/core/scores.js';
@@ -68,12 +69,45 @@ describe('perceptual hash', () => {
 });
 
 describe('duplicate groups', () => {
-  it('handles empty input and single images', () => {
-    assert.deepEqual(groupDuplicates([]), []);
-    assert.deepEqual(groupDuplicates([{ id: 'a', phash: '0000000000000000', paths: ['/a'] }]), []);
+  it('handles empty input and single images, and refuses a threshold past 16 bits', async () => {
+    assert.deepEqual(await groupDuplicates([]), []);
+    assert.deepEqual(await groupDuplicates([{ id: 'a', phash: '0000000000000000', paths: ['/a'] }]), []);
+    await assert.rejects(groupDuplicates([], 17), /from 0 to 16/);
   });
-  it('reports exact groups (several paths) and transitive near groups, not far pairs', () => {
-    const groups = groupDuplicates(
+  it('finds exactly the groups that comparing every pair finds, at every threshold, without comparing every pair', async () => {
+    // Clusters of near copies (a few bits flipped from a centre) among unrelated hashes, as a photo library has.
+    const { uniform: next } = seededRandom(5);
+    const hex = (hi: number, lo: number) => (hi >>> 0).toString(16).padStart(8, '0') + (lo >>> 0).toString(16).padStart(8, '0');
+    const images: { id: string; phash: string; paths: string[] }[] = [];
+    for (let c = 0; c < 300; c++) {
+      const [hi, lo] = [(next() * 2 ** 32) >>> 0, (next() * 2 ** 32) >>> 0];
+      for (let k = 0; k < 1 + Math.floor(next() * 4); k++) {
+        let [h, l] = [hi, lo];
+        for (let f = 0; f < Math.floor(next() * 14); f++) {
+          const bit = Math.floor(next() * 64);
+          if (bit < 32) h ^= 1 << bit;
+          else l ^= 1 << (bit - 32);
+        }
+        images.push({ id: `i${images.length}`, phash: hex(h, l), paths: [`/p/${images.length}`] });
+      }
+    }
+    const bruteForce = (maxBits: number) => {
+      const parent = images.map((_, i) => i);
+      const find = (i: number): number => (parent[i] === i ? i : (parent[i] = find(parent[i])));
+      for (let i = 0; i < images.length; i++) for (let j = i + 1; j < images.length; j++) if (hammingDistance(images[i].phash, images[j].phash) <= maxBits) parent[find(j)] = find(i);
+      const groups = new Map<number, string[]>();
+      images.forEach((img, i) => groups.set(find(i), [...(groups.get(find(i)) ?? []), img.id]));
+      return [...groups.values()].filter((g) => g.length > 1).map((g) => g.join(',')).sort();
+    };
+    let pauses = 0;
+    for (const maxBits of [0, 3, 6, 10, 13, 16]) {
+      const found = (await groupDuplicates(images, maxBits, async () => void pauses++)).filter((g) => g.kind === 'near').map((g) => g.images.map((i) => i.id).join(','));
+      assert.deepEqual(found.sort(), bruteForce(maxBits), `maxBits ${maxBits}`);
+    }
+    assert.ok(pauses === 0 || images.length >= 2000, 'pauses only on long scans');
+  });
+  it('reports exact groups (several paths) and transitive near groups, not far pairs', async () => {
+    const groups = await groupDuplicates(
       [
         { id: 'a', phash: '0000000000000000', paths: ['/a', '/copy-of-a'] },
         { id: 'b', phash: '000000000000000f', paths: ['/b'] }, // 4 bits from a

@@ -16,6 +16,7 @@ import { TEST_CLIP_MODEL_ID } from '../src/models/test-clip-model.js';
 import type { IndexSummary } from '../src/core/types.js';
 import { COCO_IMAGES, REPO, colourImage, requireShared, runCli, runJson, tempDir, testEnv, testModelsDir } from './support/fixtures.js';
 import { form, jsonBody, startTestServer, type TestServer } from './support/server.js';
+import sharp from 'sharp';
 
 const isRoot = process.getuid?.() === 0;
 const NOBODY = { uid: 65534, gid: 65534 };
@@ -36,6 +37,25 @@ describe('hostile input: the server stays up', () => {
     assert.equal(r.status, 201);
   });
   after(() => s.stop());
+
+  it('the duplicates scan answers a page at a time, and refuses thresholds past 16 bits', async () => {
+    const photos = (await readdir(COCO_IMAGES)).sort().slice(0, 3);
+    const files = [];
+    for (const f of photos) {
+      const bytes = await readFile(path.join(COCO_IMAGES, f));
+      files.push({ name: f, bytes }, { name: `small-${f}`, bytes: await sharp(bytes).resize(240).jpeg({ quality: 60 }).toBuffer() });
+    }
+    assert.equal((await fetch(`${s.url}/api/v1/images?wait=true`, { method: 'POST', body: form(files) })).status, 201);
+    const first = await (await fetch(`${s.url}/api/v1/duplicates?limit=2`)).json();
+    assert.equal(first.total, 3);
+    assert.equal(first.groups.length, 2);
+    assert.equal(first.next, '2');
+    const second = await (await fetch(`${s.url}/api/v1/duplicates?limit=2&cursor=${first.next}`)).json();
+    assert.deepEqual([second.groups.length, second.next], [1, null]);
+    const names = [...first.groups, ...second.groups].map((g: { images: { filename: string }[] }) => g.images.map((i) => i.filename).sort().join(' '));
+    assert.deepEqual(names.sort(), photos.map((f) => `${f} small-${f}`).sort(), 'each photo with its small copy, once');
+    for (const bad of ['maxBits=17', 'maxBits=32', 'limit=0', 'limit=501', 'cursor=-1']) assert.equal((await fetch(`${s.url}/api/v1/duplicates?${bad}`)).status, 400, bad);
+  });
 
   it('a 200 KB query cannot freeze the server: every search route refuses it with 400', async () => {
     const huge = 'receipt '.repeat(25_000);

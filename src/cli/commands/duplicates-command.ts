@@ -1,5 +1,5 @@
 import { InvalidArgumentError, type Command } from 'commander';
-import { NEAR_DUPLICATE_BITS } from '../../core/duplicate-groups.js';
+import { MAX_DUPLICATE_BITS, NEAR_DUPLICATE_BITS } from '../../core/duplicate-groups.js';
 import { withCommonFlags, type CommonFlags } from '../flags.js';
 
 export function registerDuplicates(program: Command) {
@@ -8,7 +8,7 @@ export function registerDuplicates(program: Command) {
     .description('list groups of exact duplicates and near duplicates (resized, re-encoded, slightly cropped copies)')
     .option('--threshold <bits>', `near-duplicate distance in bits of 64 (default ${NEAR_DUPLICATE_BITS})`, (v) => {
       const n = Number(v);
-      if (!Number.isInteger(n) || n < 0 || n > 32) throw new InvalidArgumentError('threshold must be a whole number from 0 to 32.');
+      if (!Number.isInteger(n) || n < 0 || n > MAX_DUPLICATE_BITS) throw new InvalidArgumentError(`threshold must be a whole number from 0 to ${MAX_DUPLICATE_BITS}.`);
       return n;
     });
   withCommonFlags(cmd, { space: true, json: 'print the groups as JSON' }).action(async (flags: CommonFlags & { threshold?: number }) => {
