@@ -39,20 +39,36 @@ export async function groupDuplicates(images: readonly HashedImage[], maxBits = 
     while (parent[i] !== i) i = parent[i] = parent[parent[i]];
     return i;
   };
-  const halves = images.map((img) => phashHalves(img.phash));
-  const blocks = halves.map(([hi, lo]) => [hi >>> 16, hi & 0xffff, lo >>> 16, lo & 0xffff]);
-  const tables = [0, 1, 2, 3].map(() => new Map<number, number[]>());
-  blocks.forEach((b, i) => b.forEach((v, t) => (tables[t].get(v) ?? tables[t].set(v, []).get(v)!).push(i)));
+  const n = images.length;
+  const hiOf = new Uint32Array(n);
+  const loOf = new Uint32Array(n);
+  images.forEach((img, i) => ([hiOf[i], loOf[i]] = phashHalves(img.phash)));
+  const blockOf = (i: number, t: number) => (t < 2 ? hiOf[i] : loOf[i]) >>> (t % 2 ? 0 : 16) & 0xffff;
+  // One table per block: the images holding each 16-bit value, as offsets into one flat array (no per-bucket objects).
+  const tables = [0, 1, 2, 3].map((t) => {
+    const start = new Uint32Array(65537);
+    for (let i = 0; i < n; i++) start[blockOf(i, t) + 1]++;
+    for (let v = 0; v < 65536; v++) start[v + 1] += start[v];
+    const members = new Uint32Array(n);
+    const fill = start.slice(0, 65536);
+    for (let i = 0; i < n; i++) members[fill[blockOf(i, t)]++] = i;
+    return { start, members };
+  });
   const flips = masksWithin(Math.floor(maxBits / 4));
-  for (let i = 0; i < images.length; i++) {
+  for (let i = 0; i < n; i++) {
     if (pause && i % PAUSE_EVERY === PAUSE_EVERY - 1) await pause();
-    const [hi, lo] = halves[i];
-    for (let t = 0; t < 4; t++)
+    const [hi, lo] = [hiOf[i], loOf[i]];
+    for (let t = 0; t < 4; t++) {
+      const { start, members } = tables[t];
+      const own = blockOf(i, t);
       for (const flip of flips) {
-        const bucket = tables[t].get(blocks[i][t] ^ flip);
-        if (bucket)
-          for (const j of bucket) if (j > i && popcount32(hi ^ halves[j][0]) + popcount32(lo ^ halves[j][1]) <= maxBits) parent[find(j)] = find(i);
+        const v = own ^ flip;
+        for (let m = start[v], end = start[v + 1]; m < end; m++) {
+          const j = members[m];
+          if (j > i && popcount32(hi ^ hiOf[j]) + popcount32(lo ^ loOf[j]) <= maxBits) parent[find(j)] = find(i);
+        }
       }
+    }
   }
 
   const byRoot = new Map<number, number[]>();
