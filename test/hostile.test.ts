@@ -57,6 +57,35 @@ describe('hostile input: the server stays up', () => {
     for (const bad of ['maxBits=17', 'maxBits=32', 'limit=0', 'limit=501', 'cursor=-1']) assert.equal((await fetch(`${s.url}/api/v1/duplicates?${bad}`)).status, 400, bad);
   });
 
+  it('out-of-range dates, hand-made cursors and a folder that is not text are 400s that say what to fix', async () => {
+    const search = (body: object) => fetch(`${s.url}/api/v1/images/search`, jsonBody(body));
+    for (const [body, message] of [
+      [{ query: 'red year:9999' }, /year must be from 1800 to 3000/],
+      [{ query: 'red taken:9999-12-31' }, /year must be from 1800 to 3000/],
+      [{ query: 'red after:0050' }, /year must be from 1800 to 3000/],
+      [{ query: 'red year:0099' }, /year must be from 1800 to 3000/],
+      [{ query: 'red', filters: { taken: '9999-12' } }, /year must be from 1800 to 3000/],
+      [{ query: 'red', filters: { year: 9999 } }, /year/],
+    ] as const) {
+      const r = await search(body);
+      assert.equal(r.status, 400, JSON.stringify(body));
+      assert.match((await r.json()).message, message);
+    }
+    assert.equal((await fetch(`${s.url}/api/v1/images/00000000-0000-4000-8000-000000000000/similar?taken=9999`)).status, 400);
+    const cursor = (v: unknown) => Buffer.from(JSON.stringify(v)).toString('base64url');
+    for (const bad of [['1', '00000000-0000-4000-8000-000000000000'], ['2020-02-30', '00000000-0000-4000-8000-000000000000'], ['+275760-09-13T00:00:00.000Z', '00000000-0000-4000-8000-000000000000']]) {
+      const r = await fetch(`${s.url}/api/v1/images?cursor=${cursor(bad)}`);
+      assert.equal(r.status, 400, JSON.stringify(bad));
+      assert.match((await r.json()).message, /cursor is not one this server gave out/);
+    }
+    for (const folder of [123, {}, []]) {
+      const r = await fetch(`${s.url}/api/v1/images/search/by-image`, jsonBody({ base64: (await colourImage('red', 'png')).toString('base64'), folder }));
+      assert.equal(r.status, 400, JSON.stringify(folder));
+    }
+    const spec = await (await fetch(`${s.url}/docs/openapi.json`)).json();
+    assert.ok(spec.paths['/api/v1/session']?.post, 'the OpenAPI document lists the sign-in route');
+  });
+
   it('a 200 KB query cannot freeze the server: every search route refuses it with 400', async () => {
     const huge = 'receipt '.repeat(25_000);
     for (const [route, body] of [
@@ -163,6 +192,7 @@ describe('hostile input: the server stays up', () => {
   it('a JSON body labelled multipart/mixed gets the JSON size limit, not the upload one', async () => {
     const r = await fetch(`${s.url}/api/v1/images`, { method: 'POST', headers: { 'content-type': 'multipart/mixed; boundary=x' }, body: Buffer.alloc(65 * 1024 * 1024, 0x20) });
     assert.equal(r.status, 413);
+    assert.match((await r.json()).message, /raise LOUPE_MAX_JSON_BYTES/, 'the message names the limit that refused it');
   });
 
   it('a multipart file over the size limit is refused while it streams, and leaves no temporary file', async () => {

@@ -3,7 +3,8 @@
  * surfaces (CLI, HTTP) map codes to exit statuses / HTTP statuses in one place each.
  */
 export const ERROR_MESSAGES = {
-  FILE_TOO_LARGE: (p: { path: string; bytes: number; limit: number }) => `${p.path}: file is ${p.bytes} bytes, over the ${p.limit}-byte limit (raise LOUPE_MAX_FILE_BYTES to accept it)`,
+  FILE_TOO_LARGE: (p: { path: string; bytes: number; limit: number; setting?: string }) =>
+    `${p.path}: ${p.path === 'request body' ? 'it' : 'file'} is ${p.bytes} bytes, over the ${p.limit}-byte limit (raise ${p.setting ?? 'LOUPE_MAX_FILE_BYTES'} to accept it)`,
   EMPTY_FILE: (p: { path: string }) => `${p.path}: file is empty (0 bytes)`,
   NOT_AN_IMAGE: (p: { path: string; detected?: string }) => `${p.path}: not an image${p.detected ? ` (its bytes say ${p.detected})` : ''}; supported: JPEG, PNG, GIF, BMP, TIFF, WebP, AVIF, HEIC`,
   TOO_MANY_PIXELS: (p: { path: string; width: number; height: number; limit: number }) =>

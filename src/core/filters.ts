@@ -50,6 +50,10 @@ export function normaliseFormat(value: string): string {
   return format;
 }
 
+/** Years a date filter may name. */
+export const MIN_YEAR = 1800;
+export const MAX_YEAR = 3000;
+
 /**
  * A calendar period written as YYYY, YYYY-MM or YYYY-MM-DD, as the instants it starts and ends at. Dates
  * are in the process's time zone: EXIF times carry no zone and are read in that same zone at indexing.
@@ -59,6 +63,8 @@ export function periodOf(value: string, what = 'date'): { start: Date; end: Date
   const bad = () => new LoupeError('BAD_ARGUMENT', { message: `${what} "${value}" is not a date: write YYYY, YYYY-MM or YYYY-MM-DD (e.g. 2019-06)` });
   if (!m) throw bad();
   const [y, mo, d] = [Number(m[1]), m[2] ? Number(m[2]) : null, m[3] ? Number(m[3]) : null];
+  // Photos' years; past this range dates leave what the database stores (and JavaScript reads 0099 as 1999).
+  if (y < MIN_YEAR || y > MAX_YEAR) throw new LoupeError('BAD_ARGUMENT', { message: `${what} "${value}": the year must be from ${MIN_YEAR} to ${MAX_YEAR}` });
   if (mo !== null && (mo < 1 || mo > 12)) throw bad();
   const start = new Date(y, (mo ?? 1) - 1, d ?? 1);
   if (d !== null && start.getDate() !== d) throw bad(); // 2021-02-30

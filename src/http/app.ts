@@ -29,11 +29,11 @@ const SWAGGER_ROOT = path.dirname(createRequire(import.meta.url).resolve('swagge
 
 /** Multipart bodies may be as large as uploads; JSON bodies have their own (smaller) limit. */
 function limits(maxUploadBytes: number, maxJsonBytes: number): MiddlewareHandler {
-  const tooLarge = (limit: number) => () => {
-    throw new LoupeError('FILE_TOO_LARGE', { path: 'request body', bytes: limit + 1, limit });
+  const tooLarge = (limit: number, setting: string) => () => {
+    throw new LoupeError('FILE_TOO_LARGE', { path: 'request body', bytes: limit + 1, limit, setting });
   };
-  const multipart = bodyLimit({ maxSize: maxUploadBytes, onError: tooLarge(maxUploadBytes) });
-  const other = bodyLimit({ maxSize: maxJsonBytes, onError: tooLarge(maxJsonBytes) });
+  const multipart = bodyLimit({ maxSize: maxUploadBytes, onError: tooLarge(maxUploadBytes, 'LOUPE_MAX_UPLOAD_BYTES') });
+  const other = bodyLimit({ maxSize: maxJsonBytes, onError: tooLarge(maxJsonBytes, 'LOUPE_MAX_JSON_BYTES') });
   return (c, next) => (isMultipart(c) ? multipart(c, next) : other(c, next));
 }
 

@@ -6,7 +6,7 @@ import { SearchBody } from './routes/search.js';
 const json = (schema: unknown) => ({ 'application/json': { schema } });
 const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
 const errors = (...codes: number[]) => Object.fromEntries(codes.map((c) => [String(c), { description: STATUS_TEXT[c], content: json(ref('Error')) }]));
-const STATUS_TEXT: Record<number, string> = { 400: 'bad parameters', 404: 'unknown id', 413: 'too large', 415: 'not an image', 422: 'undecodable', 503: 'model or storage unavailable' };
+const STATUS_TEXT: Record<number, string> = { 400: 'bad parameters', 401: 'no valid key', 404: 'unknown id', 413: 'too large', 415: 'not an image', 422: 'undecodable', 503: 'model or storage unavailable' };
 
 const imageSource = {
   'multipart/form-data': {
@@ -77,20 +77,24 @@ export function openApiDocument() {
       '/api/v1/duplicates': {
         get: {
           summary: 'Groups of exact and near duplicates to review (delete the copies you do not want with DELETE /api/v1/images/{id})',
-          parameters: [{ name: 'maxBits', in: 'query', schema: { type: 'integer' } }],
-          responses: { '200': { description: '{groups: [{kind, maxDistance, images}]}' } },
+          parameters: [
+            { name: 'maxBits', in: 'query', schema: { type: 'integer', minimum: 0, maximum: 16, default: 10 } },
+            { name: 'limit', in: 'query', schema: { type: 'integer', minimum: 1, maximum: 500, default: 100 } },
+            { name: 'cursor', in: 'query', description: '`next` of the previous page', schema: { type: 'string' } },
+          ],
+          responses: { '200': { description: '{total, next, groups: [{kind, maxDistance, images}]}' }, ...errors(400) },
         },
       },
       '/api/v1/images/{id}/similar': {
         get: {
           summary: 'Images similar to this one (filters as query parameters: after, before, taken, year, camera, near=LAT,LON,KM, country, type, minWidth, minHeight, orientation, has, tags; sort)',
-          parameters: [idParam, { name: 'k', in: 'query', schema: { type: 'integer' } }],
+          parameters: [idParam, { name: 'k', in: 'query', schema: { type: 'integer' } }, { name: 'minSimilarity', in: 'query', schema: { type: 'number', minimum: 0, maximum: 100 } }],
           responses: { '200': { description: 'results', content: json(ref('SearchResults')) }, ...errors(400, 404) },
         },
       },
       '/api/v1/images/search': {
         post: {
-          summary: 'Search by text',
+          summary: 'Search by text, by a query vector (`vector`, the library model\'s dimension), or both',
           requestBody: { content: json(z.toJSONSchema(SearchBody)) },
           responses: { '200': { description: 'results', content: json(ref('SearchResults')) }, ...errors(400) },
         },
@@ -107,6 +111,15 @@ export function openApiDocument() {
           summary: 'The spaces the caller may open ({items: [{name}], current}); name one with X-Loupe-Space, ?space= or the loupe_space cookie',
           responses: { '200': { description: 'spaces' } },
         },
+      },
+      '/api/v1/session': {
+        get: { summary: "Whether the web UI is signed in, and as whom (the key is in an HttpOnly cookie)", responses: { '200': { description: '{auth, signedIn, user}' }, ...errors(401) } },
+        post: {
+          summary: 'Sign in with an API key: sets the HttpOnly session cookie (and clears any planted at other paths)',
+          requestBody: { content: json({ type: 'object', properties: { key: { type: 'string' } }, required: ['key'] }) },
+          responses: { '200': { description: '{auth, signedIn, user}' }, ...errors(400, 401) },
+        },
+        delete: { summary: 'Sign out', responses: { '204': { description: 'signed out' } } },
       },
       '/api/v1/stats': { get: { summary: 'Counts, folders, models, queue', responses: { '200': { description: 'stats' } } } },
       '/api/v1/events': { get: { summary: 'Server-sent events: `progress` (queue counts) and `job` (an upload finished or failed)', responses: { '200': { description: 'text/event-stream' } } } },

@@ -717,7 +717,9 @@ function encodeCursor(createdAt: Date | string, id: string): string {
 function decodeCursor(cursor: string): { createdAt: string; id: string } | null {
   try {
     const [createdAt, id] = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
-    return typeof createdAt === 'string' && typeof id === 'string' && isUuid(id) && !Number.isNaN(Date.parse(createdAt)) ? { createdAt, id } : null;
+    // Only what encodeCursor writes: an ISO instant that reads back to itself (no "1", no 2020-02-30, no year +275760).
+    const exact = typeof createdAt === 'string' && /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/.test(createdAt) && new Date(createdAt).toISOString() === createdAt;
+    return exact && typeof id === 'string' && isUuid(id) ? { createdAt, id } : null;
   } catch {
     return null;
   }

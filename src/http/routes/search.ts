@@ -8,7 +8,7 @@ import type { AppEnv } from '../context.js';
 import { intParam, parseWith, percentParam, readImageRequest, readJson } from '../inputs.js';
 import { hitView } from '../views.js';
 import { FUSION_MODES } from '../../core/hybrid.js';
-import { HAS_VALUES, ORIENTATIONS, SORTS, filtersFromFields, type Orientation } from '../../core/filters.js';
+import { HAS_VALUES, MAX_YEAR, MIN_YEAR, ORIENTATIONS, SORTS, filtersFromFields, type Orientation } from '../../core/filters.js';
 
 /** The one shape of a text query on every route (v1 and the compatibility routes). */
 export const QueryText = z
@@ -24,7 +24,7 @@ export const FiltersBody = z
     after: z.string().max(10).optional().describe('taken on or after: YYYY, YYYY-MM or YYYY-MM-DD'),
     before: z.string().max(10).optional().describe('taken before: YYYY, YYYY-MM or YYYY-MM-DD'),
     taken: z.string().max(10).optional().describe('taken within this year, month or day'),
-    year: z.number().int().min(1800).max(3000).optional(),
+    year: z.number().int().min(MIN_YEAR).max(MAX_YEAR).optional(),
     camera: z.string().max(200).optional().describe('camera make or model contains this'),
     near: z.object({ lat: z.number().min(-90).max(90), lon: z.number().min(-180).max(180), km: z.number().positive().max(20000).optional() }).optional(),
     country: z.string().max(100).optional().describe('country name or ISO code, from the GPS position'),
@@ -108,7 +108,7 @@ export function searchRoutes() {
     const req = await readImageRequest(c, lib);
     try {
       const k = intParam('k', req.json?.k ?? req.fields.k, 10, 1, MAX_K);
-      const folder = (req.json?.folder as string | undefined) ?? req.fields.folder;
+      const folder = parseWith(z.string().max(1000).optional(), req.json?.folder ?? req.fields.folder);
       // Filters and sort as JSON fields, or in a multipart form as a JSON-encoded `filters` field and a `sort` field.
       const rawFilters =
         req.json?.filters ??
