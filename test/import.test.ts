@@ -8,6 +8,8 @@ import { mkdir, readFile, symlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { before, describe, it } from 'node:test';
 import { parseFaissIndex } from '../src/adapters/import/faiss.js';
+import { hnswVectors } from '../src/adapters/import/chroma.js';
+import { isLoupeError } from '../src/core/errors.js';
 import { openPostgres } from '../src/adapters/pg/pg-client.js';
 import initSqlJs from 'sql.js';
 import { SharpDecoder } from '../src/adapters/sharp/sharp-decoder.js';
@@ -372,6 +374,93 @@ describe('imports keep to --root (hostile metadata), and an id map matches rows 
     } finally {
       await db.close();
       await server.stop();
+    }
+  });
+});
+
+describe('hostile import files: refused or reported by row, never a crash, a hang or gigabytes of memory', () => {
+  it('FAISS: 1-number "vectors", nested id maps, NaN and zero rows, and metadata that is not what it should be', async () => {
+    const root = await tempDir();
+    const env = await testEnv(path.join(root, 'data'));
+    const meta = path.join(root, 'meta.json');
+    await writeFile(meta, '[]');
+    const run = (file: string, metadata = meta) => runCli(['import', 'faiss', file, '--metadata', metadata, '--model', TEST_CLIP_MODEL_ID, '--root', root, '--dry-run'], env);
+    // 4 MB of 1-number vectors: a million rows that are not image embeddings.
+    const tiny = path.join(root, 'tiny.bin');
+    await writeFile(tiny, faissFile(Array.from({ length: 1_000_000 }, () => Float32Array.of(1)), { metric: 'IP' }));
+    const t = await run(tiny);
+    assert.equal(t.code, 2);
+    assert.match(t.stderr, /vectors of 1 numbers are not image embeddings/);
+    // 200,000 nested IndexIDMap headers: refused at the second, not a stack overflow.
+    const header = Buffer.concat([Buffer.from('IxMp', 'latin1'), Buffer.from(new Int32Array([512]).buffer), Buffer.alloc(25), Buffer.from(new Int32Array([0]).buffer)]);
+    const nested = path.join(root, 'nested.bin');
+    await writeFile(nested, Buffer.concat(Array(200_000).fill(header)));
+    const n = await run(nested);
+    assert.equal(n.code, 2);
+    assert.match(n.stderr, /IndexIDMap inside an IndexIDMap/);
+    // Rows with NaN or all zeros, and metadata entries that are null, numbers or name no text: each reported, none fatal.
+    const good = Float32Array.from({ length: 512 }, (_, i) => Math.sin(i));
+    const rows = [good, Float32Array.from(good, (x, i) => (i === 3 ? NaN : x)), new Float32Array(512), good, good, good];
+    const file = path.join(root, 'rows.bin');
+    await writeFile(file, faissFile(rows, { metric: 'IP' }));
+    await mkdir(path.join(root, 'pics'));
+    await writeFile(path.join(root, 'pics', 'a.jpg'), await colourImage('red'));
+    const mixed = path.join(root, 'mixed.json');
+    await writeFile(mixed, JSON.stringify([{ path: 'pics/a.jpg', folder: '../../etc' }, { path: 'pics/a.jpg' }, { path: 'pics/a.jpg' }, null, 7, { path: { x: 1 } }]));
+    const report = await runJson<{ imported: number; skipped: { sourceId: string; reason: string }[] }>(
+      ['import', 'faiss', file, '--metadata', mixed, '--model', TEST_CLIP_MODEL_ID, '--root', root, '--dry-run'],
+      env,
+    );
+    const reasons = Object.fromEntries(report.skipped.map((s) => [s.sourceId, s.reason]));
+    assert.equal(report.imported, 1);
+    assert.match(reasons['row 1'], /NaN/);
+    assert.match(reasons['row 2'], /all zeros/);
+    assert.match(reasons['row 3'], /no metadata entry/);
+    assert.match(reasons['row 4'], /not an object/);
+    assert.match(reasons['row 5'], /not text/);
+    for (const bad of ['null', '7', '"just text"']) {
+      await writeFile(mixed, bad);
+      const r = await run(file, mixed);
+      assert.equal(r.code, 2, bad);
+      assert.match(r.stderr, /metadata must be a JSON list/);
+    }
+    // A folder named with "..": stored as a plain relative folder.
+    await writeFile(mixed, JSON.stringify([{ path: 'pics/a.jpg', folder: '../../etc' }]));
+    await writeFile(file, faissFile([good], { metric: 'IP' }));
+    const imported = await runJson<{ imported: number }>(['import', 'faiss', file, '--metadata', mixed, '--model', TEST_CLIP_MODEL_ID, '--root', root], env);
+    assert.equal(imported.imported, 1);
+    const lib = await openLibrary(parseConfig(env));
+    try {
+      assert.equal((await lib.store.getPath(path.join(root, 'pics', 'a.jpg')))?.folder, 'etc');
+    } finally {
+      await lib.close();
+    }
+  });
+
+  it('Chroma HNSW segments: a short header, sizes the files cannot hold, a zeroed data file, a huge pickle or one without its label map', async () => {
+    const dir = await tempDir();
+    const header = (count: number, size: number, labelOffset: number, dataOffset: number) => {
+      const b = Buffer.alloc(96);
+      for (const [at, v] of [[20, count], [28, size], [36, labelOffset], [44, dataOffset]] as const) b.writeBigUInt64LE(BigInt(v), at);
+      return b;
+    };
+    const pickle = Buffer.from('80049500000000000000007d948c0b6c6162656c5f746f5f6964947d94732e', 'hex'); // {'label_to_id': {}}
+    const cases: [string, Buffer, Buffer, Buffer, RegExp][] = [
+      ['short header', Buffer.alloc(20), Buffer.alloc(1024), pickle, /shorter than hnswlib/],
+      ['65,536 × 131k floats claimed', header(65_536, 524_296, 524_288, 0), Buffer.alloc(2 * 1024 * 1024), pickle, /a vector of 131072 numbers|elements of/],
+      ['a zeroed data file (element size 0)', header(2 ** 40, 0, 0, 0), Buffer.alloc(1024 * 1024), pickle, /a vector of|elements of/],
+      ['a 1 MB pickle for 1 element', header(1, 2064, 2056, 8), Buffer.alloc(2064), Buffer.concat([Buffer.from([0x80, 4, 0x8b]), Buffer.from(new Uint32Array([1024 * 1024]).buffer), Buffer.alloc(1024 * 1024, 1), Buffer.from('.')]), /pickle is/],
+      ['a pickle without label_to_id', header(1, 2064, 2056, 8), Buffer.alloc(2064), Buffer.from('80047d942e', 'hex'), /no label_to_id/],
+    ];
+    for (const [what, h, data, p, message] of cases) {
+      const seg = path.join(dir, what.replace(/\W+/g, '-'));
+      await mkdir(seg);
+      await writeFile(path.join(seg, 'header.bin'), h);
+      await writeFile(path.join(seg, 'data_level0.bin'), data);
+      await writeFile(path.join(seg, 'index_metadata.pickle'), p);
+      const started = performance.now();
+      await assert.rejects(hnswVectors(seg), (e: Error) => isLoupeError(e, 'BAD_ARGUMENT') && message.test(e.message), what);
+      assert.ok(performance.now() - started < 5000, `${what}: refused at once`);
     }
   });
 });

@@ -28,6 +28,13 @@ const DELETE = 3;
 
 type Value = string | number | Uint8Array | null;
 
+/** hnswlib's header up to offset_data; no embedding model has more numbers than MAX_DIM. */
+const HNSW_HEADER_BYTES = 52;
+const MAX_DIM = 4096;
+/** A label → id pickle holds ~50 bytes per element; anything far past that is not one. */
+const PICKLE_BASE_BYTES = 64 * 1024;
+const PICKLE_BYTES_PER_ELEMENT = 256;
+
 export async function chromaImportPlan(folder: string, o: ChromaImportOptions): Promise<ImportPlan> {
   const file = (await stat(folder).catch(() => null))?.isDirectory() ? path.join(folder, 'chroma.sqlite3') : folder;
   const bytes = await readFile(file).catch((e) => Promise.reject(new LoupeError('UNREADABLE', { path: file, reason: reasonOf(e) })));
@@ -41,12 +48,17 @@ export async function chromaImportPlan(folder: string, o: ChromaImportOptions): 
   }
   try {
     const all = (sql: string, params: Value[] = []) => {
-      const s = db.prepare(sql);
-      s.bind(params);
-      const rows: Record<string, Value>[] = [];
-      while (s.step()) rows.push(s.getAsObject() as Record<string, Value>);
-      s.free();
-      return rows;
+      try {
+        const s = db.prepare(sql);
+        s.bind(params);
+        const rows: Record<string, Value>[] = [];
+        while (s.step()) rows.push(s.getAsObject() as Record<string, Value>);
+        s.free();
+        return rows;
+      } catch (e) {
+        // A database damaged past its first pages fails only when those pages are read.
+        throw new LoupeError('BAD_ARGUMENT', { message: `${file}: the Chroma database cannot be read (${reasonOf(e)}); copy it again from the running app, or point at its backup` });
+      }
     };
     const [collection] = all('select id, dimension from collections where name = ?', [o.collection]);
     if (!collection) {
@@ -114,24 +126,36 @@ export async function chromaImportPlan(folder: string, o: ChromaImportOptions): 
  * (a format version, then hnswlib's sizes and offsets), data_level0.bin (per element: its level-0 links, the
  * vector, the label), and index_metadata.pickle (label → id). Missing files mean nothing was indexed yet.
  */
-async function hnswVectors(dir: string): Promise<Map<string, Float32Array>> {
+export async function hnswVectors(dir: string): Promise<Map<string, Float32Array>> {
   const [header, data, pickle] = await Promise.all(['header.bin', 'data_level0.bin', 'index_metadata.pickle'].map((f) => readFile(path.join(dir, f)).catch(() => null)));
   const out = new Map<string, Float32Array>();
   if (!header || !data || !pickle) return out;
+  const bad = (why: string) => new LoupeError('BAD_ARGUMENT', { message: `${dir}: not a Chroma HNSW segment Loupe can read (${why})` });
+  if (header.length < HNSW_HEADER_BYTES) throw bad(`header.bin is ${header.length} bytes, shorter than hnswlib's ${HNSW_HEADER_BYTES}`);
   const u64 = (at: number) => Number(header.readBigUInt64LE(at));
   // version (u32), offsetLevel0, max_elements, cur_element_count, size_data_per_element, label_offset, offset_data (u64 each)
   const [count, size, labelOffset, dataOffset] = [u64(20), u64(28), u64(36), u64(44)];
-  const meta = new PickleParser().parse(pickle) as { dimensionality: number | null; label_to_id: Record<string, string> };
   const dim = (labelOffset - dataOffset) / 4;
-  if (!Number.isInteger(dim) || dim <= 0 || count * size > data.length)
-    throw new LoupeError('BAD_ARGUMENT', { message: `${dir}: not a Chroma HNSW segment Loupe can read (${count} elements of ${size} bytes in ${data.length})` });
+  // Every size the header claims is checked against the files before anything is allocated or looped over.
+  if (!Number.isInteger(dim) || dim <= 0 || dim > MAX_DIM) throw bad(`a vector of ${dim} numbers`);
+  if (size < labelOffset + 8 || !(count >= 0) || count > Math.floor(data.length / size)) throw bad(`${count} elements of ${size} bytes in a ${data.length}-byte data_level0.bin`);
+  // pickleparser's integers cost more than quadratic time in their length: a label map is small, so a big pickle is refused.
+  if (pickle.length > PICKLE_BASE_BYTES + PICKLE_BYTES_PER_ELEMENT * count) throw bad(`index_metadata.pickle is ${pickle.length} bytes for ${count} elements`);
+  let meta: { label_to_id?: unknown };
+  try {
+    meta = new PickleParser().parse(pickle) as { label_to_id?: unknown };
+  } catch (e) {
+    throw bad(`index_metadata.pickle: ${reasonOf(e)}`);
+  }
+  const labels = meta?.label_to_id;
+  if (!labels || typeof labels !== 'object') throw bad('index_metadata.pickle has no label_to_id map');
   for (let e = 0; e < count; e++) {
     const at = e * size;
-    const id = meta.label_to_id[String(Number(data.readBigUInt64LE(at + labelOffset)))];
-    if (id === undefined) continue;
+    const id = (labels as Record<string, unknown>)[String(Number(data.readBigUInt64LE(at + labelOffset)))];
+    if (typeof id !== 'string') continue;
     const v = new Float32Array(dim);
     for (let j = 0; j < dim; j++) v[j] = data.readFloatLE(at + dataOffset + j * 4);
-    out.set(id, v);
+    if (v.every(Number.isFinite) && v.some((x) => x !== 0)) out.set(id, v);
   }
   return out;
 }

@@ -20,6 +20,8 @@ export interface FaissIndex {
 }
 
 const FLAT: Record<string, FaissIndex['type']> = { IxFI: 'IndexFlatIP', IxF2: 'IndexFlatL2' };
+const MIN_DIM = 16;
+const MAX_DIM = 4096;
 
 /** @param name for error messages */
 export function parseFaissIndex(bytes: Buffer, name: string): FaissIndex {
@@ -39,14 +41,18 @@ export function parseFaissIndex(bytes: Buffer, name: string): FaissIndex {
     at += 1; // is_trained
     const metric = i32();
     if (metric > 1) at += 4; // metric_arg
-    if (dim <= 0 || dim > 65_536 || ntotal < 0) throw new LoupeError('BAD_ARGUMENT', { message: `${name}: not a FAISS index (dimension ${dim}, ${ntotal} vectors)` });
+    if (dim <= 0 || dim > MAX_DIM || !(ntotal >= 0)) throw new LoupeError('BAD_ARGUMENT', { message: `${name}: not a FAISS index (dimension ${dim}, ${ntotal} vectors)` });
+    // Image embeddings have hundreds of numbers: a "vector" of a few is not one, and millions of them would fill memory.
+    if (dim < MIN_DIM) throw new LoupeError('BAD_ARGUMENT', { message: `${name}: vectors of ${dim} numbers are not image embeddings (CLIP's have 512 or more)` });
     return { dim, ntotal, metric };
   };
-  const readIndex = (): FaissIndex => {
+  const readIndex = (inMap = false): FaissIndex => {
     const code = fourcc();
     if (code === 'IxMp' || code === 'IxM2') {
+      // An id map holds one flat index; maps inside maps are refused rather than read (or recursed) without end.
+      if (inMap) throw new LoupeError('BAD_ARGUMENT', { message: `${name}: an IndexIDMap inside an IndexIDMap is not a layout FAISS writes for flat indexes` });
       header();
-      const inner = readIndex();
+      const inner = readIndex(true);
       const n = Number(i64());
       need(n * 8, 'id map');
       const ids = Array.from({ length: n }, (_, i) => bytes.readBigInt64LE(at + i * 8));
@@ -63,11 +69,10 @@ export function parseFaissIndex(bytes: Buffer, name: string): FaissIndex {
     const floats = Number(i64());
     if (floats !== dim * ntotal) throw new LoupeError('BAD_ARGUMENT', { message: `${name}: ${floats} numbers stored for ${ntotal} vectors of ${dim}` });
     need(floats * 4, 'vectors');
-    const vectors = Array.from({ length: ntotal }, (_, i) => {
-      const v = new Float32Array(dim);
-      for (let j = 0; j < dim; j++) v[j] = bytes.readFloatLE(at + (i * dim + j) * 4);
-      return v;
-    });
+    // One copy of all the numbers; each row is a view of it (the file's size bounds what is allocated).
+    const all = new Float32Array(floats);
+    for (let k = 0; k < floats; k++) all[k] = bytes.readFloatLE(at + k * 4);
+    const vectors = Array.from({ length: ntotal }, (_, i) => all.subarray(i * dim, (i + 1) * dim));
     at += floats * 4;
     return { type, dim, metric: metric === 0 ? 'inner product' : 'L2', vectors, ids: null };
   };
@@ -100,6 +105,7 @@ export async function faissImportPlan(indexFile: string, metadataFile: string, o
     if (e instanceof LoupeError) throw e;
     throw new LoupeError('BAD_ARGUMENT', { message: `${metadataFile}: not JSON (${reasonOf(e)})` });
   }
+  if (!metadata || typeof metadata !== 'object') throw new LoupeError('BAD_ARGUMENT', { message: `${metadataFile}: the metadata must be a JSON list, or an object by id, of {s3_path, folder}` });
   const entries: Record<string, MetadataEntry> = Array.isArray(metadata) ? Object.fromEntries(metadata.map((m, i) => [String(i), m])) : (metadata as Record<string, MetadataEntry>);
   // With an id map, an entry is found by the row's id when the metadata is keyed (or listed) by those ids, else by row.
   const byId = index.ids !== null;
@@ -108,13 +114,16 @@ export async function faissImportPlan(indexFile: string, metadataFile: string, o
   const rows: ImportRow[] = [];
   const base = path.dirname(path.resolve(metadataFile));
   index.vectors.forEach((v, row) => {
-    const entry = entries[keyOf(row)];
-    const where = entry && (entry.s3_path ?? entry.path ?? entry.image_path ?? entry.file);
-    if (!where) {
-      unmapped.push({ sourceId: `row ${row}`, reason: entry ? 'its metadata names no image (s3_path, path, image_path or file)' : 'no metadata entry for it' });
-      return;
+    const entry: unknown = entries[keyOf(row)];
+    const fields = entry && typeof entry === 'object' && !Array.isArray(entry) ? (entry as MetadataEntry) : null;
+    const where = fields && [fields.s3_path, fields.path, fields.image_path, fields.file].find((w) => w !== undefined && w !== null);
+    const sourceId = `row ${row}`;
+    if (typeof where !== 'string' || !where) {
+      const reason = !entry ? 'no metadata entry for it' : !fields ? 'its metadata entry is not an object' : where === undefined ? 'its metadata names no image (s3_path, path, image_path or file)' : 'its image path is not text';
+      return void unmapped.push({ sourceId, reason });
     }
-    rows.push({ sourceId: `row ${row}`, image: locate(where, o.root, base), folder: entry.folder ?? '', clipVector: l2Normalize(v) });
+    if (!v.every(Number.isFinite) || !v.some((x) => x !== 0)) return void unmapped.push({ sourceId, reason: 'its vector is all zeros or holds NaN or infinity' });
+    rows.push({ sourceId, image: locate(where, o.root, base), folder: cleanFolderName(fields!.folder), clipVector: l2Normalize(v) });
   });
   const extra = Object.keys(entries).length - index.vectors.length;
   if (extra > 0) unmapped.push({ sourceId: 'metadata', reason: `${extra} metadata entries have no vector` });
@@ -125,6 +134,15 @@ export async function faissImportPlan(indexFile: string, metadataFile: string, o
     unmapped,
     root: o.root ? path.resolve(o.root) : base,
   };
+}
+
+/** A folder as the metadata names it, as a relative folder name: text only, no "..", no leading slash. */
+function cleanFolderName(folder: unknown): string {
+  if (typeof folder !== 'string') return '';
+  return folder
+    .split(/[\\/]+/)
+    .filter((part) => part && part !== '.' && part !== '..')
+    .join('/');
 }
 
 /** An s3:// URL stays one unless a local mirror is given; a relative path is relative to the metadata file. */
