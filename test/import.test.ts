@@ -464,3 +464,46 @@ describe('hostile import files: refused or reported by row, never a crash, a han
     }
   });
 });
+
+describe('an interrupted import', () => {
+  it('a run stopped between rows\' images and their caption vectors is completed by the next run, nothing duplicated', async () => {
+    const { importVectors } = await import('../src/app/import-vectors.js');
+    const root = await tempDir();
+    const pics = path.join(root, 'pics');
+    await mkdir(pics);
+    const names = ['red', 'green', 'blue', 'yellow', 'purple', 'black', 'white', 'orange'];
+    for (const c of names) await writeFile(path.join(pics, `${c}.jpg`), await colourImage(c));
+    const captionVector = (i: number) => l2Normalize(Float32Array.from({ length: 8 }, (_, j) => Math.cos(i + j)));
+    const plan = {
+      source: 'test',
+      text: { model: 'test/caption-vectors', dim: 8 },
+      rows: names.map((c, i) => ({ sourceId: `row ${i}`, image: path.join(pics, `${c}.jpg`), caption: `a ${c} card`, captionVector: captionVector(i) })),
+      unmapped: [],
+      root: pics,
+    };
+    const lib = await openLibrary(parseConfig(await testEnv(path.join(root, 'data'))));
+    try {
+      // The store fails at the 5th caption vector, as a full disk or a dropped connection would.
+      const setEmbedding = lib.store.setEmbedding.bind(lib.store);
+      let calls = 0;
+      lib.store.setEmbedding = async (...args: Parameters<typeof setEmbedding>) => {
+        if (++calls === 5) throw new Error('the database went away');
+        return setEmbedding(...args);
+      };
+      await assert.rejects(importVectors(lib, plan), /went away/);
+      lib.store.setEmbedding = setEmbedding;
+      const again = await importVectors(lib, plan);
+      assert.equal(again.imported + again.completed + again.already, names.length);
+      assert.ok(again.completed >= 1, `the rows stored without their vector are completed (${JSON.stringify(again)})`);
+      for (const [i, c] of names.entries()) {
+        const record = (await lib.store.getPath(path.join(pics, `${c}.jpg`)))!;
+        const stored = await lib.store.getEmbedding(record.imageId, 'test/caption-vectors');
+        assert.ok(stored && cosine(stored, captionVector(i)) > 0.999, `${c}: its caption vector is there`);
+      }
+      const third = await importVectors(lib, plan);
+      assert.deepEqual([third.imported, third.completed, third.already], [0, 0, names.length]);
+    } finally {
+      await lib.close();
+    }
+  });
+});

@@ -6,6 +6,7 @@
 import { createHash } from 'node:crypto';
 import path from 'node:path';
 import { LoupeError, isFatal, reasonOf } from '../core/errors.js';
+import { l2Normalize } from '../core/scores.js';
 import { assertModelMatches, type Library } from '../library.js';
 import type { ImportPlan, ImportRow } from '../ports/import-source.js';
 import { decodeForIndex, storeBatch, type ReadyImage } from './ingest-batch.js';
@@ -19,6 +20,8 @@ export interface ImportReport {
   imported: number;
   /** Rows whose path was imported before (re-running is idempotent). */
   already: number;
+  /** Rows imported before whose vectors an interrupted run had not stored yet: stored now. */
+  completed: number;
   /** Rows whose content another row already brought (stored once, with both paths). */
   duplicates: number;
   skipped: { sourceId: string; reason: string }[];
@@ -41,6 +44,7 @@ export async function importVectors(lib: Library, plan: ImportPlan, o: { dryRun?
     rows: plan.rows.length,
     imported: 0,
     already: 0,
+    completed: 0,
     duplicates: 0,
     skipped: [...plan.unmapped],
     next: [],
@@ -73,8 +77,9 @@ export async function importVectors(lib: Library, plan: ImportPlan, o: { dryRun?
     const batch: { row: ImportRow; ready: ReadyImage }[] = [];
     for (const row of rows.slice(i, i + BATCH)) {
       try {
-        if (await lib.store.getPath(row.image!)) {
-          report.already++;
+        const before = await lib.store.getPath(row.image!);
+        if (before) {
+          (await storeMissingVectors(lib, before.imageId, row, clip?.model, plan.text?.model)) ? report.completed++ : report.already++;
           continue;
         }
         const source = await lib.imageSource([row.image!]);
@@ -124,6 +129,23 @@ export async function importVectors(lib: Library, plan: ImportPlan, o: { dryRun?
     o.onProgress?.({ done, total: rows.length });
   }
   return report;
+}
+
+/**
+ * A row imported before: stores the vectors the source brings that the library lacks (a run stopped between a row's
+ * image and its caption vector leaves that vector out). @returns whether anything was missing.
+ */
+async function storeMissingVectors(lib: Pick<Library, 'store'>, imageId: string, row: ImportRow, clipModel: string | undefined, textModel: string | undefined): Promise<boolean> {
+  let stored = false;
+  for (const [vector, model, kind] of [
+    [row.clipVector, clipModel, 'clip'],
+    [row.captionVector, textModel, 'text'],
+  ] as const) {
+    if (!vector || !model || (await lib.store.getEmbedding(imageId, model))) continue;
+    await lib.store.setEmbedding(imageId, model, kind === 'clip' ? l2Normalize(vector) : vector, kind);
+    stored = true;
+  }
+  return stored;
 }
 
 /** The library must search in the space the vectors are in: same CLIP model, and no other already stored. */

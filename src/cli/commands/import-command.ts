@@ -18,7 +18,12 @@ async function run(flags: ImportFlags, readPlan: () => Promise<ImportPlan>) {
   console.log(`${report.source}${report.dryRun ? pc.dim(' — dry run: nothing was changed') : ''}`);
   const models = Object.entries(report.vectors).filter(([, v]) => v) as [string, { model: string; dim: number }][];
   for (const [kind, v] of models) console.log(`${kind === 'clip' ? 'image' : 'caption'} vectors: stored as ${v.model} (${v.dim} dimensions)`);
-  console.log(table([report.dryRun ? 'would import' : 'imported', 'already imported', 'duplicates', 'skipped'], [[report.imported, report.already, report.duplicates, report.skipped.length]]));
+  console.log(
+    table(
+      [report.dryRun ? 'would import' : 'imported', 'already imported', 'completed', 'duplicates', 'skipped'],
+      [[report.imported, report.already, report.completed, report.duplicates, report.skipped.length]],
+    ),
+  );
   for (const s of report.skipped.slice(0, 50)) console.log(`${pc.yellow('skipped')} ${s.sourceId}: ${s.reason}`);
   if (report.skipped.length > 50) console.log(pc.dim(`… and ${report.skipped.length - 50} more (--json lists all)`));
   for (const n of report.next) console.log(pc.dim(n));
