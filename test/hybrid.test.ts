@@ -30,6 +30,12 @@ describe('query syntax', () => {
     assert.deepEqual([year.takenAfter, year.takenBefore], [new Date(2021, 0, 1).toISOString(), new Date(2022, 0, 1).toISOString()]);
     assert.equal(parseQuery('near:10,20').filters.near?.km, 10, 'near: without a radius means 10 km');
   });
+  it('bounds what one query asks of every image: at most 20 exclusions and 10 phrases', () => {
+    const many = (n: number, f: (i: number) => string) => Array.from({ length: n }, (_, i) => f(i)).join(' ');
+    assert.equal(parseQuery(`red ${many(20, (i) => `-w${i}`)}`).exclude.length, 20);
+    assert.throws(() => parseQuery(`red ${many(480, (i) => `-w${i}`)}`), /480 exclusions .* at most 20/);
+    assert.throws(() => parseQuery(many(11, (i) => `"p ${i}"`)), /11 "quoted phrases".* at most 10/);
+  });
   it('refuses a filter value it cannot read, saying how to write it', () => {
     assert.throws(() => parseQuery('after:June'), /YYYY, YYYY-MM or YYYY-MM-DD/);
     assert.throws(() => parseQuery('taken:2021-02-30'), /not a date/);

@@ -46,8 +46,18 @@ export function parseQuery(input: string): ParsedQuery {
     words.push(word);
   }
   q.text = words.join(' ');
+  // Each exclusion and phrase is a condition on every candidate image: a query may not ask for more than people type.
+  for (const [list, what, most] of [
+    [q.exclude, 'exclusions (-word)', MAX_EXCLUSIONS],
+    [q.phrases, '"quoted phrases"', MAX_PHRASES],
+  ] as const)
+    if (list.length > most) throw new LoupeError('BAD_ARGUMENT', { message: `the query has ${list.length} ${what}; at most ${most} are searched: keep the ones that matter` });
   return q;
 }
+
+/** Most exclusions and phrases one query may hold. */
+export const MAX_EXCLUSIONS = 20;
+export const MAX_PHRASES = 10;
 
 /**
  * Adds one `key:value` to the filters. @returns false when the key is not a filter (the token is then a word).

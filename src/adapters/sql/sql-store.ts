@@ -325,7 +325,8 @@ export class SqlStore implements Store {
       );
     }
     for (const phrase of f.phrases ?? []) on.push(`coalesce(${a}.doc @@ phraseto_tsquery('${TEXT_CONFIG}', ${p(phrase)}), false)`);
-    for (const word of f.exclude ?? []) on.push(`not coalesce(${a}.doc @@ phraseto_tsquery('${TEXT_CONFIG}', ${p(word)}), false)`);
+    // Exclusions as one query (any of them), matched once per image rather than once per exclusion.
+    if (f.exclude?.length) on.push(`not coalesce(${a}.doc @@ (${f.exclude.map((word) => `phraseto_tsquery('${TEXT_CONFIG}', ${p(word)})`).join(' || ')}), false)`);
     return on;
   }
 
