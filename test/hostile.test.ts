@@ -38,7 +38,7 @@ describe('hostile input: the server stays up', () => {
   });
   after(() => s.stop());
 
-  it('the duplicates scan answers a page at a time, and refuses thresholds past 16 bits', async () => {
+  it('the duplicates scan answers a page at a time, and refuses thresholds past 12 bits', async () => {
     const photos = (await readdir(COCO_IMAGES)).sort().slice(0, 3);
     const files = [];
     for (const f of photos) {
@@ -54,7 +54,7 @@ describe('hostile input: the server stays up', () => {
     assert.deepEqual([second.groups.length, second.next], [1, null]);
     const names = [...first.groups, ...second.groups].map((g: { images: { filename: string }[] }) => g.images.map((i) => i.filename).sort().join(' '));
     assert.deepEqual(names.sort(), photos.map((f) => `${f} small-${f}`).sort(), 'each photo with its small copy, once');
-    for (const bad of ['maxBits=17', 'maxBits=32', 'limit=0', 'limit=501', 'cursor=-1']) assert.equal((await fetch(`${s.url}/api/v1/duplicates?${bad}`)).status, 400, bad);
+    for (const bad of ['maxBits=13', 'maxBits=32', 'limit=0', 'limit=501', 'cursor=-1']) assert.equal((await fetch(`${s.url}/api/v1/duplicates?${bad}`)).status, 400, bad);
   });
 
   it('out-of-range dates, hand-made cursors and a folder that is not text are 400s that say what to fix', async () => {

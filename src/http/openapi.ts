@@ -78,7 +78,7 @@ export function openApiDocument() {
         get: {
           summary: 'Groups of exact and near duplicates to review (delete the copies you do not want with DELETE /api/v1/images/{id})',
           parameters: [
-            { name: 'maxBits', in: 'query', schema: { type: 'integer', minimum: 0, maximum: 16, default: 10 } },
+            { name: 'maxBits', in: 'query', schema: { type: 'integer', minimum: 0, maximum: 12, default: 10 } },
             { name: 'limit', in: 'query', schema: { type: 'integer', minimum: 1, maximum: 500, default: 100 } },
             { name: 'cursor', in: 'query', description: '`next` of the previous page', schema: { type: 'string' } },
           ],
