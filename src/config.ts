@@ -40,7 +40,13 @@ const EnvSchema = z.object({
     .optional(),
   LOUPE_DB_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),
   /** Statements running longer are stopped, embedded or on a server (0: no limit). Schema changes are not timed in embedded mode. */
-  LOUPE_DB_STATEMENT_TIMEOUT_MS: z.coerce.number().int().min(0).default(60_000),
+  LOUPE_DB_STATEMENT_TIMEOUT_MS: z.coerce
+    .number()
+    .int()
+    .min(0)
+    // Below a second, the embedded database's own housekeeping (the inline worker's polls) would time out over and over.
+    .refine((ms) => ms === 0 || ms >= 1000, 'must be 0 (no limit) or at least 1000 ms')
+    .default(60_000),
   /** Where downloaded models are kept. Default: $XDG_CACHE_HOME/loupe/models (~/.cache/loupe/models). */
   LOUPE_CACHE_DIR: z.string().default(path.join(xdgCache, 'loupe/models')),
   LOUPE_CLIP_MODEL: z.string().default('Xenova/clip-vit-base-patch32'),

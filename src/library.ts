@@ -85,6 +85,7 @@ export async function openLibrary(config: Config, options: OpenLibraryOptions = 
   try {
     db = await openDatabase(config).catch((e) => Promise.reject(diskFullOr(e, config.dataDir)));
     await migrate(db);
+    db.timeStatements?.();
   } catch (e) {
     await db?.close();
     await release();

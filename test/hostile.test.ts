@@ -86,6 +86,13 @@ describe('hostile input: the server stays up', () => {
     assert.ok(spec.paths['/api/v1/session']?.post, 'the OpenAPI document lists the sign-in route');
   });
 
+  it('a statement timeout too small to work is refused at start with what to set', async () => {
+    const env = await testEnv(path.join(await tempDir(), 'data'), { LOUPE_DB_STATEMENT_TIMEOUT_MS: '100' });
+    const r = await runCli(['stats'], env);
+    assert.equal(r.code, 10, 'exit status 10: invalid configuration');
+    assert.match(r.stderr, /LOUPE_DB_STATEMENT_TIMEOUT_MS.*0 \(no limit\) or at least 1000 ms/);
+  });
+
   it('a 200 KB query cannot freeze the server: every search route refuses it with 400', async () => {
     const huge = 'receipt '.repeat(25_000);
     for (const [route, body] of [

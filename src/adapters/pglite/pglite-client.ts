@@ -34,6 +34,8 @@ class PgliteThread {
   private ready!: Promise<void>;
   private readonly pending = new Map<number, Pending>();
   private nextId = 1;
+  /** Whether statements are timed yet (not while the database opens and migrates). */
+  timed = false;
 
   constructor(
     private readonly dir: string | undefined,
@@ -82,7 +84,7 @@ class PgliteThread {
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
       const p: Pending = { resolve, reject };
-      if (timed && this.timeoutMs > 0) p.timer = setTimeout(() => void this.timeout(id, sql ?? ''), this.timeoutMs);
+      if (timed && this.timed && this.timeoutMs > 0) p.timer = setTimeout(() => void this.timeout(id, sql ?? ''), this.timeoutMs);
       this.pending.set(id, p);
       this.worker.postMessage({ id, op, sql, params } satisfies ThreadRequest);
     });
@@ -145,5 +147,6 @@ export async function openPglite(dir?: string, options: PgliteOptions = {}): Pro
       }),
     // A statement still running after the grace is abandoned (as a kill would): the data is safe in the WAL.
     close: () => thread.close(5000),
+    timeStatements: () => void (thread.timed = true),
   };
 }

@@ -5,4 +5,9 @@ export interface SqlClient {
   exec(sql: string): Promise<void>;
   transaction<T>(fn: (tx: SqlClient) => Promise<T>): Promise<T>;
   close(): Promise<void>;
+  /**
+   * From now on, statements over the configured timeout are stopped. Until then (opening, migrations, start-up checks)
+   * nothing is timed: a large library's start-up must not fail a limit meant for requests.
+   */
+  timeStatements?(): void;
 }
