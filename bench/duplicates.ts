@@ -86,9 +86,14 @@ const db = await openPglite(path.join(WORK, 'lib/db'));
 await migrate(db);
 const ids = await insertSynthetic(db, N, TEST_CLIP_MODEL_ID, clusteredSampler(TEST_CLIP_DIM, 100));
 for (let i = 0; i < N; i += 10_000)
-  await db.query(`update images set phash = u.phash from unnest($1::uuid[], $2::text[]) as u(id, phash) where images.id = u.id`, [ids.slice(i, i + 10_000), hashes.slice(i, i + 10_000).map((h) => h.phash)]);
+  await db.query(`update images set phash = u.phash from unnest($1::uuid[], $2::text[]) as u(id, phash) where images.id = u.id`, [
+    ids.slice(i, i + 10_000),
+    hashes.slice(i, i + 10_000).map((h) => h.phash),
+  ]);
 await db.close();
-const lib = await openLibrary(parseConfig({ ...process.env, LOUPE_DATA_DIR: path.join(WORK, 'lib'), LOUPE_MODELS_DIR: path.join(WORK, 'models'), LOUPE_CLIP_MODEL: TEST_CLIP_MODEL_ID, LOUPE_OFFLINE: '1' }));
+const lib = await openLibrary(
+  parseConfig({ ...process.env, LOUPE_DATA_DIR: path.join(WORK, 'lib'), LOUPE_MODELS_DIR: path.join(WORK, 'models'), LOUPE_CLIP_MODEL: TEST_CLIP_MODEL_ID, LOUPE_OFFLINE: '1' }),
+);
 const server = await startServer(lib, { port: 0 });
 const waits: number[] = [];
 let scanning = true;

@@ -97,7 +97,10 @@ describe('duplicate groups', () => {
       for (let i = 0; i < images.length; i++) for (let j = i + 1; j < images.length; j++) if (hammingDistance(images[i].phash, images[j].phash) <= maxBits) parent[find(j)] = find(i);
       const groups = new Map<number, string[]>();
       images.forEach((img, i) => groups.set(find(i), [...(groups.get(find(i)) ?? []), img.id]));
-      return [...groups.values()].filter((g) => g.length > 1).map((g) => g.join(',')).sort();
+      return [...groups.values()]
+        .filter((g) => g.length > 1)
+        .map((g) => g.join(','))
+        .sort();
     };
     let pauses = 0;
     for (const maxBits of [0, 3, 6, 10, 12]) {

@@ -52,7 +52,12 @@ describe('hostile input: the server stays up', () => {
     assert.equal(first.next, '2');
     const second = await (await fetch(`${s.url}/api/v1/duplicates?limit=2&cursor=${first.next}`)).json();
     assert.deepEqual([second.groups.length, second.next], [1, null]);
-    const names = [...first.groups, ...second.groups].map((g: { images: { filename: string }[] }) => g.images.map((i) => i.filename).sort().join(' '));
+    const names = [...first.groups, ...second.groups].map((g: { images: { filename: string }[] }) =>
+      g.images
+        .map((i) => i.filename)
+        .sort()
+        .join(' '),
+    );
     assert.deepEqual(names.sort(), photos.map((f) => `${f} small-${f}`).sort(), 'each photo with its small copy, once');
     for (const bad of ['maxBits=13', 'maxBits=32', 'limit=0', 'limit=501', 'cursor=-1']) assert.equal((await fetch(`${s.url}/api/v1/duplicates?${bad}`)).status, 400, bad);
   });
@@ -73,7 +78,11 @@ describe('hostile input: the server stays up', () => {
     }
     assert.equal((await fetch(`${s.url}/api/v1/images/00000000-0000-4000-8000-000000000000/similar?taken=9999`)).status, 400);
     const cursor = (v: unknown) => Buffer.from(JSON.stringify(v)).toString('base64url');
-    for (const bad of [['1', '00000000-0000-4000-8000-000000000000'], ['2020-02-30', '00000000-0000-4000-8000-000000000000'], ['+275760-09-13T00:00:00.000Z', '00000000-0000-4000-8000-000000000000']]) {
+    for (const bad of [
+      ['1', '00000000-0000-4000-8000-000000000000'],
+      ['2020-02-30', '00000000-0000-4000-8000-000000000000'],
+      ['+275760-09-13T00:00:00.000Z', '00000000-0000-4000-8000-000000000000'],
+    ]) {
       const r = await fetch(`${s.url}/api/v1/images?cursor=${cursor(bad)}`);
       assert.equal(r.status, 400, JSON.stringify(bad));
       assert.match((await r.json()).message, /cursor is not one this server gave out/);
@@ -288,7 +297,11 @@ describe('hostile input: with API keys', () => {
     // Signing in (and out) expires the cookie at every path one could have been planted at.
     const signIn = await fetch(`${s.url}/api/v1/session`, jsonBody({ key }));
     const cleared = signIn.headers.getSetCookie().filter((c) => /^loupe_key=;/.test(c) && /Max-Age=0/i.test(c));
-    for (const p of ['/', '/api/v1', '/api/v1/images']) assert.ok(cleared.some((c) => new RegExp(`Path=${p.replace(/\//g, '\\/')}(;|$)`).test(c)), `cleared at ${p}`);
+    for (const p of ['/', '/api/v1', '/api/v1/images'])
+      assert.ok(
+        cleared.some((c) => new RegExp(`Path=${p.replace(/\//g, '\\/')}(;|$)`).test(c)),
+        `cleared at ${p}`,
+      );
     assert.ok(signIn.headers.getSetCookie().some((c) => c.startsWith(`loupe_key=${key}`)));
     const signOut = await fetch(`${s.url}/api/v1/session`, { method: 'DELETE' });
     assert.ok(signOut.headers.getSetCookie().filter((c) => /^loupe_key=;/.test(c)).length >= 3);

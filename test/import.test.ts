@@ -387,7 +387,13 @@ describe('hostile import files: refused or reported by row, never a crash, a han
     const run = (file: string, metadata = meta) => runCli(['import', 'faiss', file, '--metadata', metadata, '--model', TEST_CLIP_MODEL_ID, '--root', root, '--dry-run'], env);
     // 4 MB of 1-number vectors: a million rows that are not image embeddings.
     const tiny = path.join(root, 'tiny.bin');
-    await writeFile(tiny, faissFile(Array.from({ length: 1_000_000 }, () => Float32Array.of(1)), { metric: 'IP' }));
+    await writeFile(
+      tiny,
+      faissFile(
+        Array.from({ length: 1_000_000 }, () => Float32Array.of(1)),
+        { metric: 'IP' },
+      ),
+    );
     const t = await run(tiny);
     assert.equal(t.code, 2);
     assert.match(t.stderr, /vectors of 1 numbers are not image embeddings/);
@@ -441,7 +447,13 @@ describe('hostile import files: refused or reported by row, never a crash, a han
     const dir = await tempDir();
     const header = (count: number, size: number, labelOffset: number, dataOffset: number) => {
       const b = Buffer.alloc(96);
-      for (const [at, v] of [[20, count], [28, size], [36, labelOffset], [44, dataOffset]] as const) b.writeBigUInt64LE(BigInt(v), at);
+      for (const [at, v] of [
+        [20, count],
+        [28, size],
+        [36, labelOffset],
+        [44, dataOffset],
+      ] as const)
+        b.writeBigUInt64LE(BigInt(v), at);
       return b;
     };
     const pickle = Buffer.from('80049500000000000000007d948c0b6c6162656c5f746f5f6964947d94732e', 'hex'); // {'label_to_id': {}}
@@ -449,7 +461,13 @@ describe('hostile import files: refused or reported by row, never a crash, a han
       ['short header', Buffer.alloc(20), Buffer.alloc(1024), pickle, /shorter than hnswlib/],
       ['65,536 × 131k floats claimed', header(65_536, 524_296, 524_288, 0), Buffer.alloc(2 * 1024 * 1024), pickle, /a vector of 131072 numbers|elements of/],
       ['a zeroed data file (element size 0)', header(2 ** 40, 0, 0, 0), Buffer.alloc(1024 * 1024), pickle, /a vector of|elements of/],
-      ['a 1 MB pickle for 1 element', header(1, 2064, 2056, 8), Buffer.alloc(2064), Buffer.concat([Buffer.from([0x80, 4, 0x8b]), Buffer.from(new Uint32Array([1024 * 1024]).buffer), Buffer.alloc(1024 * 1024, 1), Buffer.from('.')]), /pickle is/],
+      [
+        'a 1 MB pickle for 1 element',
+        header(1, 2064, 2056, 8),
+        Buffer.alloc(2064),
+        Buffer.concat([Buffer.from([0x80, 4, 0x8b]), Buffer.from(new Uint32Array([1024 * 1024]).buffer), Buffer.alloc(1024 * 1024, 1), Buffer.from('.')]),
+        /pickle is/,
+      ],
       ['a pickle without label_to_id', header(1, 2064, 2056, 8), Buffer.alloc(2064), Buffer.from('80047d942e', 'hex'), /no label_to_id/],
     ];
     for (const [what, h, data, p, message] of cases) {
@@ -466,7 +484,7 @@ describe('hostile import files: refused or reported by row, never a crash, a han
 });
 
 describe('an interrupted import', () => {
-  it('a run stopped between rows\' images and their caption vectors is completed by the next run, nothing duplicated', async () => {
+  it("a run stopped between rows' images and their caption vectors is completed by the next run, nothing duplicated", async () => {
     const { importVectors } = await import('../src/app/import-vectors.js');
     const root = await tempDir();
     const pics = path.join(root, 'pics');

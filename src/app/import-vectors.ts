@@ -175,7 +175,13 @@ async function checkModels(lib: Library, clip: ImportPlan['clip'], text: ImportP
  * resolved when the file is read (ImageSource.readWithin).
  */
 export function outsideRoot(image: string, root: string): string | null {
-  if (image.startsWith('s3://')) return image.slice(5).split('/').some((seg) => seg === '.' || seg === '..') ? `${image} has "." or ".." segments in its key` : null;
+  if (image.startsWith('s3://'))
+    return image
+      .slice(5)
+      .split('/')
+      .some((seg) => seg === '.' || seg === '..')
+      ? `${image} has "." or ".." segments in its key`
+      : null;
   const rel = path.relative(root, path.resolve(image));
   return rel === '' || rel.startsWith('..') || path.isAbsolute(rel) ? `${image} lies outside ${root}: images are read only inside the root (give their folder with --root)` : null;
 }

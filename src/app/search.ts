@@ -10,7 +10,20 @@ import { detectFolder } from '../core/folder-detect.js';
 import { cosine, l2Normalize, scoreFromCosineDistance } from '../core/scores.js';
 import { canonicalModel } from './import-vectors.js';
 import type { SearchHit, SearchResult } from '../core/types.js';
-import { FUSION_MODES, MAX_K, SEARCH_MODES, TEXT_EVIDENCE, checkK, fuse, imageSimilarity, similarityOf, vectorEvidence, type FusionMode, type SearchMode, type VectorBackground } from '../core/hybrid.js';
+import {
+  FUSION_MODES,
+  MAX_K,
+  SEARCH_MODES,
+  TEXT_EVIDENCE,
+  checkK,
+  fuse,
+  imageSimilarity,
+  similarityOf,
+  vectorEvidence,
+  type FusionMode,
+  type SearchMode,
+  type VectorBackground,
+} from '../core/hybrid.js';
 import { LRUCache } from 'lru-cache';
 import { parseQuery } from '../core/query-syntax.js';
 import { SORTS, bothFilters, restricts, type ImageFilters, type Sort } from '../core/filters.js';
@@ -226,7 +239,8 @@ async function gatherSignals(lib: SearchDeps, q: QueryVectors, filters: SearchFi
   const captionCosine = new Map<string, number>();
   if (captionVector) for (const [id, d] of await lib.store.distances(captionVector, captionModel!, [...where.keys()])) captionCosine.set(id, 1 - d);
   // Images with no words of their own: fusion counts their silence as neither for nor against the query's words.
-  const undescribed = mode === 'vector' || !vector ? new Set<string>() : await lib.store.undescribed([...where.keys()].filter((id) => !textHits.some((h) => h.imageId === id)));
+  const worded = new Set(textHits.map((h) => h.imageId));
+  const undescribed = mode === 'vector' || !vector ? new Set<string>() : await lib.store.undescribed([...where.keys()].filter((id) => !worded.has(id)));
   return { where, cosines, captionCosine, textScore: new Map(textHits.map((h) => [h.imageId, h])), background, captionBackground, undescribed };
 }
 

@@ -46,7 +46,7 @@ export async function groupDuplicates(images: readonly HashedImage[], maxBits = 
   const hiOf = new Uint32Array(n);
   const loOf = new Uint32Array(n);
   images.forEach((img, i) => ([hiOf[i], loOf[i]] = phashHalves(img.phash)));
-  const blockOf = (i: number, t: number) => (t < 2 ? hiOf[i] : loOf[i]) >>> (t % 2 ? 0 : 16) & 0xffff;
+  const blockOf = (i: number, t: number) => ((t < 2 ? hiOf[i] : loOf[i]) >>> (t % 2 ? 0 : 16)) & 0xffff;
   // One table per block: the images holding each 16-bit value, as offsets into one flat array (no per-bucket objects).
   const tables = [0, 1, 2, 3].map((t) => {
     const start = new Uint32Array(65537);

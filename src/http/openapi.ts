@@ -6,7 +6,15 @@ import { SearchBody } from './routes/search.js';
 const json = (schema: unknown) => ({ 'application/json': { schema } });
 const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
 const errors = (...codes: number[]) => Object.fromEntries(codes.map((c) => [String(c), { description: STATUS_TEXT[c], content: json(ref('Error')) }]));
-const STATUS_TEXT: Record<number, string> = { 400: 'bad parameters', 401: 'no valid key', 404: 'unknown id', 413: 'too large', 415: 'not an image', 422: 'undecodable', 503: 'model or storage unavailable' };
+const STATUS_TEXT: Record<number, string> = {
+  400: 'bad parameters',
+  401: 'no valid key',
+  404: 'unknown id',
+  413: 'too large',
+  415: 'not an image',
+  422: 'undecodable',
+  503: 'model or storage unavailable',
+};
 
 const imageSource = {
   'multipart/form-data': {
@@ -94,7 +102,7 @@ export function openApiDocument() {
       },
       '/api/v1/images/search': {
         post: {
-          summary: 'Search by text, by a query vector (`vector`, the library model\'s dimension), or both',
+          summary: "Search by text, by a query vector (`vector`, the library model's dimension), or both",
           requestBody: { content: json(z.toJSONSchema(SearchBody)) },
           responses: { '200': { description: 'results', content: json(ref('SearchResults')) }, ...errors(400) },
         },
@@ -113,7 +121,7 @@ export function openApiDocument() {
         },
       },
       '/api/v1/session': {
-        get: { summary: "Whether the web UI is signed in, and as whom (the key is in an HttpOnly cookie)", responses: { '200': { description: '{auth, signedIn, user}' }, ...errors(401) } },
+        get: { summary: 'Whether the web UI is signed in, and as whom (the key is in an HttpOnly cookie)', responses: { '200': { description: '{auth, signedIn, user}' }, ...errors(401) } },
         post: {
           summary: 'Sign in with an API key: sets the HttpOnly session cookie (and clears any planted at other paths)',
           requestBody: { content: json({ type: 'object', properties: { key: { type: 'string' } }, required: ['key'] }) },

@@ -40,10 +40,11 @@ const jsonl = async (file: string) =>
     .map((l) => JSON.parse(l));
 
 /** Whether the folder is there; tests and benches say loudly when it is not. */
-export const haveClipVectors = () => access(path.join(CLIP_VECTORS, 'flickr8k-val/image_embs.npy')).then(
-  () => true,
-  () => false,
-);
+export const haveClipVectors = () =>
+  access(path.join(CLIP_VECTORS, 'flickr8k-val/image_embs.npy')).then(
+    () => true,
+    () => false,
+  );
 
 export async function flickr8kVitB32(): Promise<ClipVectorSet> {
   const dir = path.join(CLIP_VECTORS, 'flickr8k-val');

@@ -119,7 +119,13 @@ export async function faissImportPlan(indexFile: string, metadataFile: string, o
     const where = fields && [fields.s3_path, fields.path, fields.image_path, fields.file].find((w) => w !== undefined && w !== null);
     const sourceId = `row ${row}`;
     if (typeof where !== 'string' || !where) {
-      const reason = !entry ? 'no metadata entry for it' : !fields ? 'its metadata entry is not an object' : where === undefined ? 'its metadata names no image (s3_path, path, image_path or file)' : 'its image path is not text';
+      const reason = !entry
+        ? 'no metadata entry for it'
+        : !fields
+          ? 'its metadata entry is not an object'
+          : where === undefined
+            ? 'its metadata names no image (s3_path, path, image_path or file)'
+            : 'its image path is not text';
       return void unmapped.push({ sourceId, reason });
     }
     if (!v.every(Number.isFinite) || !v.some((x) => x !== 0)) return void unmapped.push({ sourceId, reason: 'its vector is all zeros or holds NaN or infinity' });

@@ -106,7 +106,16 @@ export function registerSearch(program: Command) {
     const modes = [text !== undefined, flags.image !== undefined, flags.similar !== undefined].filter(Boolean).length;
     if (modes !== 1) throw new LoupeError('BAD_ARGUMENT', { message: 'give exactly one of: a text query, --image <source>, --similar <image-id> (or filters alone, e.g. --after 2020)' });
     const vector = flags.vector === undefined ? undefined : await (await import('../../adapters/fs/vector-file.js')).readVectorFile(flags.vector);
-    const options = { k: flags.k, folder: flags.folder, mode: flags.mode, fusion: { mode: flags.fusion, weights: flags.weights }, minSimilarity: flags.minSimilarity, filters, sort: flags.sort, vector };
+    const options = {
+      k: flags.k,
+      folder: flags.folder,
+      mode: flags.mode,
+      fusion: { mode: flags.fusion, weights: flags.weights },
+      minSimilarity: flags.minSimilarity,
+      filters,
+      sort: flags.sort,
+      vector,
+    };
     const [{ searchByImage, searchByText, searchSimilar, withSourceUrls }, { withLibrary }, { printJson }] = await Promise.all([
       import('../../app/search.js'),
       import('../context.js'),

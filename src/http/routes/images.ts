@@ -191,7 +191,12 @@ export function imageRoutes(deps: ServerDeps) {
     const byId = new Map(details.map((d) => [d.id, d]));
     return c.json({
       results: result.hits.map((h) => hitView(h, byId.get(h.id))),
-      applied: { folder: result.applied.folder, ...(result.applied.minSimilarity ? { minSimilarity: result.applied.minSimilarity } : {}), ...(result.applied.filters ? { filters: result.applied.filters } : {}), ...(result.applied.sort ? { sort: result.applied.sort } : {}) },
+      applied: {
+        folder: result.applied.folder,
+        ...(result.applied.minSimilarity ? { minSimilarity: result.applied.minSimilarity } : {}),
+        ...(result.applied.filters ? { filters: result.applied.filters } : {}),
+        ...(result.applied.sort ? { sort: result.applied.sort } : {}),
+      },
     });
   });
 
