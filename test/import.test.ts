@@ -371,6 +371,14 @@ describe('imports keep to --root (hostile metadata), and an id map matches rows 
       assert.doesNotMatch(reasons['id 4'], /outside/);
       assert.match(reasons['id 5'], /names no file/);
       assert.equal((await runJson<{ images: number }>(['stats'], env)).images, 1);
+      // A table named with too many parts is refused, and an unqualified name is the table the search path finds.
+      const extra = await runCli(['import', 'pgvector', server.url, '--table', 'public.posts.extra', '--root', photos, '--dry-run'], env);
+      assert.equal(extra.code, 2);
+      assert.match(extra.stderr, /name a table as TABLE or SCHEMA\.TABLE/);
+      await db.query('create schema s2');
+      await db.query('create table s2.posts (id serial primary key, image_path text, caption text, embedding vector(3), extra_only_here text)');
+      const onPath = await runJson<{ imported: number; skipped: unknown[] }>(['import', 'pgvector', server.url, '--table', 'posts', '--root', photos, '--dry-run'], env);
+      assert.equal(onPath.skipped.length, 4, "public.posts's rows, not s2.posts's (which has none)");
     } finally {
       await db.close();
       await server.stop();

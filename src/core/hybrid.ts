@@ -23,7 +23,7 @@ export interface FusionCandidate {
   matched?: string[];
   /** A stable key (e.g. the path) that orders exact ties, so the same search always lists them the same way. */
   key?: string;
-  /** The image has no words of its own (no caption, tags, labels or text in it): no text score is no evidence against it. */
+  /** The image has no description of its own (no caption, tags or text in it): no text score is no evidence against it. */
   undescribed?: boolean;
 }
 

@@ -84,7 +84,9 @@ export async function chromaImportPlan(folder: string, o: ChromaImportOptions): 
     for (const q of all(`select id, operation, vector, encoding from embeddings_queue where topic like ? order by seq_id`, [`%${collectionId}`])) {
       const id = String(q.id);
       if (Number(q.operation) === DELETE) vectors.delete(id);
-      else if (q.vector instanceof Uint8Array && (q.encoding ?? 'FLOAT32') === 'FLOAT32') vectors.set(id, new Float32Array(q.vector.slice().buffer));
+      // A blob that is not a whole number of floats is not a vector: that record keeps whatever it had.
+      else if (q.vector instanceof Uint8Array && (q.encoding ?? 'FLOAT32') === 'FLOAT32' && q.vector.length % 4 === 0 && q.vector.length > 0)
+        vectors.set(id, new Float32Array(q.vector.slice().buffer));
     }
     const unmapped: ImportPlan['unmapped'] = [];
     const rows: ImportRow[] = [];

@@ -27,12 +27,22 @@ const quote = (name: string) => `"${name.replace(/"/g, '""')}"`;
 export async function pgvectorImportPlan(url: string, o: PgvectorImportOptions): Promise<ImportPlan> {
   const db = await openPostgres(url, { poolSize: 1, statementTimeoutMs: 0 }).catch((e) => Promise.reject(new LoupeError('DATABASE_UNAVAILABLE', { url: redact(url), reason: reasonOf(e) })));
   try {
-    const [schema, table] = o.table.includes('.') ? o.table.split('.', 2) : [null, o.table];
+    const parts = o.table.split('.');
+    if (parts.length > 2 || parts.some((p) => !p)) throw new LoupeError('BAD_ARGUMENT', { message: `--table ${o.table}: name a table as TABLE or SCHEMA.TABLE` });
+    const table = parts.at(-1)!;
+    // Unqualified, the table is the one PostgreSQL itself would find first on the search path (not every schema's).
+    const schema =
+      parts.length === 2
+        ? parts[0]
+        : ((
+            await db.query<{ table_schema: string }>(
+              `select table_schema from information_schema.tables where table_name = $1 and table_schema = any(current_schemas(false))
+               order by array_position(current_schemas(false), table_schema::name) limit 1`,
+              [table],
+            )
+          )[0]?.table_schema ?? null);
     const columns = (
-      await db.query<{ column_name: string }>(`select column_name from information_schema.columns where table_name = $1 and ($2::text is null or table_schema = $2) order by ordinal_position`, [
-        table,
-        schema,
-      ])
+      await db.query<{ column_name: string }>(`select column_name from information_schema.columns where table_name = $1 and table_schema = $2 order by ordinal_position`, [table, schema])
     ).map((c) => c.column_name);
     if (!columns.length) throw new LoupeError('NOT_FOUND', { what: `table ${o.table} in ${redact(url)}` });
     const has = (c: string) => columns.includes(c);
