@@ -210,7 +210,7 @@ describe('adaptive fusion', () => {
     const { normal } = seededRandom(3);
     const z = (v: number) => bg.mean + bg.std * v;
     // Noise: the images with the words sit at ~0 σ like everything else.
-    const noiseSide = Array.from({ length: 40 }, (_, i) => ({ id: `n${i}`, text: i < 20 ? 0.5 : undefined, vector: z(normal()) }));
+    const noiseSide = Array.from({ length: 40 }, (_, i) => ({ id: `n${i}`, text: i < 20 ? 0.2 + (i % 7) / 10 : undefined, vector: z(normal()) }));
     // CLIP-like: the worded images sit ~1 σ up, and the nearest are mostly images described in other words.
     const clipLike = [
       ...Array.from({ length: 20 }, (_, i) => ({ id: `w${i}`, text: 0.2 + (i % 5) / 10, vector: z(1 + 0.5 * normal()) })),
@@ -222,6 +222,9 @@ describe('adaptive fusion', () => {
     assert.ok(vectorTrust(clipLike, bg) > 0.8, `CLIP-like trust ${vectorTrust(clipLike, bg)}`);
     assert.equal(vectorTrust(wordsAgain, bg), 0);
     assert.equal(vectorTrust(noiseSide.slice(0, 3), bg), 1, 'too few worded finds to judge: trusted');
+    // Detector labels (or one word shared by many) cannot judge it: they come from the pixels too, and sort into few levels.
+    assert.equal(vectorTrust(wordsAgain.map((c) => ({ ...c, matched: ['labels'] })), bg), 1);
+    assert.equal(vectorTrust(noiseSide.map((c) => ({ ...c, text: c.text === undefined ? undefined : 0.5 })), bg), 1);
   });
 
   it('similarity is one scale: nothing relevant is low, strong evidence is high', () => {

@@ -138,6 +138,10 @@ export const AGREEMENT_FULL = 0.8;
 /** Correlation of word score and z over all candidates at which the vector side starts to be discounted, and is fully. */
 export const REDUNDANT_FROM = -0.4;
 export const REDUNDANT_FULL = 0.1;
+/** Fields whose words can judge the vector side (not labels, not file names). */
+const JUDGING_FIELDS = new Set(['caption', 'ocr', 'tags']);
+/** Fewer distinct word scores (to 0.01) than this among the worded finds: the words are too coarse to judge the vector side. */
+const COARSE_LEVELS = 5;
 
 const clamp01 = (x: number) => Math.max(0, Math.min(1, x));
 const has = (v: number | undefined): v is number => v !== undefined && Number.isFinite(v);
@@ -154,8 +158,11 @@ const has = (v: number | undefined): v is number => v !== undefined && Number.is
  */
 export function vectorTrust(candidates: readonly FusionCandidate[], bg: VectorBackground, side: 'vector' | 'caption' = 'vector'): number {
   const scored = candidates.filter((c) => has(c[side]));
-  const worded = scored.filter((c) => has(c.text) && c.text > 0);
+  // Only descriptions people or OCR wrote judge the vector side: detector labels come from the pixels as the vector
+  // does, and a few nouns shared by many photos ("person" is on most) can tell neither noise nor redundancy.
+  const worded = scored.filter((c) => has(c.text) && c.text > 0 && (!c.matched || c.matched.some((f) => JUDGING_FIELDS.has(f))));
   if (worded.length < AGREEMENT_MIN) return 1;
+  if (new Set(worded.map((c) => Math.round(c.text! * 100))).size < COARSE_LEVELS) return 1;
   const meanZ = worded.reduce((sum, c) => sum + zOf(c[side]!, bg), 0) / worded.length;
   const informative = clamp01((meanZ - AGREEMENT_FROM) / (AGREEMENT_FULL - AGREEMENT_FROM));
   const r = pearson(
