@@ -223,8 +223,20 @@ describe('adaptive fusion', () => {
     assert.equal(vectorTrust(wordsAgain, bg), 0);
     assert.equal(vectorTrust(noiseSide.slice(0, 3), bg), 1, 'too few worded finds to judge: trusted');
     // Detector labels (or one word shared by many) cannot judge it: they come from the pixels too, and sort into few levels.
-    assert.equal(vectorTrust(wordsAgain.map((c) => ({ ...c, matched: ['labels'] })), bg), 1);
-    assert.equal(vectorTrust(noiseSide.map((c) => ({ ...c, text: c.text === undefined ? undefined : 0.5 })), bg), 1);
+    assert.equal(
+      vectorTrust(
+        wordsAgain.map((c) => ({ ...c, matched: ['labels'] })),
+        bg,
+      ),
+      1,
+    );
+    assert.equal(
+      vectorTrust(
+        noiseSide.map((c) => ({ ...c, text: c.text === undefined ? undefined : 0.5 })),
+        bg,
+      ),
+      1,
+    );
   });
 
   it('similarity is one scale: nothing relevant is low, strong evidence is high', () => {
