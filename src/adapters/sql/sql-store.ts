@@ -441,9 +441,9 @@ export class SqlStore implements Store {
   async undescribed(imageIds: string[]) {
     if (!imageIds.length) return new Set<string>();
     const rows = await this.db.query<{ id: string }>(
-      // Detector labels are a few nouns, not a description: a photo labelled "person" says nothing about "a dog on grass".
+      // A photo with detector labels counts as described: the detector looked, and not finding a dog says something.
       `select id from images where space_id = ${this.S} and id = any($1::uuid[]) and caption is null
-         and coalesce(cardinality(tags), 0) = 0 and coalesce(ocr_text, '') = ''`,
+         and coalesce(cardinality(tags), 0) = 0 and coalesce(cardinality(label_words), 0) = 0 and coalesce(ocr_text, '') = ''`,
       [imageIds],
     );
     return new Set(rows.map((r) => r.id));
