@@ -155,7 +155,7 @@ export interface VectorIndex {
 /** Word search over captions, text in images, tags, labels and names. */
 export interface TextIndex {
   textSearch(q: TextQuery): Promise<TextHit[]>;
-  /** Of these images, those with no description of their own: no caption, tags or text read in them (a file name or a few detector labels do not count). */
+  /** Of these images, those with no description of their own: no caption, tags, detector labels or text read in them (a file name does not count). */
   undescribed(imageIds: string[]): Promise<Set<string>>;
 }
 
