@@ -459,7 +459,8 @@ async function beforeAndAfter(now: string[]): Promise<string> {
   };
   const alphaRows = (text: string) => Object.fromEntries([...(text.split(/^### /m).find((p) => p.startsWith('4.')) ?? '').matchAll(/^\| ([\d.]+) \| ([\d.]+) \|/gm)].map((m) => [m[1], m[2]]));
   const lines: string[] = [];
-  for (const family of [1, 2, 3]) lines.push(`| ${family} | ${defaultRow(before, family) ?? 'n/a'} | ${defaultRow(now.join('\n'), family) ?? 'n/a'} |`);
+  const cells = (row: string | undefined) => row?.split(' | ').join(' / ') ?? 'n/a';
+  for (const family of [1, 2, 3]) lines.push(`| ${family} | ${cells(defaultRow(before, family))} | ${cells(defaultRow(now.join('\n'), family))} |`);
   const [a, b] = [alphaRows(before), alphaRows(now.join('\n'))];
   for (const alpha of Object.keys(b)) lines.push(`| 4, α = ${alpha} (R@1) | ${a[alpha] ?? 'n/a'} | ${b[alpha]} |`);
   return `### Before and after: the default mode, families 1–4\n\nBefore: commit e48e33c's own \`bench/ranking.ts\`, run on this machine the same day (its tables are in the section below this one). Family 6 shows its before in its own table (the previous fusion re-ranking the same candidates). Cells: the default's R@ as in each family's table (1: R@1 / R@3 / R@10; 2: R@1 / R@5 / R@10; 3: R@1 / R@3 / R@10).\n\n| family | before | after |\n|---|---|---|\n${lines.join('\n')}`;
