@@ -7,7 +7,7 @@
 import { readFile } from 'node:fs/promises';
 import { LoupeError, isLoupeError, reasonOf } from '../core/errors.js';
 import { detectFolder } from '../core/folder-detect.js';
-import { cosine, l2Normalize, scoreFromCosineDistance } from '../core/scores.js';
+import { MAX_EMBEDDING_DIM, cosine, l2Normalize, scoreFromCosineDistance } from '../core/scores.js';
 import { canonicalModel } from './import-vectors.js';
 import type { SearchHit, SearchResult } from '../core/types.js';
 import {
@@ -61,8 +61,8 @@ export interface SearchOptions {
   vectorModel?: string;
 }
 
-/** Longest query vector accepted: no CLIP projection is wider. */
-export const MAX_VECTOR_DIM = 4096;
+/** Longest query vector accepted. */
+export const MAX_VECTOR_DIM = MAX_EMBEDDING_DIM;
 
 /** A caller's query vector, checked against the library's CLIP vectors and normalised, or BAD_ARGUMENT saying what to fix. */
 export async function checkQueryVector(lib: SearchDeps, values: ArrayLike<number>, vectorModel?: string): Promise<Float32Array> {

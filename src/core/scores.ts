@@ -1,5 +1,8 @@
 /** Conversions between the ways a match is reported. Inputs are unit vectors. */
 
+/** Longest embedding any input may bring (a query vector, an imported index): no CLIP or sentence model is wider. */
+export const MAX_EMBEDDING_DIM = 4096;
+
 export function scoreFromCosineDistance(distance: number) {
   const score = 1 - distance;
   return {

@@ -9,7 +9,7 @@ import path from 'node:path';
 import { Parser as PickleParser } from 'pickleparser';
 import initSqlJs from 'sql.js';
 import { LoupeError, reasonOf } from '../../core/errors.js';
-import { l2Normalize } from '../../core/scores.js';
+import { MAX_EMBEDDING_DIM, l2Normalize } from '../../core/scores.js';
 import type { ImportPlan, ImportRow } from '../../ports/import-source.js';
 
 export interface ChromaImportOptions {
@@ -28,9 +28,8 @@ const DELETE = 3;
 
 type Value = string | number | Uint8Array | null;
 
-/** hnswlib's header up to offset_data; no embedding model has more numbers than MAX_DIM. */
+/** hnswlib's header up to offset_data; no embedding model has more numbers than MAX_EMBEDDING_DIM. */
 const HNSW_HEADER_BYTES = 52;
-const MAX_DIM = 4096;
 /** A label → id pickle holds ~50 bytes per element; anything far past that is not one. */
 const PICKLE_BASE_BYTES = 64 * 1024;
 const PICKLE_BYTES_PER_ELEMENT = 256;
@@ -139,7 +138,7 @@ export async function hnswVectors(dir: string): Promise<Map<string, Float32Array
   const [count, size, labelOffset, dataOffset] = [u64(20), u64(28), u64(36), u64(44)];
   const dim = (labelOffset - dataOffset) / 4;
   // Every size the header claims is checked against the files before anything is allocated or looped over.
-  if (!Number.isInteger(dim) || dim <= 0 || dim > MAX_DIM) throw bad(`a vector of ${dim} numbers`);
+  if (!Number.isInteger(dim) || dim <= 0 || dim > MAX_EMBEDDING_DIM) throw bad(`a vector of ${dim} numbers`);
   if (size < labelOffset + 8 || !(count >= 0) || count > Math.floor(data.length / size)) throw bad(`${count} elements of ${size} bytes in a ${data.length}-byte data_level0.bin`);
   // pickleparser's integers cost more than quadratic time in their length: a label map is small, so a big pickle is refused.
   if (pickle.length > PICKLE_BASE_BYTES + PICKLE_BYTES_PER_ELEMENT * count) throw bad(`index_metadata.pickle is ${pickle.length} bytes for ${count} elements`);

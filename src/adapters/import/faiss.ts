@@ -7,7 +7,7 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { ImportPlan, ImportRow } from '../../ports/import-source.js';
 import { LoupeError, reasonOf } from '../../core/errors.js';
-import { l2Normalize } from '../../core/scores.js';
+import { MAX_EMBEDDING_DIM, l2Normalize } from '../../core/scores.js';
 
 export interface FaissIndex {
   type: 'IndexFlatIP' | 'IndexFlatL2';
@@ -21,7 +21,6 @@ export interface FaissIndex {
 
 const FLAT: Record<string, FaissIndex['type']> = { IxFI: 'IndexFlatIP', IxF2: 'IndexFlatL2' };
 const MIN_DIM = 16;
-const MAX_DIM = 4096;
 
 /** @param name for error messages */
 export function parseFaissIndex(bytes: Buffer, name: string): FaissIndex {
@@ -41,7 +40,7 @@ export function parseFaissIndex(bytes: Buffer, name: string): FaissIndex {
     at += 1; // is_trained
     const metric = i32();
     if (metric > 1) at += 4; // metric_arg
-    if (dim <= 0 || dim > MAX_DIM || !(ntotal >= 0)) throw new LoupeError('BAD_ARGUMENT', { message: `${name}: not a FAISS index (dimension ${dim}, ${ntotal} vectors)` });
+    if (dim <= 0 || dim > MAX_EMBEDDING_DIM || !(ntotal >= 0)) throw new LoupeError('BAD_ARGUMENT', { message: `${name}: not a FAISS index (dimension ${dim}, ${ntotal} vectors)` });
     // Image embeddings have hundreds of numbers: a "vector" of a few is not one, and millions of them would fill memory.
     if (dim < MIN_DIM) throw new LoupeError('BAD_ARGUMENT', { message: `${name}: vectors of ${dim} numbers are not image embeddings (CLIP's have 512 or more)` });
     return { dim, ntotal, metric };
