@@ -139,6 +139,18 @@ describe('adaptive fusion', () => {
     assert.notEqual(fuse(cands, { mode: 'weighted', weights: { vector: 0.7, text: 0.3 } })[0].id, 'receipt');
   });
 
+  it('an undescribed photo is not held back by common words it could not have, but a name one caption holds still wins', () => {
+    // 30 captioned photos share the query's common words ("dog"); the photo CLIP puts 3.5 σ up has no caption.
+    const common = [
+      ...Array.from({ length: 30 }, (_, i) => ({ id: `c${i}`, vector: 0.2 + 0.05 * (i % 10) * 0.1, text: 0.9, matched: ['caption'] })),
+      { id: 'silent', vector: 0.2 + 0.05 * 3.5, undescribed: true },
+    ];
+    assert.equal(fuse(common, { ...DEFAULT_FUSION, background: bg })[0].id, 'silent');
+    // One caption holds the name ("Rex"): the undescribed photos nearer by vector do not get to match it.
+    const name = [{ id: 'rex', vector: 0.2, text: 1, matched: ['caption'] }, ...Array.from({ length: 20 }, (_, i) => ({ id: `u${i}`, vector: 0.2 + 0.05 * (3 - i * 0.1), undescribed: true }))];
+    assert.equal(fuse(name, { ...DEFAULT_FUSION, background: bg })[0].id, 'rex');
+  });
+
   it('when both sides are informative, the image both agree on comes first', () => {
     const cands = [
       { id: 'both', vector: ceiling + 0.1, text: 0.6 },

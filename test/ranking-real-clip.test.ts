@@ -115,7 +115,7 @@ describe('ranking on real CLIP outputs', { skip: !have && 'no ../shared/datasets
     const byCaption = r1(captioned, 'adaptive');
     const byHalf = r1(half, 'adaptive');
     assert.ok(byCaption >= vector + 0.03, `every photo captioned: R@1 ${byCaption} vs CLIP alone ${vector}`);
-    assert.ok(byHalf >= vector - 0.01, `half captioned: R@1 ${byHalf} vs CLIP alone ${vector}`);
+    assert.ok(byHalf >= vector, `half captioned: R@1 ${byHalf} vs CLIP alone ${vector}`);
     assert.equal(r1(null, 'adaptive'), vector, 'no words: the default is CLIP');
   });
 

@@ -143,6 +143,9 @@ const JUDGING_FIELDS = new Set(['caption', 'ocr', 'tags']);
 /** Fewer distinct word scores (to 0.01) than this among the worded finds: the words are too coarse to judge the vector side. */
 const COARSE_LEVELS = 5;
 
+/** How many matches it takes for an undescribed image to be given half the best word score (see fuse). */
+const UNWRITTEN_MATCH_ODDS = 8;
+
 const clamp01 = (x: number) => Math.max(0, Math.min(1, x));
 const has = (v: number | undefined): v is number => v !== undefined && Number.isFinite(v);
 
@@ -199,11 +202,12 @@ export function fuse(candidates: readonly FusionCandidate[], options: FusionOpti
     const cbg = options.captionBackground;
     const trust = bg ? vectorTrust(candidates, bg, 'vector') : 0;
     const captionTrust = cbg ? vectorTrust(candidates, cbg, 'caption') : 0;
-    // An image with no description of its own cannot match the query's words: it is given what the images whose
-    // words matched score on average, so that missing words neither help nor hurt it (half-captioned libraries;
-    // a lower stand-in, such as the average over every described candidate, lost 0.03 R@1 on real CLIP there).
+    // An image with no description of its own cannot match the query's words, but might if it had one: it is given
+    // the best word score found, times how common a match is (n matched of n + UNWRITTEN_MATCH_ODDS). Words many
+    // photos share would likely be in its description too; a name one caption holds would not, and still wins.
+    // Measured on real CLIP's half-captioned library: 0.566 R@1, against 0.541 for the matched images' average.
     const matched = withText.filter((c) => c.text! > 0);
-    const silent = matched.length ? matched.reduce((sum, c) => sum + c.text!, 0) / matched.length : 0;
+    const silent = matched.length ? (Math.max(...matched.map((c) => c.text!)) * matched.length) / (matched.length + UNWRITTEN_MATCH_ODDS) : 0;
     score = (c) => {
       const vectorPart = (has(c.vector) && bg ? trust * wv * vectorEvidence(c.vector, bg) : 0) + (has(c.caption) && cbg ? captionTrust * wv * vectorEvidence(c.caption, cbg) : 0);
       const textPart = wt * TEXT_EVIDENCE * (has(c.text) ? Math.max(0, c.text) : c.undescribed ? silent : 0);
