@@ -451,7 +451,7 @@ describe('hostile import files: refused or reported by row, never a crash, a han
     }
   });
 
-  it('Chroma HNSW segments: a short header, sizes the files cannot hold, a zeroed data file, a huge pickle or one without its label map', async () => {
+  it('Chroma HNSW segments: a short header, sizes the files cannot hold, a zeroed data file, a huge pickle, a LONG4, a cut length or no label map', async () => {
     const dir = await tempDir();
     const header = (count: number, size: number, labelOffset: number, dataOffset: number) => {
       const b = Buffer.alloc(96);
@@ -476,6 +476,14 @@ describe('hostile import files: refused or reported by row, never a crash, a han
         Buffer.concat([Buffer.from([0x80, 4, 0x8b]), Buffer.from(new Uint32Array([1024 * 1024]).buffer), Buffer.alloc(1024 * 1024, 1), Buffer.from('.')]),
         /pickle is/,
       ],
+      [
+        'a 1 MB LONG4 within the size allowed for 8,192 elements',
+        header(8192, 16, 8, 4),
+        Buffer.alloc(8192 * 16),
+        Buffer.concat([Buffer.from([0x80, 4, 0x8b]), Buffer.from(new Uint32Array([1024 * 1024]).buffer), Buffer.alloc(1024 * 1024, 1), Buffer.from('.')]),
+        /opcode 0x8b/,
+      ],
+      ['a length running past the end', header(1, 2064, 2056, 8), Buffer.alloc(2064), Buffer.from('80048cff61622e', 'hex'), /runs past the end/],
       ['a pickle without label_to_id', header(1, 2064, 2056, 8), Buffer.alloc(2064), Buffer.from('80047d942e', 'hex'), /no label_to_id/],
     ];
     for (const [what, h, data, p, message] of cases) {

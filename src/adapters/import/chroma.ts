@@ -142,6 +142,8 @@ export async function hnswVectors(dir: string): Promise<Map<string, Float32Array
   if (size < labelOffset + 8 || !(count >= 0) || count > Math.floor(data.length / size)) throw bad(`${count} elements of ${size} bytes in a ${data.length}-byte data_level0.bin`);
   // pickleparser's integers cost more than quadratic time in their length: a label map is small, so a big pickle is refused.
   if (pickle.length > PICKLE_BASE_BYTES + PICKLE_BYTES_PER_ELEMENT * count) throw bad(`index_metadata.pickle is ${pickle.length} bytes for ${count} elements`);
+  const unexpected = unexpectedPickleOp(pickle);
+  if (unexpected) throw bad(`index_metadata.pickle: ${unexpected}`);
   let meta: { label_to_id?: unknown };
   try {
     meta = new PickleParser().parse(pickle) as { label_to_id?: unknown };
@@ -159,4 +161,78 @@ export async function hnswVectors(dir: string): Promise<Map<string, Float32Array
     if (v.every(Number.isFinite) && v.some((x) => x !== 0)) out.set(id, v);
   }
   return out;
+}
+
+/**
+ * Bytes each pickle opcode a Chroma label map can use takes after it (a function for those that say their own
+ * length). Everything else is refused before unpickling: LONG4 above all, since pickleparser decodes it in more than
+ * quadratic time (a 1 MB one ran for minutes), while labels fit LONG1's 255 bytes.
+ */
+const PICKLE_OPS: Record<number, number | ((b: Buffer, at: number) => number)> = {
+  0x80: 1, // PROTO
+  0x95: 8, // FRAME
+  0x8c: (b, at) => 1 + b[at], // SHORT_BINUNICODE
+  0x58: (b, at) => 4 + b.readUInt32LE(at), // BINUNICODE
+  0x8d: (b, at) => 8 + Number(b.readBigUInt64LE(at)), // BINUNICODE8
+  0x43: (b, at) => 1 + b[at], // SHORT_BINBYTES
+  0x42: (b, at) => 4 + b.readUInt32LE(at), // BINBYTES
+  0x8a: (b, at) => 1 + b[at], // LONG1
+  0x4a: 4, // BININT
+  0x4b: 1, // BININT1
+  0x4d: 2, // BININT2
+  0x47: 8, // BINFLOAT
+  0x94: 0, // MEMOIZE
+  0x71: 1, // BINPUT
+  0x72: 4, // LONG_BINPUT
+  0x68: 1, // BINGET
+  0x6a: 4, // LONG_BINGET
+  0x93: 0, // STACK_GLOBAL
+  0x63: (b, at) => lineEnd(b, lineEnd(b, at)) - at, // GLOBAL: module and name, each ended by a newline
+  0x29: 0, // EMPTY_TUPLE
+  0x85: 0, // TUPLE1
+  0x86: 0, // TUPLE2
+  0x87: 0, // TUPLE3
+  0x74: 0, // TUPLE
+  0x81: 0, // NEWOBJ
+  0x52: 0, // REDUCE
+  0x62: 0, // BUILD
+  0x7d: 0, // EMPTY_DICT
+  0x5d: 0, // EMPTY_LIST
+  0x8f: 0, // EMPTY_SET
+  0x90: 0, // ADDITEMS
+  0x28: 0, // MARK
+  0x73: 0, // SETITEM
+  0x75: 0, // SETITEMS
+  0x61: 0, // APPEND
+  0x65: 0, // APPENDS
+  0x64: 0, // DICT
+  0x6c: 0, // LIST
+  0x4e: 0, // NONE
+  0x88: 0, // NEWTRUE
+  0x89: 0, // NEWFALSE
+  0x2e: 0, // STOP
+};
+const lineEnd = (b: Buffer, at: number) => {
+  const nl = b.indexOf(0x0a, at);
+  return nl < 0 ? b.length + 1 : nl + 1;
+};
+
+/** Why this pickle is not a label map to unpickle (an opcode no label map uses, or one running past the end), or null. */
+function unexpectedPickleOp(b: Buffer): string | null {
+  let at = 0;
+  while (at < b.length) {
+    const op = b[at++];
+    const size = PICKLE_OPS[op];
+    if (size === undefined) return `opcode 0x${op.toString(16)} at byte ${at - 1}, which a label map does not use`;
+    if (op === 0x2e) return null;
+    let skip = Infinity;
+    try {
+      skip = typeof size === 'number' ? size : size(b, at);
+    } catch {
+      // a length field cut short by the end of the file
+    }
+    if (!(at + skip <= b.length)) return `opcode 0x${op.toString(16)} at byte ${at - 1} runs past the end`;
+    at += skip;
+  }
+  return 'no STOP opcode';
 }
