@@ -5,6 +5,8 @@
 import assert from 'node:assert/strict';
 import { execFile, spawn } from 'node:child_process';
 import { chmod, copyFile, cp, mkdir, readdir, readFile, rename, rm, symlink, truncate, writeFile } from 'node:fs/promises';
+import { once } from 'node:events';
+import { connect } from 'node:net';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { after, before, describe, it } from 'node:test';
@@ -687,5 +689,44 @@ describe('broken models and full disks', () => {
     for (const [i, f] of photos.entries()) if (answers[i].status !== 201) assert.equal((await upload(f)).status, 201, `${f} goes in once there is room`);
     const stats = (await (await fetch(`${s.url}/api/v1/stats`)).json()) as { images: number };
     assert.equal(stats.images, photos.length, 'each photo once');
+  });
+});
+
+describe('stopping the server', () => {
+  it('answers the search in flight before it stops, ends event streams, and takes no new connection', async () => {
+    const root = await tempDir();
+    const env = await testEnv(path.join(root, 'data'));
+    const lib = await openLibrary(parseConfig(env));
+    const { startServer } = await import('../src/http/server.js');
+    const server = await startServer(lib, { host: '127.0.0.1', port: 0 });
+    const { port } = new URL(server.url);
+    try {
+      const events = await fetch(`${server.url}/api/v1/events`);
+      const reader = events.body!.getReader();
+      await reader.read(); // the first progress event: the stream is open
+      // A search whose body is still arriving when the stop comes.
+      const body = JSON.stringify({ query: 'red' });
+      const socket = connect(Number(port), '127.0.0.1');
+      await once(socket, 'connect');
+      socket.write(`POST /api/v1/images/search HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\n\r\n${body.slice(0, 5)}`);
+      let answer = '';
+      socket.on('data', (d) => (answer += d));
+      const socketClosed = once(socket, 'close');
+      await new Promise((r) => setTimeout(r, 100));
+      const started = performance.now();
+      const closing = server.close(20_000);
+      await new Promise((r) => setTimeout(r, 300));
+      socket.write(body.slice(5));
+      await socketClosed;
+      assert.match(answer, /^HTTP\/1\.1 200/, `the search in flight was answered: ${JSON.stringify(answer.slice(0, 200))}`);
+      assert.match(answer, /"results":\[/);
+      while (!(await reader.read()).done); // the event stream ends
+      await closing;
+      assert.ok(performance.now() - started < 10_000, `stopped in ${performance.now() - started} ms: nothing held it to the grace`);
+      await assert.rejects(fetch(`${server.url}/healthz`), 'no new connection after the stop');
+    } finally {
+      await server.close(0).catch(() => {});
+      await lib.close();
+    }
   });
 });

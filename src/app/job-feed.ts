@@ -19,7 +19,7 @@ export const jobEvent = (j: IngestJob): JobEvent => ({
   attempts: j.attempts,
 });
 
-export class JobFeed extends EventEmitter<{ job: [JobEvent] }> {
+export class JobFeed extends EventEmitter<{ job: [JobEvent]; stop: [] }> {
   private timer: NodeJS.Timeout | null = null;
   private since = new Date(Date.now() - 1000);
   /** Recently reported (id + update time): polls overlap so that a slow commit is not missed. */
@@ -43,9 +43,11 @@ export class JobFeed extends EventEmitter<{ job: [JobEvent] }> {
     this.timer = setTimeout(tick, this.intervalMs);
   }
 
+  /** Stops polling, and tells listeners (event streams) to end. */
   stop() {
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
+    this.emit('stop');
   }
 
   private async poll() {

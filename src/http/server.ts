@@ -1,4 +1,5 @@
-import { serve, type ServerType } from '@hono/node-server';
+import { serve } from '@hono/node-server';
+import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { IngestWorker } from '../app/ingest-worker.js';
 import { JobFeed } from '../app/job-feed.js';
@@ -11,7 +12,8 @@ export interface RunningServer {
   url: string;
   /** The worker inside this process, or null when `loupe worker` processes do the indexing. */
   worker: IngestWorker | null;
-  close(): Promise<void>;
+  /** Stops listening, lets requests in flight answer for up to `graceMs` (LOUPE_WORKER_GRACE_MS), stops the worker. */
+  close(graceMs?: number): Promise<void>;
 }
 
 export interface ServerOptions {
@@ -33,20 +35,22 @@ export async function startServer(lib: Library, options: ServerOptions = {}): Pr
   feed.start();
   const host = options.host ?? lib.config.http.host;
   const app = createApp({ lib, worker, feed }, { ...options, bindHost: host });
-  const server: ServerType = await new Promise((resolve) => {
-    const s = serve({ fetch: app.fetch, hostname: host, port: options.port ?? lib.config.http.port }, () => resolve(s));
+  // An HTTP/1 server: @hono/node-server makes one unless given another createServer.
+  const server: Server = await new Promise((resolve) => {
+    const s = serve({ fetch: app.fetch, hostname: host, port: options.port ?? lib.config.http.port }, () => resolve(s as Server));
   });
   const { port } = server.address() as AddressInfo;
   return {
     url: `http://${host.includes(':') ? `[${host}]` : host}:${port}`,
     worker,
-    async close() {
+    async close(graceMs = lib.config.jobs.graceMs) {
+      // Event streams end now; requests in flight (a search, an upload) get their answers for up to the grace, and
+      // only what still holds on after it is cut. Idle keep-alive connections go at once.
       feed.stop();
-      // Open connections (an event stream, a request waiting on the database) must not hold the close.
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-      (server as unknown as { closeAllConnections?: () => void }).closeAllConnections?.();
-      await closed;
-      await worker?.stop();
+      server.closeIdleConnections();
+      const cut = setTimeout(() => server.closeAllConnections(), graceMs);
+      await Promise.all([closed.finally(() => clearTimeout(cut)), worker?.stop(graceMs)]);
     },
   };
 }

@@ -41,7 +41,14 @@ export function systemRoutes({ lib: rootLib, feed }: ServerDeps) {
       feed.on('job', onJob);
       await send('progress', { counts: await lib.jobs.counts() });
       const keepAlive = setInterval(() => void stream.write(': keep-alive\n\n').catch(() => {}), 15_000);
-      await new Promise<void>((resolve) => stream.onAbort(resolve));
+      // Until the client goes, or the server stops (an open stream must not hold a shutdown).
+      let end = () => {};
+      await new Promise<void>((resolve) => {
+        end = resolve;
+        stream.onAbort(end);
+        feed.once('stop', end);
+      });
+      feed.off('stop', end);
       clearInterval(keepAlive);
       if (progressDue) clearTimeout(progressDue);
       feed.off('job', onJob);
