@@ -730,3 +730,27 @@ describe('stopping the server', () => {
     }
   });
 });
+
+describe("the embedded database's statement limit", () => {
+  it('backs off restarts: each statement ended in the last minute doubles the limit for the next (up to 8×)', async () => {
+    const { openPglite } = await import('../src/adapters/pglite/pglite-client.js');
+    const db = await openPglite(undefined, { statementTimeoutMs: 300 });
+    db.timeStatements!();
+    try {
+      const limits: string[] = [];
+      const took: number[] = [];
+      for (let i = 0; i < 5; i++) {
+        const started = performance.now();
+        const e = await db.query('select count(*) from generate_series(1, 2000000000)').catch((e: Error) => e);
+        took.push(performance.now() - started);
+        assert.ok(isLoupeError(e, 'QUERY_TIMEOUT'), String(e));
+        limits.push(/ran over (\d+) ms/.exec(e.message)![1]);
+      }
+      assert.deepEqual(limits, ['300', '600', '1200', '2400', '2400']);
+      assert.ok(took[3] >= 2400, `the fourth ended after ${Math.round(took[3])} ms`);
+      assert.deepEqual(await db.query('select 1 as one'), [{ one: 1 }], 'the fresh thread answers');
+    } finally {
+      await db.close();
+    }
+  });
+});

@@ -2,7 +2,8 @@
  * Embedded PostgreSQL (PGlite, WASM) with pgvector and pg_trgm, persisted in a folder, running on a thread of
  * its own. PGlite has no working statement_timeout (WASM has no timer signals), so a statement that runs past
  * the limit ends its thread — to PostgreSQL that is a crash, recovered from its WAL when the thread restarts —
- * and the caller gets QUERY_TIMEOUT. Schema changes (`exec`: migrations, index builds) are not timed.
+ * and the caller gets QUERY_TIMEOUT. Schema changes (`exec`: migrations, index builds) are not timed, and restarts
+ * back off: each one in the last minute doubles the limit, so a cold fresh thread is not ended over and over.
  */
 import { Worker } from 'node:worker_threads';
 import { diskFullOr, LoupeError } from '../../core/errors.js';
@@ -36,6 +37,8 @@ class PgliteThread {
   private nextId = 1;
   /** Whether statements are timed yet (not while the database opens and migrates). */
   timed = false;
+  /** When the thread was last restarted for a timeout, within the last minute. */
+  private restarts: number[] = [];
 
   constructor(
     private readonly dir: string | undefined,
@@ -84,18 +87,30 @@ class PgliteThread {
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
       const p: Pending = { resolve, reject };
-      if (timed && this.timed && this.timeoutMs > 0) p.timer = setTimeout(() => void this.timeout(id, sql ?? ''), this.timeoutMs);
+      const limit = this.limitMs();
+      if (timed && this.timed && limit > 0) p.timer = setTimeout(() => void this.timeout(id, sql ?? '', limit), limit);
       this.pending.set(id, p);
       this.worker.postMessage({ id, op, sql, params } satisfies ThreadRequest);
     });
   }
 
+  /**
+   * The limit now: each restart in the last minute doubles it (up to 8×). A fresh thread starts cold (recovery, empty
+   * caches), and ending it again for the same slowness would keep the database restarting instead of answering.
+   */
+  private limitMs() {
+    const now = Date.now();
+    this.restarts = this.restarts.filter((t) => now - t < 60_000);
+    return this.timeoutMs * 2 ** Math.min(3, this.restarts.length);
+  }
+
   /** Ends the thread stuck in a statement, fails what was in flight, and starts a fresh one on the same folder. */
-  private async timeout(id: number, sql: string) {
+  private async timeout(id: number, sql: string, ms: number) {
     const p = this.pending.get(id);
     if (!p) return;
     this.pending.delete(id);
-    const err = new LoupeError('QUERY_TIMEOUT', { ms: this.timeoutMs, statement: sql.replace(/\s+/g, ' ').trim().slice(0, 80) });
+    this.restarts.push(Date.now());
+    const err = new LoupeError('QUERY_TIMEOUT', { ms, statement: sql.replace(/\s+/g, ' ').trim().slice(0, 80) });
     p.reject(err);
     // The old thread must be gone before a new one opens the same files; requests meanwhile wait for the new one.
     const old = this.worker;
