@@ -731,6 +731,27 @@ describe('stopping the server', () => {
   });
 });
 
+describe('one database connection, many requests', () => {
+  it('listing answers while searches and indexing queue behind it on the embedded database', async () => {
+    const root = await tempDir();
+    const lib = await openLibrary(parseConfig(await testEnv(path.join(root, 'data'))));
+    const { startServer } = await import('../src/http/server.js');
+    const server = await startServer(lib, { host: '127.0.0.1', port: 0 });
+    try {
+      const done: string[] = [];
+      // Three slow statements queued as searches are, then a listing: it waits for the one running, not the others.
+      const slow = [1, 2, 3].map((i) => lib.db.behind!(() => lib.db.query('select count(*) from generate_series(1, 3000000)').then(() => done.push(`search ${i}`))));
+      await new Promise((r) => setTimeout(r, 20));
+      const listing = fetch(`${server.url}/api/v1/images?limit=1`).then((r) => (assert.equal(r.status, 200), done.push('listing')));
+      await Promise.all([...slow, listing]);
+      assert.deepEqual(done, ['search 1', 'listing', 'search 2', 'search 3']);
+    } finally {
+      await server.close();
+      await lib.close();
+    }
+  });
+});
+
 describe("the embedded database's statement limit", () => {
   it('backs off restarts: each statement ended in the last minute doubles the limit for the next (up to 8×)', async () => {
     const { openPglite } = await import('../src/adapters/pglite/pglite-client.js');

@@ -80,7 +80,8 @@ export class IngestWorker extends EventEmitter<{ job: [JobEvent]; batch: [{ jobs
     if (this.running) return;
     this.running = true;
     if (this.options.ownsDatabase) await this.lib.jobs.requeueOrphans();
-    this.loop = this.run();
+    // Indexing waits behind what people are waiting for (listing, search) on a one-connection database.
+    this.loop = this.lib.db.behind ? this.lib.db.behind(() => this.run()) : this.run();
   }
 
   /**

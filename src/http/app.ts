@@ -159,6 +159,10 @@ export function createApp(deps: ServerDeps, options: AppOptions = {}) {
   app.use('/api/*', limits(http.maxUploadBytes, http.maxJsonBytes));
   app.use('/api/*', access(deps));
 
+  // Searches (and the duplicates scan) wait behind listing, stats and sign-in on a one-connection database.
+  for (const route of ['/api/v1/images/search/*', '/api/v1/images/:id/similar', '/api/v1/duplicates', '/api/search-images', '/api/demo_backend_v2/*'])
+    app.use(route, (_c, next) => (deps.lib.db.behind ? deps.lib.db.behind(next) : next()));
+
   app.route('/', sessionRoutes(deps));
   app.route('/api/v1/images/search', searchRoutes());
   app.route('/api/v1/images', imageRoutes(deps));

@@ -5,6 +5,7 @@
  * and the caller gets QUERY_TIMEOUT. Schema changes (`exec`: migrations, index builds) are not timed, and restarts
  * back off: each one in the last minute doubles the limit, so a cold fresh thread is not ended over and over.
  */
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { Worker } from 'node:worker_threads';
 import { diskFullOr, LoupeError } from '../../core/errors.js';
 import { Limiter } from '../../core/limiter.js';
@@ -139,6 +140,8 @@ export async function openPglite(dir?: string, options: PgliteOptions = {}): Pro
   await thread.opened();
   // One unit of work at a time: PGlite has one connection, so a transaction must not see others' statements.
   const mutex = new Limiter(1);
+  const lane = new AsyncLocalStorage<true>();
+  const behind = () => lane.getStore() === true;
   const direct: SqlClient = {
     query: async <T>(sql: string, params?: unknown[]) => (await thread.send('query', sql, params)) as T[],
     exec: async (sql: string) => void (await thread.send('exec', sql, undefined, false)),
@@ -146,8 +149,8 @@ export async function openPglite(dir?: string, options: PgliteOptions = {}): Pro
     close: async () => {},
   };
   return {
-    query: (sql, params) => mutex.run(() => direct.query(sql, params)),
-    exec: (sql) => mutex.run(() => direct.exec(sql)),
+    query: (sql, params) => mutex.run(() => direct.query(sql, params), behind()),
+    exec: (sql) => mutex.run(() => direct.exec(sql), behind()),
     transaction: (fn) =>
       mutex.run(async () => {
         await direct.exec('begin');
@@ -159,9 +162,10 @@ export async function openPglite(dir?: string, options: PgliteOptions = {}): Pro
           await direct.exec('rollback').catch(() => {});
           throw e;
         }
-      }),
+      }, behind()),
     // A statement still running after the grace is abandoned (as a kill would): the data is safe in the WAL.
     close: () => thread.close(5000),
     timeStatements: () => void (thread.timed = true),
+    behind: (fn) => lane.run(true, fn),
   };
 }

@@ -10,4 +10,9 @@ export interface SqlClient {
    * nothing is timed: a large library's start-up must not fail a limit meant for requests.
    */
   timeStatements?(): void;
+  /**
+   * Runs `fn` as work that may wait (searches, indexing): on a one-connection database its statements queue behind
+   * everyone else's, so listing, stats and sign-in stay quick while it runs. Absent where connections are pooled.
+   */
+  behind?<T>(fn: () => Promise<T>): Promise<T>;
 }
