@@ -6,6 +6,7 @@
  * still answer /healthz, and a good photo sent at the end must be stored: nothing refused may cost anything else.
  * Run: node --import tsx bench/bad-inputs.ts
  */
+import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { createServer } from 'node:http';
 import { mkdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
@@ -192,6 +193,13 @@ const hostile: Hostile[] = [
   ['JSON with a 5 MB string', 'refused', search({ query: 'x'.repeat(5 << 20) })],
   ['JSON with invalid UTF-8', 'refused', rawJson(Buffer.concat([Buffer.from('{"query":"'), Buffer.from([0xff, 0xfe]), Buffer.from('"}')]))],
   ['PATCH an id that is not a uuid', 'refused', () => fetch(`${h.url}/api/v1/images/not-a-uuid`, jsonBody({ caption: 'x' }, 'PATCH'))],
+  ['search: 480 exclusions (`red -ab -cd …`, 1.9 KB)', 'refused', search({ query: `red ${Array.from({ length: 480 }, (_, i) => `-x${i.toString(36)}`).join(' ')}` })],
+  ['search: 21 exclusions', 'refused', search({ query: `red ${Array.from({ length: 21 }, (_, i) => `-x${i}`).join(' ')}` })],
+  ['search: 20 exclusions', 'answered', search({ query: `red ${Array.from({ length: 20 }, (_, i) => `-x${i}`).join(' ')}` })],
+  ['search: year:9999', 'refused', search({ query: 'red year:9999' })],
+  ['search: a hand-made cursor', 'refused', () => fetch(`${h.url}/api/v1/images?cursor=${encodeURIComponent(btoa('["2020-02-30","00000000-0000-0000-0000-000000000000"]'))}`)],
+  ['duplicates: maxBits = 32', 'refused', () => fetch(`${h.url}/api/v1/duplicates?maxBits=32`)],
+  ['duplicates: the default scan', 'answered', () => fetch(`${h.url}/api/v1/duplicates`)],
 ];
 const hostileRows: string[] = [];
 let hostileWrong = 0;
@@ -205,6 +213,121 @@ for (const [label, expect, send] of hostile) {
 }
 const intact = ((await (await fetch(`${h.url}/api/v1/stats`)).json()) as { images: number }).images === 1 && (await fetch(`${h.url}/api/v1/images/${good.id}/file`)).status === 200;
 await h.stop();
+
+// A planted session cookie (another localhost page set loupe_key=<another space's key>; path=/api/v1): two
+// loupe_key cookies are refused, whichever comes first, and signing in clears the planted one's paths.
+const a = await startTestServer({ LOUPE_AUTH: 'on' });
+const { createKey } = await import('../src/app/access.js');
+await a.lib.access.createSpace('home', 'ann');
+await a.lib.access.createSpace('other', 'bob');
+const [ann, bob] = [(await createKey(a.lib.access, { space: 'home' })).key, (await createKey(a.lib.access, { space: 'other' })).key];
+const cookieRows: string[] = [];
+for (const [label, cookie] of [
+  ['planted first', `loupe_key=${bob}; loupe_key=${ann}`],
+  ['planted second', `loupe_key=${ann}; loupe_key=${bob}`],
+]) {
+  const r = await fetch(`${a.url}/api/v1/session`, { headers: { cookie } });
+  const ok = r.status === 401;
+  if (!ok) hostileWrong++;
+  cookieRows.push(`| two loupe_key cookies, ${label} | refused | ${r.status} | ${((await r.json()) as { error?: string }).error ?? '—'} | — | ${ok ? 'ok' : '**unexpected**'} |`);
+}
+const signIn = await fetch(`${a.url}/api/v1/session`, jsonBody({ key: ann }));
+const clearedPaths = signIn.headers.getSetCookie().filter((c) => /^loupe_key=;/.test(c)).length;
+cookieRows.push(`| sign-in expires planted cookies | cleared | ${signIn.status} | — | — | ${clearedPaths >= 3 ? `ok (${clearedPaths} paths)` : '**unexpected**'} |`);
+await a.stop();
+
+// Hostile import files (\`loupe import … --dry-run\` in a child process; peak RSS by /usr/bin/time): each refused with
+// exit 2 and the reason, at once, in little memory; rows pointing outside --root are skipped and named.
+const imp = path.join(root, 'imports');
+await mkdir(path.join(imp, 'pics'), { recursive: true });
+await writeFile(path.join(imp, 'pics', 'a.jpg'), await sharp(photo).resize(64).jpeg().toBuffer());
+await writeFile(path.join(root, 'secret.jpg'), await sharp(photo).resize(64).jpeg().toBuffer());
+const { faissFile } = await import('../test/support/faiss-file.js');
+const { TEST_CLIP_MODEL_ID } = await import('../src/models/test-clip-model.js');
+const { CLI } = await import('../test/support/fixtures.js');
+const good512 = Float32Array.from({ length: 512 }, (_, i) => Math.sin(i));
+const idMap = Buffer.concat([Buffer.from('IxMp', 'latin1'), Buffer.from(new Int32Array([512]).buffer), Buffer.alloc(25), Buffer.from(new Int32Array([0]).buffer)]);
+const importCases: [string, string, Buffer, unknown][] = [
+  [
+    'FAISS: 10 M one-number "vectors" (40 MB)',
+    'refused',
+    faissFile(
+      Array.from({ length: 10_000_000 }, () => Float32Array.of(1)),
+      { metric: 'IP' },
+    ),
+    [{ path: 'pics/a.jpg' }],
+  ],
+  ['FAISS: 200,000 nested IndexIDMap headers', 'refused', Buffer.concat(Array(200_000).fill(idMap)), [{ path: 'pics/a.jpg' }]],
+  ['FAISS: metadata `s3://bucket/../../secret.jpg`', 'row skipped', faissFile([good512, good512], { metric: 'IP' }), [{ path: 'pics/a.jpg' }, { path: 's3://bucket/../../secret.jpg' }]],
+  ['FAISS: metadata `../secret.jpg`', 'row skipped', faissFile([good512, good512], { metric: 'IP' }), [{ path: 'pics/a.jpg' }, { path: '../secret.jpg' }]],
+  [
+    'FAISS: metadata an absolute path out of --root (taken as inside the mirror, as an s3:// key is)',
+    'row skipped',
+    faissFile([good512, good512], { metric: 'IP' }),
+    [{ path: 'pics/a.jpg' }, { path: path.join(root, 'secret.jpg') }],
+  ],
+];
+const importRows: string[] = [];
+const importEnv = { ...process.env, ...(await testEnv(path.join(imp, 'data'))) };
+for (const [i, [label, expect, bytes, metadata]] of importCases.entries()) {
+  await writeFile(path.join(imp, `${i}.faiss`), bytes);
+  await writeFile(path.join(imp, `${i}.json`), JSON.stringify(metadata));
+  t = performance.now();
+  const args = [CLI, 'import', 'faiss', path.join(imp, `${i}.faiss`), '--metadata', path.join(imp, `${i}.json`), '--model', TEST_CLIP_MODEL_ID, '--root', imp, '--dry-run', '--json'];
+  const r = await new Promise<{ code: number; out: string; err: string }>((resolve) => {
+    const child = spawn('/usr/bin/time', ['-f', 'maxrss=%M', process.execPath, ...args], { env: importEnv });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (d) => (out += d));
+    child.stderr.on('data', (d) => (err += d));
+    child.on('close', (code) => resolve({ code: code ?? 1, out, err }));
+  });
+  const ms = performance.now() - t;
+  const rss = Number(/maxrss=(\d+)/.exec(r.err)?.[1] ?? NaN) / 1024;
+  const skipped = r.code === 0 ? ((JSON.parse(r.out) as { skipped: { reason: string }[] }).skipped[0]?.reason ?? '') : '';
+  const said = r.code === 0 ? skipped : (r.err.split('\n').find((l) => l.trim() && !l.startsWith('maxrss')) ?? '');
+  const ok = expect === 'refused' ? r.code === 2 : r.code === 0 && (/outside/.test(skipped) || skipped.startsWith(imp));
+  if (!ok) hostileWrong++;
+  importRows.push(`| ${label} | ${expect} | exit ${r.code} | ${said.replace(/\|/g, '\\|').slice(0, 140)} | ${fmt(ms, 0)} | ${fmt(rss, 0)} | ${ok ? 'ok' : '**unexpected**'} |`);
+}
+// Chroma HNSW segments, read in this process (what \`loupe import chroma\` does once it has the collection).
+const { hnswVectors } = await import('../src/adapters/import/chroma.js');
+const hnswHeader = (count: number, size: number, labelOffset: number, dataOffset: number) => {
+  const b = Buffer.alloc(96);
+  for (const [at, v] of [
+    [20, count],
+    [28, size],
+    [36, labelOffset],
+    [44, dataOffset],
+  ] as const)
+    b.writeBigUInt64LE(BigInt(v), at);
+  return b;
+};
+const emptyMap = Buffer.from('80049500000000000000007d948c0b6c6162656c5f746f5f6964947d94732e', 'hex');
+const long4 = Buffer.concat([Buffer.from([0x80, 4, 0x8b]), Buffer.from(new Uint32Array([1024 * 1024]).buffer), Buffer.alloc(1024 * 1024, 1), Buffer.from('.')]);
+for (const [label, header, data, pickle] of [
+  ['Chroma: a header claiming 65,536 × 131k floats (2 MB data)', hnswHeader(65_536, 524_296, 524_288, 0), Buffer.alloc(2 << 20), emptyMap],
+  ['Chroma: 1 MB all-zero data_level0.bin', hnswHeader(2 ** 40, 0, 0, 0), Buffer.alloc(1 << 20), emptyMap],
+  ['Chroma: a 1 MB LONG4 in the label map (8,192 elements)', hnswHeader(8192, 16, 8, 4), Buffer.alloc(8192 * 16), long4],
+] as const) {
+  const seg = path.join(imp, label.replace(/\W+/g, '-'));
+  await mkdir(seg);
+  await writeFile(path.join(seg, 'header.bin'), header);
+  await writeFile(path.join(seg, 'data_level0.bin'), data);
+  await writeFile(path.join(seg, 'index_metadata.pickle'), pickle);
+  const rssBefore = process.memoryUsage().rss;
+  t = performance.now();
+  const e = await hnswVectors(seg).then(
+    () => null,
+    (err: Error) => err,
+  );
+  const ms = performance.now() - t;
+  const ok = e !== null && (e as { code?: string }).code === 'BAD_ARGUMENT';
+  if (!ok) hostileWrong++;
+  importRows.push(
+    `| ${label} | refused | ${e ? (e as { code?: string }).code : 'read'} | ${(e?.message ?? '').replace(/\|/g, '\\|').slice(0, 140)} | ${fmt(ms, 0)} | +${fmt((process.memoryUsage().rss - rssBefore) / 2 ** 20, 0)} | ${ok ? 'ok' : '**unexpected**'} |`,
+  );
+}
 trap.close();
 fileServer.close();
 await rm(root, { recursive: true, force: true });
@@ -238,7 +361,15 @@ ${rows.join('\n')}
 |---|---|---|---|---|---|
 ${hostileRows.join('\n')}
 
-${hostile.length} hostile requests: ${hostile.length - hostileWrong} as expected (refused: a 4xx with an error code; answered: a 200 that treats the text as words), ${hostileWrong} otherwise; requests that reached the loopback trap server: ${loopbackHits}; the library afterwards: ${intact ? 'intact (1 image, its original served)' : '**changed**'}.
+${cookieRows.join('\n')}
+
+### Hostile import files
+
+| file | expected | outcome | what it said | ms | peak RSS MiB (CLI) / growth (in process) | result |
+|---|---|---|---|---|---|---|
+${importRows.join('\n')}
+
+${hostile.length + cookieRows.length + importRows.length} hostile requests and files: ${hostile.length + cookieRows.length + importRows.length - hostileWrong} as expected (refused: a 4xx with an error code, or exit 2 with the reason; answered: a 200 that treats the text as words), ${hostileWrong} otherwise; requests that reached the loopback trap server: ${loopbackHits}; the library afterwards: ${intact ? 'intact (1 image, its original served)' : '**changed**'}.
 
 The index run took ${fmt(indexMs / 1000, 1)} s for the whole folder and stored ${summary.indexed} images (the good photos, once each by content). Good photos are stored by every way in; the others are refused before any pixel is decoded where the header tells (pixel and frame limits), and never stop the run or the server. Machine cores: ${os.availableParallelism()}.`,
 );
