@@ -5,7 +5,7 @@
  */
 import { createHash } from 'node:crypto';
 import { LoupeError, isFatal, isLoupeError, reasonOf } from '../core/errors.js';
-import { batchesOf, contentPlan, isUnchanged, mustBeImage, sweepCandidates, uniqueByPath, type KnownPath } from '../core/index-plan.js';
+import { batchesOf, contentPlan, isUnchanged, mustBeImage, passedOverKind, sweepCandidates, uniqueByPath, type KnownPath } from '../core/index-plan.js';
 import type { ImagePath, IndexSummary } from '../core/types.js';
 import type { ClipEmbedder } from '../ports/clip-embedder.js';
 import type { DecodedImage } from '../ports/image-decoder.js';
@@ -77,7 +77,7 @@ interface IndexRun {
 const clock = () => performance.now();
 
 export async function indexPaths(lib: Library, inputs: string[], options: IndexOptions = {}): Promise<IndexSummary> {
-  const summary: IndexSummary = { indexed: 0, skipped: 0, duplicates: 0, moved: 0, removed: 0, failed: [] };
+  const summary: IndexSummary = { indexed: 0, skipped: 0, duplicates: 0, moved: 0, removed: 0, failed: [], passedOver: { video: 0, sidecar: 0, other: 0 } };
   const fail = (p: string, e: unknown) => summary.failed.push({ path: p, error: reasonOf(e), ...(isLoupeError(e) ? { code: e.code } : {}) });
   const clip = await lib.clip();
   await assertModelMatches(lib.store, clip.model);
@@ -131,6 +131,7 @@ async function readFile(run: IndexRun, c: Candidate, elsewhere: Map<string, Stor
     }
     if (st.size === 0) {
       if (mustBeImage(c)) throw new LoupeError('EMPTY_FILE', { path: c.path });
+      run.summary.passedOver[passedOverKind(c.path, '')]++;
       return null;
     }
     const head = await source.readHead(c.path, SNIFF_BYTES);
@@ -138,6 +139,7 @@ async function readFile(run: IndexRun, c: Candidate, elsewhere: Map<string, Stor
     if (!sniffed.format) {
       // In a folder walk, files that are neither images by their bytes nor by their name are not ours.
       if (mustBeImage(c)) throw new LoupeError('NOT_AN_IMAGE', { path: c.path, detected: sniffed.detected });
+      run.summary.passedOver[passedOverKind(c.path, sniffed.detected)]++;
       return null;
     }
     const limit = lib.config.limits.maxFileBytes;

@@ -31,3 +31,16 @@ export async function readOriginal(lib: Pick<Library, 'blobs' | 'imageSource'> &
   if (changed) throw changed;
   return null;
 }
+
+/**
+ * A picture of the image any browser shows (HEIC outside Safari, TIFF and camera RAW included), at most `maxSide` on
+ * its long edge: an oriented JPEG, the viewer's large picture (thumbnails stay WebP). Null when no copy can be read.
+ */
+export async function previewOf(
+  lib: Pick<Library, 'blobs' | 'imageSource' | 'decoder'> & { store: Pick<ImageRecords, 'getPath'> },
+  image: Pick<ImageDetails, 'sha256' | 'paths'>,
+  maxSide: number,
+): Promise<Buffer | null> {
+  const bytes = await readOriginal(lib, image);
+  return bytes && lib.decoder.toJpeg(bytes, maxSide);
+}

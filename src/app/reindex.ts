@@ -92,6 +92,9 @@ export async function reindex(lib: ReindexDeps, o: ReindexOptions): Promise<Reco
   return report;
 }
 
+/** The longest side of the JPEG the OCR and label passes read for an original their readers cannot (HEIC): a phone photo's full width, so text stays legible. */
+const READABLE_SIDE = 4096;
+
 async function onlyMissing(lib: ReindexDeps, analyzer: AnalyzerName, ids: string[]) {
   const images = await lib.store.getImages(ids);
   return images.filter((i) => !i.analyzed[analyzer]).map((i) => i.id);
@@ -114,7 +117,7 @@ async function ocrRunner(lib: ReindexDeps, r: AnalyzerReport): Promise<Runner | 
   }
   r.model = ocr.model;
   const analyze: Runner['analyze'] = async (id, bytes) => {
-    const result = await ocr.recognize(bytes);
+    const result = await ocr.recognize(await lib.decoder.readable(bytes, READABLE_SIDE));
     await lib.store.setOcr(id, { ...result, model: ocr.model });
     return result.words.length > 0;
   };
@@ -129,7 +132,7 @@ async function labelsRunner(lib: ReindexDeps, r: AnalyzerReport): Promise<Runner
   }
   r.model = labeler.model;
   const analyze: Runner['analyze'] = async (id, bytes) => {
-    const labels = await labeler.label(bytes);
+    const labels = await labeler.label(await lib.decoder.readable(bytes, READABLE_SIDE));
     await lib.store.setLabels(id, labels);
     return labels.length > 0;
   };

@@ -6,7 +6,10 @@ export const ERROR_MESSAGES = {
   FILE_TOO_LARGE: (p: { path: string; bytes: number; limit: number; setting?: string }) =>
     `${p.path}: ${p.path === 'request body' ? 'it' : 'file'} is ${p.bytes} bytes, over the ${p.limit}-byte limit (raise ${p.setting ?? 'LOUPE_MAX_FILE_BYTES'} to accept it)`,
   EMPTY_FILE: (p: { path: string }) => `${p.path}: file is empty (0 bytes)`,
-  NOT_AN_IMAGE: (p: { path: string; detected?: string }) => `${p.path}: not an image${p.detected ? ` (its bytes say ${p.detected})` : ''}; supported: JPEG, PNG, GIF, BMP, TIFF, WebP, AVIF, HEIC`,
+  NOT_AN_IMAGE: (p: { path: string; detected?: string }) =>
+    `${p.path}: not an image${p.detected ? ` (its bytes say ${p.detected})` : ''}; supported: JPEG, PNG, GIF, BMP, TIFF, WebP, AVIF, HEIC, and camera RAW (DNG, CR2, CR3, NEF, ARW, RAF, ORF, RW2) by its preview`,
+  RAW_WITHOUT_PREVIEW: (p: { path: string; format: string }) =>
+    `${p.path}: a ${p.format} RAW photo with no embedded JPEG preview Loupe can read (RAW photos are indexed by the preview the camera stores in them): export a JPEG of it with your raw converter and index that`,
   TOO_MANY_PIXELS: (p: { path: string; width: number; height: number; limit: number }) =>
     `${p.path}: ${p.width}x${p.height} is ${p.width * p.height} pixels, over the ${p.limit}-pixel limit (a decompression bomb guard; raise LOUPE_MAX_PIXELS to accept it)`,
   TOO_MANY_FRAMES: (p: { path: string; frames: number; limit: number }) => `${p.path}: ${p.frames} animation frames, over the ${p.limit}-frame limit (raise LOUPE_MAX_FRAMES to accept it)`,

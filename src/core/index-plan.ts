@@ -20,7 +20,23 @@ export interface FileNow {
 }
 
 /** Names a user would give an image file: a file with one of these that is empty or not an image is an error, others are not ours. */
-export const IMAGE_EXTENSIONS = new Set(['.jpg', '.jpeg', '.jpe', '.png', '.gif', '.bmp', '.dib', '.tif', '.tiff', '.webp', '.avif', '.heic', '.heif']);
+export const IMAGE_EXTENSIONS = new Set([
+  ...['.jpg', '.jpeg', '.jpe', '.png', '.gif', '.bmp', '.dib', '.tif', '.tiff', '.webp', '.avif', '.heic', '.heif'],
+  // camera RAW
+  ...['.dng', '.cr2', '.cr3', '.nef', '.arw', '.raf', '.orf', '.rw2', '.pef'],
+]);
+
+/** What a phone or camera folder holds beside its photos, counted by kind in an index run's summary. */
+export type PassedOverKind = 'video' | 'sidecar' | 'other';
+const VIDEO_EXTENSIONS = new Set(['.mov', '.mp4', '.m4v', '.avi', '.mkv', '.3gp', '.mts', '.m2ts', '.webm', '.wmv', '.mpg', '.mpeg']);
+const SIDECAR_EXTENSIONS = new Set(['.xmp', '.aae', '.thm', '.json']);
+
+/** The kind of a file that is not an image, from what its bytes say (a MIME type, when known) or else its name. */
+export function passedOverKind(path: string, detected: string): PassedOverKind {
+  const ext = extensionOf(path);
+  if (detected.startsWith('video/') || VIDEO_EXTENSIONS.has(ext)) return 'video';
+  return SIDECAR_EXTENSIONS.has(ext) ? 'sidecar' : 'other';
+}
 
 const extensionOf = (p: string) => {
   const base = p.slice(p.lastIndexOf('/') + 1);

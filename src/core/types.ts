@@ -86,6 +86,8 @@ export interface IndexSummary {
   moved: number;
   removed: number;
   failed: { path: string; error: string; code?: string }[];
+  /** Files in the walked folders that are not images, by kind (videos, sidecars, other): left alone, but counted. */
+  passedOver: Record<'video' | 'sidecar' | 'other', number>;
   /** Why the run stopped before the end (a full disk, a model that cannot load); re-running goes on from there. */
   stopped?: { code: ErrorCode; error: string };
 }

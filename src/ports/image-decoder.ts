@@ -31,6 +31,8 @@ export interface ImageHeader {
   frames: number;
   /** EXIF orientation, 1–8. */
   orientation: number;
+  /** How a HEIF's pixels are coded ('hevc', 'av1'), where the header says. */
+  compression?: string;
 }
 
 export interface ImageDecoder {
@@ -38,8 +40,13 @@ export interface ImageDecoder {
   sniff(head: Uint8Array): Promise<{ format: string | null; detected: string }>;
   /** Oriented, flattened JPEG with at most `maxSide` on the longest edge: what vision APIs take everywhere. */
   toJpeg(bytes: Buffer, maxSide: number): Promise<Buffer>;
-  /** Format by the bytes and size from the header, checked against the limits. Throws NOT_AN_IMAGE / UNDECODABLE / TOO_MANY_PIXELS / TOO_MANY_FRAMES. */
+  /**
+   * Bytes every image library here reads: the input itself for JPEG, PNG, WebP and the like; an oriented JPEG of up
+   * to `maxSide` for what needs Loupe's own decoding (HEVC-coded HEIC), so the OCR and label passes can read it too.
+   */
+  readable(bytes: Buffer, maxSide: number): Promise<Buffer>;
+  /** Format by the bytes and size from the header, checked against the limits. Throws NOT_AN_IMAGE / UNDECODABLE / RAW_WITHOUT_PREVIEW / TOO_MANY_PIXELS / TOO_MANY_FRAMES. */
   inspect(bytes: Buffer, name: string, limits: { maxPixels: number; maxFrames: number }): Promise<ImageHeader>;
-  /** @param name used in error messages only. Throws LoupeError NOT_AN_IMAGE / TOO_MANY_PIXELS / TOO_MANY_FRAMES / UNDECODABLE. */
+  /** @param name used in error messages only. Throws LoupeError NOT_AN_IMAGE / TOO_MANY_PIXELS / TOO_MANY_FRAMES / UNDECODABLE / RAW_WITHOUT_PREVIEW. */
   decode(bytes: Buffer, name: string, options: DecodeOptions): Promise<DecodedImage>;
 }

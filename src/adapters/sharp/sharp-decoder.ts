@@ -1,11 +1,15 @@
 /**
- * Decodes image bytes with sharp (libvips), with a pure-JS fallback for BMP, which libvips cannot read.
+ * Decodes image bytes with sharp (libvips), with a pure-JS fallback for BMP and libheif's WASM build for HEVC-coded
+ * HEIC, which prebuilt libvips cannot read; camera RAW photos by their embedded JPEG preview.
  * Formats are recognised by their bytes, never by the file name. Pixel-count and frame limits are
  * checked from the header, before any pixel is decoded.
  */
 import { fileTypeFromBuffer } from 'file-type';
 import sharp, { type Metadata, type Sharp } from 'sharp';
 import * as bmp from 'bmp-ts';
+import heicDecode from 'heic-decode';
+import { heifExifTiff, heifHasTransform } from './heif-boxes.js';
+import { largestJpegPreview } from './raw-preview.js';
 import { countryAt } from '../geo/countries.js';
 import exifr from 'exifr';
 import { LoupeError, isLoupeError, reasonOf } from '../../core/errors.js';
@@ -24,7 +28,17 @@ const SUPPORTED: Record<string, string> = {
   'image/heic': 'heic',
   'image/heif': 'heif',
   'image/apng': 'png',
+  'image/x-adobe-dng': 'dng',
+  'image/x-canon-cr2': 'cr2',
+  'image/x-canon-cr3': 'cr3',
+  'image/x-nikon-nef': 'nef',
+  'image/x-sony-arw': 'arw',
+  'image/x-fujifilm-raf': 'raf',
+  'image/x-olympus-orf': 'orf',
+  'image/x-panasonic-rw2': 'rw2',
 };
+/** Camera RAW formats: indexed by their embedded JPEG preview (raw-preview.ts). */
+const RAW_FORMATS = new Set(['dng', 'cr2', 'cr3', 'nef', 'arw', 'raf', 'orf', 'rw2']);
 
 /** The image format of some leading bytes (4 KiB is enough), or null with what the bytes look like instead. */
 export async function sniffImageFormat(head: Uint8Array): Promise<{ format: string | null; detected: string }> {
@@ -41,15 +55,26 @@ export class SharpDecoder implements ImageDecoder {
     return sniffImageFormat(head);
   }
 
-  toJpeg(bytes: Buffer, maxSide: number) {
-    return sharp(bytes).rotate().resize({ width: maxSide, height: maxSide, fit: 'inside', withoutEnlargement: true }).flatten({ background: '#fff' }).jpeg({ quality: 85 }).toBuffer();
+  async toJpeg(bytes: Buffer, maxSide: number) {
+    const header = await this.inspect(bytes, 'image', { maxPixels: Infinity, maxFrames: Infinity });
+    const { image } = await openPixels(bytes, 'image', header, false);
+    return image.resize({ width: maxSide, height: maxSide, fit: 'inside', withoutEnlargement: true }).flatten({ background: '#fff' }).jpeg({ quality: 85 }).toBuffer();
+  }
+
+  async readable(bytes: Buffer, maxSide: number) {
+    const header = await this.inspect(bytes, 'image', { maxPixels: Infinity, maxFrames: Infinity });
+    return header.compression === 'hevc' || RAW_FORMATS.has(header.format) ? this.toJpeg(bytes, maxSide) : bytes;
   }
 
   async inspect(bytes: Buffer, name: string, limits: { maxPixels: number; maxFrames: number }): Promise<ImageHeader> {
     const { format, detected } = await sniffImageFormat(bytes);
     if (!format) throw new LoupeError('NOT_AN_IMAGE', { path: name, detected });
     let header: ImageHeader;
-    if (format === 'bmp') {
+    if (RAW_FORMATS.has(format)) {
+      const preview = largestJpegPreview(bytes);
+      if (!preview) throw new LoupeError('RAW_WITHOUT_PREVIEW', { path: name, format: format.toUpperCase() });
+      header = { format, width: preview.width, height: preview.height, frames: 1, orientation: 1 };
+    } else if (format === 'bmp') {
       // BITMAPINFOHEADER: width at 18, height at 22 (negative for top-down), little-endian.
       if (bytes.length < 26) throw new LoupeError('UNDECODABLE', { path: name, reason: 'truncated BMP header' });
       header = { format, width: Math.abs(bytes.readInt32LE(18)), height: Math.abs(bytes.readInt32LE(22)), frames: 1, orientation: 1 };
@@ -61,7 +86,14 @@ export class SharpDecoder implements ImageDecoder {
       } catch (e) {
         throw new LoupeError('UNDECODABLE', { path: name, reason: cleanSharpError(e) }, { cause: e });
       }
-      header = { format, width: meta.width ?? 0, height: meta.height ?? 0, frames: meta.pages ?? 1, orientation: meta.orientation ?? 1 };
+      header = {
+        format,
+        width: meta.width ?? 0,
+        height: meta.height ?? 0,
+        frames: meta.pages ?? 1,
+        orientation: meta.orientation ?? 1,
+        ...(meta.compression ? { compression: meta.compression } : {}),
+      };
     }
     const { width, height, frames } = header;
     if (width * height > limits.maxPixels) throw new LoupeError('TOO_MANY_PIXELS', { path: name, width, height, limit: limits.maxPixels });
@@ -70,17 +102,15 @@ export class SharpDecoder implements ImageDecoder {
   }
 
   async decode(bytes: Buffer, name: string, o: DecodeOptions): Promise<DecodedImage> {
-    const { format, width, height, frames, orientation } = await this.inspect(bytes, name, o);
+    const header = await this.inspect(bytes, name, o);
+    const { format, frames } = header;
     try {
       // One full decode (first frame, EXIF-oriented, alpha flattened onto white) to the smallest working size
       // that still serves both the model input (short edge) and the thumbnail (long edge). Scaling by about
       // half or more lets libjpeg shrink while decoding, so this costs little more than the decode floor.
-      const oriented = orientation >= 5;
-      const [w, h] = oriented ? [height, width] : [width, height];
+      const { image, width: w, height: h } = await openPixels(bytes, name, header, o.maxPixels);
       const scale = Math.min(1, Math.max(o.thumbnailSize / Math.max(w, h), o.modelInputSize / Math.min(w, h)));
-      const decodable = format === 'bmp' ? decodeBmp(bytes, name) : sharp(bytes, { limitInputPixels: o.maxPixels, failOn: 'truncated' });
-      const { data, info } = await decodable
-        .rotate()
+      const { data, info } = await image
         .resize({ width: Math.max(1, Math.round(w * scale)), height: Math.max(1, Math.round(h * scale)), fit: 'fill' })
         .flatten({ background: '#ffffff' })
         .toColourspace('srgb')
@@ -110,6 +140,65 @@ export class SharpDecoder implements ImageDecoder {
   }
 }
 
+/**
+ * The pixels to work from, oriented, with their oriented size. HEVC-coded HEIF (the iPhone's photos) goes through
+ * libheif's WASM build, as prebuilt libvips has no HEVC decoder: the primary image, its grid tiles joined and its
+ * rotation applied by libheif (HEIF's own transforms, not EXIF's, say which way is up).
+ */
+async function openPixels(bytes: Buffer, name: string, header: ImageHeader, maxPixels: number | false): Promise<{ image: Sharp; width: number; height: number }> {
+  if (header.compression === 'hevc') return decodeHeic(bytes, name);
+  if (RAW_FORMATS.has(header.format)) return decodeRawPreview(bytes);
+  const turned = header.orientation >= 5;
+  const image = header.format === 'bmp' ? decodeBmp(bytes, name) : sharp(bytes, { limitInputPixels: maxPixels, failOn: 'truncated' });
+  return { image: image.rotate(), width: turned ? header.height : header.width, height: turned ? header.width : header.height };
+}
+
+async function decodeHeic(bytes: Buffer, name: string): Promise<{ image: Sharp; width: number; height: number }> {
+  try {
+    const images = await heicDecode.all({ buffer: bytes });
+    try {
+      // The primary image is the largest top-level one (others are bursts or previews; depth maps are not top-level).
+      const primary = images.reduce((a, b) => (b.width * b.height > a.width * a.height ? b : a));
+      const { width, height, data } = await primary.decode();
+      const image = sharp(Buffer.from(data.buffer, data.byteOffset, data.byteLength), { raw: { width, height, channels: 4 } });
+      // A file without HEIF's own rotation (older writers) still says which way is up in its EXIF.
+      const tiff = heifHasTransform(bytes) ? null : heifExifTiff(bytes);
+      const orientation = tiff ? ((await exifr.orientation(tiff).catch(() => 1)) ?? 1) : 1;
+      return { image: orient(image, orientation), width: orientation >= 5 ? height : width, height: orientation >= 5 ? width : height };
+    } finally {
+      images.dispose();
+    }
+  } catch (e) {
+    throw new LoupeError('UNDECODABLE', { path: name, reason: `HEIC: ${reasonOf(e)}` }, { cause: e });
+  }
+}
+
+/** A RAW's largest JPEG preview, turned as the preview's own EXIF says or else as the RAW's. */
+async function decodeRawPreview(bytes: Buffer): Promise<{ image: Sharp; width: number; height: number }> {
+  const { jpeg, width, height } = largestJpegPreview(bytes)!;
+  const own = (await sharp(jpeg).metadata()).orientation;
+  const orientation = own ?? ((await exifr.orientation(bytes).catch(() => 1)) || 1);
+  const image = own ? sharp(jpeg, { failOn: 'truncated' }).rotate() : orient(sharp(jpeg, { failOn: 'truncated' }), orientation);
+  return { image, width: orientation >= 5 ? height : width, height: orientation >= 5 ? width : height };
+}
+
+/** Pixels without EXIF turned as an EXIF orientation (1–8) says, as `.rotate()` turns a JPEG that carries it. */
+function orient(image: Sharp, orientation: number): Sharp {
+  const [angle, flop] = (
+    [
+      [0, false],
+      [0, true],
+      [180, false],
+      [180, true],
+      [270, true],
+      [90, false],
+      [90, true],
+      [270, false],
+    ] as const
+  )[orientation - 1] ?? [0, false];
+  return (flop ? image.flop() : image).rotate(angle);
+}
+
 function decodeBmp(bytes: Buffer, name: string): Sharp {
   try {
     const image = bmp.decode(bytes, { toRGBA: true });
@@ -122,9 +211,18 @@ function decodeBmp(bytes: Buffer, name: string): Sharp {
 }
 
 async function readExif(bytes: Buffer, format: string): Promise<ExifSummary> {
-  if (!['jpeg', 'tiff', 'heic', 'heif', 'avif', 'png', 'webp'].includes(format)) return {};
+  const summary = await exifSummary(bytes, format);
+  // A RAW whose container exifr does not read (RAF, CR3) still has its preview's EXIF.
+  if (RAW_FORMATS.has(format) && !summary.takenAt && !summary.camera) return { ...(await exifSummary(largestJpegPreview(bytes)?.jpeg ?? Buffer.alloc(0), 'jpeg')), ...summary };
+  return summary;
+}
+
+async function exifSummary(bytes: Buffer, format: string): Promise<ExifSummary> {
+  if (!['jpeg', 'tiff', 'heic', 'heif', 'avif', 'png', 'webp', ...RAW_FORMATS].includes(format) || bytes.length === 0) return {};
   try {
-    const tags = await exifr.parse(bytes, { pick: ['DateTimeOriginal', 'CreateDate', 'Make', 'Model', 'GPSLatitude', 'GPSLongitude', 'GPSAltitude', 'GPSLatitudeRef', 'GPSLongitudeRef'], gps: true });
+    // A HEIF's Exif item is found by Loupe (exifr misplaces items that have a base offset).
+    const source = format === 'heic' || format === 'heif' ? (heifExifTiff(bytes) ?? bytes) : bytes;
+    const tags = await exifr.parse(source, { pick: ['DateTimeOriginal', 'CreateDate', 'Make', 'Model', 'GPSLatitude', 'GPSLongitude', 'GPSAltitude', 'GPSLatitudeRef', 'GPSLongitudeRef'], gps: true });
     if (!tags) return {};
     const taken = tags.DateTimeOriginal ?? tags.CreateDate;
     const camera = [tags.Make, tags.Model].filter((s) => typeof s === 'string' && s.trim()).map((s: string) => s.trim());

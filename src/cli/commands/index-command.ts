@@ -40,6 +40,13 @@ export function registerIndex(program: Command) {
       ),
     );
     for (const f of summary.failed) console.log(`${pc.red('✗')} ${f.error}`);
+    const { video, sidecar, other } = summary.passedOver;
+    const passed = [
+      video && `${video} video${video === 1 ? '' : 's'}`,
+      sidecar && `${sidecar} sidecar${sidecar === 1 ? '' : 's'} (XMP, AAE)`,
+      other && `${other} other file${other === 1 ? '' : 's'}`,
+    ].filter(Boolean);
+    if (passed.length) console.log(pc.dim(`not images, left alone: ${passed.join(', ')}`));
     if (summary.ocr)
       console.log(
         summary.ocr.unavailable

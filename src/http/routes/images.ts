@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { LoupeError, type ErrorCode } from '../../core/errors.js';
 import { thumbnailKey } from '../../ports/blob-store.js';
 import { acceptUpload, cleanCaption, cleanFolder, cleanTags, findRecord, originalKey, type UploadRecord } from '../../app/upload.js';
-import { readOriginal } from '../../app/originals.js';
+import { previewOf, readOriginal } from '../../app/originals.js';
 import { reindex } from '../../app/reindex.js';
 import { searchSimilar, withSourceUrls } from '../../app/search.js';
 import type { AppEnv, ServerDeps } from '../context.js';
@@ -25,6 +25,14 @@ const MIME: Record<string, string> = {
   avif: 'image/avif',
   heic: 'image/heic',
   heif: 'image/heif',
+  dng: 'image/x-adobe-dng',
+  cr2: 'image/x-canon-cr2',
+  cr3: 'image/x-canon-cr3',
+  nef: 'image/x-nikon-nef',
+  arw: 'image/x-sony-arw',
+  raf: 'image/x-fujifilm-raf',
+  orf: 'image/x-olympus-orf',
+  rw2: 'image/x-panasonic-rw2',
 };
 
 export const ImagePatchBody = z
@@ -141,6 +149,17 @@ export function imageRoutes(deps: ServerDeps) {
     const bytes = await readOriginal(lib, image);
     if (!bytes) throw new LoupeError('NOT_FOUND', { what: `the original file of image ${image.id}` });
     return c.body(new Uint8Array(bytes), 200, { 'content-type': MIME[image.format] ?? 'application/octet-stream', 'cache-control': 'private, max-age=3600', etag: `"${image.sha256}"` });
+  });
+
+  // A JPEG any browser shows (HEIC, TIFF and RAW included), ?size= up to 4096 on the long edge (default 2048).
+  app.get('/:id/preview', async (c) => {
+    const lib = c.var.lib;
+    const size = intParam('size', c.req.query('size'), 2048, 64, 4096);
+    const [image] = await lib.store.getImages([c.req.param('id')]);
+    if (!image) throw new LoupeError('NOT_FOUND', { what: `image ${c.req.param('id')}` });
+    const preview = await previewOf(lib, image, size);
+    if (!preview) throw new LoupeError('NOT_FOUND', { what: `the original file of image ${image.id}` });
+    return c.body(new Uint8Array(preview), 200, { 'content-type': 'image/jpeg', 'cache-control': 'private, max-age=3600', etag: `"p${size}-${image.sha256}"` });
   });
 
   app.get('/:id/thumbnail', async (c) => {
