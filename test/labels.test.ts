@@ -124,3 +124,34 @@ describe('labels in the library: searchable, never over the user’s tags', () =
     );
   });
 });
+
+describe('one decode of the original serves the passes', () => {
+  it('labels and the look for text read the stored 512 px thumbnail: a photo whose original is gone still gets both', async () => {
+    await requireShared();
+    const { rename } = await import('node:fs/promises');
+    const { openLibrary } = await import('../src/library.js');
+    const { parseConfig } = await import('../src/config.js');
+    const { reindex } = await import('../src/app/reindex.js');
+    const root = await tempDir();
+    const dir = path.join(root, 'photos');
+    await mkdir(dir);
+    const [dog] = await photosOf('dog');
+    await copyFile(path.join(COCO_IMAGES, dog), path.join(dir, dog));
+    const env = await testEnv(path.join(root, 'data'), { LOUPE_LABELS: 'off' });
+    await runJson(['index', dir], env);
+    // The original is gone: only the thumbnail written at indexing is left.
+    await rename(dir, `${dir}-moved`);
+    const lib = await openLibrary(parseConfig({ ...env, LOUPE_LABELS: 'auto', LOUPE_OCR: 'ppocr' }));
+    try {
+      const report = await reindex(lib, { only: ['labels', 'ocr'], force: true });
+      assert.deepEqual(report.labels.failed, [], 'labels read the thumbnail');
+      assert.equal(report.labels.ok, 1);
+      assert.deepEqual(report.ocr.failed, [], 'the look for text read the thumbnail and found none');
+      assert.equal(report.ocr.empty, 1);
+      const [image] = (await lib.store.listImages({ folder: null, limit: 1, cursor: null })).items;
+      assert.ok((await lib.store.getImages([image.id]))[0].labels.some((l) => l.label === 'dog'));
+    } finally {
+      await lib.close();
+    }
+  });
+});

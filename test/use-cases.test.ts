@@ -70,9 +70,11 @@ describe('use cases on fakes', () => {
     const found: Record<string, ImageLabel[]> = { i1: [{ label: 'dog', raw: 'dog', confidence: 0.9 }], i2: [], i5: [{ label: 'bus', raw: 'bus', confidence: 0.7 }] };
     const lib = fake<ReindexDeps>('lib', {
       blobs,
+      decoder: fake<ReindexDeps['decoder']>('decoder', { readable: async (bytes: Buffer) => bytes }),
       labeler: async () =>
         fake<ObjectLabeler>('labeler', {
           model: 'fake/labeler',
+          inputSide: undefined, // says nothing of what it looks at: it is given the original
           label: async (bytes: Buffer) => {
             const id = bytes.toString();
             await new Promise((r) => setTimeout(r, id === 'i1' ? 20 : 1)); // finishes out of order

@@ -4,10 +4,12 @@
  */
 import { ANALYZERS, type RunnableAnalyzer } from '../core/analyzers.js';
 import { LoupeError, reasonOf } from '../core/errors.js';
+import type { ImageDetails } from '../core/types.js';
 import type { AnalysisState, AnalyzerName, AnalyzerState, ImageRecords, VectorIndex } from '../ports/store.js';
 import type { Library } from '../library.js';
 import { decodeForIndex } from './ingest-batch.js';
 import { readOriginal } from './originals.js';
+import { thumbnailKey } from '../ports/blob-store.js';
 import type { TextEmbedder } from '../ports/text-embedder.js';
 
 /** What the analyzer passes use: the models, the originals, and the store's images, vectors and analysis state. */
@@ -72,9 +74,7 @@ export async function reindex(lib: ReindexDeps, o: ReindexOptions): Promise<Reco
         if (image) {
           let state: AnalyzerState;
           try {
-            const bytes = await readOriginal(lib, image);
-            if (!bytes) throw new LoupeError('UNREADABLE', { path: image.paths[0]?.path ?? id, reason: 'no stored or readable original' });
-            const found = await run.analyze(id, bytes, image.paths[0]?.path ?? id);
+            const found = await run.analyze(id, picturesOf(lib, image), image.paths[0]?.path ?? id);
             state = { model: r.model!, at: new Date().toISOString(), status: found ? 'ok' : 'empty' };
             found ? r.ok++ : r.empty++;
           } catch (e) {
@@ -100,8 +100,33 @@ async function onlyMissing(lib: ReindexDeps, analyzer: AnalyzerName, ids: string
   return images.filter((i) => !i.analyzed[analyzer]).map((i) => i.id);
 }
 
+/** An image's pictures, each read when a pass first asks for it. */
+interface Pictures {
+  original(): Promise<Buffer>;
+  /** The stored thumbnail (WebP, LOUPE_THUMBNAIL_SIZE on its long side; smaller originals keep their size), or null. */
+  thumbnail(): Promise<Buffer | null>;
+}
+
+function picturesOf(lib: ReindexDeps, image: Pick<ImageDetails, 'id' | 'sha256' | 'paths'>): Pictures {
+  let original: Promise<Buffer> | undefined;
+  return {
+    original: () =>
+      (original ??= readOriginal(lib, image).then((bytes) => {
+        if (!bytes) throw new LoupeError('UNREADABLE', { path: image.paths[0]?.path ?? image.id, reason: 'no stored or readable original' });
+        return bytes;
+      })),
+    thumbnail: () => lib.blobs.get(thumbnailKey(image.sha256)),
+  };
+}
+
+/**
+ * The stored thumbnail serves a pass that looks at no more pixels than it holds (NanoDet's 416 px, the OCR gate's
+ * 480 px): one decode of a 12 MP original then serves the model input, the thumbnail, labels and the look for text.
+ */
+const thumbnailServes = (lib: ReindexDeps, side: number | undefined) => side !== undefined && lib.config.thumbnailSize >= side;
+
 interface Runner {
-  analyze(id: string, bytes: Buffer, name: string): Promise<boolean>;
+  analyze(id: string, pictures: Pictures, name: string): Promise<boolean>;
   /**
    * Images in flight at once: with two, one image's read, decode and database writes overlap the other's
    * inference (the models run on every core; a second image does not run a second network at once).
@@ -116,8 +141,11 @@ async function ocrRunner(lib: ReindexDeps, r: AnalyzerReport): Promise<Runner | 
     return null;
   }
   r.model = ocr.model;
-  const analyze: Runner['analyze'] = async (id, bytes) => {
-    const result = await ocr.recognize(await lib.decoder.readable(bytes, READABLE_SIDE));
+  const analyze: Runner['analyze'] = async (id, pictures) => {
+    // Most photos have no text: a look at the thumbnail tells, and the original is read only where there is some.
+    const thumbnail = ocr.lookForText && thumbnailServes(lib, ocr.lookSide) ? await pictures.thumbnail() : null;
+    const none = thumbnail !== null && !(await ocr.lookForText!(thumbnail));
+    const result = none ? { text: '', words: [] } : await ocr.recognize(await lib.decoder.readable(await pictures.original(), READABLE_SIDE), { looked: thumbnail !== null });
     await lib.store.setOcr(id, { ...result, model: ocr.model });
     return result.words.length > 0;
   };
@@ -131,8 +159,9 @@ async function labelsRunner(lib: ReindexDeps, r: AnalyzerReport): Promise<Runner
     return null;
   }
   r.model = labeler.model;
-  const analyze: Runner['analyze'] = async (id, bytes) => {
-    const labels = await labeler.label(await lib.decoder.readable(bytes, READABLE_SIDE));
+  const analyze: Runner['analyze'] = async (id, pictures) => {
+    const thumbnail = thumbnailServes(lib, labeler.inputSide) ? await pictures.thumbnail() : null;
+    const labels = await labeler.label(thumbnail ?? (await lib.decoder.readable(await pictures.original(), READABLE_SIDE)));
     await lib.store.setLabels(id, labels);
     return labels.length > 0;
   };
@@ -200,11 +229,11 @@ async function captionRunner(lib: ReindexDeps, r: AnalyzerReport, reset: boolean
   }
   r.model = captioner.model;
   if (reset) for (const id of ids) await lib.store.setModelCaption(id, null);
-  const analyze: Runner['analyze'] = async (id, bytes) => {
+  const analyze: Runner['analyze'] = async (id, pictures) => {
     const [image] = await lib.store.getImages([id]);
     if (image?.captionSource === 'user') return true; // the user's words stand; nothing to generate
     // Vision APIs take JPEG everywhere and bill by size: send at most 1024 px.
-    const caption = await captioner.caption(await lib.decoder.toJpeg(bytes, 1024), 'image/jpeg');
+    const caption = await captioner.caption(await lib.decoder.toJpeg(await pictures.original(), 1024), 'image/jpeg');
     await lib.store.setModelCaption(id, caption || null);
     return caption.length > 0;
   };
@@ -216,8 +245,8 @@ async function clipRunner(lib: ReindexDeps, r: AnalyzerReport, reset: boolean, i
   r.model = clip.model;
   // Re-embedding after a model change replaces every vector; without --reset, other models' vectors stay.
   if (reset) await lib.store.deleteEmbeddings(ids);
-  const analyze: Runner['analyze'] = async (id, bytes, name) => {
-    const decoded = await decodeForIndex(lib, clip, bytes, name);
+  const analyze: Runner['analyze'] = async (id, pictures, name) => {
+    const decoded = await decodeForIndex(lib, clip, await pictures.original(), name);
     const [vector] = await clip.embedImages([decoded.pixels]);
     await lib.store.setEmbedding(id, clip.model, vector);
     return true;

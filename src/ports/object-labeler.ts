@@ -3,6 +3,8 @@ import type { ImageLabel } from './store.js';
 
 export interface ObjectLabeler {
   readonly model: string;
+  /** The side of the square the labeler looks at: a copy at least this big (the stored thumbnail) serves as the original would. */
+  readonly inputSide?: number;
   /** @param image encoded image bytes. Labels below the labeler's confidence floor are left out; best first. */
   label(image: Buffer): Promise<ImageLabel[]>;
   dispose?(): Promise<void>;

@@ -9,8 +9,14 @@ export interface RecognizedWord {
 
 export interface TextRecognizer {
   readonly model: string;
-  /** @param image encoded image bytes (PNG, JPEG, ...). Words below the recognizer's confidence floor are left out. */
-  recognize(image: Buffer): Promise<{ text: string; words: RecognizedWord[] }>;
+  /**
+   * @param image encoded image bytes (PNG, JPEG, ...). Words below the recognizer's confidence floor are left out.
+   * @param o.looked lookForText already said there is text: do not look again.
+   */
+  recognize(image: Buffer, o?: { looked?: boolean }): Promise<{ text: string; words: RecognizedWord[] }>;
+  /** A cheap look for text in a copy at least `lookSide` on its long side: false means recognize would find none. */
+  lookForText?(image: Buffer): Promise<boolean>;
+  readonly lookSide?: number;
   dispose?(): Promise<void>;
 }
 

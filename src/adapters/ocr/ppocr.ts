@@ -37,12 +37,20 @@ export class PpOcrRecognizer implements TextRecognizer {
     this.gate = o.gateSide === 0 ? null : new TextGate(this.threads, { ...DEFAULT_GATE, ...(o.gateSide ? { side: o.gateSide } : {}) });
   }
 
-  async recognize(image: Buffer) {
-    const found = await this.gate?.detect(image);
-    if (found && found.regions.length === 0) {
-      this.gated.noText++;
-      return { text: '', words: [] };
-    }
+  get lookSide() {
+    return this.gate?.o.side;
+  }
+
+  /** The gate alone: PP-OCR's detection on a small copy. */
+  async lookForText(image: Buffer) {
+    if (!this.gate) return true;
+    const { regions } = await this.gate.detect(image);
+    if (regions.length === 0) this.gated.noText++;
+    return regions.length > 0;
+  }
+
+  async recognize(image: Buffer, o: { looked?: boolean } = {}) {
+    if (!o.looked && !(await this.lookForText(image))) return { text: '', words: [] };
     this.gated.read++;
     return this.readPage(image);
   }

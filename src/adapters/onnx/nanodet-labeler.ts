@@ -30,6 +30,7 @@ export interface NanoDetOptions {
 }
 
 export class NanoDetLabeler implements ObjectLabeler {
+  readonly inputSide = SIDE;
   readonly model = NANODET_MODEL_ID;
   private constructor(
     private readonly session: ort.InferenceSession,
