@@ -8,7 +8,7 @@
 import { execFile, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { once } from 'node:events';
-import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { cp, mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import net from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import sharp from 'sharp';
@@ -192,6 +192,50 @@ for (let trial = 0; trial < SERVE_TRIALS; trial++) {
   console.log(serveRows.at(-1));
   await rm(data, { recursive: true, force: true });
 }
+
+// SIGTERM during `loupe serve` while searches run: every search the server had begun is answered, then it exits 0.
+const TERM_TRIALS = 5;
+const termRows: string[] = [];
+const termTotals = { inFlight: 0, answered: 0, dropped: 0, slowestExitMs: 0 };
+const WORDS = ['dog', 'a red bus', 'people on a beach', 'pizza', 'a cat on a bed', 'train station', 'snow', 'kitchen'];
+for (let trial = 0; trial < TERM_TRIALS; trial++) {
+  const data = path.join(WORK, `term-${trial}`);
+  await cp(path.join(WORK, 'full'), data, { recursive: true });
+  const port = await freePort();
+  const server = await startServe(data, port);
+  let signalAt = Infinity;
+  const outcomes: { startedAt: number; ok: boolean }[] = [];
+  const clients = Array.from({ length: CLIENTS }, async (_, c) => {
+    for (let i = c; performance.now() < signalAt; i++) {
+      const startedAt = performance.now();
+      const res = await fetch(`${server.url}/api/v1/images/search`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ query: WORDS[i % WORDS.length], k: 50 }),
+      }).catch(() => null);
+      outcomes.push({ startedAt, ok: res?.status === 200 && Array.isArray(((await res.json().catch(() => ({}))) as { results?: unknown }).results) });
+    }
+  });
+  await sleep(500 + Math.random() * 2500);
+  signalAt = performance.now();
+  server.child.kill('SIGTERM');
+  const [code] = (await once(server.child, 'exit')) as [number | null];
+  const exitMs = performance.now() - signalAt;
+  await Promise.all(clients);
+  // Begun at least 50 ms before the signal: the server had it (later ones may race the closing listener).
+  const inFlight = outcomes.filter((o) => o.startedAt < signalAt - 50);
+  const dropped = inFlight.filter((o) => !o.ok).length;
+  Object.assign(termTotals, {
+    inFlight: termTotals.inFlight + inFlight.length,
+    answered: termTotals.answered + inFlight.length - dropped,
+    dropped: termTotals.dropped + dropped,
+    slowestExitMs: Math.max(termTotals.slowestExitMs, exitMs),
+  });
+  termRows.push(`| ${trial + 1} | ${inFlight.length} | ${inFlight.length - dropped} | ${dropped} | ${code} | ${fmt(exitMs, 0)} |`);
+  console.log(termRows.at(-1));
+  await rm(data, { recursive: true, force: true });
+}
+
 await rm(WORK, { recursive: true, force: true });
 
 await writeSection(
@@ -202,6 +246,7 @@ await writeSection(
 |---|---|---|---|---|
 | SIGKILL during \`loupe index\` (${expected} coco-mini photos, OCR off) | ${TRIALS} | ${corruptions} | ${duplicates} | ${lost} |
 | SIGKILL during \`loupe serve\` with ${CLIENTS} clients uploading (${serveTotals.answered} uploads answered 201 in all) | ${SERVE_TRIALS} | ${serveTotals.broken} broken thumbnails, ${serveTotals.unfinished} jobs left | ${serveTotals.duplicates} | ${serveTotals.lost} |
+| SIGTERM during \`loupe serve\` with ${CLIENTS} clients searching (${termTotals.inFlight} searches begun before the signal, ${termTotals.answered} answered; slowest exit ${fmt(termTotals.slowestExitMs / 1000, 1)} s) | ${TERM_TRIALS} | — | — | ${termTotals.dropped} searches dropped |
 
 Method: each trial indexes into a fresh data folder and is SIGKILLed at a uniformly random moment of an uninterrupted run's duration (${fmt(fullMs / 1000)} s here, start-up and migrations included), then run again to the end. Checks: the database opens; \`stats\` counts each photo once with one vector each; a third run indexes 0; a search answers. Kill during serve: ${CLIENTS} clients upload coco-mini photos (multipart, one per request, distinct photos) to \`loupe serve\`, which is SIGKILLed 0.3–4.3 s in; it is started again on the same folder and its worker drains the queue. Checks: every upload answered 201 is stored (by sha256) exactly once, no content is stored twice, every stored image's thumbnail is served whole (decodes), no job is left. Bad input and hostile requests: section "bad-inputs" (\`bench/bad-inputs.ts\`); a full disk: \`test/hostile.test.ts\` (a small tmpfs).
 
@@ -218,6 +263,16 @@ ${details.join('\n')}
 | trial | killed at (s) | uploads answered 201 | images after restart | result |
 |---|---|---|---|---|
 ${serveRows.join('\n')}
+
+</details>
+
+<details><summary>SIGTERM during searches, per trial</summary>
+
+SIGTERM 0.5–3 s after ${CLIENTS} clients start searching the indexed coco-mini library (k = 50, one search after another each); a search counts as begun when it was sent at least 50 ms before the signal.
+
+| trial | searches begun | answered 200 | dropped | exit code | exit after (ms) |
+|---|---|---|---|---|---|
+${termRows.join('\n')}
 
 </details>`,
 );
