@@ -69,6 +69,9 @@ describe('a phone folder: HEIC, RAW, videos and sidecars', { skip: !heifEnc && '
     await writeFile(path.join(photos, 'IMG_0001 beach.MOV'), Buffer.concat([Buffer.from('0000001466747970717420200000000071742020', 'hex'), Buffer.alloc(4096)]));
     await writeFile(path.join(photos, 'IMG_0002 harbour.xmp'), '<x:xmpmeta xmlns:x="adobe:ns:meta/"></x:xmpmeta>');
     await writeFile(path.join(photos, 'Screenshot.png'), await colourImage('green', 'png'));
+    // A RAW+JPEG pair as cameras write them: one photo, two files.
+    await writeFile(path.join(photos, 'IMG_0005 pier.JPG'), await colourImage('yellow'));
+    await writeFile(path.join(photos, 'IMG_0005 pier.DNG'), dngFile({ preview: await colourImage('orange'), previewSize: [320, 240], make: 'Canon', model: 'Canon EOS R5' }));
     const env = await testEnv(path.join(root, 'data'), { LOUPE_OCR: 'off' });
     summary = await runJson<IndexSummary>(['index', photos], env);
     s = await startTestServer({ LOUPE_OCR: 'off' }, path.join(root, 'data'));
@@ -76,7 +79,8 @@ describe('a phone folder: HEIC, RAW, videos and sidecars', { skip: !heifEnc && '
   after(() => s?.stop());
 
   it('indexes the HEIC and the DNG, reports the DNG without a preview, and counts the video and the sidecar', () => {
-    assert.equal(summary.indexed, 3, JSON.stringify(summary));
+    assert.equal(summary.indexed, 4, JSON.stringify(summary));
+    assert.equal(summary.paired, 1);
     assert.deepEqual(
       summary.failed.map((f) => [path.basename(f.path), f.code]),
       [['IMG_0003.dng', 'RAW_WITHOUT_PREVIEW']],
@@ -116,6 +120,20 @@ describe('a phone folder: HEIC, RAW, videos and sidecars', { skip: !heifEnc && '
     assert.equal(image.exif.takenAt, '2022-01-02T03:04:05.000Z');
     assert.equal(image.exif.camera, 'Canon EOS R5');
     assert.ok(await upright(Buffer.from(await (await fetch(`${s.url}/api/v1/images/${image.id}/thumbnail`)).arrayBuffer())));
+  });
+
+  it('keeps a RAW+JPEG pair as one photo with both paths, found once', async () => {
+    const found = await (
+      await fetch(`${s.url}/api/v1/images/search`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: 'pier', mode: 'text' }) })
+    ).json();
+    assert.equal(found.results.length, 1);
+    const image = await (await fetch(`${s.url}/api/v1/images/${found.results[0].id}`)).json();
+    assert.equal(image.format, 'jpeg', 'the JPEG is the photo indexed');
+    assert.deepEqual(image.paths.map((p: string) => path.basename(p)).sort(), ['IMG_0005 pier.DNG', 'IMG_0005 pier.JPG']);
+    // Indexing again changes nothing: the companion is known as the photo's.
+    const { indexPaths } = await import('../src/app/index-paths.js');
+    const again = await indexPaths(s.lib, [photos]);
+    assert.deepEqual([again.indexed, again.paired, again.failed.length], [0, 0, 1], JSON.stringify(again));
   });
 
   it('takes a HEIC upload over HTTP', async () => {

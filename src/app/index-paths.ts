@@ -5,7 +5,7 @@
  */
 import { createHash } from 'node:crypto';
 import { LoupeError, isFatal, isLoupeError, reasonOf } from '../core/errors.js';
-import { batchesOf, contentPlan, isUnchanged, mustBeImage, passedOverKind, sweepCandidates, uniqueByPath, type KnownPath } from '../core/index-plan.js';
+import { batchesOf, companionsOf, contentPlan, isUnchanged, mustBeImage, passedOverKind, sweepCandidates, uniqueByPath, type KnownPath } from '../core/index-plan.js';
 import type { ImagePath, IndexSummary } from '../core/types.js';
 import type { ClipEmbedder } from '../ports/clip-embedder.js';
 import type { DecodedImage } from '../ports/image-decoder.js';
@@ -67,7 +67,7 @@ interface IndexRun {
   source: ImageSource;
   summary: IndexSummary;
   /** Stored state of every root, loaded once: the skip check for unchanged files costs no query. */
-  stored: Map<string, KnownPath>;
+  stored: Map<string, KnownPath & { imageId: string }>;
   timings?: StageTimings;
   fail(path: string, e: unknown): void;
   /** One file handled (stored, skipped or failed). */
@@ -77,7 +77,7 @@ interface IndexRun {
 const clock = () => performance.now();
 
 export async function indexPaths(lib: Library, inputs: string[], options: IndexOptions = {}): Promise<IndexSummary> {
-  const summary: IndexSummary = { indexed: 0, skipped: 0, duplicates: 0, moved: 0, removed: 0, failed: [], passedOver: { video: 0, sidecar: 0, other: 0 } };
+  const summary: IndexSummary = { indexed: 0, skipped: 0, duplicates: 0, moved: 0, removed: 0, paired: 0, failed: [], passedOver: { video: 0, sidecar: 0, other: 0 } };
   const fail = (p: string, e: unknown) => summary.failed.push({ path: p, error: reasonOf(e), ...(isLoupeError(e) ? { code: e.code } : {}) });
   const clip = await lib.clip();
   await assertModelMatches(lib.store, clip.model);
@@ -88,13 +88,26 @@ export async function indexPaths(lib: Library, inputs: string[], options: IndexO
   const listed = await source.list(inputs, fail);
   const candidates = uniqueByPath(listed.files);
   const total = candidates.length;
-  const stored = new Map<string, KnownPath>();
+  const stored = new Map<string, KnownPath & { imageId: string }>();
   for (const root of new Set(candidates.map((c) => c.root).concat(listed.walkedRoots))) for (const p of await lib.store.pathsUnderRoot(root)) stored.set(p.path, p);
   let done = 0;
   const run: IndexRun = { lib, clip, source, summary, stored, timings: options.timings, fail, tick: (p) => options.onProgress?.({ phase: 'indexing', done: ++done, total, path: p }) };
 
   try {
-    await storeAll(run, batchesOf(candidates, lib.config.batchSize));
+    // Photos first; then each companion (a RAW beside its JPEG) joins the photo it belongs to.
+    const companions = companionsOf(candidates);
+    await storeAll(
+      run,
+      batchesOf(
+        candidates.filter((c) => !companions.has(c.path)),
+        lib.config.batchSize,
+      ),
+    );
+    await storeCompanions(
+      run,
+      candidates.filter((c) => companions.has(c.path)),
+      companions,
+    );
   } catch (e) {
     if (!isFatal(e)) throw e;
     // Stopped: what is stored stays stored; no sweep (a partial run must not remove anything).
@@ -185,6 +198,32 @@ async function decodeFile(run: IndexRun, r: ReadFile, existing: string | undefin
 }
 
 /** A path whose content is already stored: a duplicate, or the same file moved or renamed (embedding kept). */
+/** Each companion becomes one more path of its photo; one whose photo could not be indexed is indexed on its own. */
+async function storeCompanions(run: IndexRun, files: Candidate[], companions: Map<string, string>) {
+  const alone: Candidate[] = [];
+  for (const c of files) {
+    try {
+      const st = await run.source.stat(c.path);
+      const photo = await run.lib.store.getPath(companions.get(c.path)!);
+      if (!photo) {
+        alone.push(c);
+        continue;
+      }
+      const before = run.stored.get(c.path);
+      if (before?.imageId === photo.imageId && isUnchanged(before, st)) run.summary.skipped++;
+      else {
+        await run.lib.store.upsertPath(pathRecord(run, c, photo.imageId, st));
+        run.summary.paired++;
+      }
+      run.tick(c.path);
+    } catch (e) {
+      run.fail(c.path, e);
+      run.tick(c.path);
+    }
+  }
+  if (alone.length) await storeAll(run, batchesOf(alone, run.lib.config.batchSize));
+}
+
 async function attachExisting(run: IndexRun, c: Candidate, imageId: string, st: SourceStat) {
   const { store } = run.lib;
   const others = (await store.pathsOfImage(imageId)).filter((p) => p !== c.path);

@@ -26,6 +26,33 @@ export const IMAGE_EXTENSIONS = new Set([
   ...['.dng', '.cr2', '.cr3', '.nef', '.arw', '.raf', '.orf', '.rw2', '.pef'],
 ]);
 
+const RAW_EXTENSIONS = new Set(['.dng', '.cr2', '.cr3', '.nef', '.arw', '.raf', '.orf', '.rw2', '.pef']);
+
+/**
+ * Files that are one photo: a RAW beside the JPEG or HEIC the camera made of it, or a HEIC beside its JPEG (same folder,
+ * same name before the extension). The JPEG (else the HEIC) is the photo indexed; each companion becomes one more path
+ * of it, as Immich stacks them, so a search shows the photo once. Returns companion path → the photo's path.
+ */
+export function companionsOf(files: readonly { path: string }[]): Map<string, string> {
+  const groups = new Map<string, string[]>();
+  for (const { path } of files) {
+    const dot = path.lastIndexOf('.');
+    if (dot <= path.lastIndexOf('/')) continue;
+    const key = path.slice(0, dot).toLowerCase();
+    groups.set(key, [...(groups.get(key) ?? []), path]);
+  }
+  const out = new Map<string, string>();
+  for (const paths of groups.values()) {
+    if (paths.length < 2) continue;
+    const jpeg = paths.find((p) => ['.jpg', '.jpeg'].includes(extensionOf(p)));
+    const heic = paths.find((p) => ['.heic', '.heif'].includes(extensionOf(p)));
+    const primary = jpeg ?? heic;
+    if (!primary) continue;
+    for (const p of paths) if (p !== primary && (RAW_EXTENSIONS.has(extensionOf(p)) || (jpeg && p === heic))) out.set(p, primary);
+  }
+  return out;
+}
+
 /** What a phone or camera folder holds beside its photos, counted by kind in an index run's summary. */
 export type PassedOverKind = 'video' | 'sidecar' | 'other';
 const VIDEO_EXTENSIONS = new Set(['.mov', '.mp4', '.m4v', '.avi', '.mkv', '.3gp', '.mts', '.m2ts', '.webm', '.wmv', '.mpg', '.mpeg']);

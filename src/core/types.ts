@@ -86,6 +86,8 @@ export interface IndexSummary {
   moved: number;
   removed: number;
   failed: { path: string; error: string; code?: string }[];
+  /** RAW or HEIC files kept as one more path of the JPEG (or HEIC) beside them with the same name: one photo, two files. */
+  paired: number;
   /** Files in the walked folders that are not images, by kind (videos, sidecars, other): left alone, but counted. */
   passedOver: Record<'video' | 'sidecar' | 'other', number>;
   /** Why the run stopped before the end (a full disk, a model that cannot load); re-running goes on from there. */

@@ -47,6 +47,10 @@ export function registerIndex(program: Command) {
       other && `${other} other file${other === 1 ? '' : 's'}`,
     ].filter(Boolean);
     if (passed.length) console.log(pc.dim(`not images, left alone: ${passed.join(', ')}`));
+    if (summary.paired)
+      console.log(
+        pc.dim(`${summary.paired} RAW or HEIC file${summary.paired === 1 ? '' : 's'} kept as one more file of the JPEG beside ${summary.paired === 1 ? 'it' : 'them'} (one photo, two files)`),
+      );
     if (summary.ocr)
       console.log(
         summary.ocr.unavailable
