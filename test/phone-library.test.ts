@@ -67,7 +67,11 @@ describe('a phone folder: HEIC, RAW, videos and sidecars', { skip: !heifEnc && '
     await writeFile(path.join(photos, 'IMG_0003.dng'), dngFile({ preview: null, make: 'Canon', model: 'Canon EOS R5' }));
     // A Live Photo's video: an ISO-BMFF QuickTime header is all file-type needs to call it video/quicktime.
     await writeFile(path.join(photos, 'IMG_0001 beach.MOV'), Buffer.concat([Buffer.from('0000001466747970717420200000000071742020', 'hex'), Buffer.alloc(4096)]));
-    await writeFile(path.join(photos, 'IMG_0002 harbour.xmp'), '<x:xmpmeta xmlns:x="adobe:ns:meta/"></x:xmpmeta>');
+    // Lightroom's sidecar for the DNG: keywords, a description and 4 stars.
+    await writeFile(
+      path.join(photos, 'IMG_0002 harbour.xmp'),
+      `<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#"><rdf:Description rdf:about="" xmlns:xmp="http://ns.adobe.com/xap/1.0/" xmlns:dc="http://purl.org/dc/elements/1.1/" xmp:Rating="4"><dc:subject><rdf:Bag><rdf:li>holiday</rdf:li><rdf:li>Lisbon</rdf:li></rdf:Bag></dc:subject><dc:description><rdf:Alt><rdf:li xml:lang="x-default">Boats in the harbour at dusk</rdf:li></rdf:Alt></dc:description></rdf:Description></rdf:RDF></x:xmpmeta>`,
+    );
     await writeFile(path.join(photos, 'Screenshot.png'), await colourImage('green', 'png'));
     // A RAW+JPEG pair as cameras write them: one photo, two files.
     await writeFile(path.join(photos, 'IMG_0005 pier.JPG'), await colourImage('yellow'));
@@ -109,7 +113,7 @@ describe('a phone folder: HEIC, RAW, videos and sidecars', { skip: !heifEnc && '
     assert.equal((await sharp(previewBytes).metadata()).height, 300);
   });
 
-  it("indexes the DNG from its preview, turned by the RAW's orientation, with the RAW's EXIF", async () => {
+  it("indexes the DNG from its preview, turned by the RAW's orientation, with the RAW's EXIF and its sidecar's keywords", async () => {
     const found = await (
       await fetch(`${s.url}/api/v1/images/search`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: 'harbour', mode: 'text' }) })
     ).json();
@@ -119,6 +123,9 @@ describe('a phone folder: HEIC, RAW, videos and sidecars', { skip: !heifEnc && '
     assert.deepEqual([image.width, image.height], [400, 600]);
     assert.equal(image.exif.takenAt, '2022-01-02T03:04:05.000Z');
     assert.equal(image.exif.camera, 'Canon EOS R5');
+    // Its XMP sidecar: keywords and the rating as tags, the description as the caption.
+    assert.deepEqual([...image.tags].sort(), ['Lisbon', 'holiday', 'rating-4']);
+    assert.equal(image.caption, 'Boats in the harbour at dusk');
     assert.ok(await upright(Buffer.from(await (await fetch(`${s.url}/api/v1/images/${image.id}/thumbnail`)).arrayBuffer())));
   });
 

@@ -5,7 +5,7 @@
  */
 import { createHash } from 'node:crypto';
 import { LoupeError, isFatal, isLoupeError, reasonOf } from '../core/errors.js';
-import { batchesOf, companionsOf, contentPlan, isUnchanged, mustBeImage, passedOverKind, sweepCandidates, uniqueByPath, type KnownPath } from '../core/index-plan.js';
+import { batchesOf, companionsOf, contentPlan, isUnchanged, mustBeImage, passedOverKind, sidecarsOf, sweepCandidates, uniqueByPath, type KnownPath } from '../core/index-plan.js';
 import type { ImagePath, IndexSummary } from '../core/types.js';
 import type { ClipEmbedder } from '../ports/clip-embedder.js';
 import type { DecodedImage } from '../ports/image-decoder.js';
@@ -72,6 +72,8 @@ interface IndexRun {
   fail(path: string, e: unknown): void;
   /** One file handled (stored, skipped or failed). */
   tick(path: string): void;
+  /** Images this run stored for the first time, by the path they were read from. */
+  added: { imageId: string; path: string }[];
 }
 
 const clock = () => performance.now();
@@ -91,7 +93,7 @@ export async function indexPaths(lib: Library, inputs: string[], options: IndexO
   const stored = new Map<string, KnownPath & { imageId: string }>();
   for (const root of new Set(candidates.map((c) => c.root).concat(listed.walkedRoots))) for (const p of await lib.store.pathsUnderRoot(root)) stored.set(p.path, p);
   let done = 0;
-  const run: IndexRun = { lib, clip, source, summary, stored, timings: options.timings, fail, tick: (p) => options.onProgress?.({ phase: 'indexing', done: ++done, total, path: p }) };
+  const run: IndexRun = { lib, clip, source, summary, stored, added: [], timings: options.timings, fail, tick: (p) => options.onProgress?.({ phase: 'indexing', done: ++done, total, path: p }) };
 
   try {
     // Photos first; then each companion (a RAW beside its JPEG) joins the photo it belongs to.
@@ -108,6 +110,7 @@ export async function indexPaths(lib: Library, inputs: string[], options: IndexO
       candidates.filter((c) => companions.has(c.path)),
       companions,
     );
+    await applySidecars(run, sidecarsOf(candidates));
   } catch (e) {
     if (!isFatal(e)) throw e;
     // Stopped: what is stored stays stored; no sweep (a partial run must not remove anything).
@@ -198,6 +201,26 @@ async function decodeFile(run: IndexRun, r: ReadFile, existing: string | undefin
 }
 
 /** A path whose content is already stored: a duplicate, or the same file moved or renamed (embedding kept). */
+/**
+ * A new photo's XMP sidecar: its keywords (and its star rating, as "rating-N") become tags, its description the
+ * caption. Read when the photo is first indexed, so it fills what is empty and never replaces what was set in Loupe.
+ */
+async function applySidecars(run: IndexRun, sidecars: Map<string, string>) {
+  for (const { imageId, path } of run.added) {
+    const sidecar = sidecars.get(path);
+    if (!sidecar) continue;
+    try {
+      const edits = await run.lib.decoder.sidecarEdits(await run.source.read(sidecar));
+      const [image] = await run.lib.store.getImages([imageId]);
+      if (!image) continue;
+      const tags = [...new Set([...image.tags, ...edits.keywords, ...(edits.rating ? [`rating-${edits.rating}`] : [])])];
+      await run.lib.store.updateImage(imageId, { ...(tags.length > image.tags.length ? { tags } : {}), ...(edits.description && !image.caption ? { caption: edits.description } : {}) });
+    } catch (e) {
+      run.fail(sidecar, e);
+    }
+  }
+}
+
 /** Each companion becomes one more path of its photo; one whose photo could not be indexed is indexed on its own. */
 async function storeCompanions(run: IndexRun, files: Candidate[], companions: Map<string, string>) {
   const alone: Candidate[] = [];
@@ -258,8 +281,10 @@ function settle(run: IndexRun, items: Prepared[], outcomes: StoreOutcome[]) {
   if (fatal) throw fatal.error;
   outcomes.forEach((outcome, i) => {
     if ('error' in outcome) run.fail(items[i].candidate.path, outcome.error);
-    else if (outcome.inserted) run.summary.indexed++;
-    else run.summary.duplicates++;
+    else if (outcome.inserted) {
+      run.summary.indexed++;
+      run.added.push({ imageId: outcome.imageId, path: items[i].candidate.path });
+    } else run.summary.duplicates++;
     run.tick(items[i].candidate.path);
   });
 }

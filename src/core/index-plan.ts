@@ -53,6 +53,23 @@ export function companionsOf(files: readonly { path: string }[]): Map<string, st
   return out;
 }
 
+/**
+ * The XMP sidecar of each photo among `files`: `IMG_1.JPG.xmp` (darktable, digiKam) or `IMG_1.xmp` (Lightroom, for
+ * every file of that name). Returns photo path → sidecar path.
+ */
+export function sidecarsOf(files: readonly { path: string }[]): Map<string, string> {
+  const xmp = new Map<string, string>();
+  for (const { path } of files) if (extensionOf(path) === '.xmp') xmp.set(path.slice(0, -4).toLowerCase(), path);
+  const out = new Map<string, string>();
+  for (const { path } of files) {
+    if (extensionOf(path) === '.xmp') continue;
+    const dot = path.lastIndexOf('.');
+    const sidecar = xmp.get(path.toLowerCase()) ?? (dot > path.lastIndexOf('/') ? xmp.get(path.slice(0, dot).toLowerCase()) : undefined);
+    if (sidecar) out.set(path, sidecar);
+  }
+  return out;
+}
+
 /** What a phone or camera folder holds beside its photos, counted by kind in an index run's summary. */
 export type PassedOverKind = 'video' | 'sidecar' | 'other';
 const VIDEO_EXTENSIONS = new Set(['.mov', '.mp4', '.m4v', '.avi', '.mkv', '.3gp', '.mts', '.m2ts', '.webm', '.wmv', '.mpg', '.mpeg']);

@@ -35,7 +35,17 @@ export interface ImageHeader {
   compression?: string;
 }
 
+/** What a user's photo editor wrote in an XMP sidecar that Loupe keeps: keywords, a description, a star rating. */
+export interface SidecarEdits {
+  keywords: string[];
+  description?: string;
+  /** 1–5 stars (0 or -1, unrated or rejected, are left out). */
+  rating?: number;
+}
+
 export interface ImageDecoder {
+  /** The edits in an XMP sidecar (Lightroom, darktable, digiKam); nothing for a sidecar that is not XMP or is broken. */
+  sidecarEdits(xmp: Buffer): Promise<SidecarEdits>;
   /** The supported format the first bytes show (null when none), and what they are otherwise, for messages. */
   sniff(head: Uint8Array): Promise<{ format: string | null; detected: string }>;
   /** Oriented, flattened JPEG with at most `maxSide` on the longest edge: what vision APIs take everywhere. */

@@ -15,7 +15,7 @@ import exifr from 'exifr';
 import { LoupeError, isLoupeError, reasonOf } from '../../core/errors.js';
 import { gray32FromRgb, phashFromGray32 } from '../../core/phash.js';
 import type { ExifSummary } from '../../core/types.js';
-import type { DecodedImage, DecodeOptions, ImageDecoder, ImageHeader } from '../../ports/image-decoder.js';
+import type { DecodedImage, DecodeOptions, ImageDecoder, ImageHeader, SidecarEdits } from '../../ports/image-decoder.js';
 
 const SUPPORTED: Record<string, string> = {
   'image/jpeg': 'jpeg',
@@ -59,6 +59,16 @@ export class SharpDecoder implements ImageDecoder {
     const header = await this.inspect(bytes, 'image', { maxPixels: Infinity, maxFrames: Infinity });
     const { image } = await openPixels(bytes, 'image', header, false);
     return image.resize({ width: maxSide, height: maxSide, fit: 'inside', withoutEnlargement: true }).flatten({ background: '#fff' }).jpeg({ quality: 85 }).toBuffer();
+  }
+
+  async sidecarEdits(xmp: Buffer): Promise<SidecarEdits> {
+    const x = (await exifr.sidecar(xmp).catch(() => null)) as { dc?: { subject?: unknown; description?: unknown }; xmp?: { Rating?: unknown } } | null;
+    const text = (v: unknown): string | undefined => (typeof v === 'string' ? v : v && typeof v === 'object' && 'value' in v ? text((v as { value: unknown }).value) : undefined);
+    const subject = x?.dc?.subject;
+    const keywords = (Array.isArray(subject) ? subject : subject === undefined ? [] : [subject]).map(text).filter((k): k is string => Boolean(k?.trim()));
+    const description = text(Array.isArray(x?.dc?.description) ? x.dc.description[0] : x?.dc?.description)?.trim();
+    const rating = Number(x?.xmp?.Rating);
+    return { keywords: keywords.map((k) => k.trim()), ...(description ? { description } : {}), ...(rating >= 1 && rating <= 5 ? { rating: Math.round(rating) } : {}) };
   }
 
   async readable(bytes: Buffer, maxSide: number) {
