@@ -92,9 +92,6 @@ export async function reindex(lib: ReindexDeps, o: ReindexOptions): Promise<Reco
   return report;
 }
 
-/** The longest side of the JPEG the OCR and label passes read for an original their readers cannot (HEIC): a phone photo's full width, so text stays legible. */
-const READABLE_SIDE = 4096;
-
 async function onlyMissing(lib: ReindexDeps, analyzer: AnalyzerName, ids: string[]) {
   const images = await lib.store.getImages(ids);
   return images.filter((i) => !i.analyzed[analyzer]).map((i) => i.id);
@@ -145,7 +142,7 @@ async function ocrRunner(lib: ReindexDeps, r: AnalyzerReport): Promise<Runner | 
     // Most photos have no text: a look at the thumbnail tells, and the original is read only where there is some.
     const thumbnail = ocr.lookForText && thumbnailServes(lib, ocr.lookSide) ? await pictures.thumbnail() : null;
     const none = thumbnail !== null && !(await ocr.lookForText!(thumbnail));
-    const result = none ? { text: '', words: [] } : await ocr.recognize(await lib.decoder.readable(await pictures.original(), READABLE_SIDE), { looked: thumbnail !== null });
+    const result = none ? { text: '', words: [] } : await ocr.recognize(await lib.decoder.readable(await pictures.original(), lib.config.ocr.maxResolution), { looked: thumbnail !== null });
     await lib.store.setOcr(id, { ...result, model: ocr.model });
     return result.words.length > 0;
   };
@@ -161,7 +158,7 @@ async function labelsRunner(lib: ReindexDeps, r: AnalyzerReport): Promise<Runner
   r.model = labeler.model;
   const analyze: Runner['analyze'] = async (id, pictures) => {
     const thumbnail = thumbnailServes(lib, labeler.inputSide) ? await pictures.thumbnail() : null;
-    const labels = await labeler.label(thumbnail ?? (await lib.decoder.readable(await pictures.original(), READABLE_SIDE)));
+    const labels = await labeler.label(thumbnail ?? (await lib.decoder.readable(await pictures.original(), labeler.inputSide ?? 1024)));
     await lib.store.setLabels(id, labels);
     return labels.length > 0;
   };
