@@ -66,8 +66,9 @@ const EnvSchema = z.object({
   LOUPE_MAX_PIXELS: z.coerce.number().int().positive().default(100_000_000),
   LOUPE_MAX_FRAMES: z.coerce.number().int().positive().default(1000),
   LOUPE_BATCH_SIZE: z.coerce.number().int().min(1).max(256).default(16),
-  // 512: sharp on a HiDPI grid, and big enough for NanoDet's 416 px and the OCR gate's 480 px to read it instead of the original.
-  LOUPE_THUMBNAIL_SIZE: z.coerce.number().int().min(32).max(2048).default(512),
+  // 480: sharp on a HiDPI grid, big enough for NanoDet's 416 px and the OCR gate's 480 px to read it instead of the
+  // original, and small enough that a 12 MP JPEG still decodes at 1/8 scale (504 px) while it is made.
+  LOUPE_THUMBNAIL_SIZE: z.coerce.number().int().min(32).max(2048).default(480),
   /** Ingestion jobs: tries before a job is dead, backoff between tries (doubling from the base), and the lease a worker holds and renews. */
   LOUPE_JOB_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(100).default(5),
   LOUPE_JOB_RETRY_BASE_MS: z.coerce.number().int().min(0).default(2000),

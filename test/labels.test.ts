@@ -126,7 +126,7 @@ describe('labels in the library: searchable, never over the user’s tags', () =
 });
 
 describe('one decode of the original serves the passes', () => {
-  it('labels and the look for text read the stored 512 px thumbnail: a photo whose original is gone still gets both', async () => {
+  it('labels and the look for text read the stored 480 px thumbnail: a photo whose original is gone still gets both', async () => {
     await requireShared();
     const { rename } = await import('node:fs/promises');
     const { openLibrary } = await import('../src/library.js');
