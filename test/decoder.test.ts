@@ -131,3 +131,25 @@ describe('bad input gets a clear error code', () => {
     assert.ok(first.pixels.data[0] > 200 && first.pixels.data[1] < 50, 'first frame (red) decoded');
   });
 });
+
+describe('a 12-megapixel phone photo', () => {
+  it('stored sideways with EXIF orientation 6: the model input, thumbnail and size are upright', async () => {
+    // 4032 × 3024 as the sensor wrote it: red on the left half, blue on the right; orientation 6 turns it 90° clockwise.
+    const half = await sharp({ create: { width: 2016, height: 3024, channels: 3, background: 'red' } })
+      .png()
+      .toBuffer();
+    const sensor = await sharp({ create: { width: 4032, height: 3024, channels: 3, background: 'blue' } })
+      .composite([{ input: half, left: 0, top: 0 }])
+      .jpeg({ quality: 90 })
+      .toBuffer();
+    const photo = await sharp(sensor).withMetadata({ orientation: 6 }).jpeg({ quality: 90 }).toBuffer();
+    const d = await decoder.decode(photo, 'IMG_1.JPG', { ...options, thumbnailSize: 480 });
+    assert.deepEqual([d.width, d.height], [3024, 4032]);
+    const { data, width, height } = d.pixels;
+    assert.ok(height > width && Math.min(width, height) === 224, `model input ${width}×${height}`);
+    const at = (y: number) => [...data.subarray((y * width + (width >> 1)) * 3, (y * width + (width >> 1)) * 3 + 3)];
+    assert.ok(at(2)[0] > 200 && at(2)[2] < 60, `top is red: ${at(2)}`);
+    assert.ok(at(height - 3)[2] > 200 && at(height - 3)[0] < 60, `bottom is blue: ${at(height - 3)}`);
+    assert.ok(d.thumbnail.height === 480 && d.thumbnail.width === 360, `thumbnail ${d.thumbnail.width}×${d.thumbnail.height}`);
+  });
+});
