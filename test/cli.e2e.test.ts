@@ -81,6 +81,9 @@ describe('loupe CLI end to end', () => {
       assert.equal(path.basename(top.path), `${c}.jpg`, `"${c}"`);
       assert.equal(top.folder, 'colours');
     }
+    // Unquoted words are one query, as people type them.
+    const [unquoted] = await search(['a', 'photo', 'of', 'a', 'blue', 'car', '--k', '1']);
+    assert.equal(path.basename(unquoted.path), 'blue.jpg');
     const [car] = await search(['a photo of a blue car', '--k', '1']);
     assert.equal(path.basename(car.path), 'blue.jpg');
   });

@@ -58,7 +58,7 @@ export function registerSearch(program: Command) {
       'search by text (hybrid: meaning + words; "phrases", -exclude, folder:x, tag:y, has:text, after:2019-06, before:2020, year:2021, taken:2021-07-14, ' +
         'camera:pixel, near:LAT,LON,KM, country:france, type:png, minwidth:1920, is:portrait), by an image (--image), for images similar to one already indexed (--similar), or by filters alone',
     )
-    .argument('[query]', 'what to look for, e.g. "a dog on the beach"')
+    .argument('[query...]', 'what to look for, e.g. a dog on the beach year:2012 (quotes optional; "quoted phrases" inside them still match as phrases)')
     .option('--image <source>', 'query image: a file path, an http(s) URL, a data URL or base64')
     .option('--similar <image-id>', 'find images similar to this indexed image')
     .option('--vector <file>', "the query's CLIP vector, from your own encoder: a JSON array or a 1-row .npy (float32/float64); with or without words")
@@ -82,7 +82,9 @@ export function registerSearch(program: Command) {
     .addOption(new Option('--has <what...>', 'has text, caption, gps and/or labels').choices([...HAS_VALUES]))
     .option('--tag <tag>', 'carries this tag (repeat for several)', collect)
     .addOption(new Option('--sort <order>', 'relevance (default), newest, oldest or name; with filters and no query: newest').choices([...SORTS]));
-  withCommonFlags(cmd, { space: true, json: 'print the results as a JSON array' }).action(async (query: string | undefined, flags: SearchFlags) => {
+  withCommonFlags(cmd, { space: true, json: 'print the results as a JSON array' }).action(async (words: string[], flags: SearchFlags) => {
+    // The words as users type them: `loupe search dog year:2012` is one query.
+    const query = words.length ? words.join(' ') : undefined;
     const filters = filtersFromFields({
       after: flags.after,
       before: flags.before,
