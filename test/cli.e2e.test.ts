@@ -73,6 +73,9 @@ describe('loupe CLI end to end', () => {
     assert.ok(passes[0].seconds > 0);
     assert.ok(Math.abs(passes[0].imagesPerSecond - passes[0].images / passes[0].seconds) < 0.2 + passes[0].imagesPerSecond * 0.02);
     assert.ok(!passes.some((p) => p.pass === 'ocr'), 'no OCR pass when OCR is off');
+    // What index did is recorded: reindex plans no CLIP work on a freshly indexed library.
+    const plan = await runJson<Record<string, { planned: number }>>(['reindex', '--dry-run'], env);
+    assert.equal(plan.clip.planned, 0, JSON.stringify(plan));
   });
 
   it('ranks the picture of the named colour first', async () => {

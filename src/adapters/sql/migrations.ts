@@ -207,6 +207,16 @@ export const MIGRATIONS: { version: number; name: string; sql: string }[] = [
       create index images_label_words on images using gin (label_words);
     `,
   },
+  {
+    version: 10,
+    name: 'the CLIP pass recorded for images indexed with their vector',
+    // Indexing stored the vector without saying the pass was done, so `reindex` planned it again for every image.
+    sql: `
+      update images i set analyzed = i.analyzed || jsonb_build_object('clip', jsonb_build_object('model', e.model, 'at', to_char(now() at time zone 'utc', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'), 'status', 'ok'))
+      from (select distinct on (image_id) image_id, model from embeddings where kind = 'clip' order by image_id, model) e
+      where e.image_id = i.id and not (i.analyzed ? 'clip');
+    `,
+  },
 ];
 
 /**

@@ -124,7 +124,8 @@ export class SqlStore implements Store {
     }
     // One transaction per batch, a handful of set-based statements whatever its size: a killed run loses at most
     // the batch in flight, and the database (a thread of its own, or a server) is not kept busy by round trips.
-    const rows = items.map(({ image }, n) => ({
+    const now = new Date().toISOString();
+    const rows = items.map(({ image, embedding }, n) => ({
       n,
       id: image.id,
       sha256: image.sha256,
@@ -142,15 +143,17 @@ export class SqlStore implements Store {
       caption: image.caption ?? null,
       caption_source: image.caption ? (image.captionSource ?? 'user') : null,
       tags: image.tags ?? [],
+      // The CLIP pass is done for what is inserted with its vector: `reindex` must not plan it again.
+      analyzed: { clip: { model: embedding.model, at: now, status: 'ok' } },
     }));
     const results = await this.db.transaction(async (tx) => {
       // Content already stored (or twice in this batch) is not inserted again: its path is attached instead.
       const inserted = await tx.query<{ id: string }>(
-        `insert into images (id, space_id, sha256, phash, width, height, format, bytes, taken_at, camera, gps_lat, gps_lon, gps_alt, country, caption, caption_source, tags)
+        `insert into images (id, space_id, sha256, phash, width, height, format, bytes, taken_at, camera, gps_lat, gps_lon, gps_alt, country, caption, caption_source, tags, analyzed)
          select r.id, ${this.S}, r.sha256, r.phash, r.width, r.height, r.format, r.bytes, r.taken_at, r.camera, r.gps_lat, r.gps_lon, r.gps_alt, r.country,
-           r.caption, r.caption_source, array(select jsonb_array_elements_text(r.tags))
+           r.caption, r.caption_source, array(select jsonb_array_elements_text(r.tags)), r.analyzed
          from jsonb_to_recordset($1::jsonb) as r(n int, id uuid, sha256 text, phash text, width int, height int, format text, bytes bigint,
-           taken_at timestamptz, camera text, gps_lat float8, gps_lon float8, gps_alt float8, country text, caption text, caption_source text, tags jsonb)
+           taken_at timestamptz, camera text, gps_lat float8, gps_lon float8, gps_alt float8, country text, caption text, caption_source text, tags jsonb, analyzed jsonb)
          order by r.n
          on conflict (space_id, sha256) do nothing returning id`,
         [JSON.stringify(rows)],

@@ -26,7 +26,7 @@ export function registerReindex(program: Command) {
     .description('re-run analyzers over stored images (e.g. after changing a model), with progress')
     .option(
       '--only <analyzers>',
-      `comma-separated: ${ANALYZERS.join(', ')} (default: all)`,
+      `comma-separated: ${ANALYZERS.join(', ')}`,
       (v) => {
         const list = v
           .split(',')
