@@ -3,6 +3,7 @@
  * index, search (text, image, similar), folders, duplicates, stats, incremental re-index, bad input.
  */
 import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
 import { copyFile, mkdir, readdir, rename, rm, symlink, writeFile, chmod } from 'node:fs/promises';
 import path from 'node:path';
 import { before, describe, it } from 'node:test';
@@ -266,5 +267,26 @@ describe('loupe CLI end to end', () => {
     const mismatch = await runCli(['search', 'red'], { ...env, LOUPE_CLIP_MODEL: 'other/model', LOUPE_MODELS_DIR: otherDir });
     assert.equal(mismatch.code, 5, 'exit status 5: conflict (another model)');
     assert.match(mismatch.stderr, /made with loupe\/test-clip-colour, but other\/model is configured/);
+  });
+});
+
+describe('a first run that tells the truth', () => {
+  it('a data folder with no library, an empty library and a path that is not there are errors that say what to do', async () => {
+    const root = await tempDir();
+    const nowhere = path.join(root, 'no-such-library');
+    const env = await testEnv(path.join(root, 'data'));
+    const missing = await runCli(['search', 'dog', '--data', nowhere], env);
+    assert.equal(missing.code, 4, missing.stderr);
+    assert.match(missing.stderr, /no-such-library.*loupe index PHOTOS --data/);
+    assert.equal(existsSync(nowhere), false, 'no database was made for a mistyped folder');
+    assert.equal((await runCli(['stats', '--data', nowhere], env)).code, 4);
+    // An existing but empty library (made by listing its spaces).
+    assert.equal((await runCli(['spaces', 'list'], env)).code, 0);
+    const empty = await runCli(['search', 'dog'], env);
+    assert.equal(empty.code, 4);
+    assert.match(empty.stderr, /it is empty: index photos with `loupe index PHOTOS`/);
+    const index = await runCli(['index', path.join(root, 'not-there')], env);
+    assert.equal(index.code, 2, index.stderr);
+    assert.match(index.stderr, /not-there: no such file or folder/);
   });
 });

@@ -13,7 +13,7 @@ export function registerDuplicates(program: Command) {
     });
   withCommonFlags(cmd, { space: true, json: 'print the groups as JSON' }).action(async (flags: CommonFlags & { threshold?: number }) => {
     const [{ findDuplicates }, { withLibrary }, { pc, printJson }] = await Promise.all([import('../../app/duplicates.js'), import('../context.js'), import('../output.js')]);
-    const groups = await withLibrary(flags, (lib) => findDuplicates(lib, flags.threshold ?? NEAR_DUPLICATE_BITS));
+    const groups = await withLibrary(flags, (lib) => findDuplicates(lib, flags.threshold ?? NEAR_DUPLICATE_BITS), { existing: true });
     if (flags.json) return printJson(groups);
     if (groups.length === 0) return console.log('no duplicates');
     for (const g of groups) {

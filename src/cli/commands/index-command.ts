@@ -14,6 +14,13 @@ export function registerIndex(program: Command) {
       import('../output.js'),
       import('../exit-codes.js'),
     ]);
+    // Nothing named is there: a mistake in the command, not an empty run (some missing among others are reported each).
+    const { existsSync } = await import('node:fs');
+    const missing = paths.filter((p) => !/^s3:\/\//.test(p) && !existsSync(p));
+    if (missing.length === paths.length) {
+      const { LoupeError } = await import('../../core/errors.js');
+      throw new LoupeError('BAD_ARGUMENT', { message: `${missing.join(', ')}: no such file or folder (give the folders or files of the photos to index)` });
+    }
     // One bar per pass, each with its own rate and ETA: the CLIP pass, then labels, OCR, captions, text embeddings.
     let bar: ReturnType<typeof progressBar> | undefined;
     let barPass = '';
@@ -57,9 +64,9 @@ export function registerIndex(program: Command) {
           ? pc.yellow(`text in images not read: ${summary.ocr.unavailable}`)
           : `text in images (${summary.ocr.model}): ${summary.ocr.ok} with text, ${summary.ocr.empty} without, ${summary.ocr.failed} failed`,
       );
-    if (summary.labels && !summary.labels.unavailable)
+    if (summary.labels?.model && !summary.labels.unavailable)
       console.log(`object labels (${summary.labels.model}): ${summary.labels.ok} with labels, ${summary.labels.empty} without, ${summary.labels.failed} failed`);
-    if (summary.caption && !summary.caption.unavailable) console.log(`captions (${summary.caption.model}): ${summary.caption.ok} written, ${summary.caption.failed} failed`);
+    if (summary.caption?.model && !summary.caption.unavailable) console.log(`captions (${summary.caption.model}): ${summary.caption.ok} written, ${summary.caption.failed} failed`);
     console.log(summary.passes.map((p) => `${p.pass}: ${p.images} images in ${p.seconds.toFixed(1)} s (${p.imagesPerSecond.toFixed(1)}/s)`).join(' · '));
   });
 }

@@ -123,11 +123,17 @@ export function registerSearch(program: Command) {
       import('../context.js'),
       import('../output.js'),
     ]);
-    const result = await withLibrary(flags, async (lib) =>
-      withSourceUrls(
-        lib,
-        await (flags.image !== undefined ? searchByImage(lib, flags.image, options) : flags.similar !== undefined ? searchSimilar(lib, flags.similar, options) : searchByText(lib, text!, options)),
-      ),
+    const result = await withLibrary(
+      flags,
+      async (lib) => {
+        if ((await lib.store.imageCount()) === 0)
+          throw new LoupeError('NOT_FOUND', { what: `any image in the library in ${lib.config.dataDir} (it is empty: index photos with \`loupe index PHOTOS\`)` });
+        return withSourceUrls(
+          lib,
+          await (flags.image !== undefined ? searchByImage(lib, flags.image, options) : flags.similar !== undefined ? searchSimilar(lib, flags.similar, options) : searchByText(lib, text!, options)),
+        );
+      },
+      { existing: true },
     );
     // A fallback (a model missing) is said on stderr even with --json, so scripts can see it.
     if (flags.json && result.applied.fallback) process.stderr.write(`loupe: ${result.applied.fallback}\n`);

@@ -7,7 +7,7 @@ export function registerStats(program: Command) {
     json: 'print {images, folders, models, analyzers, passes}',
   }).action(async (flags: CommonFlags) => {
     const [{ libraryStats }, { withLibrary }, { printJson, table }] = await Promise.all([import('../../app/stats.js'), import('../context.js'), import('../output.js')]);
-    const stats = await withLibrary(flags, libraryStats);
+    const stats = await withLibrary(flags, libraryStats, { existing: true });
     if (flags.json) return printJson(stats);
     console.log(`${stats.images} images in ${stats.dataDir}`);
     console.log(
