@@ -126,12 +126,15 @@ export function registerSearch(program: Command) {
     const result = await withLibrary(
       flags,
       async (lib) => {
-        if ((await lib.store.imageCount()) === 0)
-          throw new LoupeError('NOT_FOUND', { what: `any image in the library in ${lib.config.dataDir} (it is empty: index photos with \`loupe index PHOTOS\`)` });
-        return withSourceUrls(
-          lib,
-          await (flags.image !== undefined ? searchByImage(lib, flags.image, options) : flags.similar !== undefined ? searchSimilar(lib, flags.similar, options) : searchByText(lib, text!, options)),
-        );
+        const found = await (flags.image !== undefined
+          ? searchByImage(lib, flags.image, options)
+          : flags.similar !== undefined
+            ? searchSimilar(lib, flags.similar, options)
+            : searchByText(lib, text!, options));
+        // No results from an empty library is not an answer about the query: say so (on stderr, so --json stays a list).
+        if (found.hits.length === 0 && (await lib.store.imageCount()) === 0)
+          process.stderr.write(`loupe: the library in ${lib.config.dataDir}${flags.space ? ` (space ${flags.space})` : ''} is empty: index photos with \`loupe index PHOTOS\`\n`);
+        return withSourceUrls(lib, found);
       },
       { existing: true },
     );
