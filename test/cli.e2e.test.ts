@@ -288,5 +288,16 @@ describe('a first run that tells the truth', () => {
     const index = await runCli(['index', path.join(root, 'not-there')], env);
     assert.equal(index.code, 2, index.stderr);
     assert.match(index.stderr, /not-there: no such file or folder/);
+    // Labels asked for, but the detector cannot be had (offline, not in the models folder): said once on stderr.
+    const { writeTestClipModel, writeTestTextModel } = await import('../src/testing.js');
+    const models = path.join(root, 'models');
+    await writeTestClipModel(models);
+    await writeTestTextModel(models);
+    const photos = path.join(root, 'photos');
+    await mkdir(photos);
+    await writeFile(path.join(photos, 'red.jpg'), await colourImage('red'));
+    const withoutDetector = await runCli(['index', photos], { ...env, LOUPE_MODELS_DIR: models, LOUPE_LABELS: 'auto' });
+    assert.equal(withoutDetector.code, 0, withoutDetector.stderr);
+    assert.equal(withoutDetector.stderr.match(/object labels not made: .*nanodet/g)?.length, 1, withoutDetector.stderr);
   });
 });

@@ -21,7 +21,7 @@ export function progressBar(unit: string, label = '') {
   const bar = new cliProgress.SingleBar(
     {
       stream: process.stderr,
-      format: `${label ? label.padEnd(15) + ' ' : ''}{bar} {percentage}% | {value}/{total} ${unit} | {rate} | ETA {eta_formatted} | {item}`,
+      format: `${label ? label.padEnd(15) + ' ' : ''}{bar} {percentage}% | {value}/{total} ${unit} | {rate} | ETA {eta} | {item}`,
       hideCursor: true,
       etaBuffer: 64,
       fps: 8,
@@ -33,7 +33,10 @@ export function progressBar(unit: string, label = '') {
   return {
     update(done: number, total: number, item = '') {
       const seconds = (performance.now() - started) / 1000;
-      const payload = { rate: seconds > 0 ? `${(done / seconds).toFixed(1)} ${unit}/s` : '', item: shorten(item, 40) };
+      // A rate (and so an ETA) only once there is one to tell: the first ticks come after a few ms.
+      const measured = done >= 3 && seconds >= 1;
+      const rate = done / seconds;
+      const payload = { rate: measured ? `${rate.toFixed(1)} ${unit}/s` : `… ${unit}/s`, eta: measured ? formatSeconds((total - done) / rate) : '…', item: shorten(item, 40) };
       if (!running) {
         bar.start(total, done, payload);
         running = true;
@@ -66,4 +69,12 @@ export function downloadProgress() {
 
 function shorten(s: string, max: number) {
   return s.length <= max ? s : '…' + s.slice(s.length - max + 1);
+}
+
+/** 75 → "1m15s", 3700 → "1h01m". */
+function formatSeconds(s: number): string {
+  const t = Math.max(0, Math.round(s));
+  if (t < 60) return `${t}s`;
+  if (t < 3600) return `${Math.floor(t / 60)}m${String(t % 60).padStart(2, '0')}s`;
+  return `${Math.floor(t / 3600)}h${String(Math.floor((t % 3600) / 60)).padStart(2, '0')}m`;
 }

@@ -39,6 +39,14 @@ export function registerIndex(program: Command) {
       process.exitCode = exitCodeOf(summary.stopped.code);
       process.stderr.write(`loupe: stopped: ${summary.stopped.error}\n`);
     }
+    // Passes that did not run, and why, once per run on stderr (with --json too): a model that cannot be had is news.
+    for (const [pass, r] of [
+      ['object labels', summary.labels],
+      ['text in images', summary.ocr],
+      ['captions', summary.caption],
+      ['caption embeddings', summary.textEmbedding],
+    ] as const)
+      if (r?.unavailable) process.stderr.write(`loupe: ${pass} not made: ${r.unavailable}\n`);
     if (flags.json) return printJson(summary);
     console.log(
       table(
@@ -58,12 +66,7 @@ export function registerIndex(program: Command) {
       console.log(
         pc.dim(`${summary.paired} RAW or HEIC file${summary.paired === 1 ? '' : 's'} kept as one more file of the JPEG beside ${summary.paired === 1 ? 'it' : 'them'} (one photo, two files)`),
       );
-    if (summary.ocr)
-      console.log(
-        summary.ocr.unavailable
-          ? pc.yellow(`text in images not read: ${summary.ocr.unavailable}`)
-          : `text in images (${summary.ocr.model}): ${summary.ocr.ok} with text, ${summary.ocr.empty} without, ${summary.ocr.failed} failed`,
-      );
+    if (summary.ocr?.model && !summary.ocr.unavailable) console.log(`text in images (${summary.ocr.model}): ${summary.ocr.ok} with text, ${summary.ocr.empty} without, ${summary.ocr.failed} failed`);
     if (summary.labels?.model && !summary.labels.unavailable)
       console.log(`object labels (${summary.labels.model}): ${summary.labels.ok} with labels, ${summary.labels.empty} without, ${summary.labels.failed} failed`);
     if (summary.caption?.model && !summary.caption.unavailable) console.log(`captions (${summary.caption.model}): ${summary.caption.ok} written, ${summary.caption.failed} failed`);
