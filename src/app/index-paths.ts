@@ -200,7 +200,6 @@ async function decodeFile(run: IndexRun, r: ReadFile, existing: string | undefin
   }
 }
 
-/** A path whose content is already stored: a duplicate, or the same file moved or renamed (embedding kept). */
 /**
  * A new photo's XMP sidecar: its keywords (and its star rating, as "rating-N") become tags, its description the
  * caption. Read when the photo is first indexed, so it fills what is empty and never replaces what was set in Loupe.
@@ -247,6 +246,7 @@ async function storeCompanions(run: IndexRun, files: Candidate[], companions: Ma
   if (alone.length) await storeAll(run, batchesOf(alone, run.lib.config.batchSize));
 }
 
+/** A path whose content is already stored: a duplicate, or the same file moved or renamed (embedding kept). */
 async function attachExisting(run: IndexRun, c: Candidate, imageId: string, st: SourceStat) {
   const { store } = run.lib;
   const others = (await store.pathsOfImage(imageId)).filter((p) => p !== c.path);
