@@ -49,12 +49,18 @@ export async function indexAndAnalyze(lib: Library, paths: string[], o: IndexAnd
   const ran = Object.entries(report).filter(([, r]) => !r.unavailable && r.planned > 0);
   return {
     ...indexed,
-    labels: brief(report.labels),
+    labels: withInlineLabels(brief(report.labels), indexed.labelled),
     ...(report.ocr ? { ocr: brief(report.ocr) } : {}),
     caption: brief(report.caption),
     textEmbedding: brief(report['text-embedding']),
     passes: [clipPass, ...ran.map(([pass, r]) => withRate(pass, r.ok + r.empty + r.failed.length, r.seconds))],
   };
+}
+
+/** The labels pass's brief with the labels made while indexing (from the same decode) counted in. */
+function withInlineLabels(pass: AnalyzerBrief | undefined, inline: IndexSummary['labelled']): AnalyzerBrief | undefined {
+  if (!inline.model) return pass;
+  return { model: inline.model, ok: inline.ok + (pass?.ok ?? 0), empty: inline.empty + (pass?.empty ?? 0), failed: pass?.failed ?? 0 };
 }
 
 const brief = (r: AnalyzerReport | undefined): AnalyzerBrief | undefined =>

@@ -12,7 +12,8 @@ import type { DecodedImage } from '../ports/image-decoder.js';
 import type { ImageSource, SourceFile, SourceStat } from '../ports/image-source.js';
 import type { ImageRecords, StoredPath } from '../ports/store.js';
 import { thumbnailKey } from '../ports/blob-store.js';
-import { decodeForIndex, embedBatch, storeBatch, type ReadyImage, type StoreOutcome } from './ingest-batch.js';
+import { decodeForIndex, embedBatch, labelBatch, storeBatch, type ReadyImage, type StoreOutcome } from './ingest-batch.js';
+import type { ObjectLabeler } from '../ports/object-labeler.js';
 import { assertModelMatches, type Library } from '../library.js';
 
 export interface IndexProgress {
@@ -74,12 +75,24 @@ interface IndexRun {
   tick(path: string): void;
   /** Images this run stored for the first time, by the path they were read from. */
   added: { imageId: string; path: string }[];
+  /** The object labeler, when labels are on and it can label decoded pixels: labels come from the same decode. */
+  labeler: Required<Pick<ObjectLabeler, 'model' | 'inputSide' | 'labelPixels'>> | null;
 }
 
 const clock = () => performance.now();
 
 export async function indexPaths(lib: Library, inputs: string[], options: IndexOptions = {}): Promise<IndexSummary> {
-  const summary: IndexSummary = { indexed: 0, skipped: 0, duplicates: 0, moved: 0, removed: 0, paired: 0, failed: [], passedOver: { video: 0, sidecar: 0, other: 0 } };
+  const summary: IndexSummary = {
+    indexed: 0,
+    skipped: 0,
+    duplicates: 0,
+    moved: 0,
+    removed: 0,
+    paired: 0,
+    labelled: { model: null, ok: 0, empty: 0 },
+    failed: [],
+    passedOver: { video: 0, sidecar: 0, other: 0 },
+  };
   const fail = (p: string, e: unknown) => summary.failed.push({ path: p, error: reasonOf(e), ...(isLoupeError(e) ? { code: e.code } : {}) });
   const clip = await lib.clip();
   await assertModelMatches(lib.store, clip.model);
@@ -93,7 +106,18 @@ export async function indexPaths(lib: Library, inputs: string[], options: IndexO
   const stored = new Map<string, KnownPath & { imageId: string }>();
   for (const root of new Set(candidates.map((c) => c.root).concat(listed.walkedRoots))) for (const p of await lib.store.pathsUnderRoot(root)) stored.set(p.path, p);
   let done = 0;
-  const run: IndexRun = { lib, clip, source, summary, stored, added: [], timings: options.timings, fail, tick: (p) => options.onProgress?.({ phase: 'indexing', done: ++done, total, path: p }) };
+  const run: IndexRun = {
+    lib,
+    clip,
+    source,
+    summary,
+    stored,
+    added: [],
+    labeler: await inlineLabeler(lib),
+    timings: options.timings,
+    fail,
+    tick: (p) => options.onProgress?.({ phase: 'indexing', done: ++done, total, path: p }),
+  };
 
   try {
     // Photos first; then each companion (a RAW beside its JPEG) joins the photo it belongs to.
@@ -186,7 +210,7 @@ async function decodeFile(run: IndexRun, r: ReadFile, existing: string | undefin
       return null;
     }
     const t0 = clock();
-    const decoded = await decodeForIndex(run.lib, run.clip, r.bytes, c.path);
+    const decoded = await decodeForIndex(run.lib, run.clip, r.bytes, c.path, run.labeler?.inputSide);
     const t = run.timings;
     if (t) {
       t.read.push(r.readMs);
@@ -244,6 +268,13 @@ async function storeCompanions(run: IndexRun, files: Candidate[], companions: Ma
     }
   }
   if (alone.length) await storeAll(run, batchesOf(alone, run.lib.config.batchSize));
+}
+
+/** The labeler, when labels are on and it labels decoded pixels; else the labels pass (which says why) does the work. */
+async function inlineLabeler(lib: Library): Promise<IndexRun['labeler']> {
+  if (lib.config.labels.engine === 'off') return null;
+  const labeler = await lib.labeler();
+  return 'unavailable' in labeler || !labeler.labelPixels || !labeler.inputSide ? null : (labeler as IndexRun['labeler']);
 }
 
 /** A path whose content is already stored: a duplicate, or the same file moved or renamed (embedding kept). */
@@ -312,6 +343,12 @@ async function storeAll(run: IndexRun, batches: Candidate[][]) {
       const t0 = clock();
       const rows: ReadyImage[] = items.map((item) => ({ sha256: item.sha256, bytes: item.bytes, decoded: item.decoded, path: pathRecord(run, item.candidate, '', item.stat) }));
       const vectors = await embedBatch(run.clip, rows);
+      if (run.labeler && !('error' in vectors)) {
+        const { ok, empty } = await labelBatch(run.labeler, rows);
+        run.summary.labelled.model = run.labeler.model;
+        run.summary.labelled.ok += ok;
+        run.summary.labelled.empty += empty;
+      }
       for (const _ of items) t?.inference.push((clock() - t0) / items.length);
       await writing; // one batch transaction at a time, in order
       if ('error' in vectors)

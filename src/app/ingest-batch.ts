@@ -7,14 +7,18 @@ import type { ImagePath, TextSource } from '../core/types.js';
 import { thumbnailKey } from '../ports/blob-store.js';
 import type { ClipEmbedder } from '../ports/clip-embedder.js';
 import type { DecodedImage } from '../ports/image-decoder.js';
+import type { ObjectLabeler } from '../ports/object-labeler.js';
+import type { ImageLabel } from '../ports/store.js';
 import type { Library } from '../library.js';
 
-export function decodeForIndex(lib: Pick<Library, 'config' | 'decoder'>, clip: Pick<ClipEmbedder, 'inputSize'>, bytes: Buffer, name: string): Promise<DecodedImage> {
+/** @param labelSide also the object labeler's input, from the same decode. */
+export function decodeForIndex(lib: Pick<Library, 'config' | 'decoder'>, clip: Pick<ClipEmbedder, 'inputSize'>, bytes: Buffer, name: string, labelSide?: number): Promise<DecodedImage> {
   return lib.decoder.decode(bytes, name, {
     modelInputSize: clip.inputSize,
     thumbnailSize: lib.config.thumbnailSize,
     maxPixels: lib.config.limits.maxPixels,
     maxFrames: lib.config.limits.maxFrames,
+    ...(labelSide ? { labelSide } : {}),
   });
 }
 
@@ -28,6 +32,8 @@ export interface ReadyImage {
   caption?: string | null;
   captionSource?: TextSource | null;
   tags?: string[];
+  /** Object labels made from the same decode. */
+  labels?: { model: string; labels: ImageLabel[] };
 }
 
 export type StoreOutcome = { imageId: string; inserted: boolean } | { error: unknown };
@@ -39,6 +45,24 @@ export async function embedBatch(clip: ClipEmbedder, items: ReadyImage[]): Promi
   } catch (error) {
     return { error };
   }
+}
+
+/**
+ * Object labels for a batch from the pixels its decode made (no second decode, as the labels pass would need).
+ * An image the labeler fails on is left for the labels pass, which records why.
+ */
+export async function labelBatch(labeler: Required<Pick<ObjectLabeler, 'model' | 'labelPixels'>>, items: ReadyImage[]): Promise<{ ok: number; empty: number }> {
+  const counts = { ok: 0, empty: 0 };
+  for (const item of items) {
+    if (!item.decoded.labelPixels) continue;
+    try {
+      item.labels = { model: labeler.model, labels: await labeler.labelPixels(item.decoded.labelPixels) };
+      counts[item.labels.labels.length ? 'ok' : 'empty']++;
+    } catch {
+      // left to the labels pass
+    }
+  }
+  return counts;
 }
 
 /** Thumbnails, then the batch's rows in one transaction. @returns one outcome per item, in order. */
@@ -72,6 +96,7 @@ export async function storeBatch(lib: Library, model: string, items: ReadyImage[
         },
         path: { ...item.path, imageId: id },
         embedding: { model, vector: vectors[index] },
+        ...(item.labels ? { labels: item.labels } : {}),
       },
     });
   }

@@ -86,6 +86,8 @@ export interface IndexSummary {
   moved: number;
   removed: number;
   failed: { path: string; error: string; code?: string }[];
+  /** New images labelled by the object detector from the same decode, with labels and without (the labels pass then has nothing left for them). */
+  labelled: { model: string | null; ok: number; empty: number };
   /** RAW or HEIC files kept as one more path of the JPEG (or HEIC) beside them with the same name: one photo, two files. */
   paired: number;
   /** Files in the walked folders that are not images, by kind (videos, sidecars, other): left alone, but counted. */

@@ -13,6 +13,8 @@ export interface DecodedImage {
   /** Model input: shortest edge resized to the model's input size. */
   pixels: RgbPixels;
   thumbnail: { data: Buffer; format: 'webp'; width: number; height: number };
+  /** `labelSide` × `labelSide` RGB, stretched to fill (a detector's input), when asked for. */
+  labelPixels?: RgbPixels;
 }
 
 export interface DecodeOptions {
@@ -21,6 +23,8 @@ export interface DecodeOptions {
   thumbnailSize: number;
   maxPixels: number;
   maxFrames: number;
+  /** Also make a square copy this big for the object labeler, from the same decode. */
+  labelSide?: number;
 }
 
 /** What the header says, read without decoding any pixel. */

@@ -12,6 +12,8 @@ export interface NewImageItem {
   image: NewImage;
   path: ImagePath;
   embedding: { model: string; vector: Float32Array };
+  /** Object labels made from the same decode, stored with the image (the labels pass is then done for it). */
+  labels?: { model: string; labels: ImageLabel[] };
 }
 
 export interface StoredPath extends ImagePath {

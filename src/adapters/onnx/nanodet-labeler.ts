@@ -11,6 +11,7 @@ import sharp from 'sharp';
 import { COCO_CLASSES, friendlyLabel } from '../../core/coco-labels.js';
 import { LoupeError, reasonOf } from '../../core/errors.js';
 import type { ObjectLabeler } from '../../ports/object-labeler.js';
+import type { RgbPixels } from '../../ports/clip-embedder.js';
 import type { ImageLabel } from '../../ports/store.js';
 
 export const NANODET_MODEL_ID = 'nanodet/nanodet-m';
@@ -51,6 +52,11 @@ export class NanoDetLabeler implements ObjectLabeler {
 
   async label(image: Buffer): Promise<ImageLabel[]> {
     const { data } = await sharp(image, { limitInputPixels: 268_402_689 }).rotate().resize(SIDE, SIDE, { fit: 'fill' }).removeAlpha().raw().toBuffer({ resolveWithObject: true });
+    return this.labelPixels({ data, width: SIDE, height: SIDE });
+  }
+
+  async labelPixels({ data, width, height }: RgbPixels): Promise<ImageLabel[]> {
+    if (width !== SIDE || height !== SIDE || data.length !== SIDE * SIDE * 3) throw new RangeError(`NanoDet takes ${SIDE} × ${SIDE} RGB pixels, not ${width} × ${height}`);
     const plane = SIDE * SIDE;
     const input = new Float32Array(3 * plane);
     for (let i = 0; i < plane; i++) for (let c = 0; c < 3; c++) input[c * plane + i] = (data[i * 3 + (2 - c)] - MEAN[c]) / STD[c];

@@ -128,9 +128,10 @@ export class SharpDecoder implements ImageDecoder {
         .toBuffer({ resolveWithObject: true });
       const raw = () => sharp(data, { raw: { width: info.width, height: info.height, channels: info.channels as 3 } });
 
-      const [model, thumb] = await Promise.all([
+      const [model, thumb, label] = await Promise.all([
         raw().resize({ width: o.modelInputSize, height: o.modelInputSize, fit: 'outside', withoutEnlargement: false }).raw().toBuffer({ resolveWithObject: true }),
         raw().resize({ width: o.thumbnailSize, height: o.thumbnailSize, fit: 'inside', withoutEnlargement: true }).webp({ quality: 75, effort: 0 }).toBuffer({ resolveWithObject: true }),
+        o.labelSide ? raw().resize({ width: o.labelSide, height: o.labelSide, fit: 'fill' }).raw().toBuffer({ resolveWithObject: true }) : null,
       ]);
       return {
         format,
@@ -142,6 +143,7 @@ export class SharpDecoder implements ImageDecoder {
         phash: phashFromGray32(gray32FromRgb(new Uint8Array(data.buffer, data.byteOffset, data.length), info.width, info.height)),
         pixels: { data: new Uint8Array(model.data.buffer, model.data.byteOffset, model.data.length), width: model.info.width, height: model.info.height },
         thumbnail: { data: thumb.data, format: 'webp', width: thumb.info.width, height: thumb.info.height },
+        ...(label ? { labelPixels: { data: new Uint8Array(label.data.buffer, label.data.byteOffset, label.data.length), width: label.info.width, height: label.info.height } } : {}),
       };
     } catch (e) {
       if (isLoupeError(e)) throw e;

@@ -125,7 +125,7 @@ export class SqlStore implements Store {
     // One transaction per batch, a handful of set-based statements whatever its size: a killed run loses at most
     // the batch in flight, and the database (a thread of its own, or a server) is not kept busy by round trips.
     const now = new Date().toISOString();
-    const rows = items.map(({ image, embedding }, n) => ({
+    const rows = items.map(({ image, embedding, labels }, n) => ({
       n,
       id: image.id,
       sha256: image.sha256,
@@ -143,17 +143,22 @@ export class SqlStore implements Store {
       caption: image.caption ?? null,
       caption_source: image.caption ? (image.captionSource ?? 'user') : null,
       tags: image.tags ?? [],
-      // The CLIP pass is done for what is inserted with its vector: `reindex` must not plan it again.
-      analyzed: { clip: { model: embedding.model, at: now, status: 'ok' } },
+      labels: labels?.labels ?? [],
+      label_words: labelWords(labels?.labels ?? []),
+      // The CLIP pass (and the labels pass, when labels came along) is done for what is inserted: `reindex` must not plan it again.
+      analyzed: {
+        clip: { model: embedding.model, at: now, status: 'ok' },
+        ...(labels ? { labels: { model: labels.model, at: now, status: labels.labels.length ? 'ok' : 'empty' } } : {}),
+      },
     }));
     const results = await this.db.transaction(async (tx) => {
       // Content already stored (or twice in this batch) is not inserted again: its path is attached instead.
       const inserted = await tx.query<{ id: string }>(
-        `insert into images (id, space_id, sha256, phash, width, height, format, bytes, taken_at, camera, gps_lat, gps_lon, gps_alt, country, caption, caption_source, tags, analyzed)
+        `insert into images (id, space_id, sha256, phash, width, height, format, bytes, taken_at, camera, gps_lat, gps_lon, gps_alt, country, caption, caption_source, tags, analyzed, labels, label_words)
          select r.id, ${this.S}, r.sha256, r.phash, r.width, r.height, r.format, r.bytes, r.taken_at, r.camera, r.gps_lat, r.gps_lon, r.gps_alt, r.country,
-           r.caption, r.caption_source, array(select jsonb_array_elements_text(r.tags)), r.analyzed
+           r.caption, r.caption_source, array(select jsonb_array_elements_text(r.tags)), r.analyzed, r.labels, array(select jsonb_array_elements_text(r.label_words))
          from jsonb_to_recordset($1::jsonb) as r(n int, id uuid, sha256 text, phash text, width int, height int, format text, bytes bigint,
-           taken_at timestamptz, camera text, gps_lat float8, gps_lon float8, gps_alt float8, country text, caption text, caption_source text, tags jsonb, analyzed jsonb)
+           taken_at timestamptz, camera text, gps_lat float8, gps_lon float8, gps_alt float8, country text, caption text, caption_source text, tags jsonb, analyzed jsonb, labels jsonb, label_words jsonb)
          order by r.n
          on conflict (space_id, sha256) do nothing returning id`,
         [JSON.stringify(rows)],
@@ -351,7 +356,7 @@ export class SqlStore implements Store {
   }
 
   async setLabels(imageId: string, labels: ImageLabel[]) {
-    const words = [...new Set(labels.flatMap((l) => [l.label, l.raw]).map((w) => w.toLowerCase()))];
+    const words = labelWords(labels);
     await this.db.query(`update images set labels = $2::jsonb, label_words = $3::text[] where id = $1 and space_id = ${this.S}`, [imageId, JSON.stringify(labels), words]);
     await this.refreshDocs([imageId]);
   }
@@ -806,4 +811,9 @@ function quoteLiteral(s: string): string {
 function int(n: number): number {
   if (!Number.isInteger(n)) throw new Error(`expected an integer, got ${n}`);
   return n;
+}
+
+/** What tag: and word search match a label by: its everyday word and the detector's, lower-cased. */
+function labelWords(labels: ImageLabel[]): string[] {
+  return [...new Set(labels.flatMap((l) => [l.label, l.raw]).map((w) => w.toLowerCase()))];
 }
