@@ -131,6 +131,7 @@ export class SharpDecoder implements ImageDecoder {
       const [model, thumb, label] = await Promise.all([
         raw().resize({ width: o.modelInputSize, height: o.modelInputSize, fit: 'outside', withoutEnlargement: false }).raw().toBuffer({ resolveWithObject: true }),
         raw().resize({ width: o.thumbnailSize, height: o.thumbnailSize, fit: 'inside', withoutEnlargement: true }).webp({ quality: 75, effort: 0 }).toBuffer({ resolveWithObject: true }),
+        // libvips' default (lanczos): bilinear was 2–3 ms cheaper but cost labels 0.02 recall on coco-mini (bench/labels.ts).
         o.labelSide ? raw().resize({ width: o.labelSide, height: o.labelSide, fit: 'fill' }).raw().toBuffer({ resolveWithObject: true }) : null,
       ]);
       return {
