@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { copyFile, mkdir, readdir, rename, rm, symlink, writeFile, chmod } from 'node:fs/promises';
 import path from 'node:path';
+import { stripVTControlCharacters } from 'node:util';
 import { before, describe, it } from 'node:test';
 import sharp from 'sharp';
 import type { IndexSummary, SearchHit } from '../src/core/types.js';
@@ -299,5 +300,11 @@ describe('a first run that tells the truth', () => {
     const withoutDetector = await runCli(['index', photos], { ...env, LOUPE_MODELS_DIR: models, LOUPE_LABELS: 'auto' });
     assert.equal(withoutDetector.code, 0, withoutDetector.stderr);
     assert.equal(withoutDetector.stderr.match(/object labels not made: .*nanodet/g)?.length, 1, withoutDetector.stderr);
+    // stats fits an 80-column terminal, the long reason cut short (whole under --json).
+    const stats = await runCli(['stats'], { ...env, LOUPE_MODELS_DIR: models, LOUPE_LABELS: 'auto', COLUMNS: '80' });
+    assert.equal(stats.code, 0, stats.stderr);
+    const widest = Math.max(...stats.stdout.split('\n').map((l) => stripVTControlCharacters(l).length));
+    assert.ok(widest <= 80, `stats is ${widest} columns wide:\n${stats.stdout}`);
+    assert.match(stats.stdout, /off: /);
   });
 });

@@ -1,4 +1,5 @@
 /** Terminal output helpers shared by the CLI commands: progress bars on stderr, tables, colours. */
+import { stripVTControlCharacters } from 'node:util';
 import cliProgress from 'cli-progress';
 import Table from 'cli-table3';
 import pc from 'picocolors';
@@ -10,9 +11,22 @@ export function printJson(value: unknown) {
   process.stdout.write(JSON.stringify(value, null, 2) + '\n');
 }
 
+/** A table as wide as its content, or as the terminal (or COLUMNS; piped output keeps whole lines): the widest columns wrap. */
 export function table(head: string[], rows: (string | number)[][]): string {
-  const t = new Table({ head: head.map((h) => pc.bold(h)), style: { head: [], border: [] } });
-  t.push(...rows.map((r) => r.map(String)));
+  const cells = rows.map((r) => r.map(String));
+  const width = process.stdout.columns ?? (Number(process.env.COLUMNS) || Infinity);
+  // Each column's natural width (content + 2 of padding), then the widest narrowed until the borders fit the width.
+  const natural = head.map((h, c) => Math.max(h.length, ...cells.map((r) => stripVTControlCharacters(r[c] ?? '').length)) + 2);
+  const widths = [...natural];
+  const total = () => widths.reduce((a, b) => a + b, 0) + widths.length + 1;
+  while (total() > width) {
+    const widest = widths.indexOf(Math.max(...widths));
+    if (widths[widest] <= 8) break;
+    widths[widest]--;
+  }
+  const narrowed = widths.some((w, i) => w < natural[i]);
+  const t = new Table({ head: head.map((h) => pc.bold(h)), style: { head: [], border: [] }, ...(narrowed ? { colWidths: widths, wordWrap: true, wrapOnWordBoundary: true } : {}) });
+  t.push(...cells);
   return t.toString();
 }
 

@@ -25,10 +25,17 @@ export function registerStats(program: Command) {
     console.log(
       table(
         ['pass', 'model', 'done', 'pending'],
-        stats.passes.map((p) => [p.pass, p.model ?? `off: ${p.unavailable}`, p.done, p.pending]),
+        // Why a pass is off in a few words; the whole reason is under --json.
+        stats.passes.map((p) => [p.pass, p.model ?? `off: ${shortReason(p.unavailable ?? '')}`, p.done, p.pending]),
       ),
     );
     const waiting = stats.passes.filter((p) => p.pending > 0);
     if (waiting.length) console.log(`pending: ${waiting.map((p) => `${p.pass} (${p.pending})`).join(', ')}; run \`loupe reindex\` (or index again) to finish them`);
   });
+}
+
+/** The first clause of a reason, at most 60 characters. */
+function shortReason(reason: string): string {
+  const clause = reason.split(/(?<=[.;:])\s|\s\(/)[0];
+  return clause.length > 60 ? `${clause.slice(0, 59)}…` : clause;
 }
