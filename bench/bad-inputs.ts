@@ -292,19 +292,8 @@ for (const [i, [label, expect, bytes, metadata]] of importCases.entries()) {
 }
 // Chroma HNSW segments, read in this process (what \`loupe import chroma\` does once it has the collection).
 const { hnswVectors } = await import('../src/adapters/import/chroma.js');
-const hnswHeader = (count: number, size: number, labelOffset: number, dataOffset: number) => {
-  const b = Buffer.alloc(96);
-  for (const [at, v] of [
-    [20, count],
-    [28, size],
-    [36, labelOffset],
-    [44, dataOffset],
-  ] as const)
-    b.writeBigUInt64LE(BigInt(v), at);
-  return b;
-};
-const emptyMap = Buffer.from('80049500000000000000007d948c0b6c6162656c5f746f5f6964947d94732e', 'hex');
-const long4 = Buffer.concat([Buffer.from([0x80, 4, 0x8b]), Buffer.from(new Uint32Array([1024 * 1024]).buffer), Buffer.alloc(1024 * 1024, 1), Buffer.from('.')]);
+const { hnswHeader, EMPTY_LABEL_MAP: emptyMap, long4Pickle } = await import('../test/support/hnsw-files.js');
+const long4 = long4Pickle(1024 * 1024);
 for (const [label, header, data, pickle] of [
   ['Chroma: a header claiming 65,536 × 131k floats (2 MB data)', hnswHeader(65_536, 524_296, 524_288, 0), Buffer.alloc(2 << 20), emptyMap],
   ['Chroma: 1 MB all-zero data_level0.bin', hnswHeader(2 ** 40, 0, 0, 0), Buffer.alloc(1 << 20), emptyMap],

@@ -9,6 +9,7 @@ import path from 'node:path';
 import { before, describe, it } from 'node:test';
 import { parseFaissIndex } from '../src/adapters/import/faiss.js';
 import { hnswVectors } from '../src/adapters/import/chroma.js';
+import { EMPTY_LABEL_MAP, hnswHeader, long4Pickle } from './support/hnsw-files.js';
 import { isLoupeError } from '../src/core/errors.js';
 import { openPostgres } from '../src/adapters/pg/pg-client.js';
 import initSqlJs from 'sql.js';
@@ -453,36 +454,13 @@ describe('hostile import files: refused or reported by row, never a crash, a han
 
   it('Chroma HNSW segments: a short header, sizes the files cannot hold, a zeroed data file, a huge pickle, a LONG4, a cut length or no label map', async () => {
     const dir = await tempDir();
-    const header = (count: number, size: number, labelOffset: number, dataOffset: number) => {
-      const b = Buffer.alloc(96);
-      for (const [at, v] of [
-        [20, count],
-        [28, size],
-        [36, labelOffset],
-        [44, dataOffset],
-      ] as const)
-        b.writeBigUInt64LE(BigInt(v), at);
-      return b;
-    };
-    const pickle = Buffer.from('80049500000000000000007d948c0b6c6162656c5f746f5f6964947d94732e', 'hex'); // {'label_to_id': {}}
+    const [header, pickle] = [hnswHeader, EMPTY_LABEL_MAP];
     const cases: [string, Buffer, Buffer, Buffer, RegExp][] = [
       ['short header', Buffer.alloc(20), Buffer.alloc(1024), pickle, /shorter than hnswlib/],
       ['65,536 × 131k floats claimed', header(65_536, 524_296, 524_288, 0), Buffer.alloc(2 * 1024 * 1024), pickle, /a vector of 131072 numbers|elements of/],
       ['a zeroed data file (element size 0)', header(2 ** 40, 0, 0, 0), Buffer.alloc(1024 * 1024), pickle, /a vector of|elements of/],
-      [
-        'a 1 MB pickle for 1 element',
-        header(1, 2064, 2056, 8),
-        Buffer.alloc(2064),
-        Buffer.concat([Buffer.from([0x80, 4, 0x8b]), Buffer.from(new Uint32Array([1024 * 1024]).buffer), Buffer.alloc(1024 * 1024, 1), Buffer.from('.')]),
-        /pickle is/,
-      ],
-      [
-        'a 1 MB LONG4 within the size allowed for 8,192 elements',
-        header(8192, 16, 8, 4),
-        Buffer.alloc(8192 * 16),
-        Buffer.concat([Buffer.from([0x80, 4, 0x8b]), Buffer.from(new Uint32Array([1024 * 1024]).buffer), Buffer.alloc(1024 * 1024, 1), Buffer.from('.')]),
-        /opcode 0x8b/,
-      ],
+      ['a 1 MB pickle for 1 element', header(1, 2064, 2056, 8), Buffer.alloc(2064), long4Pickle(1024 * 1024), /pickle is/],
+      ['a 1 MB LONG4 within the size allowed for 8,192 elements', header(8192, 16, 8, 4), Buffer.alloc(8192 * 16), long4Pickle(1024 * 1024), /opcode 0x8b/],
       ['a length running past the end', header(1, 2064, 2056, 8), Buffer.alloc(2064), Buffer.from('80048cff61622e', 'hex'), /runs past the end/],
       ['a pickle without label_to_id', header(1, 2064, 2056, 8), Buffer.alloc(2064), Buffer.from('80047d942e', 'hex'), /no label_to_id/],
     ];
