@@ -307,4 +307,25 @@ describe('a first run that tells the truth', () => {
     assert.ok(widest <= 80, `stats is ${widest} columns wide:\n${stats.stdout}`);
     assert.match(stats.stdout, /off: /);
   });
+
+  it('models make-test sets up NanoDet-m from the real weights on this machine, so labels are made offline; other bytes are refused', async () => {
+    const root = await tempDir();
+    const models = path.join(root, 'models');
+    const made = await runCli(['models', 'make-test', models], process.env);
+    assert.equal(made.code, 0, made.stderr);
+    assert.match(made.stdout, /copied NanoDet-m \(real weights, sha256 checked\)/);
+    const photos = path.join(root, 'photos');
+    await mkdir(photos);
+    await copyFile(path.join(COCO_IMAGES, '000000000139.jpg'), path.join(photos, 'COCO_000000000139.jpg'));
+    const env = { ...(await testEnv(path.join(root, 'data'))), LOUPE_MODELS_DIR: models, LOUPE_LABELS: 'auto', LOUPE_OFFLINE: '1' };
+    const index = await runCli(['index', photos, '--json'], env);
+    assert.equal(index.code, 0, index.stderr);
+    assert.doesNotMatch(index.stderr, /object labels not made/);
+    assert.equal(JSON.parse(index.stdout).labelled.model, 'nanodet/nanodet-m');
+    const bogus = path.join(root, 'not-nanodet.onnx');
+    await writeFile(bogus, 'not a model');
+    const refused = await runCli(['models', 'make-test', path.join(root, 'other'), '--nanodet', bogus], process.env);
+    assert.notEqual(refused.code, 0);
+    assert.match(refused.stderr, /not-nanodet\.onnx is not the pinned NanoDet-m: sha256/);
+  });
 });

@@ -5,6 +5,7 @@ import * as bmp from 'bmp-ts';
 import sharp from 'sharp';
 import { SharpDecoder } from '../src/adapters/sharp/sharp-decoder.js';
 import { hammingDistance } from '../src/core/phash.js';
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { COCO_IMAGES, colourImage, colourRgb, hugePngHeader } from './support/fixtures.js';
 
@@ -72,6 +73,30 @@ describe('decoding formats by their bytes', () => {
     assert.ok(d.pixels.height > d.pixels.width);
     assert.equal(d.exif.camera, 'Canon EOS 5D');
     assert.match(d.exif.takenAt ?? '', /^2021-06-15T/);
+  });
+
+  it('reads date and camera from embedded XMP when EXIF has none, including the "XMP\\0://" segment some writers use', async () => {
+    // coco-mini's 000000129648.jpg keeps Make, Model and DateTimeOriginal only in XMP (Lightroom 3.3).
+    const d = await decoder.decode(await readFile(path.join(COCO_IMAGES, '000000129648.jpg')), '000000129648.jpg', options);
+    assert.equal(d.exif.camera, 'Canon EOS 550D');
+    assert.equal(d.exif.takenAt, '2011-02-12T18:09:15.120Z', 'the wall-clock time, as EXIF dates are read');
+  });
+
+  it('fills only what EXIF lacks from XMP: GPS from XMP, the EXIF date kept', async () => {
+    const xmp = `<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#"><rdf:Description rdf:about="" xmlns:exif="http://ns.adobe.com/exif/1.0/" xmlns:tiff="http://ns.adobe.com/tiff/1.0/" exif:DateTimeOriginal="1999-01-01T00:00:00" exif:GPSLatitude="38,42.5N" exif:GPSLongitude="9,8.4W" tiff:Make="NIKON CORPORATION" tiff:Model="NIKON D300"/></rdf:RDF></x:xmpmeta>`;
+    const id = Buffer.from('http://ns.adobe.com/xap/1.0/\0', 'latin1');
+    const segment = Buffer.concat([Buffer.from([0xff, 0xe1]), Buffer.alloc(2), id, Buffer.from(xmp)]);
+    segment.writeUInt16BE(segment.length - 2, 2);
+    const jpeg = await sharp(await colourImage('blue', 'png', [64, 48]))
+      .jpeg()
+      .withExifMerge({ IFD2: { DateTimeOriginal: '2021:06:15 10:30:00' } } as never)
+      .toBuffer();
+    const withXmp = Buffer.concat([jpeg.subarray(0, 2), segment, jpeg.subarray(2)]);
+    const d = await decoder.decode(withXmp, 'xmp.jpg', options);
+    assert.match(d.exif.takenAt ?? '', /^2021-06-15T/, "EXIF's own date wins over XMP's");
+    assert.equal(d.exif.camera, 'NIKON D300', "the maker's name is not said twice");
+    assert.ok(Math.abs(d.exif.gps!.lat - 38.70833) < 1e-4 && Math.abs(d.exif.gps!.lon + 9.14) < 1e-4, JSON.stringify(d.exif.gps));
+    assert.equal(d.exif.country, 'PT');
   });
 
   it('gives near-identical perceptual hashes to a photo and its resized, re-encoded copy', async () => {

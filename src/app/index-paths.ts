@@ -35,6 +35,8 @@ export interface StageTimings {
   hash: number[];
   decode: number[];
   inference: number[];
+  /** Object labels made in the CLIP pass (conversion and network; the label copy is part of decode). */
+  labels: number[];
   store: number[];
 }
 
@@ -343,13 +345,15 @@ async function storeAll(run: IndexRun, batches: Candidate[][]) {
       const t0 = clock();
       const rows: ReadyImage[] = items.map((item) => ({ sha256: item.sha256, bytes: item.bytes, decoded: item.decoded, path: pathRecord(run, item.candidate, '', item.stat) }));
       const vectors = await embedBatch(run.clip, rows);
+      const t1 = clock();
+      for (const _ of items) t?.inference.push((t1 - t0) / items.length);
       if (run.labeler && !('error' in vectors)) {
         const { ok, empty } = await labelBatch(run.labeler, rows);
         run.summary.labelled.model = run.labeler.model;
         run.summary.labelled.ok += ok;
         run.summary.labelled.empty += empty;
+        for (const _ of items) t?.labels.push((clock() - t1) / items.length);
       }
-      for (const _ of items) t?.inference.push((clock() - t0) / items.length);
       await writing; // one batch transaction at a time, in order
       if ('error' in vectors)
         settle(

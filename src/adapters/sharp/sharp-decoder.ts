@@ -9,6 +9,7 @@ import sharp, { type Metadata, type Sharp } from 'sharp';
 import * as bmp from 'bmp-ts';
 import heicDecode from 'heic-decode';
 import { heifExifTiff, heifHasTransform } from './heif-boxes.js';
+import { cameraName, jpegXmpPacket, xmpEdits, xmpExif } from './xmp.js';
 import { largestJpegPreview } from './raw-preview.js';
 import { countryAt } from '../geo/countries.js';
 import exifr from 'exifr';
@@ -61,14 +62,8 @@ export class SharpDecoder implements ImageDecoder {
     return image.resize({ width: maxSide, height: maxSide, fit: 'inside', withoutEnlargement: true }).flatten({ background: '#fff' }).jpeg({ quality: 85 }).toBuffer();
   }
 
-  async sidecarEdits(xmp: Buffer): Promise<SidecarEdits> {
-    const x = (await exifr.sidecar(xmp).catch(() => null)) as { dc?: { subject?: unknown; description?: unknown }; xmp?: { Rating?: unknown } } | null;
-    const text = (v: unknown): string | undefined => (typeof v === 'string' ? v : v && typeof v === 'object' && 'value' in v ? text((v as { value: unknown }).value) : undefined);
-    const subject = x?.dc?.subject;
-    const keywords = (Array.isArray(subject) ? subject : subject === undefined ? [] : [subject]).map(text).filter((k): k is string => Boolean(k?.trim()));
-    const description = text(Array.isArray(x?.dc?.description) ? x.dc.description[0] : x?.dc?.description)?.trim();
-    const rating = Number(x?.xmp?.Rating);
-    return { keywords: keywords.map((k) => k.trim()), ...(description ? { description } : {}), ...(rating >= 1 && rating <= 5 ? { rating: Math.round(rating) } : {}) };
+  sidecarEdits(xmp: Buffer): Promise<SidecarEdits> {
+    return xmpEdits(xmp);
   }
 
   async readable(bytes: Buffer, maxSide: number) {
@@ -232,24 +227,26 @@ async function readExif(bytes: Buffer, format: string): Promise<ExifSummary> {
 
 async function exifSummary(bytes: Buffer, format: string): Promise<ExifSummary> {
   if (!['jpeg', 'tiff', 'heic', 'heif', 'avif', 'png', 'webp', ...RAW_FORMATS].includes(format) || bytes.length === 0) return {};
+  const exif: ExifSummary = {};
   try {
     // A HEIF's Exif item is found by Loupe (exifr misplaces items that have a base offset).
     const source = format === 'heic' || format === 'heif' ? (heifExifTiff(bytes) ?? bytes) : bytes;
     const tags = await exifr.parse(source, { pick: ['DateTimeOriginal', 'CreateDate', 'Make', 'Model', 'GPSLatitude', 'GPSLongitude', 'GPSAltitude', 'GPSLatitudeRef', 'GPSLongitudeRef'], gps: true });
-    if (!tags) return {};
-    const taken = tags.DateTimeOriginal ?? tags.CreateDate;
-    const camera = [tags.Make, tags.Model].filter((s) => typeof s === 'string' && s.trim()).map((s: string) => s.trim());
-    const exif: ExifSummary = {};
+    const taken = tags?.DateTimeOriginal ?? tags?.CreateDate;
     if (taken instanceof Date && !Number.isNaN(taken.getTime())) exif.takenAt = taken.toISOString();
-    if (camera.length) exif.camera = camera[1]?.startsWith(camera[0]) ? camera[1] : camera.join(' ');
-    if (Number.isFinite(tags.latitude) && Number.isFinite(tags.longitude))
+    const camera = cameraName(tags?.Make, tags?.Model);
+    if (camera) exif.camera = camera;
+    if (Number.isFinite(tags?.latitude) && Number.isFinite(tags?.longitude))
       exif.gps = { lat: tags.latitude, lon: tags.longitude, ...(Number.isFinite(tags.GPSAltitude) ? { alt: tags.GPSAltitude } : {}) };
-    const country = exif.gps && countryAt(exif.gps.lat, exif.gps.lon);
-    if (country) exif.country = country;
-    return exif;
   } catch {
-    return {}; // Broken EXIF never costs the image.
+    // Broken EXIF never costs the image.
   }
+  // Some photos keep their date, camera or place only in XMP (edited in Lightroom or Photoshop): fill what EXIF lacks.
+  const packet = format === 'jpeg' && !(exif.takenAt && exif.camera && exif.gps) ? jpegXmpPacket(bytes) : null;
+  if (packet) Object.assign(exif, { ...(await xmpExif(packet)), ...exif });
+  const country = exif.gps && countryAt(exif.gps.lat, exif.gps.lon);
+  if (country) exif.country = country;
+  return exif;
 }
 
 function describeUnknown(bytes: Buffer): string {
