@@ -63,34 +63,48 @@ export interface OpenLibraryOptions {
   onModelDownload?: (p: DownloadProgress) => void;
   /** Wraps the loaded CLIP model (e.g. to time inference for metrics). */
   wrapClip?: (clip: ClipEmbedder) => ClipEmbedder;
+  /** Start loading these models at once, while the database opens (a CLI search needs them straight away). */
+  warm?: { clip?: boolean; textEmbedders?: boolean };
 }
 
 export async function openLibrary(config: Config, options: OpenLibraryOptions = {}): Promise<Library> {
-  const [{ lockDataDir }, { migrate }, { SqlStore }, { FsBlobStore }, { SharpDecoder }, { SqlJobQueue }, { createSafeFetcher }] = await Promise.all([
-    import('./adapters/fs/data-dir-lock.js'),
-    import('./adapters/sql/migrations.js'),
+  let clip: Promise<ClipEmbedder> | undefined;
+  let textEmbedders: ReturnType<typeof loadTextEmbedders> | undefined;
+  const loadClipOnce = () =>
+    (clip ??= loadClip(config, options)
+      .then((c) => options.wrapClip?.(c) ?? c)
+      .catch((e) => ((clip = undefined), Promise.reject(e))));
+  const loadTextEmbeddersOnce = () => (textEmbedders ??= loadTextEmbedders(config, options));
+  // Models asked for now load while the database opens (their failures are met where they are used).
+  if (options.warm?.clip) loadClipOnce().catch(() => {});
+  if (options.warm?.textEmbedders) loadTextEmbeddersOnce().catch(() => {});
+  const [{ lockDataDir }, { migrate }] = await Promise.all([import('./adapters/fs/data-dir-lock.js'), import('./adapters/sql/migrations.js')]);
+  // The rest of the code loads while the database starts.
+  const modules = Promise.all([
     import('./adapters/sql/sql-store.js'),
     import('./adapters/fs/fs-blob-store.js'),
     import('./adapters/sharp/sharp-decoder.js'),
     import('./adapters/sql/sql-job-queue.js'),
-    import('./adapters/http/safe-fetch.js'),
+    import('./adapters/sql/sql-access-store.js'),
+    import('./adapters/fs/fs-image-source.js'),
   ]);
-  const { SqlAccessStore } = await import('./adapters/sql/sql-access-store.js');
-  const { FsImageSource } = await import('./adapters/fs/fs-image-source.js');
-  const { countryCode } = await import('./adapters/geo/countries.js');
-  // Embedded: one process owns the data folder. Server mode: any number of processes share the database.
-  if (!config.database) await assertSpaceFor(config.dataDir, MIN_FREE_BYTES);
-  const release = config.database ? async () => {} : await lockDataDir(config.dataDir).catch((e) => Promise.reject(diskFullOr(e, config.dataDir)));
+  modules.catch(() => {});
   let db;
+  let release = async () => {};
   try {
+    // Embedded: one process owns the data folder. Server mode: any number of processes share the database.
+    if (!config.database) await assertSpaceFor(config.dataDir, MIN_FREE_BYTES);
+    if (!config.database) release = await lockDataDir(config.dataDir).catch((e) => Promise.reject(diskFullOr(e, config.dataDir)));
     db = await openDatabase(config).catch((e) => Promise.reject(diskFullOr(e, config.dataDir)));
     await migrate(db);
     db.timeStatements?.();
   } catch (e) {
     await db?.close();
     await release();
+    await (await clip?.catch(() => null))?.dispose();
     throw e;
   }
+  const [{ SqlStore }, { FsBlobStore }, { SharpDecoder }, { SqlJobQueue }, { SqlAccessStore }, { FsImageSource }] = await modules;
   const store = new SqlStore(db);
   const jobs = new SqlJobQueue(db, config.jobs.retry);
   let s3: Promise<import('@aws-sdk/client-s3').S3Client> | undefined;
@@ -101,10 +115,9 @@ export async function openLibrary(config: Config, options: OpenLibraryOptions = 
   const blobs: BlobStore = config.blobStore === 's3' ? await openS3Blobs(config, await s3Client()) : fsBlobs;
   const fsSource = new FsImageSource(config.dataDir);
   let s3Source: Promise<ImageSource> | undefined;
-  let clip: Promise<ClipEmbedder> | undefined;
+  let safeFetch: Promise<(url: string) => Promise<Buffer>> | undefined;
   let ocr: ReturnType<typeof loadOcr> | undefined;
   let labeler: ReturnType<typeof loadLabeler> | undefined;
-  let textEmbedders: ReturnType<typeof loadTextEmbedders> | undefined;
   const root: Library = {
     config,
     spaceId: DEFAULT_SPACE_ID,
@@ -139,16 +152,15 @@ export async function openLibrary(config: Config, options: OpenLibraryOptions = 
       return getSignedUrl(await s3Client(), new GetObjectCommand({ Bucket: loc.bucket, Key: loc.key }), { expiresIn: config.s3.presignSeconds });
     },
     decoder: new SharpDecoder(),
-    places: { countryCode },
-    fetchUrl: createSafeFetcher({ ...config.urls, maxBytes: config.limits.maxFileBytes }),
-    clip: () =>
-      (clip ??= loadClip(config, options)
-        .then((c) => options.wrapClip?.(c) ?? c)
-        .catch((e) => ((clip = undefined), Promise.reject(e)))),
+    // Loaded when first used: a search or a listing that needs neither pays nothing for them at start-up.
+    places: { countryCode: async (name) => (await import('./adapters/geo/countries.js')).countryCode(name) },
+    fetchUrl: async (url) =>
+      (safeFetch ??= import('./adapters/http/safe-fetch.js').then((m) => m.createSafeFetcher({ ...config.urls, maxBytes: config.limits.maxFileBytes }))).then((fetchUrl) => fetchUrl(url)),
+    clip: loadClipOnce,
     ocr: () => (ocr ??= loadOcr(config)),
     labeler: () => (labeler ??= loadLabeler(config)),
     captioner: () => loadCaptioner(config),
-    textEmbedders: () => (textEmbedders ??= loadTextEmbedders(config, options)),
+    textEmbedders: loadTextEmbeddersOnce,
     async close() {
       if (clip) await (await clip.catch(() => null))?.dispose();
       const loadedLabeler = labeler && (await labeler);

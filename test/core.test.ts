@@ -109,9 +109,10 @@ describe('duplicate groups', () => {
     }
     assert.ok(pauses === 0 || images.length >= 2000, 'pauses only on long scans');
   });
-  it('reports exact groups (several paths) and transitive near groups, not far pairs', async () => {
+  it('reports transitive near groups first, then exact groups (several paths) of images in no near group; not far pairs', async () => {
     const groups = await groupDuplicates(
       [
+        { id: 'e', phash: 'f0f0f0f0f0f0f0f0', paths: ['/e', '/copy-of-e'] },
         { id: 'a', phash: '0000000000000000', paths: ['/a', '/copy-of-a'] },
         { id: 'b', phash: '000000000000000f', paths: ['/b'] }, // 4 bits from a
         { id: 'c', phash: '00000000000000ff', paths: ['/c'] }, // 4 bits from b, 8 from a
@@ -119,7 +120,13 @@ describe('duplicate groups', () => {
       ],
       4,
     );
-    assert.equal(groups.filter((g) => g.kind === 'exact').length, 1);
+    assert.deepEqual(
+      groups.map((g) => g.kind),
+      ['near', 'exact'],
+      'something to delete first; a is listed once, in its near group, with both its paths',
+    );
+    assert.deepEqual(groups[1].images[0].id, 'e');
+    assert.deepEqual(groups[0].images.find((i) => i.id === 'a')?.paths, ['/a', '/copy-of-a']);
     const near = groups.filter((g) => g.kind === 'near');
     assert.equal(near.length, 1);
     assert.deepEqual(

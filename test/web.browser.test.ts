@@ -52,8 +52,8 @@ describe('web UI in a real browser', () => {
     await page.getByRole('tab', { name: 'Upload & Index' }).click();
     await page.fill('#upload-folder', 'colours');
     await page.setInputFiles('#upload-files', files);
-    await page.waitForFunction(() => document.querySelectorAll('#upload-list li[data-state]').length === 4, null, { timeout: 60_000 });
-    const rows = await page.$$eval('#upload-list li', (lis) =>
+    await page.waitForFunction(() => document.querySelectorAll('#upload-batches li[data-state]').length === 4, null, { timeout: 60_000 });
+    const rows = await page.$$eval('#upload-batches li[data-name]', (lis) =>
       lis.map((li) => ({
         name: (li as HTMLElement).dataset.name,
         state: (li as HTMLElement).dataset.state,
@@ -68,7 +68,8 @@ describe('web UI in a real browser', () => {
     }
     assert.equal(byName['broken.png'].state, 'failed');
     assert.match(byName['broken.png'].text ?? '', /not an image/);
-    assert.equal(await page.textContent('#upload-count'), '4 of 4 done');
+    assert.equal(await page.textContent('#upload-count'), '3 indexed, 1 failed of 4', 'a failure is not counted as done');
+    assert.equal(await page.$eval('#upload-batches li[data-state=failed] progress', (p) => getComputedStyle(p).display), 'none', 'no full bar on a failed row');
     if (shots) await page.screenshot({ path: path.join(shots, 'upload.png') });
   });
 
@@ -190,16 +191,31 @@ describe('web UI with API keys and several spaces (LOUPE_AUTH=on)', () => {
       assert.equal(res.status, 201, await res.text());
     }
     browser = await launch();
+    // Cancel first: asked once, not again on every action; the header offers Sign in.
+    const cancelled = await browser.newPage({ viewport: { width: 1200, height: 900 } });
+    await cancelled.goto(s.url);
+    await cancelled.waitForSelector('#signin[open]');
+    await cancelled.click('#signin-cancel');
+    await cancelled.getByRole('tab', { name: 'Gallery' }).click();
+    await cancelled.getByRole('tab', { name: 'Stats' }).click();
+    await cancelled.waitForSelector('#stats-warning:not([hidden])');
+    assert.match((await cancelled.textContent('#stats-warning')) ?? '', /Sign in/);
+    assert.equal(await cancelled.$('#signin[open]'), null, 'not asked again after Cancel');
+    assert.ok(await cancelled.isVisible('#signin-open'));
+    await cancelled.close();
+
     page = await browser.newPage({ viewport: { width: 1200, height: 900 } });
-    const prompts: string[] = [];
-    page.on('dialog', (d) => {
-      prompts.push(d.message());
-      void d.accept(key);
-    });
     await page.goto(s.url);
+    await page.waitForSelector('#signin[open]');
+    assert.equal(await page.getAttribute('#signin-key', 'type'), 'password', 'the key is not shown as it is typed');
+    await page.fill('#signin-key', 'not-a-key');
+    await page.click('#signin-submit');
+    await page.waitForFunction(() => /not valid/.test(document.querySelector('#signin-error')?.textContent ?? ''));
+    await page.fill('#signin-key', key);
+    await page.click('#signin-submit');
     await page.waitForSelector('#space-picker:not([hidden])');
-    assert.equal(prompts.length, 1, 'asked for the key once');
-    assert.match(prompts[0], /API key/);
+    assert.ok(await page.isVisible('#signout'), 'signed in: Sign out is in the header');
+    assert.equal(await page.textContent('#account-user'), 'carol');
   });
   after(async () => {
     await browser?.close();
@@ -226,6 +242,19 @@ describe('web UI with API keys and several spaces (LOUPE_AUTH=on)', () => {
     await page.waitForSelector('#stats-images');
     assert.equal(await page.textContent('#stats-images'), '2 images');
     if (shots) await page.screenshot({ path: path.join(shots, 'spaces.png') });
+    // Switching space keeps the tab.
+    await page.selectOption('#space', 'alpha');
+    await page.waitForFunction(() => (document.querySelector('#space') as HTMLSelectElement | null)?.value === 'alpha');
+    await page.waitForSelector('#stats-images');
+    assert.equal(await page.getAttribute('#tab-stats', 'aria-selected'), 'true');
+    assert.equal(await page.textContent('#stats-images'), '1 image');
+  });
+
+  it('signs out from the header', async () => {
+    await page.click('#signout');
+    await page.waitForSelector('#signin[open]');
+    assert.equal(await page.evaluate(() => fetch('/api/v1/stats').then((r) => r.status)), 401, 'the cookie is gone');
+    assert.ok(await page.isHidden('#signout'));
   });
 });
 

@@ -44,3 +44,42 @@ export async function previewOf(
   const bytes = await readOriginal(lib, image);
   return bytes && lib.decoder.toJpeg(bytes, maxSide);
 }
+
+/** How many photos one zip download takes. */
+export const MAX_DOWNLOAD = 1000;
+
+/**
+ * The originals of several images, one at a time (for a streamed zip): each under its file name, made unique
+ * ("beach (2).jpg"); an image whose original cannot be read is named with the reason instead, never left out silently.
+ */
+export async function* originalsForDownload(
+  lib: Pick<Library, 'blobs' | 'imageSource'> & { store: Pick<ImageRecords, 'getPath' | 'getImages'> },
+  ids: readonly string[],
+): AsyncGenerator<{ name: string; bytes: Buffer } | { missing: string; reason: string }> {
+  if (ids.length === 0 || ids.length > MAX_DOWNLOAD) throw new LoupeError('BAD_ARGUMENT', { message: `download from 1 to ${MAX_DOWNLOAD} images at a time` });
+  const used = new Set<string>();
+  const unique = (name: string) => {
+    const dot = name.lastIndexOf('.');
+    const [stem, ext] = dot > 0 ? [name.slice(0, dot), name.slice(dot)] : [name, ''];
+    let candidate = name;
+    for (let n = 2; used.has(candidate.toLowerCase()); n++) candidate = `${stem} (${n})${ext}`;
+    used.add(candidate.toLowerCase());
+    return candidate;
+  };
+  const found = new Map((await lib.store.getImages([...ids])).map((i) => [i.id, i]));
+  for (const id of ids) {
+    const image = found.get(id);
+    if (!image) {
+      yield { missing: id, reason: 'not in the library (deleted?)' };
+      continue;
+    }
+    const name = (image.paths[0]?.path ?? id).split(/[\\/]/).pop() || id;
+    try {
+      const bytes = await readOriginal(lib, image);
+      if (bytes) yield { name: unique(name), bytes };
+      else yield { missing: name, reason: 'no copy of the original can be read (moved or deleted from its folder?)' };
+    } catch (e) {
+      yield { missing: name, reason: e instanceof Error ? e.message : String(e) };
+    }
+  }
+}

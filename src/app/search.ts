@@ -105,7 +105,7 @@ export async function searchByText(lib: SearchDeps, query: string, options: Sear
   // A query vector with no words is a search by that vector alone.
   const mode = options.mode ?? (options.vector !== undefined && !parsed.text.trim() ? 'vector' : 'hybrid');
   const sort = checkSort(options.sort);
-  const given = resolveFilters(lib, bothFilters(parsed.filters, options.filters ?? {}));
+  const given = await resolveFilters(lib, bothFilters(parsed.filters, options.filters ?? {}));
   const queryVector = options.vector !== undefined ? await checkQueryVector(lib, options.vector, options.vectorModel) : null;
   // No words, only filters: the images that pass them, newest first (or in the order asked for).
   if (!parsed.text.trim() && !queryVector) {
@@ -291,8 +291,8 @@ export function checkSort(sort: Sort | undefined): Sort {
 }
 
 /** Names turned into what the store compares: a country name into its code. */
-function resolveFilters(lib: SearchDeps, f: ImageFilters): ImageFilters {
-  return f.country ? { ...f, country: lib.places.countryCode(f.country) } : f;
+async function resolveFilters(lib: SearchDeps, f: ImageFilters): Promise<ImageFilters> {
+  return f.country ? { ...f, country: await lib.places.countryCode(f.country) } : f;
 }
 
 /** What the filters and the order were, for the answer (only what was set). */
@@ -362,23 +362,39 @@ export async function searchByImage(lib: SearchDeps, source: string | Buffer, op
   return nearest(lib, vector, clip.model, k, options);
 }
 
-export async function searchSimilar(lib: SearchDeps, imageId: string, options: SearchOptions = {}): Promise<SearchResult> {
+/** Photos like one stored photo, or like several (the mean of their vectors); the given photos are left out. */
+export async function searchSimilar(lib: SearchDeps, imageIds: string | readonly string[], options: SearchOptions = {}): Promise<SearchResult> {
   const k = checkK(options.k);
-  if (!(await lib.store.imageExists(imageId))) throw new LoupeError('NOT_FOUND', { what: `image ${imageId}` });
+  const ids = [...new Set(typeof imageIds === 'string' ? [imageIds] : imageIds)];
+  if (ids.length === 0 || ids.length > MAX_SIMILAR_TO) throw new LoupeError('BAD_ARGUMENT', { message: `give from 1 to ${MAX_SIMILAR_TO} image ids to find photos like them` });
   const model = lib.config.clipModel;
   await assertModelMatches(lib.store, model);
-  const vector = await lib.store.getEmbedding(imageId, model);
-  if (!vector) throw new LoupeError('NOT_FOUND', { what: `a ${model} embedding of image ${imageId}` });
-  return nearest(lib, vector, model, k, options, imageId);
+  const vectors: Float32Array[] = [];
+  for (const id of ids) {
+    if (!(await lib.store.imageExists(id))) throw new LoupeError('NOT_FOUND', { what: `image ${id}` });
+    const vector = await lib.store.getEmbedding(id, model);
+    if (!vector) throw new LoupeError('NOT_FOUND', { what: `a ${model} embedding of image ${id}` });
+    vectors.push(vector);
+  }
+  const vector = vectors.length === 1 ? vectors[0] : l2Normalize(vectors[0].map((_, d) => vectors.reduce((sum, v) => sum + v[d], 0)));
+  return nearest(lib, vector, model, k, options, ids);
 }
 
+/** How many photos "find similar" takes at once (a selection). */
+export const MAX_SIMILAR_TO = 200;
+
 /** By image and similar-to-id: the nearest vectors among the images that pass the filters. */
-async function nearest(lib: SearchDeps, vector: Float32Array, model: string, k: number, options: SearchOptions, excludeImageId?: string): Promise<SearchResult> {
+async function nearest(lib: SearchDeps, vector: Float32Array, model: string, k: number, options: SearchOptions, exclude: readonly string[] = []): Promise<SearchResult> {
   const sort = checkSort(options.sort);
-  const given = resolveFilters(lib, options.filters ?? {});
+  const given = await resolveFilters(lib, options.filters ?? {});
   const filters: SearchFilters = { ...given, folder: folderArg(options.folder) || given.folder || null };
   const minSimilarity = options.minSimilarity ?? lib.config.fusion.minSimilarity;
-  const [hits, background] = await Promise.all([lib.store.searchByVector({ ...filters, vector, model, k, excludeImageId }), backgroundOf(lib, model, vector)]);
+  // The store leaves out one image itself; more are asked for and left out here.
+  const [found, background] = await Promise.all([
+    lib.store.searchByVector({ ...filters, vector, model, k: k + Math.max(0, exclude.length - 1), excludeImageId: exclude[0] }),
+    backgroundOf(lib, model, vector),
+  ]);
+  const hits = found.filter((h) => !exclude.includes(h.imageId)).slice(0, k);
   const shown = hits
     .map((h) => ({ id: h.imageId, path: h.path, folder: h.folder, ...scoreFromCosineDistance(h.distance) }))
     .map((h) => ({ ...h, similarity: imageSimilarity(h.score, background) }))

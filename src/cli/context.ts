@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { parseConfig, type Config } from '../config.js';
 import { LoupeError } from '../core/errors.js';
-import { openLibrary, type Library } from '../library.js';
+import { openLibrary, type Library, type OpenLibraryOptions } from '../library.js';
 import { chooseSpace } from '../app/access.js';
 import type { CommonFlags } from './flags.js';
 import { downloadProgress } from './output.js';
@@ -20,13 +20,13 @@ export function configFrom(flags: CommonFlags): Config {
  * @param o.existing a command that only reads (search, stats): a data folder with no library is an error that says
  * how to make one, not a new empty database and "no results".
  */
-export async function withLibrary<T>(flags: CommonFlags, fn: (lib: Library) => Promise<T>, o: { existing?: boolean } = {}): Promise<T> {
+export async function withLibrary<T>(flags: CommonFlags, fn: (lib: Library) => Promise<T>, o: { existing?: boolean; warm?: OpenLibraryOptions['warm'] } = {}): Promise<T> {
   const config = configFrom(flags);
   if (o.existing && !config.database && !existsSync(path.join(config.dataDir, 'db')))
     throw new LoupeError('NOT_FOUND', {
       what: `a library in ${config.dataDir} (make one with \`loupe index PHOTOS${flags.data ? ` --data ${flags.data}` : ''}\`, or give the folder of yours with --data)`,
     });
-  const lib = await openLibrary(config, { onModelDownload: flags.json ? undefined : downloadProgress() });
+  const lib = await openLibrary(config, { onModelDownload: flags.json ? undefined : downloadProgress(), warm: o.warm });
   try {
     // The CLI is local administration: it may work in any space, by name, without a key.
     return await fn(lib.forSpace(await chooseSpace(lib.access, null, flags.space)));

@@ -26,7 +26,7 @@ export type Pause = () => Promise<void>;
 const PAUSE_EVERY = 2000;
 
 /**
- * Exact groups: one image (one content hash) stored at several paths.
+ * Exact groups: one image (one content hash) stored at several paths, when it is in no near group.
  * Near groups: distinct images whose perceptual hashes are within `maxBits`, joined transitively. Found exactly, without
  * comparing every pair: multi-index hashing (Norouzi, Punjani & Fleet) — the 64 bits are 4 blocks of 16, and two hashes
  * within t bits agree within ⌊t/4⌋ bits on at least one block, so each hash is compared only with the hashes whose block
@@ -35,7 +35,6 @@ const PAUSE_EVERY = 2000;
 export async function groupDuplicates(images: readonly HashedImage[], maxBits = NEAR_DUPLICATE_BITS, pause?: Pause): Promise<DuplicateGroup[]> {
   if (!Number.isInteger(maxBits) || maxBits < 0 || maxBits > MAX_DUPLICATE_BITS) throw new RangeError(`maxBits must be a whole number from 0 to ${MAX_DUPLICATE_BITS}`);
   const groups: DuplicateGroup[] = [];
-  for (const img of images) if (img.paths.length > 1) groups.push({ kind: 'exact', maxDistance: 0, images: [{ id: img.id, paths: img.paths, distance: 0 }] });
 
   const parent = images.map((_, i) => i);
   const find = (i: number): number => {
@@ -87,6 +86,10 @@ export async function groupDuplicates(images: readonly HashedImage[], maxBits = 
     const withDistance = members.map((i) => ({ id: images[i].id, paths: images[i].paths, distance: hammingDistance(first.phash, images[i].phash) }));
     groups.push({ kind: 'near', maxDistance: withDistance.reduce((m, x) => Math.max(m, x.distance), 0), images: withDistance });
   }
+  // Near groups first (there is something to delete); an image at several paths that is in no near group after them
+  // (its card in a near group already lists every path), so no picture is listed twice.
+  const inNear = new Set(groups.flatMap((g) => g.images.map((i) => i.id)));
+  for (const img of images) if (img.paths.length > 1 && !inNear.has(img.id)) groups.push({ kind: 'exact', maxDistance: 0, images: [{ id: img.id, paths: img.paths, distance: 0 }] });
   return groups;
 }
 

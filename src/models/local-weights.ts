@@ -28,7 +28,10 @@ export async function placeNanoDet(dir: string, file?: string): Promise<{ writte
     )
       continue;
     const target = path.join(dir, NANODET_MODEL_ID, NANODET_FILE);
+    // Already there (an earlier run, or a link to the source itself, which a copy would truncate).
+    if ((await exists(target)) && !(await verifyModelFolder(dir, NANODET_MODEL_ID)).length) return { written: target };
     await mkdir(path.dirname(target), { recursive: true });
+    await rm(target, { force: true }); // a link is replaced, never written through
     await copyFile(source, target);
     const problems = await verifyModelFolder(dir, NANODET_MODEL_ID);
     if (problems.length) {
@@ -38,4 +41,11 @@ export async function placeNanoDet(dir: string, file?: string): Promise<{ writte
     return { written: target };
   }
   return { looked: candidates };
+}
+
+async function exists(file: string): Promise<boolean> {
+  return access(file).then(
+    () => true,
+    () => false,
+  );
 }

@@ -129,7 +129,10 @@ export interface ImageRecords {
   allHashes(): Promise<{ id: string; phash: string; paths: string[] }[]>;
   getImages(ids: string[]): Promise<ImageDetails[]>;
   /** Newest first, by when they were added (default) or taken (else added); `cursor` is the previous page's nextCursor. */
-  listImages(q: { folder?: string | null; limit: number; cursor?: string | null; order?: 'added' | 'taken' }): Promise<{ items: ImageDetails[]; nextCursor: string | null }>;
+  /** A page of images, newest first; `before` starts the list at a date (by the order's date; an undated image sorts as year 1). */
+  listImages(q: { folder?: string | null; limit: number; cursor?: string | null; order?: 'added' | 'taken'; before?: string | null }): Promise<{ items: ImageDetails[]; nextCursor: string | null }>;
+  /** How many images were taken in each month ("2021-03"), newest first, and how many have no date. */
+  timeline(q: { folder?: string | null }): Promise<{ months: { month: string; count: number }[]; undated: number }>;
   /** Images that pass the filters, in the given order (relevance means newest taken): a search with no words. */
   filterImages(q: { filters: SearchFilters; sort: Sort; limit: number }): Promise<{ imageId: string; path: string; folder: string }[]>;
   updateImage(id: string, patch: ImagePatch): Promise<ImageDetails | null>;

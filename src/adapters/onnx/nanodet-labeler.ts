@@ -35,6 +35,7 @@ export interface NanoDetOptions {
 export class NanoDetLabeler implements ObjectLabeler {
   readonly inputSide = SIDE;
   readonly model = NANODET_MODEL_ID;
+  private spareInput: Float32Array | null = null;
   private constructor(
     private readonly session: ort.InferenceSession,
     private readonly minConfidence: number,
@@ -60,21 +61,26 @@ export class NanoDetLabeler implements ObjectLabeler {
   async labelPixels({ data, width, height }: RgbPixels): Promise<ImageLabel[]> {
     if (width !== SIDE || height !== SIDE || data.length !== SIDE * SIDE * 3) throw new RangeError(`NanoDet takes ${SIDE} × ${SIDE} RGB pixels, not ${width} × ${height}`);
     const plane = SIDE * SIDE;
-    const input = new Float32Array(3 * plane);
+    // One input buffer reused between calls (a fresh 2 MB array per image is measurable garbage); a call made while
+    // another runs gets its own.
+    const input = this.spareInput ?? new Float32Array(3 * plane);
+    this.spareInput = null;
     const [blue, green, red] = NORMALISED;
     for (let i = 0, j = 0; i < plane; i++, j += 3) {
       input[i] = blue[data[j + 2]];
       input[plane + i] = green[data[j + 1]];
       input[2 * plane + i] = red[data[j]];
     }
-    const out = await this.session.run({ [this.session.inputNames[0]]: new ort.Tensor('float32', input, [1, 3, SIDE, SIDE]) });
-    const best = new Float32Array(COCO_CLASSES.length);
+    const out = await this.session.run({ [this.session.inputNames[0]]: new ort.Tensor('float32', input, [1, 3, SIDE, SIDE]) }).finally(() => (this.spareInput = input));
+    const classes = COCO_CLASSES.length;
+    const best = new Float32Array(classes);
     for (const name of SCORE_OUTPUTS) {
-      const scores = out[name].data as Float32Array;
-      for (let i = 0; i < scores.length; i++) {
-        const c = i % COCO_CLASSES.length;
-        if (scores[i] > best[c]) best[c] = scores[i];
-      }
+      const scores = out[name].data as Float32Array; // anchors × classes
+      for (let anchor = 0; anchor < scores.length; anchor += classes)
+        for (let c = 0; c < classes; c++) {
+          const score = scores[anchor + c];
+          if (score > best[c]) best[c] = score;
+        }
     }
     return [...best]
       .map((confidence, c) => ({ raw: COCO_CLASSES[c] as string, label: friendlyLabel(COCO_CLASSES[c]), confidence: Math.round(confidence * 1000) / 1000 }))

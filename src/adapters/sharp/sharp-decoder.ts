@@ -4,14 +4,13 @@
  * Formats are recognised by their bytes, never by the file name. Pixel-count and frame limits are
  * checked from the header, before any pixel is decoded.
  */
-import { fileTypeFromBuffer } from 'file-type';
+// What only some images need (HEIC, a place for GPS, sniffing a file) is imported when first needed: a search
+// opens the library without paying for them.
 import sharp, { type Metadata, type Sharp } from 'sharp';
 import * as bmp from 'bmp-ts';
-import heicDecode from 'heic-decode';
 import { heifExifTiff, heifHasTransform } from './heif-boxes.js';
 import { cameraName, jpegXmpPacket, xmpEdits, xmpExif } from './xmp.js';
 import { largestJpegPreview } from './raw-preview.js';
-import { countryAt } from '../geo/countries.js';
 import exifr from 'exifr';
 import { LoupeError, isLoupeError, reasonOf } from '../../core/errors.js';
 import { gray32FromRgb, phashFromGray32 } from '../../core/phash.js';
@@ -43,7 +42,7 @@ const RAW_FORMATS = new Set(['dng', 'cr2', 'cr3', 'nef', 'arw', 'raf', 'orf', 'r
 
 /** The image format of some leading bytes (4 KiB is enough), or null with what the bytes look like instead. */
 export async function sniffImageFormat(head: Uint8Array): Promise<{ format: string | null; detected: string }> {
-  const type = await fileTypeFromBuffer(head);
+  const type = await (await import('file-type')).fileTypeFromBuffer(head);
   const format = (type && SUPPORTED[type.mime]) || null;
   return { format, detected: type?.mime ?? describeUnknown(Buffer.from(head.buffer, head.byteOffset, head.byteLength)) };
 }
@@ -163,7 +162,7 @@ async function openPixels(bytes: Buffer, name: string, header: ImageHeader, maxP
 
 async function decodeHeic(bytes: Buffer, name: string): Promise<{ image: Sharp; width: number; height: number }> {
   try {
-    const images = await heicDecode.all({ buffer: bytes });
+    const images = await (await import('heic-decode')).default.all({ buffer: bytes });
     try {
       // The primary image is the largest top-level one (others are bursts or previews; depth maps are not top-level).
       const primary = images.reduce((a, b) => (b.width * b.height > a.width * a.height ? b : a));
@@ -244,7 +243,7 @@ async function exifSummary(bytes: Buffer, format: string): Promise<ExifSummary> 
   // Some photos keep their date, camera or place only in XMP (edited in Lightroom or Photoshop): fill what EXIF lacks.
   const packet = format === 'jpeg' && !(exif.takenAt && exif.camera && exif.gps) ? jpegXmpPacket(bytes) : null;
   if (packet) Object.assign(exif, { ...(await xmpExif(packet)), ...exif });
-  const country = exif.gps && countryAt(exif.gps.lat, exif.gps.lon);
+  const country = exif.gps && (await import('../geo/countries.js')).countryAt(exif.gps.lat, exif.gps.lon);
   if (country) exif.country = country;
   return exif;
 }

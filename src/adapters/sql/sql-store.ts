@@ -43,6 +43,9 @@ interface PathRow {
   etag: string | null;
 }
 
+/** Where undated images sort among dates (listed by date taken, newest first: at the end). */
+const UNDATED = '0001-01-01T00:00:00Z';
+
 export class SqlStore implements Store {
   private readonly indexed = new Set<string>();
   /**
@@ -614,16 +617,33 @@ export class SqlStore implements Store {
     return valid.map((id) => byId.get(id)).filter((d): d is ImageDetails => d !== undefined);
   }
 
-  async listImages(q: { folder?: string | null; limit: number; cursor?: string | null; order?: 'added' | 'taken' }) {
+  async timeline(q: { folder?: string | null }) {
+    const params: unknown[] = [];
+    const where = this.imageWhere({ folder: q.folder }, 'i', params);
+    const rows = await this.db.query<{ month: string | null; count: number | string }>(
+      `select to_char(i.taken_at at time zone 'UTC', 'YYYY-MM') as month, count(*) as count from images i where ${where.join(' and ')} group by 1 order by 1 desc nulls last`,
+      params,
+    );
+    return {
+      months: rows.filter((r) => r.month !== null).map((r) => ({ month: r.month!, count: Number(r.count) })),
+      undated: Number(rows.find((r) => r.month === null)?.count ?? 0),
+    };
+  }
+
+  async listImages(q: { folder?: string | null; limit: number; cursor?: string | null; order?: 'added' | 'taken'; before?: string | null }) {
     const params: unknown[] = [q.limit + 1]; // one more than shown, to know whether another page exists
     const where = this.imageWhere({ folder: q.folder }, 'i', params);
-    // By date taken, images without one fall back to when they were added; either way a keyset on (date, id).
-    const key = q.order === 'taken' ? 'coalesce(i.taken_at, i.created_at)' : 'i.created_at';
+    // By date taken, images without one come last (as if taken in year 1); either way a keyset on (date, id).
+    const key = q.order === 'taken' ? `coalesce(i.taken_at, '${UNDATED}'::timestamptz)` : 'i.created_at';
     const cursor = q.cursor ? decodeCursor(q.cursor) : null;
     if (q.cursor && !cursor) throw new LoupeError('BAD_ARGUMENT', { message: 'cursor is not one this server gave out (use nextCursor from the previous page)' });
     if (cursor) {
       params.push(cursor.createdAt, cursor.id);
       where.push(`(${key}, i.id) < ($${params.length - 1}::timestamptz, $${params.length}::uuid)`);
+    } else if (q.before) {
+      if (Number.isNaN(Date.parse(q.before))) throw new LoupeError('BAD_ARGUMENT', { message: `before must be a date like 2021-03-01, not "${q.before}"` });
+      params.push(q.before);
+      where.push(`${key} < $${params.length}::timestamptz`);
     }
     const rows = await this.db.query<ImageRow & { sort_key: Date | string }>(
       `${IMAGE_SELECT.replace('select ', `select ${key} as sort_key, `)} where ${where.join(' and ')} group by i.id order by ${key} desc, i.id desc limit $1`,

@@ -136,7 +136,8 @@ export function registerSearch(program: Command) {
           process.stderr.write(`loupe: the library in ${lib.config.dataDir}${flags.space ? ` (space ${flags.space})` : ''} is empty: index photos with \`loupe index PHOTOS\`\n`);
         return withSourceUrls(lib, found);
       },
-      { existing: true },
+      // The models this search will use load while the library opens.
+      { existing: true, warm: { clip: flags.image !== undefined || (Boolean(text?.trim()) && vector === undefined && flags.mode !== 'text'), textEmbedders: Boolean(text?.trim()) } },
     );
     // A fallback (a model missing) is said on stderr even with --json, so scripts can see it.
     if (flags.json && result.applied.fallback) process.stderr.write(`loupe: ${result.applied.fallback}\n`);

@@ -1,9 +1,11 @@
+import { Readable } from 'node:stream';
+import { ZipArchive } from 'archiver';
 import { Hono } from 'hono';
 import { z } from 'zod';
 import { LoupeError, type ErrorCode } from '../../core/errors.js';
 import { thumbnailKey } from '../../ports/blob-store.js';
 import { acceptUpload, cleanCaption, cleanFolder, cleanTags, findRecord, originalKey, type UploadRecord } from '../../app/upload.js';
-import { previewOf, readOriginal } from '../../app/originals.js';
+import { originalsForDownload, previewOf, readOriginal } from '../../app/originals.js';
 import { reindex } from '../../app/reindex.js';
 import { searchSimilar, withSourceUrls } from '../../app/search.js';
 import type { AppEnv, ServerDeps } from '../context.js';
@@ -104,8 +106,58 @@ export function imageRoutes(deps: ServerDeps) {
     const limit = intParam('limit', c.req.query('limit'), 50, 1, 500);
     const folder = c.req.query('folder') ? cleanFolder(c.req.query('folder')) : null;
     const order = parseWith(z.enum(['added', 'taken']).default('added'), c.req.query('order'));
-    const page = await lib.store.listImages({ folder, limit, cursor: c.req.query('cursor') || null, order });
+    const page = await lib.store.listImages({ folder, limit, cursor: c.req.query('cursor') || null, order, before: c.req.query('before') || null });
     return c.json({ items: page.items.map(imageView), nextCursor: page.nextCursor });
+  });
+
+  // Months with photos (by date taken), for the gallery's timeline.
+  app.get('/timeline', async (c) => {
+    const folder = c.req.query('folder') ? cleanFolder(c.req.query('folder')) : null;
+    return c.json(await c.var.lib.store.timeline({ folder }));
+  });
+
+  // Photos like several at once (a selection): ?ids=a,b,c and the same filters as /:id/similar.
+  app.get('/similar', async (c) => {
+    const ids = (c.req.query('ids') ?? '')
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean);
+    return c.json(await similarAnswer(c.var.lib, ids, c.req.query()));
+  });
+
+  // The originals of a selection as one zip, streamed (stored, not recompressed: photos do not shrink). A form post
+  // (ids=a,b,c) or JSON ({"ids": [...]}); what cannot be read is listed in NOT-INCLUDED.txt inside the zip.
+  app.post('/zip', async (c) => {
+    const lib = c.var.lib;
+    const type = c.req.header('content-type') ?? '';
+    const raw = type.includes('application/json') ? ((await readJson(c)) as { ids?: unknown }).ids : (await c.req.parseBody()).ids;
+    const ids = parseWith(
+      z.array(z.string().min(1)).min(1),
+      Array.isArray(raw)
+        ? raw
+        : String(raw ?? '')
+            .split(',')
+            .filter(Boolean),
+    );
+    const files = originalsForDownload(lib, ids);
+    const first = await files.next(); // a bad request fails here, before the download starts
+    const zip = new ZipArchive({ store: true });
+    void (async () => {
+      const missing: string[] = [];
+      try {
+        for (let entry = first; !entry.done; entry = await files.next()) {
+          const item = entry.value;
+          if ('bytes' in item) zip.append(item.bytes, { name: item.name });
+          else missing.push(`${item.missing}: ${item.reason}`);
+        }
+        if (missing.length) zip.append(`${missing.length} of ${ids.length} photos are not in this zip:\n${missing.join('\n')}\n`, { name: 'NOT-INCLUDED.txt' });
+        await zip.finalize();
+      } catch (e) {
+        zip.destroy(e as Error); // the download ends broken, not silently short
+      }
+    })();
+    const stamp = new Date().toISOString().slice(0, 10);
+    return c.body(Readable.toWeb(zip) as ReadableStream, 200, { 'content-type': 'application/zip', 'content-disposition': `attachment; filename="loupe-${stamp}.zip"` });
   });
 
   app.get('/:id', async (c) => {
@@ -181,43 +233,43 @@ export function imageRoutes(deps: ServerDeps) {
     return c.body(new Uint8Array(bytes), 200, { ...headers, 'content-type': 'image/webp' });
   });
 
-  app.get('/:id/similar', async (c) => {
-    const lib = c.var.lib;
-    const k = intParam('k', c.req.query('k'), 5, 1, 1000);
-    // Filters as query parameters with the structured fields' names (?after=2019&camera=pixel&has=gps,text).
-    const q = c.req.query();
-    const list = (v: string | undefined) =>
-      v === undefined
-        ? undefined
-        : v
-            .split(',')
-            .map((s) => s.trim())
-            .filter(Boolean);
-    const fields = parseWith(FiltersBody, {
-      ...pick(q, ['after', 'before', 'taken', 'camera', 'country', 'orientation']),
-      ...(q.year !== undefined ? { year: Number(q.year) } : {}),
-      ...(q.near !== undefined ? { near: nearOf(q.near) } : {}),
-      ...(q.type !== undefined ? { type: list(q.type) } : {}),
-      ...(q.minWidth !== undefined ? { minWidth: Number(q.minWidth) } : {}),
-      ...(q.minHeight !== undefined ? { minHeight: Number(q.minHeight) } : {}),
-      ...(q.has !== undefined ? { has: list(q.has) } : {}),
-      ...(q.tags !== undefined ? { tags: list(q.tags) } : {}),
-    });
-    const sort = parseWith(SortParam.optional(), q.sort);
-    const minSimilarity = percentParam('minSimilarity', q.minSimilarity);
-    const result = await withSourceUrls(lib, await searchSimilar(lib, c.req.param('id'), { k, folder: c.req.query('folder'), filters: filtersFromFields(fields), sort, minSimilarity }));
-    const details = await lib.store.getImages(result.hits.map((h) => h.id));
-    const byId = new Map(details.map((d) => [d.id, d]));
-    return c.json({
-      results: result.hits.map((h) => hitView(h, byId.get(h.id))),
-      applied: {
-        folder: result.applied.folder,
-        ...(result.applied.minSimilarity ? { minSimilarity: result.applied.minSimilarity } : {}),
-        ...(result.applied.filters ? { filters: result.applied.filters } : {}),
-        ...(result.applied.sort ? { sort: result.applied.sort } : {}),
-      },
-    });
-  });
+  app.get('/:id/similar', async (c) => c.json(await similarAnswer(c.var.lib, [c.req.param('id')], c.req.query())));
 
   return app;
+}
+
+/** "Find similar" for one photo or several: filters as query parameters with the structured fields' names (?after=2019&camera=pixel&has=gps,text). */
+async function similarAnswer(lib: Library, ids: string[], q: Record<string, string>) {
+  const k = intParam('k', q.k, 5, 1, 1000);
+  const list = (v: string | undefined) =>
+    v === undefined
+      ? undefined
+      : v
+          .split(',')
+          .map((s) => s.trim())
+          .filter(Boolean);
+  const fields = parseWith(FiltersBody, {
+    ...pick(q, ['after', 'before', 'taken', 'camera', 'country', 'orientation']),
+    ...(q.year !== undefined ? { year: Number(q.year) } : {}),
+    ...(q.near !== undefined ? { near: nearOf(q.near) } : {}),
+    ...(q.type !== undefined ? { type: list(q.type) } : {}),
+    ...(q.minWidth !== undefined ? { minWidth: Number(q.minWidth) } : {}),
+    ...(q.minHeight !== undefined ? { minHeight: Number(q.minHeight) } : {}),
+    ...(q.has !== undefined ? { has: list(q.has) } : {}),
+    ...(q.tags !== undefined ? { tags: list(q.tags) } : {}),
+  });
+  const sort = parseWith(SortParam.optional(), q.sort);
+  const minSimilarity = percentParam('minSimilarity', q.minSimilarity);
+  const result = await withSourceUrls(lib, await searchSimilar(lib, ids, { k, folder: q.folder, filters: filtersFromFields(fields), sort, minSimilarity }));
+  const details = await lib.store.getImages(result.hits.map((h) => h.id));
+  const byId = new Map(details.map((d) => [d.id, d]));
+  return {
+    results: result.hits.map((h) => hitView(h, byId.get(h.id))),
+    applied: {
+      folder: result.applied.folder,
+      ...(result.applied.minSimilarity ? { minSimilarity: result.applied.minSimilarity } : {}),
+      ...(result.applied.filters ? { filters: result.applied.filters } : {}),
+      ...(result.applied.sort ? { sort: result.applied.sort } : {}),
+    },
+  };
 }
