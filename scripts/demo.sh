@@ -9,11 +9,8 @@ if [ ! -d "$photos" ]; then
   exit 1
 fi
 [ -f dist/cli/main.js ] || npm run build >/dev/null
+# Also copies NanoDet-m's real weights from ../shared for object labels; elsewhere they download once (or set LOUPE_LABELS=off).
 node dist/cli/main.js models make-test .loupe/models >/dev/null
-# Object labels: NanoDet-m's real weights ship in ../shared here; elsewhere they download once (or set LOUPE_LABELS=off).
-if [ -f ../shared/models/nanodet-m/nanodet_m.onnx ] && [ ! -e .loupe/models/nanodet/nanodet-m ]; then
-  mkdir -p .loupe/models/nanodet && ln -s "$PWD/../shared/models/nanodet-m" .loupe/models/nanodet/nanodet-m
-fi
 export LOUPE_MODELS_DIR="$PWD/.loupe/models" LOUPE_CLIP_MODEL=loupe/test-clip-colour LOUPE_TEXT_EMBED_LOCAL_MODEL=loupe/test-text-bow LOUPE_CAPTION_PROVIDER=local LOUPE_CAPTION_LOCAL_MODEL=loupe/test-caption-colour LOUPE_DATA_DIR="$PWD/.loupe/demo-data" LOUPE_OCR="${LOUPE_OCR:-off}"
 node dist/cli/main.js index "$photos"
 echo; echo '$ loupe search "a red bus" --k 5'

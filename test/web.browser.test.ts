@@ -42,6 +42,7 @@ describe('web UI in a real browser', () => {
     await writeFile(bad, 'this is not a picture\n'.repeat(10));
     files.push(bad);
     await page.goto(s.url);
+    await page.waitForSelector('body[data-ready]', { state: 'attached' });
   });
   after(async () => {
     await browser?.close();
@@ -194,6 +195,7 @@ describe('web UI with API keys and several spaces (LOUPE_AUTH=on)', () => {
     // Cancel first: asked once, not again on every action; the header offers Sign in.
     const cancelled = await browser.newPage({ viewport: { width: 1200, height: 900 } });
     await cancelled.goto(s.url);
+    await cancelled.waitForSelector('body[data-ready]', { state: 'attached' });
     await cancelled.waitForSelector('#signin[open]');
     await cancelled.click('#signin-cancel');
     await cancelled.getByRole('tab', { name: 'Gallery' }).click();
@@ -206,6 +208,7 @@ describe('web UI with API keys and several spaces (LOUPE_AUTH=on)', () => {
 
     page = await browser.newPage({ viewport: { width: 1200, height: 900 } });
     await page.goto(s.url);
+    await page.waitForSelector('body[data-ready]', { state: 'attached' });
     await page.waitForSelector('#signin[open]');
     assert.equal(await page.getAttribute('#signin-key', 'type'), 'password', 'the key is not shown as it is typed');
     await page.fill('#signin-key', 'not-a-key');
@@ -290,6 +293,7 @@ describe('web UI: stored markup stays text (no stored XSS)', () => {
         elements: document.querySelectorAll('img[src="x"], img[src="y"], #injected, main script, svg[onload]').length,
       }));
     await page.goto(s.url);
+    await page.waitForSelector('body[data-ready]', { state: 'attached' });
     await page.getByRole('tab', { name: 'Gallery' }).click();
     await page.waitForFunction(() => document.querySelectorAll('#gallery li.card').length === 1);
     const galleryText = await page.textContent('#gallery');
@@ -341,6 +345,7 @@ describe('web UI: filters, the gallery by date taken, and reviewing duplicates',
     page = await browser.newPage({ viewport: { width: 1200, height: 900 } });
     page.on('dialog', (d) => void d.accept());
     await page.goto(s.url);
+    await page.waitForSelector('body[data-ready]', { state: 'attached' });
   });
   after(async () => {
     await browser?.close();

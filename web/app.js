@@ -164,6 +164,7 @@ async function setupSpaces() {
   $('#space-picker').hidden = items.length < 2;
   select.addEventListener('change', () => useSpace(select.value));
 }
+restoreControls(state()); // at once: what is typed while the page starts is kept
 await setupSession();
 await setupSpaces().catch(() => {}); // before anything else asks the server for this space's data
 
@@ -513,17 +514,18 @@ async function showResults(label, make, { more = false } = {}) {
     $('#search-results').replaceChildren();
     $('#search-more').hidden = true;
     status.textContent = `Search failed: ${e.message}`;
+  } finally {
+    if (search.controller === controller) search.controller = null; // this one is over (an older one ending does not count)
   }
 }
 const MAX_K = 500;
 function moreResults() {
   if (!search.make || search.controller) return; // nothing shown yet, or a request is on its way
   search.k = Math.min(MAX_K, search.k + Number($('#search-k').value));
-  finished(showResults(search.label, search.make, { more: true }));
+  showResults(search.label, search.make, { more: true });
 }
 $('#search-more').addEventListener('click', moreResults);
 new IntersectionObserver((entries) => entries.some((e) => e.isIntersecting) && !$('#search-more').hidden && moreResults()).observe($('#search-more'));
-const finished = (p) => p.finally(() => (search.controller = null));
 
 class FilterError extends Error {
   constructor(field, message) {
@@ -615,10 +617,8 @@ function runTextSearch({ push = true } = {}) {
     ...(Object.keys(filters).length ? { filters } : {}),
     ...(sort !== 'relevance' ? { sort } : {}),
   });
-  finished(
-    showResults(query ? `“${query}”` : 'Filtered', (k, signal) =>
-      api('/api/v1/images/search', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body(k)), signal }),
-    ),
+  showResults(query ? `“${query}”` : 'Filtered', (k, signal) =>
+    api('/api/v1/images/search', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body(k)), signal }),
   );
 }
 $('#search-form').addEventListener('submit', (e) => {
@@ -632,28 +632,24 @@ function runSimilar(ids, label, { push = true } = {}) {
   const params = filterParams(filters);
   const path = ids.length === 1 ? `/api/v1/images/${ids[0]}/similar` : `/api/v1/images/similar`;
   if (ids.length > 1) params.set('ids', ids.join(','));
-  finished(
-    showResults(`Similar to ${label}`, (k, signal) => {
-      params.set('k', String(k));
-      return api(`${path}?${params}`, { signal });
-    }),
-  );
+  showResults(`Similar to ${label}`, (k, signal) => {
+    params.set('k', String(k));
+    return api(`${path}?${params}`, { signal });
+  });
 }
 function searchByFile(file) {
   const filters = checkedFilters();
   if (!filters) return;
-  finished(
-    showResults(`Like ${file.name}`, (k, signal) => {
-      const form = new FormData();
-      form.append('file', file);
-      form.append('k', String(k));
-      if ($('#search-folder').value) form.append('folder', $('#search-folder').value);
-      if (Object.keys(filters).length) form.append('filters', JSON.stringify(filters));
-      if ($('#search-sort').value !== 'relevance') form.append('sort', $('#search-sort').value);
-      if (minSimilarity() !== undefined) form.append('minSimilarity', String(minSimilarity()));
-      return api('/api/v1/images/search/by-image', { method: 'POST', body: form, signal });
-    }),
-  );
+  showResults(`Like ${file.name}`, (k, signal) => {
+    const form = new FormData();
+    form.append('file', file);
+    form.append('k', String(k));
+    if ($('#search-folder').value) form.append('folder', $('#search-folder').value);
+    if (Object.keys(filters).length) form.append('filters', JSON.stringify(filters));
+    if ($('#search-sort').value !== 'relevance') form.append('sort', $('#search-sort').value);
+    if (minSimilarity() !== undefined) form.append('minSimilarity', String(minSimilarity()));
+    return api('/api/v1/images/search/by-image', { method: 'POST', body: form, signal });
+  });
 }
 
 function dropZone(zone, input, onFiles) {
@@ -790,7 +786,7 @@ async function loadGallery(reset = false) {
       const month = monthOf(item);
       if (order === 'taken' && month !== gallery.month) {
         gallery.month = month;
-        $('#gallery').append(el('li', { className: 'month', role: 'presentation' }, el('h3', { textContent: month })));
+        $('#gallery').append(el('li', { className: 'month' }, el('h3', { textContent: month })));
       }
       $('#gallery').append(card(item, { grid: $('#gallery') }));
     }
@@ -978,7 +974,15 @@ events.addEventListener('progress', () => !$('#panel-stats').hidden && loadStats
 // ---- start: the URL says what to show; Back and Forward show it again
 async function applyUrl({ first = false } = {}) {
   const params = state();
-  restoreControls(params);
+  if (!first)
+    restoreControls(params); // the first time, before anything was awaited (see below)
+  // Folder choices exist only once the folders are loaded.
+  else
+    for (const [key, sel] of [
+      ['folder', '#search-folder'],
+      ['gfolder', '#gallery-folder'],
+    ])
+      if (params.get(key)) $(sel).value = params.get(key);
   const tab = tabs.find((t) => t.id === `tab-${params.get('tab')}`) ?? tabs[0];
   selectTab(tab, { push: false });
   if (tab.id === 'tab-search') {
@@ -993,3 +997,4 @@ async function applyUrl({ first = false } = {}) {
 window.addEventListener('popstate', () => applyUrl());
 await refreshFolders().catch(() => {});
 await applyUrl({ first: true });
+document.body.dataset.ready = 'true'; // for tests and scripts: the page has done what its URL asks

@@ -2,6 +2,7 @@
  * What the API tells clients about jobs, whichever process ran them (the API's own worker, or `loupe worker`
  * processes elsewhere): it reads the jobs table, so one source of truth serves every deployment.
  */
+import { LoupeError } from '../core/errors.js';
 import { EventEmitter } from 'node:events';
 import type { IngestJob, JobQueue } from '../ports/job-queue.js';
 import type { JobEvent } from './ingest-worker.js';
@@ -70,7 +71,7 @@ export class JobFeed extends EventEmitter<{ job: [JobEvent]; stop: [] }> {
     for (;;) {
       const job = await jobs.get(id);
       if (!job || ENDED.has(job.status)) return job;
-      if (Date.now() > deadline) throw new Error(`job ${id} did not finish within ${timeoutMs} ms`);
+      if (Date.now() > deadline) throw new LoupeError('QUERY_TIMEOUT', { ms: timeoutMs, statement: `waiting for job ${id} to be indexed` });
       await new Promise((r) => setTimeout(r, Math.min(this.intervalMs, 100)));
     }
   }

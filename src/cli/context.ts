@@ -26,6 +26,8 @@ export async function withLibrary<T>(flags: CommonFlags, fn: (lib: Library) => P
     throw new LoupeError('NOT_FOUND', {
       what: `a library in ${config.dataDir} (make one with \`loupe index PHOTOS${flags.data ? ` --data ${flags.data}` : ''}\`, or give the folder of yours with --data)`,
     });
+  // Creating the database takes seconds: say so before it starts, once.
+  if (!config.database && !existsSync(path.join(config.dataDir, 'db'))) process.stderr.write(`loupe: making a new library in ${config.dataDir} (a few seconds, once)…\n`);
   const lib = await openLibrary(config, { onModelDownload: flags.json ? undefined : downloadProgress(), warm: o.warm });
   try {
     // The CLI is local administration: it may work in any space, by name, without a key.

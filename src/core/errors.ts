@@ -38,13 +38,16 @@ export const ERROR_MESSAGES = {
   DATA_DIR_LOCKED: (p: { dir: string }) => `${p.dir} is in use by another loupe process (embedded mode allows one at a time). Wait for it to finish, or use another --data folder`,
   UNSAFE_URL: (p: { url: string; reason: string }) => `refused to fetch ${p.url}: ${p.reason}`,
   FETCH_FAILED: (p: { url: string; reason: string }) => `could not fetch ${p.url}: ${p.reason}`,
-  PGVECTOR_MISSING: (p: { reason: string }) =>
-    `the database has no pgvector (${p.reason}). Install it on the server (Debian/Ubuntu: apt-get install postgresql-16-pgvector; see github.com/pgvector/pgvector) ` +
+  PGVECTOR_MISSING: (p: { reason: string; major?: string }) =>
+    `the database has no pgvector (${p.reason}). Install it on the server (Debian/Ubuntu: apt-get install postgresql-${p.major ?? '<version>'}-pgvector; see github.com/pgvector/pgvector) ` +
     `and run once as a superuser: CREATE EXTENSION vector;`,
-  PGVECTOR_TOO_OLD: (p: { found: string; needed: string }) =>
-    `the database has pgvector ${p.found}; Loupe needs ${p.needed} or newer. Upgrade the package on the server (Debian/Ubuntu: apt-get install postgresql-16-pgvector), ` +
+  PGVECTOR_TOO_OLD: (p: { found: string; needed: string; major?: string }) =>
+    `the database has pgvector ${p.found}; Loupe needs ${p.needed} or newer. Upgrade the package on the server (Debian/Ubuntu: apt-get install postgresql-${p.major ?? '<version>'}-pgvector), ` +
     `then run once as a superuser: ALTER EXTENSION vector UPDATE;`,
   DATABASE_UNAVAILABLE: (p: { url: string; reason: string }) => `cannot connect to the database at ${p.url} (${p.reason}). Check DATABASE_URL and that the server is running`,
+  NO_WORKER: (p: { queued: number; silentMs: number }) =>
+    `${p.queued} upload${p.queued === 1 ? ' is' : 's are'} queued, but no worker has asked for jobs in the last ${Math.round(p.silentMs / 1000)} s, so nothing is indexing them: ` +
+    `start one with \`loupe worker\` (they stay queued; GET /api/v1/images/{id} shows when each is done)`,
   QUERY_TIMEOUT: (p: { ms: number; statement: string }) => `a database statement ran over ${p.ms} ms and was stopped (${p.statement}…). Narrow the query, or raise LOUPE_DB_STATEMENT_TIMEOUT_MS`,
   DISK_FULL: (p: { dir: string; freeBytes?: number; neededBytes?: number }) =>
     `no space left in ${p.dir}${p.freeBytes !== undefined ? ` (${mb(p.freeBytes)} free` + (p.neededBytes ? `, at least ${mb(p.neededBytes)} needed)` : ')') : ''}. ` +

@@ -58,6 +58,8 @@ export interface JobQueue {
   fail(id: string, failure: { error: string; code: string | null; retry: boolean }, workerId: string): Promise<JobStatus | null>;
   /** Gives jobs back untried (a worker shutting down). */
   release(ids: string[], workerId: string): Promise<void>;
+  /** When any worker last asked for jobs (null: never), so a caller can tell that nobody is taking them. */
+  lastPolled(): Promise<Date | null>;
   get(id: string): Promise<IngestJob | null>;
   /** A pending or running job for this content, so a second upload of it answers with the first. */
   findActiveBySha(sha256: string): Promise<IngestJob | null>;

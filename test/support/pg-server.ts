@@ -18,6 +18,39 @@ import { pg_trgm } from '@electric-sql/pglite/contrib/pg_trgm';
 export interface PgServer {
   url: string;
   stop(): Promise<void>;
+  /** Whether stop() stops the server itself (the stand-in), for outage tests; on a real server it drops the test database. */
+  stops: boolean;
+}
+
+/**
+ * With LOUPE_TEST_DATABASE_URL (an admin URL of a real PostgreSQL with pgvector installed), each call makes a fresh
+ * database there (with the extension, or without it when asked and the role may create it) and stop() drops it.
+ */
+async function realDatabase(adminUrl: string, withVector: boolean): Promise<PgServer> {
+  const { default: pg } = await import('pg');
+  const name = `loupe_test_${Date.now().toString(36)}_${Math.random().toString(36).slice(2, 8)}`;
+  const admin = new pg.Client({ connectionString: adminUrl });
+  await admin.connect();
+  await admin.query(`create database ${name}`);
+  await admin.end();
+  const url = new URL(adminUrl);
+  url.pathname = `/${name}`;
+  if (withVector) {
+    const db = new pg.Client({ connectionString: url.toString() });
+    await db.connect();
+    await db.query('create extension if not exists vector');
+    await db.end();
+  }
+  return {
+    url: url.toString(),
+    stops: false,
+    async stop() {
+      const c = new pg.Client({ connectionString: adminUrl });
+      await c.connect();
+      await c.query(`drop database if exists ${name} with (force)`);
+      await c.end();
+    },
+  };
 }
 
 const SSL_REQUEST = 80877103;
@@ -40,6 +73,8 @@ interface Connection {
 
 /** @param dir a folder for the database files (default: in memory). @param withVector false to serve a database without pgvector. */
 export async function startPgServer(options: { dir?: string; withVector?: boolean } = {}): Promise<PgServer> {
+  const real = process.env.LOUPE_TEST_DATABASE_URL;
+  if (real && !options.dir) return realDatabase(real, options.withVector !== false);
   const db = await PGlite.create(options.dir ? `file://${options.dir}` : undefined, {
     extensions: options.withVector === false ? { pg_trgm } : { vector, pg_trgm },
   });
@@ -124,6 +159,7 @@ export async function startPgServer(options: { dir?: string; withVector?: boolea
   const { port } = server.address() as net.AddressInfo;
   return {
     url: `postgres://postgres:secret@127.0.0.1:${port}/postgres`,
+    stops: true,
     async stop() {
       for (const s of sockets) s.destroy();
       await new Promise<void>((resolve) => server.close(() => resolve()));

@@ -217,6 +217,12 @@ export const MIGRATIONS: { version: number; name: string; sql: string }[] = [
       where e.image_id = i.id and not (i.analyzed ? 'clip');
     `,
   },
+  {
+    version: 11,
+    name: 'when each worker last asked the queue for work',
+    // So a request that would wait for indexing can tell at once that no worker is running.
+    sql: `create table worker_polls (worker_id text primary key, polled_at timestamptz not null);`,
+  },
 ];
 
 /**
@@ -224,9 +230,11 @@ export const MIGRATIONS: { version: number; name: string; sql: string }[] = [
  * starting at once against one server (API, workers) migrate once and the others wait.
  */
 export async function migrate(db: SqlClient): Promise<number> {
-  await assertVectorAvailable(db);
   return db.transaction(async (tx) => {
+    // The lock first: processes starting together on a fresh database would otherwise race to create the extension
+    // ("duplicate key value violates unique constraint pg_extension_name_index").
     await tx.query('select pg_advisory_xact_lock($1)', [MIGRATION_LOCK]);
+    await assertVectorAvailable(tx);
     await tx.exec(`create table if not exists schema_migrations (version integer primary key, name text not null, applied_at timestamptz not null default now())`);
     const [{ v }] = await tx.query<{ v: number | null }>('select max(version) as v from schema_migrations');
     let applied = 0;
@@ -244,27 +252,29 @@ const MIGRATION_LOCK = 0x4c6f7570; // "Loup"
 
 /** A server without pgvector gets the command that fixes it, not "extension vector is not available". */
 async function assertVectorAvailable(db: SqlClient) {
-  const [row] = await db.query<{ available: boolean; installed: boolean }>(
+  const [row] = await db.query<{ available: boolean; installed: boolean; major: string }>(
     `select exists (select 1 from pg_available_extensions where name = 'vector') as available,
-            exists (select 1 from pg_extension where extname = 'vector') as installed`,
+            exists (select 1 from pg_extension where extname = 'vector') as installed,
+            current_setting('server_version_num')::int / 10000 as major`,
   );
+  const major = String(row.major);
   if (!row.installed) {
-    if (!row.available) throw new LoupeError('PGVECTOR_MISSING', { reason: 'the pgvector extension is not installed on the database server' });
+    if (!row.available) throw new LoupeError('PGVECTOR_MISSING', { reason: 'the pgvector extension is not installed on the database server', major });
     try {
       await db.exec('create extension if not exists vector');
     } catch (e) {
-      throw new LoupeError('PGVECTOR_MISSING', { reason: `cannot create it: ${(e as Error).message}` }, { cause: e });
+      throw new LoupeError('PGVECTOR_MISSING', { reason: `cannot create it: ${(e as Error).message}`, major }, { cause: e });
     }
   }
   const [{ extversion }] = await db.query<{ extversion: string }>(`select extversion from pg_extension where extname = 'vector'`);
-  checkPgvectorVersion(extversion);
+  checkPgvectorVersion(extversion, major);
 }
 
 /** halfvec storage needs pgvector 0.7, iterative index scans (filtered searches that do not come back short) 0.8. */
 export const PGVECTOR_MIN_VERSION = '0.8.0';
 
 /** Older pgvector would fail at the first search with "unrecognized configuration parameter": say so at start. */
-export function checkPgvectorVersion(version: string) {
+export function checkPgvectorVersion(version: string, major?: string) {
   const found = semver.coerce(version);
-  if (!found || semver.lt(found, PGVECTOR_MIN_VERSION)) throw new LoupeError('PGVECTOR_TOO_OLD', { found: version, needed: PGVECTOR_MIN_VERSION });
+  if (!found || semver.lt(found, PGVECTOR_MIN_VERSION)) throw new LoupeError('PGVECTOR_TOO_OLD', { found: version, needed: PGVECTOR_MIN_VERSION, ...(major ? { major } : {}) });
 }

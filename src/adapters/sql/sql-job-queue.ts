@@ -59,6 +59,7 @@ export class SqlJobQueue implements JobQueue {
   }
 
   async claim(limit: number, lease: { workerId: string; leaseMs: number }) {
+    await this.db.query(`insert into worker_polls (worker_id, polled_at) values ($1, now()) on conflict (worker_id) do update set polled_at = now()`, [lease.workerId]);
     // A job whose worker died on its last try is dead rather than claimed forever.
     await this.db.query(
       `update jobs set status = 'dead', locked_by = null, lease_until = null, updated_at = now(),
@@ -120,6 +121,12 @@ export class SqlJobQueue implements JobQueue {
        where id = any($1::uuid[]) and status = 'running' and locked_by = $2`,
       [ids, workerId],
     );
+  }
+
+  async lastPolled() {
+    await this.db.query(`delete from worker_polls where polled_at < now() - interval '1 day'`); // workers long gone
+    const [row] = await this.db.query<{ at: Date | string | null }>(`select max(polled_at) as at from worker_polls`);
+    return row?.at ? new Date(row.at) : null;
   }
 
   async get(id: string) {

@@ -1,4 +1,4 @@
-import { InvalidArgumentError, type Command } from 'commander';
+import { InvalidArgumentError, Option, type Command } from 'commander';
 import { ANALYZERS, type RunnableAnalyzer } from '../../core/analyzers.js';
 import { LoupeError } from '../../core/errors.js';
 import { withCommonFlags, type CommonFlags } from '../flags.js';
@@ -24,19 +24,18 @@ export function registerReindex(program: Command) {
   const cmd = program
     .command('reindex')
     .description('re-run analyzers over stored images (e.g. after changing a model), with progress')
-    .option(
-      '--only <analyzers>',
-      `comma-separated: ${ANALYZERS.join(', ')}`,
-      (v) => {
-        const list = v
-          .split(',')
-          .map((s) => s.trim())
-          .filter(Boolean);
-        const unknown = list.filter((a) => !(ANALYZERS as readonly string[]).includes(a));
-        if (unknown.length) throw new InvalidArgumentError(`unknown analyzer ${unknown.join(', ')}; choose from ${ANALYZERS.join(', ')}.`);
-        return list;
-      },
-      [...ANALYZERS],
+    .addOption(
+      new Option('--only <analyzers>', `comma-separated: ${ANALYZERS.join(', ')}`)
+        .argParser((v) => {
+          const list = v
+            .split(',')
+            .map((s) => s.trim())
+            .filter(Boolean);
+          const unknown = list.filter((a) => !(ANALYZERS as readonly string[]).includes(a));
+          if (unknown.length) throw new InvalidArgumentError(`unknown analyzer ${unknown.join(', ')}; choose from ${ANALYZERS.join(', ')}.`);
+          return list;
+        })
+        .default([...ANALYZERS], 'all of them'),
     )
     .option('--missing', 'only images an analyzer has not handled yet (the default)')
     .option('--force', 'every selected image, even those already analyzed')

@@ -26,11 +26,9 @@ export function registerServe(program: Command) {
     const lib = await openLibrary(config, { onModelDownload: downloadProgress(), wrapClip: (clip) => metrics?.timeEmbedder(clip) ?? clip });
     metrics = new Metrics(lib.jobs);
     const server = await startServer(lib, { port: flags.port, host: flags.host, log, metrics });
-    // Load the text tower now, so the first search is not the one that waits for it.
-    void lib
-      .clip()
-      .then((clip) => clip.embedTexts(['warm up']))
-      .catch((e) => log.warn({ reason: (e as Error).message }, 'CLIP not loaded at start'));
+    // One search now loads what searches use (CLIP's text tower, the sentence embedder, the index pages), so the first
+    // user's search does not wait for them.
+    void import('../../app/search.js').then(({ searchByText }) => searchByText(lib, 'warm up', { k: 1 })).catch((e) => log.warn({ reason: (e as Error).message }, 'search not warmed at start'));
     console.log(`${pc.green('●')} Loupe on ${server.url}  (API docs: ${server.url}/docs, metrics: ${server.url}/metrics)`);
     log.info({ url: server.url, database: config.database ? 'postgres' : 'embedded', auth: config.http.auth, inlineWorker: Boolean(server.worker) }, 'listening');
     if (!server.worker) log.info({}, 'uploads are indexed by `loupe worker` processes (LOUPE_INLINE_WORKER=on runs one here)');

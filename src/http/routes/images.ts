@@ -47,6 +47,9 @@ export const ImagePatchBody = z
 
 const uploadSlots = new Limiter(2);
 
+/** A worker that has not asked for jobs this long is taken to be gone (a busy one asks between batches). */
+const WORKER_SILENT_MS = 60_000;
+
 const pick = (q: Record<string, string>, keys: string[]) => Object.fromEntries(keys.filter((k) => q[k] !== undefined).map((k) => [k, q[k]]));
 
 /** `LAT,LON[,KM]` from a query parameter, as the structured field (the schema then checks the ranges). */
@@ -74,10 +77,18 @@ export async function uploadImages(lib: Library, deps: ServerDeps, req: Awaited<
   } finally {
     await req.dispose();
   }
-  if (accepted.some((r) => r.status === 'pending')) worker?.wake();
+  const queued = accepted.filter((r) => r.status === 'pending');
+  if (queued.length) worker?.wake();
+  // Waiting makes sense only when something will do the work: this process's worker, or one that polled lately.
+  let unattended: LoupeError | null = null;
+  if (wait && queued.length && !worker) {
+    const last = await lib.jobs.lastPolled();
+    if (!last || Date.now() - last.getTime() > WORKER_SILENT_MS) unattended = new LoupeError('NO_WORKER', { queued: queued.length, silentMs: WORKER_SILENT_MS });
+  }
+  if (unattended) return { records: accepted, failed, unattended };
   if (wait) await Promise.all(accepted.map((r) => feed.waitFor(lib.jobs, r.id)));
   const records = wait ? await Promise.all(accepted.map(async (r) => (await findRecord(lib, r.id).then((f) => f && { ...f, duplicate: r.duplicate })) ?? r)) : accepted;
-  return { records, failed };
+  return { records, failed, unattended };
 }
 
 export function imageRoutes(deps: ServerDeps) {
@@ -87,8 +98,10 @@ export function imageRoutes(deps: ServerDeps) {
     const lib = c.var.lib;
     const req = await readImageRequest(c, lib);
     const wait = c.req.query('wait') === 'true';
-    const { records, failed } = await uploadImages(lib, deps, req, wait);
+    const { records, failed, unattended } = await uploadImages(lib, deps, req, wait);
     const errors = failed.map((f) => ({ filename: f.filename, ...errorBody(f.error) }));
+    // Queued, but nothing is taking jobs: say so at once, with the ids to look up later, instead of waiting.
+    if (unattended) return c.json({ images: records.map(recordView), errors, ...errorBody(unattended).body }, 202);
     // With ?wait=true, indexing failures count as failures of the request too.
     for (const r of records.filter((r) => r.status === 'failed')) {
       const code = (r.job?.errorCode ?? 'UNDECODABLE') as ErrorCode;

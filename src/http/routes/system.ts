@@ -62,7 +62,8 @@ export function systemRoutes({ lib: rootLib, feed }: ServerDeps) {
     const checks: Record<string, string> = {};
     let ok = true;
     try {
-      await rootLib.store.imageCount();
+      // Asked each time (not the cached image count): readiness must follow an outage at once.
+      await rootLib.db.query('select 1');
       checks.database = 'ok';
     } catch (e) {
       ok = false;
