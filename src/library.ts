@@ -67,6 +67,17 @@ export interface OpenLibraryOptions {
   warm?: { clip?: boolean; textEmbedders?: boolean };
 }
 
+/** The code a library needs beyond opening its database. */
+const loadModules = () =>
+  Promise.all([
+    import('./adapters/sql/sql-store.js'),
+    import('./adapters/fs/fs-blob-store.js'),
+    import('./adapters/sharp/sharp-decoder.js'),
+    import('./adapters/sql/sql-job-queue.js'),
+    import('./adapters/sql/sql-access-store.js'),
+    import('./adapters/fs/fs-image-source.js'),
+  ]);
+
 export async function openLibrary(config: Config, options: OpenLibraryOptions = {}): Promise<Library> {
   let clip: Promise<ClipEmbedder> | undefined;
   let textEmbedders: ReturnType<typeof loadTextEmbedders> | undefined;
@@ -75,19 +86,21 @@ export async function openLibrary(config: Config, options: OpenLibraryOptions = 
       .then((c) => options.wrapClip?.(c) ?? c)
       .catch((e) => ((clip = undefined), Promise.reject(e))));
   const loadTextEmbeddersOnce = () => (textEmbedders ??= loadTextEmbedders(config, options));
-  // Models asked for now load while the database opens (their failures are met where they are used).
-  if (options.warm?.clip) loadClipOnce().catch(() => {});
-  if (options.warm?.textEmbedders) loadTextEmbeddersOnce().catch(() => {});
+  // Models asked for now load while the database opens (their failures are met where they are used). One text each
+  // makes the sessions load (they load lazily); remote embedders are not called for it.
+  const warm = () => {
+    if (options.warm?.clip)
+      loadClipOnce()
+        .then((c) => c.embedTexts(['warm up']))
+        .catch(() => {});
+    if (options.warm?.textEmbedders)
+      loadTextEmbeddersOnce()
+        .then((list) => Promise.all(list.map((e, i) => (config.textEmbedding.providers[i] === 'local' && 'embed' in e ? e.embed(['warm up']) : null))))
+        .catch(() => {});
+  };
   const [{ lockDataDir }, { migrate }] = await Promise.all([import('./adapters/fs/data-dir-lock.js'), import('./adapters/sql/migrations.js')]);
-  // The rest of the code loads while the database starts.
-  const modules = Promise.all([
-    import('./adapters/sql/sql-store.js'),
-    import('./adapters/fs/fs-blob-store.js'),
-    import('./adapters/sharp/sharp-decoder.js'),
-    import('./adapters/sql/sql-job-queue.js'),
-    import('./adapters/sql/sql-access-store.js'),
-    import('./adapters/fs/fs-image-source.js'),
-  ]);
+  // The rest of the code loads while the lock is taken (before the database thread competes for the cores).
+  const modules = loadModules();
   modules.catch(() => {});
   let db;
   let release = async () => {};
@@ -95,7 +108,9 @@ export async function openLibrary(config: Config, options: OpenLibraryOptions = 
     // Embedded: one process owns the data folder. Server mode: any number of processes share the database.
     if (!config.database) await assertSpaceFor(config.dataDir, MIN_FREE_BYTES);
     if (!config.database) release = await lockDataDir(config.dataDir).catch((e) => Promise.reject(diskFullOr(e, config.dataDir)));
-    db = await openDatabase(config).catch((e) => Promise.reject(diskFullOr(e, config.dataDir)));
+    const opening = openDatabase(config).catch((e) => Promise.reject(diskFullOr(e, config.dataDir)));
+    warm(); // after the database thread has started: loading models keeps this thread busy for a while
+    db = await opening;
     await migrate(db);
     db.timeStatements?.();
   } catch (e) {

@@ -230,6 +230,18 @@ export const MIGRATIONS: { version: number; name: string; sql: string }[] = [
  * starting at once against one server (API, workers) migrate once and the others wait.
  */
 export async function migrate(db: SqlClient): Promise<number> {
+  // The usual start: everything applied and pgvector there. Two reads, no lock, no DDL (measured 150 → 20 ms per
+  // CLI command on the embedded database).
+  const [state] = await db.query<{ migrated: boolean; extversion: string | null }>(
+    `select to_regclass('schema_migrations') is not null as migrated, (select extversion from pg_extension where extname = 'vector') as extversion`,
+  );
+  if (state.migrated && state.extversion) {
+    const [{ v }] = await db.query<{ v: number | null }>('select max(version) as v from schema_migrations');
+    if (v === MIGRATIONS.at(-1)!.version) {
+      checkPgvectorVersion(state.extversion);
+      return 0;
+    }
+  }
   return db.transaction(async (tx) => {
     // The lock first: processes starting together on a fresh database would otherwise race to create the extension
     // ("duplicate key value violates unique constraint pg_extension_name_index").
