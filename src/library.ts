@@ -168,7 +168,10 @@ export async function openLibrary(config: Config, options: OpenLibraryOptions = 
     },
     decoder: new SharpDecoder(),
     // Loaded when first used: a search or a listing that needs neither pays nothing for them at start-up.
-    places: { countryCode: async (name) => (await import('./adapters/geo/countries.js')).countryCode(name) },
+    places: {
+      countryCode: async (name) => (await import('./adapters/geo/countries.js')).countryCode(name),
+      outlines: async () => (await import('./adapters/geo/countries.js')).worldOutlines(),
+    },
     fetchUrl: async (url) =>
       (safeFetch ??= import('./adapters/http/safe-fetch.js').then((m) => m.createSafeFetcher({ ...config.urls, maxBytes: config.limits.maxFileBytes }))).then((fetchUrl) => fetchUrl(url)),
     clip: loadClipOnce,

@@ -24,6 +24,11 @@ describe('server mode: outages and a queue nobody works', () => {
     assert.equal((await fetch(`${s.url}/healthz`)).status, 200);
   });
 
+  it('stats name the database server, without its password', async () => {
+    const { database } = (await (await fetch(`${s.url}/api/v1/stats`)).json()) as { database: string };
+    assert.match(database, /^postgres:\/\/postgres:\*\*\*@127\.0\.0\.1:\d+\/postgres$/);
+  });
+
   it('an upload asked to wait answers 202 at once with its id when no worker has asked for jobs', async () => {
     const started = Date.now();
     const res = await fetch(`${s.url}/api/v1/images?wait=true`, { method: 'POST', body: form([{ name: 'red.png', bytes: await colourImage('red', 'png'), type: 'image/png' }]) });

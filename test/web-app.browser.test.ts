@@ -305,6 +305,20 @@ describe('web app: a photo library to keep open', () => {
     assert.ok(harbour.length === 2 && harbour.every((n) => /^Keep harbour/.test(n ?? '')), JSON.stringify(harbour));
   });
 
+  it('draws photos with GPS on an offline world map; a place opens the photos taken near it', async () => {
+    await page.getByRole('tab', { name: 'Map' }).click();
+    await page.waitForSelector('#places button');
+    assert.ok((await page.$$('#map-marks circle')).length >= 1);
+    const outlines = await fetch(`${s.url}/api/v1/images/places/outlines.svg`);
+    assert.equal(outlines.headers.get('content-type'), 'image/svg+xml');
+    assert.ok((await outlines.text()).length > 100_000, 'every country outlined');
+    await page.getByRole('button', { name: 'France: 1 photo' }).click();
+    await page.waitForFunction(() => document.querySelector('#search-status')?.textContent?.startsWith('Filtered'));
+    assert.deepEqual(await names(), ['paris-2019.jpg']);
+    assert.match(new URL(page.url()).searchParams.get('near') ?? '', /^48\.85\d*,2\.35\d*,250$/);
+    await page.click('#filter-clear');
+  });
+
   it('a file dropped beside the drop zone does not leave the app', async () => {
     const before = page.url();
     const prevented = await page.evaluate(() => {
@@ -354,7 +368,7 @@ describe('web app: a photo library to keep open', () => {
     await page.goto(s.url);
     await page.waitForSelector('body[data-ready]', { state: 'attached' });
     await page.addScriptTag({ path: AXE });
-    for (const tab of ['Search', 'Upload & Index', 'Gallery', 'Duplicates', 'Stats']) {
+    for (const tab of ['Search', 'Upload & Index', 'Gallery', 'Map', 'Duplicates', 'Stats']) {
       await page.getByRole('tab', { name: tab }).click();
       await page.waitForTimeout(500);
       const violations = await page.evaluate(async () => {

@@ -183,6 +183,7 @@ function selectTab(tab, { push = true } = {}) {
   if (tab.id === 'tab-gallery' && (changed || !$('#gallery .card'))) loadGallery(true);
   if (tab.id === 'tab-stats') loadStats();
   if (tab.id === 'tab-duplicates') loadDuplicates();
+  if (tab.id === 'tab-map') loadMap();
   if (push) saveControls();
 }
 tabs.forEach((tab, i) => {
@@ -922,6 +923,45 @@ function duplicateGroup(group, index) {
   return section;
 }
 const image0Paths = (group) => group.images[0].paths.length;
+
+// ---- map: photos with GPS by country on an offline world outline; a place opens the photos taken near it
+const NEAR_KM = 250;
+async function loadMap() {
+  const status = $('#map-status');
+  try {
+    const { places } = await api('/api/v1/images/places');
+    const svgNs = 'http://www.w3.org/2000/svg';
+    const most = Math.max(1, ...places.map((p) => p.count));
+    $('#map-marks').replaceChildren(
+      ...places.map((p) => {
+        const mark = document.createElementNS(svgNs, 'circle');
+        mark.setAttribute('cx', String(p.lon + 180));
+        mark.setAttribute('cy', String(90 - p.lat));
+        mark.setAttribute('r', String(1.5 + 4 * Math.sqrt(p.count / most)));
+        mark.addEventListener('click', () => showPlace(p));
+        return mark;
+      }),
+    );
+    $('#places').replaceChildren(
+      ...places.map((p) =>
+        el('li', {}, el('button', { type: 'button', textContent: `${p.country ? countryName(p.country) : 'At sea or unmapped'}: ${plural(p.count, 'photo')}`, onclick: () => showPlace(p) })),
+      ),
+    );
+    status.textContent = places.length ? '' : 'No photo has a GPS position yet.';
+  } catch (e) {
+    status.textContent = `Could not load the map: ${e.message}`;
+  }
+}
+function showPlace(p) {
+  for (const [, sel] of FILTER_FIELDS) $(sel).value = '';
+  $('#filter-near').value = `${p.lat.toFixed(4)},${p.lon.toFixed(4)},${NEAR_KM}`;
+  $('#search-query').value = '';
+  $('#search-options').open = true;
+  $('#search-filters').open = true;
+  countFilters();
+  selectTab($('#tab-search'), { push: false });
+  runTextSearch();
+}
 
 // ---- stats: when the server cannot be reached, the last numbers stay with a warning saying how old they are
 let statsShownAt = null;

@@ -1,3 +1,4 @@
+import { redact } from '../core/redact.js';
 import type { Library } from '../library.js';
 import type { AnalysisState, ImageRecords, VectorIndex } from '../ports/store.js';
 
@@ -11,6 +12,8 @@ export interface LibraryStats {
   folders: Record<string, number>;
   models: { model: string; dim: number; count: number; configured: boolean }[];
   dataDir: string;
+  /** Where the library's database is: the embedded folder, or the server's URL without its password. */
+  database: string;
   /** Per analyzer (clip, ocr, ...): images by status (ok, empty, failed). */
   analyzers: Record<string, Record<string, number>>;
   /** The OCR engine in use, or why there is none. */
@@ -64,6 +67,7 @@ export async function libraryStats(lib: StatsDeps): Promise<LibraryStats> {
     folders,
     models: listed,
     dataDir: lib.config.dataDir,
+    database: lib.config.database ? redact(lib.config.database.url) : `embedded, in ${lib.config.dataDir}`,
     analyzers,
     ocr: 'unavailable' in ocr ? ocr : { model: ocr.model },
     captioner: 'unavailable' in captioner ? captioner : { model: captioner.model },

@@ -8,6 +8,10 @@ import { LoupeError } from '../core/errors.js';
 import type { ImageDetails } from '../core/types.js';
 import type { IngestJob } from '../ports/job-queue.js';
 import type { Library } from '../library.js';
+import { Limiter } from '../core/limiter.js';
+import { thumbnailKey } from '../ports/blob-store.js';
+import type { JobFeed } from './job-feed.js';
+import { reindex } from './reindex.js';
 
 export interface UploadInput {
   bytes: Buffer;
@@ -120,4 +124,73 @@ export async function findRecord(lib: Library, id: string): Promise<UploadRecord
     return done ? { id: done.id, status: 'ready', duplicate: true, image: done, job } : null;
   }
   return { id, status: job.status === 'done' ? 'ready' : (job.status as UploadStatus), duplicate: false, image: null, job };
+}
+
+/** How many uploads are read into memory at once across requests: large uploads cannot pile up in RAM. */
+const uploadSlots = new Limiter(2);
+
+/** A worker that has not asked for jobs this long is taken to be gone (a busy one asks between batches). */
+const WORKER_SILENT_MS = 60_000;
+
+/** Accepts several images, one file in memory at a time; a file that fails is listed, the others go on. */
+export async function acceptMany(
+  lib: Library,
+  images: { filename: string; bytes(): Promise<Buffer> }[],
+  fields: { folder?: string; caption?: string; tags?: string[] },
+): Promise<{ accepted: UploadRecord[]; failed: { filename: string; error: unknown }[] }> {
+  const accepted: UploadRecord[] = [];
+  const failed: { filename: string; error: unknown }[] = [];
+  for (const image of images) {
+    try {
+      accepted.push(await uploadSlots.run(async () => acceptUpload(lib, { bytes: await image.bytes(), filename: image.filename, folder: fields.folder, caption: fields.caption, tags: fields.tags })));
+    } catch (error) {
+      failed.push({ filename: image.filename, error });
+    }
+  }
+  return { accepted, failed };
+}
+
+/**
+ * Wakes the worker for accepted uploads and, with `wait`, waits until each is indexed — unless nothing will index
+ * them: no worker in this process and none has asked for jobs lately (then `unattended` says so at once).
+ */
+export async function awaitIndexed(
+  lib: Library,
+  runner: { feed: Pick<JobFeed, 'waitFor'>; worker: { wake(): void } | null },
+  accepted: UploadRecord[],
+  wait: boolean,
+): Promise<{ records: UploadRecord[]; unattended: LoupeError | null }> {
+  const queued = accepted.filter((r) => r.status === 'pending');
+  if (queued.length) runner.worker?.wake();
+  if (wait && queued.length && !runner.worker) {
+    const last = await lib.jobs.lastPolled();
+    if (!last || Date.now() - last.getTime() > WORKER_SILENT_MS) return { records: accepted, unattended: new LoupeError('NO_WORKER', { queued: queued.length, silentMs: WORKER_SILENT_MS }) };
+  }
+  if (!wait) return { records: accepted, unattended: null };
+  await Promise.all(accepted.map((r) => runner.feed.waitFor(lib.jobs, r.id)));
+  const records = await Promise.all(accepted.map(async (r) => (await findRecord(lib, r.id).then((f) => f && { ...f, duplicate: r.duplicate })) ?? r));
+  return { records, unattended: null };
+}
+
+/** Changes an image's caption, tags or folder; new words refresh its caption vector. */
+export async function editImage(lib: Library, id: string, edit: { caption?: string | null; tags?: string[]; folder?: string }): Promise<ImageDetails> {
+  const patch = {
+    ...(edit.caption !== undefined ? { caption: cleanCaption(edit.caption) } : {}),
+    ...(edit.tags !== undefined ? { tags: cleanTags(edit.tags) } : {}),
+    ...(edit.folder !== undefined ? { folder: cleanFolder(edit.folder) } : {}),
+  };
+  const updated = await lib.store.updateImage(id, patch);
+  if (!updated) throw new LoupeError('NOT_FOUND', { what: `image ${id}` });
+  if (patch.caption === undefined && patch.tags === undefined) return updated;
+  // The caption vector describes caption, tags and text: refresh it with the new words.
+  await reindex(lib, { only: ['text-embedding'], imageIds: [updated.id], force: true });
+  const [fresh] = await lib.store.getImages([updated.id]);
+  return fresh;
+}
+
+/** Deletes an image's record with Loupe's own files (thumbnail, stored upload); photos in the user's folders stay. */
+export async function deleteImage(lib: Pick<Library, 'store' | 'blobs'>, id: string): Promise<void> {
+  const sha = await lib.store.deleteImage(id);
+  if (!sha) throw new LoupeError('NOT_FOUND', { what: `image ${id}` });
+  await Promise.all([lib.blobs.delete(thumbnailKey(sha)), lib.blobs.delete(originalKey(sha))]);
 }

@@ -114,6 +114,27 @@ export function openApiDocument() {
           responses: { '200': { description: 'results', content: json(ref('SearchResults')) }, ...errors(400, 413, 415, 422) },
         },
       },
+      '/api/v1/images/similar': {
+        get: {
+          summary: 'Photos like several at once (?ids=a,b,c, the mean of their vectors; the given ones left out), with the filters of /images/{id}/similar',
+          responses: { '200': { description: 'results', content: json(ref('SearchResults')) }, ...errors(400, 404) },
+        },
+      },
+      '/api/v1/images/zip': {
+        post: {
+          summary: 'The originals of several images as one streamed zip (form field or JSON `ids`); what cannot be read is listed in NOT-INCLUDED.txt',
+          responses: { '200': { description: 'application/zip' }, ...errors(400) },
+        },
+      },
+      '/api/v1/images/timeline': {
+        get: { summary: 'Photos per month taken ({months: [{month: "2021-03", count}], undated}), newest first; ?folder=', responses: { '200': { description: 'timeline' } } },
+      },
+      '/api/v1/images/places': {
+        get: { summary: 'Photos with GPS by country ({places: [{country, count, lat, lon}]}, lat/lon their mean); ?folder=', responses: { '200': { description: 'places' } } },
+      },
+      '/api/v1/images/places/outlines.svg': {
+        get: { summary: "Every country's outline (equirectangular, viewBox 0 0 360 180), drawn offline from country-coder's borders", responses: { '200': { description: 'image/svg+xml' } } },
+      },
       '/api/v1/spaces': {
         get: {
           summary: 'The spaces the caller may open ({items: [{name}], current}); name one with X-Loupe-Space, ?space= or the loupe_space cookie',

@@ -131,6 +131,8 @@ export interface ImageRecords {
   /** Newest first, by when they were added (default) or taken (else added); `cursor` is the previous page's nextCursor. */
   /** A page of images, newest first; `before` starts the list at a date (by the order's date; an undated image sorts as year 1). */
   listImages(q: { folder?: string | null; limit: number; cursor?: string | null; order?: 'added' | 'taken'; before?: string | null }): Promise<{ items: ImageDetails[]; nextCursor: string | null }>;
+  /** Photos with a GPS position, by country: how many and their mean position (unknown country: at sea or unmapped). */
+  places(q: { folder?: string | null }): Promise<{ country: string | null; count: number; lat: number; lon: number }[]>;
   /** How many images were taken in each month ("2021-03"), newest first, and how many have no date. */
   timeline(q: { folder?: string | null }): Promise<{ months: { month: string; count: number }[]; undated: number }>;
   /** Images that pass the filters, in the given order (relevance means newest taken): a search with no words. */

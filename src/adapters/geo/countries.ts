@@ -61,3 +61,32 @@ function normalise(name: string): string {
     .replace(/[^a-z0-9]+/g, ' ')
     .trim();
 }
+
+let outlines: string | null = null;
+
+/**
+ * Every country's outline as one SVG path in an equirectangular projection (x = longitude + 180, y = 90 − latitude,
+ * so a 360 × 180 view box), to 0.1°: the map the web UI draws offline, from the same borders data.
+ */
+export function worldOutlines(): string {
+  if (outlines !== null) return outlines;
+  const parts: string[] = [];
+  const ring = (points: number[][]) => {
+    let d = '';
+    let last = '';
+    for (const [lon, lat] of points) {
+      const p = `${(lon + 180).toFixed(1)} ${(90 - lat).toFixed(1)}`;
+      if (p === last) continue;
+      d += `${d ? 'L' : 'M'}${p}`;
+      last = p;
+    }
+    return d ? `${d}Z` : '';
+  };
+  for (const f of countryCoder.borders.features) {
+    const g = f.geometry as { type: string; coordinates: number[][][][] } | null;
+    if (!g || !f.properties.iso1A2) continue;
+    for (const polygon of g.type === 'MultiPolygon' ? g.coordinates : [g.coordinates as unknown as number[][][]]) for (const r of polygon) parts.push(ring(r));
+  }
+  outlines = parts.join('');
+  return outlines;
+}

@@ -1,6 +1,7 @@
 /** PostgreSQL through node-postgres: a connection pool, a statement timeout, transactions on one connection. */
 import pg from 'pg';
 import { LoupeError } from '../../core/errors.js';
+import { redact } from '../../core/redact.js';
 import type { SqlClient } from '../sql/sql-client.js';
 
 export interface PostgresOptions {
@@ -94,13 +95,4 @@ export async function openPostgres(url: string, options: PostgresOptions): Promi
   };
 }
 
-/** The URL without its password, for messages and logs. */
-export function redact(url: string): string {
-  try {
-    const u = new URL(url);
-    if (u.password) u.password = '***';
-    return u.toString();
-  } catch {
-    return '(unparseable URL)';
-  }
-}
+export { redact } from '../../core/redact.js';

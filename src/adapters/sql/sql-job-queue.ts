@@ -59,7 +59,6 @@ export class SqlJobQueue implements JobQueue {
   }
 
   async claim(limit: number, lease: { workerId: string; leaseMs: number }) {
-    await this.db.query(`insert into worker_polls (worker_id, polled_at) values ($1, now()) on conflict (worker_id) do update set polled_at = now()`, [lease.workerId]);
     // A job whose worker died on its last try is dead rather than claimed forever.
     await this.db.query(
       `update jobs set status = 'dead', locked_by = null, lease_until = null, updated_at = now(),
@@ -77,7 +76,17 @@ export class SqlJobQueue implements JobQueue {
        returning *`,
       [limit, lease.workerId, lease.leaseMs],
     );
+    await this.notePoll(lease.workerId);
     return rows.map(toJob).sort((a, b) => a.createdAt.localeCompare(b.createdAt));
+  }
+
+  private polled = new Map<string, number>();
+  /** Records that a worker asked for jobs (every 10 s at most): best effort, never in the way of claiming. */
+  private async notePoll(workerId: string) {
+    const now = Date.now();
+    if (now - (this.polled.get(workerId) ?? 0) < 10_000) return;
+    this.polled.set(workerId, now);
+    await this.db.query(`insert into worker_polls (worker_id, polled_at) values ($1, now()) on conflict (worker_id) do update set polled_at = now()`, [workerId]).catch(() => {});
   }
 
   async renew(ids: string[], lease: { workerId: string; leaseMs: number }) {

@@ -617,6 +617,16 @@ export class SqlStore implements Store {
     return valid.map((id) => byId.get(id)).filter((d): d is ImageDetails => d !== undefined);
   }
 
+  async places(q: { folder?: string | null }) {
+    const params: unknown[] = [];
+    const where = [...this.imageWhere({ folder: q.folder }, 'i', params), 'i.gps_lat is not null', 'i.gps_lon is not null'];
+    const rows = await this.db.query<{ country: string | null; count: number | string; lat: number; lon: number }>(
+      `select i.country, count(*) as count, avg(i.gps_lat) as lat, avg(i.gps_lon) as lon from images i where ${where.join(' and ')} group by i.country order by count(*) desc`,
+      params,
+    );
+    return rows.map((r) => ({ country: r.country, count: Number(r.count), lat: Number(r.lat), lon: Number(r.lon) }));
+  }
+
   async timeline(q: { folder?: string | null }) {
     const params: unknown[] = [];
     const where = this.imageWhere({ folder: q.folder }, 'i', params);

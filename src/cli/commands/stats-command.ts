@@ -9,7 +9,7 @@ export function registerStats(program: Command) {
     const [{ libraryStats }, { withLibrary }, { printJson, table }] = await Promise.all([import('../../app/stats.js'), import('../context.js'), import('../output.js')]);
     const stats = await withLibrary(flags, libraryStats, { existing: true });
     if (flags.json) return printJson(stats);
-    console.log(`${stats.images} images in ${stats.dataDir}`);
+    console.log(`${stats.images} images (database: ${stats.database})`);
     console.log(
       table(
         ['folder', 'images'],

@@ -4,16 +4,14 @@ import { Hono } from 'hono';
 import { z } from 'zod';
 import { LoupeError, type ErrorCode } from '../../core/errors.js';
 import { thumbnailKey } from '../../ports/blob-store.js';
-import { acceptUpload, cleanCaption, cleanFolder, cleanTags, findRecord, originalKey, type UploadRecord } from '../../app/upload.js';
+import { acceptMany, awaitIndexed, cleanFolder, deleteImage, editImage, findRecord } from '../../app/upload.js';
 import { originalsForDownload, previewOf, readOriginal } from '../../app/originals.js';
-import { reindex } from '../../app/reindex.js';
 import { searchSimilar, withSourceUrls } from '../../app/search.js';
 import type { AppEnv, ServerDeps } from '../context.js';
 import type { Library } from '../../library.js';
 import { errorBody, statusOf } from '../errors.js';
 import { intParam, parseWith, percentParam, readImageRequest, readJson, tagsFrom } from '../inputs.js';
 import { hitView, imageView, recordView } from '../views.js';
-import { Limiter } from '../../core/limiter.js';
 import { filtersFromFields } from '../../core/filters.js';
 import { FiltersBody, SortParam } from './search.js';
 
@@ -45,11 +43,6 @@ export const ImagePatchBody = z
   })
   .strict();
 
-const uploadSlots = new Limiter(2);
-
-/** A worker that has not asked for jobs this long is taken to be gone (a busy one asks between batches). */
-const WORKER_SILENT_MS = 60_000;
-
 const pick = (q: Record<string, string>, keys: string[]) => Object.fromEntries(keys.filter((k) => q[k] !== undefined).map((k) => [k, q[k]]));
 
 /** `LAT,LON[,KM]` from a query parameter, as the structured field (the schema then checks the ranges). */
@@ -58,37 +51,16 @@ function nearOf(value: string) {
   return { lat, lon, ...(km !== undefined ? { km } : {}) };
 }
 
-/** Uploads images and waits (optionally) for them: shared by the v1 API and the compatibility routes. */
+/** Uploads a request's images and waits (optionally) for them: shared by the v1 API and the compatibility routes. */
 export async function uploadImages(lib: Library, deps: ServerDeps, req: Awaited<ReturnType<typeof readImageRequest>>, wait: boolean) {
-  const { feed, worker } = deps;
-  const fields = req.fields;
-  const tags = tagsFrom(req.json?.tags ?? fields.tags);
-  const accepted: UploadRecord[] = [];
-  const failed: { filename: string; error: unknown }[] = [];
+  let accepted;
   try {
-    for (const image of req.images) {
-      try {
-        // One file in memory at a time per request, and two requests at a time: large uploads cannot pile up in RAM.
-        accepted.push(await uploadSlots.run(async () => acceptUpload(lib, { bytes: await image.bytes(), filename: image.filename, folder: fields.folder, caption: fields.caption, tags })));
-      } catch (error) {
-        failed.push({ filename: image.filename, error });
-      }
-    }
+    accepted = await acceptMany(lib, req.images, { folder: req.fields.folder, caption: req.fields.caption, tags: tagsFrom(req.json?.tags ?? req.fields.tags) });
   } finally {
-    await req.dispose();
+    await req.dispose(); // the request's files go before any waiting: on a full disk their room is needed
   }
-  const queued = accepted.filter((r) => r.status === 'pending');
-  if (queued.length) worker?.wake();
-  // Waiting makes sense only when something will do the work: this process's worker, or one that polled lately.
-  let unattended: LoupeError | null = null;
-  if (wait && queued.length && !worker) {
-    const last = await lib.jobs.lastPolled();
-    if (!last || Date.now() - last.getTime() > WORKER_SILENT_MS) unattended = new LoupeError('NO_WORKER', { queued: queued.length, silentMs: WORKER_SILENT_MS });
-  }
-  if (unattended) return { records: accepted, failed, unattended };
-  if (wait) await Promise.all(accepted.map((r) => feed.waitFor(lib.jobs, r.id)));
-  const records = wait ? await Promise.all(accepted.map(async (r) => (await findRecord(lib, r.id).then((f) => f && { ...f, duplicate: r.duplicate })) ?? r)) : accepted;
-  return { records, failed, unattended };
+  const { records, unattended } = await awaitIndexed(lib, deps, accepted.accepted, wait);
+  return { records, failed: accepted.failed, unattended };
 }
 
 export function imageRoutes(deps: ServerDeps) {
@@ -128,6 +100,18 @@ export function imageRoutes(deps: ServerDeps) {
     const folder = c.req.query('folder') ? cleanFolder(c.req.query('folder')) : null;
     return c.json(await c.var.lib.store.timeline({ folder }));
   });
+
+  // Photos with a GPS position by country (count and mean position), and the world's outlines to draw them on.
+  app.get('/places', async (c) => {
+    const folder = c.req.query('folder') ? cleanFolder(c.req.query('folder')) : null;
+    return c.json({ places: await c.var.lib.store.places({ folder }) });
+  });
+  app.get('/places/outlines.svg', async (c) =>
+    c.body(`<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 360 180"><path d="${await c.var.lib.places.outlines()}"/></svg>`, 200, {
+      'content-type': 'image/svg+xml',
+      'cache-control': 'public, max-age=86400',
+    }),
+  );
 
   // Photos like several at once (a selection): ?ids=a,b,c and the same filters as /:id/similar.
   app.get('/similar', async (c) => {
@@ -180,30 +164,10 @@ export function imageRoutes(deps: ServerDeps) {
     return c.json(recordView(record));
   });
 
-  app.patch('/:id', async (c) => {
-    const lib = c.var.lib;
-    const body = parseWith(ImagePatchBody, await readJson(c));
-    const patch = {
-      ...(body.caption !== undefined ? { caption: cleanCaption(body.caption) } : {}),
-      ...(body.tags !== undefined ? { tags: cleanTags(body.tags) } : {}),
-      ...(body.folder !== undefined ? { folder: cleanFolder(body.folder) } : {}),
-    };
-    let updated = await lib.store.updateImage(c.req.param('id'), patch);
-    if (!updated) throw new LoupeError('NOT_FOUND', { what: `image ${c.req.param('id')}` });
-    if (patch.caption !== undefined || patch.tags !== undefined) {
-      // The caption vector describes caption, tags and text: refresh it with the new words.
-      await reindex(lib, { only: ['text-embedding'], imageIds: [updated.id], force: true });
-      [updated] = await lib.store.getImages([updated.id]);
-    }
-    return c.json(imageView(updated));
-  });
+  app.patch('/:id', async (c) => c.json(imageView(await editImage(c.var.lib, c.req.param('id'), parseWith(ImagePatchBody, await readJson(c))))));
 
   app.delete('/:id', async (c) => {
-    const lib = c.var.lib;
-    const sha = await lib.store.deleteImage(c.req.param('id'));
-    if (!sha) throw new LoupeError('NOT_FOUND', { what: `image ${c.req.param('id')}` });
-    // Loupe's own files go; originals in the user's folders are never deleted.
-    await Promise.all([lib.blobs.delete(thumbnailKey(sha)), lib.blobs.delete(originalKey(sha))]);
+    await deleteImage(c.var.lib, c.req.param('id'));
     return c.body(null, 204);
   });
 

@@ -20,8 +20,9 @@ export function systemRoutes({ lib: rootLib, feed }: ServerDeps) {
   app.get('/api/v1/stats', async (c) => {
     const lib = c.var.lib;
     const [stats, queue] = await Promise.all([libraryStats(lib), lib.jobs.counts()]);
+    // The server's folders are not the caller's business: the embedded database is named, not placed.
     const { dataDir: _omit, ...rest } = stats;
-    return c.json({ ...rest, queue });
+    return c.json({ ...rest, database: lib.config.database ? stats.database : 'embedded', queue });
   });
 
   // Server-sent events about the caller's space: `progress` (queue counts) at once and after jobs end, `job` as each upload ends.
