@@ -189,10 +189,10 @@ describe('filters and sorting by EXIF, place and shape, in the CLI and the API',
 
     it('filters similar images and lists the gallery by date taken', async () => {
       const list = (await (await fetch(`${server.url}/api/v1/images?order=taken`)).json()) as { items: { id: string; filename: string }[] };
-      // Undated images fall back to when they were added (today), so they lead.
+      // Undated images come last (the gallery's "No date" section), not among today's.
       assert.deepEqual(
         list.items.map((i) => i.filename),
-        ['scan.png', 'louvre-2021.jpg', 'home-2021.jpg', 'tokyo-2020.jpg', 'paris-2019.jpg'],
+        ['louvre-2021.jpg', 'home-2021.jpg', 'tokyo-2020.jpg', 'paris-2019.jpg', 'scan.png'],
       );
       const paris = list.items.find((i) => i.filename === 'paris-2019.jpg')!;
       const similar = (await (await fetch(`${server.url}/api/v1/images/${paris.id}/similar?k=5&has=gps&sort=newest`)).json()) as { results: { filename: string }[] };
@@ -202,11 +202,26 @@ describe('filters and sorting by EXIF, place and shape, in the CLI and the API',
       );
       const page1 = (await (await fetch(`${server.url}/api/v1/images?order=taken&limit=2`)).json()) as { items: { filename: string }[]; nextCursor: string };
       const page2 = (await (await fetch(`${server.url}/api/v1/images?order=taken&limit=2&cursor=${page1.nextCursor}`)).json()) as { items: { filename: string }[] };
+      const page3 = (await (await fetch(`${server.url}/api/v1/images?order=taken&limit=2&cursor=${page2.nextCursor}`)).json()) as { items: { filename: string }[] };
       assert.deepEqual(
-        [...page1.items, ...page2.items].map((i) => i.filename),
-        list.items.slice(0, 4).map((i) => i.filename),
-        'pages follow the same order',
+        [...page1.items, ...page2.items, ...page3.items].map((i) => i.filename),
+        list.items.map((i) => i.filename),
+        'pages follow the same order, into the undated ones',
       );
+      const before = (await (await fetch(`${server.url}/api/v1/images?order=taken&before=2021-01-01`)).json()) as { items: { filename: string }[] };
+      assert.deepEqual(
+        before.items.map((i) => i.filename),
+        ['tokyo-2020.jpg', 'paris-2019.jpg', 'scan.png'],
+        'the timeline starts the list at a date',
+      );
+      const timeline = (await (await fetch(`${server.url}/api/v1/images/timeline`)).json()) as { months: { month: string; count: number }[]; undated: number };
+      assert.equal(timeline.undated, 1);
+      assert.deepEqual(timeline.months, [
+        { month: '2021-12', count: 1 },
+        { month: '2021-07', count: 1 },
+        { month: '2020-03', count: 1 },
+        { month: '2019-06', count: 1 },
+      ]);
     });
   });
 });
