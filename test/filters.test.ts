@@ -201,7 +201,7 @@ describe('filters and sorting by EXIF, place and shape, in the CLI and the API',
         ['louvre-2021.jpg', 'tokyo-2020.jpg'],
       );
       const page1 = (await (await fetch(`${server.url}/api/v1/images?order=taken&limit=2`)).json()) as { items: { filename: string }[]; nextCursor: string };
-      const page2 = (await (await fetch(`${server.url}/api/v1/images?order=taken&limit=2&cursor=${page1.nextCursor}`)).json()) as { items: { filename: string }[] };
+      const page2 = (await (await fetch(`${server.url}/api/v1/images?order=taken&limit=2&cursor=${page1.nextCursor}`)).json()) as { items: { filename: string }[]; nextCursor: string };
       const page3 = (await (await fetch(`${server.url}/api/v1/images?order=taken&limit=2&cursor=${page2.nextCursor}`)).json()) as { items: { filename: string }[] };
       assert.deepEqual(
         [...page1.items, ...page2.items, ...page3.items].map((i) => i.filename),

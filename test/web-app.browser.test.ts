@@ -364,6 +364,33 @@ describe('web app: a photo library to keep open', () => {
     await phone.close();
   });
 
+  it('a click-through of every tab and the viewer makes no failed request and no page error', async () => {
+    const fresh = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+    const failures: string[] = [];
+    fresh.on('pageerror', (e) => failures.push(`page error: ${e}`));
+    fresh.on('requestfailed', (r) => failures.push(`failed: ${r.method()} ${r.url()} ${r.failure()?.errorText}`));
+    fresh.on('response', (r) => r.status() >= 400 && failures.push(`${r.status()}: ${r.request().method()} ${r.url()}`));
+    await fresh.goto(s.url);
+    await fresh.waitForSelector('body[data-ready]', { state: 'attached' });
+    await fresh.fill('#search-query', 'a photo');
+    await fresh.press('#search-query', 'Enter');
+    await fresh.waitForSelector('#search-results .card');
+    await fresh.click('#search-results .card button.thumb');
+    await fresh.waitForSelector('#preview[open]');
+    await fresh.keyboard.press('ArrowRight');
+    await fresh.click('#preview-close');
+    for (const tab of ['Upload & Index', 'Gallery', 'Map', 'Duplicates', 'Stats', 'Search']) {
+      await fresh.getByRole('tab', { name: tab }).click();
+      await fresh.waitForTimeout(700); // the event stream stays open, so "network idle" never comes
+    }
+    await fresh.getByRole('tab', { name: 'Gallery' }).click();
+    await fresh.click('#view-list');
+    await fresh.waitForTimeout(700);
+    const seen = [...failures]; // before closing, which ends the event stream
+    await fresh.close();
+    assert.deepEqual(seen, []);
+  });
+
   it('has no serious or critical accessibility violations on any tab (axe-core), and no page errors', async () => {
     await page.goto(s.url);
     await page.waitForSelector('body[data-ready]', { state: 'attached' });

@@ -1,6 +1,7 @@
 /** Test-data builders: the generated test model, coloured images, crafted bad files, and the CLI runner. */
 import { execFile, spawn } from 'node:child_process';
 import { access, mkdir, mkdtemp, symlink, writeFile } from 'node:fs/promises';
+import { rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -24,8 +25,24 @@ export async function requireShared() {
   });
 }
 
-export function tempDir(prefix = 'loupe-test-') {
-  return mkdtemp(path.join(os.tmpdir(), prefix));
+const madeDirs: string[] = [];
+// A test process's folders go when it ends (they hold databases and copies of photos: hundreds of MB per file of tests).
+process.on('exit', () => {
+  if (process.env.LOUPE_KEEP_TEST_DIRS) return;
+  for (const dir of madeDirs) {
+    try {
+      rmSync(dir, { recursive: true, force: true });
+    } catch {
+      // a folder still mounted or in use by a child: left for the system's tmp cleaning
+    }
+  }
+});
+
+/** A new folder under the system's tmp, removed when the test process ends (LOUPE_KEEP_TEST_DIRS=1 keeps them). */
+export async function tempDir(prefix = 'loupe-test-') {
+  const dir = await mkdtemp(path.join(os.tmpdir(), prefix));
+  madeDirs.push(dir);
+  return dir;
 }
 
 let modelsDir: Promise<string> | undefined;
