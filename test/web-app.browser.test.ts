@@ -4,18 +4,17 @@
  * keyboard use and an automated accessibility check (axe-core in the page) on every tab.
  */
 import assert from 'node:assert/strict';
-import { access, copyFile, mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
+import { launch, openApp } from './support/browser.js';
 import sharp from 'sharp';
 import { indexPaths } from '../src/app/index-paths.js';
 import { COCO_IMAGES, colourImage, photoWithExif, requireShared, tempDir } from './support/fixtures.js';
 import { startTestServer, type TestServer } from './support/server.js';
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 const AXE = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
 
 describe('web app: a photo library to keep open', () => {
@@ -28,9 +27,6 @@ describe('web app: a photo library to keep open', () => {
 
   before(async () => {
     await requireShared();
-    await access(CHROMIUM).catch(() => {
-      throw new Error(`Chromium not found at ${CHROMIUM}: install it (apt-get install chromium; .ci/run does) or set CHROMIUM_PATH`);
-    });
     s = await startTestServer();
     const root = await tempDir();
     const photos = path.join(root, 'photos');
@@ -50,12 +46,11 @@ describe('web app: a photo library to keep open', () => {
     assert.equal(summary.failed.length, 0, JSON.stringify(summary.failed));
     const { items } = await (await fetch(`${s.url}/api/v1/images?limit=100`)).json();
     for (const i of items as { id: string; paths: string[] }[]) for (const p of i.paths) ids[path.basename(p)] = i.id;
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: FLAGS });
+    browser = await launch();
     page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
     page.on('pageerror', (e) => pageErrors.push(String(e)));
     page.on('dialog', (d) => void d.accept());
-    await page.goto(s.url);
-    await page.waitForSelector('body[data-ready]', { state: 'attached' });
+    await openApp(page, s.url);
   });
   after(async () => {
     await browser?.close();
@@ -116,8 +111,7 @@ describe('web app: a photo library to keep open', () => {
     assert.equal(await page.getAttribute('#preview-zoom', 'aria-pressed'), 'true');
     await page.click('#preview-zoom');
     // Paris: the date as written (no "Z"), the country by name.
-    await page.goto(`${s.url}/?photo=${ids['paris-2019.jpg']}`);
-    await page.waitForSelector('body[data-ready]', { state: 'attached' });
+    await openApp(page, `${s.url}/?photo=${ids['paris-2019.jpg']}`);
     await page.waitForSelector('#preview[open]');
     const meta = (await page.textContent('#preview-meta')) ?? '';
     assert.match(meta, /Jun 15, 2019/);
@@ -335,8 +329,7 @@ describe('web app: a photo library to keep open', () => {
   it('fits a phone: no sideways scroll, results near the top, 40 px buttons, titles that wrap', async () => {
     const phone = await browser.newPage({ viewport: { width: 390, height: 844 } });
     phone.on('pageerror', (e) => pageErrors.push(String(e)));
-    await phone.goto(`${s.url}/?q=a+photo`);
-    await phone.waitForSelector('body[data-ready]', { state: 'attached' });
+    await openApp(phone, `${s.url}/?q=a+photo`);
     await phone.waitForSelector('#search-results .card');
     const top = await phone.$eval('#search-results .card', (c) => c.getBoundingClientRect().top);
     assert.ok(top <= 300, `the first result starts ${top} px down`);
@@ -356,8 +349,7 @@ describe('web app: a photo library to keep open', () => {
     await phone.waitForSelector('#gallery .card .actions button');
     const heights = await phone.$$eval('#gallery .card .actions button', (b) => b.map((x) => x.getBoundingClientRect().height));
     assert.ok(Math.min(...heights) >= 40, `buttons ${Math.min(...heights)} px tall`);
-    await phone.goto(`${s.url}/?photo=${ids['harbour-small.jpg']}`);
-    await phone.waitForSelector('body[data-ready]', { state: 'attached' });
+    await openApp(phone, `${s.url}/?photo=${ids['harbour-small.jpg']}`);
     await phone.waitForSelector('#preview[open]');
     const title = await phone.$eval('#preview-title', (t) => t.getBoundingClientRect().right);
     assert.ok(title <= 390, `the title ends at ${title}`);
@@ -370,8 +362,7 @@ describe('web app: a photo library to keep open', () => {
     fresh.on('pageerror', (e) => failures.push(`page error: ${e}`));
     fresh.on('requestfailed', (r) => failures.push(`failed: ${r.method()} ${r.url()} ${r.failure()?.errorText}`));
     fresh.on('response', (r) => r.status() >= 400 && failures.push(`${r.status()}: ${r.request().method()} ${r.url()}`));
-    await fresh.goto(s.url);
-    await fresh.waitForSelector('body[data-ready]', { state: 'attached' });
+    await openApp(fresh, s.url);
     await fresh.fill('#search-query', 'a photo');
     await fresh.press('#search-query', 'Enter');
     await fresh.waitForSelector('#search-results .card');
@@ -392,8 +383,7 @@ describe('web app: a photo library to keep open', () => {
   });
 
   it('has no serious or critical accessibility violations on any tab (axe-core), and no page errors', async () => {
-    await page.goto(s.url);
-    await page.waitForSelector('body[data-ready]', { state: 'attached' });
+    await openApp(page, s.url);
     await page.addScriptTag({ path: AXE });
     for (const tab of ['Search', 'Upload & Index', 'Gallery', 'Map', 'Duplicates', 'Stats']) {
       await page.getByRole('tab', { name: tab }).click();

@@ -1,23 +1,14 @@
 /** The web UI in headless Chromium (Debian's chromium + playwright-core): upload, search, preview, similar, gallery, delete. */
 import assert from 'node:assert/strict';
-import { access, readdir, readFile, writeFile } from 'node:fs/promises';
+import { readdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
+import { launch, openApp } from './support/browser.js';
 import sharp from 'sharp';
 import { COCO_IMAGES, colourImage, photoWithExif, requireShared, tempDir } from './support/fixtures.js';
 import { createKey } from '../src/app/access.js';
 import { form, startTestServer, type TestServer } from './support/server.js';
-
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
-
-async function launch() {
-  await access(CHROMIUM).catch(() => {
-    throw new Error(`Chromium not found at ${CHROMIUM}: install it (apt-get install chromium; .ci/run does) or set CHROMIUM_PATH`);
-  });
-  return chromium.launch({ executablePath: CHROMIUM, args: FLAGS });
-}
 
 describe('web UI in a real browser', () => {
   let s: TestServer;
@@ -41,8 +32,7 @@ describe('web UI in a real browser', () => {
     const bad = path.join(dir, 'broken.png');
     await writeFile(bad, 'this is not a picture\n'.repeat(10));
     files.push(bad);
-    await page.goto(s.url);
-    await page.waitForSelector('body[data-ready]', { state: 'attached' });
+    await openApp(page, s.url);
   });
   after(async () => {
     await browser?.close();
@@ -194,8 +184,7 @@ describe('web UI with API keys and several spaces (LOUPE_AUTH=on)', () => {
     browser = await launch();
     // Cancel first: asked once, not again on every action; the header offers Sign in.
     const cancelled = await browser.newPage({ viewport: { width: 1200, height: 900 } });
-    await cancelled.goto(s.url);
-    await cancelled.waitForSelector('body[data-ready]', { state: 'attached' });
+    await openApp(cancelled, s.url);
     await cancelled.waitForSelector('#signin[open]');
     await cancelled.click('#signin-cancel');
     await cancelled.getByRole('tab', { name: 'Gallery' }).click();
@@ -207,8 +196,7 @@ describe('web UI with API keys and several spaces (LOUPE_AUTH=on)', () => {
     await cancelled.close();
 
     page = await browser.newPage({ viewport: { width: 1200, height: 900 } });
-    await page.goto(s.url);
-    await page.waitForSelector('body[data-ready]', { state: 'attached' });
+    await openApp(page, s.url);
     await page.waitForSelector('#signin[open]');
     assert.equal(await page.getAttribute('#signin-key', 'type'), 'password', 'the key is not shown as it is typed');
     await page.fill('#signin-key', 'not-a-key');
@@ -292,8 +280,7 @@ describe('web UI: stored markup stays text (no stored XSS)', () => {
         ran: (window as unknown as { __xss?: number }).__xss ?? null,
         elements: document.querySelectorAll('img[src="x"], img[src="y"], #injected, main script, svg[onload]').length,
       }));
-    await page.goto(s.url);
-    await page.waitForSelector('body[data-ready]', { state: 'attached' });
+    await openApp(page, s.url);
     await page.getByRole('tab', { name: 'Gallery' }).click();
     await page.waitForFunction(() => document.querySelectorAll('#gallery li.card').length === 1);
     const galleryText = await page.textContent('#gallery');
@@ -344,8 +331,7 @@ describe('web UI: filters, the gallery by date taken, and reviewing duplicates',
     browser = await launch();
     page = await browser.newPage({ viewport: { width: 1200, height: 900 } });
     page.on('dialog', (d) => void d.accept());
-    await page.goto(s.url);
-    await page.waitForSelector('body[data-ready]', { state: 'attached' });
+    await openApp(page, s.url);
   });
   after(async () => {
     await browser?.close();
