@@ -901,7 +901,9 @@ function duplicateGroup(group, index) {
     return li;
   });
   const title =
-    group.kind === 'exact' ? `The same file at ${image0Paths(group)} paths (stored once; nothing to delete)` : `${group.images.length} near copies (differ by up to ${group.maxDistance} of 64 bits)`;
+    group.kind === 'exact'
+      ? `The same file at ${group.images[0].paths.length} paths (stored once; nothing to delete)`
+      : `${group.images.length} near copies (differ by up to ${group.maxDistance} of 64 bits)`;
   const section = el('li', { className: 'group' }, el('h3', { textContent: title }), el('ul', { className: 'members' }, ...members));
   section.dataset.kind = group.kind;
   section.addEventListener('change', () => members.forEach((m) => m.classList.toggle('keep', m.querySelector('input')?.checked)));
@@ -922,7 +924,6 @@ function duplicateGroup(group, index) {
   }
   return section;
 }
-const image0Paths = (group) => group.images[0].paths.length;
 
 // ---- map: photos with GPS by country on an offline world outline; a place opens the photos taken near it
 const NEAR_KM = 250;

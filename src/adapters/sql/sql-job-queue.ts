@@ -87,6 +87,7 @@ export class SqlJobQueue implements JobQueue {
     if (now - (this.polled.get(workerId) ?? 0) < 10_000) return;
     this.polled.set(workerId, now);
     await this.db.query(`insert into worker_polls (worker_id, polled_at) values ($1, now()) on conflict (worker_id) do update set polled_at = now()`, [workerId]).catch(() => {});
+    await this.db.query(`delete from worker_polls where polled_at < now() - interval '1 day'`).catch(() => {}); // workers long gone
   }
 
   async renew(ids: string[], lease: { workerId: string; leaseMs: number }) {
@@ -133,7 +134,6 @@ export class SqlJobQueue implements JobQueue {
   }
 
   async lastPolled() {
-    await this.db.query(`delete from worker_polls where polled_at < now() - interval '1 day'`); // workers long gone
     const [row] = await this.db.query<{ at: Date | string | null }>(`select max(polled_at) as at from worker_polls`);
     return row?.at ? new Date(row.at) : null;
   }
