@@ -26,7 +26,9 @@ describe('server mode: outages and a queue nobody works', () => {
 
   it('stats name the database server, without its password', async () => {
     const { database } = (await (await fetch(`${s.url}/api/v1/stats`)).json()) as { database: string };
-    assert.match(database, /^postgres:\/\/postgres:\*\*\*@127\.0\.0\.1:\d+\/postgres$/);
+    const url = new URL(pg.url);
+    assert.ok(database.startsWith('postgres://') && database.endsWith(`@${url.host}${url.pathname}`), database);
+    if (url.password) assert.ok(database.includes(`${url.username}:***@`) && !database.includes(url.password), database);
   });
 
   it('an upload asked to wait answers 202 at once with its id when no worker has asked for jobs', async () => {

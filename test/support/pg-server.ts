@@ -24,7 +24,7 @@ export interface PgServer {
 
 /**
  * With LOUPE_TEST_DATABASE_URL (an admin URL of a real PostgreSQL with pgvector installed), each call makes a fresh
- * database there (with the extension, or without it when asked and the role may create it) and stop() drops it.
+ * database there and stop() drops it. Without the extension means a database owned by a role that may not create it.
  */
 async function realDatabase(adminUrl: string, withVector: boolean): Promise<PgServer> {
   const { default: pg } = await import('pg');
@@ -32,9 +32,16 @@ async function realDatabase(adminUrl: string, withVector: boolean): Promise<PgSe
   const admin = new pg.Client({ connectionString: adminUrl });
   await admin.connect();
   await admin.query(`create database ${name}`);
-  await admin.end();
   const url = new URL(adminUrl);
   url.pathname = `/${name}`;
+  if (!withVector) {
+    // pgvector is not a trusted extension: a role that is not a superuser cannot create it, as on a managed server.
+    await admin.query(`create role ${name} login password '${name}' nosuperuser`);
+    await admin.query(`alter database ${name} owner to ${name}`);
+    url.username = name;
+    url.password = name;
+  }
+  await admin.end();
   if (withVector) {
     const db = new pg.Client({ connectionString: url.toString() });
     await db.connect();
@@ -48,6 +55,7 @@ async function realDatabase(adminUrl: string, withVector: boolean): Promise<PgSe
       const c = new pg.Client({ connectionString: adminUrl });
       await c.connect();
       await c.query(`drop database if exists ${name} with (force)`);
+      await c.query(`drop role if exists ${name}`);
       await c.end();
     },
   };
