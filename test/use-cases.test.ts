@@ -12,6 +12,7 @@ import { reindex, type ReindexDeps } from '../src/app/reindex.js';
 import { libraryStats, type StatsDeps } from '../src/app/stats.js';
 import { originalKey } from '../src/app/upload.js';
 import { parseConfig } from '../src/config.js';
+import { LoupeError } from '../src/core/errors.js';
 import type { AnalyzerState, ImageLabel } from '../src/ports/store.js';
 import type { ObjectLabeler } from '../src/ports/object-labeler.js';
 import { createApp } from '../src/http/app.js';
@@ -150,5 +151,47 @@ describe('HTTP app in process (app.request, no socket)', () => {
     const found = await call('/api/v1/images/search', jsonBody({ query: 'red', k: 1 }));
     const body = (await found.json()) as { results: { filename: string }[] };
     assert.equal(body.results[0]?.filename, 'red.png');
+  });
+});
+
+describe('ingest worker: a passing database fault during labels, text and captions', () => {
+  it('leaves the job to run again after its backoff, and that try fills in what is missing without a second image', async () => {
+    const lib = await openLibrary(parseConfig(await testEnv(path.join(await tempDir(), 'data'), { LOUPE_LABELS: 'auto', LOUPE_JOB_RETRY_BASE_MS: '50' })));
+    const worker = new IngestWorker(lib, { ownsDatabase: true });
+    const events: { status: string; attempts: number }[] = [];
+    const faults: string[] = [];
+    worker.on('job', (e) => events.push({ status: e.status, attempts: e.attempts }));
+    worker.on('fault', (f) => faults.push(`${f.during}: ${f.code}`));
+    // The database goes away for one write, while the labels pass records its result.
+    const markAnalyzed = lib.store.markAnalyzed.bind(lib.store);
+    let outage = true;
+    lib.store.markAnalyzed = async (...args) => {
+      if (outage) {
+        outage = false;
+        throw new LoupeError('DATABASE_UNAVAILABLE', { url: 'postgres://db', reason: 'Connection terminated unexpectedly' });
+      }
+      return markAnalyzed(...args);
+    };
+    try {
+      const app = createApp({ lib, worker, feed: new JobFeed(lib.jobs) });
+      await worker.start();
+      const f = new FormData();
+      f.append('file', new Blob([new Uint8Array(await colourImage('red', 'png'))], { type: 'image/png' }), 'red.png');
+      const up = await app.request('http://127.0.0.1/api/v1/images', { method: 'POST', body: f, headers: { host: '127.0.0.1', origin: 'http://127.0.0.1' } });
+      assert.equal(up.status, 201, await up.clone().text());
+      const deadline = Date.now() + 30_000;
+      while (!events.some((e) => e.status === 'done') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+      assert.deepEqual(faults, ['enrichment: DATABASE_UNAVAILABLE']);
+      assert.deepEqual(events, [
+        { status: 'pending', attempts: 1 },
+        { status: 'done', attempts: 2 },
+      ]);
+      const { items } = await lib.store.listImages({ limit: 10 });
+      assert.equal(items.length, 1, 'the second try attached to the stored image');
+      assert.ok(['ok', 'empty'].includes(items[0].analyzed.labels?.status ?? ''), `labels done: ${JSON.stringify(items[0].analyzed)}`);
+    } finally {
+      await worker.stop();
+      await lib.close();
+    }
   });
 });

@@ -129,7 +129,7 @@ export class IngestWorker extends EventEmitter<{ job: [JobEvent]; batch: [{ jobs
 
   /** Reports a fault to listeners (the CLI logs them as JSON), or to stderr when nobody listens. */
   private fault(during: WorkerFault['during'], e: unknown) {
-    const message = during === 'claim' ? 'cannot claim jobs; trying again in a second' : 'stored, but reading text or captioning failed';
+    const message = during === 'claim' ? 'cannot claim jobs; trying again in a second' : 'stored and searchable, but labels, text or captions failed; the job will run again for them';
     const fault = { during, message, error: reasonOf(e), ...(isLoupeError(e) ? { code: e.code } : {}) };
     if (!this.emit('fault', fault)) console.error(`worker ${this.workerId}: ${message}: ${fault.error}`);
   }
@@ -187,10 +187,17 @@ export class IngestWorker extends EventEmitter<{ job: [JobEvent]; batch: [{ jobs
         clip,
         ready.map((r) => r.item),
       );
-      for (const [i, outcome] of outcomes.entries()) await this.finish(ready[i].job, outcome);
-      // Searchable by meaning now; text in the images and captions follow (failures are recorded per image).
-      const stored = outcomes.flatMap((o) => ('imageId' in o && o.inserted ? [o.imageId] : []));
-      if (stored.length) await reindex(lib, { only: ['labels', 'ocr', 'caption', 'text-embedding'], imageIds: stored }).catch((e) => this.fault('enrichment', e));
+      // Searchable by meaning now. Labels, text in the images and captions come before the job ends: a model's failure
+      // is recorded per image, but a passing fault (the database) leaves the job to run again after its backoff, and
+      // that try finds the image by its hash and does only what is still missing.
+      const stored = outcomes.flatMap((o) => ('imageId' in o ? [o.imageId] : []));
+      let enrichment: unknown = null;
+      if (stored.length)
+        await reindex(lib, { only: ['labels', 'ocr', 'caption', 'text-embedding'], imageIds: stored }).catch((e) => {
+          enrichment = e;
+          this.fault('enrichment', e);
+        });
+      for (const [i, outcome] of outcomes.entries()) await this.finish(ready[i].job, enrichment && 'imageId' in outcome ? { error: enrichment } : outcome);
     }
     this.emit('batch', { jobs: jobs.length, ms: performance.now() - started });
   }
