@@ -4,9 +4,13 @@ import globals from 'globals';
 import tseslint from 'typescript-eslint';
 
 /** Imports a folder may not make, as a regular expression on the import path, with the reason. */
-const layer = (files, regex, message) => ({
+const layer = (files, regex, message, allowTypeImports = false) => ({
   files,
-  rules: { 'no-restricted-imports': ['error', { patterns: [{ regex, message }] }] },
+  rules: {
+    'no-restricted-imports': ['error', { patterns: [{ regex, message, allowTypeImports }] }],
+    // The same rule for import() (lazy loading), which no-restricted-imports does not see.
+    'no-restricted-syntax': ['error', { selector: `ImportExpression[source.value=/${regex.replaceAll('/', '\\/')}/]`, message }],
+  },
 });
 
 /** Packages that do I/O or run models: only adapters (and the wiring) import them. */
@@ -31,8 +35,10 @@ export default tseslint.config(
   layer(['src/ports/**'], '^(?!\\./|\\.\\./core/)', 'ports import only ports and core'),
   layer(
     ['src/app/**'],
-    `^\\.\\./(adapters|http|cli)/|^(${IO_PACKAGES})(/|$)`,
-    'use cases import ports, core and the library wiring, never an adapter, a surface or an I/O package (reach them through a port)',
+    `^\\.\\./(adapters|http|cli|wiring)/|^(${IO_PACKAGES})(/|$)`,
+    'use cases import ports, core and each other, never the wiring, an adapter, a surface or an I/O package (reach them through a port)',
   ),
-  layer(['src/adapters/**'], '^\\.\\./\\.\\./(app|http|cli)/|^\\.\\./\\.\\./library\\.js$', 'adapters implement ports: they never import use cases, surfaces or the wiring'),
+  // Surfaces reach adapters through src/wiring (types may be named: a logger passed in, a download's progress).
+  layer(['src/cli/**', 'src/http/**'], '^(\\.\\./)+adapters/', 'surfaces call use cases and get adapters from src/wiring, the one place they are wired', true),
+  layer(['src/adapters/**'], '^\\.\\./\\.\\./(app|http|cli|wiring)/', 'adapters implement ports: they never import use cases, surfaces or the wiring'),
 );

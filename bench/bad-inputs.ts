@@ -16,7 +16,7 @@ import zlib from 'node:zlib';
 import sharp from 'sharp';
 import { indexPaths } from '../src/app/index-paths.js';
 import { parseConfig } from '../src/config.js';
-import { openLibrary } from '../src/library.js';
+import { openLibrary } from '../src/wiring/library.js';
 import { startTestServer, form, jsonBody } from '../test/support/server.js';
 import { hugePngHeader, pngChunk, tempDir, testEnv } from '../test/support/fixtures.js';
 import { fmt, writeSection } from './report.js';

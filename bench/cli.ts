@@ -36,7 +36,7 @@ const rows: [string, number[], number | null][] = [
   ['`loupe stats` (empty library)', time([CLI, 'stats'], 0), 1.5],
 ];
 // What `stats` spends opening the embedded database, in this process (modules already loaded).
-const { openLibrary } = await import('../src/library.js');
+const { openLibrary } = await import('../src/wiring/library.js');
 const { parseConfig } = await import('../src/config.js');
 const opens: number[] = [];
 for (let i = 0; i < 3; i++) {

@@ -14,7 +14,7 @@ import { parseConfig } from '../src/config.js';
 import { groupDuplicates, NEAR_DUPLICATE_BITS, type HashedImage } from '../src/core/duplicate-groups.js';
 import { phashHalves, popcount32 } from '../src/core/phash.js';
 import { startServer } from '../src/http/server.js';
-import { openLibrary } from '../src/library.js';
+import { openLibrary } from '../src/wiring/library.js';
 import { seededRandom } from '../src/models/seeded-random.js';
 import { TEST_CLIP_DIM, TEST_CLIP_MODEL_ID, writeTestClipModel } from '../src/models/test-clip-model.js';
 import { fmt, median, percentile, writeSection } from './report.js';

@@ -12,7 +12,7 @@ import { openPglite } from '../src/adapters/pglite/pglite-client.js';
 import { migrate } from '../src/adapters/sql/migrations.js';
 import { parseConfig } from '../src/config.js';
 import { startServer } from '../src/http/server.js';
-import { openLibrary } from '../src/library.js';
+import { openLibrary } from '../src/wiring/library.js';
 import { TEST_CLIP_MODEL_ID, TEST_CLIP_DIM, writeTestClipModel } from '../src/models/test-clip-model.js';
 import { fmt, writeSection } from './report.js';
 import { clusteredSampler, insertSynthetic } from './synthetic.js';

@@ -11,7 +11,7 @@ import { SharpDecoder } from '../src/adapters/sharp/sharp-decoder.js';
 import { indexPaths, type StageTimings } from '../src/app/index-paths.js';
 import { storeBatch, type ReadyImage } from '../src/app/ingest-batch.js';
 import { parseConfig } from '../src/config.js';
-import { openLibrary } from '../src/library.js';
+import { openLibrary } from '../src/wiring/library.js';
 import { TEST_CLIP_MODEL_ID, writeTestClipModel } from '../src/models/test-clip-model.js';
 import { fmt, median, percentile, writeSection } from './report.js';
 

@@ -13,7 +13,7 @@ import type { PpOcrRecognizer } from '../src/adapters/ocr/ppocr.js';
 import { indexPaths } from '../src/app/index-paths.js';
 import { reindex } from '../src/app/reindex.js';
 import { parseConfig } from '../src/config.js';
-import { openLibrary } from '../src/library.js';
+import { openLibrary } from '../src/wiring/library.js';
 import { CLIP_PREPROCESSOR } from '../src/models/test-clip-model.js';
 import { writeVitB32Model, type TowerWeights } from '../src/models/vit-b32-random.js';
 import { fmt, writeSection } from './report.js';

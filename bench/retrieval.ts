@@ -7,7 +7,7 @@ import path from 'node:path';
 import { indexPaths } from '../src/app/index-paths.js';
 import { searchByText, type SearchOptions } from '../src/app/search.js';
 import { parseConfig } from '../src/config.js';
-import { openLibrary } from '../src/library.js';
+import { openLibrary } from '../src/wiring/library.js';
 import { TEST_CLIP_MODEL_ID, writeTestClipModel } from '../src/models/test-clip-model.js';
 import { TEST_TEXT_MODEL_ID, writeTestTextModel } from '../src/models/test-text-model.js';
 import { reindex } from '../src/app/reindex.js';

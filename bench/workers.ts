@@ -11,7 +11,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { acceptUpload } from '../src/app/upload.js';
 import { parseConfig } from '../src/config.js';
-import { openLibrary } from '../src/library.js';
+import { openLibrary } from '../src/wiring/library.js';
 import { TEST_CLIP_MODEL_ID, writeTestClipModel } from '../src/models/test-clip-model.js';
 import { startPgServer } from '../test/support/pg-server.js';
 import { fmt, writeSection } from './report.js';

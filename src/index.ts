@@ -11,7 +11,8 @@
  * ```
  */
 export { getConfig, parseConfig, type Config } from './config.js';
-export { openLibrary, type Library } from './library.js';
+export { openLibrary } from './wiring/library.js';
+export type { Library } from './app/library.js';
 export { indexPaths, type IndexProgress } from './app/index-paths.js';
 export { indexAndAnalyze, type IndexAndAnalyzeSummary } from './app/index-and-analyze.js';
 export { reindex } from './app/reindex.js';

@@ -15,7 +15,7 @@ import { reindex } from '../src/app/reindex.js';
 import { searchByText } from '../src/app/search.js';
 import { libraryStats } from '../src/app/stats.js';
 import { parseConfig } from '../src/config.js';
-import { openLibrary } from '../src/library.js';
+import { openLibrary } from '../src/wiring/library.js';
 import type { Captioner } from '../src/ports/captioner.js';
 import { colourImage, runJson, tempDir, testEnv, testModelsDir, writeFile } from './support/fixtures.js';
 

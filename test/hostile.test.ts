@@ -12,7 +12,7 @@ import { promisify } from 'node:util';
 import { after, before, describe, it } from 'node:test';
 import { parseConfig } from '../src/config.js';
 import { lockDataDir } from '../src/adapters/fs/data-dir-lock.js';
-import { openLibrary } from '../src/library.js';
+import { openLibrary } from '../src/wiring/library.js';
 import { diskFullOr, isLoupeError } from '../src/core/errors.js';
 import { TEST_CLIP_MODEL_ID } from '../src/models/test-clip-model.js';
 import type { IndexSummary } from '../src/core/types.js';

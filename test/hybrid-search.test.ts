@@ -12,7 +12,8 @@ import { indexPaths } from '../src/app/index-paths.js';
 import { reindex } from '../src/app/reindex.js';
 import { searchByText, type SearchOptions } from '../src/app/search.js';
 import { parseConfig } from '../src/config.js';
-import { openLibrary, type Library } from '../src/library.js';
+import type { Library } from '../src/app/library.js';
+import { openLibrary } from '../src/wiring/library.js';
 import { COCO, COCO_IMAGES, SHARED, requireShared, tempDir, testEnv } from './support/fixtures.js';
 
 interface CocoRow {

@@ -17,7 +17,7 @@ import { SharpDecoder } from '../src/adapters/sharp/sharp-decoder.js';
 import { TransformersClip } from '../src/adapters/transformers/clip-embedder.js';
 import { parseConfig } from '../src/config.js';
 import { cosine, l2Normalize } from '../src/core/scores.js';
-import { openLibrary } from '../src/library.js';
+import { openLibrary } from '../src/wiring/library.js';
 import { TEST_CLIP_MODEL_ID } from '../src/testing.js';
 import { colourImage, runCli, runJson, tempDir, testEnv, testModelsDir } from './support/fixtures.js';
 import { startPgServer } from './support/pg-server.js';

@@ -128,7 +128,7 @@ describe('one decode of the original serves the passes', () => {
   it('labels and the look for text read the stored 480 px thumbnail: a photo whose original is gone still gets both', async () => {
     await requireShared();
     const { rename } = await import('node:fs/promises');
-    const { openLibrary } = await import('../src/library.js');
+    const { openLibrary } = await import('../src/wiring/library.js');
     const { parseConfig } = await import('../src/config.js');
     const { reindex } = await import('../src/app/reindex.js');
     const root = await tempDir();

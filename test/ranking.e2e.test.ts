@@ -9,7 +9,7 @@ import path from 'node:path';
 import { before, describe, it } from 'node:test';
 import { parseConfig } from '../src/config.js';
 import type { SearchHit } from '../src/core/types.js';
-import { openLibrary } from '../src/library.js';
+import { openLibrary } from '../src/wiring/library.js';
 import { COCO, COCO_IMAGES, SHARED, colourImage, requireShared, runJson, tempDir, testEnv } from './support/fixtures.js';
 
 const FUNSD = path.join(SHARED, 'datasets/funsd');

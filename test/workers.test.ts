@@ -13,7 +13,7 @@ import type { ChildProcess } from 'node:child_process';
 import { parseConfig } from '../src/config.js';
 import { acceptUpload } from '../src/app/upload.js';
 import { IngestWorker } from '../src/app/ingest-worker.js';
-import { openLibrary, type Library } from '../src/library.js';
+import { openLibrary, type WiredLibrary } from '../src/wiring/library.js';
 import { COCO_IMAGES, colourImage, requireShared, spawnCli, tempDir, testEnv } from './support/fixtures.js';
 import { startPgServer, type PgServer } from './support/pg-server.js';
 import { form, startTestServer } from './support/server.js';
@@ -42,7 +42,7 @@ async function until(what: string, check: () => Promise<boolean>, timeoutMs = 12
 
 describe('distributed workers on one database', () => {
   let server: PgServer;
-  let lib: Library;
+  let lib: WiredLibrary;
   let env: NodeJS.ProcessEnv;
   before(async () => {
     await requireShared();

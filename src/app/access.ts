@@ -6,9 +6,8 @@ import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { LoupeError } from '../core/errors.js';
 import { DEFAULT_SPACE_ID, DEFAULT_SPACE_NAME } from '../core/spaces.js';
 import type { AccessStore, Caller } from '../ports/access-store.js';
-import { thumbnailKey } from '../ports/blob-store.js';
-import type { Library } from '../library.js';
-import { originalKey } from './upload.js';
+import { originalKey, thumbnailKey } from '../core/blob-keys.js';
+import type { Library } from './library.js';
 
 export const KEY_PREFIX = 'loupe_';
 export const hashKey = (key: string) => createHash('sha256').update(key).digest('hex');
@@ -63,7 +62,7 @@ export async function chooseSpace(access: AccessStore, caller: Caller | null, re
 }
 
 /** Deletes a space: its images, vectors, jobs, Loupe's files of it (thumbnails, uploads) and the keys bound to it. */
-export async function deleteSpace(lib: Library, name: string): Promise<{ images: number }> {
+export async function deleteSpace(lib: { access: Pick<AccessStore, 'getSpace' | 'deleteSpace'>; forSpace(spaceId: string): Pick<Library, 'blobs'> }, name: string): Promise<{ images: number }> {
   const space = await lib.access.getSpace(name);
   if (!space) throw new LoupeError('NOT_FOUND', { what: `space "${name}"` });
   if (space.id === DEFAULT_SPACE_ID) throw new LoupeError('BAD_ARGUMENT', { message: 'the default space cannot be deleted (delete its images instead)' });

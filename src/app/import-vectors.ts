@@ -7,9 +7,15 @@ import { createHash } from 'node:crypto';
 import path from 'node:path';
 import { LoupeError, isFatal, reasonOf } from '../core/errors.js';
 import { l2Normalize } from '../core/scores.js';
-import { assertModelMatches, type Library } from '../library.js';
+import { assertModelMatches, type Library } from './library.js';
 import type { ImportPlan, ImportRow } from '../ports/import-source.js';
 import { decodeForIndex, storeBatch, type ReadyImage } from './ingest-batch.js';
+import type { ImageRecords, VectorIndex } from '../ports/store.js';
+
+/** What importing uses: the models to check and embed with, the image files, thumbnails and the store's paths and vectors. */
+export type ImportDeps = Pick<Library, 'config' | 'clip' | 'textEmbedders' | 'imageSource' | 'decoder' | 'blobs'> & {
+  store: Pick<ImageRecords, 'getPath' | 'insertImages'> & Pick<VectorIndex, 'embeddingModels' | 'getEmbedding' | 'setEmbedding'>;
+};
 
 export interface ImportReport {
   source: string;
@@ -35,7 +41,7 @@ const BATCH = 16;
 const SAME_SPACE: Record<string, string> = { 'openai/clip-vit-base-patch32': 'Xenova/clip-vit-base-patch32' };
 export const canonicalModel = (model: string) => SAME_SPACE[model] ?? model;
 
-export async function importVectors(lib: Library, plan: ImportPlan, o: { dryRun?: boolean; onProgress?: (p: { done: number; total: number }) => void } = {}): Promise<ImportReport> {
+export async function importVectors(lib: ImportDeps, plan: ImportPlan, o: { dryRun?: boolean; onProgress?: (p: { done: number; total: number }) => void } = {}): Promise<ImportReport> {
   const clip = plan.clip && { ...plan.clip, model: canonicalModel(plan.clip.model) };
   const report: ImportReport = {
     source: plan.source,
@@ -135,7 +141,7 @@ export async function importVectors(lib: Library, plan: ImportPlan, o: { dryRun?
  * A row imported before: stores the vectors the source brings that the library lacks (a run stopped between a row's
  * image and its caption vector leaves that vector out). @returns whether anything was missing.
  */
-async function storeMissingVectors(lib: Pick<Library, 'store'>, imageId: string, row: ImportRow, clipModel: string | undefined, textModel: string | undefined): Promise<boolean> {
+async function storeMissingVectors(lib: Pick<ImportDeps, 'store'>, imageId: string, row: ImportRow, clipModel: string | undefined, textModel: string | undefined): Promise<boolean> {
   let stored = false;
   for (const [vector, model, kind] of [
     [row.clipVector, clipModel, 'clip'],
@@ -149,7 +155,7 @@ async function storeMissingVectors(lib: Pick<Library, 'store'>, imageId: string,
 }
 
 /** The library must search in the space the vectors are in: same CLIP model, and no other already stored. */
-async function checkModels(lib: Library, clip: ImportPlan['clip'], text: ImportPlan['text']) {
+async function checkModels(lib: Pick<ImportDeps, 'store' | 'config'>, clip: ImportPlan['clip'], text: ImportPlan['text']) {
   if (clip) {
     if (clip.model !== lib.config.clipModel)
       throw new LoupeError('BAD_ARGUMENT', {

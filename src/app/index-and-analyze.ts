@@ -3,10 +3,9 @@
  * works first, then the slower analyzer passes (labels, OCR, captions, text embeddings) over what is new.
  */
 import type { IndexSummary } from '../core/types.js';
-import type { Library } from '../library.js';
-import { indexPaths } from './index-paths.js';
+import { indexPaths, type IndexDeps } from './index-paths.js';
 import type { RunnableAnalyzer } from '../core/analyzers.js';
-import { reindex, type AnalyzerReport } from './reindex.js';
+import { reindex, type AnalyzerReport, type ReindexDeps } from './reindex.js';
 
 export interface PassTiming {
   pass: string;
@@ -39,7 +38,7 @@ export interface IndexAndAnalyzeOptions {
   onProgress?: (p: { pass: string; done: number; total: number; item?: string }) => void;
 }
 
-export async function indexAndAnalyze(lib: Library, paths: string[], o: IndexAndAnalyzeOptions = {}): Promise<IndexAndAnalyzeSummary> {
+export async function indexAndAnalyze(lib: IndexDeps & ReindexDeps, paths: string[], o: IndexAndAnalyzeOptions = {}): Promise<IndexAndAnalyzeSummary> {
   const started = performance.now();
   const indexed = await indexPaths(lib, paths, { onProgress: (p) => p.phase === 'indexing' && o.onProgress?.({ pass: 'clip', done: p.done, total: p.total, item: p.path }) });
   const clipPass = withRate('clip', indexed.indexed, (performance.now() - started) / 1000);

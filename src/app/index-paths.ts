@@ -10,11 +10,11 @@ import type { ImagePath, IndexSummary } from '../core/types.js';
 import type { ClipEmbedder } from '../ports/clip-embedder.js';
 import type { DecodedImage } from '../ports/image-decoder.js';
 import type { ImageSource, SourceFile, SourceStat } from '../ports/image-source.js';
-import type { ImageRecords, StoredPath } from '../ports/store.js';
-import { thumbnailKey } from '../ports/blob-store.js';
+import type { ImageRecords, Store, StoredPath } from '../ports/store.js';
+import { thumbnailKey } from '../core/blob-keys.js';
 import { decodeForIndex, embedBatch, labelBatch, storeBatch, type ReadyImage, type StoreOutcome } from './ingest-batch.js';
 import type { ObjectLabeler } from '../ports/object-labeler.js';
-import { assertModelMatches, type Library } from '../library.js';
+import { assertModelMatches, type Library } from './library.js';
 
 export interface IndexProgress {
   phase: 'scanning' | 'indexing' | 'cleaning';
@@ -64,8 +64,27 @@ interface ReadFile {
 }
 
 /** One run's state, shared by its steps: scan, prepare (read, hash, decode), store (embed, write), sweep. */
+/** What indexing folders uses: the models, the files, thumbnails, and the store's paths and images. */
+export type IndexDeps = Pick<Library, 'config' | 'clip' | 'labeler' | 'decoder' | 'imageSource' | 'blobs'> & {
+  store: Pick<
+    Store,
+    | 'embeddingModels'
+    | 'pathsUnderRoot'
+    | 'pathsOfImage'
+    | 'getPaths'
+    | 'getPath'
+    | 'upsertPath'
+    | 'removePaths'
+    | 'findImagesBySha'
+    | 'getImages'
+    | 'updateImage'
+    | 'insertImages'
+    | 'deleteOrphanImages'
+  >;
+};
+
 interface IndexRun {
-  lib: Library;
+  lib: IndexDeps;
   clip: ClipEmbedder;
   source: ImageSource;
   summary: IndexSummary;
@@ -83,7 +102,7 @@ interface IndexRun {
 
 const clock = () => performance.now();
 
-export async function indexPaths(lib: Library, inputs: string[], options: IndexOptions = {}): Promise<IndexSummary> {
+export async function indexPaths(lib: IndexDeps, inputs: string[], options: IndexOptions = {}): Promise<IndexSummary> {
   const summary: IndexSummary = {
     indexed: 0,
     skipped: 0,
@@ -273,7 +292,7 @@ async function storeCompanions(run: IndexRun, files: Candidate[], companions: Ma
 }
 
 /** The labeler, when labels are on and it labels decoded pixels; else the labels pass (which says why) does the work. */
-async function inlineLabeler(lib: Library): Promise<IndexRun['labeler']> {
+async function inlineLabeler(lib: Pick<Library, 'config' | 'labeler'>): Promise<IndexRun['labeler']> {
   if (lib.config.labels.engine === 'off') return null;
   const labeler = await lib.labeler();
   return 'unavailable' in labeler || !labeler.labelPixels || !labeler.inputSide ? null : (labeler as IndexRun['labeler']);

@@ -4,12 +4,12 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { ImagePath, TextSource } from '../core/types.js';
-import { thumbnailKey } from '../ports/blob-store.js';
+import { thumbnailKey } from '../core/blob-keys.js';
 import type { ClipEmbedder } from '../ports/clip-embedder.js';
 import type { DecodedImage } from '../ports/image-decoder.js';
 import type { ObjectLabeler } from '../ports/object-labeler.js';
-import type { ImageLabel } from '../ports/store.js';
-import type { Library } from '../library.js';
+import type { ImageLabel, ImageRecords } from '../ports/store.js';
+import type { Library } from './library.js';
 
 /** @param labelSide also the object labeler's input, from the same decode. */
 export function decodeForIndex(lib: Pick<Library, 'config' | 'decoder'>, clip: Pick<ClipEmbedder, 'inputSize'>, bytes: Buffer, name: string, labelSide?: number): Promise<DecodedImage> {
@@ -66,9 +66,12 @@ export async function labelBatch(labeler: Required<Pick<ObjectLabeler, 'model' |
 }
 
 /** Thumbnails, then the batch's rows in one transaction. @returns one outcome per item, in order. */
-export async function storeBatch(lib: Library, model: string, items: ReadyImage[], vectors: Float32Array[]): Promise<StoreOutcome[]> {
+/** What storing a batch writes to: thumbnails in the blobs, rows in the store. */
+export type StoreBatchDeps = Pick<Library, 'blobs'> & { store: Pick<ImageRecords, 'insertImages'> };
+
+export async function storeBatch(lib: StoreBatchDeps, model: string, items: ReadyImage[], vectors: Float32Array[]): Promise<StoreOutcome[]> {
   const outcomes: StoreOutcome[] = new Array(items.length);
-  const rows: { index: number; item: Parameters<Library['store']['insertImages']>[0][number] }[] = [];
+  const rows: { index: number; item: Parameters<ImageRecords['insertImages']>[0][number] }[] = [];
   for (const [index, item] of items.entries()) {
     try {
       await lib.blobs.put(thumbnailKey(item.sha256), item.decoded.thumbnail.data, 'image/webp');
@@ -110,7 +113,7 @@ export async function storeBatch(lib: Library, model: string, items: ReadyImage[
 }
 
 /** Embed, then store (upload jobs; the folder index overlaps the two across batches). */
-export async function embedAndStore(lib: Library, clip: ClipEmbedder, items: ReadyImage[]): Promise<StoreOutcome[]> {
+export async function embedAndStore(lib: StoreBatchDeps, clip: ClipEmbedder, items: ReadyImage[]): Promise<StoreOutcome[]> {
   if (items.length === 0) return [];
   const vectors = await embedBatch(clip, items);
   if ('error' in vectors) return items.map(() => ({ error: vectors.error }));

@@ -7,11 +7,12 @@ import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import os from 'node:os';
 import { isLoupeError, LoupeError, reasonOf, type ErrorCode } from '../core/errors.js';
-import type { IngestJob, JobStatus } from '../ports/job-queue.js';
-import type { Library } from '../library.js';
-import { decodeForIndex, embedAndStore, type ReadyImage } from './ingest-batch.js';
-import { UPLOAD_ROOT } from './upload.js';
-import { reindex } from './reindex.js';
+import type { IngestJob, JobQueue, JobStatus } from '../ports/job-queue.js';
+import type { ImageRecords } from '../ports/store.js';
+import type { Library } from './library.js';
+import { decodeForIndex, embedAndStore, type ReadyImage, type StoreBatchDeps } from './ingest-batch.js';
+import { UPLOAD_ROOT, uploadPath } from '../core/blob-keys.js';
+import { reindex, type ReindexDeps } from './reindex.js';
 
 export interface JobEvent {
   id: string;
@@ -55,6 +56,12 @@ export interface WorkerFault {
   code?: string;
 }
 
+/** What the worker uses: the queue, CLIP, and for each job's space its files, store and analyzers. */
+export type WorkerDeps = Pick<Library, 'config' | 'clip' | 'behind'> & {
+  jobs: Pick<JobQueue, 'claim' | 'complete' | 'fail' | 'release' | 'renew' | 'requeueOrphans'>;
+  forSpace(spaceId: string): StoreBatchDeps & ReindexDeps & { store: Pick<ImageRecords, 'findImageBySha'> };
+};
+
 export class IngestWorker extends EventEmitter<{ job: [JobEvent]; batch: [{ jobs: number; ms: number }]; fault: [WorkerFault] }> {
   readonly workerId: string;
   private running = false;
@@ -64,7 +71,7 @@ export class IngestWorker extends EventEmitter<{ job: [JobEvent]; batch: [{ jobs
   private readonly held = new Set<string>();
 
   constructor(
-    private readonly lib: Library,
+    private readonly lib: WorkerDeps,
     private readonly options: IngestWorkerOptions = {},
   ) {
     super();
@@ -81,7 +88,7 @@ export class IngestWorker extends EventEmitter<{ job: [JobEvent]; batch: [{ jobs
     this.running = true;
     if (this.options.ownsDatabase) await this.lib.jobs.requeueOrphans();
     // Indexing waits behind what people are waiting for (listing, search) on a one-connection database.
-    this.loop = this.lib.db.behind ? this.lib.db.behind(() => this.run()) : this.run();
+    this.loop = this.lib.behind ? this.lib.behind(() => this.run()) : this.run();
   }
 
   /**
@@ -171,7 +178,7 @@ export class IngestWorker extends EventEmitter<{ job: [JobEvent]; batch: [{ jobs
               sha256: job.sha256,
               bytes: bytes.length,
               decoded,
-              path: { path: `${UPLOAD_ROOT}${job.id}/${job.payload.filename}`, root: UPLOAD_ROOT, folder: job.payload.folder, size: bytes.length, mtimeMs: 0 },
+              path: { path: uploadPath(job.id, job.payload.filename), root: UPLOAD_ROOT, folder: job.payload.folder, size: bytes.length, mtimeMs: 0 },
               caption: job.payload.caption,
               captionSource: job.payload.caption ? 'user' : null,
               tags: job.payload.tags,

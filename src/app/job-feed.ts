@@ -66,7 +66,7 @@ export class JobFeed extends EventEmitter<{ job: [JobEvent]; stop: [] }> {
   }
 
   /** Resolves when the job has ended (at once if it already has); `jobs` is the caller's space's queue. */
-  async waitFor(jobs: JobQueue, id: string, timeoutMs = 300_000): Promise<IngestJob | null> {
+  async waitFor(jobs: Pick<JobQueue, 'get'>, id: string, timeoutMs = 300_000): Promise<IngestJob | null> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       const job = await jobs.get(id);

@@ -1,9 +1,9 @@
 import { createHash } from 'node:crypto';
 import { LoupeError } from '../core/errors.js';
 import type { ImageDetails } from '../core/types.js';
-import type { Library } from '../library.js';
+import type { Library } from './library.js';
 import type { ImageRecords } from '../ports/store.js';
-import { originalKey, UPLOAD_ROOT } from './upload.js';
+import { isUploadPath, originalKey } from '../core/blob-keys.js';
 
 /**
  * The bytes of an image's original: the stored upload, else the first of its files that still holds the
@@ -16,7 +16,7 @@ export async function readOriginal(lib: Pick<Library, 'blobs' | 'imageSource'> &
   if (stored) return stored;
   let changed: LoupeError | null = null;
   for (const p of image.paths) {
-    if (p.path.startsWith(UPLOAD_ROOT)) continue;
+    if (isUploadPath(p.path)) continue;
     const record = await lib.store.getPath(p.path);
     if (!record) continue;
     const source = await lib.imageSource([p.path]);

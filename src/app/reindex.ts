@@ -6,10 +6,10 @@ import { ANALYZERS, type RunnableAnalyzer } from '../core/analyzers.js';
 import { LoupeError, reasonOf } from '../core/errors.js';
 import type { ImageDetails } from '../core/types.js';
 import type { AnalysisState, AnalyzerName, AnalyzerState, ImageRecords, VectorIndex } from '../ports/store.js';
-import type { Library } from '../library.js';
+import type { Library } from './library.js';
 import { decodeForIndex } from './ingest-batch.js';
 import { readOriginal } from './originals.js';
-import { thumbnailKey } from '../ports/blob-store.js';
+import { thumbnailKey } from '../core/blob-keys.js';
 import type { TextEmbedder } from '../ports/text-embedder.js';
 
 /** What the analyzer passes use: the models, the originals, and the store's images, vectors and analysis state. */

@@ -27,7 +27,7 @@ import {
 import { LRUCache } from 'lru-cache';
 import { parseQuery } from '../core/query-syntax.js';
 import { SORTS, bothFilters, restricts, type ImageFilters, type Sort } from '../core/filters.js';
-import { assertModelMatches, type Library } from '../library.js';
+import { assertModelMatches, type Library } from './library.js';
 import type { ImageRecords, SearchFilters, TextHit, TextIndex, VectorIndex } from '../ports/store.js';
 import { decodeForIndex } from './ingest-batch.js';
 import { textEmbedderFor } from './reindex.js';

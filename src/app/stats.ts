@@ -1,5 +1,5 @@
 import { redact } from '../core/redact.js';
-import type { Library } from '../library.js';
+import type { Library } from './library.js';
 import type { AnalysisState, ImageRecords, VectorIndex } from '../ports/store.js';
 
 /** What stats read: counts from the store, and which engines are configured. */

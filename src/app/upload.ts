@@ -6,12 +6,13 @@ import { createHash, randomUUID } from 'node:crypto';
 import path from 'node:path';
 import { LoupeError } from '../core/errors.js';
 import type { ImageDetails } from '../core/types.js';
-import type { IngestJob } from '../ports/job-queue.js';
-import type { Library } from '../library.js';
+import type { IngestJob, JobQueue } from '../ports/job-queue.js';
+import type { ImageRecords } from '../ports/store.js';
+import type { Library } from './library.js';
 import { Limiter } from '../core/limiter.js';
-import { thumbnailKey } from '../ports/blob-store.js';
+import { originalKey, thumbnailKey } from '../core/blob-keys.js';
 import type { JobFeed } from './job-feed.js';
-import { reindex } from './reindex.js';
+import { reindex, type ReindexDeps } from './reindex.js';
 
 export interface UploadInput {
   bytes: Buffer;
@@ -22,6 +23,15 @@ export interface UploadInput {
 }
 
 export type UploadStatus = 'pending' | 'running' | 'ready' | 'failed';
+
+/** What finding an upload's record reads: the image, or the job that is making it. */
+export type RecordDeps = { store: Pick<ImageRecords, 'getImages'>; jobs: Pick<JobQueue, 'get'> };
+
+/** What accepting an upload uses: the limits, a header check, the stored original and the queue. */
+export type AcceptDeps = Pick<Library, 'config' | 'decoder' | 'blobs'> & {
+  store: Pick<ImageRecords, 'findImageBySha' | 'getImages'>;
+  jobs: Pick<JobQueue, 'findActiveBySha' | 'enqueue' | 'get'>;
+};
 
 /** What the API answers about an uploaded image, before or after indexing. */
 export interface UploadRecord {
@@ -53,9 +63,6 @@ export function cleanCaption(caption: string | null | undefined): string | null 
   return caption.trim() || null;
 }
 
-export const originalKey = (sha256: string) => `originals/${sha256.slice(0, 2)}/${sha256}`;
-export const UPLOAD_ROOT = 'upload:';
-
 /** A folder label from a client: '/'-separated names, no '.', '..' or empty segments. */
 export function cleanFolder(folder: string | undefined | null): string {
   if (!folder) return '';
@@ -73,7 +80,7 @@ export function cleanFilename(name: string | undefined): string {
   return base && base !== '.' && base !== '..' ? base : 'image';
 }
 
-export async function acceptUpload(lib: Library, input: UploadInput): Promise<UploadRecord> {
+export async function acceptUpload(lib: AcceptDeps, input: UploadInput): Promise<UploadRecord> {
   const filename = cleanFilename(input.filename);
   const folder = cleanFolder(input.folder);
   const { limits } = lib.config;
@@ -113,7 +120,7 @@ export function cleanTags(tags: string[] | undefined): string[] {
 }
 
 /** The record of an id: an indexed image, or a queued / running / failed upload job. */
-export async function findRecord(lib: Library, id: string): Promise<UploadRecord | null> {
+export async function findRecord(lib: RecordDeps, id: string): Promise<UploadRecord | null> {
   const [image] = await lib.store.getImages([id]);
   if (image) return { id, status: 'ready', duplicate: false, image, job: null };
   const job = await lib.jobs.get(id);
@@ -134,7 +141,7 @@ const WORKER_SILENT_MS = 60_000;
 
 /** Accepts several images, one file in memory at a time; a file that fails is listed, the others go on. */
 export async function acceptMany(
-  lib: Library,
+  lib: AcceptDeps,
   images: { filename: string; bytes(): Promise<Buffer> }[],
   fields: { folder?: string; caption?: string; tags?: string[] },
 ): Promise<{ accepted: UploadRecord[]; failed: { filename: string; error: unknown }[] }> {
@@ -155,7 +162,7 @@ export async function acceptMany(
  * them: no worker in this process and none has asked for jobs lately (then `unattended` says so at once).
  */
 export async function awaitIndexed(
-  lib: Library,
+  lib: RecordDeps & { jobs: Pick<JobQueue, 'lastPolled'> },
   runner: { feed: Pick<JobFeed, 'waitFor'>; worker: { wake(): void } | null },
   accepted: UploadRecord[],
   wait: boolean,
@@ -173,7 +180,11 @@ export async function awaitIndexed(
 }
 
 /** Changes an image's caption, tags or folder; new words refresh its caption vector. */
-export async function editImage(lib: Library, id: string, edit: { caption?: string | null; tags?: string[]; folder?: string }): Promise<ImageDetails> {
+export async function editImage(
+  lib: ReindexDeps & { store: Pick<ImageRecords, 'updateImage'> },
+  id: string,
+  edit: { caption?: string | null; tags?: string[]; folder?: string },
+): Promise<ImageDetails> {
   const patch = {
     ...(edit.caption !== undefined ? { caption: cleanCaption(edit.caption) } : {}),
     ...(edit.tags !== undefined ? { tags: cleanTags(edit.tags) } : {}),
@@ -189,7 +200,7 @@ export async function editImage(lib: Library, id: string, edit: { caption?: stri
 }
 
 /** Deletes an image's record with Loupe's own files (thumbnail, stored upload); photos in the user's folders stay. */
-export async function deleteImage(lib: Pick<Library, 'store' | 'blobs'>, id: string): Promise<void> {
+export async function deleteImage(lib: Pick<Library, 'blobs'> & { store: Pick<ImageRecords, 'deleteImage'> }, id: string): Promise<void> {
   const sha = await lib.store.deleteImage(id);
   if (!sha) throw new LoupeError('NOT_FOUND', { what: `image ${id}` });
   await Promise.all([lib.blobs.delete(thumbnailKey(sha)), lib.blobs.delete(originalKey(sha))]);

@@ -161,7 +161,7 @@ export function createApp(deps: ServerDeps, options: AppOptions = {}) {
 
   // Searches (and the duplicates scan) wait behind listing, stats and sign-in on a one-connection database.
   for (const route of ['/api/v1/images/search/*', '/api/v1/images/:id/similar', '/api/v1/duplicates', '/api/search-images', '/api/demo_backend_v2/*'])
-    app.use(route, (_c, next) => (deps.lib.db.behind ? deps.lib.db.behind(next) : next()));
+    app.use(route, (_c, next) => (deps.lib.behind ? deps.lib.behind(next) : next()));
 
   app.route('/', sessionRoutes(deps));
   app.route('/api/v1/images/search', searchRoutes());

@@ -4,7 +4,7 @@ import { LoupeError } from '../core/errors.js';
 import type { Caller } from '../ports/access-store.js';
 import type { IngestWorker } from '../app/ingest-worker.js';
 import type { JobFeed } from '../app/job-feed.js';
-import type { Library } from '../library.js';
+import type { Library } from '../app/library.js';
 
 /**
  * What route handlers share: the library (each request gets its caller's space through `c.var.lib`),

@@ -3,7 +3,7 @@ import type { Context } from 'hono';
 import { z } from 'zod';
 import { LoupeError } from '../core/errors.js';
 import { decodeBase64Image } from '../app/search.js';
-import type { Library } from '../library.js';
+import type { Library } from '../app/library.js';
 import { readMultipart, uploadTempDir } from './multipart.js';
 
 export interface ImageInput {

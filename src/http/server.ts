@@ -3,7 +3,7 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { IngestWorker } from '../app/ingest-worker.js';
 import { JobFeed } from '../app/job-feed.js';
-import type { Library } from '../library.js';
+import type { Library } from '../app/library.js';
 import type { Logger } from '../adapters/observability/logger.js';
 import type { Metrics } from '../adapters/observability/metrics.js';
 import { createApp } from './app.js';

@@ -1,13 +1,13 @@
 /** The API's JSON shapes, built from domain records. */
 import type { ImageDetails, SearchHit } from '../core/types.js';
 import type { UploadRecord } from '../app/upload.js';
-import { UPLOAD_ROOT } from '../app/upload.js';
+import { isUploadPath } from '../core/blob-keys.js';
 
 export const imageUrls = (id: string) => ({ url: `/api/v1/images/${id}/file`, thumbnailUrl: `/api/v1/images/${id}/thumbnail` });
 
 /** Upload paths are internal (`upload:<id>/<name>`); clients see the file name. */
 export function displayName(path: string): string {
-  return path.startsWith(UPLOAD_ROOT) ? path.slice(path.indexOf('/') + 1) : path.split('/').pop()!;
+  return isUploadPath(path) ? path.slice(path.indexOf('/') + 1) : path.split('/').pop()!;
 }
 
 export function imageView(d: ImageDetails) {
@@ -30,7 +30,7 @@ export function imageView(d: ImageDetails) {
     sha256: d.sha256,
     exif: d.exif,
     createdAt: d.createdAt,
-    paths: d.paths.filter((p) => !p.path.startsWith(UPLOAD_ROOT)).map((p) => p.path),
+    paths: d.paths.filter((p) => !isUploadPath(p.path)).map((p) => p.path),
     ...imageUrls(d.id),
   };
 }

@@ -5,9 +5,6 @@ export interface BlobStore {
   delete(key: string): Promise<void>;
 }
 
-/** Key of an image's thumbnail, fanned out by the first two hex characters of its hash. */
-export const thumbnailKey = (sha256: string) => `thumbnails/${sha256.slice(0, 2)}/${sha256}.webp`;
-
 /** The blobs under `prefix` (a space's own files), seen as a store of their own. */
 export function withPrefix(blobs: BlobStore, prefix: string): BlobStore {
   return {

@@ -2,12 +2,12 @@
 import path from 'node:path';
 import { parseConfig } from '../../src/config.js';
 import { startServer, type RunningServer } from '../../src/http/server.js';
-import { openLibrary, type Library } from '../../src/library.js';
+import { openLibrary, type WiredLibrary } from '../../src/wiring/library.js';
 import { tempDir, testEnv } from './fixtures.js';
 import { Metrics } from '../../src/adapters/observability/metrics.js';
 
 export interface TestServer extends RunningServer {
-  lib: Library;
+  lib: WiredLibrary;
   dataDir: string;
   stop(): Promise<void>;
 }

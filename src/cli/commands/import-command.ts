@@ -43,7 +43,7 @@ export function registerImport(program: Command) {
       .option('--model <id>', 'the model that made the vectors', 'openai/clip-vit-base-patch32')
       .option('--root <dir>', 'read images from this local mirror of the bucket (ROOT/key) instead of S3'),
   ).action(async (index: string, flags: ImportFlags & { metadata: string; model: string }) => {
-    const { faissImportPlan } = await import('../../adapters/import/faiss.js');
+    const { faissImportPlan } = await import('../../wiring/tools.js');
     await run(flags, () => faissImportPlan(index, flags.metadata, { model: flags.model, root: flags.root }));
   });
   importFlags(
@@ -55,7 +55,7 @@ export function registerImport(program: Command) {
       .option('--model <id>', "the text embedder that made the vectors, as Loupe names it (LOUPE_TEXT_EMBEDDER's model)", 'local/Xenova/all-MiniLM-L6-v2')
       .option('--root <dir>', "the folder image paths in the metadata are relative to (the app's uploads folder)"),
   ).action(async (folder: string, flags: ImportFlags & { collection: string; model: string }) => {
-    const { chromaImportPlan } = await import('../../adapters/import/chroma.js');
+    const { chromaImportPlan } = await import('../../wiring/tools.js');
     await run(flags, () => chromaImportPlan(folder, { collection: flags.collection, model: flags.model, root: flags.root }));
   });
   importFlags(
@@ -71,7 +71,7 @@ export function registerImport(program: Command) {
       .option('--model <id>', "the text embedder that made the vectors, as Loupe names it (LOUPE_TEXT_EMBEDDER's model)", 'openai/text-embedding-3-small')
       .option('--root <dir>', 'the folder holding images the table names by URL or by a relative path'),
   ).action(async (url: string, flags: ImportFlags & { table: string; vectorColumn: string; captionColumn: string; pathColumn?: string; idColumn?: string; model: string }) => {
-    const { pgvectorImportPlan } = await import('../../adapters/import/pgvector.js');
+    const { pgvectorImportPlan } = await import('../../wiring/tools.js');
     await run(flags, () => pgvectorImportPlan(url, { ...flags, root: flags.root }));
   });
 }

@@ -12,7 +12,7 @@ export function registerModels(program: Command) {
     .option('--force', 'download again even if present')
     .action(async (flags: { model?: string; dtype?: string; force?: boolean }) => {
       const [{ downloadModel }, { clipFiles }, { configFrom }, { downloadProgress, pc }] = await Promise.all([
-        import('../../adapters/hub/model-files.js'),
+        import('../../wiring/tools.js'),
         import('../../models/manifest.js'),
         import('../context.js'),
         import('../output.js'),

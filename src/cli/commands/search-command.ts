@@ -107,7 +107,7 @@ export function registerSearch(program: Command) {
     const text = filtersOnly || (query === undefined && flags.vector !== undefined) ? '' : query;
     const modes = [text !== undefined, flags.image !== undefined, flags.similar !== undefined].filter(Boolean).length;
     if (modes !== 1) throw new LoupeError('BAD_ARGUMENT', { message: 'give exactly one of: a text query, --image <source>, --similar <image-id> (or filters alone, e.g. --after 2020)' });
-    const vector = flags.vector === undefined ? undefined : await (await import('../../adapters/fs/vector-file.js')).readVectorFile(flags.vector);
+    const vector = flags.vector === undefined ? undefined : await (await import('../../wiring/tools.js')).readVectorFile(flags.vector);
     const options = {
       k: flags.k,
       folder: flags.folder,

@@ -12,19 +12,14 @@ export function registerServe(program: Command) {
     })
     .option('--host <host>', 'address to listen on (default: $LOUPE_HOST or 127.0.0.1)');
   withCommonFlags(cmd).action(async (flags: CommonFlags & { port?: number; host?: string }) => {
-    const [{ startServer }, { openLibrary }, { configFrom }, { downloadProgress, pc }, { createLogger }, { Metrics }] = await Promise.all([
+    const [{ startServer }, { openService }, { configFrom }, { downloadProgress, pc }] = await Promise.all([
       import('../../http/server.js'),
-      import('../../library.js'),
+      import('../../wiring/service.js'),
       import('../context.js'),
       import('../output.js'),
-      import('../../adapters/observability/logger.js'),
-      import('../../adapters/observability/metrics.js'),
     ]);
     const config = configFrom(flags);
-    const log = createLogger(config, 'api');
-    let metrics: InstanceType<typeof Metrics> | undefined;
-    const lib = await openLibrary(config, { onModelDownload: downloadProgress(), wrapClip: (clip) => metrics?.timeEmbedder(clip) ?? clip });
-    metrics = new Metrics(lib.jobs);
+    const { lib, log, metrics } = await openService(config, 'api', { onModelDownload: downloadProgress() });
     const server = await startServer(lib, { port: flags.port, host: flags.host, log, metrics });
     // One search now loads what searches use (CLIP's text tower, the sentence embedder, the index pages), so the first
     // user's search does not wait for them.

@@ -9,18 +9,9 @@ export function registerWorker(program: Command) {
     .description('index queued uploads (server mode: run any number of these against DATABASE_URL); SIGTERM finishes or gives back the batch in flight')
     .option('--metrics-port <port>', 'serve Prometheus metrics on this port (0 picks one)', (v) => Number(v));
   withCommonFlags(cmd, { data: 'data folder (embedded mode only; in server mode blobs come from LOUPE_BLOB_STORE)' }).action(async (flags: CommonFlags & { metricsPort?: number }) => {
-    const [{ IngestWorker }, { createLogger }, { Metrics }, { openLibrary }, { configFrom }] = await Promise.all([
-      import('../../app/ingest-worker.js'),
-      import('../../adapters/observability/logger.js'),
-      import('../../adapters/observability/metrics.js'),
-      import('../../library.js'),
-      import('../context.js'),
-    ]);
+    const [{ IngestWorker }, { openService }, { configFrom }] = await Promise.all([import('../../app/ingest-worker.js'), import('../../wiring/service.js'), import('../context.js')]);
     const config = configFrom(flags);
-    const log = createLogger(config, 'worker');
-    let metrics: InstanceType<typeof Metrics> | undefined;
-    const lib = await openLibrary(config, { wrapClip: (clip) => metrics?.timeEmbedder(clip) ?? clip });
-    metrics = new Metrics(lib.jobs);
+    const { lib, log, metrics } = await openService(config, 'worker');
     const worker = new IngestWorker(lib, { ownsDatabase: !config.database });
     metrics.watchWorker(worker);
     worker.on('job', (e) => {
@@ -34,7 +25,7 @@ export function registerWorker(program: Command) {
     if (flags.metricsPort !== undefined) {
       metricsServer = createServer(async (req, res) => {
         if (req.url !== '/metrics') return res.writeHead(404).end();
-        res.writeHead(200, { 'content-type': metrics!.registry.contentType }).end(await metrics!.registry.metrics());
+        res.writeHead(200, { 'content-type': metrics.registry.contentType }).end(await metrics.registry.metrics());
       }).listen(flags.metricsPort, config.http.host, () => log.info({ address: metricsServer!.address() }, 'metrics listening'));
     }
     await worker.start();

@@ -4,7 +4,7 @@
  * demo backend (`/api/demo_backend_v2/image_search/...`, distance = L2 between unit vectors).
  */
 import { Hono, type Context } from 'hono';
-import type { Library } from '../../library.js';
+import type { Library } from '../../app/library.js';
 import { z } from 'zod';
 import { searchByImage, searchByText } from '../../app/search.js';
 import { MAX_K } from '../../core/hybrid.js';

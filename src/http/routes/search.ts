@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { MAX_QUERY_CHARS, MAX_VECTOR_DIM, searchByImage, searchByText, withSourceUrls } from '../../app/search.js';
 import { MAX_K, SEARCH_MODES } from '../../core/hybrid.js';
 import type { SearchResult } from '../../core/types.js';
-import type { Library } from '../../library.js';
+import type { Library } from '../../app/library.js';
 import type { AppEnv } from '../context.js';
 import { intParam, parseWith, percentParam, readImageRequest, readJson } from '../inputs.js';
 import { hitView } from '../views.js';

@@ -64,7 +64,7 @@ export function systemRoutes({ lib: rootLib, feed }: ServerDeps) {
     let ok = true;
     try {
       // Asked each time (not the cached image count): readiness must follow an outage at once.
-      await rootLib.db.query('select 1');
+      await rootLib.ping();
       checks.database = 'ok';
     } catch (e) {
       ok = false;

@@ -1,62 +1,29 @@
 /**
  * The composition root: wires config, store, blobs and models for one data folder. Every surface
- * (CLI, HTTP, library users) opens a Library and calls the use cases in src/app with it.
+ * (CLI, HTTP, library users) opens a Library here and calls the use cases in src/app with it; only surfaces
+ * import this folder.
  */
 import path from 'node:path';
-import type { Config } from './config.js';
-import { diskFullOr, LoupeError, reasonOf } from './core/errors.js';
-import { withPrefix, type BlobStore } from './ports/blob-store.js';
-import { DEFAULT_SPACE_ID } from './core/spaces.js';
-import type { ClipEmbedder } from './ports/clip-embedder.js';
-import type { ImageDecoder } from './ports/image-decoder.js';
-import type { ImageSource } from './ports/image-source.js';
-import type { Places } from './ports/places.js';
-import type { Store, VectorIndex } from './ports/store.js';
-import type { SqlClient } from './adapters/sql/sql-client.js';
-import type { JobQueue } from './ports/job-queue.js';
-import type { AccessStore } from './ports/access-store.js';
-import type { TextRecognizer } from './ports/text-recognizer.js';
-import { DEFAULT_CAPTION_PROMPT, type Captioner } from './ports/captioner.js';
-import type { TextEmbedder } from './ports/text-embedder.js';
-import type { ObjectLabeler } from './ports/object-labeler.js';
-import { clipFiles } from './models/manifest.js';
-import type { DownloadProgress } from './adapters/hub/model-files.js';
+import type { Config } from '../config.js';
+import { diskFullOr, LoupeError, reasonOf } from '../core/errors.js';
+import { withPrefix, type BlobStore } from '../ports/blob-store.js';
+import { DEFAULT_SPACE_ID } from '../core/spaces.js';
+import { spacePrefix } from '../core/blob-keys.js';
+import type { ClipEmbedder } from '../ports/clip-embedder.js';
+import type { ImageSource } from '../ports/image-source.js';
+import type { SqlClient } from '../adapters/sql/sql-client.js';
+import type { TextRecognizer } from '../ports/text-recognizer.js';
+import { DEFAULT_CAPTION_PROMPT, type Captioner } from '../ports/captioner.js';
+import type { TextEmbedder } from '../ports/text-embedder.js';
+import type { ObjectLabeler } from '../ports/object-labeler.js';
+import { clipFiles } from '../models/manifest.js';
+import type { DownloadProgress } from '../adapters/hub/model-files.js';
+import type { Library } from '../app/library.js';
 
-export interface Library {
-  config: Config;
-  /** The space this view of the library reads and writes (the default space unless chosen). */
-  spaceId: string;
-  /** The same library seen through another space: its own images, jobs and files; models are shared. */
-  forSpace(spaceId: string): Library;
-  /** The database, for administration (spaces, users, keys) and migration tools. */
+/** The library with its database, for administration and migration tools (surfaces only; use cases get a Library). */
+export interface WiredLibrary extends Library {
   db: SqlClient;
-  store: Store;
-  /** Users, spaces and API keys (not scoped: administration). */
-  access: AccessStore;
-  jobs: JobQueue;
-  blobs: BlobStore;
-  /** Where files to index are read from: s3:// URLs from a bucket, anything else from the filesystem (one kind per run). */
-  imageSource(inputs: string[]): Promise<ImageSource>;
-  /** A URL a client can fetch an original from directly (a presigned S3 URL), or null for local files. */
-  sourceUrl(path: string): Promise<string | null>;
-  decoder: ImageDecoder;
-  places: Places;
-  /** Fetches untrusted image URLs with the SSRF guards and limits from the configuration. */
-  fetchUrl(url: string): Promise<Buffer>;
-  /** Loads (and if needed downloads) the CLIP model on first call. */
-  clip(): Promise<ClipEmbedder>;
-  /**
-   * Text embedders in the configured order of preference, each loaded on first use, or why one cannot be used.
-   * Vectors of different models are never mixed: a search uses the provider whose model made the stored vectors.
-   */
-  textEmbedders(): Promise<(TextEmbedder | { provider: string; unavailable: string })[]>;
-  /** The configured captioner, or why there is none. */
-  captioner(): Promise<Captioner | { unavailable: string }>;
-  /** The configured OCR engine, or why there is none (turned off, or not installed). */
-  ocr(): Promise<TextRecognizer | { unavailable: string }>;
-  /** The object labeler (LOUPE_LABELS), loaded on first call, or why there is none. */
-  labeler(): Promise<ObjectLabeler | { unavailable: string }>;
-  close(): Promise<void>;
+  forSpace(spaceId: string): WiredLibrary;
 }
 
 export interface OpenLibraryOptions {
@@ -70,15 +37,15 @@ export interface OpenLibraryOptions {
 /** The code a library needs beyond opening its database. */
 const loadModules = () =>
   Promise.all([
-    import('./adapters/sql/sql-store.js'),
-    import('./adapters/fs/fs-blob-store.js'),
-    import('./adapters/sharp/sharp-decoder.js'),
-    import('./adapters/sql/sql-job-queue.js'),
-    import('./adapters/sql/sql-access-store.js'),
-    import('./adapters/fs/fs-image-source.js'),
+    import('../adapters/sql/sql-store.js'),
+    import('../adapters/fs/fs-blob-store.js'),
+    import('../adapters/sharp/sharp-decoder.js'),
+    import('../adapters/sql/sql-job-queue.js'),
+    import('../adapters/sql/sql-access-store.js'),
+    import('../adapters/fs/fs-image-source.js'),
   ]);
 
-export async function openLibrary(config: Config, options: OpenLibraryOptions = {}): Promise<Library> {
+export async function openLibrary(config: Config, options: OpenLibraryOptions = {}): Promise<WiredLibrary> {
   let clip: Promise<ClipEmbedder> | undefined;
   let textEmbedders: ReturnType<typeof loadTextEmbedders> | undefined;
   const loadClipOnce = () =>
@@ -98,7 +65,7 @@ export async function openLibrary(config: Config, options: OpenLibraryOptions = 
         .then((list) => Promise.all(list.map((e, i) => (config.textEmbedding.providers[i] === 'local' && 'embed' in e ? e.embed(['warm up']) : null))))
         .catch(() => {});
   };
-  const [{ lockDataDir }, { migrate }] = await Promise.all([import('./adapters/fs/data-dir-lock.js'), import('./adapters/sql/migrations.js')]);
+  const [{ lockDataDir }, { migrate }] = await Promise.all([import('../adapters/fs/data-dir-lock.js'), import('../adapters/sql/migrations.js')]);
   // The rest of the code loads while the lock is taken (before the database thread competes for the cores).
   const modules = loadModules();
   modules.catch(() => {});
@@ -123,7 +90,7 @@ export async function openLibrary(config: Config, options: OpenLibraryOptions = 
   const store = new SqlStore(db);
   const jobs = new SqlJobQueue(db, config.jobs.retry);
   let s3: Promise<import('@aws-sdk/client-s3').S3Client> | undefined;
-  const s3Client = () => (s3 ??= import('./adapters/s3/s3-client.js').then((m) => m.createS3Client(config.s3)));
+  const s3Client = () => (s3 ??= import('../adapters/s3/s3-client.js').then((m) => m.createS3Client(config.s3)));
   const fsBlobs = new FsBlobStore(config.dataDir);
   // What a killed process left half-written: all of it when this process owns the folder, else only old leftovers.
   await fsBlobs.cleanTemporaries(config.database ? 3_600_000 : 0).catch(() => 0);
@@ -133,10 +100,13 @@ export async function openLibrary(config: Config, options: OpenLibraryOptions = 
   let safeFetch: Promise<(url: string) => Promise<Buffer>> | undefined;
   let ocr: ReturnType<typeof loadOcr> | undefined;
   let labeler: ReturnType<typeof loadLabeler> | undefined;
-  const root: Library = {
+  const database = db;
+  const root: WiredLibrary = {
     config,
     spaceId: DEFAULT_SPACE_ID,
     db,
+    ...(db.behind ? { behind: <T>(fn: () => Promise<T>) => database.behind!(fn) } : {}),
+    ping: async () => void (await database.query('select 1')),
     forSpace: (spaceId) =>
       spaceId === DEFAULT_SPACE_ID
         ? root
@@ -145,8 +115,7 @@ export async function openLibrary(config: Config, options: OpenLibraryOptions = 
             spaceId,
             store: store.forSpace(spaceId),
             jobs: jobs.forSpace(spaceId),
-            // The default space keeps the layout from before spaces existed; others live under their own prefix.
-            blobs: withPrefix(blobs, `spaces/${spaceId}/`),
+            blobs: withPrefix(blobs, spacePrefix(spaceId)),
             close: async () => {},
           },
     store,
@@ -157,10 +126,10 @@ export async function openLibrary(config: Config, options: OpenLibraryOptions = 
       const s3Inputs = inputs.filter((i) => i.startsWith('s3://')).length;
       if (s3Inputs === 0) return fsSource;
       if (s3Inputs < inputs.length) throw new LoupeError('BAD_ARGUMENT', { message: 'index s3:// URLs and local paths in separate runs' });
-      return (s3Source ??= Promise.all([import('./adapters/s3/s3-image-source.js'), s3Client()]).then(([m, client]) => new m.S3ImageSource(client)));
+      return (s3Source ??= Promise.all([import('../adapters/s3/s3-image-source.js'), s3Client()]).then(([m, client]) => new m.S3ImageSource(client)));
     },
     async sourceUrl(p) {
-      const { parseS3Url } = await import('./adapters/s3/s3-client.js');
+      const { parseS3Url } = await import('../adapters/s3/s3-client.js');
       const loc = parseS3Url(p);
       if (!loc) return null;
       const [{ GetObjectCommand }, { getSignedUrl }] = await Promise.all([import('@aws-sdk/client-s3'), import('@aws-sdk/s3-request-presigner')]);
@@ -169,11 +138,11 @@ export async function openLibrary(config: Config, options: OpenLibraryOptions = 
     decoder: new SharpDecoder(),
     // Loaded when first used: a search or a listing that needs neither pays nothing for them at start-up.
     places: {
-      countryCode: async (name) => (await import('./adapters/geo/countries.js')).countryCode(name),
-      outlines: async () => (await import('./adapters/geo/countries.js')).worldOutlines(),
+      countryCode: async (name) => (await import('../adapters/geo/countries.js')).countryCode(name),
+      outlines: async () => (await import('../adapters/geo/countries.js')).worldOutlines(),
     },
     fetchUrl: async (url) =>
-      (safeFetch ??= import('./adapters/http/safe-fetch.js').then((m) => m.createSafeFetcher({ ...config.urls, maxBytes: config.limits.maxFileBytes }))).then((fetchUrl) => fetchUrl(url)),
+      (safeFetch ??= import('../adapters/http/safe-fetch.js').then((m) => m.createSafeFetcher({ ...config.urls, maxBytes: config.limits.maxFileBytes }))).then((fetchUrl) => fetchUrl(url)),
     clip: loadClipOnce,
     ocr: () => (ocr ??= loadOcr(config)),
     labeler: () => (labeler ??= loadLabeler(config)),
@@ -211,22 +180,22 @@ async function assertSpaceFor(dir: string, needed: number) {
 
 async function openS3Blobs(config: Config, client: import('@aws-sdk/client-s3').S3Client): Promise<BlobStore> {
   if (!config.s3.bucket) throw new LoupeError('CONFIG_INVALID', { problems: ['LOUPE_BLOB_STORE=s3 needs LOUPE_S3_BUCKET (and LOUPE_S3_ENDPOINT for services other than AWS)'] });
-  const { S3BlobStore } = await import('./adapters/s3/s3-blob-store.js');
+  const { S3BlobStore } = await import('../adapters/s3/s3-blob-store.js');
   return new S3BlobStore(client, config.s3.bucket, config.s3.prefix);
 }
 
 /** PostgreSQL when DATABASE_URL is set, else embedded PGlite in `<data>/db`. */
 export async function openDatabase(config: Config): Promise<SqlClient> {
   if (config.database) {
-    const { openPostgres } = await import('./adapters/pg/pg-client.js');
+    const { openPostgres } = await import('../adapters/pg/pg-client.js');
     return openPostgres(config.database.url, config.database);
   }
-  const { openPglite } = await import('./adapters/pglite/pglite-client.js');
+  const { openPglite } = await import('../adapters/pglite/pglite-client.js');
   return openPglite(path.join(config.dataDir, 'db'), { statementTimeoutMs: config.statementTimeoutMs });
 }
 
 export async function loadClip(config: Config, options: OpenLibraryOptions = {}): Promise<ClipEmbedder> {
-  const [{ resolveModelRoot }, { TransformersClip }] = await Promise.all([import('./adapters/hub/model-files.js'), import('./adapters/transformers/clip-embedder.js')]);
+  const [{ resolveModelRoot }, { TransformersClip }] = await Promise.all([import('../adapters/hub/model-files.js'), import('../adapters/transformers/clip-embedder.js')]);
   const modelRoot = await resolveModelRoot({
     modelId: config.clipModel,
     files: clipFiles(config.clipDtype),
@@ -245,16 +214,16 @@ export async function loadTextEmbedders(config: Config, options: OpenLibraryOpti
   const out: (TextEmbedder | { provider: string; unavailable: string })[] = [];
   for (const provider of providers) {
     if (provider === 'ollama') {
-      const { OllamaEmbedder } = await import('./adapters/remote/remote-embedders.js');
+      const { OllamaEmbedder } = await import('../adapters/remote/remote-embedders.js');
       out.push(new OllamaEmbedder({ ...common, baseUrl: config.caption.ollamaUrl, model: models.ollama }));
     } else if (provider === 'openai') {
-      const { OpenAiEmbedder } = await import('./adapters/remote/remote-embedders.js');
+      const { OpenAiEmbedder } = await import('../adapters/remote/remote-embedders.js');
       out.push(new OpenAiEmbedder({ ...common, baseUrl: config.caption.openaiBaseUrl, apiKey: config.caption.openaiApiKey, model: models.openai }));
     } else {
       const [{ resolveModelRoot }, { TransformersSentenceEmbedder }, { sentenceModelFiles }] = await Promise.all([
-        import('./adapters/hub/model-files.js'),
-        import('./adapters/transformers/sentence-embedder.js'),
-        import('./models/manifest.js'),
+        import('../adapters/hub/model-files.js'),
+        import('../adapters/transformers/sentence-embedder.js'),
+        import('../models/manifest.js'),
       ]);
       try {
         const modelRoot = await resolveModelRoot({
@@ -280,18 +249,18 @@ export async function loadCaptioner(config: Config): Promise<Captioner | { unava
   const c = config.caption;
   const common = { model: c.model, prompt: c.prompt ?? DEFAULT_CAPTION_PROMPT, timeoutMs: c.timeoutMs, retries: c.retries };
   if (c.provider === 'ollama') {
-    const { OllamaCaptioner } = await import('./adapters/remote/ollama-captioner.js');
+    const { OllamaCaptioner } = await import('../adapters/remote/ollama-captioner.js');
     return new OllamaCaptioner({ ...common, baseUrl: c.ollamaUrl });
   }
   if (c.provider === 'openai') {
-    const { OpenAiCaptioner } = await import('./adapters/remote/openai-captioner.js');
+    const { OpenAiCaptioner } = await import('../adapters/remote/openai-captioner.js');
     return new OpenAiCaptioner({ ...common, baseUrl: c.openaiBaseUrl, apiKey: c.openaiApiKey });
   }
   if (c.provider === 'local') {
     const [{ resolveModelRoot }, { TransformersCaptioner }, { captionModelFiles }] = await Promise.all([
-      import('./adapters/hub/model-files.js'),
-      import('./adapters/transformers/image-captioner.js'),
-      import('./models/manifest.js'),
+      import('../adapters/hub/model-files.js'),
+      import('../adapters/transformers/image-captioner.js'),
+      import('../models/manifest.js'),
     ]);
     const models = [];
     const problems: string[] = [];
@@ -319,7 +288,7 @@ export async function loadCaptioner(config: Config): Promise<Captioner | { unava
 /** NanoDet-m from the models folder or the cache (downloaded once, pinned by size and sha256), or why it cannot be used. */
 export async function loadLabeler(config: Config): Promise<ObjectLabeler | { unavailable: string }> {
   if (config.labels.engine === 'off') return { unavailable: 'object labels are turned off (LOUPE_LABELS=off)' };
-  const [{ resolveModelRoot }, { NanoDetLabeler, NANODET_FILE, NANODET_MODEL_ID }] = await Promise.all([import('./adapters/hub/model-files.js'), import('./adapters/onnx/nanodet-labeler.js')]);
+  const [{ resolveModelRoot }, { NanoDetLabeler, NANODET_FILE, NANODET_MODEL_ID }] = await Promise.all([import('../adapters/hub/model-files.js'), import('../adapters/onnx/nanodet-labeler.js')]);
   try {
     const root = await resolveModelRoot({
       modelId: NANODET_MODEL_ID,
@@ -340,18 +309,12 @@ export async function loadOcr(config: Config): Promise<TextRecognizer | { unavai
   const { engine, ...options } = config.ocr;
   if (engine === 'off') return { unavailable: 'OCR is turned off (LOUPE_OCR=off)' };
   if (engine === 'tesseract') {
-    const { TesseractRecognizer, tesseractVersion } = await import('./adapters/ocr/tesseract.js');
+    const { TesseractRecognizer, tesseractVersion } = await import('../adapters/ocr/tesseract.js');
     const version = await tesseractVersion();
     if (version) return new TesseractRecognizer({ ...options, version });
     return { unavailable: 'LOUPE_OCR=tesseract but the tesseract command is not installed (Debian: apt-get install tesseract-ocr)' };
   }
   // PP-OCRv4 by default: better word recall on FUNSD (0.72 vs 0.57), installed by npm everywhere; tesseract is ~4× faster.
-  const { PpOcrRecognizer } = await import('./adapters/ocr/ppocr.js');
+  const { PpOcrRecognizer } = await import('../adapters/ocr/ppocr.js');
   return new PpOcrRecognizer(options);
-}
-
-/** Refuses to mix embedding spaces: stored vectors of another model make the configured one unusable here. */
-export async function assertModelMatches(store: Pick<VectorIndex, 'embeddingModels'>, model: string): Promise<void> {
-  const others = (await store.embeddingModels()).filter((m) => m.model !== model);
-  if (others.length) throw new LoupeError('MODEL_MISMATCH', { stored: others[0].model, requested: model, count: others[0].count });
 }
