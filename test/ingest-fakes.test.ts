@@ -133,7 +133,10 @@ describe('IngestWorker on fakes', () => {
     const queue = fake<WorkerDeps['jobs']>('jobs', {
       claim: async (limit) => {
         const ready = jobs.filter((j) => j.status === 'pending').slice(0, limit);
-        for (const j of ready) ((j.status = 'running'), j.attempts++);
+        for (const j of ready) {
+          j.status = 'running';
+          j.attempts++;
+        }
         return ready.map((j) => ({ ...j }));
       },
       renew: async (ids) => ids,

@@ -64,3 +64,25 @@ export async function assertModelMatches(store: Pick<VectorIndex, 'embeddingMode
   const others = (await store.embeddingModels()).filter((m) => m.model !== model);
   if (others.length) throw new LoupeError('MODEL_MISMATCH', { stored: others[0].model, requested: model, count: others[0].count });
 }
+
+/**
+ * The text embedder to use: the configured provider whose model made the stored text vectors (so spaces are
+ * never mixed), else the first usable one in the configured order.
+ */
+export async function textEmbedderFor(lib: Pick<Library, 'textEmbedders'> & { store: Pick<VectorIndex, 'embeddingModels'> }): Promise<TextEmbedder | { unavailable: string }> {
+  const candidates = await lib.textEmbedders();
+  const usable = candidates.filter((c): c is TextEmbedder => !('unavailable' in c));
+  const stored = (await lib.store.embeddingModels('text')).map((m) => m.model);
+  const match = usable.find((e) => stored.includes(e.model)) ?? (stored.length ? undefined : usable[0]);
+  if (match) return match;
+  if (stored.length && usable.length)
+    return {
+      unavailable: `stored caption vectors were made with ${stored.join(', ')}, which is not among the configured providers (${usable.map((u) => u.model).join(', ')}); run \`loupe reindex --only text-embedding --reset\``,
+    };
+  return {
+    unavailable: candidates
+      .map((c) => ('unavailable' in c ? `${c.provider}: ${c.unavailable}` : ''))
+      .filter(Boolean)
+      .join('; '),
+  };
+}

@@ -6,11 +6,10 @@ import { ANALYZERS, type RunnableAnalyzer } from '../core/analyzers.js';
 import { LoupeError, reasonOf } from '../core/errors.js';
 import type { ImageDetails } from '../core/types.js';
 import type { AnalysisState, AnalyzerName, AnalyzerState, ImageRecords, VectorIndex } from '../ports/store.js';
-import type { Library } from './library.js';
+import { textEmbedderFor, type Library } from './library.js';
 import { decodeForIndex } from './ingest-batch.js';
 import { readOriginal } from './originals.js';
 import { thumbnailKey } from '../core/blob-keys.js';
-import type { TextEmbedder } from '../ports/text-embedder.js';
 
 /** What the analyzer passes use: the models, the originals, and the store's images, vectors and analysis state. */
 export type ReindexDeps = Pick<Library, 'config' | 'clip' | 'ocr' | 'labeler' | 'captioner' | 'textEmbedders' | 'decoder' | 'blobs' | 'imageSource'> & {
@@ -194,28 +193,6 @@ export function describableText(image: { caption: string | null; tags: string[];
     .filter((t) => t && t.trim())
     .join('\n')
     .slice(0, 4000);
-}
-
-/**
- * The text embedder to use: the configured provider whose model made the stored text vectors (so spaces are
- * never mixed), else the first usable one in the configured order.
- */
-export async function textEmbedderFor(lib: Pick<Library, 'textEmbedders'> & { store: Pick<VectorIndex, 'embeddingModels'> }): Promise<TextEmbedder | { unavailable: string }> {
-  const candidates = await lib.textEmbedders();
-  const usable = candidates.filter((c): c is TextEmbedder => !('unavailable' in c));
-  const stored = (await lib.store.embeddingModels('text')).map((m) => m.model);
-  const match = usable.find((e) => stored.includes(e.model)) ?? (stored.length ? undefined : usable[0]);
-  if (match) return match;
-  if (stored.length && usable.length)
-    return {
-      unavailable: `stored caption vectors were made with ${stored.join(', ')}, which is not among the configured providers (${usable.map((u) => u.model).join(', ')}); run \`loupe reindex --only text-embedding --reset\``,
-    };
-  return {
-    unavailable: candidates
-      .map((c) => ('unavailable' in c ? `${c.provider}: ${c.unavailable}` : ''))
-      .filter(Boolean)
-      .join('; '),
-  };
 }
 
 async function captionRunner(lib: ReindexDeps, r: AnalyzerReport, reset: boolean, ids: string[]): Promise<Runner | null> {

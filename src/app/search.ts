@@ -4,7 +4,6 @@
  * (path, URL or base64) and similar-to-id: nearest CLIP vectors. A folder filter is given, written in the
  * query (`folder:x`), or detected from a folder name in the words.
  */
-import { readFile } from 'node:fs/promises';
 import { LoupeError, isLoupeError, reasonOf } from '../core/errors.js';
 import { detectFolder } from '../core/folder-detect.js';
 import { MAX_EMBEDDING_DIM, cosine, l2Normalize, scoreFromCosineDistance } from '../core/scores.js';
@@ -27,16 +26,15 @@ import {
 import { LRUCache } from 'lru-cache';
 import { parseQuery } from '../core/query-syntax.js';
 import { SORTS, bothFilters, restricts, type ImageFilters, type Sort } from '../core/filters.js';
-import { assertModelMatches, type Library } from './library.js';
+import { assertModelMatches, textEmbedderFor, type Library } from './library.js';
 import type { ImageRecords, SearchFilters, TextHit, TextIndex, VectorIndex } from '../ports/store.js';
 import { decodeForIndex } from './ingest-batch.js';
-import { textEmbedderFor } from './reindex.js';
 
 /** Longest text query, on every surface: full-text and trigram work grow with it, and nobody types more. */
 export const MAX_QUERY_CHARS = 2000;
 
 /** What searching uses of the library: its models, place names and URL fetcher, and three of the store's capabilities. */
-export type SearchDeps = Pick<Library, 'config' | 'clip' | 'places' | 'fetchUrl' | 'sourceUrl' | 'textEmbedders' | 'decoder'> & { store: ImageRecords & VectorIndex & TextIndex };
+export type SearchDeps = Pick<Library, 'config' | 'clip' | 'places' | 'fetchUrl' | 'sourceUrl' | 'textEmbedders' | 'decoder' | 'imageSource'> & { store: ImageRecords & VectorIndex & TextIndex };
 
 export interface SearchOptions {
   k?: number;
@@ -411,7 +409,7 @@ export async function loadImageSource(lib: SearchDeps, source: string): Promise<
   const bytes = decodeBase64Image(source);
   if (bytes) return bytes;
   try {
-    return await readFile(source);
+    return await (await lib.imageSource([source])).read(source);
   } catch (e) {
     // Not a readable file: plain base64 if it looks like it, else the file error.
     if (source.length > 64 && /^[A-Za-z0-9+/=\s]+$/.test(source)) return Buffer.from(source, 'base64');

@@ -84,7 +84,10 @@ export function memoryStore() {
     removePaths: async (ps) => ps.forEach((p) => paths.delete(p)),
     deleteOrphanImages: async () => {
       const orphans = [...images.values()].filter((i) => ![...paths.values()].some((p) => p.imageId === i.id));
-      for (const o of orphans) (images.delete(o.id), vectors.delete(o.id));
+      for (const o of orphans) {
+        images.delete(o.id);
+        vectors.delete(o.id);
+      }
       return orphans.map((o) => o.sha256);
     },
     getImages: async (ids) => ids.flatMap((id) => (images.has(id) ? [withPaths(images.get(id)!)] : [])),

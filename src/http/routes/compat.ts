@@ -4,7 +4,6 @@
  * demo backend (`/api/demo_backend_v2/image_search/...`, distance = L2 between unit vectors).
  */
 import { Hono, type Context } from 'hono';
-import type { Library } from '../../app/library.js';
 import { z } from 'zod';
 import { searchByImage, searchByText } from '../../app/search.js';
 import { MAX_K } from '../../core/hybrid.js';
@@ -16,6 +15,7 @@ import { intParam, parseWith, readImageRequest, readJson } from '../inputs.js';
 import { displayName, imageUrls } from '../views.js';
 import { uploadImages } from './images.js';
 import { KParam, QueryText } from './search.js';
+import { imageCount, imagesById, listImages } from '../../app/browse.js';
 
 export function compatRoutes(deps: ServerDeps) {
   const app = new Hono<AppEnv>();
@@ -51,7 +51,10 @@ export function compatRoutes(deps: ServerDeps) {
       const lib = c.var.lib;
       const body = parseWith(z.object({ query: QueryText, n_results: KParam.default(5) }), await readJson(c));
       const { hits } = await searchByText(lib, body.query, { k: body.n_results, folder: '' });
-      const details = new Map((await lib.store.getImages(hits.map((h) => h.id))).map((d) => [d.id, d]));
+      const details = await imagesById(
+        lib,
+        hits.map((h) => h.id),
+      );
       const results = hits.map((h) => ({ image_path: displayName(h.path), caption: details.get(h.id)?.caption ?? '', similarity: h.score ?? 0, url: imageUrls(h.id).url }));
       return c.json({ success: true, results, count: results.length });
     }),
@@ -63,7 +66,7 @@ export function compatRoutes(deps: ServerDeps) {
       const lib = c.var.lib;
       const results = [];
       for (let cursor: string | null = null; ;) {
-        const page: Awaited<ReturnType<Library['store']['listImages']>> = await lib.store.listImages({ limit: 500, cursor });
+        const page: Awaited<ReturnType<typeof listImages>> = await listImages(lib, { limit: 500, cursor });
         for (const d of page.items) results.push({ image_path: displayName(d.paths[0]?.path ?? ''), caption: d.caption ?? '', url: imageUrls(d.id).url });
         if (!(cursor = page.nextCursor)) break;
       }
@@ -73,7 +76,7 @@ export function compatRoutes(deps: ServerDeps) {
 
   app.get(
     '/api/stats',
-    flask(async (c) => c.json({ success: true, total_images: await c.var.lib.store.imageCount() })),
+    flask(async (c) => c.json({ success: true, total_images: await imageCount(c.var.lib) })),
   );
 
   // FastAPI family: {detail} on failure; results are a bare array.

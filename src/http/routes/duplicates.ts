@@ -4,6 +4,7 @@ import { MAX_DUPLICATE_BITS, NEAR_DUPLICATE_BITS } from '../../core/duplicate-gr
 import type { AppEnv } from '../context.js';
 import { intParam } from '../inputs.js';
 import { imageView } from '../views.js';
+import { imagesById } from '../../app/browse.js';
 
 /** Duplicates to review, a page at a time (`limit`, `cursor` from `next`): groups of exact copies (one picture at several paths) and near copies, with what tells them apart. */
 export function duplicateRoutes() {
@@ -14,7 +15,10 @@ export function duplicateRoutes() {
     const limit = intParam('limit', c.req.query('limit'), 100, 1, 500);
     const cursor = intParam('cursor', c.req.query('cursor'), 0, 0, Number.MAX_SAFE_INTEGER);
     const { groups, next, total } = pageOf(await findDuplicates(lib, maxBits), limit, cursor);
-    const details = new Map((await lib.store.getImages([...new Set(groups.flatMap((g) => g.images.map((i) => i.id)))])).map((d) => [d.id, d]));
+    const details = await imagesById(
+      lib,
+      groups.flatMap((g) => g.images.map((i) => i.id)),
+    );
     return c.json({
       total,
       next: next === null ? null : String(next),

@@ -3,7 +3,6 @@ import { ZipArchive } from 'archiver';
 import { Hono } from 'hono';
 import { z } from 'zod';
 import { LoupeError, type ErrorCode } from '../../core/errors.js';
-import { thumbnailKey } from '../../core/blob-keys.js';
 import { acceptMany, awaitIndexed, cleanFolder, deleteImage, editImage, findRecord } from '../../app/upload.js';
 import { originalsForDownload, previewOf, readOriginal } from '../../app/originals.js';
 import { searchSimilar, withSourceUrls } from '../../app/search.js';
@@ -14,6 +13,7 @@ import { intParam, parseWith, percentParam, readImageRequest, readJson, tagsFrom
 import { hitView, imageView, recordView } from '../views.js';
 import { filtersFromFields } from '../../core/filters.js';
 import { FiltersBody, SortParam } from './search.js';
+import { getImage, imagesById, listImages, places, thumbnailOf, timeline } from '../../app/browse.js';
 
 const MIME: Record<string, string> = {
   jpeg: 'image/jpeg',
@@ -91,20 +91,20 @@ export function imageRoutes(deps: ServerDeps) {
     const limit = intParam('limit', c.req.query('limit'), 50, 1, 500);
     const folder = c.req.query('folder') ? cleanFolder(c.req.query('folder')) : null;
     const order = parseWith(z.enum(['added', 'taken']).default('added'), c.req.query('order'));
-    const page = await lib.store.listImages({ folder, limit, cursor: c.req.query('cursor') || null, order, before: c.req.query('before') || null });
+    const page = await listImages(lib, { folder, limit, cursor: c.req.query('cursor') || null, order, before: c.req.query('before') || null });
     return c.json({ items: page.items.map(imageView), nextCursor: page.nextCursor });
   });
 
   // Months with photos (by date taken), for the gallery's timeline.
   app.get('/timeline', async (c) => {
     const folder = c.req.query('folder') ? cleanFolder(c.req.query('folder')) : null;
-    return c.json(await c.var.lib.store.timeline({ folder }));
+    return c.json(await timeline(c.var.lib, folder));
   });
 
   // Photos with a GPS position by country (count and mean position), and the world's outlines to draw them on.
   app.get('/places', async (c) => {
     const folder = c.req.query('folder') ? cleanFolder(c.req.query('folder')) : null;
-    return c.json({ places: await c.var.lib.store.places({ folder }) });
+    return c.json({ places: await places(c.var.lib, folder) });
   });
   app.get('/places/outlines.svg', async (c) =>
     c.body(`<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 360 180"><path d="${await c.var.lib.places.outlines()}"/></svg>`, 200, {
@@ -173,8 +173,7 @@ export function imageRoutes(deps: ServerDeps) {
 
   app.get('/:id/file', async (c) => {
     const lib = c.var.lib;
-    const [image] = await lib.store.getImages([c.req.param('id')]);
-    if (!image) throw new LoupeError('NOT_FOUND', { what: `image ${c.req.param('id')}` });
+    const image = await getImage(lib, c.req.param('id'));
     const bytes = await readOriginal(lib, image);
     if (!bytes) throw new LoupeError('NOT_FOUND', { what: `the original file of image ${image.id}` });
     return c.body(new Uint8Array(bytes), 200, { 'content-type': MIME[image.format] ?? 'application/octet-stream', 'cache-control': 'private, max-age=3600', etag: `"${image.sha256}"` });
@@ -184,8 +183,7 @@ export function imageRoutes(deps: ServerDeps) {
   app.get('/:id/preview', async (c) => {
     const lib = c.var.lib;
     const size = intParam('size', c.req.query('size'), 2048, 64, 4096);
-    const [image] = await lib.store.getImages([c.req.param('id')]);
-    if (!image) throw new LoupeError('NOT_FOUND', { what: `image ${c.req.param('id')}` });
+    const image = await getImage(lib, c.req.param('id'));
     const preview = await previewOf(lib, image, size);
     if (!preview) throw new LoupeError('NOT_FOUND', { what: `the original file of image ${image.id}` });
     return c.body(new Uint8Array(preview), 200, { 'content-type': 'image/jpeg', 'cache-control': 'private, max-age=3600', etag: `"p${size}-${image.sha256}"` });
@@ -193,8 +191,7 @@ export function imageRoutes(deps: ServerDeps) {
 
   app.get('/:id/thumbnail', async (c) => {
     const lib = c.var.lib;
-    const [image] = await lib.store.getImages([c.req.param('id')]);
-    if (!image) throw new LoupeError('NOT_FOUND', { what: `image ${c.req.param('id')}` });
+    const image = await getImage(lib, c.req.param('id'));
     const etag = `"t-${image.sha256.slice(0, 32)}"`;
     // Content-addressed: a thumbnail never changes, so clients may keep it for good.
     const headers = { etag, 'cache-control': 'public, max-age=31536000, immutable' };
@@ -205,9 +202,7 @@ export function imageRoutes(deps: ServerDeps) {
         .includes(etag)
     )
       return c.body(null, 304, headers);
-    const bytes = await lib.blobs.get(thumbnailKey(image.sha256));
-    if (!bytes) throw new LoupeError('NOT_FOUND', { what: `the thumbnail of image ${image.id}` });
-    return c.body(new Uint8Array(bytes), 200, { ...headers, 'content-type': 'image/webp' });
+    return c.body(new Uint8Array(await thumbnailOf(lib, image)), 200, { ...headers, 'content-type': 'image/webp' });
   });
 
   app.get('/:id/similar', async (c) => c.json(await similarAnswer(c.var.lib, [c.req.param('id')], c.req.query())));
@@ -238,8 +233,10 @@ async function similarAnswer(lib: Library, ids: string[], q: Record<string, stri
   const sort = parseWith(SortParam.optional(), q.sort);
   const minSimilarity = percentParam('minSimilarity', q.minSimilarity);
   const result = await withSourceUrls(lib, await searchSimilar(lib, ids, { k, folder: q.folder, filters: filtersFromFields(fields), sort, minSimilarity }));
-  const details = await lib.store.getImages(result.hits.map((h) => h.id));
-  const byId = new Map(details.map((d) => [d.id, d]));
+  const byId = await imagesById(
+    lib,
+    result.hits.map((h) => h.id),
+  );
   return {
     results: result.hits.map((h) => hitView(h, byId.get(h.id))),
     applied: {

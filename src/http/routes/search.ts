@@ -9,6 +9,7 @@ import { intParam, parseWith, percentParam, readImageRequest, readJson } from '.
 import { hitView } from '../views.js';
 import { FUSION_MODES } from '../../core/hybrid.js';
 import { HAS_VALUES, MAX_YEAR, MIN_YEAR, ORIENTATIONS, SORTS, filtersFromFields, type Orientation } from '../../core/filters.js';
+import { imagesById } from '../../app/browse.js';
 
 /** The one shape of a text query on every route (v1 and the compatibility routes). */
 export const QueryText = z
@@ -75,8 +76,10 @@ function jsonOf(text: string, ctx: z.RefinementCtx): unknown {
 
 export async function searchView(lib: Library, found: SearchResult) {
   const result = await withSourceUrls(lib, found);
-  const details = await lib.store.getImages(result.hits.map((h) => h.id));
-  const byId = new Map(details.map((d) => [d.id, d]));
+  const byId = await imagesById(
+    lib,
+    result.hits.map((h) => h.id),
+  );
   return { results: result.hits.map((h) => hitView(h, byId.get(h.id))), applied: result.applied };
 }
 

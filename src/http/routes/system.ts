@@ -5,6 +5,7 @@ import { libraryStats } from '../../app/stats.js';
 import type { JobEvent } from '../../app/ingest-worker.js';
 import { reasonOf } from '../../core/errors.js';
 import { requestedSpace, SPACES_PATH, type AppEnv, type ServerDeps } from '../context.js';
+import { queueCounts } from '../../app/browse.js';
 
 export function systemRoutes({ lib: rootLib, feed }: ServerDeps) {
   const app = new Hono<AppEnv>();
@@ -19,7 +20,7 @@ export function systemRoutes({ lib: rootLib, feed }: ServerDeps) {
 
   app.get('/api/v1/stats', async (c) => {
     const lib = c.var.lib;
-    const [stats, queue] = await Promise.all([libraryStats(lib), lib.jobs.counts()]);
+    const [stats, queue] = await Promise.all([libraryStats(lib), queueCounts(lib)]);
     // The server's folders are not the caller's business: the embedded database is named, not placed.
     const { dataDir: _omit, ...rest } = stats;
     return c.json({ ...rest, database: lib.config.database ? stats.database : 'embedded', queue });
@@ -36,11 +37,11 @@ export function systemRoutes({ lib: rootLib, feed }: ServerDeps) {
         void send('job', e);
         progressDue ??= setTimeout(async () => {
           progressDue = null;
-          await send('progress', { counts: await lib.jobs.counts() });
+          await send('progress', { counts: await queueCounts(lib) });
         }, 100);
       };
       feed.on('job', onJob);
-      await send('progress', { counts: await lib.jobs.counts() });
+      await send('progress', { counts: await queueCounts(lib) });
       const keepAlive = setInterval(() => void stream.write(': keep-alive\n\n').catch(() => {}), 15_000);
       // Until the client goes, or the server stops (an open stream must not hold a shutdown).
       let end = () => {};
