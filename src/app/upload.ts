@@ -179,6 +179,27 @@ export async function awaitIndexed(
   return { records, unattended: null };
 }
 
+/**
+ * Accepts several images and, with `wait`, waits until they are indexed. `release` runs in between: a request's
+ * temporary files go before any waiting (on a full disk their room is needed).
+ */
+export async function uploadMany(
+  lib: AcceptDeps & RecordDeps & { jobs: Pick<JobQueue, 'lastPolled'> },
+  runner: Parameters<typeof awaitIndexed>[1],
+  images: Parameters<typeof acceptMany>[1],
+  fields: Parameters<typeof acceptMany>[2],
+  o: { wait: boolean; release?: () => Promise<void> },
+): Promise<{ records: UploadRecord[]; failed: { filename: string; error: unknown }[]; unattended: LoupeError | null }> {
+  let accepted;
+  try {
+    accepted = await acceptMany(lib, images, fields);
+  } finally {
+    await o.release?.();
+  }
+  const { records, unattended } = await awaitIndexed(lib, runner, accepted.accepted, o.wait);
+  return { records, failed: accepted.failed, unattended };
+}
+
 /** Changes an image's caption, tags or folder; new words refresh its caption vector. */
 export async function editImage(
   lib: ReindexDeps & { store: Pick<ImageRecords, 'updateImage'> },

@@ -13,7 +13,7 @@ import type { ErrorCode } from '../../core/errors.js';
 import { errorBody, statusOf } from '../errors.js';
 import { intParam, parseWith, readImageRequest, readJson } from '../inputs.js';
 import { displayName, imageUrls } from '../views.js';
-import { uploadImages } from './images.js';
+import { uploadRequest } from './images.js';
 import { KParam, QueryText } from './search.js';
 import { imageCount, imagesById, listImages } from '../../app/browse.js';
 
@@ -34,7 +34,7 @@ export function compatRoutes(deps: ServerDeps) {
     '/api/index-image',
     flask(async (c) => {
       const lib = c.var.lib;
-      const { records, failed } = await uploadImages(lib, deps, await readImageRequest(c, lib), true);
+      const { records, failed } = await uploadRequest(lib, deps, await readImageRequest(c, lib), true);
       if (!records.length) throw failed[0].error;
       const r = records[0];
       if (r.status !== 'ready' || !r.image) {

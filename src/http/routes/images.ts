@@ -3,13 +3,13 @@ import { ZipArchive } from 'archiver';
 import { Hono } from 'hono';
 import { z } from 'zod';
 import { LoupeError, type ErrorCode } from '../../core/errors.js';
-import { acceptMany, awaitIndexed, cleanFolder, deleteImage, editImage, findRecord } from '../../app/upload.js';
+import { cleanFolder, deleteImage, editImage, findRecord, uploadMany } from '../../app/upload.js';
 import { originalsForDownload, previewOf, readOriginal } from '../../app/originals.js';
 import { searchSimilar, withSourceUrls } from '../../app/search.js';
 import type { AppEnv, ServerDeps } from '../context.js';
 import type { Library } from '../../app/library.js';
 import { errorBody, statusOf } from '../errors.js';
-import { intParam, parseWith, percentParam, readImageRequest, readJson, tagsFrom } from '../inputs.js';
+import { intParam, parseWith, percentParam, readImageRequest, readJson, tagsFrom, type ImageRequest } from '../inputs.js';
 import { hitView, imageView, recordView } from '../views.js';
 import { filtersFromFields } from '../../core/filters.js';
 import { FiltersBody, SortParam } from './search.js';
@@ -51,17 +51,9 @@ function nearOf(value: string) {
   return { lat, lon, ...(km !== undefined ? { km } : {}) };
 }
 
-/** Uploads a request's images and waits (optionally) for them: shared by the v1 API and the compatibility routes. */
-export async function uploadImages(lib: Library, deps: ServerDeps, req: Awaited<ReturnType<typeof readImageRequest>>, wait: boolean) {
-  let accepted;
-  try {
-    accepted = await acceptMany(lib, req.images, { folder: req.fields.folder, caption: req.fields.caption, tags: tagsFrom(req.json?.tags ?? req.fields.tags) });
-  } finally {
-    await req.dispose(); // the request's files go before any waiting: on a full disk their room is needed
-  }
-  const { records, unattended } = await awaitIndexed(lib, deps, accepted.accepted, wait);
-  return { records, failed: accepted.failed, unattended };
-}
+/** A request's images, accepted and (with `wait`) indexed: shared by the v1 API and the compatibility routes. */
+export const uploadRequest = (lib: Library, deps: ServerDeps, req: ImageRequest, wait: boolean) =>
+  uploadMany(lib, deps, req.images, { folder: req.fields.folder, caption: req.fields.caption, tags: tagsFrom(req.json?.tags ?? req.fields.tags) }, { wait, release: req.dispose });
 
 export function imageRoutes(deps: ServerDeps) {
   const app = new Hono<AppEnv>();
@@ -70,7 +62,7 @@ export function imageRoutes(deps: ServerDeps) {
     const lib = c.var.lib;
     const req = await readImageRequest(c, lib);
     const wait = c.req.query('wait') === 'true';
-    const { records, failed, unattended } = await uploadImages(lib, deps, req, wait);
+    const { records, failed, unattended } = await uploadRequest(lib, deps, req, wait);
     const errors = failed.map((f) => ({ filename: f.filename, ...errorBody(f.error) }));
     // Queued, but nothing is taking jobs: say so at once, with the ids to look up later, instead of waiting.
     if (unattended) return c.json({ images: records.map(recordView), errors, ...errorBody(unattended).body }, 202);
