@@ -63,6 +63,7 @@ export async function openPostgres(url: string, options: PostgresOptions): Promi
     }
   };
   return {
+    engine: 'postgres',
     query: <T>(sql: string, params?: unknown[]) => mapped(sql, async () => (await pool.query(sql, params)).rows as T[]),
     exec: (sql: string) =>
       mapped(sql, async () => {

@@ -149,6 +149,7 @@ export async function openPglite(dir?: string, options: PgliteOptions = {}): Pro
     close: async () => {},
   };
   return {
+    engine: 'pglite',
     query: (sql, params) => mutex.run(() => direct.query(sql, params), behind()),
     exec: (sql) => mutex.run(() => direct.exec(sql), behind()),
     transaction: (fn) =>

@@ -1,5 +1,7 @@
 /** The little of a SQL driver the store needs; PGlite and node-postgres both fit it. */
 export interface SqlClient {
+  /** Which database runs the SQL: their costs differ (one WASM thread against a server), and the store plans by them. */
+  readonly engine?: 'pglite' | 'postgres';
   query<T = Record<string, unknown>>(sql: string, params?: unknown[]): Promise<T[]>;
   /** Several statements, no parameters. */
   exec(sql: string): Promise<void>;

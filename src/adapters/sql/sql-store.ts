@@ -27,8 +27,24 @@ import type { SqlClient } from './sql-client.js';
 import { DEFAULT_SPACE_ID } from '../../core/spaces.js';
 
 const INDEX_LOCK = 0x4c6f7571;
-/** Filters that keep at most this many images are searched exactly over them (a few ms of distance math). */
-export const EXACT_FILTER_MAX = 20_000;
+/**
+ * What a filtered vector search costs on each database, measured by bench/filtered-search.ts (100k clustered vectors,
+ * 2 cores): the exact path reads every passing image's vector (ms per image); a filtered HNSW walk costs a base plus
+ * a share of the images it must step over to find k that pass (ms per unit of library / kept).
+ */
+export const FILTER_COSTS = {
+  postgres: { exactPerImage: 0.01, hnswBase: 11, hnswPerRatio: 0.9 },
+  pglite: { exactPerImage: 0.02, hnswBase: 50, hnswPerRatio: 4.4 },
+} as const;
+
+/**
+ * The most images a filter may keep and still be searched exactly: where the exact path's cost (growing with the images
+ * kept) meets the HNSW walk's (growing as the filter narrows), c·m = a + b·N/m.
+ */
+export function exactFilterMax(engine: keyof typeof FILTER_COSTS, libraryImages: number): number {
+  const { exactPerImage: c, hnswBase: a, hnswPerRatio: b } = FILTER_COSTS[engine];
+  return Math.floor((a + Math.sqrt(a * a + 4 * c * b * libraryImages)) / (2 * c));
+}
 /** How far a filtered HNSW scan may go looking for k that pass (pgvector's default stops at 20,000). */
 const FILTERED_SCAN_TUPLES = 200_000;
 /** A filtered HNSW scan asks for this many times k and keeps the nearest k. */
@@ -78,13 +94,14 @@ export class SqlStore implements Store {
 
   /**
    * @param owner whether close() closes the database (scoped views share their parent's).
-   * @param exactFilterMax filters keeping at most this many images are searched exactly (tests lower it to reach the HNSW path).
+   * @param exactFilterMax filters keeping at most this many images are searched exactly (default: by the database's
+   *   measured costs and the library's size; tests and benchmarks fix it to reach one path).
    */
   constructor(
     private readonly db: SqlClient,
     readonly spaceId = DEFAULT_SPACE_ID,
     private readonly owner = true,
-    private readonly exactFilterMax = EXACT_FILTER_MAX,
+    private readonly exactFilterMax?: number,
   ) {
     if (!isUuid(spaceId)) throw new Error(`not a space id: ${spaceId}`);
     this.S = `'${spaceId}'::uuid`;
@@ -254,10 +271,12 @@ export class SqlStore implements Store {
   async searchByVector(q: VectorQuery & { exact?: boolean }): Promise<VectorHit[]> {
     const dim = int(q.vector.length);
     await this.ensureVectorIndex(q.model, dim); // vectors may have arrived without one (bulk loads, older data)
-    // A filter that keeps few images is answered exactly over those images (their vectors read by primary key):
-    // an HNSW walk would have to visit ~k / share candidates to find k that pass, and may come back short.
+    // A filter that keeps few images is answered exactly over those images (their vectors read by primary key): an
+    // HNSW walk would have to step over ~k / share candidates to find k that pass. Which is cheaper is measured per database.
     const filtered = restricts(q) || (q.phrases?.length ?? 0) > 0 || (q.exclude?.length ?? 0) > 0;
-    const ef = q.efSearch ?? efSearchFor(await this.imageCount(), q.k);
+    const libraryImages = await this.imageCount();
+    const ef = q.efSearch ?? efSearchFor(libraryImages, q.k);
+    const exactMax = this.exactFilterMax ?? exactFilterMax(this.db.engine ?? 'postgres', libraryImages);
     const nearest = await this.db.transaction(async (tx) => {
       // ef_search bounds how many candidates HNSW returns; iterative scans keep filtered queries from coming back short.
       await tx.exec(`set local hnsw.ef_search = ${Math.min(1000, int(ef))}; set local hnsw.iterative_scan = relaxed_order;`);
@@ -265,7 +284,7 @@ export class SqlStore implements Store {
       // when the tables are in memory, as a library's are (the default of 4 is for spinning disks).
       if (filtered) await tx.exec(`set local hnsw.max_scan_tuples = ${FILTERED_SCAN_TUPLES}; set local random_page_cost = 1.1;`);
       if (q.exact) await tx.exec('set local enable_indexscan = off');
-      const exactOverFilter = !q.exact && filtered && (await this.countMatching(tx, q, this.exactFilterMax + 1)) <= this.exactFilterMax;
+      const exactOverFilter = !q.exact && filtered && (await this.countMatching(tx, q, exactMax + 1)) <= exactMax;
       const params: unknown[] = [vectorLiteral(q.vector)];
       const conditions = [`e.space_id = ${this.S}`];
       if (filtered) {
