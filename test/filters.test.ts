@@ -13,7 +13,7 @@ import { SqlStore } from '../src/adapters/sql/sql-store.js';
 import type { SqlClient } from '../src/adapters/sql/sql-client.js';
 import { l2Normalize } from '../src/core/scores.js';
 import { seededRandom } from '../src/models/seeded-random.js';
-import { photoWithExif, runCli, runJson, tempDir, testEnv } from './support/fixtures.js';
+import { migratedDatabaseCopy, photoWithExif, runCli, runJson, tempDir, testEnv } from './support/fixtures.js';
 import { jsonBody, startTestServer, type TestServer } from './support/server.js';
 
 describe('filtered vector search keeps k when the filter keeps few', () => {
@@ -22,7 +22,7 @@ describe('filtered vector search keeps k when the filter keeps few', () => {
   const rare = new Set<string>();
   const common = new Set<string>();
   before(async () => {
-    db = await openPglite();
+    db = await openPglite(await migratedDatabaseCopy());
     await migrate(db);
     const store = new SqlStore(db);
     const random = seededRandom(7);

@@ -16,7 +16,7 @@ import { openLibrary } from '../src/wiring/library.js';
 import { diskFullOr, isLoupeError } from '../src/core/errors.js';
 import { TEST_CLIP_MODEL_ID } from '../src/models/test-clip-model.js';
 import type { IndexSummary } from '../src/core/types.js';
-import { COCO_IMAGES, REPO, colourImage, requireShared, runCli, runJson, tempDir, testEnv, testModelsDir } from './support/fixtures.js';
+import { COCO_IMAGES, REPO, colourImage, migratedDatabaseCopy, requireShared, runCli, runJson, tempDir, testEnv, testModelsDir } from './support/fixtures.js';
 import { form, jsonBody, startTestServer, type TestServer } from './support/server.js';
 import sharp from 'sharp';
 
@@ -621,7 +621,7 @@ describe('broken models and full disks', () => {
     const files = (await readdir(COCO_IMAGES)).sort().slice(0, 30);
     for (const f of files) await copyFile(path.join(COCO_IMAGES, f), path.join(photos, f));
     const data = path.join(mountpoint, 'data');
-    const env = await testEnv(data);
+    const env = await testEnv(data, {}, { fresh: true }); // the database is made on the small disk
     const { statfs } = await import('node:fs/promises');
     const freeBytes = async () => {
       const st = await statfs(mountpoint);
@@ -755,7 +755,7 @@ describe('one database connection, many requests', () => {
 describe("the embedded database's statement limit", () => {
   it('backs off restarts: each statement ended in the last minute doubles the limit for the next (up to 8×)', async () => {
     const { openPglite } = await import('../src/adapters/pglite/pglite-client.js');
-    const db = await openPglite(undefined, { statementTimeoutMs: 300 });
+    const db = await openPglite(await migratedDatabaseCopy(), { statementTimeoutMs: 300 }); // on disk, as a library is: a restart reopens it
     db.timeStatements!();
     try {
       const limits: string[] = [];

@@ -7,6 +7,7 @@ import { migrate } from '../src/adapters/sql/migrations.js';
 import { SqlJobQueue } from '../src/adapters/sql/sql-job-queue.js';
 import type { RetryPolicy } from '../src/ports/job-queue.js';
 import { jobQueueConformance } from './support/conformance/job-queue.js';
+import { migratedDatabaseCopy } from './support/fixtures.js';
 import { startPgServer } from './support/pg-server.js';
 
 async function queueOn(db: SqlClient, retry: RetryPolicy, close: () => Promise<void>) {
@@ -18,7 +19,7 @@ async function queueOn(db: SqlClient, retry: RetryPolicy, close: () => Promise<v
 }
 
 jobQueueConformance('embedded PGlite', async (retry) => {
-  const db = await openPglite();
+  const db = await openPglite(await migratedDatabaseCopy());
   return queueOn(db, retry, () => db.close());
 });
 

@@ -1,7 +1,8 @@
 /** Test-data builders: the generated test model, coloured images, crafted bad files, and the CLI runner. */
 import { execFile, spawn } from 'node:child_process';
-import { access, mkdir, mkdtemp, symlink, writeFile } from 'node:fs/promises';
-import { rmSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { access, cp, mkdir, mkdtemp, readFile, rename, rm, symlink, writeFile } from 'node:fs/promises';
+import { existsSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -60,7 +61,43 @@ export function testModelsDir(): Promise<string> {
   })());
 }
 
-export async function testEnv(dataDir: string, extra: Record<string, string> = {}): Promise<NodeJS.ProcessEnv> {
+let template: Promise<string> | undefined;
+/**
+ * An embedded database with every migration applied, made once per machine and schema (kept in the system's tmp
+ * under a hash of the migrations and PGlite's version): creating and migrating one costs ~4 s of PGlite's WASM,
+ * copying it ~0.2 s.
+ */
+function migratedDatabase(): Promise<string> {
+  return (template ??= (async () => {
+    const migrations = await readFile(path.join(REPO, 'src/adapters/sql/migrations.ts'));
+    const pglite = JSON.parse(await readFile(path.join(REPO, 'node_modules/@electric-sql/pglite/package.json'), 'utf8')).version;
+    const dir = path.join(os.tmpdir(), `loupe-test-db-${createHash('sha256').update(migrations).update(pglite).digest('hex').slice(0, 16)}`);
+    if (existsSync(dir)) return dir;
+    const [{ openPglite }, { migrate }] = await Promise.all([import('../../src/adapters/pglite/pglite-client.js'), import('../../src/adapters/sql/migrations.js')]);
+    const building = `${dir}.${process.pid}`;
+    const db = await openPglite(building);
+    await migrate(db);
+    await db.close();
+    // Another test process may have finished first: either copy will do.
+    await rename(building, dir).catch(() => rm(building, { recursive: true, force: true }));
+    return dir;
+  })());
+}
+
+/** A fresh embedded database for a test: a copy of the migrated one in a new folder (0.2 s instead of ~3 s of PGlite's initdb). */
+export async function migratedDatabaseCopy(): Promise<string> {
+  const dir = path.join(await tempDir('loupe-db-'), 'db');
+  await cp(await migratedDatabase(), dir, { recursive: true });
+  return dir;
+}
+
+/**
+ * The environment of a test library in `dataDir`, on the generated models, with OCR and labels off. Its embedded
+ * database starts as a copy of a migrated one (as a library opened before); `fresh: true` leaves the folder empty, for
+ * tests of what a new library does.
+ */
+export async function testEnv(dataDir: string, extra: Record<string, string> = {}, o: { fresh?: boolean } = {}): Promise<NodeJS.ProcessEnv> {
+  if (!o.fresh && !extra.DATABASE_URL && !existsSync(path.join(dataDir, 'db'))) await cp(await migratedDatabase(), path.join(dataDir, 'db'), { recursive: true });
   return {
     ...process.env,
     LOUPE_DATA_DIR: dataDir,
