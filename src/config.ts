@@ -49,7 +49,27 @@ const EnvSchema = z.object({
     .default(60_000),
   /** Where downloaded models are kept. Default: $XDG_CACHE_HOME/loupe/models (~/.cache/loupe/models). */
   LOUPE_CACHE_DIR: z.string().default(path.join(xdgCache, 'loupe/models')),
-  LOUPE_CLIP_MODEL: z.string().default('Xenova/clip-vit-base-patch32'),
+  /** The model that embeds images and queries: its Hugging Face id (local), or its name on the model server (immich, openai). */
+  LOUPE_CLIP_MODEL: z.string().optional(),
+  /**
+   * Where CLIP runs: local (ONNX in this process), immich (an Immich machine-learning server: POST /predict), or openai
+   * (an OpenAI-compatible /embeddings server that embeds images, e.g. Infinity or Jina; LOUPE_CLIP_OPENAI_FORMAT).
+   */
+  LOUPE_CLIP_PROVIDER: z.enum(['local', 'immich', 'openai']).default('local'),
+  /** Image inputs of an OpenAI-compatible server: infinity (`input: [data URI], modality: "image"`) or jina (`input: [{image}], [{text}]`). */
+  LOUPE_CLIP_OPENAI_FORMAT: z.enum(['infinity', 'jina']).default('infinity'),
+  /** The model server (Immich machine learning, Infinity, Jina...): set by the operator, so private addresses are allowed. */
+  LOUPE_ML_URL: z.string().url().optional(),
+  LOUPE_ML_API_KEY: z.string().optional(),
+  /** Per request; a request that takes longer is tried again (LOUPE_ML_RETRIES), then reported. */
+  LOUPE_ML_TIMEOUT_MS: z.coerce.number().int().positive().default(30_000),
+  LOUPE_ML_RETRIES: z.coerce.number().int().min(0).max(10).default(3),
+  /** Requests in flight per process (Immich takes one image per request). */
+  LOUPE_ML_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(4),
+  /** Immich's OCR model (LOUPE_OCR=immich). */
+  LOUPE_ML_OCR_MODEL: z.string().default('PP-OCRv5_mobile'),
+  /** The image side the remote model resizes to (224 for ViT-B/32): images are sent no larger, to save the hop. */
+  LOUPE_ML_IMAGE_SIZE: z.coerce.number().int().min(32).max(1024).default(224),
   /** Weight precision: q8 (the quantized files, default), fp32, fp16, ... */
   LOUPE_CLIP_DTYPE: z.string().default('q8'),
   /** Never download; fail with instructions when a model is missing. HF_HUB_OFFLINE=1 means the same. */
@@ -112,8 +132,8 @@ const EnvSchema = z.object({
   LOUPE_ALLOW_PRIVATE_URLS: flag.default(false),
   LOUPE_URL_TIMEOUT_MS: z.coerce.number().int().positive().default(20_000),
   LOUPE_URL_MAX_REDIRECTS: z.coerce.number().int().min(0).max(20).default(5),
-  /** OCR engine: auto (= ppocr: PP-OCRv4, better recall), ppocr, tesseract (Debian's, ~4× faster), or off. */
-  LOUPE_OCR: z.enum(['auto', 'tesseract', 'ppocr', 'off']).default('auto'),
+  /** OCR engine: auto (= ppocr: PP-OCRv4, better recall), ppocr, tesseract (Debian's, ~4× faster), immich (the model server at LOUPE_ML_URL), or off. */
+  LOUPE_OCR: z.enum(['auto', 'tesseract', 'ppocr', 'immich', 'off']).default('auto'),
   LOUPE_OCR_MIN_CONFIDENCE: z.coerce.number().min(0).max(1).default(0.5),
   LOUPE_OCR_MAX_RESOLUTION: z.coerce.number().int().min(256).max(10_000).default(2000),
   LOUPE_OCR_LANG: z
@@ -162,6 +182,27 @@ const EnvSchema = z.object({
 });
 
 export type Config = ReturnType<typeof parseConfig>;
+type Env = z.infer<typeof EnvSchema>;
+
+/** The server's own name for the CLIP model: Immich's default ViT-B/32, or the Hugging Face id an OpenAI-compatible server loads. */
+const remoteClipModel = (e: Env) => e.LOUPE_CLIP_MODEL ?? (e.LOUPE_CLIP_PROVIDER === 'immich' ? 'ViT-B-32__openai' : 'openai/clip-vit-base-patch32');
+
+function modelServer(e: Env) {
+  const remote = e.LOUPE_CLIP_PROVIDER !== 'local' || e.LOUPE_OCR === 'immich';
+  if (!remote) return null;
+  const needs = e.LOUPE_CLIP_PROVIDER !== 'local' ? `LOUPE_CLIP_PROVIDER=${e.LOUPE_CLIP_PROVIDER}` : 'LOUPE_OCR=immich';
+  if (!e.LOUPE_ML_URL) throw new LoupeError('CONFIG_INVALID', { problems: [`${needs} needs LOUPE_ML_URL, the model server's address (e.g. http://gpu-box:3003 for Immich's machine learning)`] });
+  return {
+    url: e.LOUPE_ML_URL.replace(/\/+$/, ''),
+    apiKey: e.LOUPE_ML_API_KEY,
+    timeoutMs: e.LOUPE_ML_TIMEOUT_MS,
+    retries: e.LOUPE_ML_RETRIES,
+    concurrency: e.LOUPE_ML_CONCURRENCY,
+    imageSize: e.LOUPE_ML_IMAGE_SIZE,
+    clip: e.LOUPE_CLIP_PROVIDER === 'local' ? null : { provider: e.LOUPE_CLIP_PROVIDER, model: remoteClipModel(e), format: e.LOUPE_CLIP_OPENAI_FORMAT },
+    ocrModel: e.LOUPE_OCR === 'immich' ? e.LOUPE_ML_OCR_MODEL : null,
+  };
+}
 
 export function parseConfig(env: NodeJS.ProcessEnv = process.env) {
   const result = EnvSchema.safeParse(env);
@@ -183,8 +224,11 @@ export function parseConfig(env: NodeJS.ProcessEnv = process.env) {
     statementTimeoutMs: e.LOUPE_DB_STATEMENT_TIMEOUT_MS,
     modelsDir: e.LOUPE_MODELS_DIR ? path.resolve(e.LOUPE_MODELS_DIR) : undefined,
     cacheDir: path.resolve(e.LOUPE_CACHE_DIR),
-    clipModel: e.LOUPE_CLIP_MODEL,
+    // A remote model is recorded under its provider's prefix, so its vectors never mix with a local model's.
+    clipModel: e.LOUPE_CLIP_PROVIDER === 'local' ? (e.LOUPE_CLIP_MODEL ?? 'Xenova/clip-vit-base-patch32') : `${e.LOUPE_CLIP_PROVIDER}/${remoteClipModel(e)}`,
     clipDtype: e.LOUPE_CLIP_DTYPE,
+    /** Remote inference (LOUPE_CLIP_PROVIDER, LOUPE_OCR=immich): null when everything runs here. */
+    modelServer: modelServer(e),
     offline: e.LOUPE_OFFLINE || e.HF_HUB_OFFLINE,
     hfEndpoint: e.LOUPE_HF_ENDPOINT.replace(/\/+$/, ''),
     limits: { maxFileBytes: e.LOUPE_MAX_FILE_BYTES, maxPixels: e.LOUPE_MAX_PIXELS, maxFrames: e.LOUPE_MAX_FRAMES },

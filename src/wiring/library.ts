@@ -195,6 +195,11 @@ export async function openDatabase(config: Config): Promise<SqlClient> {
 }
 
 export async function loadClip(config: Config, options: OpenLibraryOptions = {}): Promise<ClipEmbedder> {
+  const server = config.modelServer;
+  if (server?.clip) {
+    const { ImmichClip, OpenAiClip } = await import('../adapters/remote/model-server.js');
+    return server.clip.provider === 'immich' ? new ImmichClip(server.clip.model, server) : new OpenAiClip(server.clip.model, server.clip.format, server);
+  }
   const [{ resolveModelRoot }, { TransformersClip }] = await Promise.all([import('../adapters/hub/model-files.js'), import('../adapters/transformers/clip-embedder.js')]);
   const modelRoot = await resolveModelRoot({
     modelId: config.clipModel,
@@ -308,6 +313,10 @@ export async function loadLabeler(config: Config): Promise<ObjectLabeler | { una
 export async function loadOcr(config: Config): Promise<TextRecognizer | { unavailable: string }> {
   const { engine, ...options } = config.ocr;
   if (engine === 'off') return { unavailable: 'OCR is turned off (LOUPE_OCR=off)' };
+  if (engine === 'immich' && config.modelServer?.ocrModel) {
+    const { ImmichOcr } = await import('../adapters/remote/model-server.js');
+    return new ImmichOcr(config.modelServer.ocrModel, options, config.modelServer);
+  }
   if (engine === 'tesseract') {
     const { TesseractRecognizer, tesseractVersion } = await import('../adapters/ocr/tesseract.js');
     const version = await tesseractVersion();

@@ -1,5 +1,5 @@
 /**
- * JSON over HTTP to model services (Ollama, OpenAI and compatible servers): per-attempt timeout,
+ * JSON over HTTP to model services (Ollama, OpenAI and compatible servers, Immich machine learning): per-attempt timeout,
  * retries with exponential backoff on 429 / 5xx / network errors (honouring Retry-After), and errors
  * that name the service and what to do.
  */
@@ -26,7 +26,20 @@ export interface JsonApiOptions {
   headers?: Record<string, string>;
 }
 
-export async function postJson<T>(url: string, body: unknown, o: JsonApiOptions): Promise<T> {
+export function postJson<T>(url: string, body: unknown, o: JsonApiOptions): Promise<T> {
+  return requestJson<T>(url, () => ({ method: 'POST', headers: { 'content-type': 'application/json', ...o.headers }, body: JSON.stringify(body) }), o);
+}
+
+/** A multipart form (files and fields), built afresh for each try. */
+export function postForm<T>(url: string, form: () => FormData, o: JsonApiOptions): Promise<T> {
+  return requestJson<T>(url, () => ({ method: 'POST', headers: o.headers, body: form() }), o);
+}
+
+export function getJson<T>(url: string, o: JsonApiOptions): Promise<T> {
+  return requestJson<T>(url, () => ({ method: 'GET', headers: o.headers }), o);
+}
+
+async function requestJson<T>(url: string, init: () => RequestInit, o: JsonApiOptions): Promise<T> {
   let retryAfterMs = 0;
   return pRetry(
     async () => {
@@ -34,11 +47,14 @@ export async function postJson<T>(url: string, body: unknown, o: JsonApiOptions)
       retryAfterMs = 0;
       let res: Response;
       try {
-        res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', ...o.headers }, body: JSON.stringify(body), signal: AbortSignal.timeout(o.timeoutMs) });
+        // Redirects are not followed: a configured server is called at its own address, never sent on elsewhere.
+        res = await fetch(url, { ...init(), redirect: 'manual', signal: AbortSignal.timeout(o.timeoutMs) });
       } catch (e) {
         const timedOut = (e as Error).name === 'TimeoutError';
         throw new ServiceError(o.service, null, timedOut ? `no answer within ${o.timeoutMs} ms from ${url}` : `cannot reach ${url} (${reasonOf((e as Error).cause ?? e)})`);
       }
+      if (res.status >= 300 && res.status < 400)
+        throw new AbortError(new ServiceError(o.service, res.status, `answered with a redirect to ${res.headers.get('location') ?? 'another address'}: configure the address it serves at instead`));
       const text = await res.text();
       if (res.ok) {
         try {

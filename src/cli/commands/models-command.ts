@@ -1,5 +1,6 @@
 import path from 'node:path';
 import type { Command } from 'commander';
+import { withCommonFlags, type CommonFlags } from '../flags.js';
 import { TEST_CAPTION_MODEL_ID, TEST_CLIP_MODEL_ID, TEST_TEXT_MODEL_ID } from '../../models/test-model-ids.js';
 
 export function registerModels(program: Command) {
@@ -30,6 +31,22 @@ export function registerModels(program: Command) {
       });
       console.log(`${pc.green('✓')} ${modelId} is in ${path.join(config.cacheDir, modelId)}`);
     });
+  withCommonFlags(models.command('check').description('say which provider each model uses (local, immich, openai, ollama) and whether it answers now'), {
+    json: 'print the checks as JSON',
+  }).action(async (flags: CommonFlags) => {
+    const [{ checkModels }, { withLibrary }, { pc, printJson, table }] = await Promise.all([import('../../app/model-check.js'), import('../context.js'), import('../output.js')]);
+    const checks = await withLibrary(flags, (lib) => checkModels(lib));
+    if (flags.json) printJson(checks);
+    else
+      console.log(
+        table(
+          ['model', 'provider', 'id', 'answers'],
+          checks.map((c) => [c.role, c.provider, c.model ?? '—', c.ok ? `${pc.green('yes')} (${c.ms} ms${c.dim ? `, ${c.dim} dimensions` : ''})` : `${pc.red('no')}: ${c.error}`]),
+        ),
+      );
+    // Exit 1 when the model search needs cannot answer: scripts and health checks can rely on it.
+    if (!checks.find((c) => c.role === 'clip')?.ok) process.exitCode = 1;
+  });
   models
     .command('make-test')
     .description(
