@@ -13,6 +13,7 @@ import { ImmichClip } from '../src/adapters/remote/model-server.js';
 import { SharpDecoder } from '../src/adapters/sharp/sharp-decoder.js';
 import { parseConfig } from '../src/config.js';
 import type { RgbPixels } from '../src/ports/clip-embedder.js';
+import { writeVitB32Model } from '../src/models/vit-b32-random.js';
 import { loadClip } from '../src/wiring/library.js';
 import { runCli, testEnv } from '../test/support/fixtures.js';
 import { fmt, machine, median, writeSection } from './report.js';
@@ -31,8 +32,11 @@ const files = (await readdir(IMAGES))
   .slice(0, n);
 for (const f of files) await symlink(path.join(IMAGES, f), path.join(WORK, 'photos', f));
 
-// The model server in its own process, as on another machine.
-const serverProcess = spawn(process.execPath, ['--import', 'tsx', path.resolve(import.meta.dirname, '../test/support/model-server.ts')], { stdio: ['ignore', 'pipe', 'inherit'] });
+// The int8 ViT-B/32-shaped towers (the default q8 path's cost), served by a model server in its own process, as on another machine.
+const modelId = 'loupe/bench-vit-b32-int8';
+const models = path.join(WORK, 'models');
+await writeVitB32Model(models, modelId, path.join(SHARED, 'models/clip-vit-base-patch32'), 'int8');
+const serverProcess = spawn(process.execPath, ['--import', 'tsx', path.resolve(import.meta.dirname, '../test/support/model-server.ts'), models, modelId], { stdio: ['ignore', 'pipe', 'inherit'] });
 const url = await new Promise<string>((resolve, reject) => {
   serverProcess.stdout.on('data', (d: Buffer) => {
     const m = /"url":"([^"]+)"/.exec(d.toString());
@@ -48,7 +52,8 @@ try {
   const { readFile } = await import('node:fs/promises');
   const pixels: RgbPixels[] = [];
   for (const f of files) pixels.push((await decoder.decode(await readFile(path.join(IMAGES, f)), f, { modelInputSize: 224, thumbnailSize: 64, maxPixels: 1e8, maxFrames: 1 })).pixels);
-  const env = await testEnv(path.join(WORK, 'data-local'), {}, { fresh: true });
+  const vit = { LOUPE_MODELS_DIR: models, LOUPE_CLIP_MODEL: modelId };
+  const env = await testEnv(path.join(WORK, 'data-local'), vit, { fresh: true });
   const local = await loadClip(parseConfig(env));
   const options = { url, timeoutMs: 60_000, retries: 0, concurrency: 4, imageSize: 224 };
 
@@ -77,7 +82,7 @@ try {
 
   const localRate = await rate([local], 8);
   log(`local provider: ${fmt(localRate)} images/s`);
-  const serial = new ImmichClip('ViT-B-32__openai', { ...options, concurrency: 1 });
+  const serial = new ImmichClip('ViT-B-32__openai', { ...options, concurrency: 1 }); // the server serves whichever model it runs
   const one = new ImmichClip('ViT-B-32__openai', options);
   const oneRate = await rate([one], 8);
   log(`1 worker → server: ${fmt(oneRate)} images/s`);
@@ -88,14 +93,14 @@ try {
 
   // Whole index runs of the same photos with each provider (decode, embed, thumbnails, store).
   const indexRun = async (name: string, extra: Record<string, string>) => {
-    const e = await testEnv(path.join(WORK, `data-${name}`), { LOUPE_TEXT_EMBEDDER: 'off', ...extra });
+    const e = await testEnv(path.join(WORK, `data-${name}`), { LOUPE_TEXT_EMBEDDER: 'off', ...vit, ...extra });
     const s = performance.now();
     const r = await runCli(['index', path.join(WORK, 'photos'), '--json'], e);
     if (r.code !== 0) throw new Error(`${name} index failed: ${r.stderr}`);
     return files.length / ((performance.now() - s) / 1000);
   };
   const indexLocal = await indexRun('index-local', {});
-  const indexRemote = await indexRun('index-remote', { LOUPE_CLIP_PROVIDER: 'immich', LOUPE_ML_URL: url });
+  const indexRemote = await indexRun('index-remote', { LOUPE_CLIP_PROVIDER: 'immich', LOUPE_ML_URL: url, LOUPE_CLIP_MODEL: 'ViT-B-32__openai' });
   log(`loupe index: local ${fmt(indexLocal)} images/s, immich ${fmt(indexRemote)} images/s`);
   await local.dispose();
 

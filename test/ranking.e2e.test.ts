@@ -8,12 +8,30 @@ import { copyFile, mkdir, readdir, readFile, writeFile } from 'node:fs/promises'
 import path from 'node:path';
 import { before, describe, it } from 'node:test';
 import { parseConfig } from '../src/config.js';
+import { searchByText } from '../src/app/search.js';
+import type { SearchMode } from '../src/core/hybrid.js';
 import type { SearchHit } from '../src/core/types.js';
 import { openLibrary } from '../src/wiring/library.js';
 import { COCO, COCO_IMAGES, SHARED, colourImage, requireShared, runJson, tempDir, testEnv } from './support/fixtures.js';
 
 const FUNSD = path.join(SHARED, 'datasets/funsd');
 const search = (env: NodeJS.ProcessEnv, args: string[]) => runJson<SearchHit[]>(['search', ...args, '--folder', ''], env);
+
+/**
+ * Dozens of queries on a library the binary indexed, asked in process (a CLI start costs a second each). The first
+ * query also goes through the binary, which must answer the same hits in the same order.
+ */
+async function searcher(env: NodeJS.ProcessEnv, first: { query: string; k: number; mode?: SearchMode }) {
+  const viaCli = await search(env, [first.query, '--k', String(first.k), ...(first.mode ? ['--mode', first.mode] : [])]);
+  const lib = await openLibrary(parseConfig(env));
+  const ask = async (query: string, k: number, mode?: SearchMode) => (await searchByText(lib, query, { k, folder: '', ...(mode ? { mode } : {}) })).hits;
+  assert.deepEqual(
+    (await ask(first.query, first.k, first.mode)).map((h) => [h.id, h.similarity]),
+    viaCli.map((h) => [h.id, h.similarity]),
+    'the binary and the library agree',
+  );
+  return { ask, close: () => lib.close() };
+}
 
 describe('default ranking, end to end', () => {
   before(requireShared);
@@ -31,17 +49,25 @@ describe('default ranking, end to end', () => {
     const env = await testEnv(path.join(root, 'data'), { LOUPE_OCR: 'auto' });
     await runJson(['index', forms], env);
     const words = (s: string) => new Set(s.toLowerCase().match(/[a-z]{6,}/g) ?? []);
-    let checked = 0;
-    for (const g of gt) {
+    const distinctive = gt.map((g) => {
       const others = gt.filter((o) => o !== g).flatMap((o) => [...words(o.text)]);
-      for (const w of [...words(g.text)].filter((x) => !others.includes(x)).slice(0, 6)) {
-        const text = await search(env, [w, '--mode', 'text', '--k', '3']);
-        if (path.basename(text[0]?.path ?? '') !== g.image) continue; // OCR did not read it: nothing to compare
-        const def = await search(env, [w, '--k', '3']);
-        assert.equal(path.basename(def[0].path), g.image, `"${w}": the default mode puts its form first`);
-        assert.ok((def[0].textScore ?? 0) > 0.3, 'and the words in the image are what counted');
-        checked++;
+      return { g, words: [...words(g.text)].filter((x) => !others.includes(x)).slice(0, 6) };
+    });
+    const { ask, close } = await searcher(env, { query: distinctive[0].words[0], k: 3 });
+    let checked = 0;
+    try {
+      for (const { g, words: ws } of distinctive) {
+        for (const w of ws) {
+          const text = await ask(w, 3, 'text');
+          if (path.basename(text[0]?.path ?? '') !== g.image) continue; // OCR did not read it: nothing to compare
+          const def = await ask(w, 3);
+          assert.equal(path.basename(def[0].path), g.image, `"${w}": the default mode puts its form first`);
+          assert.ok((def[0].textScore ?? 0) > 0.3, 'and the words in the image are what counted');
+          checked++;
+        }
       }
+    } finally {
+      await close();
     }
     assert.ok(checked >= 6, `compared ${checked} words (at least 6 needed)`);
   });
@@ -67,19 +93,24 @@ describe('default ranking, end to end', () => {
     await runJson(['reindex', '--only', 'text-embedding'], env);
     let def = 0;
     let text = 0;
-    for (const r of rows.slice(0, 20)) {
-      const inTop3 = (hits: SearchHit[]) => hits.slice(0, 3).some((h) => h.path.endsWith(r.image));
-      if (inTop3(await search(env, [r.captions[1], '--k', '3']))) def++;
-      if (inTop3(await search(env, [r.captions[1], '--k', '3', '--mode', 'text']))) text++;
+    const { ask, close } = await searcher(env, { query: rows[0].captions[1], k: 3 });
+    try {
+      for (const r of rows.slice(0, 20)) {
+        const inTop3 = (hits: { path: string }[]) => hits.slice(0, 3).some((h) => h.path.endsWith(r.image));
+        if (inTop3(await ask(r.captions[1], 3))) def++;
+        if (inTop3(await ask(r.captions[1], 3, 'text'))) text++;
+      }
+      assert.ok(def >= 10, `default: ${def} of 20 in the top 3`);
+      assert.ok(def >= text, `default ${def} ≥ text ${text}`);
+      // Not every word must match: "a red bus" finds what is captioned "a red picture".
+      const one = await ask(`${rows[0].captions[0].split(' ').slice(-2).join(' ')} zebrafish`, 5, 'text');
+      assert.ok(
+        one.some((h) => h.path.endsWith(rows[0].image)),
+        'a query with a word no caption has still finds the photo by its other words',
+      );
+    } finally {
+      await close();
     }
-    assert.ok(def >= 10, `default: ${def} of 20 in the top 3`);
-    assert.ok(def >= text, `default ${def} ≥ text ${text}`);
-    // Not every word must match: "a red bus" finds what is captioned "a red picture".
-    const one = await search(env, [`${rows[0].captions[0].split(' ').slice(-2).join(' ')} zebrafish`, '--mode', 'text', '--k', '5']);
-    assert.ok(
-      one.some((h) => h.path.endsWith(rows[0].image)),
-      'a query with a word no caption has still finds the photo by its other words',
-    );
   });
 
   it('runs the text encoder once per query text, however often the query is searched or paged', async () => {

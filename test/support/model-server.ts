@@ -7,7 +7,7 @@
  * - OpenAI-compatible embeddings: `GET /models`; `POST /embeddings` with Infinity's shape (`input: [data URI | text],
  *   modality`) or Jina's (`input: [{image: base64} | {text}]`); answers `{data: [{index, embedding}], model}`.
  * `faults` makes it slow or down for tests of timeouts, retries and outages.
- * Run alone (bench/remote.ts): node --import tsx test/support/model-server.ts  → prints {"url": ...} and serves until killed.
+ * Run alone (bench/remote.ts): node --import tsx test/support/model-server.ts [MODELS_DIR MODEL_ID] → prints {"url": ...}, serves until killed.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -120,6 +120,9 @@ export async function startModelServer(o: { ocr?: TextRecognizer; clip?: ClipEmb
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
-  const s = await startModelServer();
+  // [MODELS_DIR MODEL_ID]: serve that CLIP (bench/remote.ts: the int8 ViT-B/32-shaped towers) instead of the test model.
+  const [modelsDir, modelId] = process.argv.slice(2);
+  const clip = modelsDir ? await loadClip(parseConfig({ LOUPE_MODELS_DIR: modelsDir, LOUPE_CLIP_MODEL: modelId, LOUPE_OFFLINE: '1' })) : undefined;
+  const s = await startModelServer({ clip });
   console.log(JSON.stringify({ url: s.url }));
 }
