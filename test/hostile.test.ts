@@ -744,7 +744,12 @@ describe('one database connection, many requests', () => {
       await new Promise((r) => setTimeout(r, 20));
       const listing = fetch(`${server.url}/api/v1/images?limit=1`).then((r) => (assert.equal(r.status, 200), done.push('listing')));
       await Promise.all([...slow, listing]);
-      assert.deepEqual(done, ['search 1', 'listing', 'search 2', 'search 3']);
+      // The listing comes before the searches still queued (search 1 may not have reached the database thread yet on a busy machine).
+      assert.ok(done.indexOf('listing') <= 1, `the listing did not wait for the queued searches: ${done}`);
+      assert.deepEqual(
+        done.filter((d) => d !== 'listing'),
+        ['search 1', 'search 2', 'search 3'],
+      );
     } finally {
       await server.close();
       await lib.close();
