@@ -39,11 +39,19 @@ async function pngBomb(width: number, height: number): Promise<Buffer> {
   deflate.end();
   await done;
   const signature = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
-  return Buffer.concat([signature, pngChunk('IHDR', ihdr), pngChunk('IDAT', Buffer.concat(parts)), pngChunk('IEND', Buffer.alloc(0))]);
+  return Buffer.concat([
+    signature,
+    pngChunk('IHDR', ihdr),
+    pngChunk('IDAT', Buffer.concat(parts)),
+    pngChunk('IEND', Buffer.alloc(0)),
+  ]);
 }
 
 /** Pages of height `side`, each different (identical frames would be merged by the encoder). */
-function pages(side: number, count: number): { data: Buffer; raw: { width: number; height: number; channels: 3; pageHeight: number } } {
+function pages(
+  side: number,
+  count: number,
+): { data: Buffer; raw: { width: number; height: number; channels: 3; pageHeight: number } } {
   const data = Buffer.alloc(side * side * 3 * count);
   for (let f = 0; f < count; f++) {
     const o = f * side * side * 3;
@@ -75,9 +83,29 @@ const corpus: { name: string; what: string; bytes: Buffer }[] = [
       .tiff({ compression: 'deflate' })
       .toBuffer(),
   },
-  { name: 'script.svg', what: 'SVG with a script', bytes: Buffer.from('<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"><script>alert(1)</script><rect width="10" height="10"/></svg>') },
-  { name: 'script-svg.jpg', what: 'SVG with a script, named .jpg', bytes: Buffer.from('<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"><script>alert(1)</script></svg>') },
-  { name: 'fake.heic', what: 'HEIC brand, undecodable body', bytes: Buffer.concat([Buffer.from([0, 0, 0, 0x18]), Buffer.from('ftypheic\0\0\0\0mif1heic'), Buffer.alloc(4096, 7)]) },
+  {
+    name: 'script.svg',
+    what: 'SVG with a script',
+    bytes: Buffer.from(
+      '<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"><script>alert(1)</script><rect width="10" height="10"/></svg>',
+    ),
+  },
+  {
+    name: 'script-svg.jpg',
+    what: 'SVG with a script, named .jpg',
+    bytes: Buffer.from(
+      '<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"><script>alert(1)</script></svg>',
+    ),
+  },
+  {
+    name: 'fake.heic',
+    what: 'HEIC brand, undecodable body',
+    bytes: Buffer.concat([
+      Buffer.from([0, 0, 0, 0x18]),
+      Buffer.from('ftypheic\0\0\0\0mif1heic'),
+      Buffer.alloc(4096, 7),
+    ]),
+  },
   { name: 'line\nbreak.jpg', what: 'good photo, newline in its name', bytes: photo },
   { name: 'unicodé 写真.jpg', what: 'good photo, unicode name', bytes: photo },
   { name: '../../escape.jpg', what: 'good photo, name with ../ (uploads)', bytes: photo },
@@ -108,10 +136,15 @@ await lib.close();
 for (const c of [...corpus, { name: 'unreadable.jpg' }]) {
   const base = path.basename(c.name);
   // A folder walk leaves files alone that are images neither by their bytes nor by their name.
-  record(c.name, 'index', { code: byFile.get(base) ?? (storedNames.has(base) ? 'stored' : 'left alone (not an image)'), ms: NaN });
+  record(c.name, 'index', {
+    code: byFile.get(base) ?? (storedNames.has(base) ? 'stored' : 'left alone (not an image)'),
+    ms: NaN,
+  });
 }
 const indexRss = rssMiB();
-console.log(`index: ${summary.indexed} stored, ${summary.failed.length} refused in ${fmt(indexMs)} ms, loop walked once: ${summary.failed.every((f) => !f.path.includes('/loop/'))}`);
+console.log(
+  `index: ${summary.indexed} stored, ${summary.failed.length} refused in ${fmt(indexMs)} ms, loop walked once: ${summary.failed.every((f) => !f.path.includes('/loop/'))}`,
+);
 
 // 2–4. The server: multipart, {base64}, {url} (a loopback file server; private addresses allowed for this run).
 const s = await startTestServer({ LOUPE_ALLOW_PRIVATE_URLS: '1' });
@@ -125,14 +158,26 @@ await new Promise((r) => fileServer.once('listening', r));
 const filesUrl = `http://127.0.0.1:${(fileServer.address() as { port: number }).port}`;
 let crashes = 0;
 const codeOf = async (res: Response) => {
-  const body = (await res.json().catch(() => ({}))) as { error?: string; images?: { id: string }[]; errors?: { error: string }[] };
+  const body = (await res.json().catch(() => ({}))) as {
+    error?: string;
+    images?: { id: string }[];
+    errors?: { error: string }[];
+  };
   if (res.status < 300 && body.images?.length) return 'stored';
   return body.error ?? body.errors?.[0]?.error ?? `HTTP ${res.status}`;
 };
 for (const [i, c] of corpus.entries()) {
   const ways: [string, () => Promise<Response>][] = [
-    ['multipart', () => fetch(`${s.url}/api/v1/images?wait=true`, { method: 'POST', body: form([{ name: c.name, bytes: c.bytes }]) })],
-    ['base64', () => fetch(`${s.url}/api/v1/images?wait=true`, jsonBody({ base64: c.bytes.toString('base64'), filename: c.name }))],
+    [
+      'multipart',
+      () =>
+        fetch(`${s.url}/api/v1/images?wait=true`, { method: 'POST', body: form([{ name: c.name, bytes: c.bytes }]) }),
+    ],
+    [
+      'base64',
+      () =>
+        fetch(`${s.url}/api/v1/images?wait=true`, jsonBody({ base64: c.bytes.toString('base64'), filename: c.name })),
+    ],
     ['url', () => fetch(`${s.url}/api/v1/images?wait=true`, jsonBody({ url: `${filesUrl}/f${i}` }))],
   ];
   for (const [way, send] of ways) {
@@ -149,9 +194,14 @@ for (const [i, c] of corpus.entries()) {
   }
 }
 // Afterwards a good photo still goes in, and what was stored from the corpus is only the good photos.
-const after = await fetch(`${s.url}/api/v1/images?wait=true`, { method: 'POST', body: form([{ name: 'after.jpg', bytes: await sharp(photo).resize(320).jpeg().toBuffer() }]) });
+const after = await fetch(`${s.url}/api/v1/images?wait=true`, {
+  method: 'POST',
+  body: form([{ name: 'after.jpg', bytes: await sharp(photo).resize(320).jpeg().toBuffer() }]),
+});
 const afterOk = after.status === 201;
-const names = (await s.lib.store.listImages({ folder: null, limit: 100, cursor: null })).items.flatMap((i) => i.paths.map((p) => p.path));
+const names = (await s.lib.store.listImages({ folder: null, limit: 100, cursor: null })).items.flatMap((i) =>
+  i.paths.map((p) => p.path),
+);
 const escaped = names.some((p) => p.includes('..'));
 await s.stop();
 
@@ -159,7 +209,9 @@ await s.stop();
 // a 4xx and an error code, nothing fetched from loopback, and the library unchanged.
 const h = await startTestServer();
 let loopbackHits = 0;
-const trap = createServer((_, res) => void (loopbackHits++, res.writeHead(200, { 'content-type': 'image/jpeg' }).end(photo))).listen(0, '127.0.0.1');
+const trap = createServer(
+  (_, res) => void (loopbackHits++, res.writeHead(200, { 'content-type': 'image/jpeg' }).end(photo)),
+).listen(0, '127.0.0.1');
 await once(trap, 'listening');
 const trapPort = (trap.address() as { port: number }).port;
 await fetch(`${h.url}/api/v1/images?wait=true`, { method: 'POST', body: form([{ name: 'good.jpg', bytes: photo }]) });
@@ -167,20 +219,39 @@ const [good] = (await (await fetch(`${h.url}/api/v1/images`)).json()).items as {
 type Hostile = [label: string, expect: 'refused' | 'answered', send: () => Promise<Response>];
 const search = (body: unknown) => () => fetch(`${h.url}/api/v1/images/search`, jsonBody(body));
 const rawJson = (body: string | Buffer) => () =>
-  fetch(`${h.url}/api/v1/images/search`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: typeof body === 'string' ? body : new Uint8Array(body) });
+  fetch(`${h.url}/api/v1/images/search`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: typeof body === 'string' ? body : new Uint8Array(body),
+  });
 const hostile: Hostile[] = [
-  ...['127.1', '0x7f000001', '2130706433', '[::1]', '[::ffff:127.0.0.1]', '0.0.0.0', '169.254.169.254', 'localhost'].map((host): Hostile => [
+  ...[
+    '127.1',
+    '0x7f000001',
+    '2130706433',
+    '[::1]',
+    '[::ffff:127.0.0.1]',
+    '0.0.0.0',
+    '169.254.169.254',
+    'localhost',
+  ].map((host): Hostile => [
     `url http://${host}:${trapPort}/x.jpg`,
     'refused',
     () => fetch(`${h.url}/api/v1/images`, jsonBody({ url: `http://${host}:${trapPort}/x.jpg` })),
   ]),
-  ...['file:///etc/passwd', 'ftp://example.com/x.jpg', 'data:image/png;base64,iVBORw0KGgo=', 'gopher://127.0.0.1:70/'].map((url): Hostile => [
-    `url ${url}`,
-    'refused',
-    () => fetch(`${h.url}/api/v1/images`, jsonBody({ url })),
-  ]),
-  ...['..%2f..%2fetc%2fpasswd', '..%252f..%252fetc', '%00', encodeURIComponent(`${good.id}/../../etc/passwd`)].flatMap((id) =>
-    ['', '/file', '/thumbnail'].map((route): Hostile => [`GET /api/v1/images/${id}${route}`, 'refused', () => fetch(`${h.url}/api/v1/images/${id}${route}`)]),
+  ...[
+    'file:///etc/passwd',
+    'ftp://example.com/x.jpg',
+    'data:image/png;base64,iVBORw0KGgo=',
+    'gopher://127.0.0.1:70/',
+  ].map((url): Hostile => [`url ${url}`, 'refused', () => fetch(`${h.url}/api/v1/images`, jsonBody({ url }))]),
+  ...['..%2f..%2fetc%2fpasswd', '..%252f..%252fetc', '%00', encodeURIComponent(`${good.id}/../../etc/passwd`)].flatMap(
+    (id) =>
+      ['', '/file', '/thumbnail'].map((route): Hostile => [
+        `GET /api/v1/images/${id}${route}`,
+        'refused',
+        () => fetch(`${h.url}/api/v1/images/${id}${route}`),
+      ]),
   ),
   ['search: a SQL fragment as the query', 'answered', search({ query: "x'); drop table images; --" })],
   ['search: quotes and backslashes', 'answered', search({ query: String.raw`"\" \' "a\"b" -"" folder:"\..` })],
@@ -191,13 +262,40 @@ const hostile: Hostile[] = [
   ['list: limit = 1e12', 'refused', () => fetch(`${h.url}/api/v1/images?limit=1000000000000`)],
   ['JSON nested 10,000 deep', 'refused', rawJson('['.repeat(10_000) + ']'.repeat(10_000))],
   ['JSON with a 5 MB string', 'refused', search({ query: 'x'.repeat(5 << 20) })],
-  ['JSON with invalid UTF-8', 'refused', rawJson(Buffer.concat([Buffer.from('{"query":"'), Buffer.from([0xff, 0xfe]), Buffer.from('"}')]))],
-  ['PATCH an id that is not a uuid', 'refused', () => fetch(`${h.url}/api/v1/images/not-a-uuid`, jsonBody({ caption: 'x' }, 'PATCH'))],
-  ['search: 480 exclusions (`red -ab -cd …`, 1.9 KB)', 'refused', search({ query: `red ${Array.from({ length: 480 }, (_, i) => `-x${i.toString(36)}`).join(' ')}` })],
-  ['search: 21 exclusions', 'refused', search({ query: `red ${Array.from({ length: 21 }, (_, i) => `-x${i}`).join(' ')}` })],
-  ['search: 20 exclusions', 'answered', search({ query: `red ${Array.from({ length: 20 }, (_, i) => `-x${i}`).join(' ')}` })],
+  [
+    'JSON with invalid UTF-8',
+    'refused',
+    rawJson(Buffer.concat([Buffer.from('{"query":"'), Buffer.from([0xff, 0xfe]), Buffer.from('"}')])),
+  ],
+  [
+    'PATCH an id that is not a uuid',
+    'refused',
+    () => fetch(`${h.url}/api/v1/images/not-a-uuid`, jsonBody({ caption: 'x' }, 'PATCH')),
+  ],
+  [
+    'search: 480 exclusions (`red -ab -cd …`, 1.9 KB)',
+    'refused',
+    search({ query: `red ${Array.from({ length: 480 }, (_, i) => `-x${i.toString(36)}`).join(' ')}` }),
+  ],
+  [
+    'search: 21 exclusions',
+    'refused',
+    search({ query: `red ${Array.from({ length: 21 }, (_, i) => `-x${i}`).join(' ')}` }),
+  ],
+  [
+    'search: 20 exclusions',
+    'answered',
+    search({ query: `red ${Array.from({ length: 20 }, (_, i) => `-x${i}`).join(' ')}` }),
+  ],
   ['search: year:9999', 'refused', search({ query: 'red year:9999' })],
-  ['search: a hand-made cursor', 'refused', () => fetch(`${h.url}/api/v1/images?cursor=${encodeURIComponent(btoa('["2020-02-30","00000000-0000-0000-0000-000000000000"]'))}`)],
+  [
+    'search: a hand-made cursor',
+    'refused',
+    () =>
+      fetch(
+        `${h.url}/api/v1/images?cursor=${encodeURIComponent(btoa('["2020-02-30","00000000-0000-0000-0000-000000000000"]'))}`,
+      ),
+  ],
   ['duplicates: maxBits = 32', 'refused', () => fetch(`${h.url}/api/v1/duplicates?maxBits=32`)],
   ['duplicates: the default scan', 'answered', () => fetch(`${h.url}/api/v1/duplicates`)],
 ];
@@ -207,11 +305,17 @@ for (const [label, expect, send] of hostile) {
   t = performance.now();
   const res = await send().catch(() => null);
   const body = res ? ((await res.json().catch(() => ({}))) as { error?: string }) : {};
-  const ok = res !== null && (expect === 'refused' ? res.status >= 400 && res.status < 500 && Boolean(body.error) : res.status === 200);
+  const ok =
+    res !== null &&
+    (expect === 'refused' ? res.status >= 400 && res.status < 500 && Boolean(body.error) : res.status === 200);
   if (!ok) hostileWrong++;
-  hostileRows.push(`| ${label.replace(/\|/g, '\\|')} | ${expect} | ${res?.status ?? 'no answer'} | ${body.error ?? '—'} | ${fmt(performance.now() - t, 0)} | ${ok ? 'ok' : '**unexpected**'} |`);
+  hostileRows.push(
+    `| ${label.replace(/\|/g, '\\|')} | ${expect} | ${res?.status ?? 'no answer'} | ${body.error ?? '—'} | ${fmt(performance.now() - t, 0)} | ${ok ? 'ok' : '**unexpected**'} |`,
+  );
 }
-const intact = ((await (await fetch(`${h.url}/api/v1/stats`)).json()) as { images: number }).images === 1 && (await fetch(`${h.url}/api/v1/images/${good.id}/file`)).status === 200;
+const intact =
+  ((await (await fetch(`${h.url}/api/v1/stats`)).json()) as { images: number }).images === 1 &&
+  (await fetch(`${h.url}/api/v1/images/${good.id}/file`)).status === 200;
 await h.stop();
 
 // A planted session cookie (another localhost page set loupe_key=<another space's key>; path=/api/v1): two
@@ -220,7 +324,10 @@ const a = await startTestServer({ LOUPE_AUTH: 'on' });
 const { createKey } = await import('../src/app/access.js');
 await a.lib.access.createSpace('home', 'ann');
 await a.lib.access.createSpace('other', 'bob');
-const [ann, bob] = [(await createKey(a.lib.access, { space: 'home' })).key, (await createKey(a.lib.access, { space: 'other' })).key];
+const [ann, bob] = [
+  (await createKey(a.lib.access, { space: 'home' })).key,
+  (await createKey(a.lib.access, { space: 'other' })).key,
+];
 const cookieRows: string[] = [];
 for (const [label, cookie] of [
   ['planted first', `loupe_key=${bob}; loupe_key=${ann}`],
@@ -229,11 +336,15 @@ for (const [label, cookie] of [
   const r = await fetch(`${a.url}/api/v1/session`, { headers: { cookie } });
   const ok = r.status === 401;
   if (!ok) hostileWrong++;
-  cookieRows.push(`| two loupe_key cookies, ${label} | refused | ${r.status} | ${((await r.json()) as { error?: string }).error ?? '—'} | — | ${ok ? 'ok' : '**unexpected**'} |`);
+  cookieRows.push(
+    `| two loupe_key cookies, ${label} | refused | ${r.status} | ${((await r.json()) as { error?: string }).error ?? '—'} | — | ${ok ? 'ok' : '**unexpected**'} |`,
+  );
 }
 const signIn = await fetch(`${a.url}/api/v1/session`, jsonBody({ key: ann }));
 const clearedPaths = signIn.headers.getSetCookie().filter((c) => /^loupe_key=;/.test(c)).length;
-cookieRows.push(`| sign-in expires planted cookies | cleared | ${signIn.status} | — | — | ${clearedPaths >= 3 ? `ok (${clearedPaths} paths)` : '**unexpected**'} |`);
+cookieRows.push(
+  `| sign-in expires planted cookies | cleared | ${signIn.status} | — | — | ${clearedPaths >= 3 ? `ok (${clearedPaths} paths)` : '**unexpected**'} |`,
+);
 await a.stop();
 
 // Hostile import files (\`loupe import … --dry-run\` in a child process; peak RSS by /usr/bin/time): each refused with
@@ -246,7 +357,12 @@ const { faissFile } = await import('../test/support/faiss-file.js');
 const { TEST_CLIP_MODEL_ID } = await import('../src/models/test-clip-model.js');
 const { CLI } = await import('../test/support/fixtures.js');
 const good512 = Float32Array.from({ length: 512 }, (_, i) => Math.sin(i));
-const idMap = Buffer.concat([Buffer.from('IxMp', 'latin1'), Buffer.from(new Int32Array([512]).buffer), Buffer.alloc(25), Buffer.from(new Int32Array([0]).buffer)]);
+const idMap = Buffer.concat([
+  Buffer.from('IxMp', 'latin1'),
+  Buffer.from(new Int32Array([512]).buffer),
+  Buffer.alloc(25),
+  Buffer.from(new Int32Array([0]).buffer),
+]);
 const importCases: [string, string, Buffer, unknown][] = [
   [
     'FAISS: 10 M one-number "vectors" (40 MB)',
@@ -257,9 +373,24 @@ const importCases: [string, string, Buffer, unknown][] = [
     ),
     [{ path: 'pics/a.jpg' }],
   ],
-  ['FAISS: 200,000 nested IndexIDMap headers', 'refused', Buffer.concat(Array(200_000).fill(idMap)), [{ path: 'pics/a.jpg' }]],
-  ['FAISS: metadata `s3://bucket/../../secret.jpg`', 'row skipped', faissFile([good512, good512], { metric: 'IP' }), [{ path: 'pics/a.jpg' }, { path: 's3://bucket/../../secret.jpg' }]],
-  ['FAISS: metadata `../secret.jpg`', 'row skipped', faissFile([good512, good512], { metric: 'IP' }), [{ path: 'pics/a.jpg' }, { path: '../secret.jpg' }]],
+  [
+    'FAISS: 200,000 nested IndexIDMap headers',
+    'refused',
+    Buffer.concat(Array(200_000).fill(idMap)),
+    [{ path: 'pics/a.jpg' }],
+  ],
+  [
+    'FAISS: metadata `s3://bucket/../../secret.jpg`',
+    'row skipped',
+    faissFile([good512, good512], { metric: 'IP' }),
+    [{ path: 'pics/a.jpg' }, { path: 's3://bucket/../../secret.jpg' }],
+  ],
+  [
+    'FAISS: metadata `../secret.jpg`',
+    'row skipped',
+    faissFile([good512, good512], { metric: 'IP' }),
+    [{ path: 'pics/a.jpg' }, { path: '../secret.jpg' }],
+  ],
   [
     'FAISS: metadata an absolute path out of --root (taken as inside the mirror, as an s3:// key is)',
     'row skipped',
@@ -273,7 +404,20 @@ for (const [i, [label, expect, bytes, metadata]] of importCases.entries()) {
   await writeFile(path.join(imp, `${i}.faiss`), bytes);
   await writeFile(path.join(imp, `${i}.json`), JSON.stringify(metadata));
   t = performance.now();
-  const args = [CLI, 'import', 'faiss', path.join(imp, `${i}.faiss`), '--metadata', path.join(imp, `${i}.json`), '--model', TEST_CLIP_MODEL_ID, '--root', imp, '--dry-run', '--json'];
+  const args = [
+    CLI,
+    'import',
+    'faiss',
+    path.join(imp, `${i}.faiss`),
+    '--metadata',
+    path.join(imp, `${i}.json`),
+    '--model',
+    TEST_CLIP_MODEL_ID,
+    '--root',
+    imp,
+    '--dry-run',
+    '--json',
+  ];
   const r = await new Promise<{ code: number; out: string; err: string }>((resolve) => {
     const child = spawn('/usr/bin/time', ['-f', 'maxrss=%M', process.execPath, ...args], { env: importEnv });
     let out = '';
@@ -284,20 +428,33 @@ for (const [i, [label, expect, bytes, metadata]] of importCases.entries()) {
   });
   const ms = performance.now() - t;
   const rss = Number(/maxrss=(\d+)/.exec(r.err)?.[1] ?? NaN) / 1024;
-  const skipped = r.code === 0 ? ((JSON.parse(r.out) as { skipped: { reason: string }[] }).skipped[0]?.reason ?? '') : '';
+  const skipped =
+    r.code === 0 ? ((JSON.parse(r.out) as { skipped: { reason: string }[] }).skipped[0]?.reason ?? '') : '';
   const said = r.code === 0 ? skipped : (r.err.split('\n').find((l) => l.trim() && !l.startsWith('maxrss')) ?? '');
   const ok = expect === 'refused' ? r.code === 2 : r.code === 0 && (/outside/.test(skipped) || skipped.startsWith(imp));
   if (!ok) hostileWrong++;
-  importRows.push(`| ${label} | ${expect} | exit ${r.code} | ${said.replace(/\|/g, '\\|').slice(0, 140)} | ${fmt(ms, 0)} | ${fmt(rss, 0)} | ${ok ? 'ok' : '**unexpected**'} |`);
+  importRows.push(
+    `| ${label} | ${expect} | exit ${r.code} | ${said.replace(/\|/g, '\\|').slice(0, 140)} | ${fmt(ms, 0)} | ${fmt(rss, 0)} | ${ok ? 'ok' : '**unexpected**'} |`,
+  );
 }
 // Chroma HNSW segments, read in this process (what \`loupe import chroma\` does once it has the collection).
 const { hnswVectors } = await import('../src/adapters/import/chroma.js');
 const { hnswHeader, EMPTY_LABEL_MAP: emptyMap, long4Pickle } = await import('../test/support/hnsw-files.js');
 const long4 = long4Pickle(1024 * 1024);
 for (const [label, header, data, pickle] of [
-  ['Chroma: a header claiming 65,536 × 131k floats (2 MB data)', hnswHeader(65_536, 524_296, 524_288, 0), Buffer.alloc(2 << 20), emptyMap],
+  [
+    'Chroma: a header claiming 65,536 × 131k floats (2 MB data)',
+    hnswHeader(65_536, 524_296, 524_288, 0),
+    Buffer.alloc(2 << 20),
+    emptyMap,
+  ],
   ['Chroma: 1 MB all-zero data_level0.bin', hnswHeader(2 ** 40, 0, 0, 0), Buffer.alloc(1 << 20), emptyMap],
-  ['Chroma: a 1 MB LONG4 in the label map (8,192 elements)', hnswHeader(8192, 16, 8, 4), Buffer.alloc(8192 * 16), long4],
+  [
+    'Chroma: a 1 MB LONG4 in the label map (8,192 elements)',
+    hnswHeader(8192, 16, 8, 4),
+    Buffer.alloc(8192 * 16),
+    long4,
+  ],
 ] as const) {
   const seg = path.join(imp, label.replace(/\W+/g, '-'));
   await mkdir(seg);
@@ -325,7 +482,9 @@ const peakRss = rssMiB();
 const ways = ['index', 'multipart', 'base64', 'url'];
 const rows = [...results.entries()].map(([name, r]) => {
   const c = corpus.find((x) => x.name === name);
-  const cells = ways.map((w) => (r[w] ? `${r[w].code}${Number.isFinite(r[w].ms) ? ` (${fmt(r[w].ms, 0)} ms)` : ''}` : '—'));
+  const cells = ways.map((w) =>
+    r[w] ? `${r[w].code}${Number.isFinite(r[w].ms) ? ` (${fmt(r[w].ms, 0)} ms)` : ''}` : '—',
+  );
   return `| \`${JSON.stringify(name).slice(1, -1)}\` | ${c?.what ?? 'dangling symlink (unreadable)'} | ${fmt(c ? c.bytes.length / 1024 : 0, 1)} | ${cells.join(' | ')} |`;
 });
 const outcomes = [...results.values()].flatMap((r) => Object.values(r));

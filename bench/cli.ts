@@ -49,7 +49,8 @@ await rm(data, { recursive: true, force: true });
 
 // A search on an existing library: coco-mini's 239 photos indexed with the test models (CLIP-shaped and the sentence
 // embedder), then `loupe search` as a new process each time — opening the database, loading the models, answering.
-const { writeTestClipModel, writeTestTextModel, TEST_CLIP_MODEL_ID, TEST_TEXT_MODEL_ID } = await import('../src/testing.js');
+const { writeTestClipModel, writeTestTextModel, TEST_CLIP_MODEL_ID, TEST_TEXT_MODEL_ID } =
+  await import('../src/testing.js');
 const models = await mkdtemp(path.join(os.tmpdir(), 'loupe-cli-models-'));
 await writeTestClipModel(models);
 await writeTestTextModel(models);
@@ -73,18 +74,29 @@ for (let i = 0; i <= RUNS; i++) {
   if (r.status !== 0) throw new Error(`search exited ${r.status}: ${r.stderr}`);
   if (i > 0) searchSeconds.push((performance.now() - started) / 1000);
 }
-rows.push([`\`loupe search "a red bus"\` (${JSON.parse(indexed.stdout).indexed}-image library, test models)`, searchSeconds, 1.5]);
+rows.push([
+  `\`loupe search "a red bus"\` (${JSON.parse(indexed.stdout).indexed}-image library, test models)`,
+  searchSeconds,
+  1.5,
+]);
 // The first search a user sends to a freshly started `loupe serve` (it warms up after listening), 5 starts.
 const firstAnswers: number[] = [];
 for (let i = 0; i < 5; i++) {
   const port = 30000 + Math.floor(Math.random() * 20000);
-  const server = spawn(process.execPath, [CLI, 'serve', '--port', String(port)], { env: searchEnv, stdio: ['ignore', 'pipe', 'pipe'] });
+  const server = spawn(process.execPath, [CLI, 'serve', '--port', String(port)], {
+    env: searchEnv,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   await new Promise<void>((resolve, reject) => {
     server.stdout.on('data', (d: Buffer) => d.toString().includes('Loupe on') && resolve());
     server.on('exit', (code) => reject(new Error(`serve exited ${code}`)));
   });
   const started = performance.now();
-  const res = await fetch(`http://127.0.0.1:${port}/api/v1/images/search`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: 'a red bus', k: 20 }) });
+  const res = await fetch(`http://127.0.0.1:${port}/api/v1/images/search`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ query: 'a red bus', k: 20 }),
+  });
   if (!res.ok) throw new Error(`search answered ${res.status}`);
   await res.json();
   firstAnswers.push((performance.now() - started) / 1000);
@@ -98,7 +110,9 @@ const firstLine = await new Promise<{ first: number; total: number; line: string
   const started = performance.now();
   let first = 0;
   let line = '';
-  const child = spawn(process.execPath, [CLI, 'index', path.join(COCO, '000000000139.jpg')], { env: { ...searchEnv, LOUPE_DATA_DIR: path.join(fresh, 'data') } });
+  const child = spawn(process.execPath, [CLI, 'index', path.join(COCO, '000000000139.jpg')], {
+    env: { ...searchEnv, LOUPE_DATA_DIR: path.join(fresh, 'data') },
+  });
   const seen = (chunk: Buffer) => {
     if (!first) [first, line] = [performance.now() - started, chunk.toString().split('\n')[0]];
   };

@@ -28,7 +28,8 @@ await rm(WORK, { recursive: true, force: true });
 function clusteredHashes(n: number): HashedImage[] {
   const { uniform } = seededRandom(9);
   const word = () => (uniform() * 2 ** 32) >>> 0;
-  const hex = (hi: number, lo: number) => (hi >>> 0).toString(16).padStart(8, '0') + (lo >>> 0).toString(16).padStart(8, '0');
+  const hex = (hi: number, lo: number) =>
+    (hi >>> 0).toString(16).padStart(8, '0') + (lo >>> 0).toString(16).padStart(8, '0');
   const out: HashedImage[] = [];
   while (out.length < n) {
     const [hi, lo] = [word(), word()];
@@ -53,7 +54,8 @@ function everyPair(images: HashedImage[], maxBits: number): number {
   const halves = images.map((img) => phashHalves(img.phash));
   for (let i = 0; i < images.length; i++) {
     const [hi, lo] = halves[i];
-    for (let j = i + 1; j < images.length; j++) if (popcount32(hi ^ halves[j][0]) + popcount32(lo ^ halves[j][1]) <= maxBits) parent[find(j)] = find(i);
+    for (let j = i + 1; j < images.length; j++)
+      if (popcount32(hi ^ halves[j][0]) + popcount32(lo ^ halves[j][1]) <= maxBits) parent[find(j)] = find(i);
   }
   const sizes = new Map<number, number>();
   images.forEach((_, i) => sizes.set(find(i), (sizes.get(find(i)) ?? 0) + 1));
@@ -70,8 +72,11 @@ for (const n of [30_000, N]) {
   t = performance.now();
   const brute = everyPair(some, NEAR_DUPLICATE_BITS);
   const pairs = performance.now() - t;
-  if (brute !== groups) throw new Error(`bench/duplicates.ts: the scans disagree at ${n}: ${groups} groups vs ${brute}`);
-  rows.push(`| ${n.toLocaleString('en')} | ${groups} | ${fmt(pairs / 1000, 2)} s | ${fmt(mih / 1000, 2)} s | ${fmt(pairs / mih, 0)}× |`);
+  if (brute !== groups)
+    throw new Error(`bench/duplicates.ts: the scans disagree at ${n}: ${groups} groups vs ${brute}`);
+  rows.push(
+    `| ${n.toLocaleString('en')} | ${groups} | ${fmt(pairs / 1000, 2)} s | ${fmt(mih / 1000, 2)} s | ${fmt(pairs / mih, 0)}× |`,
+  );
   console.log(rows.at(-1));
 }
 for (const bits of [12]) {
@@ -86,13 +91,19 @@ const db = await openPglite(path.join(WORK, 'lib/db'));
 await migrate(db);
 const ids = await insertSynthetic(db, N, TEST_CLIP_MODEL_ID, clusteredSampler(TEST_CLIP_DIM, 100));
 for (let i = 0; i < N; i += 10_000)
-  await db.query(`update images set phash = u.phash from unnest($1::uuid[], $2::text[]) as u(id, phash) where images.id = u.id`, [
-    ids.slice(i, i + 10_000),
-    hashes.slice(i, i + 10_000).map((h) => h.phash),
-  ]);
+  await db.query(
+    `update images set phash = u.phash from unnest($1::uuid[], $2::text[]) as u(id, phash) where images.id = u.id`,
+    [ids.slice(i, i + 10_000), hashes.slice(i, i + 10_000).map((h) => h.phash)],
+  );
 await db.close();
 const lib = await openLibrary(
-  parseConfig({ ...process.env, LOUPE_DATA_DIR: path.join(WORK, 'lib'), LOUPE_MODELS_DIR: path.join(WORK, 'models'), LOUPE_CLIP_MODEL: TEST_CLIP_MODEL_ID, LOUPE_OFFLINE: '1' }),
+  parseConfig({
+    ...process.env,
+    LOUPE_DATA_DIR: path.join(WORK, 'lib'),
+    LOUPE_MODELS_DIR: path.join(WORK, 'models'),
+    LOUPE_CLIP_MODEL: TEST_CLIP_MODEL_ID,
+    LOUPE_OFFLINE: '1',
+  }),
 );
 const server = await startServer(lib, { port: 0 });
 const waits: number[] = [];

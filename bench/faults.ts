@@ -37,7 +37,8 @@ const env = (data: string) => ({
   LOUPE_OFFLINE: '1',
   LOUPE_OCR: 'off',
 });
-const run = (args: string[], data: string) => promisify(execFile)(process.execPath, [CLI, ...args], { env: env(data), maxBuffer: 64 << 20, timeout: 300_000 });
+const run = (args: string[], data: string) =>
+  promisify(execFile)(process.execPath, [CLI, ...args], { env: env(data), maxBuffer: 64 << 20, timeout: 300_000 });
 
 // The duration of an uninterrupted run: kills are spread over it.
 const t0 = performance.now();
@@ -77,10 +78,14 @@ for (let trial = 0; trial < TRIALS; trial++) {
       corruptions++;
       problem ||= `re-index indexed ${again.indexed}, failed ${resumed.failed.length + again.failed.length}, search ${hits.length}`;
     }
-    details.push(`| ${trial + 1} | ${fmt(killAt / 1000, 2)} | ${resumed.indexed} | ${resumed.skipped} | ${stats.images} | ${again.indexed} | ${problem || 'ok'} |`);
+    details.push(
+      `| ${trial + 1} | ${fmt(killAt / 1000, 2)} | ${resumed.indexed} | ${resumed.skipped} | ${stats.images} | ${again.indexed} | ${problem || 'ok'} |`,
+    );
   } catch (e) {
     corruptions++;
-    details.push(`| ${trial + 1} | ${fmt(killAt / 1000, 2)} | – | – | – | – | **failed: ${(e as Error).message.split('\n')[0].slice(0, 120)}** |`);
+    details.push(
+      `| ${trial + 1} | ${fmt(killAt / 1000, 2)} | – | – | – | – | **failed: ${(e as Error).message.split('\n')[0].slice(0, 120)}** |`,
+    );
   }
   console.log(details.at(-1));
   await rm(data, { recursive: true, force: true });
@@ -92,7 +97,9 @@ for (let trial = 0; trial < TRIALS; trial++) {
 const SERVE_TRIALS = serveTrialsArg > 0 ? Number(process.argv[serveTrialsArg + 1]) : 10;
 const CLIENTS = 8;
 const photos = (await readdir(PHOTOS)).filter((f) => f.endsWith('.jpg')).sort();
-const photoBytes = new Map(await Promise.all(photos.map(async (f) => [f, await readFile(path.join(PHOTOS, f))] as const)));
+const photoBytes = new Map(
+  await Promise.all(photos.map(async (f) => [f, await readFile(path.join(PHOTOS, f))] as const)),
+);
 const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
 const serveRows: string[] = [];
 const serveTotals = { answered: 0, lost: 0, duplicates: 0, broken: 0, unfinished: 0 };
@@ -104,7 +111,10 @@ async function freePort(): Promise<number> {
   return port;
 }
 async function startServe(data: string, port: number) {
-  const child = spawn(process.execPath, [CLI, 'serve', '--port', String(port)], { env: { ...env(data), LOUPE_LOG_LEVEL: 'error' }, stdio: 'ignore' });
+  const child = spawn(process.execPath, [CLI, 'serve', '--port', String(port)], {
+    env: { ...env(data), LOUPE_LOG_LEVEL: 'error' },
+    stdio: 'ignore',
+  });
   const url = `http://127.0.0.1:${port}`;
   for (let i = 0; i < 300; i++) {
     if (
@@ -153,7 +163,9 @@ for (let trial = 0; trial < SERVE_TRIALS; trial++) {
     const unfinished = queue.pending + queue.running;
     const items: { id: string; sha256: string }[] = [];
     for (let cursor: string | null = ''; cursor !== null;) {
-      const page = (await (await fetch(`${server.url}/api/v1/images?limit=500${cursor ? `&cursor=${cursor}` : ''}`)).json()) as { items: typeof items; nextCursor: string | null };
+      const page = (await (
+        await fetch(`${server.url}/api/v1/images?limit=500${cursor ? `&cursor=${cursor}` : ''}`)
+      ).json()) as { items: typeof items; nextCursor: string | null };
       items.push(...page.items);
       cursor = page.nextCursor;
     }
@@ -181,11 +193,16 @@ for (let trial = 0; trial < SERVE_TRIALS; trial++) {
       broken: serveTotals.broken + brokenHere,
       unfinished: serveTotals.unfinished + unfinished,
     });
-    if (lostHere || dupHere || brokenHere || unfinished) problem = `lost ${lostHere}, duplicates ${dupHere}, broken thumbnails ${brokenHere}, jobs left ${unfinished}`;
-    serveRows.push(`| ${trial + 1} | ${fmt(killAt / 1000, 2)} | ${answered.size} | ${items.length} | ${problem || 'ok'} |`);
+    if (lostHere || dupHere || brokenHere || unfinished)
+      problem = `lost ${lostHere}, duplicates ${dupHere}, broken thumbnails ${brokenHere}, jobs left ${unfinished}`;
+    serveRows.push(
+      `| ${trial + 1} | ${fmt(killAt / 1000, 2)} | ${answered.size} | ${items.length} | ${problem || 'ok'} |`,
+    );
   } catch (e) {
     serveTotals.lost += answered.size;
-    serveRows.push(`| ${trial + 1} | ${fmt(killAt / 1000, 2)} | ${answered.size} | – | **failed: ${(e as Error).message.split('\n')[0].slice(0, 120)}** |`);
+    serveRows.push(
+      `| ${trial + 1} | ${fmt(killAt / 1000, 2)} | ${answered.size} | – | **failed: ${(e as Error).message.split('\n')[0].slice(0, 120)}** |`,
+    );
   }
   server.child.kill('SIGKILL');
   await once(server.child, 'exit').catch(() => {});
@@ -213,7 +230,11 @@ for (let trial = 0; trial < TERM_TRIALS; trial++) {
         headers: { 'content-type': 'application/json' },
         body: JSON.stringify({ query: WORDS[i % WORDS.length], k: 50 }),
       }).catch(() => null);
-      outcomes.push({ startedAt, ok: res?.status === 200 && Array.isArray(((await res.json().catch(() => ({}))) as { results?: unknown }).results) });
+      outcomes.push({
+        startedAt,
+        ok:
+          res?.status === 200 && Array.isArray(((await res.json().catch(() => ({}))) as { results?: unknown }).results),
+      });
     }
   });
   await sleep(500 + Math.random() * 2500);
@@ -231,7 +252,9 @@ for (let trial = 0; trial < TERM_TRIALS; trial++) {
     dropped: termTotals.dropped + dropped,
     slowestExitMs: Math.max(termTotals.slowestExitMs, exitMs),
   });
-  termRows.push(`| ${trial + 1} | ${inFlight.length} | ${inFlight.length - dropped} | ${dropped} | ${code} | ${fmt(exitMs, 0)} |`);
+  termRows.push(
+    `| ${trial + 1} | ${inFlight.length} | ${inFlight.length - dropped} | ${dropped} | ${code} | ${fmt(exitMs, 0)} |`,
+  );
   console.log(termRows.at(-1));
   await rm(data, { recursive: true, force: true });
 }

@@ -26,10 +26,14 @@ const real = process.env.LOUPE_BENCH_DATABASE_URL;
 const backend = real ? 'PostgreSQL' : 'embedded PGlite';
 const log = (m: string) => console.log(`[${new Date().toISOString().slice(11, 19)}] ${m}`);
 
-const db: SqlClient = real ? await openPostgres(real, { poolSize: 2, statementTimeoutMs: 0 }) : await openPglite(path.resolve(import.meta.dirname, `.work/filtered-${n}`));
+const db: SqlClient = real
+  ? await openPostgres(real, { poolSize: 2, statementTimeoutMs: 0 })
+  : await openPglite(path.resolve(import.meta.dirname, `.work/filtered-${n}`));
 try {
   await migrate(db);
-  const version = real ? (await db.query<{ v: string }>('select version() as v'))[0].v.split(' on ')[0] : 'PGlite 0.5 (PostgreSQL 17 in WASM)';
+  const version = real
+    ? (await db.query<{ v: string }>('select version() as v'))[0].v.split(' on ')[0]
+    : 'PGlite 0.5 (PostgreSQL 17 in WASM)';
   const sample = clusteredSampler(DIM, 1000);
   const [{ count }] = await db.query<{ count: string }>('select count(*) from embeddings where model = $1', [MODEL]);
   if (Number(count) === n) {
@@ -67,9 +71,15 @@ try {
       `select count(*) as kept from images i where ${f.folder ? `exists (select 1 from image_paths p where p.image_id = i.id and (p.folder = '${f.folder}' or starts_with(p.folder, '${f.folder}/')))` : `taken_at >= '${f.takenAfter}'`}`,
     );
     const truth: Set<string>[] = [];
-    for (const q of queries) truth.push(new Set((await store.searchByVector({ vector: q, model: MODEL, k: 10, ...f, exact: true })).map((h) => h.imageId)));
+    for (const q of queries)
+      truth.push(
+        new Set(
+          (await store.searchByVector({ vector: q, model: MODEL, k: 10, ...f, exact: true })).map((h) => h.imageId),
+        ),
+      );
     const measure = async (s: SqlStore, ef?: number) => {
-      for (const q of queries.slice(0, 5)) await s.searchByVector({ vector: q, model: MODEL, k: 10, ...f, efSearch: ef });
+      for (const q of queries.slice(0, 5))
+        await s.searchByVector({ vector: q, model: MODEL, k: 10, ...f, efSearch: ef });
       const ms: number[] = [];
       let recall = 0;
       for (const [i, q] of queries.entries()) {

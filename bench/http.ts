@@ -22,7 +22,13 @@ const COCO = path.resolve(import.meta.dirname, '../../shared/datasets/coco-mini/
 await rm(WORK, { recursive: true, force: true });
 await writeTestClipModel(path.join(WORK, 'models'));
 const env = (data: string) =>
-  parseConfig({ ...process.env, LOUPE_DATA_DIR: path.join(WORK, data), LOUPE_MODELS_DIR: path.join(WORK, 'models'), LOUPE_CLIP_MODEL: TEST_CLIP_MODEL_ID, LOUPE_OFFLINE: '1' });
+  parseConfig({
+    ...process.env,
+    LOUPE_DATA_DIR: path.join(WORK, data),
+    LOUPE_MODELS_DIR: path.join(WORK, 'models'),
+    LOUPE_CLIP_MODEL: TEST_CLIP_MODEL_ID,
+    LOUPE_OFFLINE: '1',
+  });
 
 // 1. Search at 10k.
 const N = 10_000;
@@ -32,18 +38,37 @@ await insertSynthetic(db, N, TEST_CLIP_MODEL_ID, clusteredSampler(TEST_CLIP_DIM,
 await db.close();
 let lib = await openLibrary(env('search'));
 let server = await startServer(lib, { port: 0 });
-await lib.store.searchByVector({ vector: new Float32Array(TEST_CLIP_DIM).fill(1 / Math.sqrt(TEST_CLIP_DIM)), model: TEST_CLIP_MODEL_ID, k: 10 }); // builds the HNSW index
-const queries = ['red car', 'a blue sky', 'green grass in a park', 'black and white photo', 'yellow flowers', 'people on a beach'];
+await lib.store.searchByVector({
+  vector: new Float32Array(TEST_CLIP_DIM).fill(1 / Math.sqrt(TEST_CLIP_DIM)),
+  model: TEST_CLIP_MODEL_ID,
+  k: 10,
+}); // builds the HNSW index
+const queries = [
+  'red car',
+  'a blue sky',
+  'green grass in a park',
+  'black and white photo',
+  'yellow flowers',
+  'people on a beach',
+];
 let q = 0;
 const search = await autocannon({
   url: `${server.url}/api/v1/images/search`,
   connections: 16,
   duration: 20,
-  requests: [{ method: 'POST', headers: { 'content-type': 'application/json' }, setupRequest: (req) => ({ ...req, body: JSON.stringify({ query: queries[q++ % queries.length], k: 10 }) }) }],
+  requests: [
+    {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      setupRequest: (req) => ({ ...req, body: JSON.stringify({ query: queries[q++ % queries.length], k: 10 }) }),
+    },
+  ],
 });
 await server.close();
 await lib.close();
-console.log(`search: ${search.requests.average} req/s, p50 ${search.latency.p50} ms, p99 ${search.latency.p99} ms, non-2xx ${search.non2xx}`);
+console.log(
+  `search: ${search.requests.average} req/s, p50 ${search.latency.p50} ms, p99 ${search.latency.p99} ms, non-2xx ${search.non2xx}`,
+);
 
 // 2. Parallel uploads of the same 100 photos by 20 clients.
 const files = (await readdir(COCO)).sort().slice(0, 100);
@@ -66,7 +91,8 @@ await Promise.all(
   }),
 );
 const accepted = (performance.now() - started) / 1000;
-while ((await lib.jobs.counts()).pending + (await lib.jobs.counts()).running > 0) await new Promise((r) => setTimeout(r, 200));
+while ((await lib.jobs.counts()).pending + (await lib.jobs.counts()).running > 0)
+  await new Promise((r) => setTimeout(r, 200));
 const indexedSeconds = (performance.now() - started) / 1000;
 const images = await lib.store.imageCount();
 const counts = await lib.jobs.counts();
@@ -74,7 +100,9 @@ const hashes = await lib.store.allHashes();
 await server.close();
 await lib.close();
 const fiveXX = [...statuses].filter(([s]) => s >= 500).reduce((a, [, n]) => a + n, 0);
-console.log(`uploads: statuses ${JSON.stringify(Object.fromEntries(statuses))}, images ${images}, jobs ${JSON.stringify(counts)}`);
+console.log(
+  `uploads: statuses ${JSON.stringify(Object.fromEntries(statuses))}, images ${images}, jobs ${JSON.stringify(counts)}`,
+);
 
 await writeSection(
   'http',

@@ -34,9 +34,37 @@ await writeFile(
   ),
 );
 await writeFile(metadataFile, JSON.stringify(photos.map((f, i) => ({ path: f, folder: `f${i % 5}` }))));
-const env = (data: string) => ({ ...process.env, LOUPE_DATA_DIR: data, LOUPE_MODELS_DIR: models, LOUPE_CLIP_MODEL: TEST_CLIP_MODEL_ID, LOUPE_OFFLINE: '1', LOUPE_OCR: 'off', LOUPE_LABELS: 'off' });
-const importArgs = ['import', 'faiss', indexFile, '--metadata', metadataFile, '--root', PHOTOS, '--model', TEST_CLIP_MODEL_ID, '--json'];
-const run = async (args: string[], data: string) => JSON.parse((await promisify(execFile)(process.execPath, [CLI, ...args], { env: env(data), maxBuffer: 64 << 20, timeout: 300_000 })).stdout);
+const env = (data: string) => ({
+  ...process.env,
+  LOUPE_DATA_DIR: data,
+  LOUPE_MODELS_DIR: models,
+  LOUPE_CLIP_MODEL: TEST_CLIP_MODEL_ID,
+  LOUPE_OFFLINE: '1',
+  LOUPE_OCR: 'off',
+  LOUPE_LABELS: 'off',
+});
+const importArgs = [
+  'import',
+  'faiss',
+  indexFile,
+  '--metadata',
+  metadataFile,
+  '--root',
+  PHOTOS,
+  '--model',
+  TEST_CLIP_MODEL_ID,
+  '--json',
+];
+const run = async (args: string[], data: string) =>
+  JSON.parse(
+    (
+      await promisify(execFile)(process.execPath, [CLI, ...args], {
+        env: env(data),
+        maxBuffer: 64 << 20,
+        timeout: 300_000,
+      })
+    ).stdout,
+  );
 
 const t0 = performance.now();
 const full = await run(importArgs, path.join(WORK, 'full'));
@@ -60,10 +88,14 @@ for (let trial = 0; trial < TRIALS; trial++) {
     const stats = await run(['stats', '--json'], data);
     const vectors = stats.models.reduce((s: number, m: { count: number }) => s + m.count, 0);
     const hits = await run(['search', '--vector', await vectorFile(data), '--json', '--k', '5'], data);
-    if (stats.images !== photos.length || vectors !== photos.length) problem = `images ${stats.images}, vectors ${vectors} of ${photos.length}`;
-    else if (again.imported || again.completed || again.already !== photos.length) problem = `third run imported ${again.imported}, completed ${again.completed}`;
+    if (stats.images !== photos.length || vectors !== photos.length)
+      problem = `images ${stats.images}, vectors ${vectors} of ${photos.length}`;
+    else if (again.imported || again.completed || again.already !== photos.length)
+      problem = `third run imported ${again.imported}, completed ${again.completed}`;
     else if (hits.length !== 5) problem = `search found ${hits.length}`;
-    rows.push(`| ${trial + 1} | ${fmt(killAt / 1000, 2)} | ${resumed.imported} | ${resumed.already} | ${resumed.completed} | ${stats.images} | ${problem || 'ok'} |`);
+    rows.push(
+      `| ${trial + 1} | ${fmt(killAt / 1000, 2)} | ${resumed.imported} | ${resumed.already} | ${resumed.completed} | ${stats.images} | ${problem || 'ok'} |`,
+    );
   } catch (e) {
     problem = (e as Error).message.slice(0, 120);
     rows.push(`| ${trial + 1} | ${fmt(killAt / 1000, 2)} | | | | | ${problem} |`);

@@ -44,9 +44,19 @@ for (const f of files) {
   createHash('sha256').update(bytes).digest('hex');
   isolated.hash.push(performance.now() - t);
   t = performance.now();
-  const decoded = await decoder.decode(bytes, f, { modelInputSize: 224, thumbnailSize: 320, maxPixels: 1e8, maxFrames: 1000 });
+  const decoded = await decoder.decode(bytes, f, {
+    modelInputSize: 224,
+    thumbnailSize: 320,
+    maxPixels: 1e8,
+    maxFrames: 1000,
+  });
   isolated.decode.push(performance.now() - t);
-  decodedItems.push({ sha256: createHash('sha256').update(bytes).digest('hex'), bytes: bytes.length, decoded, path: { path: f, root: COCO, folder: '', size: bytes.length, mtimeMs: 0 } });
+  decodedItems.push({
+    sha256: createHash('sha256').update(bytes).digest('hex'),
+    bytes: bytes.length,
+    decoded,
+    path: { path: f, root: COCO, folder: '', size: bytes.length, mtimeMs: 0 },
+  });
 }
 
 // Store alone: thumbnails and batch transactions of the same images into a fresh library, nothing else running.
@@ -72,7 +82,13 @@ for (const f of files) {
 
 let peakRss = 0;
 const sampler = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage().rss)), 20);
-const config = parseConfig({ ...process.env, LOUPE_DATA_DIR: path.join(WORK, 'data'), LOUPE_MODELS_DIR: path.join(WORK, 'models'), LOUPE_CLIP_MODEL: TEST_CLIP_MODEL_ID, LOUPE_OFFLINE: '1' });
+const config = parseConfig({
+  ...process.env,
+  LOUPE_DATA_DIR: path.join(WORK, 'data'),
+  LOUPE_MODELS_DIR: path.join(WORK, 'models'),
+  LOUPE_CLIP_MODEL: TEST_CLIP_MODEL_ID,
+  LOUPE_OFFLINE: '1',
+});
 const lib = await openLibrary(config);
 await (await lib.clip()).embedTexts(['warm up']);
 const timings: StageTimings = { read: [], hash: [], decode: [], inference: [], labels: [], store: [] };
@@ -83,9 +99,12 @@ await lib.close();
 clearInterval(sampler);
 peakRss = Math.max(peakRss, process.resourceUsage().maxRSS * 1024);
 
-const overhead = isolated.read.map((_, i) => isolated.read[i] + isolated.hash[i] + isolated.decode[i] + isolated.store[i]);
+const overhead = isolated.read.map(
+  (_, i) => isolated.read[i] + isolated.hash[i] + isolated.decode[i] + isolated.store[i],
+);
 // What the index loop waits for besides inference: wall time per image minus inference (and labels) time per image.
-const criticalPath = (seconds * 1000 - [...timings.inference, ...timings.labels].reduce((a, b) => a + b, 0)) / summary.indexed;
+const criticalPath =
+  (seconds * 1000 - [...timings.inference, ...timings.labels].reduce((a, b) => a + b, 0)) / summary.indexed;
 const row = (name: string, alone: number[] | null, inPipeline: number[] | null) =>
   `| ${name} | ${alone ? fmt(median(alone)) : ''} | ${alone ? fmt(percentile(alone, 95)) : ''} | ${inPipeline ? fmt(median(inPipeline)) : ''} |`;
 await writeSection(

@@ -39,7 +39,24 @@ const captions = new Map([...captionLists].map(([image, list]) => [image, list.j
 const files = (await readdir(IMAGES)).filter((f) => f.endsWith('.jpg')).sort();
 
 /** Words a caption uses for a class (the everyday word, the detector's, plural forms; people by their many names). */
-const PERSON = ['person', 'people', 'man', 'men', 'woman', 'women', 'boy', 'girl', 'child', 'children', 'kid', 'player', 'guy', 'lady', 'skier', 'surfer'];
+const PERSON = [
+  'person',
+  'people',
+  'man',
+  'men',
+  'woman',
+  'women',
+  'boy',
+  'girl',
+  'child',
+  'children',
+  'kid',
+  'player',
+  'guy',
+  'lady',
+  'skier',
+  'surfer',
+];
 function mentions(text: string, raw: string): boolean {
   const words = raw === 'person' ? PERSON : [...new Set([friendlyLabel(raw), raw])];
   return words.some((w) => new RegExp(`\\b${w}(s|es)?\\b`).test(text));
@@ -76,7 +93,9 @@ const withoutLabels = await timedIndex('off');
 const clipSeconds = withoutLabels.seconds;
 
 /** One-word queries for the classes enough photos mention; R@10 against the photos whose captions mention the word. */
-const classes = COCO_CLASSES.filter((c) => files.filter((f) => mentions(captions.get(f) ?? '', c)).length >= MIN_PHOTOS);
+const classes = COCO_CLASSES.filter(
+  (c) => files.filter((f) => mentions(captions.get(f) ?? '', c)).length >= MIN_PHOTOS,
+);
 async function recallAt10(l: Library): Promise<Map<string, number>> {
   const out = new Map<string, number>();
   for (const c of classes) {
@@ -110,7 +129,8 @@ const perClass = classes.map((c) => {
 });
 
 // With captions written by people (the first COCO caption of each photo, as user captions): labels on vs off.
-for (const i of images) await lib.store.updateImage(i.id, { caption: captionLists.get(path.basename(i.paths[0].path))![0] });
+for (const i of images)
+  await lib.store.updateImage(i.id, { caption: captionLists.get(path.basename(i.paths[0].path))![0] });
 const onCaptioned = await recallAt10(lib);
 const saved = images.map((i) => [i.id, i.labels] as const);
 for (const [id] of saved) await lib.store.setLabels(id, []);
@@ -131,7 +151,10 @@ const bare = await (async () => {
       async (f) =>
         new ort.Tensor(
           'float32',
-          Float32Array.from(await sharp(path.join(IMAGES, f)).resize(416, 416, { fit: 'fill' }).removeAlpha().raw().toBuffer(), (v) => v / 255 - 0.5),
+          Float32Array.from(
+            await sharp(path.join(IMAGES, f)).resize(416, 416, { fit: 'fill' }).removeAlpha().raw().toBuffer(),
+            (v) => v / 255 - 0.5,
+          ),
           [1, 3, 416, 416],
         ),
     ),

@@ -38,7 +38,9 @@ for (const engine of engines) {
     found += r.found;
     total += r.total;
   }
-  rows.push(`| ${engine.model} | ${fmt(found / total, 3)} | ${found} / ${total} | ${fmt(median(ms), 0)} | ${fmt(ms.reduce((a, b) => a + b, 0) / ms.length, 0)} |`);
+  rows.push(
+    `| ${engine.model} | ${fmt(found / total, 3)} | ${found} / ${total} | ${fmt(median(ms), 0)} | ${fmt(ms.reduce((a, b) => a + b, 0) / ms.length, 0)} |`,
+  );
   console.log(rows.at(-1));
 }
 

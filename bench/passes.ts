@@ -32,12 +32,20 @@ async function readyTensors(): Promise<Float32Array[]> {
   const { image_mean: mean, image_std: std } = CLIP_PREPROCESSOR;
   return Promise.all(
     files.map(async (f) => {
-      const { pixels } = await decoder.decode(await readFile(path.join(COCO, f)), f, { modelInputSize: 224, thumbnailSize: 320, maxPixels: 1e8, maxFrames: 100 });
+      const { pixels } = await decoder.decode(await readFile(path.join(COCO, f)), f, {
+        modelInputSize: 224,
+        thumbnailSize: 320,
+        maxPixels: 1e8,
+        maxFrames: 100,
+      });
       const out = new Float32Array(3 * 224 * 224);
       const x0 = (pixels.width - 224) >> 1;
       const y0 = (pixels.height - 224) >> 1;
       for (let y = 0; y < 224; y++)
-        for (let x = 0; x < 224; x++) for (let c = 0; c < 3; c++) out[c * 224 * 224 + y * 224 + x] = (pixels.data[((y + y0) * pixels.width + x + x0) * 3 + c] / 255 - mean[c]) / std[c];
+        for (let x = 0; x < 224; x++)
+          for (let c = 0; c < 3; c++)
+            out[c * 224 * 224 + y * 224 + x] =
+              (pixels.data[((y + y0) * pixels.width + x + x0) * 3 + c] / 255 - mean[c]) / std[c];
       return out;
     }),
   );
@@ -73,7 +81,9 @@ async function floorPipelineImagesPerSecond(onnxFile: string): Promise<number> {
       .removeAlpha()
       .raw()
       .toBuffer({ resolveWithObject: true });
-    for (let i = 0; i < 224 * 224; i++) for (let c = 0; c < 3; c++) out[offset + c * 224 * 224 + i] = (data[i * info.channels + c] / 255 - mean[c]) / std[c];
+    for (let i = 0; i < 224 * 224; i++)
+      for (let c = 0; c < 3; c++)
+        out[offset + c * 224 * 224 + i] = (data[i * info.channels + c] / 255 - mean[c]) / std[c];
   };
   const decodeBatch = async (start: number) => {
     const names = files.slice(start, start + BATCH);
@@ -132,7 +142,9 @@ for (const weights of ['int8', 'fp32'] as TowerWeights[]) {
   const summary = await indexPaths(lib, [COCO]);
   const clipSeconds = (performance.now() - t0) / 1000;
   const loupe = summary.indexed / clipSeconds;
-  clipRows.push(`| ${weights} | ${summary.indexed} | ${fmt(bare)} | ${fmt(floor)} | ${fmt(loupe)} | ${fmt(loupe / bare, 2)} | ${fmt(loupe / floor, 2)} | ${fmt(clipSeconds)} |`);
+  clipRows.push(
+    `| ${weights} | ${summary.indexed} | ${fmt(bare)} | ${fmt(floor)} | ${fmt(loupe)} | ${fmt(loupe / bare, 2)} | ${fmt(loupe / floor, 2)} | ${fmt(clipSeconds)} |`,
+  );
   console.log(clipRows.at(-1));
 
   if (weights === 'int8') {

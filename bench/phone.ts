@@ -74,17 +74,33 @@ if (!(await stat(path.join(PHONE, '.complete')).catch(() => null))) {
       await writeFile(path.join(tmp, 'in.jpg'), jpeg);
       await run('heif-enc', ['-q', '50', '-o', path.join(PHONE, `${stem}.HEIC`), path.join(tmp, 'in.jpg')]);
     } else if (i % 10 === 1) {
-      await writeFile(path.join(PHONE, `${stem}.DNG`), dngFile({ preview: jpeg, previewSize: i % 4 === 0 ? [3024, 4032] : [4032, 3024], make: 'Canon', model: 'Canon EOS R5', taken }));
+      await writeFile(
+        path.join(PHONE, `${stem}.DNG`),
+        dngFile({
+          preview: jpeg,
+          previewSize: i % 4 === 0 ? [3024, 4032] : [4032, 3024],
+          make: 'Canon',
+          model: 'Canon EOS R5',
+          taken,
+        }),
+      );
     } else await writeFile(path.join(PHONE, `${stem}.JPG`), jpeg);
     if (i % 20 === 0) console.log(`phone corpus: ${i + 1} / ${COUNT}`);
   }
   for (let i = 0; i < 5; i++) {
-    const lines = Array.from({ length: 12 }, (_, l) => `<text x="60" y="${200 + l * 160}" font-size="64" font-family="DejaVu Sans">Order ${i * 100 + l} shipped to Main Street ${l + 3}</text>`);
+    const lines = Array.from(
+      { length: 12 },
+      (_, l) =>
+        `<text x="60" y="${200 + l * 160}" font-size="64" font-family="DejaVu Sans">Order ${i * 100 + l} shipped to Main Street ${l + 3}</text>`,
+    );
     const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="1170" height="2532"><rect width="100%" height="100%" fill="white"/>${lines.join('')}</svg>`;
     await sharp(Buffer.from(svg))
       .png()
       .toFile(path.join(PHONE, `Screenshot ${i + 1}.png`));
-    await writeFile(path.join(PHONE, `IMG_${1000 + i}.MOV`), Buffer.concat([Buffer.from('0000001466747970717420200000000071742020', 'hex'), Buffer.alloc(1 << 20)]));
+    await writeFile(
+      path.join(PHONE, `IMG_${1000 + i}.MOV`),
+      Buffer.concat([Buffer.from('0000001466747970717420200000000071742020', 'hex'), Buffer.alloc(1 << 20)]),
+    );
   }
   await rm(tmp, { recursive: true, force: true });
   await writeFile(path.join(PHONE, '.complete'), '');
@@ -115,7 +131,8 @@ async function clipFloor(files: string[]): Promise<number> {
   const tensorOf = async (f: string) => {
     const data = await decodeTo(f, 224, 'cover');
     const out = new Float32Array(3 * 224 * 224);
-    for (let i = 0; i < 224 * 224; i++) for (let c = 0; c < 3; c++) out[c * 224 * 224 + i] = (data[i * 3 + c] / 255 - mean[c]) / std[c];
+    for (let i = 0; i < 224 * 224; i++)
+      for (let c = 0; c < 3; c++) out[c * 224 * 224 + i] = (data[i * 3 + c] / 255 - mean[c]) / std[c];
     return new ort.Tensor('float32', out, [1, 3, 224, 224]);
   };
   await session.run({ pixel_values: await tensorOf(files[0]) }); // warm up
@@ -223,7 +240,12 @@ for (const [name, dir] of [
     if (labels === 'floor') {
       const session = await bareSession();
       const ready = await readyTensor(photos[0]);
-      const bare: ObjectLabeler = { model: 'bare', inputSide: 416, label: async () => [], labelPixels: async () => (await session.run({ [session.inputNames[0]]: ready }), []) };
+      const bare: ObjectLabeler = {
+        model: 'bare',
+        inputSide: 416,
+        label: async () => [],
+        labelPixels: async () => (await session.run({ [session.inputNames[0]]: ready }), []),
+      };
       lib.labeler = async () => bare;
     }
     if (labels !== 'off') await lib.labeler();

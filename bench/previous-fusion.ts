@@ -17,12 +17,16 @@ function pearson(x: number[], y: number[]): number {
   const mx = x.reduce((a, b) => a + b, 0) / n;
   const my = y.reduce((a, b) => a + b, 0) / n;
   let [sxy, sxx, syy] = [0, 0, 0];
-  for (let i = 0; i < n; i++) [sxy, sxx, syy] = [sxy + (x[i] - mx) * (y[i] - my), sxx + (x[i] - mx) ** 2, syy + (y[i] - my) ** 2];
+  for (let i = 0; i < n; i++)
+    [sxy, sxx, syy] = [sxy + (x[i] - mx) * (y[i] - my), sxx + (x[i] - mx) ** 2, syy + (y[i] - my) ** 2];
   return sxx > 0 && syy > 0 ? sxy / Math.sqrt(sxx * syy) : 0;
 }
 
 /** The ids best first, as the previous default ranked them. */
-export function previousAdaptive(candidates: PreviousCandidate[], bg: { mean: number; std: number; count: number }): string[] {
+export function previousAdaptive(
+  candidates: PreviousCandidate[],
+  bg: { mean: number; std: number; count: number },
+): string[] {
   const both = candidates.filter((c) => c.vector !== undefined && c.text !== undefined && c.text > 0);
   const r =
     both.length < 8
@@ -35,5 +39,9 @@ export function previousAdaptive(candidates: PreviousCandidate[], bg: { mean: nu
   const ceiling = Math.sqrt(2 * Math.log(Math.max(2, bg.count)));
   const evidence = (cos: number) => softplus(4 * ((cos - bg.mean) / Math.max(bg.std, 1e-6) - ceiling - 1)) / 4;
   const fused = (c: PreviousCandidate) => (c.vector !== undefined ? trust * evidence(c.vector) : 0) + 5 * (c.text ?? 0);
-  return [...candidates].sort((a, b) => fused(b) - fused(a) || (b.vector ?? -Infinity) - (a.vector ?? -Infinity) || a.id.localeCompare(b.id)).map((c) => c.id);
+  return [...candidates]
+    .sort(
+      (a, b) => fused(b) - fused(a) || (b.vector ?? -Infinity) - (a.vector ?? -Infinity) || a.id.localeCompare(b.id),
+    )
+    .map((c) => c.id);
 }

@@ -73,7 +73,9 @@ async function run(lib: Library, queries: Query[], options: SearchOptions) {
   const ms: number[] = [];
   for (const q of queries) {
     const t = performance.now();
-    const { hits } = await searchByText(lib, q.text, { k: 10, folder: '', ...options }).catch(() => ({ hits: [] as { id: string }[] }));
+    const { hits } = await searchByText(lib, q.text, { k: 10, folder: '', ...options }).catch(() => ({
+      hits: [] as { id: string }[],
+    }));
     ms.push(performance.now() - t);
     ranks.push(hits.findIndex((h) => h.id === q.target));
   }
@@ -99,7 +101,11 @@ const captionsOf: { image: string; captions: string[] }[] = (await readFile(path
   .split('\n')
   .map((l) => JSON.parse(l));
 
-async function cocoLibrary(name: string, extra: Record<string, string> = {}, wrapClip?: (c: ClipEmbedder) => ClipEmbedder) {
+async function cocoLibrary(
+  name: string,
+  extra: Record<string, string> = {},
+  wrapClip?: (c: ClipEmbedder) => ClipEmbedder,
+) {
   await rm(path.join(WORK, name), { recursive: true, force: true });
   const lib = await openLibrary(env(name, extra), { wrapClip });
   await indexPaths(
@@ -184,7 +190,14 @@ if (FAMILIES.has(3)) {
   await mkdir(solid, { recursive: true });
   const colours = TEST_COLOURS.filter((c) => !['gray', 'brown'].includes(c.name));
   for (const [i, c] of colours.entries())
-    await sharp({ create: { width: 320, height: 240, channels: 3, background: { r: Math.round(c.rgb[0] * 255), g: Math.round(c.rgb[1] * 255), b: Math.round(c.rgb[2] * 255) } } })
+    await sharp({
+      create: {
+        width: 320,
+        height: 240,
+        channels: 3,
+        background: { r: Math.round(c.rgb[0] * 255), g: Math.round(c.rgb[1] * 255), b: Math.round(c.rgb[2] * 255) },
+      },
+    })
       .png()
       .toFile(path.join(solid, `img-${String(i).padStart(3, '0')}.png`));
   const lib = await openLibrary(env(name));
@@ -192,7 +205,8 @@ if (FAMILIES.has(3)) {
   const queries: Query[] = [];
   for (const [i, c] of colours.entries()) {
     const [hit] = await lib.store.textSearch({ text: `img ${String(i).padStart(3, '0')}`, limit: 1, fields: ['name'] });
-    for (const phrase of [c.name, `a ${c.name} picture`, `something ${c.name}`]) queries.push({ text: phrase, target: hit.imageId });
+    for (const phrase of [c.name, `a ${c.name} picture`, `something ${c.name}`])
+      queries.push({ text: phrase, target: hit.imageId });
   }
   const rows: Row[] = [];
   for (const [n, o] of MODES) {
@@ -228,7 +242,11 @@ if (FAMILIES.has(4)) {
     await lib.store.deleteEmbeddings();
     for (const [i, r] of captionsOf.entries()) {
       const noise = l2Normalize(Float32Array.from({ length: third[i].length }, normal));
-      await lib.store.setEmbedding(idOf.get(r.image)!, MIX_MODEL, l2Normalize(Float32Array.from(third[i], (v, j) => alpha * v + (1 - alpha) * noise[j])));
+      await lib.store.setEmbedding(
+        idOf.get(r.image)!,
+        MIX_MODEL,
+        l2Normalize(Float32Array.from(third[i], (v, j) => alpha * v + (1 - alpha) * noise[j])),
+      );
     }
     const r1 = async (o: SearchOptions) => (await run(lib, queries, o)).r1;
     const r = {
@@ -241,7 +259,9 @@ if (FAMILIES.has(4)) {
     };
     console.log('controlled', r);
     const ok = r.def >= Math.max(r.text, r.vector) - 0.02 && (alpha < 0.5 || r.def > Math.max(r.text, r.vector));
-    lines.push(`| ${alpha} | ${fmt(r.def, 3)} | ${fmt(r.text, 3)} | ${fmt(r.vector, 3)} | ${fmt(r.weighted, 3)} | ${fmt(r.rrf, 3)} | ${ok ? 'met' : '**not met**'} |`);
+    lines.push(
+      `| ${alpha} | ${fmt(r.def, 3)} | ${fmt(r.text, 3)} | ${fmt(r.vector, 3)} | ${fmt(r.weighted, 3)} | ${fmt(r.rrf, 3)} | ${ok ? 'met' : '**not met**'} |`,
+    );
   }
   await lib.close();
   await embedder.dispose();
@@ -254,7 +274,9 @@ if (FAMILIES.has(4)) {
 if (FAMILIES.has(6)) {
   const { haveClipVectors, flickr8kVitB32, cocoVitB16 } = await import('../test/support/clip-vectors.js');
   if (!(await haveClipVectors())) {
-    console.error('bench/ranking.ts: family 6 needs ../shared/datasets/clip-vectors (real CLIP outputs); it is not there, so family 6 is NOT measured');
+    console.error(
+      'bench/ranking.ts: family 6 needs ../shared/datasets/clip-vectors (real CLIP outputs); it is not there, so family 6 is NOT measured',
+    );
     sections.push('### 6. Real CLIP\n\nNot measured: ../shared/datasets/clip-vectors was missing.');
   } else for (const set of [await flickr8kVitB32(), await cocoVitB16()]) sections.push(await realClipFamily(set));
 }
@@ -262,7 +284,24 @@ if (FAMILIES.has(6)) {
 /** Nouns a COCO detector would label: the COCO-80 words (and everyday synonyms for people) that a caption names. */
 function detectorNouns(captions: string[]): string[] {
   const classes = new Set(COCO_CLASSES.map((c) => friendlyLabel(c)));
-  const person = new Set(['man', 'men', 'woman', 'women', 'boy', 'boys', 'girl', 'girls', 'child', 'children', 'kid', 'kids', 'people', 'person', 'player', 'lady']);
+  const person = new Set([
+    'man',
+    'men',
+    'woman',
+    'women',
+    'boy',
+    'boys',
+    'girl',
+    'girls',
+    'child',
+    'children',
+    'kid',
+    'kids',
+    'people',
+    'person',
+    'player',
+    'lady',
+  ]);
   const out = new Set<string>();
   for (const c of captions)
     for (const w of c.toLowerCase().match(/[a-z]+/g) ?? []) {
@@ -274,7 +313,9 @@ function detectorNouns(captions: string[]): string[] {
   return [...out];
 }
 
-async function realClipFamily(set: Awaited<ReturnType<typeof import('../test/support/clip-vectors.js').flickr8kVitB32>>): Promise<string> {
+async function realClipFamily(
+  set: Awaited<ReturnType<typeof import('../test/support/clip-vectors.js').flickr8kVitB32>>,
+): Promise<string> {
   const { faissFile } = await import('../test/support/faiss-file.js');
   const { faissImportPlan } = await import('../src/adapters/import/faiss.js');
   const { importVectors, canonicalModel } = await import('../src/app/import-vectors.js');
@@ -288,17 +329,28 @@ async function realClipFamily(set: Awaited<ReturnType<typeof import('../test/sup
   await mkdir(pictures, { recursive: true });
   const files = set.file.map((f) => f.replace(/\.\w+$/, '.png'));
   for (const [i, f] of files.entries())
-    await sharp({ create: { width: 32, height: 32, channels: 3, background: { r: i % 256, g: Math.floor(i / 256) * 16, b: (i * 7) % 256 } } })
+    await sharp({
+      create: {
+        width: 32,
+        height: 32,
+        channels: 3,
+        background: { r: i % 256, g: Math.floor(i / 256) * 16, b: (i * 7) % 256 },
+      },
+    })
       .png()
       .toFile(path.join(pictures, f));
   const indexFile = path.join(WORK, `${name}.faiss`);
   const metadataFile = path.join(pictures, 'metadata.json');
   await writeFile(indexFile, faissFile(set.images, { metric: 'IP' }));
   await writeFile(metadataFile, JSON.stringify(files.map((f) => ({ path: f, folder: '' }))));
-  const lib = await openLibrary(env(name, { LOUPE_CLIP_MODEL: canonicalModel(set.model), LOUPE_TEXT_EMBEDDER: 'off', LOUPE_LABELS: 'off' }));
+  const lib = await openLibrary(
+    env(name, { LOUPE_CLIP_MODEL: canonicalModel(set.model), LOUPE_TEXT_EMBEDDER: 'off', LOUPE_LABELS: 'off' }),
+  );
   const t = performance.now();
   const report = await importVectors(lib, await faissImportPlan(indexFile, metadataFile, { model: set.model }));
-  console.log(`${set.name}: imported ${report.imported} through loupe import faiss in ${fmt((performance.now() - t) / 1000)} s`);
+  console.log(
+    `${set.name}: imported ${report.imported} through loupe import faiss in ${fmt((performance.now() - t) / 1000)} s`,
+  );
   const ids = await Promise.all(files.map(async (f) => (await lib.store.getPath(path.join(pictures, f)))!.imageId));
   const queries = set.query.map((text, i) => ({ text, vector: set.texts[i], target: ids[i] }));
 
@@ -307,11 +359,25 @@ async function realClipFamily(set: Awaited<ReturnType<typeof import('../test/sup
     ['(a) no words (file names only)', () => ({ caption: null, labels: [] })],
     ...(set.others[0].length
       ? ([
-          ['(b) every photo has a user caption (another of its captions)', (i: number) => ({ caption: set.others[i][0], labels: [] })],
-          ['(c) detector-like labels: the COCO-80 nouns its other captions name', (i: number) => ({ caption: null, labels: detectorNouns(set.others[i]) })],
-          ['(d) half the photos have a user caption', (i: number) => ({ caption: i % 2 ? set.others[i][0] : null, labels: [] })],
+          [
+            '(b) every photo has a user caption (another of its captions)',
+            (i: number) => ({ caption: set.others[i][0], labels: [] }),
+          ],
+          [
+            '(c) detector-like labels: the COCO-80 nouns its other captions name',
+            (i: number) => ({ caption: null, labels: detectorNouns(set.others[i]) }),
+          ],
+          [
+            '(d) half the photos have a user caption',
+            (i: number) => ({ caption: i % 2 ? set.others[i][0] : null, labels: [] }),
+          ],
         ] as Words[])
-      : ([['(c) detector-like labels: the COCO-80 nouns its own caption names (a perfect detector)', (i: number) => ({ caption: null, labels: detectorNouns([set.query[i]]) })]] as Words[])),
+      : ([
+          [
+            '(c) detector-like labels: the COCO-80 nouns its own caption names (a perfect detector)',
+            (i: number) => ({ caption: null, labels: detectorNouns([set.query[i]]) }),
+          ],
+        ] as Words[])),
   ];
   const modes: Variant[] = [MODES[0], MODES[1], MODES[2], MODES[4], MODES[5]];
   const lines: string[] = [];
@@ -348,7 +414,8 @@ async function realClipFamily(set: Awaited<ReturnType<typeof import('../test/sup
     for (const h of hits) if (h.id !== q.target) unrelated.push(h.similarity);
   }
   const images: number[] = [];
-  for (const id of ids.slice(0, 100)) for (const h of (await searchSimilar(lib, id, { k: 1000, folder: '' })).hits) images.push(h.similarity);
+  for (const id of ids.slice(0, 100))
+    for (const h of (await searchSimilar(lib, id, { k: 1000, folder: '' })).hits) images.push(h.similarity);
   await lib.close();
   const q = (v: number[], p: number) => [...v].sort((a, b) => a - b)[Math.min(v.length - 1, Math.floor(p * v.length))];
   const under = (v: number[], limit: number) => v.filter((x) => x < limit).length / v.length;
@@ -366,7 +433,11 @@ async function realClipFamily(set: Awaited<ReturnType<typeof import('../test/sup
  * (the 50 nearest and the 50 best by words, each scored on both signals), ranked by bench/previous-fusion.ts against
  * the same kind of background (256 photos' cosines; N = the library).
  */
-async function runPrevious(lib: Library, set: { images: Float32Array[] }, queries: { text: string; vector: Float32Array; target: string }[]) {
+async function runPrevious(
+  lib: Library,
+  set: { images: Float32Array[] },
+  queries: { text: string; vector: Float32Array; target: string }[],
+) {
   const { previousAdaptive } = await import('./previous-fusion.js');
   const { cosine } = await import('../src/core/scores.js');
   const ranks: number[] = [];
@@ -374,11 +445,15 @@ async function runPrevious(lib: Library, set: { images: Float32Array[] }, querie
     const all = set.images.length;
     const [byVector, byText] = await Promise.all([
       searchByText(lib, '', { vector: q.vector, k: Math.min(all, 1000), folder: '' }),
-      searchByText(lib, q.text, { mode: 'text', k: Math.min(all, 1000), folder: '' }).catch(() => ({ hits: [] as { id: string; textScore?: number | null }[] })),
+      searchByText(lib, q.text, { mode: 'text', k: Math.min(all, 1000), folder: '' }).catch(() => ({
+        hits: [] as { id: string; textScore?: number | null }[],
+      })),
     ]);
     const cos = new Map(byVector.hits.map((h) => [h.id, h.score!]));
     const text = new Map(byText.hits.map((h) => [h.id, h.textScore ?? 0]));
-    const pool = [...new Set([...byVector.hits.slice(0, 50).map((h) => h.id), ...byText.hits.slice(0, 50).map((h) => h.id)])];
+    const pool = [
+      ...new Set([...byVector.hits.slice(0, 50).map((h) => h.id), ...byText.hits.slice(0, 50).map((h) => h.id)]),
+    ];
     const sample = set.images.slice(0, 256).map((v) => cosine(v, q.vector));
     const mean = sample.reduce((a, b) => a + b, 0) / sample.length;
     const std = Math.sqrt(sample.reduce((a, b) => a + (b - mean) ** 2, 0) / (sample.length - 1));
@@ -393,7 +468,11 @@ async function runPrevious(lib: Library, set: { images: Float32Array[] }, querie
 }
 
 /** Like run(), with each query's real vector given; also the right photo's % when it is first and when it is found. */
-async function runVector(lib: Library, queries: { text: string; vector: Float32Array; target: string }[], options: SearchOptions) {
+async function runVector(
+  lib: Library,
+  queries: { text: string; vector: Float32Array; target: string }[],
+  options: SearchOptions,
+) {
   const ranks: number[] = [];
   const first: number[] = [];
   const found: number[] = [];
@@ -408,7 +487,13 @@ async function runVector(lib: Library, queries: { text: string; vector: Float32A
     if (r >= 0) found.push(hits[r].similarity);
   }
   const at = (n: number) => ranks.filter((r) => r >= 0 && r < n).length / ranks.length;
-  return { r1: at(1), r5: at(5), r10: at(10), ms: median(ms), pct: { firstMedian: median(first), foundMedian: median(found) } };
+  return {
+    r1: at(1),
+    r5: at(5),
+    r10: at(10),
+    ms: median(ms),
+    pct: { firstMedian: median(first), foundMedian: median(found) },
+  };
 }
 
 // ---- latency at 10k images: the adaptive default against the old default (weighted) and text only, same run
@@ -420,11 +505,12 @@ if (FAMILIES.has(5)) {
   await insertSynthetic(lib.db, 10_000, TEST_CLIP_MODEL_ID, clusteredSampler(512, 100));
   // Words to search: each image gets a human caption from coco-mini (cycled).
   const ids = (await lib.db.query<{ id: string }>('select id from images order by id')).map((r) => r.id);
-  await lib.db.query(`update images set caption = c.caption, caption_source = 'user' from unnest($1::uuid[], $2::text[]) as c(id, caption) where images.id = c.id`, [
-    ids,
-    ids.map((_, i) => captionsOf[i % captionsOf.length].captions[0]),
-  ]);
-  for (let i = 0; i < ids.length; i += 1000) await (lib.store as unknown as { refreshDocs(ids: string[]): Promise<void> }).refreshDocs(ids.slice(i, i + 1000));
+  await lib.db.query(
+    `update images set caption = c.caption, caption_source = 'user' from unnest($1::uuid[], $2::text[]) as c(id, caption) where images.id = c.id`,
+    [ids, ids.map((_, i) => captionsOf[i % captionsOf.length].captions[0])],
+  );
+  for (let i = 0; i < ids.length; i += 1000)
+    await (lib.store as unknown as { refreshDocs(ids: string[]): Promise<void> }).refreshDocs(ids.slice(i, i + 1000));
   await lib.db.exec('vacuum analyze');
   await lib.close();
   // Searched as a user would after indexing: a fresh process state (PGlite right after a bulk load is slower).
@@ -458,10 +544,16 @@ async function beforeAndAfter(now: string[]): Promise<string> {
     const part = text.split(/^### /m).find((p) => p.startsWith(`${family}.`));
     return part && /^\| default \(hybrid, adaptive\) \| ([^\n]*?) \|[^|]*\|$/m.exec(part)?.[1];
   };
-  const alphaRows = (text: string) => Object.fromEntries([...(text.split(/^### /m).find((p) => p.startsWith('4.')) ?? '').matchAll(/^\| ([\d.]+) \| ([\d.]+) \|/gm)].map((m) => [m[1], m[2]]));
+  const alphaRows = (text: string) =>
+    Object.fromEntries(
+      [...(text.split(/^### /m).find((p) => p.startsWith('4.')) ?? '').matchAll(/^\| ([\d.]+) \| ([\d.]+) \|/gm)].map(
+        (m) => [m[1], m[2]],
+      ),
+    );
   const lines: string[] = [];
   const cells = (row: string | undefined) => row?.split(' | ').join(' / ') ?? 'n/a';
-  for (const family of [1, 2, 3]) lines.push(`| ${family} | ${cells(defaultRow(before, family))} | ${cells(defaultRow(now.join('\n'), family))} |`);
+  for (const family of [1, 2, 3])
+    lines.push(`| ${family} | ${cells(defaultRow(before, family))} | ${cells(defaultRow(now.join('\n'), family))} |`);
   const [a, b] = [alphaRows(before), alphaRows(now.join('\n'))];
   for (const alpha of Object.keys(b)) lines.push(`| 4, α = ${alpha} (R@1) | ${a[alpha] ?? 'n/a'} | ${b[alpha]} |`);
   return `### Before and after: the default mode, families 1–4\n\nBefore: commit e48e33c's own \`bench/ranking.ts\`, run on this machine the same day (its tables are in the section below this one). Family 6 shows its before in its own table (the previous fusion re-ranking the same candidates). Cells: the default's R@ as in each family's table (1: R@1 / R@3 / R@10; 2: R@1 / R@5 / R@10; 3: R@1 / R@3 / R@10).\n\n| family | before | after |\n|---|---|---|\n${lines.join('\n')}`;

@@ -36,7 +36,11 @@ for (const f of files) await symlink(path.join(IMAGES, f), path.join(WORK, 'phot
 const modelId = 'loupe/bench-vit-b32-int8';
 const models = path.join(WORK, 'models');
 await writeVitB32Model(models, modelId, path.join(SHARED, 'models/clip-vit-base-patch32'), 'int8');
-const serverProcess = spawn(process.execPath, ['--import', 'tsx', path.resolve(import.meta.dirname, '../test/support/model-server.ts'), models, modelId], { stdio: ['ignore', 'pipe', 'inherit'] });
+const serverProcess = spawn(
+  process.execPath,
+  ['--import', 'tsx', path.resolve(import.meta.dirname, '../test/support/model-server.ts'), models, modelId],
+  { stdio: ['ignore', 'pipe', 'inherit'] },
+);
 const url = await new Promise<string>((resolve, reject) => {
   serverProcess.stdout.on('data', (d: Buffer) => {
     const m = /"url":"([^"]+)"/.exec(d.toString());
@@ -51,7 +55,17 @@ try {
   const decoder = new SharpDecoder();
   const { readFile } = await import('node:fs/promises');
   const pixels: RgbPixels[] = [];
-  for (const f of files) pixels.push((await decoder.decode(await readFile(path.join(IMAGES, f)), f, { modelInputSize: 224, thumbnailSize: 64, maxPixels: 1e8, maxFrames: 1 })).pixels);
+  for (const f of files)
+    pixels.push(
+      (
+        await decoder.decode(await readFile(path.join(IMAGES, f)), f, {
+          modelInputSize: 224,
+          thumbnailSize: 64,
+          maxPixels: 1e8,
+          maxFrames: 1,
+        })
+      ).pixels,
+    );
   const vit = { LOUPE_MODELS_DIR: models, LOUPE_CLIP_MODEL: modelId };
   const env = await testEnv(path.join(WORK, 'data-local'), vit, { fresh: true });
   const local = await loadClip(parseConfig(env));
@@ -86,7 +100,10 @@ try {
   const one = new ImmichClip('ViT-B-32__openai', options);
   const oneRate = await rate([one], 8);
   log(`1 worker → server: ${fmt(oneRate)} images/s`);
-  const twoRate = await rate([new ImmichClip('ViT-B-32__openai', options), new ImmichClip('ViT-B-32__openai', options)], 8);
+  const twoRate = await rate(
+    [new ImmichClip('ViT-B-32__openai', options), new ImmichClip('ViT-B-32__openai', options)],
+    8,
+  );
   log(`2 workers → server: ${fmt(twoRate)} images/s`);
   const [localMs, remoteMs] = [await latency(local), await latency(serial)];
   log(`per image, one at a time: local ${fmt(localMs)} ms, remote ${fmt(remoteMs)} ms`);
@@ -100,7 +117,11 @@ try {
     return files.length / ((performance.now() - s) / 1000);
   };
   const indexLocal = await indexRun('index-local', {});
-  const indexRemote = await indexRun('index-remote', { LOUPE_CLIP_PROVIDER: 'immich', LOUPE_ML_URL: url, LOUPE_CLIP_MODEL: 'ViT-B-32__openai' });
+  const indexRemote = await indexRun('index-remote', {
+    LOUPE_CLIP_PROVIDER: 'immich',
+    LOUPE_ML_URL: url,
+    LOUPE_CLIP_MODEL: 'ViT-B-32__openai',
+  });
   log(`loupe index: local ${fmt(indexLocal)} images/s, immich ${fmt(indexRemote)} images/s`);
   await local.dispose();
 

@@ -24,7 +24,8 @@ export async function writeSection(name: string, markdown: string): Promise<void
   const start = `<!-- bench:${name} -->`;
   const end = `<!-- /bench:${name} -->`;
   let text = await readFile(RESULTS, 'utf8').catch(
-    () => '# Benchmark results\n\nWritten by the scripts in `bench/` (`npm run bench`, or `node --import tsx bench/<name>.ts`). Each section records its machine and date.\n',
+    () =>
+      '# Benchmark results\n\nWritten by the scripts in `bench/` (`npm run bench`, or `node --import tsx bench/<name>.ts`). Each section records its machine and date.\n',
   );
   const block = `${start}\n${markdown.trim()}\n\n_Machine: ${machine()}. Date: ${new Date().toISOString().slice(0, 10)}._\n${end}`;
   const i = text.indexOf(start);

@@ -47,10 +47,16 @@ await reindex(lib, { only: ['text-embedding'] });
 const variants: [string, SearchOptions][] = [
   ['text (full text over captions, OCR, tags, names)', { mode: 'text' }],
   ['caption: caption vectors + caption words (adaptive)', { mode: 'caption' }],
-  ['caption vectors only (generated bag-of-words embedder, not MiniLM)', { mode: 'caption', fusion: { weights: { vector: 1, text: 0 } } }],
+  [
+    'caption vectors only (generated bag-of-words embedder, not MiniLM)',
+    { mode: 'caption', fusion: { weights: { vector: 1, text: 0 } } },
+  ],
   ['vector (test model: colour only — a floor, not CLIP)', { mode: 'vector' }],
   ['hybrid, adaptive (default)', { mode: 'hybrid' }],
-  ['hybrid, weighted 0.7 / 0.3 (previous default)', { mode: 'hybrid', fusion: { mode: 'weighted', weights: { vector: 0.7, text: 0.3 } } }],
+  [
+    'hybrid, weighted 0.7 / 0.3 (previous default)',
+    { mode: 'hybrid', fusion: { mode: 'weighted', weights: { vector: 0.7, text: 0.3 } } },
+  ],
   ['hybrid, weighted 0.3 / 0.7', { mode: 'hybrid', fusion: { weights: { vector: 0.3, text: 0.7 } } }],
   ['hybrid, RRF 1 / 1', { mode: 'hybrid', fusion: { mode: 'rrf', weights: { vector: 1, text: 1 } } }],
 ];
@@ -66,7 +72,9 @@ for (const [name, options] of variants) {
     if (rank >= 0) at[10]++;
   }
   const ms = (performance.now() - t) / rows.length;
-  table.push(`| ${name} | ${fmt(at[1] / rows.length, 3)} | ${fmt(at[5] / rows.length, 3)} | ${fmt(at[10] / rows.length, 3)} | ${fmt(ms)} |`);
+  table.push(
+    `| ${name} | ${fmt(at[1] / rows.length, 3)} | ${fmt(at[5] / rows.length, 3)} | ${fmt(at[10] / rows.length, 3)} | ${fmt(ms)} |`,
+  );
   console.log(table.at(-1));
 }
 await lib.close();

@@ -54,7 +54,15 @@ for (let b = 0; b < ADDS; b += 16) {
       const id = randomUUID();
       return {
         image: { id, sha256: id, phash: '0000000000000000', width: 1, height: 1, format: 'jpeg', bytes: 1, exif: {} },
-        path: { imageId: id, path: `/bench/add/${id}.jpg`, root: '/bench', folder: 'add', size: 1, mtimeMs: 0, etag: null },
+        path: {
+          imageId: id,
+          path: `/bench/add/${id}.jpg`,
+          root: '/bench',
+          folder: 'add',
+          size: 1,
+          mtimeMs: 0,
+          etag: null,
+        },
         embedding: { model: MODEL, vector: sample() },
       };
     }),
@@ -65,7 +73,11 @@ log(`incremental inserts: ${fmt(addRate)} images/s`);
 
 const queries = Array.from({ length: QUERIES }, sample);
 const latencies = await searchLatencies(store, MODEL, queries);
-const { recall, exactLatency, answers: exactAnswers } = await recallAgainstExact(store, MODEL, queries.slice(0, RECALL_QUERIES));
+const {
+  recall,
+  exactLatency,
+  answers: exactAnswers,
+} = await recallAgainstExact(store, MODEL, queries.slice(0, RECALL_QUERIES));
 log(`default: p50 ${fmt(percentile(latencies, 50))} ms, recall ${fmt(recall, 3)}`);
 
 // The candidate list (hnsw.ef_search) against recall at this size, on the same queries and exact answers.

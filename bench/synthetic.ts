@@ -16,7 +16,12 @@ export function clusteredSampler(dim: number, clusters: number, seed = 42) {
 }
 
 /** Inserts n images (10 folders) with one vector each, in transactions of 2000 rows. @returns the image ids, in the order their vectors were sampled. */
-export async function insertSynthetic(db: SqlClient, n: number, model: string, sample: () => Float32Array): Promise<string[]> {
+export async function insertSynthetic(
+  db: SqlClient,
+  n: number,
+  model: string,
+  sample: () => Float32Array,
+): Promise<string[]> {
   const all: string[] = [];
   for (let start = 0; start < n; start += 2000) {
     const ids: string[] = [];

@@ -19,12 +19,28 @@ const COCO = path.join(SHARED, 'datasets/coco-mini/images');
 const CLIP_DIR = path.join(SHARED, 'models/clip-vit-base-patch32');
 const BATCHES = [1, 8, 16, 32];
 const IMAGES = 64;
-const QUERIES = ['a dog on a beach', 'red car in the city', 'two people riding bicycles past a market stall', 'receipt', 'a bowl of fruit on a wooden table'];
+const QUERIES = [
+  'a dog on a beach',
+  'red car in the city',
+  'two people riding bicycles past a market stall',
+  'receipt',
+  'a bowl of fruit on a wooden table',
+];
 
 const decoder = new SharpDecoder();
 const files = (await readdir(COCO)).sort().slice(0, IMAGES);
 const pixels = await Promise.all(
-  files.map(async (f) => (await decoder.decode(await readFile(path.join(COCO, f)), f, { modelInputSize: 224, thumbnailSize: 320, maxPixels: 1e8, maxFrames: 100 })).pixels),
+  files.map(
+    async (f) =>
+      (
+        await decoder.decode(await readFile(path.join(COCO, f)), f, {
+          modelInputSize: 224,
+          thumbnailSize: 320,
+          maxPixels: 1e8,
+          maxFrames: 100,
+        })
+      ).pixels,
+  ),
 );
 
 async function imagesPerSecond(batch: number, run: (n: number) => Promise<unknown>): Promise<number> {
@@ -45,18 +61,27 @@ for (const weights of ['int8', 'fp32'] as TowerWeights[]) {
   const modelId = `loupe/bench-vit-b32-${weights}`;
   const dir = await writeVitB32Model(WORK, modelId, CLIP_DIR, weights);
   const suffix = weights === 'int8' ? '_quantized' : '';
-  const session = await ort.InferenceSession.create(path.join(dir, `onnx/vision_model${suffix}.onnx`), { executionProviders: ['cpu'] });
+  const session = await ort.InferenceSession.create(path.join(dir, `onnx/vision_model${suffix}.onnx`), {
+    executionProviders: ['cpu'],
+  });
   const clip = new TransformersClip({ modelId, modelRoot: WORK, dtype: weights === 'int8' ? 'q8' : 'fp32' });
   for (const batch of BATCHES) {
     const input = new ort.Tensor('float32', new Float32Array(batch * 3 * 224 * 224).fill(0.1), [batch, 3, 224, 224]);
-    const bare = await imagesPerSecond(batch, async (n) => session.run({ pixel_values: n === batch ? input : new ort.Tensor('float32', new Float32Array(n * 3 * 224 * 224), [n, 3, 224, 224]) }));
+    const bare = await imagesPerSecond(batch, async (n) =>
+      session.run({
+        pixel_values:
+          n === batch ? input : new ort.Tensor('float32', new Float32Array(n * 3 * 224 * 224), [n, 3, 224, 224]),
+      }),
+    );
     let offset = 0;
     const loupe = await imagesPerSecond(batch, async (n) => {
       const slice = pixels.slice(offset % IMAGES, (offset % IMAGES) + n);
       offset += n;
       return clip.embedImages(slice.length === n ? slice : pixels.slice(0, n));
     });
-    rows.push(`| ${weights} | ${batch} | ${fmt(bare)} | ${fmt(loupe)} | ${fmt(loupe / bare, 2)} | ${fmt(1000 / loupe - 1000 / bare)} |`);
+    rows.push(
+      `| ${weights} | ${batch} | ${fmt(bare)} | ${fmt(loupe)} | ${fmt(loupe / bare, 2)} | ${fmt(1000 / loupe - 1000 / bare)} |`,
+    );
     console.log(rows.at(-1));
   }
   await session.release();

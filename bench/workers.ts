@@ -42,7 +42,9 @@ for (const workers of [1, 2]) {
   const lib = await openLibrary(parseConfig(env));
   for (const f of files) await acceptUpload(lib, { bytes: await readFile(path.join(COCO, f)), filename: f });
   const started = performance.now();
-  const children = Array.from({ length: workers }, () => spawn(process.execPath, [CLI, 'worker'], { env, stdio: 'ignore' }));
+  const children = Array.from({ length: workers }, () =>
+    spawn(process.execPath, [CLI, 'worker'], { env, stdio: 'ignore' }),
+  );
   for (;;) {
     const c = await lib.jobs.counts();
     if (c.pending + c.running === 0) break;
@@ -59,7 +61,9 @@ for (const workers of [1, 2]) {
   await Promise.all(children.map((c) => new Promise((r) => c.once('exit', r))));
   await lib.close();
   await server.stop();
-  rows.push(`| ${workers} | ${done} | ${fmt(wallSeconds)} | ${fmt(Number(done) / wallSeconds)} | ${fmt(steady)} | ${workers === 1 ? '1.00' : fmt(steady / single, 2)} |`);
+  rows.push(
+    `| ${workers} | ${done} | ${fmt(wallSeconds)} | ${fmt(Number(done) / wallSeconds)} | ${fmt(steady)} | ${workers === 1 ? '1.00' : fmt(steady / single, 2)} |`,
+  );
   console.log(rows.at(-1));
 }
 await rm(WORK, { recursive: true, force: true });

@@ -6,7 +6,9 @@ import path from 'node:path';
 import { z } from 'zod';
 import { LoupeError } from './core/errors.js';
 
-const flag = z.enum(['1', '0', 'true', 'false', 'yes', 'no', 'on', 'off', '']).transform((v) => ['1', 'true', 'yes', 'on'].includes(v));
+const flag = z
+  .enum(['1', '0', 'true', 'false', 'yes', 'no', 'on', 'off', ''])
+  .transform((v) => ['1', 'true', 'yes', 'on'].includes(v));
 
 const home = os.homedir();
 const xdgData = process.env.XDG_DATA_HOME || path.join(home, '.local/share');
@@ -169,7 +171,10 @@ const EnvSchema = z.object({
   /** Text embeddings for captions and OCR text: providers in order of preference (local, ollama, openai), or off. */
   LOUPE_TEXT_EMBEDDER: z
     .string()
-    .regex(/^(off|((local|ollama|openai)(,(local|ollama|openai))*))$/, 'off, or a comma-separated list of local, ollama, openai')
+    .regex(
+      /^(off|((local|ollama|openai)(,(local|ollama|openai))*))$/,
+      'off, or a comma-separated list of local, ollama, openai',
+    )
     .default('local'),
   LOUPE_TEXT_EMBED_LOCAL_MODEL: z.string().default('Xenova/all-MiniLM-L6-v2'),
   LOUPE_TEXT_EMBED_OLLAMA_MODEL: z.string().default('nomic-embed-text'),
@@ -185,13 +190,19 @@ export type Config = ReturnType<typeof parseConfig>;
 type Env = z.infer<typeof EnvSchema>;
 
 /** The server's own name for the CLIP model: Immich's default ViT-B/32, or the Hugging Face id an OpenAI-compatible server loads. */
-const remoteClipModel = (e: Env) => e.LOUPE_CLIP_MODEL ?? (e.LOUPE_CLIP_PROVIDER === 'immich' ? 'ViT-B-32__openai' : 'openai/clip-vit-base-patch32');
+const remoteClipModel = (e: Env) =>
+  e.LOUPE_CLIP_MODEL ?? (e.LOUPE_CLIP_PROVIDER === 'immich' ? 'ViT-B-32__openai' : 'openai/clip-vit-base-patch32');
 
 function modelServer(e: Env) {
   const remote = e.LOUPE_CLIP_PROVIDER !== 'local' || e.LOUPE_OCR === 'immich';
   if (!remote) return null;
   const needs = e.LOUPE_CLIP_PROVIDER !== 'local' ? `LOUPE_CLIP_PROVIDER=${e.LOUPE_CLIP_PROVIDER}` : 'LOUPE_OCR=immich';
-  if (!e.LOUPE_ML_URL) throw new LoupeError('CONFIG_INVALID', { problems: [`${needs} needs LOUPE_ML_URL, the model server's address (e.g. http://gpu-box:3003 for Immich's machine learning)`] });
+  if (!e.LOUPE_ML_URL)
+    throw new LoupeError('CONFIG_INVALID', {
+      problems: [
+        `${needs} needs LOUPE_ML_URL, the model server's address (e.g. http://gpu-box:3003 for Immich's machine learning)`,
+      ],
+    });
   return {
     url: e.LOUPE_ML_URL.replace(/\/+$/, ''),
     apiKey: e.LOUPE_ML_API_KEY,
@@ -199,14 +210,20 @@ function modelServer(e: Env) {
     retries: e.LOUPE_ML_RETRIES,
     concurrency: e.LOUPE_ML_CONCURRENCY,
     imageSize: e.LOUPE_ML_IMAGE_SIZE,
-    clip: e.LOUPE_CLIP_PROVIDER === 'local' ? null : { provider: e.LOUPE_CLIP_PROVIDER, model: remoteClipModel(e), format: e.LOUPE_CLIP_OPENAI_FORMAT },
+    clip:
+      e.LOUPE_CLIP_PROVIDER === 'local'
+        ? null
+        : { provider: e.LOUPE_CLIP_PROVIDER, model: remoteClipModel(e), format: e.LOUPE_CLIP_OPENAI_FORMAT },
     ocrModel: e.LOUPE_OCR === 'immich' ? e.LOUPE_ML_OCR_MODEL : null,
   };
 }
 
 export function parseConfig(env: NodeJS.ProcessEnv = process.env) {
   const result = EnvSchema.safeParse(env);
-  if (!result.success) throw new LoupeError('CONFIG_INVALID', { problems: result.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`) });
+  if (!result.success)
+    throw new LoupeError('CONFIG_INVALID', {
+      problems: result.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`),
+    });
   const e = result.data;
   return Object.freeze({
     dataDir: path.resolve(e.LOUPE_DATA_DIR),
@@ -215,17 +232,25 @@ export function parseConfig(env: NodeJS.ProcessEnv = process.env) {
       prefix: e.LOUPE_S3_PREFIX,
       endpoint: e.LOUPE_S3_ENDPOINT,
       region: e.LOUPE_S3_REGION,
-      credentials: e.LOUPE_S3_ACCESS_KEY_ID && e.LOUPE_S3_SECRET_ACCESS_KEY ? { accessKeyId: e.LOUPE_S3_ACCESS_KEY_ID, secretAccessKey: e.LOUPE_S3_SECRET_ACCESS_KEY } : undefined,
+      credentials:
+        e.LOUPE_S3_ACCESS_KEY_ID && e.LOUPE_S3_SECRET_ACCESS_KEY
+          ? { accessKeyId: e.LOUPE_S3_ACCESS_KEY_ID, secretAccessKey: e.LOUPE_S3_SECRET_ACCESS_KEY }
+          : undefined,
       forcePathStyle: e.LOUPE_S3_FORCE_PATH_STYLE,
       presignSeconds: e.LOUPE_S3_PRESIGN_SECONDS,
     },
     blobStore: e.LOUPE_BLOB_STORE,
-    database: e.DATABASE_URL ? { url: e.DATABASE_URL, poolSize: e.LOUPE_DB_POOL_SIZE, statementTimeoutMs: e.LOUPE_DB_STATEMENT_TIMEOUT_MS } : null,
+    database: e.DATABASE_URL
+      ? { url: e.DATABASE_URL, poolSize: e.LOUPE_DB_POOL_SIZE, statementTimeoutMs: e.LOUPE_DB_STATEMENT_TIMEOUT_MS }
+      : null,
     statementTimeoutMs: e.LOUPE_DB_STATEMENT_TIMEOUT_MS,
     modelsDir: e.LOUPE_MODELS_DIR ? path.resolve(e.LOUPE_MODELS_DIR) : undefined,
     cacheDir: path.resolve(e.LOUPE_CACHE_DIR),
     // A remote model is recorded under its provider's prefix, so its vectors never mix with a local model's.
-    clipModel: e.LOUPE_CLIP_PROVIDER === 'local' ? (e.LOUPE_CLIP_MODEL ?? 'Xenova/clip-vit-base-patch32') : `${e.LOUPE_CLIP_PROVIDER}/${remoteClipModel(e)}`,
+    clipModel:
+      e.LOUPE_CLIP_PROVIDER === 'local'
+        ? (e.LOUPE_CLIP_MODEL ?? 'Xenova/clip-vit-base-patch32')
+        : `${e.LOUPE_CLIP_PROVIDER}/${remoteClipModel(e)}`,
     clipDtype: e.LOUPE_CLIP_DTYPE,
     /** Remote inference (LOUPE_CLIP_PROVIDER, LOUPE_OCR=immich): null when everything runs here. */
     modelServer: modelServer(e),
@@ -234,7 +259,11 @@ export function parseConfig(env: NodeJS.ProcessEnv = process.env) {
     limits: { maxFileBytes: e.LOUPE_MAX_FILE_BYTES, maxPixels: e.LOUPE_MAX_PIXELS, maxFrames: e.LOUPE_MAX_FRAMES },
     batchSize: e.LOUPE_BATCH_SIZE,
     jobs: {
-      retry: { maxAttempts: e.LOUPE_JOB_MAX_ATTEMPTS, baseDelayMs: e.LOUPE_JOB_RETRY_BASE_MS, maxDelayMs: e.LOUPE_JOB_RETRY_MAX_MS },
+      retry: {
+        maxAttempts: e.LOUPE_JOB_MAX_ATTEMPTS,
+        baseDelayMs: e.LOUPE_JOB_RETRY_BASE_MS,
+        maxDelayMs: e.LOUPE_JOB_RETRY_MAX_MS,
+      },
       leaseMs: e.LOUPE_JOB_LEASE_MS,
       graceMs: e.LOUPE_WORKER_GRACE_MS,
       inlineWorker: e.LOUPE_INLINE_WORKER ?? !e.DATABASE_URL,
@@ -259,22 +288,43 @@ export function parseConfig(env: NodeJS.ProcessEnv = process.env) {
       metricsToken: e.LOUPE_METRICS_TOKEN,
     },
     log: { format: e.LOUPE_LOG_FORMAT, level: e.LOUPE_LOG_LEVEL },
-    urls: { allowPrivate: e.LOUPE_ALLOW_PRIVATE_URLS, timeoutMs: e.LOUPE_URL_TIMEOUT_MS, maxRedirects: e.LOUPE_URL_MAX_REDIRECTS },
+    urls: {
+      allowPrivate: e.LOUPE_ALLOW_PRIVATE_URLS,
+      timeoutMs: e.LOUPE_URL_TIMEOUT_MS,
+      maxRedirects: e.LOUPE_URL_MAX_REDIRECTS,
+    },
     labels: { engine: e.LOUPE_LABELS, minConfidence: e.LOUPE_LABELS_MIN_CONFIDENCE },
-    ocr: { engine: e.LOUPE_OCR, minConfidence: e.LOUPE_OCR_MIN_CONFIDENCE, maxResolution: e.LOUPE_OCR_MAX_RESOLUTION, language: e.LOUPE_OCR_LANG, gateSide: e.LOUPE_OCR_GATE_SIZE },
+    ocr: {
+      engine: e.LOUPE_OCR,
+      minConfidence: e.LOUPE_OCR_MIN_CONFIDENCE,
+      maxResolution: e.LOUPE_OCR_MAX_RESOLUTION,
+      language: e.LOUPE_OCR_LANG,
+      gateSide: e.LOUPE_OCR_GATE_SIZE,
+    },
     fusion: {
       mode: e.LOUPE_FUSION,
-      weights: e.LOUPE_WEIGHT_VECTOR === undefined && e.LOUPE_WEIGHT_TEXT === undefined ? null : { vector: e.LOUPE_WEIGHT_VECTOR ?? 1, text: e.LOUPE_WEIGHT_TEXT ?? 1 },
+      weights:
+        e.LOUPE_WEIGHT_VECTOR === undefined && e.LOUPE_WEIGHT_TEXT === undefined
+          ? null
+          : { vector: e.LOUPE_WEIGHT_VECTOR ?? 1, text: e.LOUPE_WEIGHT_TEXT ?? 1 },
       minSimilarity: e.LOUPE_MIN_SIMILARITY,
     },
     textEmbedding: {
-      providers: e.LOUPE_TEXT_EMBEDDER === 'off' ? [] : (e.LOUPE_TEXT_EMBEDDER.split(',') as ('local' | 'ollama' | 'openai')[]),
-      models: { local: e.LOUPE_TEXT_EMBED_LOCAL_MODEL, ollama: e.LOUPE_TEXT_EMBED_OLLAMA_MODEL, openai: e.LOUPE_TEXT_EMBED_OPENAI_MODEL },
+      providers:
+        e.LOUPE_TEXT_EMBEDDER === 'off' ? [] : (e.LOUPE_TEXT_EMBEDDER.split(',') as ('local' | 'ollama' | 'openai')[]),
+      models: {
+        local: e.LOUPE_TEXT_EMBED_LOCAL_MODEL,
+        ollama: e.LOUPE_TEXT_EMBED_OLLAMA_MODEL,
+        openai: e.LOUPE_TEXT_EMBED_OPENAI_MODEL,
+      },
     },
     caption: {
       provider: e.LOUPE_CAPTION_PROVIDER,
       model: e.LOUPE_CAPTION_MODEL ?? (e.LOUPE_CAPTION_PROVIDER === 'openai' ? 'gpt-4o-mini' : 'llava'),
-      localModels: [e.LOUPE_CAPTION_LOCAL_MODEL, ...(e.LOUPE_CAPTION_LOCAL_FALLBACK ? [e.LOUPE_CAPTION_LOCAL_FALLBACK] : [])],
+      localModels: [
+        e.LOUPE_CAPTION_LOCAL_MODEL,
+        ...(e.LOUPE_CAPTION_LOCAL_FALLBACK ? [e.LOUPE_CAPTION_LOCAL_FALLBACK] : []),
+      ],
       prompt: e.LOUPE_CAPTION_PROMPT,
       timeoutMs: e.LOUPE_CAPTION_TIMEOUT_MS,
       retries: e.LOUPE_CAPTION_RETRIES,

@@ -23,25 +23,38 @@ type Plan = 'ok' | 'fail-500-once' | 'rate-limit-once' | 'bad-request' | 'unauth
 
 /** A fake model server: Ollama's POST /api/chat and OpenAI's POST /v1/chat/completions. */
 async function fakeServer() {
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- requests in several APIs' wire formats, checked field by field
-  const state = { plan: 'ok' as Plan, requests: [] as { url: string; headers: http.IncomingHttpHeaders; body: any }[], failuresLeft: 0 };
+  const state = {
+    plan: 'ok' as Plan,
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any -- requests in several APIs' wire formats, checked field by field
+    requests: [] as { url: string; headers: http.IncomingHttpHeaders; body: any }[],
+    failuresLeft: 0,
+  };
   const server = http.createServer(async (req, res) => {
     let raw = '';
     for await (const chunk of req) raw += chunk;
     const body = JSON.parse(raw);
     state.requests.push({ url: req.url!, headers: req.headers, body });
-    const send = (status: number, payload: unknown, headers: Record<string, string> = {}) => res.writeHead(status, { 'content-type': 'application/json', ...headers }).end(JSON.stringify(payload));
+    const send = (status: number, payload: unknown, headers: Record<string, string> = {}) =>
+      res.writeHead(status, { 'content-type': 'application/json', ...headers }).end(JSON.stringify(payload));
     if (state.plan === 'hang') return; // never answers
     if (state.plan === 'bad-request') return send(400, { error: { message: 'model does not support images' } });
     if (state.plan === 'unauthorized') return send(401, { error: { message: 'Incorrect API key provided' } });
     if (state.failuresLeft > 0) {
       state.failuresLeft--;
-      return state.plan === 'rate-limit-once' ? send(429, { error: { message: 'Rate limit reached' } }, { 'retry-after': '1' }) : send(500, { error: 'model crashed' });
+      return state.plan === 'rate-limit-once'
+        ? send(429, { error: { message: 'Rate limit reached' } }, { 'retry-after': '1' })
+        : send(500, { error: 'model crashed' });
     }
     const image = req.url === '/api/chat' ? body.messages[0].images[0] : body.messages[0].content[1].image_url.url;
     const content = `  A picture of ${String(image).length} base64 characters.\n`;
-    if (req.url === '/api/chat') return send(200, { model: body.model, message: { role: 'assistant', content }, done: true });
-    if (req.url === '/v1/chat/completions') return send(200, { id: 'chatcmpl-1', object: 'chat.completion', choices: [{ index: 0, message: { role: 'assistant', content }, finish_reason: 'stop' }] });
+    if (req.url === '/api/chat')
+      return send(200, { model: body.model, message: { role: 'assistant', content }, done: true });
+    if (req.url === '/v1/chat/completions')
+      return send(200, {
+        id: 'chatcmpl-1',
+        object: 'chat.completion',
+        choices: [{ index: 0, message: { role: 'assistant', content }, finish_reason: 'stop' }],
+      });
     send(404, { error: 'not found' });
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
@@ -58,8 +71,12 @@ async function fakeServer() {
 
 const image = Buffer.from('fake-jpeg-bytes');
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any -- requests in several APIs' wire formats, checked field by field
-function providerSuite(name: string, make: (url: string, timeoutMs: number) => Captioner, check: (req: { url: string; headers: http.IncomingHttpHeaders; body: any }) => void) {
+function providerSuite(
+  name: string,
+  make: (url: string, timeoutMs: number) => Captioner,
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- requests in several APIs' wire formats, checked field by field
+  check: (req: { url: string; headers: http.IncomingHttpHeaders; body: any }) => void,
+) {
   describe(`captioner: ${name}`, () => {
     let server: Awaited<ReturnType<typeof fakeServer>>;
     before(async () => (server = await fakeServer()));
@@ -72,7 +89,10 @@ function providerSuite(name: string, make: (url: string, timeoutMs: number) => C
     };
 
     it('sends the image in the wire format and returns the cleaned caption', async () => {
-      assert.equal(await run('ok'), `A picture of ${name.startsWith('Ollama') ? image.toString('base64').length : `data:image/jpeg;base64,${image.toString('base64')}`.length} base64 characters.`);
+      assert.equal(
+        await run('ok'),
+        `A picture of ${name.startsWith('Ollama') ? image.toString('base64').length : `data:image/jpeg;base64,${image.toString('base64')}`.length} base64 characters.`,
+      );
       assert.equal(server.state.requests.length, 1);
       check(server.state.requests[0]);
     });
@@ -101,7 +121,15 @@ function providerSuite(name: string, make: (url: string, timeoutMs: number) => C
 
 providerSuite(
   'Ollama (POST /api/chat)',
-  (url, timeoutMs) => new OllamaCaptioner({ baseUrl: url, model: 'llava', prompt: 'Describe it.', timeoutMs, retries: 2, minDelayMs: 10 }),
+  (url, timeoutMs) =>
+    new OllamaCaptioner({
+      baseUrl: url,
+      model: 'llava',
+      prompt: 'Describe it.',
+      timeoutMs,
+      retries: 2,
+      minDelayMs: 10,
+    }),
   (req) => {
     assert.equal(req.url, '/api/chat');
     assert.equal(req.body.model, 'llava');
@@ -113,7 +141,16 @@ providerSuite(
 
 providerSuite(
   'OpenAI-compatible (POST /v1/chat/completions)',
-  (url, timeoutMs) => new OpenAiCaptioner({ baseUrl: `${url}/v1`, apiKey: 'sk-test', model: 'gpt-4o-mini', prompt: 'Describe it.', timeoutMs, retries: 2, minDelayMs: 10 }),
+  (url, timeoutMs) =>
+    new OpenAiCaptioner({
+      baseUrl: `${url}/v1`,
+      apiKey: 'sk-test',
+      model: 'gpt-4o-mini',
+      prompt: 'Describe it.',
+      timeoutMs,
+      retries: 2,
+      minDelayMs: 10,
+    }),
   (req) => {
     assert.equal(req.url, '/v1/chat/completions');
     assert.equal(req.headers.authorization, 'Bearer sk-test');
@@ -129,11 +166,19 @@ describe('caption analyzer with a configured provider', () => {
     const root = await tempDir();
     const dataRoot = await tempDir();
     for (const c of ['red', 'blue']) await writeFile(path.join(root, `${c}.png`), await colourImage(c, 'png'));
-    const env = await testEnv(path.join(dataRoot, 'data'), { LOUPE_CAPTION_PROVIDER: 'ollama', LOUPE_OLLAMA_URL: server.url, LOUPE_CAPTION_MODEL: 'llava' });
+    const env = await testEnv(path.join(dataRoot, 'data'), {
+      LOUPE_CAPTION_PROVIDER: 'ollama',
+      LOUPE_OLLAMA_URL: server.url,
+      LOUPE_CAPTION_MODEL: 'llava',
+    });
     const lib = await openLibrary(parseConfig(env));
     try {
       await indexPaths(lib, [root]);
-      const [red, blue] = await Promise.all(['red', 'blue'].map(async (c) => (await lib.store.textSearch({ text: c, limit: 1, fields: ['name'] }))[0].imageId));
+      const [red, blue] = await Promise.all(
+        ['red', 'blue'].map(
+          async (c) => (await lib.store.textSearch({ text: c, limit: 1, fields: ['name'] }))[0].imageId,
+        ),
+      );
       await lib.store.updateImage(blue, { caption: 'my own words about the sea' });
       const report = await reindex(lib, { only: ['caption'] });
       assert.equal(report.caption.model, 'ollama/llava');
@@ -156,7 +201,9 @@ describe('caption analyzer with a configured provider', () => {
       await lib.close();
       await server.close();
     }
-    const plain = await openLibrary(parseConfig({ ...env, LOUPE_DATA_DIR: path.join(dataRoot, 'data2'), LOUPE_CAPTION_PROVIDER: 'off' }));
+    const plain = await openLibrary(
+      parseConfig({ ...env, LOUPE_DATA_DIR: path.join(dataRoot, 'data2'), LOUPE_CAPTION_PROVIDER: 'off' }),
+    );
     try {
       const report = await reindex(plain, { only: ['caption'], imageIds: [] });
       assert.equal(report.caption.planned, 0);
@@ -177,7 +224,11 @@ describe('captioner: local (Transformers.js image-to-text, generated vision-enco
     const { TransformersCaptioner } = await import('../src/adapters/transformers/image-captioner.js');
     const { TEST_CAPTION_MODEL_ID } = await import('../src/models/test-caption-model.js');
     const root = await testModelsDir();
-    const c = new TransformersCaptioner({ models: [{ modelId: TEST_CAPTION_MODEL_ID, modelRoot: root }], dtype: 'q8', timeoutMs: 30_000 });
+    const c = new TransformersCaptioner({
+      models: [{ modelId: TEST_CAPTION_MODEL_ID, modelRoot: root }],
+      dtype: 'q8',
+      timeoutMs: 30_000,
+    });
     assert.equal(await c.caption(await colourImage('blue', 'png'), 'image/png'), 'a blue picture');
     assert.equal(await c.caption(await colourImage('yellow', 'jpeg'), 'image/jpeg'), 'a yellow picture');
   });
@@ -197,18 +248,31 @@ describe('captioner: local (Transformers.js image-to-text, generated vision-enco
       timeoutMs: 30_000,
     });
     assert.equal(await c.caption(await colourImage('green', 'png'), 'image/png'), 'a green picture');
-    const slow = new TransformersCaptioner({ models: [{ modelId: TEST_CAPTION_MODEL_ID, modelRoot: root }], dtype: 'q8', timeoutMs: 1 });
-    await assert.rejects(slow.caption(await colourImage('green', 'png'), 'image/png'), /loupe\/test-caption-colour: no caption within 1 ms/);
+    const slow = new TransformersCaptioner({
+      models: [{ modelId: TEST_CAPTION_MODEL_ID, modelRoot: root }],
+      dtype: 'q8',
+      timeoutMs: 1,
+    });
+    await assert.rejects(
+      slow.caption(await colourImage('green', 'png'), 'image/png'),
+      /loupe\/test-caption-colour: no caption within 1 ms/,
+    );
   });
 
   it('indexing with LOUPE_CAPTION_PROVIDER=local writes captions that search finds', async () => {
     const root = await tempDir();
     for (const c of ['red', 'blue']) await writeFile(path.join(root, `${c}.png`), await colourImage(c, 'png'));
-    const env = await testEnv(path.join(await tempDir(), 'data'), { LOUPE_CAPTION_PROVIDER: 'local', LOUPE_CAPTION_LOCAL_MODEL: 'loupe/test-caption-colour' });
+    const env = await testEnv(path.join(await tempDir(), 'data'), {
+      LOUPE_CAPTION_PROVIDER: 'local',
+      LOUPE_CAPTION_LOCAL_MODEL: 'loupe/test-caption-colour',
+    });
     const r = await runJson<{ indexed: number; caption: { model: string; ok: number } }>(['index', root], env);
     assert.equal(r.indexed, 2);
     assert.deepEqual([r.caption.model, r.caption.ok], ['local/loupe/test-caption-colour', 2]);
-    const hits = await runJson<{ path: string; matched: string[] }[]>(['search', 'red picture', '--mode', 'text', '--k', '1'], env);
+    const hits = await runJson<{ path: string; matched: string[] }[]>(
+      ['search', 'red picture', '--mode', 'text', '--k', '1'],
+      env,
+    );
     assert.equal(path.basename(hits[0].path), 'red.png');
     assert.ok(hits[0].matched.includes('caption'));
   });

@@ -11,7 +11,17 @@ import { before, describe, it } from 'node:test';
 import sharp from 'sharp';
 import type { IndexSummary, SearchHit } from '../src/core/types.js';
 import type { DuplicateGroup } from '../src/core/duplicate-groups.js';
-import { COCO_IMAGES, colourImage, hugePngHeader, requireShared, runCli, runJson, tempDir, testEnv, testModelsDir } from './support/fixtures.js';
+import {
+  COCO_IMAGES,
+  colourImage,
+  hugePngHeader,
+  requireShared,
+  runCli,
+  runJson,
+  tempDir,
+  testEnv,
+  testModelsDir,
+} from './support/fixtures.js';
 import { dump } from 'npyjs';
 import { TransformersClip } from '../src/adapters/transformers/clip-embedder.js';
 import { TEST_CLIP_MODEL_ID } from '../src/testing.js';
@@ -30,8 +40,10 @@ describe('loupe CLI end to end', () => {
     lib = path.join(root, 'photos');
     env = await testEnv(path.join(root, 'data'));
     cocoFiles = (await readdir(COCO_IMAGES)).sort().slice(0, 20);
-    for (const dir of ['animals', 'nature', 'colours', 'copies', 'bad']) await mkdir(path.join(lib, dir), { recursive: true });
-    for (const [i, f] of cocoFiles.entries()) await copyFile(path.join(COCO_IMAGES, f), path.join(lib, i < 10 ? 'animals' : 'nature', f));
+    for (const dir of ['animals', 'nature', 'colours', 'copies', 'bad'])
+      await mkdir(path.join(lib, dir), { recursive: true });
+    for (const [i, f] of cocoFiles.entries())
+      await copyFile(path.join(COCO_IMAGES, f), path.join(lib, i < 10 ? 'animals' : 'nature', f));
     for (const c of COLOURS) await writeFile(path.join(lib, 'colours', `${c}.jpg`), await colourImage(c));
     // An exact copy and a resized, re-encoded copy of the first photo.
     await copyFile(path.join(COCO_IMAGES, cocoFiles[0]), path.join(lib, 'copies', 'copy.jpg'));
@@ -69,11 +81,16 @@ describe('loupe CLI end to end', () => {
     assert.equal(byName['unreadable.jpg'].code, 'UNREADABLE');
     for (const f of summary.failed) assert.ok(f.error.includes(f.path), `error names the file: ${f.error}`);
     // Per-pass timings: the CLIP pass, then the text-embedding pass (OCR is off in these tests).
-    const passes = (summary as unknown as { passes: { pass: string; images: number; seconds: number; imagesPerSecond: number }[] }).passes;
+    const passes = (
+      summary as unknown as { passes: { pass: string; images: number; seconds: number; imagesPerSecond: number }[] }
+    ).passes;
     assert.equal(passes[0].pass, 'clip');
     assert.equal(passes[0].images, summary.indexed);
     assert.ok(passes[0].seconds > 0);
-    assert.ok(Math.abs(passes[0].imagesPerSecond - passes[0].images / passes[0].seconds) < 0.2 + passes[0].imagesPerSecond * 0.02);
+    assert.ok(
+      Math.abs(passes[0].imagesPerSecond - passes[0].images / passes[0].seconds) <
+        0.2 + passes[0].imagesPerSecond * 0.02,
+    );
     assert.ok(!passes.some((p) => p.pass === 'ocr'), 'no OCR pass when OCR is off');
     // What index did is recorded: reindex plans no CLIP work on a freshly indexed library.
     const plan = await runJson<Record<string, { planned: number }>>(['reindex', '--dry-run'], env);
@@ -126,7 +143,8 @@ describe('loupe CLI end to end', () => {
     const [green] = await clip.embedTexts(['green']);
     await clip.dispose();
     const dir = await tempDir();
-    const file = (name: string, data: string | Buffer) => writeFile(path.join(dir, name), data).then(() => path.join(dir, name));
+    const file = (name: string, data: string | Buffer) =>
+      writeFile(path.join(dir, name), data).then(() => path.join(dir, name));
     const json = await file('green.json', JSON.stringify(Array.from(green, (x) => x * 2)));
     const npy = await file('green.npy', Buffer.from(dump(Float32Array.from(green), [1, green.length])));
     for (const source of [json, npy]) {
@@ -140,7 +158,10 @@ describe('loupe CLI end to end', () => {
       [await file('words.json', '{"vector": "green"}'), /JSON must be an array of numbers/],
       [await file('nan.json', JSON.stringify([...Array.from(green).slice(1), 'NaN'])), /must be a finite number/],
       [await file('prose.json', 'green, please'), /neither a \.npy file nor JSON/],
-      [await file('two-rows.npy', Buffer.from(dump(new Float32Array(green.length * 2), [2, green.length]))), /must be one row/],
+      [
+        await file('two-rows.npy', Buffer.from(dump(new Float32Array(green.length * 2), [2, green.length]))),
+        /must be one row/,
+      ],
     ];
     for (const [source, message] of bad) {
       const r = await runCli(['search', '--vector', source], env);
@@ -196,20 +217,33 @@ describe('loupe CLI end to end', () => {
     const withSmall = near.find((g) => g.images.some((i) => i.paths.some((p) => p.endsWith('small.jpg'))));
     assert.ok(withSmall, 'the resized copy is a near duplicate');
     const original = withSmall.images.find((i) => i.paths.some((p) => p.endsWith(cocoFiles[0])));
-    assert.deepEqual(original?.paths.map((p) => path.basename(p)).sort(), [cocoFiles[0], 'copy.jpg'].sort(), 'the exact copy is a second path of the same record');
+    assert.deepEqual(
+      original?.paths.map((p) => path.basename(p)).sort(),
+      [cocoFiles[0], 'copy.jpg'].sort(),
+      'the exact copy is a second path of the same record',
+    );
     const ids = groups.flatMap((g) => g.images.map((i) => i.id));
     assert.equal(new Set(ids).size, ids.length, 'no picture in two groups');
     // Different photos are not grouped: no near group contains two different COCO originals.
-    for (const g of near) assert.ok(g.images.filter((i) => i.paths.some((p) => cocoFiles.includes(path.basename(p)))).length <= 1);
+    for (const g of near)
+      assert.ok(g.images.filter((i) => i.paths.some((p) => cocoFiles.includes(path.basename(p)))).length <= 1);
   });
 
   it('reports stats', async () => {
-    const stats = await runJson<{ images: number; folders: Record<string, number>; models: { model: string; count: number }[] }>(['stats'], env);
+    const stats = await runJson<{
+      images: number;
+      folders: Record<string, number>;
+      models: { model: string; count: number }[];
+    }>(['stats'], env);
     assert.equal(stats.images, 27);
     assert.deepEqual(stats.folders, { animals: 10, colours: 6, copies: 2, nature: 10 });
     assert.equal(stats.models[0].model, 'loupe/test-clip-colour');
     assert.equal(stats.models[0].count, 27);
-    const passes = (stats as unknown as { passes: { pass: string; model: string | null; done: number; pending: number; unavailable?: string }[] }).passes;
+    const passes = (
+      stats as unknown as {
+        passes: { pass: string; model: string | null; done: number; pending: number; unavailable?: string }[];
+      }
+    ).passes;
     assert.deepEqual(
       passes.map((p) => p.pass),
       ['clip', 'labels', 'ocr', 'caption', 'text-embedding'],
@@ -249,8 +283,15 @@ describe('loupe CLI end to end', () => {
     assert.deepEqual([again.indexed, again.skipped, again.failed.length], [0, 1, 0]);
     const [red] = await search(['red', '--k', '1']);
     assert.equal(red.folder, 'colours');
-    const notAnImage = await runJson<IndexSummary>(['index', path.join(lib, 'bad', 'readme.txt'), path.join(lib, 'nope.jpg')], env);
-    assert.deepEqual(notAnImage.failed.map((f) => f.code).sort(), ['NOT_AN_IMAGE', 'UNREADABLE'], 'named files are reported even without an image name');
+    const notAnImage = await runJson<IndexSummary>(
+      ['index', path.join(lib, 'bad', 'readme.txt'), path.join(lib, 'nope.jpg')],
+      env,
+    );
+    assert.deepEqual(
+      notAnImage.failed.map((f) => f.code).sort(),
+      ['NOT_AN_IMAGE', 'UNREADABLE'],
+      'named files are reported even without an image name',
+    );
   });
 
   it('explains a change of model instead of mixing embedding spaces', async () => {
@@ -265,7 +306,11 @@ describe('loupe CLI end to end', () => {
     const otherDir = await tempDir();
     const { writeTestClipModel } = await import('../src/testing.js');
     await writeTestClipModel(otherDir, { modelId: 'other/model' });
-    const mismatch = await runCli(['search', 'red'], { ...env, LOUPE_CLIP_MODEL: 'other/model', LOUPE_MODELS_DIR: otherDir });
+    const mismatch = await runCli(['search', 'red'], {
+      ...env,
+      LOUPE_CLIP_MODEL: 'other/model',
+      LOUPE_MODELS_DIR: otherDir,
+    });
     assert.equal(mismatch.code, 5, 'exit status 5: conflict (another model)');
     assert.match(mismatch.stderr, /made with loupe\/test-clip-colour, but other\/model is configured/);
   });
@@ -317,7 +362,12 @@ describe('a first run that tells the truth', () => {
     const photos = path.join(root, 'photos');
     await mkdir(photos);
     await copyFile(path.join(COCO_IMAGES, '000000000139.jpg'), path.join(photos, 'COCO_000000000139.jpg'));
-    const env = { ...(await testEnv(path.join(root, 'data'))), LOUPE_MODELS_DIR: models, LOUPE_LABELS: 'auto', LOUPE_OFFLINE: '1' };
+    const env = {
+      ...(await testEnv(path.join(root, 'data'))),
+      LOUPE_MODELS_DIR: models,
+      LOUPE_LABELS: 'auto',
+      LOUPE_OFFLINE: '1',
+    };
     const index = await runCli(['index', photos, '--json'], env);
     assert.equal(index.code, 0, index.stderr);
     assert.doesNotMatch(index.stderr, /object labels not made/);

@@ -5,7 +5,14 @@ import { seededRandom } from '../src/models/seeded-random.js';
 import { detectFolder, formsOf } from '../src/core/folder-detect.js';
 import { hammingDistance, phashFromGray32 } from '../src/core/phash.js';
 import { l2FromCosine, l2Normalize, scoreFromCosineDistance } from '../src/core/scores.js';
-import { batchesOf, contentPlan, isUnchanged, mustBeImage, sweepCandidates, uniqueByPath } from '../src/core/index-plan.js';
+import {
+  batchesOf,
+  contentPlan,
+  isUnchanged,
+  mustBeImage,
+  sweepCandidates,
+  uniqueByPath,
+} from '../src/core/index-plan.js';
 import { checkK } from '../src/core/hybrid.js';
 
 describe('folder detection', () => {
@@ -53,7 +60,8 @@ describe('scores', () => {
 });
 
 describe('perceptual hash', () => {
-  const gradient = (shift: number) => Float32Array.from({ length: 1024 }, (_, i) => ((i % 32) * 8 + Math.floor(i / 32) * 3 + shift) % 256);
+  const gradient = (shift: number) =>
+    Float32Array.from({ length: 1024 }, (_, i) => ((i % 32) * 8 + Math.floor(i / 32) * 3 + shift) % 256);
   it('is stable under small brightness changes and differs for different pictures', () => {
     const a = phashFromGray32(gradient(0));
     assert.match(a, /^[0-9a-f]{16}$/);
@@ -77,7 +85,8 @@ describe('duplicate groups', () => {
   it('finds exactly the groups that comparing every pair finds, at every threshold, without comparing every pair', async () => {
     // Clusters of near copies (a few bits flipped from a centre) among unrelated hashes, as a photo library has.
     const { uniform: next } = seededRandom(5);
-    const hex = (hi: number, lo: number) => (hi >>> 0).toString(16).padStart(8, '0') + (lo >>> 0).toString(16).padStart(8, '0');
+    const hex = (hi: number, lo: number) =>
+      (hi >>> 0).toString(16).padStart(8, '0') + (lo >>> 0).toString(16).padStart(8, '0');
     const images: { id: string; phash: string; paths: string[] }[] = [];
     for (let c = 0; c < 300; c++) {
       const [hi, lo] = [(next() * 2 ** 32) >>> 0, (next() * 2 ** 32) >>> 0];
@@ -94,7 +103,9 @@ describe('duplicate groups', () => {
     const bruteForce = (maxBits: number) => {
       const parent = images.map((_, i) => i);
       const find = (i: number): number => (parent[i] === i ? i : (parent[i] = find(parent[i])));
-      for (let i = 0; i < images.length; i++) for (let j = i + 1; j < images.length; j++) if (hammingDistance(images[i].phash, images[j].phash) <= maxBits) parent[find(j)] = find(i);
+      for (let i = 0; i < images.length; i++)
+        for (let j = i + 1; j < images.length; j++)
+          if (hammingDistance(images[i].phash, images[j].phash) <= maxBits) parent[find(j)] = find(i);
       const groups = new Map<number, string[]>();
       images.forEach((img, i) => groups.set(find(i), [...(groups.get(find(i)) ?? []), img.id]));
       return [...groups.values()]
@@ -104,7 +115,9 @@ describe('duplicate groups', () => {
     };
     let pauses = 0;
     for (const maxBits of [0, 3, 6, 10, 12]) {
-      const found = (await groupDuplicates(images, maxBits, async () => void pauses++)).filter((g) => g.kind === 'near').map((g) => g.images.map((i) => i.id).join(','));
+      const found = (await groupDuplicates(images, maxBits, async () => void pauses++))
+        .filter((g) => g.kind === 'near')
+        .map((g) => g.images.map((i) => i.id).join(','));
       assert.deepEqual(found.sort(), bruteForce(maxBits), `maxBits ${maxBits}`);
     }
     assert.ok(pauses === 0 || images.length >= 2000, 'pauses only on long scans');
@@ -143,8 +156,16 @@ describe('index plan (what a run does with each file, from facts alone)', () => 
     assert.equal(isUnchanged(undefined, { size: 10, mtimeMs: 1000 }), false, 'a new path is never unchanged');
     assert.equal(isUnchanged(known, { size: 10, mtimeMs: 1000 }), true);
     assert.equal(isUnchanged(known, { size: 10, mtimeMs: 1001 }), false, 'touched');
-    assert.equal(isUnchanged({ ...known, etag: '"e1"' }, { size: 10, mtimeMs: 5, etag: '"e1"' }), true, 'same ETag: unchanged whatever the time');
-    assert.equal(isUnchanged({ ...known, etag: '"e1"' }, { size: 10, mtimeMs: 1000, etag: '"e2"' }), false, 'a new ETag is new content even at the same size and time');
+    assert.equal(
+      isUnchanged({ ...known, etag: '"e1"' }, { size: 10, mtimeMs: 5, etag: '"e1"' }),
+      true,
+      'same ETag: unchanged whatever the time',
+    );
+    assert.equal(
+      isUnchanged({ ...known, etag: '"e1"' }, { size: 10, mtimeMs: 1000, etag: '"e2"' }),
+      false,
+      'a new ETag is new content even at the same size and time',
+    );
   });
   it('same content at the same path is refreshed; stored content elsewhere is attached; anything else is decoded', () => {
     assert.equal(contentPlan(known, 'aa', 'img-1'), 'touched');
@@ -171,6 +192,11 @@ describe('index plan (what a run does with each file, from facts alone)', () => 
     );
     assert.deepEqual(batchesOf([1, 2, 3, 4, 5], 2), [[1, 2], [3, 4], [5]]);
     assert.deepEqual(batchesOf([], 16), []);
-    assert.deepEqual(sweepCandidates(['/l/a.jpg', '/l/b.jpg', '/l/locked/c.jpg', '/l/lockedness/d.jpg'], new Set(['/l/a.jpg']), ['/l/locked']), ['/l/b.jpg', '/l/lockedness/d.jpg']);
+    assert.deepEqual(
+      sweepCandidates(['/l/a.jpg', '/l/b.jpg', '/l/locked/c.jpg', '/l/lockedness/d.jpg'], new Set(['/l/a.jpg']), [
+        '/l/locked',
+      ]),
+      ['/l/b.jpg', '/l/lockedness/d.jpg'],
+    );
   });
 });

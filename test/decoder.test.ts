@@ -45,11 +45,18 @@ describe('decoding formats by their bytes', () => {
           .avif({ quality: 80 })
           .toBuffer(),
     ],
-    ['bmp', async () => Buffer.from(bmp.encode({ data: await redRgba(320, 240), width: 320, height: 240, bitPP: 24 }).data)],
+    [
+      'bmp',
+      async () => Buffer.from(bmp.encode({ data: await redRgba(320, 240), width: 320, height: 240, bitPP: 24 }).data),
+    ],
   ];
   for (const [format, make] of cases)
     it(`${format}: right format, size, model input, thumbnail and colour`, async () => {
-      const d = await decoder.decode(await make(), `picture.${format === 'jpeg' ? 'png' : 'jpg'}` /* wrong extension on purpose */, options);
+      const d = await decoder.decode(
+        await make(),
+        `picture.${format === 'jpeg' ? 'png' : 'jpg'}` /* wrong extension on purpose */,
+        options,
+      );
       assert.equal(d.format, format);
       assert.deepEqual([d.width, d.height], [320, 240]);
       assert.equal(Math.min(d.pixels.width, d.pixels.height), 224);
@@ -59,14 +66,22 @@ describe('decoding formats by their bytes', () => {
       // The centre pixel of the model input is close to the source red (BMP must not swap channels).
       const [r, g, b] = colourRgb('red');
       const c = ((d.pixels.height >> 1) * d.pixels.width + 5) * 3;
-      assert.ok(Math.abs(d.pixels.data[c] - r) < 40 && Math.abs(d.pixels.data[c + 1] - g) < 40 && Math.abs(d.pixels.data[c + 2] - b) < 40, `got ${d.pixels.data.subarray(c, c + 3)}`);
+      assert.ok(
+        Math.abs(d.pixels.data[c] - r) < 40 &&
+          Math.abs(d.pixels.data[c + 1] - g) < 40 &&
+          Math.abs(d.pixels.data[c + 2] - b) < 40,
+        `got ${d.pixels.data.subarray(c, c + 3)}`,
+      );
     });
 
   it('applies EXIF orientation and reads camera and date', async () => {
     const wide = await sharp(await colourImage('blue', 'png', [400, 200]))
       .jpeg()
       .withMetadata({ orientation: 6 })
-      .withExifMerge({ IFD0: { Make: 'Canon', Model: 'Canon EOS 5D' }, IFD2: { DateTimeOriginal: '2021:06:15 10:30:00' } } as never)
+      .withExifMerge({
+        IFD0: { Make: 'Canon', Model: 'Canon EOS 5D' },
+        IFD2: { DateTimeOriginal: '2021:06:15 10:30:00' },
+      } as never)
       .toBuffer();
     const d = await decoder.decode(wide, 'rotated.jpg', options);
     assert.deepEqual([d.width, d.height], [200, 400], 'orientation 6 turns a 400×200 picture upright to 200×400');
@@ -77,7 +92,11 @@ describe('decoding formats by their bytes', () => {
 
   it('reads date and camera from embedded XMP when EXIF has none, including the "XMP\\0://" segment some writers use', async () => {
     // coco-mini's 000000129648.jpg keeps Make, Model and DateTimeOriginal only in XMP (Lightroom 3.3).
-    const d = await decoder.decode(await readFile(path.join(COCO_IMAGES, '000000129648.jpg')), '000000129648.jpg', options);
+    const d = await decoder.decode(
+      await readFile(path.join(COCO_IMAGES, '000000129648.jpg')),
+      '000000129648.jpg',
+      options,
+    );
     assert.equal(d.exif.camera, 'Canon EOS 550D');
     assert.equal(d.exif.takenAt, '2011-02-12T18:09:15.120Z', 'the wall-clock time, as EXIF dates are read');
   });
@@ -95,7 +114,10 @@ describe('decoding formats by their bytes', () => {
     const d = await decoder.decode(withXmp, 'xmp.jpg', options);
     assert.match(d.exif.takenAt ?? '', /^2021-06-15T/, "EXIF's own date wins over XMP's");
     assert.equal(d.exif.camera, 'NIKON D300', "the maker's name is not said twice");
-    assert.ok(Math.abs(d.exif.gps!.lat - 38.70833) < 1e-4 && Math.abs(d.exif.gps!.lon + 9.14) < 1e-4, JSON.stringify(d.exif.gps));
+    assert.ok(
+      Math.abs(d.exif.gps!.lat - 38.70833) < 1e-4 && Math.abs(d.exif.gps!.lon + 9.14) < 1e-4,
+      JSON.stringify(d.exif.gps),
+    );
     assert.equal(d.exif.country, 'PT');
   });
 
@@ -111,26 +133,34 @@ describe('decoding formats by their bytes', () => {
 
 describe('bad input gets a clear error code', () => {
   it('text with an image name → NOT_AN_IMAGE naming the file', async () => {
-    await assert.rejects(decoder.decode(Buffer.from('hello, I am a text file\n'.repeat(20)), 'notes.jpg', options), (e: Error & { code: string }) => {
-      assert.equal(e.code, 'NOT_AN_IMAGE');
-      assert.match(e.message, /notes\.jpg: not an image \(its bytes say text\)/);
-      return true;
-    });
+    await assert.rejects(
+      decoder.decode(Buffer.from('hello, I am a text file\n'.repeat(20)), 'notes.jpg', options),
+      (e: Error & { code: string }) => {
+        assert.equal(e.code, 'NOT_AN_IMAGE');
+        assert.match(e.message, /notes\.jpg: not an image \(its bytes say text\)/);
+        return true;
+      },
+    );
   });
   it('zero bytes → NOT_AN_IMAGE (empty)', async () => {
     await assert.rejects(decoder.decode(Buffer.alloc(0), 'empty.png', options), { code: 'NOT_AN_IMAGE' });
   });
   it('truncated JPEG → UNDECODABLE', async () => {
     const jpeg = await sharp(path.join(COCO_IMAGES, '000000000139.jpg')).toBuffer();
-    await assert.rejects(decoder.decode(jpeg.subarray(0, jpeg.length >> 1), 'half.jpg', options), { code: 'UNDECODABLE' });
+    await assert.rejects(decoder.decode(jpeg.subarray(0, jpeg.length >> 1), 'half.jpg', options), {
+      code: 'UNDECODABLE',
+    });
   });
   it('a PNG declaring 50000×50000 pixels → TOO_MANY_PIXELS from the header, fast', async () => {
     const started = performance.now();
-    await assert.rejects(decoder.decode(hugePngHeader(50000, 50000), 'bomb.png', options), (e: Error & { code: string }) => {
-      assert.equal(e.code, 'TOO_MANY_PIXELS');
-      assert.match(e.message, /50000x50000/);
-      return true;
-    });
+    await assert.rejects(
+      decoder.decode(hugePngHeader(50000, 50000), 'bomb.png', options),
+      (e: Error & { code: string }) => {
+        assert.equal(e.code, 'TOO_MANY_PIXELS');
+        assert.match(e.message, /50000x50000/);
+        return true;
+      },
+    );
     assert.ok(performance.now() - started < 2000, 'refused before decoding pixels');
   });
   it('a BMP declaring huge dimensions → TOO_MANY_PIXELS before the JS decoder runs', async () => {
@@ -175,6 +205,9 @@ describe('a 12-megapixel phone photo', () => {
     const at = (y: number) => [...data.subarray((y * width + (width >> 1)) * 3, (y * width + (width >> 1)) * 3 + 3)];
     assert.ok(at(2)[0] > 200 && at(2)[2] < 60, `top is red: ${at(2)}`);
     assert.ok(at(height - 3)[2] > 200 && at(height - 3)[0] < 60, `bottom is blue: ${at(height - 3)}`);
-    assert.ok(d.thumbnail.height === 480 && d.thumbnail.width === 360, `thumbnail ${d.thumbnail.width}×${d.thumbnail.height}`);
+    assert.ok(
+      d.thumbnail.height === 480 && d.thumbnail.width === 360,
+      `thumbnail ${d.thumbnail.width}×${d.thumbnail.height}`,
+    );
   });
 });

@@ -84,12 +84,27 @@ describe('filters and sorting by EXIF, place and shape, in the CLI and the API',
   const EIFFEL = { lat: 48.8584, lon: 2.2945 };
   // name → colour, EXIF, format, size
   const PHOTOS = {
-    'paris-2019.jpg': ['red', { taken: '2019:06:15 10:00:00', make: 'Google', model: 'Pixel 7', gps: EIFFEL }, 'jpeg', [320, 240]],
-    'tokyo-2020.jpg': ['red', { taken: '2020:03:01 09:00:00', make: 'Canon', model: 'Canon EOS R5', gps: { lat: 35.6586, lon: 139.7454 } }, 'jpeg', [240, 320]],
+    'paris-2019.jpg': [
+      'red',
+      { taken: '2019:06:15 10:00:00', make: 'Google', model: 'Pixel 7', gps: EIFFEL },
+      'jpeg',
+      [320, 240],
+    ],
+    'tokyo-2020.jpg': [
+      'red',
+      { taken: '2020:03:01 09:00:00', make: 'Canon', model: 'Canon EOS R5', gps: { lat: 35.6586, lon: 139.7454 } },
+      'jpeg',
+      [240, 320],
+    ],
     'home-2021.jpg': ['blue', { taken: '2021:07:14 18:30:00', make: 'Google', model: 'Pixel 5' }, 'jpeg', [320, 240]],
     'scan.png': ['green', {}, 'png', [400, 400]],
     // ~4 km east of the Eiffel tower.
-    'louvre-2021.jpg': ['blue', { taken: '2021:12:31 23:00:00', make: 'Apple', model: 'iPhone 12', gps: { lat: 48.86, lon: 2.35 } }, 'jpeg', [1600, 900]],
+    'louvre-2021.jpg': [
+      'blue',
+      { taken: '2021:12:31 23:00:00', make: 'Apple', model: 'iPhone 12', gps: { lat: 48.86, lon: 2.35 } },
+      'jpeg',
+      [1600, 900],
+    ],
   } as const;
   type Hit = { id: string; path: string };
   let env: NodeJS.ProcessEnv;
@@ -103,7 +118,8 @@ describe('filters and sorting by EXIF, place and shape, in the CLI and the API',
     dir = path.join(root, 'photos');
     dataDir = path.join(root, 'data');
     await mkdir(dir);
-    for (const [name, [colour, exif, format, size]] of Object.entries(PHOTOS)) await writeFile(path.join(dir, name), await photoWithExif(colour, exif, format, [...size]));
+    for (const [name, [colour, exif, format, size]] of Object.entries(PHOTOS))
+      await writeFile(path.join(dir, name), await photoWithExif(colour, exif, format, [...size]));
     env = await testEnv(dataDir);
     const summary = await runJson<{ indexed: number }>(['index', dir], env);
     assert.equal(summary.indexed, 5);
@@ -117,13 +133,28 @@ describe('filters and sorting by EXIF, place and shape, in the CLI and the API',
   });
 
   it('filters by camera, place (near a point, a country) and GPS', async () => {
-    assert.deepEqual(await search(['--camera', 'pixel']), ['home-2021.jpg', 'paris-2019.jpg'], 'no words: newest first');
+    assert.deepEqual(
+      await search(['--camera', 'pixel']),
+      ['home-2021.jpg', 'paris-2019.jpg'],
+      'no words: newest first',
+    );
     assert.deepEqual(await search(['camera:"eos r5"']), ['tokyo-2020.jpg']);
-    assert.deepEqual(new Set(await search(['--near', `${EIFFEL.lat},${EIFFEL.lon},5`])), new Set(['paris-2019.jpg', 'louvre-2021.jpg']));
-    assert.deepEqual(await search([`near:${EIFFEL.lat},${EIFFEL.lon},3`]), ['paris-2019.jpg'], 'the Louvre photo is ~4 km away');
+    assert.deepEqual(
+      new Set(await search(['--near', `${EIFFEL.lat},${EIFFEL.lon},5`])),
+      new Set(['paris-2019.jpg', 'louvre-2021.jpg']),
+    );
+    assert.deepEqual(
+      await search([`near:${EIFFEL.lat},${EIFFEL.lon},3`]),
+      ['paris-2019.jpg'],
+      'the Louvre photo is ~4 km away',
+    );
     assert.deepEqual(await search(['country:japan']), ['tokyo-2020.jpg']);
     assert.deepEqual(await search(['--country', 'FR', '--sort', 'name']), ['louvre-2021.jpg', 'paris-2019.jpg']);
-    assert.deepEqual(await search(['has:gps', '--sort', 'oldest']), ['paris-2019.jpg', 'tokyo-2020.jpg', 'louvre-2021.jpg']);
+    assert.deepEqual(await search(['has:gps', '--sort', 'oldest']), [
+      'paris-2019.jpg',
+      'tokyo-2020.jpg',
+      'louvre-2021.jpg',
+    ]);
   });
 
   it('filters by file type, size and orientation', async () => {
@@ -131,13 +162,30 @@ describe('filters and sorting by EXIF, place and shape, in the CLI and the API',
     assert.deepEqual(await search(['is:portrait']), ['tokyo-2020.jpg']);
     assert.deepEqual(await search(['is:square']), ['scan.png']);
     assert.deepEqual(await search(['minwidth:1000']), ['louvre-2021.jpg']);
-    assert.deepEqual(new Set(await search(['blue is:landscape'])), new Set(['paris-2019.jpg', 'home-2021.jpg', 'louvre-2021.jpg']));
+    assert.deepEqual(
+      new Set(await search(['blue is:landscape'])),
+      new Set(['paris-2019.jpg', 'home-2021.jpg', 'louvre-2021.jpg']),
+    );
   });
 
   it('sorts results by date taken or name, and filters searches by image', async () => {
-    assert.deepEqual(await search(['a picture', '--sort', 'newest']), ['louvre-2021.jpg', 'home-2021.jpg', 'tokyo-2020.jpg', 'paris-2019.jpg', 'scan.png'], 'undated last');
-    assert.deepEqual(await search(['a picture', '--sort', 'name']), ['home-2021.jpg', 'louvre-2021.jpg', 'paris-2019.jpg', 'scan.png', 'tokyo-2020.jpg']);
-    assert.deepEqual(await search(['--image', path.join(dir, 'paris-2019.jpg'), '--camera', 'canon']), ['tokyo-2020.jpg'], 'the nearest image that passes, not the nearest');
+    assert.deepEqual(
+      await search(['a picture', '--sort', 'newest']),
+      ['louvre-2021.jpg', 'home-2021.jpg', 'tokyo-2020.jpg', 'paris-2019.jpg', 'scan.png'],
+      'undated last',
+    );
+    assert.deepEqual(await search(['a picture', '--sort', 'name']), [
+      'home-2021.jpg',
+      'louvre-2021.jpg',
+      'paris-2019.jpg',
+      'scan.png',
+      'tokyo-2020.jpg',
+    ]);
+    assert.deepEqual(
+      await search(['--image', path.join(dir, 'paris-2019.jpg'), '--camera', 'canon']),
+      ['tokyo-2020.jpg'],
+      'the nearest image that passes, not the nearest',
+    );
   });
 
   it('says how to write a filter it cannot read', async () => {
@@ -152,7 +200,13 @@ describe('filters and sorting by EXIF, place and shape, in the CLI and the API',
     let server: TestServer;
     const post = async (body: unknown) => {
       const res = await fetch(`${server.url}/api/v1/images/search`, jsonBody(body));
-      return { status: res.status, body: (await res.json()) as { results: { id: string; filename: string; exif: { takenAt?: string; country?: string } }[]; applied: Record<string, unknown> } };
+      return {
+        status: res.status,
+        body: (await res.json()) as {
+          results: { id: string; filename: string; exif: { takenAt?: string; country?: string } }[];
+          applied: Record<string, unknown>;
+        },
+      };
     };
     before(async () => {
       server = await startTestServer({}, dataDir);
@@ -188,33 +242,49 @@ describe('filters and sorting by EXIF, place and shape, in the CLI and the API',
     });
 
     it('filters similar images and lists the gallery by date taken', async () => {
-      const list = (await (await fetch(`${server.url}/api/v1/images?order=taken`)).json()) as { items: { id: string; filename: string }[] };
+      const list = (await (await fetch(`${server.url}/api/v1/images?order=taken`)).json()) as {
+        items: { id: string; filename: string }[];
+      };
       // Undated images come last (the gallery's "No date" section), not among today's.
       assert.deepEqual(
         list.items.map((i) => i.filename),
         ['louvre-2021.jpg', 'home-2021.jpg', 'tokyo-2020.jpg', 'paris-2019.jpg', 'scan.png'],
       );
       const paris = list.items.find((i) => i.filename === 'paris-2019.jpg')!;
-      const similar = (await (await fetch(`${server.url}/api/v1/images/${paris.id}/similar?k=5&has=gps&sort=newest`)).json()) as { results: { filename: string }[] };
+      const similar = (await (
+        await fetch(`${server.url}/api/v1/images/${paris.id}/similar?k=5&has=gps&sort=newest`)
+      ).json()) as { results: { filename: string }[] };
       assert.deepEqual(
         similar.results.map((r) => r.filename),
         ['louvre-2021.jpg', 'tokyo-2020.jpg'],
       );
-      const page1 = (await (await fetch(`${server.url}/api/v1/images?order=taken&limit=2`)).json()) as { items: { filename: string }[]; nextCursor: string };
-      const page2 = (await (await fetch(`${server.url}/api/v1/images?order=taken&limit=2&cursor=${page1.nextCursor}`)).json()) as { items: { filename: string }[]; nextCursor: string };
-      const page3 = (await (await fetch(`${server.url}/api/v1/images?order=taken&limit=2&cursor=${page2.nextCursor}`)).json()) as { items: { filename: string }[] };
+      const page1 = (await (await fetch(`${server.url}/api/v1/images?order=taken&limit=2`)).json()) as {
+        items: { filename: string }[];
+        nextCursor: string;
+      };
+      const page2 = (await (
+        await fetch(`${server.url}/api/v1/images?order=taken&limit=2&cursor=${page1.nextCursor}`)
+      ).json()) as { items: { filename: string }[]; nextCursor: string };
+      const page3 = (await (
+        await fetch(`${server.url}/api/v1/images?order=taken&limit=2&cursor=${page2.nextCursor}`)
+      ).json()) as { items: { filename: string }[] };
       assert.deepEqual(
         [...page1.items, ...page2.items, ...page3.items].map((i) => i.filename),
         list.items.map((i) => i.filename),
         'pages follow the same order, into the undated ones',
       );
-      const before = (await (await fetch(`${server.url}/api/v1/images?order=taken&before=2021-01-01`)).json()) as { items: { filename: string }[] };
+      const before = (await (await fetch(`${server.url}/api/v1/images?order=taken&before=2021-01-01`)).json()) as {
+        items: { filename: string }[];
+      };
       assert.deepEqual(
         before.items.map((i) => i.filename),
         ['tokyo-2020.jpg', 'paris-2019.jpg', 'scan.png'],
         'the timeline starts the list at a date',
       );
-      const timeline = (await (await fetch(`${server.url}/api/v1/images/timeline`)).json()) as { months: { month: string; count: number }[]; undated: number };
+      const timeline = (await (await fetch(`${server.url}/api/v1/images/timeline`)).json()) as {
+        months: { month: string; count: number }[];
+        undated: number;
+      };
       assert.equal(timeline.undated, 1);
       assert.deepEqual(timeline.months, [
         { month: '2021-12', count: 1 },

@@ -4,7 +4,19 @@
  */
 import assert from 'node:assert/strict';
 import { execFile, spawn } from 'node:child_process';
-import { chmod, copyFile, cp, mkdir, readdir, readFile, rename, rm, symlink, truncate, writeFile } from 'node:fs/promises';
+import {
+  chmod,
+  copyFile,
+  cp,
+  mkdir,
+  readdir,
+  readFile,
+  rename,
+  rm,
+  symlink,
+  truncate,
+  writeFile,
+} from 'node:fs/promises';
 import { once } from 'node:events';
 import { connect } from 'node:net';
 import path from 'node:path';
@@ -16,7 +28,18 @@ import { openLibrary } from '../src/wiring/library.js';
 import { diskFullOr, isLoupeError } from '../src/core/errors.js';
 import { TEST_CLIP_MODEL_ID } from '../src/models/test-clip-model.js';
 import type { IndexSummary } from '../src/core/types.js';
-import { COCO_IMAGES, REPO, colourImage, migratedDatabaseCopy, requireShared, runCli, runJson, tempDir, testEnv, testModelsDir } from './support/fixtures.js';
+import {
+  COCO_IMAGES,
+  REPO,
+  colourImage,
+  migratedDatabaseCopy,
+  requireShared,
+  runCli,
+  runJson,
+  tempDir,
+  testEnv,
+  testModelsDir,
+} from './support/fixtures.js';
 import { form, jsonBody, startTestServer, type TestServer } from './support/server.js';
 import sharp from 'sharp';
 
@@ -35,7 +58,10 @@ describe('hostile input: the server stays up', () => {
   let s: TestServer;
   before(async () => {
     s = await startTestServer({ LOUPE_DB_STATEMENT_TIMEOUT_MS: '1500' });
-    const r = await fetch(`${s.url}/api/v1/images?wait=true`, { method: 'POST', body: form([{ name: 'red.jpg', bytes: await colourImage('red') }], { caption: 'a red square' }) });
+    const r = await fetch(`${s.url}/api/v1/images?wait=true`, {
+      method: 'POST',
+      body: form([{ name: 'red.jpg', bytes: await colourImage('red') }], { caption: 'a red square' }),
+    });
     assert.equal(r.status, 201);
   });
   after(() => s.stop());
@@ -45,7 +71,10 @@ describe('hostile input: the server stays up', () => {
     const files = [];
     for (const f of photos) {
       const bytes = await readFile(path.join(COCO_IMAGES, f));
-      files.push({ name: f, bytes }, { name: `small-${f}`, bytes: await sharp(bytes).resize(240).jpeg({ quality: 60 }).toBuffer() });
+      files.push(
+        { name: f, bytes },
+        { name: `small-${f}`, bytes: await sharp(bytes).resize(240).jpeg({ quality: 60 }).toBuffer() },
+      );
     }
     assert.equal((await fetch(`${s.url}/api/v1/images?wait=true`, { method: 'POST', body: form(files) })).status, 201);
     const first = await (await fetch(`${s.url}/api/v1/duplicates?limit=2`)).json();
@@ -61,7 +90,8 @@ describe('hostile input: the server stays up', () => {
         .join(' '),
     );
     assert.deepEqual(names.sort(), photos.map((f) => `${f} small-${f}`).sort(), 'each photo with its small copy, once');
-    for (const bad of ['maxBits=13', 'maxBits=32', 'limit=0', 'limit=501', 'cursor=-1']) assert.equal((await fetch(`${s.url}/api/v1/duplicates?${bad}`)).status, 400, bad);
+    for (const bad of ['maxBits=13', 'maxBits=32', 'limit=0', 'limit=501', 'cursor=-1'])
+      assert.equal((await fetch(`${s.url}/api/v1/duplicates?${bad}`)).status, 400, bad);
   });
 
   it('out-of-range dates, hand-made cursors and a folder that is not text are 400s that say what to fix', async () => {
@@ -78,7 +108,10 @@ describe('hostile input: the server stays up', () => {
       assert.equal(r.status, 400, JSON.stringify(body));
       assert.match((await r.json()).message, message);
     }
-    assert.equal((await fetch(`${s.url}/api/v1/images/00000000-0000-4000-8000-000000000000/similar?taken=9999`)).status, 400);
+    assert.equal(
+      (await fetch(`${s.url}/api/v1/images/00000000-0000-4000-8000-000000000000/similar?taken=9999`)).status,
+      400,
+    );
     const cursor = (v: unknown) => Buffer.from(JSON.stringify(v)).toString('base64url');
     for (const bad of [
       ['1', '00000000-0000-4000-8000-000000000000'],
@@ -90,7 +123,10 @@ describe('hostile input: the server stays up', () => {
       assert.match((await r.json()).message, /cursor is not one this server gave out/);
     }
     for (const folder of [123, {}, []]) {
-      const r = await fetch(`${s.url}/api/v1/images/search/by-image`, jsonBody({ base64: (await colourImage('red', 'png')).toString('base64'), folder }));
+      const r = await fetch(
+        `${s.url}/api/v1/images/search/by-image`,
+        jsonBody({ base64: (await colourImage('red', 'png')).toString('base64'), folder }),
+      );
       assert.equal(r.status, 400, JSON.stringify(folder));
     }
     const spec = await (await fetch(`${s.url}/docs/openapi.json`)).json();
@@ -126,7 +162,9 @@ describe('hostile input: the server stays up', () => {
     assert.ok(Date.now() - started < 1000, `health answered in ${Date.now() - started} ms while the statement ran`);
     await assert.rejects(slow, (e) => isLoupeError(e, 'QUERY_TIMEOUT'));
     // The database thread was restarted on the same folder: the library is all there.
-    const found = await (await fetch(`${s.url}/api/v1/images/search`, jsonBody({ query: 'red square', mode: 'text' }))).json();
+    const found = await (
+      await fetch(`${s.url}/api/v1/images/search`, jsonBody({ query: 'red square', mode: 'text' }))
+    ).json();
     assert.equal(found.results.length, 1);
   });
 
@@ -134,22 +172,38 @@ describe('hostile input: the server stays up', () => {
     assert.equal((await fetch(`${s.url}/api/v1/images/search`, jsonBody({ query: 'red\u0000' }))).status, 400);
     const [{ id }] = (await (await fetch(`${s.url}/api/v1/images`)).json()).items;
     assert.equal((await fetch(`${s.url}/api/v1/images/${id}`, jsonBody({ caption: 'a\u0000b' }, 'PATCH'))).status, 400);
-    assert.equal((await fetch(`${s.url}/api/v1/images/${id}`, jsonBody({ tags: ['ok', 'b\u0000'] }, 'PATCH'))).status, 400);
+    assert.equal(
+      (await fetch(`${s.url}/api/v1/images/${id}`, jsonBody({ tags: ['ok', 'b\u0000'] }, 'PATCH'))).status,
+      400,
+    );
     const before = await readdir(path.join(s.dataDir, 'originals'), { recursive: true });
-    const r = await fetch(`${s.url}/api/v1/images`, { method: 'POST', body: form([{ name: 'blue.jpg', bytes: await colourImage('blue') }], { caption: 'x\u0000y' }) });
+    const r = await fetch(`${s.url}/api/v1/images`, {
+      method: 'POST',
+      body: form([{ name: 'blue.jpg', bytes: await colourImage('blue') }], { caption: 'x\u0000y' }),
+    });
     assert.equal(r.status, 400);
     assert.equal((await r.json()).error, 'BAD_ARGUMENT');
-    assert.deepEqual(await readdir(path.join(s.dataDir, 'originals'), { recursive: true }), before, 'nothing stored for the refused upload');
+    assert.deepEqual(
+      await readdir(path.join(s.dataDir, 'originals'), { recursive: true }),
+      before,
+      'nothing stored for the refused upload',
+    );
   });
 
   it('one caption limit everywhere: 10,000 characters on upload and on PATCH', async () => {
     const long = 'x'.repeat(10_001);
-    const up = await fetch(`${s.url}/api/v1/images`, { method: 'POST', body: form([{ name: 'green.jpg', bytes: await colourImage('green') }], { caption: long }) });
+    const up = await fetch(`${s.url}/api/v1/images`, {
+      method: 'POST',
+      body: form([{ name: 'green.jpg', bytes: await colourImage('green') }], { caption: long }),
+    });
     assert.equal(up.status, 400);
     assert.match((await up.json()).message, /10000-character limit/);
     const [{ id }] = (await (await fetch(`${s.url}/api/v1/images`)).json()).items;
     assert.equal((await fetch(`${s.url}/api/v1/images/${id}`, jsonBody({ caption: long }, 'PATCH'))).status, 400);
-    assert.equal((await fetch(`${s.url}/api/v1/images/${id}`, jsonBody({ caption: 'x'.repeat(10_000) }, 'PATCH'))).status, 200);
+    assert.equal(
+      (await fetch(`${s.url}/api/v1/images/${id}`, jsonBody({ caption: 'x'.repeat(10_000) }, 'PATCH'))).status,
+      200,
+    );
   });
 
   it('a malformed percent-escape in an image URL is a 400 before anything is fetched', async () => {
@@ -161,24 +215,44 @@ describe('hostile input: the server stays up', () => {
   });
 
   it('a JSON body sent as text/plain (a no-cors cross-site POST) is not parsed', async () => {
-    const r = await fetch(`${s.url}/api/v1/images`, { method: 'POST', headers: { 'content-type': 'text/plain' }, body: JSON.stringify({ base64: (await colourImage('yellow')).toString('base64') }) });
+    const r = await fetch(`${s.url}/api/v1/images`, {
+      method: 'POST',
+      headers: { 'content-type': 'text/plain' },
+      body: JSON.stringify({ base64: (await colourImage('yellow')).toString('base64') }),
+    });
     assert.equal(r.status, 415);
   });
 
   it('a JSON body that is not UTF-8 is a 400, not a search for replacement characters', async () => {
     const body = Buffer.concat([Buffer.from('{"query":"'), Buffer.from([0xff, 0xfe]), Buffer.from('"}')]);
-    const r = await fetch(`${s.url}/api/v1/images/search`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: new Uint8Array(body) });
+    const r = await fetch(`${s.url}/api/v1/images/search`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: new Uint8Array(body),
+    });
     assert.equal(r.status, 400);
     assert.match(((await r.json()) as { message: string }).message, /UTF-8/);
-    const ok = await fetch(`${s.url}/api/v1/images/search`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: 'café 写真' }) });
+    const ok = await fetch(`${s.url}/api/v1/images/search`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ query: 'café 写真' }),
+    });
     assert.equal(ok.status, 200, 'real UTF-8 still goes through');
   });
 
   it('a page on another localhost port cannot plant images (Origin / Sec-Fetch-Site checked)', async () => {
     const body = form([{ name: 'planted.jpg', bytes: await colourImage('purple') }]);
-    const cross = await fetch(`${s.url}/api/v1/images`, { method: 'POST', body, headers: { origin: 'http://127.0.0.1:9', 'sec-fetch-site': 'same-site' } });
+    const cross = await fetch(`${s.url}/api/v1/images`, {
+      method: 'POST',
+      body,
+      headers: { origin: 'http://127.0.0.1:9', 'sec-fetch-site': 'same-site' },
+    });
     assert.equal(cross.status, 403);
-    const noOrigin = await fetch(`${s.url}/api/v1/images`, { method: 'POST', body: form([{ name: 'planted.jpg', bytes: await colourImage('purple') }]), headers: { 'sec-fetch-site': 'cross-site' } });
+    const noOrigin = await fetch(`${s.url}/api/v1/images`, {
+      method: 'POST',
+      body: form([{ name: 'planted.jpg', bytes: await colourImage('purple') }]),
+      headers: { 'sec-fetch-site': 'cross-site' },
+    });
     assert.equal(noOrigin.status, 403);
     const own = await fetch(`${s.url}/api/v1/images`, {
       method: 'POST',
@@ -186,29 +260,50 @@ describe('hostile input: the server stays up', () => {
       headers: { origin: s.url, 'sec-fetch-site': 'same-origin' },
     });
     assert.equal(own.status, 201, "the server's own page may upload");
-    const get = await fetch(`${s.url}/api/v1/stats`, { headers: { origin: 'http://127.0.0.1:9', 'sec-fetch-site': 'same-site' } });
+    const get = await fetch(`${s.url}/api/v1/stats`, {
+      headers: { origin: 'http://127.0.0.1:9', 'sec-fetch-site': 'same-site' },
+    });
     assert.equal(get.status, 200, 'reads are not state changes (CORS keeps their answers from other origins)');
   });
 
   it("DNS rebinding: a Host name that is not this server's is refused", async () => {
     const { port } = new URL(s.url);
-    const { stdout } = await execFileP('curl', ['-s', '-o', '/dev/null', '-w', '%{http_code}', '-H', 'Host: attacker.example', `http://127.0.0.1:${port}/api/v1/stats`]).catch(() => ({ stdout: '' }));
+    const { stdout } = await execFileP('curl', [
+      '-s',
+      '-o',
+      '/dev/null',
+      '-w',
+      '%{http_code}',
+      '-H',
+      'Host: attacker.example',
+      `http://127.0.0.1:${port}/api/v1/stats`,
+    ]).catch(() => ({ stdout: '' }));
     if (stdout) assert.equal(stdout, '403');
     else {
       // No curl: speak HTTP/1.1 by hand (fetch does not let a caller set Host).
       const net = await import('node:net');
       const answer = await new Promise<string>((resolve) => {
-        const sock = net.connect(Number(port), '127.0.0.1', () => sock.write('GET /api/v1/stats HTTP/1.1\r\nHost: attacker.example\r\nConnection: close\r\n\r\n'));
+        const sock = net.connect(Number(port), '127.0.0.1', () =>
+          sock.write('GET /api/v1/stats HTTP/1.1\r\nHost: attacker.example\r\nConnection: close\r\n\r\n'),
+        );
         let data = '';
         sock.on('data', (d) => (data += d)).on('end', () => resolve(data));
       });
       assert.match(answer, /^HTTP\/1\.1 403/);
     }
-    assert.equal((await fetch(`${s.url.replace('127.0.0.1', 'localhost')}/healthz`)).status, 200, 'localhost is a loopback name');
+    assert.equal(
+      (await fetch(`${s.url.replace('127.0.0.1', 'localhost')}/healthz`)).status,
+      200,
+      'localhost is a loopback name',
+    );
   });
 
   it('a JSON body labelled multipart/mixed gets the JSON size limit, not the upload one', async () => {
-    const r = await fetch(`${s.url}/api/v1/images`, { method: 'POST', headers: { 'content-type': 'multipart/mixed; boundary=x' }, body: Buffer.alloc(65 * 1024 * 1024, 0x20) });
+    const r = await fetch(`${s.url}/api/v1/images`, {
+      method: 'POST',
+      headers: { 'content-type': 'multipart/mixed; boundary=x' },
+      body: Buffer.alloc(65 * 1024 * 1024, 0x20),
+    });
     assert.equal(r.status, 413);
     assert.match((await r.json()).message, /raise LOUPE_MAX_JSON_BYTES/, 'the message names the limit that refused it');
   });
@@ -218,7 +313,9 @@ describe('hostile input: the server stays up', () => {
     try {
       const boundary = 'loupe-test-boundary';
       const chunks = [
-        Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="big.jpg"\r\nContent-Type: image/jpeg\r\n\r\n`),
+        Buffer.from(
+          `--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="big.jpg"\r\nContent-Type: image/jpeg\r\n\r\n`,
+        ),
         ...Array.from({ length: 40 }, () => Buffer.alloc(256 * 1024, 0xff)),
         Buffer.from(`\r\n--${boundary}--\r\n`),
       ];
@@ -230,7 +327,12 @@ describe('hostile input: the server stays up', () => {
           else c.close();
         },
       });
-      const r = await fetch(`${small.url}/api/v1/images`, { method: 'POST', headers: { 'content-type': `multipart/form-data; boundary=${boundary}` }, body, duplex: 'half' } as RequestInit);
+      const r = await fetch(`${small.url}/api/v1/images`, {
+        method: 'POST',
+        headers: { 'content-type': `multipart/form-data; boundary=${boundary}` },
+        body,
+        duplex: 'half',
+      } as RequestInit);
       assert.equal(r.status, 413);
       assert.equal((await r.json()).error, 'FILE_TOO_LARGE');
       assert.deepEqual(await readdir(path.join(small.dataDir, 'tmp', 'uploads')).catch(() => []), []);
@@ -258,11 +360,18 @@ describe('hostile input: with API keys', () => {
       await limited.lib.access.createSpace('mine', 'admin');
       const own = (await createKey(limited.lib.access, { space: 'mine' })).key;
       const statuses = [];
-      for (let i = 0; i < 8; i++) statuses.push((await fetch(`${limited.url}/api/v1/stats`, { headers: { authorization: `Bearer x${Math.random()}` } })).status);
+      for (let i = 0; i < 8; i++)
+        statuses.push(
+          (await fetch(`${limited.url}/api/v1/stats`, { headers: { authorization: `Bearer x${Math.random()}` } }))
+            .status,
+        );
       assert.deepEqual(statuses.slice(0, 5), [401, 401, 401, 401, 401]);
       assert.deepEqual(statuses.slice(5), [429, 429, 429]);
       // A real key has its own budget.
-      assert.equal((await fetch(`${limited.url}/api/v1/stats`, { headers: { authorization: `Bearer ${own}` } })).status, 200);
+      assert.equal(
+        (await fetch(`${limited.url}/api/v1/stats`, { headers: { authorization: `Bearer ${own}` } })).status,
+        200,
+      );
     } finally {
       await limited.stop();
     }
@@ -279,7 +388,9 @@ describe('hostile input: with API keys', () => {
     assert.match(cookie, /HttpOnly/i);
     assert.match(cookie, /SameSite=Strict/i);
     assert.match(cookie, /Path=\/api(;|$)/);
-    const session = await (await fetch(`${s.url}/api/v1/session`, { headers: { cookie: cookie.split(';')[0] } })).json();
+    const session = await (
+      await fetch(`${s.url}/api/v1/session`, { headers: { cookie: cookie.split(';')[0] } })
+    ).json();
     assert.deepEqual(session, { auth: true, signedIn: true, user: 'ann' });
     assert.equal((await fetch(`${s.url}/api/v1/stats`, { headers: { cookie: cookie.split(';')[0] } })).status, 200);
   });
@@ -312,7 +423,10 @@ describe('hostile input: with API keys', () => {
   it('/metrics needs a key or the metrics token under LOUPE_AUTH=on', async () => {
     assert.equal((await fetch(`${s.url}/metrics`)).status, 401);
     assert.equal((await fetch(`${s.url}/metrics`, { headers: { authorization: 'Bearer nope' } })).status, 401);
-    assert.equal((await fetch(`${s.url}/metrics`, { headers: { authorization: 'Bearer metrics-secret-token' } })).status, 200);
+    assert.equal(
+      (await fetch(`${s.url}/metrics`, { headers: { authorization: 'Bearer metrics-secret-token' } })).status,
+      200,
+    );
     assert.equal((await fetch(`${s.url}/metrics`, { headers: { authorization: `Bearer ${key}` } })).status, 200);
   });
 
@@ -321,7 +435,11 @@ describe('hostile input: with API keys', () => {
     await s.lib.access.createSpace('temp', 'bob');
     const tempKey = (await createKey(s.lib.access, { space: 'temp' })).key;
     const auth = { authorization: `Bearer ${tempKey}` };
-    const up = await fetch(`${s.url}/api/v1/images?wait=true`, { method: 'POST', body: form([{ name: 'teal.jpg', bytes: await colourImage('teal') }]), headers: auth });
+    const up = await fetch(`${s.url}/api/v1/images?wait=true`, {
+      method: 'POST',
+      body: form([{ name: 'teal.jpg', bytes: await colourImage('teal') }]),
+      headers: auth,
+    });
     assert.equal(up.status, 201);
     const spaceFiles = path.join(s.dataDir, 'spaces');
     assert.ok(
@@ -329,7 +447,11 @@ describe('hostile input: with API keys', () => {
       'a thumbnail was written for the space',
     );
     assert.deepEqual(await deleteSpace(s.lib, 'temp'), { images: 1 });
-    assert.equal((await fetch(`${s.url}/api/v1/stats`, { headers: auth })).status, 401, 'its key no longer opens anything');
+    assert.equal(
+      (await fetch(`${s.url}/api/v1/stats`, { headers: auth })).status,
+      401,
+      'its key no longer opens anything',
+    );
     assert.equal(await s.lib.access.getSpace('temp'), null);
     const left = (await readdir(spaceFiles, { recursive: true, withFileTypes: true })).filter((e) => e.isFile());
     assert.deepEqual(
@@ -364,7 +486,9 @@ describe('hostile filesystem', () => {
     assert.equal((await index()).indexed, 3, 'top.jpg is an exact copy of one of them');
     // The user writes a caption and tags.
     const lib = await openLibrary(parseConfig(env));
-    const [img] = (await lib.store.listImages({ folder: 'private', limit: 10 })).items.filter((i) => i.paths.some((p) => p.path.endsWith(files[1])));
+    const [img] = (await lib.store.listImages({ folder: 'private', limit: 10 })).items.filter((i) =>
+      i.paths.some((p) => p.path.endsWith(files[1])),
+    );
     await lib.store.updateImage(img.id, { caption: 'grandma at the lake', tags: ['family', 'summer'] });
     await lib.close();
     await asUser([data]);
@@ -438,7 +562,11 @@ describe('hostile filesystem', () => {
     const lib = await openLibrary(parseConfig(env));
     const { readOriginal } = await import('../src/app/originals.js');
     const items = (await lib.store.listImages({ limit: 10 })).items;
-    assert.deepEqual(items.flatMap((i) => i.paths.map((p) => p.folder)).sort(), ['', 'real'], 'under its real folder, not the link');
+    assert.deepEqual(
+      items.flatMap((i) => i.paths.map((p) => p.folder)).sort(),
+      ['', 'real'],
+      'under its real folder, not the link',
+    );
     const [cafe] = items.filter((i) => i.paths.some((p) => p.path.includes('caf')));
     assert.deepEqual(await readOriginal(lib, cafe), await readFile(rawName));
     await lib.close();
@@ -449,7 +577,10 @@ describe('hostile filesystem', () => {
     await chmod(root, 0o755);
     const photos = path.join(root, 'photos');
     await mkdir(path.join(photos, 'locked'), { recursive: true });
-    await copyFile(path.join(COCO_IMAGES, (await readdir(COCO_IMAGES)).sort()[3]), path.join(photos, 'locked', 'x.jpg'));
+    await copyFile(
+      path.join(COCO_IMAGES, (await readdir(COCO_IMAGES)).sort()[3]),
+      path.join(photos, 'locked', 'x.jpg'),
+    );
     await chmod(path.join(photos, 'locked'), 0);
     await chmod(await testModelsDir(), 0o755);
     const env = await testEnv(path.join(root, 'data'));
@@ -524,7 +655,11 @@ describe('the data-folder lock', () => {
     for (let trial = 0; trial < 5; trial++) {
       await rm(done, { force: true });
       await writeFile(path.join(dir, 'loupe.lock'), JSON.stringify({ pid: 2 ** 22 + 9, started: '1', token: 'dead' }));
-      const children = Array.from({ length: 6 }, () => spawn(process.execPath, ['--input-type=module', '-e', script, dir, done], { stdio: ['ignore', 'pipe', 'inherit'] }));
+      const children = Array.from({ length: 6 }, () =>
+        spawn(process.execPath, ['--input-type=module', '-e', script, dir, done], {
+          stdio: ['ignore', 'pipe', 'inherit'],
+        }),
+      );
       const answers = await Promise.all(
         children.map(
           (child) =>
@@ -563,7 +698,11 @@ describe('the data-folder lock', () => {
     const { utimes } = await import('node:fs/promises');
     await utimes(lockFile, new Date(Date.now() - 10_000), new Date(Date.now() - 10_000));
     const release = await lockDataDir(dir);
-    await assert.rejects(lockDataDir(dir), (e) => isLoupeError(e, 'DATA_DIR_LOCKED'), 'a live owner (this process) keeps it');
+    await assert.rejects(
+      lockDataDir(dir),
+      (e) => isLoupeError(e, 'DATA_DIR_LOCKED'),
+      'a live owner (this process) keeps it',
+    );
     await release();
     assert.deepEqual(
       (await readdir(dir)).filter((n) => n.startsWith('loupe.lock')),
@@ -583,7 +722,8 @@ describe('broken models and full disks', () => {
     const root = await tempDir();
     const photos = path.join(root, 'photos');
     await mkdir(photos);
-    for (const f of (await readdir(COCO_IMAGES)).sort().slice(0, 3)) await copyFile(path.join(COCO_IMAGES, f), path.join(photos, f));
+    for (const f of (await readdir(COCO_IMAGES)).sort().slice(0, 3))
+      await copyFile(path.join(COCO_IMAGES, f), path.join(photos, f));
     const env = await testEnv(path.join(root, 'data'), { LOUPE_MODELS_DIR: models });
     const index = await runCli(['index', photos, '--json'], env);
     assert.equal(index.code, 6, 'exit status 6: model unavailable (the status of what stopped the run)');
@@ -608,13 +748,19 @@ describe('broken models and full disks', () => {
   });
 
   it('a full disk stops index with DISK_FULL, the summary still printed and no temporaries left; freeing space resumes', async (t) => {
-    assert.equal(isLoupeError(diskFullOr(Object.assign(new Error('write failed'), { code: 'ENOSPC' }), '/x'), 'DISK_FULL'), true);
+    assert.equal(
+      isLoupeError(diskFullOr(Object.assign(new Error('write failed'), { code: 'ENOSPC' }), '/x'), 'DISK_FULL'),
+      true,
+    );
     const mountpoint = await tempDir('loupe-tmpfs-');
     const mounted = await execFileP('mount', ['-t', 'tmpfs', '-o', 'size=96m', 'tmpfs', mountpoint]).then(
       () => true,
       () => false,
     );
-    if (!mounted) return t.skip('SKIPPED LOUDLY: cannot mount a tmpfs here (needs root and mount rights) — the disk-full path is not exercised');
+    if (!mounted)
+      return t.skip(
+        'SKIPPED LOUDLY: cannot mount a tmpfs here (needs root and mount rights) — the disk-full path is not exercised',
+      );
     t.after(() => execFileP('umount', ['-l', mountpoint]).catch(() => {}));
     const photos = path.join(await tempDir(), 'photos');
     await mkdir(photos);
@@ -639,12 +785,17 @@ describe('broken models and full disks', () => {
     await writeFile(filler, Buffer.alloc(Math.max(0, (await freeBytes()) - 150 * 1024)));
     const full = await runCli(['index', photos, '--json'], env);
     assert.notEqual(full.code, 0);
-    assert.ok(full.stdout.trim().startsWith('{'), `a JSON summary even so: ${full.stdout.slice(0, 200)} / ${full.stderr.slice(0, 300)}`);
+    assert.ok(
+      full.stdout.trim().startsWith('{'),
+      `a JSON summary even so: ${full.stdout.slice(0, 200)} / ${full.stderr.slice(0, 300)}`,
+    );
     const summary = JSON.parse(full.stdout) as IndexSummary;
     assert.equal(summary.stopped?.code, 'DISK_FULL');
     assert.match(summary.stopped!.error, new RegExp(data.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')));
     // Loupe's temporaries (PostgreSQL's own files under db/ are its business).
-    const leftovers = (await readdir(data, { recursive: true })).filter((f) => String(f).endsWith('.tmp') && !String(f).startsWith('db/'));
+    const leftovers = (await readdir(data, { recursive: true })).filter(
+      (f) => String(f).endsWith('.tmp') && !String(f).startsWith('db/'),
+    );
     assert.deepEqual(leftovers, []);
     await rm(filler);
     const resumed = await runJson<IndexSummary>(['index', photos], env);
@@ -659,7 +810,10 @@ describe('broken models and full disks', () => {
       () => true,
       () => false,
     );
-    if (!mounted) return t.skip('SKIPPED LOUDLY: cannot mount a tmpfs here (needs root and mount rights) — the disk-full path is not exercised');
+    if (!mounted)
+      return t.skip(
+        'SKIPPED LOUDLY: cannot mount a tmpfs here (needs root and mount rights) — the disk-full path is not exercised',
+      );
     t.after(() => execFileP('umount', ['-l', mountpoint]).catch(() => {}));
     const s = await startTestServer({}, path.join(mountpoint, 'data'));
     t.after(() => s.stop());
@@ -667,12 +821,17 @@ describe('broken models and full disks', () => {
     const free = async () => ((st) => st.bavail * st.bsize)(await statfs(mountpoint));
     const filler = path.join(mountpoint, 'filler');
     // Room for about two photos; the database may still be writing, so a filler that hits the end is fine too.
-    await writeFile(filler, Buffer.alloc(Math.max(0, (await free()) - 400 * 1024))).catch((e: NodeJS.ErrnoException) => {
-      if (e.code !== 'ENOSPC') throw e;
-    });
+    await writeFile(filler, Buffer.alloc(Math.max(0, (await free()) - 400 * 1024))).catch(
+      (e: NodeJS.ErrnoException) => {
+        if (e.code !== 'ENOSPC') throw e;
+      },
+    );
     const photos = (await readdir(COCO_IMAGES)).sort().slice(0, 8);
     const upload = async (f: string) => {
-      const res = await fetch(`${s.url}/api/v1/images?wait=true`, { method: 'POST', body: form([{ name: f, bytes: await readFile(path.join(COCO_IMAGES, f)), type: 'image/jpeg' }]) });
+      const res = await fetch(`${s.url}/api/v1/images?wait=true`, {
+        method: 'POST',
+        body: form([{ name: f, bytes: await readFile(path.join(COCO_IMAGES, f)), type: 'image/jpeg' }]),
+      });
       return { status: res.status, body: (await res.json()) as { error?: string; message?: string } };
     };
     const answers = [];
@@ -686,7 +845,8 @@ describe('broken models and full disks', () => {
     }
     assert.equal((await fetch(`${s.url}/healthz`)).status, 200, 'the server keeps answering');
     await rm(filler);
-    for (const [i, f] of photos.entries()) if (answers[i].status !== 201) assert.equal((await upload(f)).status, 201, `${f} goes in once there is room`);
+    for (const [i, f] of photos.entries())
+      if (answers[i].status !== 201) assert.equal((await upload(f)).status, 201, `${f} goes in once there is room`);
     const stats = (await (await fetch(`${s.url}/api/v1/stats`)).json()) as { images: number };
     assert.equal(stats.images, photos.length, 'each photo once');
   });
@@ -708,7 +868,9 @@ describe('stopping the server', () => {
       const body = JSON.stringify({ query: 'red' });
       const socket = connect(Number(port), '127.0.0.1');
       await once(socket, 'connect');
-      socket.write(`POST /api/v1/images/search HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\n\r\n${body.slice(0, 5)}`);
+      socket.write(
+        `POST /api/v1/images/search HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\n\r\n${body.slice(0, 5)}`,
+      );
       let answer = '';
       socket.on('data', (d) => (answer += d));
       const socketClosed = once(socket, 'close');
@@ -718,11 +880,18 @@ describe('stopping the server', () => {
       await new Promise((r) => setTimeout(r, 300));
       socket.write(body.slice(5));
       await socketClosed;
-      assert.match(answer, /^HTTP\/1\.1 200/, `the search in flight was answered: ${JSON.stringify(answer.slice(0, 200))}`);
+      assert.match(
+        answer,
+        /^HTTP\/1\.1 200/,
+        `the search in flight was answered: ${JSON.stringify(answer.slice(0, 200))}`,
+      );
       assert.match(answer, /"results":\[/);
       while (!(await reader.read()).done); // the event stream ends
       await closing;
-      assert.ok(performance.now() - started < 10_000, `stopped in ${performance.now() - started} ms: nothing held it to the grace`);
+      assert.ok(
+        performance.now() - started < 10_000,
+        `stopped in ${performance.now() - started} ms: nothing held it to the grace`,
+      );
       await assert.rejects(fetch(`${server.url}/healthz`), 'no new connection after the stop');
     } finally {
       await server.close(0).catch(() => {});
@@ -740,9 +909,15 @@ describe('one database connection, many requests', () => {
     try {
       const done: string[] = [];
       // Three slow statements queued as searches are, then a listing: it waits for the one running, not the others.
-      const slow = [1, 2, 3].map((i) => lib.db.behind!(() => lib.db.query('select count(*) from generate_series(1, 3000000)').then(() => done.push(`search ${i}`))));
+      const slow = [1, 2, 3].map((i) =>
+        lib.db.behind!(() =>
+          lib.db.query('select count(*) from generate_series(1, 3000000)').then(() => done.push(`search ${i}`)),
+        ),
+      );
       await new Promise((r) => setTimeout(r, 20));
-      const listing = fetch(`${server.url}/api/v1/images?limit=1`).then((r) => (assert.equal(r.status, 200), done.push('listing')));
+      const listing = fetch(`${server.url}/api/v1/images?limit=1`).then(
+        (r) => (assert.equal(r.status, 200), done.push('listing')),
+      );
       await Promise.all([...slow, listing]);
       // The listing comes before the searches still queued (search 1 may not have reached the database thread yet on a busy machine).
       assert.ok(done.indexOf('listing') <= 1, `the listing did not wait for the queued searches: ${done}`);

@@ -19,14 +19,20 @@ describe('HTTP API', () => {
 
   before(async () => {
     await requireShared();
-    s = await startTestServer({ LOUPE_MAX_UPLOAD_BYTES: String(4 * 1024 * 1024), LOUPE_MAX_FILE_BYTES: String(3 * 1024 * 1024) });
+    s = await startTestServer({
+      LOUPE_MAX_UPLOAD_BYTES: String(4 * 1024 * 1024),
+      LOUPE_MAX_FILE_BYTES: String(3 * 1024 * 1024),
+    });
     u = (p) => s.url + p;
     for (const c of ['red', 'green', 'blue', 'yellow', 'black']) png[c] = await colourImage(c, 'png');
   });
   after(() => s.stop());
 
   async function upload(files: Parameters<typeof form>[0], fields: Record<string, string> = {}, wait = true) {
-    const res = await fetch(u(`/api/v1/images${wait ? '?wait=true' : ''}`), { method: 'POST', body: form(files, fields) });
+    const res = await fetch(u(`/api/v1/images${wait ? '?wait=true' : ''}`), {
+      method: 'POST',
+      body: form(files, fields),
+    });
     return { status: res.status, body: await res.json() };
   }
 
@@ -89,7 +95,15 @@ describe('HTTP API', () => {
   });
 
   it('adds images from JSON base64 (data URL or plain) with folder and tags', async () => {
-    const r1 = await fetch(u('/api/v1/images?wait=true'), jsonBody({ base64: `data:image/png;base64,${png.yellow.toString('base64')}`, filename: 'y.png', folder: 'json', tags: ['sun'] }));
+    const r1 = await fetch(
+      u('/api/v1/images?wait=true'),
+      jsonBody({
+        base64: `data:image/png;base64,${png.yellow.toString('base64')}`,
+        filename: 'y.png',
+        folder: 'json',
+        tags: ['sun'],
+      }),
+    );
     assert.equal(r1.status, 201);
     const y = (await r1.json()).images[0];
     assert.deepEqual([y.status, y.folder, y.tags, y.filename], ['ready', 'json', ['sun'], 'y.png']);
@@ -120,7 +134,10 @@ describe('HTTP API', () => {
   });
 
   it('edits caption, tags and folder; refuses unknown fields and unknown ids', async () => {
-    const res = await fetch(u(`/api/v1/images/${ids.green}`), jsonBody({ caption: 'grass', tags: ['lawn'], folder: 'garden/grass' }, 'PATCH'));
+    const res = await fetch(
+      u(`/api/v1/images/${ids.green}`),
+      jsonBody({ caption: 'grass', tags: ['lawn'], folder: 'garden/grass' }, 'PATCH'),
+    );
     assert.equal(res.status, 200);
     const g = await res.json();
     assert.deepEqual([g.caption, g.tags, g.folder], ['grass', ['lawn'], 'garden/grass']);
@@ -155,7 +172,19 @@ describe('HTTP API', () => {
     assert.equal(res.status, 200);
     const body = await res.json();
     assert.equal(body.results[0].id, ids.red);
-    assert.deepEqual(Object.keys(body.results[0]).sort(), ['caption', 'distance', 'exif', 'explain', 'filename', 'folder', 'id', 'score', 'similarity', 'thumbnailUrl', 'url']);
+    assert.deepEqual(Object.keys(body.results[0]).sort(), [
+      'caption',
+      'distance',
+      'exif',
+      'explain',
+      'filename',
+      'folder',
+      'id',
+      'score',
+      'similarity',
+      'thumbnailUrl',
+      'url',
+    ]);
     assert.equal(body.results[0].caption, 'a test card');
     assert.deepEqual(Object.keys(body.results[0].explain).sort(), ['fused', 'matched', 'text', 'vector']);
     assert.equal(body.applied.folder, null);
@@ -168,7 +197,9 @@ describe('HTTP API', () => {
     assert.equal(cut.applied.minSimilarity, 100);
     assert.equal((await fetch(u('/api/v1/images/search'), jsonBody({ query: 'red', minSimilarity: 101 }))).status, 400);
     // Words: text mode finds captions (green's was edited to "grass" above, and its old one is gone) and says where it matched.
-    const words = await (await fetch(u('/api/v1/images/search'), jsonBody({ query: 'card', mode: 'text', k: 5 }))).json();
+    const words = await (
+      await fetch(u('/api/v1/images/search'), jsonBody({ query: 'card', mode: 'text', k: 5 }))
+    ).json();
     assert.deepEqual(
       words.results.map((r: { id: string }) => r.id),
       [ids.red],
@@ -179,7 +210,12 @@ describe('HTTP API', () => {
       grass.results.map((r: { id: string }) => r.id),
       [ids.green],
     );
-    const rrf = await (await fetch(u('/api/v1/images/search'), jsonBody({ query: 'red card', fusion: 'rrf', weights: { vector: 1, text: 0 } }))).json();
+    const rrf = await (
+      await fetch(
+        u('/api/v1/images/search'),
+        jsonBody({ query: 'red card', fusion: 'rrf', weights: { vector: 1, text: 0 } }),
+      )
+    ).json();
     assert.equal(rrf.applied.fusion, 'rrf');
     assert.equal(rrf.results[0].id, ids.red);
     assert.equal((await fetch(u('/api/v1/images/search'), jsonBody({ query: 'red', mode: 'fuzzy' }))).status, 400);
@@ -232,12 +268,17 @@ describe('HTTP API', () => {
   });
 
   it('searches by image (multipart and base64) and finds similar images', async () => {
-    const multipart = await fetch(u('/api/v1/images/search/by-image'), { method: 'POST', body: form([{ name: 'q.png', bytes: await colourImage('blue', 'png', [100, 80]) }], { k: '2' }) });
+    const multipart = await fetch(u('/api/v1/images/search/by-image'), {
+      method: 'POST',
+      body: form([{ name: 'q.png', bytes: await colourImage('blue', 'png', [100, 80]) }], { k: '2' }),
+    });
     assert.equal(multipart.status, 200);
     const m = await multipart.json();
     assert.equal(m.results.length, 2);
     assert.equal(m.results[0].id, ids.blue);
-    const b64 = await (await fetch(u('/api/v1/images/search/by-image'), jsonBody({ base64: png.black.toString('base64'), k: 1 }))).json();
+    const b64 = await (
+      await fetch(u('/api/v1/images/search/by-image'), jsonBody({ base64: png.black.toString('base64'), k: 1 }))
+    ).json();
     assert.equal(b64.results[0].id, ids.black);
     assert.ok(b64.results[0].similarity > 99);
     const similar = await (await fetch(u(`/api/v1/images/${ids.red}/similar?k=3`))).json();
@@ -246,13 +287,23 @@ describe('HTTP API', () => {
     assert.equal((await fetch(u('/api/v1/images/00000000-0000-4000-8000-000000000000/similar'))).status, 404);
     assert.equal((await fetch(u(`/api/v1/images/${ids.red}/similar?k=abc`))).status, 400);
     // The cutoff applies to image searches too: by a multipart field, a JSON field and a query parameter.
-    const cutForm = await (await fetch(u('/api/v1/images/search/by-image'), { method: 'POST', body: form([{ name: 'q.png', bytes: png.black }], { k: '5', minSimilarity: '99' }) })).json();
+    const cutForm = await (
+      await fetch(u('/api/v1/images/search/by-image'), {
+        method: 'POST',
+        body: form([{ name: 'q.png', bytes: png.black }], { k: '5', minSimilarity: '99' }),
+      })
+    ).json();
     assert.deepEqual(
       cutForm.results.map((r: { id: string }) => r.id),
       [ids.black],
       'only the identical picture stands above 99 %',
     );
-    const cutJson = await (await fetch(u('/api/v1/images/search/by-image'), jsonBody({ base64: png.black.toString('base64'), k: 5, minSimilarity: 99 }))).json();
+    const cutJson = await (
+      await fetch(
+        u('/api/v1/images/search/by-image'),
+        jsonBody({ base64: png.black.toString('base64'), k: 5, minSimilarity: 99 }),
+      )
+    ).json();
     assert.deepEqual(
       cutJson.results.map((r: { id: string }) => r.id),
       [ids.black],
@@ -276,7 +327,10 @@ describe('HTTP API', () => {
     assert.match(truncated.body.message, /half\.jpg/);
     const big = await upload([{ name: 'big.png', bytes: Buffer.concat([png.red, Buffer.alloc(3.5 * 1024 * 1024)]) }]);
     assert.equal(big.status, 413, 'over the per-file limit');
-    const huge = await fetch(u('/api/v1/images'), { method: 'POST', body: form([{ name: 'h.png', bytes: Buffer.alloc(5 * 1024 * 1024) }]) });
+    const huge = await fetch(u('/api/v1/images'), {
+      method: 'POST',
+      body: form([{ name: 'h.png', bytes: Buffer.alloc(5 * 1024 * 1024) }]),
+    });
     assert.equal(huge.status, 413, 'over the request limit');
     const noFile = await fetch(u('/api/v1/images'), { method: 'POST', body: form([], { caption: 'x' }) });
     assert.equal(noFile.status, 400);
@@ -317,16 +371,31 @@ describe('HTTP API', () => {
     assert.match(await docs.text(), /swagger-ui/);
     assert.equal((await fetch(u('/docs/assets/swagger-ui-bundle.js'))).status, 200);
     const spec = await (await fetch(u('/docs/openapi.json'))).json();
-    for (const p of ['/api/v1/images', '/api/v1/images/{id}', '/api/v1/images/search', '/api/v1/images/search/by-image', '/api/v1/events', '/api/search-images']) assert.ok(spec.paths[p], p);
+    for (const p of [
+      '/api/v1/images',
+      '/api/v1/images/{id}',
+      '/api/v1/images/search',
+      '/api/v1/images/search/by-image',
+      '/api/v1/events',
+      '/api/search-images',
+    ])
+      assert.ok(spec.paths[p], p);
     assert.equal((await fetch(u('/api/v1/nope'))).status, 404);
   });
 
   it('without auth, lists every space and works in the one named (the default otherwise)', async () => {
-    assert.deepEqual(await (await fetch(u('/api/v1/spaces'))).json(), { items: [{ name: 'default' }], current: 'default' });
+    assert.deepEqual(await (await fetch(u('/api/v1/spaces'))).json(), {
+      items: [{ name: 'default' }],
+      current: 'default',
+    });
     await s.lib.access.createSpace('holiday', 'admin');
     const listed = await (await fetch(u('/api/v1/spaces?space=holiday'))).json();
     assert.deepEqual(listed, { items: [{ name: 'default' }, { name: 'holiday' }], current: 'holiday' });
-    assert.equal((await (await fetch(u('/api/v1/stats'), { headers: { cookie: 'loupe_space=holiday' } })).json()).images, 0, 'a new space is empty');
+    assert.equal(
+      (await (await fetch(u('/api/v1/stats'), { headers: { cookie: 'loupe_space=holiday' } })).json()).images,
+      0,
+      'a new space is empty',
+    );
     assert.equal((await (await fetch(u('/api/v1/stats'))).json()).images, 5);
     assert.equal((await fetch(u('/api/v1/stats?space=nowhere'))).status, 404);
   });
@@ -339,8 +408,13 @@ describe('HTTP API', () => {
     assert.equal((await fetch(u(`/api/v1/images/${ids.black}/thumbnail`))).status, 404);
     assert.equal((await fetch(u(`/api/v1/images/${ids.black}/file`))).status, 404);
     const thumbsAfter = await readdir(path.join(s.dataDir, 'thumbnails'), { recursive: true });
-    assert.equal(thumbsAfter.filter((f) => f.endsWith('.webp')).length, thumbsBefore.filter((f) => f.endsWith('.webp')).length - 1);
-    const originals = (await readdir(path.join(s.dataDir, 'originals'), { recursive: true })).filter((f) => f.length > 40);
+    assert.equal(
+      thumbsAfter.filter((f) => f.endsWith('.webp')).length,
+      thumbsBefore.filter((f) => f.endsWith('.webp')).length - 1,
+    );
+    const originals = (await readdir(path.join(s.dataDir, 'originals'), { recursive: true })).filter(
+      (f) => f.length > 40,
+    );
     assert.equal(originals.length, 4);
     const results = await (await fetch(u('/api/v1/images/search'), jsonBody({ query: 'black', k: 10 }))).json();
     assert.ok(
@@ -352,7 +426,11 @@ describe('HTTP API', () => {
 
   it('compatibility: the Flask/ChromaDB demo routes with their request bodies and response shapes', async () => {
     const f = new FormData();
-    f.append('file', new Blob([new Uint8Array(await colourImage('purple', 'png'))], { type: 'image/png' }), 'purple.png');
+    f.append(
+      'file',
+      new Blob([new Uint8Array(await colourImage('purple', 'png'))], { type: 'image/png' }),
+      'purple.png',
+    );
     const indexed = await (await fetch(u('/api/index-image'), { method: 'POST', body: f })).json();
     assert.deepEqual(Object.keys(indexed).sort(), ['caption', 'filename', 'success', 'url']);
     assert.deepEqual([indexed.success, indexed.filename], [true, 'purple.png']);
@@ -371,16 +449,33 @@ describe('HTTP API', () => {
   });
 
   it('compatibility: the demo_backend_v2 routes answer [{distance, folder, s3_path, image_url}] with L2 distances', async () => {
-    const res = await fetch(u('/api/demo_backend_v2/image_search/search'), jsonBody({ query: 'red', k: 3, folder: 'colours' }));
+    const res = await fetch(
+      u('/api/demo_backend_v2/image_search/search'),
+      jsonBody({ query: 'red', k: 3, folder: 'colours' }),
+    );
     const hits = await res.json();
     assert.ok(Array.isArray(hits));
     assert.deepEqual(Object.keys(hits[0]).sort(), ['distance', 'folder', 'image_url', 's3_path']);
-    assert.ok(hits.every((h: { folder: string; distance: number }) => h.folder === 'colours' && h.distance >= 0 && h.distance <= 2));
-    const byImage = await (await fetch(u('/api/demo_backend_v2/image_search/search_by_image'), { method: 'POST', body: form([{ name: 'r.png', bytes: png.red }], { k: '2' }) })).json();
+    assert.ok(
+      hits.every(
+        (h: { folder: string; distance: number }) => h.folder === 'colours' && h.distance >= 0 && h.distance <= 2,
+      ),
+    );
+    const byImage = await (
+      await fetch(u('/api/demo_backend_v2/image_search/search_by_image'), {
+        method: 'POST',
+        body: form([{ name: 'r.png', bytes: png.red }], { k: '2' }),
+      })
+    ).json();
     assert.equal(byImage.length, 2);
     assert.ok(byImage[0].distance < 0.05, 'the identical picture is at L2 distance ~0');
     assert.ok(byImage[1].distance > byImage[0].distance);
-    const similar = await (await fetch(u('/api/v1/images/search/by-image'), { method: 'POST', body: form([{ name: 'r.png', bytes: png.red }], { k: '2' }) })).json();
+    const similar = await (
+      await fetch(u('/api/v1/images/search/by-image'), {
+        method: 'POST',
+        body: form([{ name: 'r.png', bytes: png.red }], { k: '2' }),
+      })
+    ).json();
     const expectedL2 = Math.sqrt(2 - 2 * similar.results[1].score);
     assert.ok(Math.abs(byImage[1].distance - expectedL2) < 1e-6);
     const bad = await fetch(u('/api/demo_backend_v2/image_search/search'), jsonBody({ k: 2 }));
@@ -398,7 +493,8 @@ describe('URL ingestion when private addresses are allowed', () => {
     const red = await colourImage('red', 'jpeg');
     images = http.createServer((req, res) => {
       const hops = /^\/hop(\d+)$/.exec(req.url!);
-      if (hops) return res.writeHead(302, { location: Number(hops[1]) > 0 ? `/hop${Number(hops[1]) - 1}` : '/red.jpg' }).end();
+      if (hops)
+        return res.writeHead(302, { location: Number(hops[1]) > 0 ? `/hop${Number(hops[1]) - 1}` : '/red.jpg' }).end();
       if (req.url === '/to-file') return res.writeHead(302, { location: 'file:///etc/passwd' }).end();
       if (req.url === '/red.jpg') return res.writeHead(200, { 'content-type': 'image/jpeg' }).end(red);
       res.writeHead(404).end();
@@ -433,7 +529,10 @@ describe('uploads are enriched after indexing', () => {
     try {
       const formDir = path.join(COCO_IMAGES, '../../funsd/images');
       const file = (await readdir(formDir)).sort()[0];
-      const r = await fetch(`${s.url}/api/v1/images?wait=true`, { method: 'POST', body: form([{ name: file, bytes: await readFile(path.join(formDir, file)), type: 'image/png' }]) });
+      const r = await fetch(`${s.url}/api/v1/images?wait=true`, {
+        method: 'POST',
+        body: form([{ name: file, bytes: await readFile(path.join(formDir, file)), type: 'image/png' }]),
+      });
       assert.equal(r.status, 201);
       const id = (await r.json()).images[0].id;
       const deadline = Date.now() + 120_000;
@@ -446,7 +545,9 @@ describe('uploads are enriched after indexing', () => {
       assert.equal(record.analyzed.ocr.status, 'ok');
       assert.ok(record.textInImage.length > 100);
       const word = (record.textInImage as string).split(/[^A-Za-z]+/).filter((w) => w.length >= 7)[0];
-      const found = await (await fetch(`${s.url}/api/v1/images/search`, jsonBody({ query: word, mode: 'text' }))).json();
+      const found = await (
+        await fetch(`${s.url}/api/v1/images/search`, jsonBody({ query: word, mode: 'text' }))
+      ).json();
       assert.equal(found.results[0].id, id);
       assert.ok(found.results[0].explain.matched.includes('ocr'));
       const stats = await (await fetch(`${s.url}/api/v1/stats`)).json();

@@ -132,13 +132,18 @@ describe('hybrid search on coco-mini with user captions', () => {
     const vectorsOnly = await recallAt5({ mode: 'caption', fusion: { weights: { vector: 1, text: 0 } } });
     // Measured: words only ~0.74, fused ~0.70, caption vectors alone ~0.6 (a bag-of-words test model; MiniLM does better).
     assert.ok(semantic >= 0.65, `caption mode R@5 fused ${semantic} (words only ${words})`);
-    assert.ok(vectorsOnly >= 0.5, `caption vectors alone R@5 ${vectorsOnly}: text-to-text search works without CLIP or words`);
+    assert.ok(
+      vectorsOnly >= 0.5,
+      `caption vectors alone R@5 ${vectorsOnly}: text-to-text search works without CLIP or words`,
+    );
   });
 
   it('reads the text in a scanned form (real OCR) and finds it by a word in it, with has:text', async () => {
     const dry = await reindex(lib, { only: ['ocr'], dryRun: true, limit: 1000 });
     assert.equal(dry.ocr.planned, rows.length + 1, 'every image still needs OCR');
-    const formId = (await lib.store.textSearch({ text: path.basename(formFile, '.png'), limit: 1, fields: ['name'] }))[0].imageId;
+    const formId = (
+      await lib.store.textSearch({ text: path.basename(formFile, '.png'), limit: 1, fields: ['name'] })
+    )[0].imageId;
     const ocr = await reindex(lib, { only: ['ocr'], imageIds: [formId] });
     assert.equal(ocr.ocr.unavailable, undefined, 'an OCR engine is available (tesseract, or PP-OCRv4 from npm)');
     assert.equal(ocr.ocr.ok, 1);
@@ -170,11 +175,16 @@ describe('hybrid search on coco-mini with user captions', () => {
     assert.equal(noClip.applied.model, 'local/loupe/test-text-bow', 'caption embeddings took the vector side');
     assert.ok(noClip.hits.length > 0);
     await lib.close();
-    lib = await openLibrary(parseConfig({ ...env, LOUPE_CLIP_MODEL: 'missing/clip-model', LOUPE_TEXT_EMBEDDER: 'off' }));
+    lib = await openLibrary(
+      parseConfig({ ...env, LOUPE_CLIP_MODEL: 'missing/clip-model', LOUPE_TEXT_EMBEDDER: 'off' }),
+    );
     const wordsOnly = await searchByText(lib, query, { folder: '' });
     assert.match(wordsOnly.applied.fallback ?? '', /caption embeddings not used: .*text embeddings are off/);
     assert.equal(wordsOnly.applied.fusion, undefined);
-    assert.ok(wordsOnly.hits.length > 0 && wordsOnly.hits.every((h) => h.score === null), 'words only: no vector scores');
+    assert.ok(
+      wordsOnly.hits.length > 0 && wordsOnly.hits.every((h) => h.score === null),
+      'words only: no vector scores',
+    );
     await assert.rejects(searchByText(lib, query, { mode: 'vector', folder: '' }), { code: 'MODEL_MISSING_OFFLINE' });
   });
 });

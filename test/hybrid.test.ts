@@ -1,6 +1,13 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { DEFAULT_FUSION, fuse, similarityOf, vectorEvidence, vectorTrust, type VectorBackground } from '../src/core/hybrid.js';
+import {
+  DEFAULT_FUSION,
+  fuse,
+  similarityOf,
+  vectorEvidence,
+  vectorTrust,
+  type VectorBackground,
+} from '../src/core/hybrid.js';
 import { parseQuery } from '../src/core/query-syntax.js';
 import { seededRandom } from '../src/models/seeded-random.js';
 
@@ -13,7 +20,9 @@ describe('query syntax', () => {
     assert.deepEqual(q.filters, { folder: 'streets', tags: ['night'], has: ['text'] });
   });
   it('reads date, camera, place, type, size and orientation filters, quoted values too', () => {
-    const q = parseQuery('beach after:2019-06 before:2020 camera:"canon eos" near:48.858,2.294,5 country:france type:JPG minwidth:1920 is:portrait has:gps');
+    const q = parseQuery(
+      'beach after:2019-06 before:2020 camera:"canon eos" near:48.858,2.294,5 country:france type:JPG minwidth:1920 is:portrait has:gps',
+    );
     assert.equal(q.text, 'beach');
     assert.equal(q.filters.takenAfter, new Date(2019, 5, 1).toISOString());
     assert.equal(q.filters.takenBefore, new Date(2020, 0, 1).toISOString());
@@ -25,9 +34,15 @@ describe('query syntax', () => {
     assert.equal(q.filters.orientation, 'portrait');
     assert.deepEqual(q.filters.has, ['gps']);
     const day = parseQuery('taken:2021-07-14').filters;
-    assert.deepEqual([day.takenAfter, day.takenBefore], [new Date(2021, 6, 14).toISOString(), new Date(2021, 6, 15).toISOString()]);
+    assert.deepEqual(
+      [day.takenAfter, day.takenBefore],
+      [new Date(2021, 6, 14).toISOString(), new Date(2021, 6, 15).toISOString()],
+    );
     const year = parseQuery('year:2021').filters;
-    assert.deepEqual([year.takenAfter, year.takenBefore], [new Date(2021, 0, 1).toISOString(), new Date(2022, 0, 1).toISOString()]);
+    assert.deepEqual(
+      [year.takenAfter, year.takenBefore],
+      [new Date(2021, 0, 1).toISOString(), new Date(2022, 0, 1).toISOString()],
+    );
     assert.equal(parseQuery('near:10,20').filters.near?.km, 10, 'near: without a radius means 10 km');
   });
   it('bounds what one query asks of every image: at most 20 exclusions and 10 phrases', () => {
@@ -45,7 +60,12 @@ describe('query syntax', () => {
     assert.throws(() => parseQuery('minwidth:wide'), /whole number/);
   });
   it('keeps plain text as it is, and ignores empty quotes and a lone minus', () => {
-    assert.deepEqual(parseQuery('a dog on the beach'), { text: 'a dog on the beach', phrases: [], exclude: [], filters: {} });
+    assert.deepEqual(parseQuery('a dog on the beach'), {
+      text: 'a dog on the beach',
+      phrases: [],
+      exclude: [],
+      filters: {},
+    });
     assert.equal(parseQuery('"" - dog').text, '- dog');
     assert.equal(parseQuery('has:colour').text, 'has:colour');
     assert.equal(parseQuery('is:blue 10:30').text, 'is:blue 10:30', 'an unknown value or key is a word');
@@ -128,7 +148,10 @@ describe('adaptive fusion', () => {
   const noise = (i: number) => 0.2 + 0.05 * (2.5 - i * 0.1); // near the top of the background, below the ceiling
 
   it('a noise vector side cannot outrank an exact text hit', () => {
-    const cands = [...Array.from({ length: 20 }, (_, i) => ({ id: `n${i}`, vector: noise(i) })), { id: 'receipt', vector: 0.21, text: 1, matched: ['ocr'] }];
+    const cands = [
+      ...Array.from({ length: 20 }, (_, i) => ({ id: `n${i}`, vector: noise(i) })),
+      { id: 'receipt', vector: 0.21, text: 1, matched: ['ocr'] },
+    ];
     const r = fuse(cands, { ...DEFAULT_FUSION, background: bg });
     assert.equal(r[0].id, 'receipt');
     assert.ok(
@@ -142,12 +165,20 @@ describe('adaptive fusion', () => {
   it('an undescribed photo is not held back by common words it could not have, but a name one caption holds still wins', () => {
     // 30 captioned photos share the query's common words ("dog"); the photo CLIP puts 3.5 σ up has no caption.
     const common = [
-      ...Array.from({ length: 30 }, (_, i) => ({ id: `c${i}`, vector: 0.2 + 0.05 * (i % 10) * 0.1, text: 0.9, matched: ['caption'] })),
+      ...Array.from({ length: 30 }, (_, i) => ({
+        id: `c${i}`,
+        vector: 0.2 + 0.05 * (i % 10) * 0.1,
+        text: 0.9,
+        matched: ['caption'],
+      })),
       { id: 'silent', vector: 0.2 + 0.05 * 3.5, undescribed: true },
     ];
     assert.equal(fuse(common, { ...DEFAULT_FUSION, background: bg })[0].id, 'silent');
     // One caption holds the name ("Rex"): the undescribed photos nearer by vector do not get to match it.
-    const name = [{ id: 'rex', vector: 0.2, text: 1, matched: ['caption'] }, ...Array.from({ length: 20 }, (_, i) => ({ id: `u${i}`, vector: 0.2 + 0.05 * (3 - i * 0.1), undescribed: true }))];
+    const name = [
+      { id: 'rex', vector: 0.2, text: 1, matched: ['caption'] },
+      ...Array.from({ length: 20 }, (_, i) => ({ id: `u${i}`, vector: 0.2 + 0.05 * (3 - i * 0.1), undescribed: true })),
+    ];
     assert.equal(fuse(name, { ...DEFAULT_FUSION, background: bg })[0].id, 'rex');
   });
 
@@ -215,21 +246,36 @@ describe('adaptive fusion', () => {
       ['c', 'a', 'b'],
     );
     assert.ok(r.every((x) => Number.isFinite(x.fused)));
-    assert.ok(Number.isFinite(vectorEvidence(0.5, { mean: 0.5, std: 0, count: 1 })), 'a zero spread does not divide by zero');
+    assert.ok(
+      Number.isFinite(vectorEvidence(0.5, { mean: 0.5, std: 0, count: 1 })),
+      'a zero spread does not divide by zero',
+    );
   });
 
   it('a vector side that says nothing about the words is turned down, one that re-measures them is discounted, a CLIP-like one is trusted', () => {
     const { normal } = seededRandom(3);
     const z = (v: number) => bg.mean + bg.std * v;
     // Noise: the images with the words sit at ~0 σ like everything else.
-    const noiseSide = Array.from({ length: 40 }, (_, i) => ({ id: `n${i}`, text: i < 20 ? 0.2 + (i % 7) / 10 : undefined, vector: z(normal()) }));
+    const noiseSide = Array.from({ length: 40 }, (_, i) => ({
+      id: `n${i}`,
+      text: i < 20 ? 0.2 + (i % 7) / 10 : undefined,
+      vector: z(normal()),
+    }));
     // CLIP-like: the worded images sit ~1 σ up, and the nearest are mostly images described in other words.
     const clipLike = [
-      ...Array.from({ length: 20 }, (_, i) => ({ id: `w${i}`, text: 0.2 + (i % 5) / 10, vector: z(1 + 0.5 * normal()) })),
+      ...Array.from({ length: 20 }, (_, i) => ({
+        id: `w${i}`,
+        text: 0.2 + (i % 5) / 10,
+        vector: z(1 + 0.5 * normal()),
+      })),
       ...Array.from({ length: 20 }, (_, i) => ({ id: `v${i}`, vector: z(3 + 0.3 * normal()) })),
     ];
     // Bag of words: the nearest are exactly the images holding the most words.
-    const wordsAgain = Array.from({ length: 40 }, (_, i) => ({ id: `b${i}`, text: i / 40, vector: z(4 * (i / 40) + 0.1 * normal()) }));
+    const wordsAgain = Array.from({ length: 40 }, (_, i) => ({
+      id: `b${i}`,
+      text: i / 40,
+      vector: z(4 * (i / 40) + 0.1 * normal()),
+    }));
     assert.equal(vectorTrust(noiseSide, bg), 0);
     assert.ok(vectorTrust(clipLike, bg) > 0.8, `CLIP-like trust ${vectorTrust(clipLike, bg)}`);
     assert.equal(vectorTrust(wordsAgain, bg), 0);

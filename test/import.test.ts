@@ -47,7 +47,12 @@ describe('loupe import faiss', () => {
     for (const c of COLOURS) {
       const bytes = await colourImage(c);
       await writeFile(path.join(mirror, 'uploads', `${c}.jpg`), bytes);
-      const { pixels } = await decoder.decode(bytes, c, { modelInputSize: 224, thumbnailSize: 64, maxPixels: 1e8, maxFrames: 10 });
+      const { pixels } = await decoder.decode(bytes, c, {
+        modelInputSize: 224,
+        thumbnailSize: 64,
+        maxPixels: 1e8,
+        maxFrames: 10,
+      });
       const [v] = await clip.embedImages([pixels]);
       vectors.push(v.map((x) => x * 3));
     }
@@ -56,25 +61,55 @@ describe('loupe import faiss', () => {
     metadataFile = path.join(root, 'image_metadata.json');
     // Ids 100..104 in an IndexIDMap; the metadata is keyed by them, and knows nothing of id 104.
     await writeFile(indexFile, faissFile(vectors, { metric: 'L2', ids: [100, 101, 102, 103, 104] }));
-    const metadata = Object.fromEntries(COLOURS.slice(0, 4).map((c, i) => [String(100 + i), { s3_path: `s3://demo-bucket/uploads/${c}.jpg`, folder: 'uploads' }]));
+    const metadata = Object.fromEntries(
+      COLOURS.slice(0, 4).map((c, i) => [
+        String(100 + i),
+        { s3_path: `s3://demo-bucket/uploads/${c}.jpg`, folder: 'uploads' },
+      ]),
+    );
     await writeFile(metadataFile, JSON.stringify(metadata));
     env = await testEnv(path.join(root, 'data'));
   });
 
   it('reads the FAISS layout it writes: type, dimension, ids, vectors; refuses truncated files and compressed types by name', async () => {
     const parsed = parseFaissIndex(await readFile(indexFile), 'INDEX.bin');
-    assert.deepEqual([parsed.type, parsed.dim, parsed.metric, parsed.ids?.map(Number)], ['IndexFlatL2', vectors[0].length, 'L2', [100, 101, 102, 103, 104]]);
+    assert.deepEqual(
+      [parsed.type, parsed.dim, parsed.metric, parsed.ids?.map(Number)],
+      ['IndexFlatL2', vectors[0].length, 'L2', [100, 101, 102, 103, 104]],
+    );
     assert.deepEqual([...parsed.vectors[2]], [...vectors[2]]);
     const ip = parseFaissIndex(faissFile(vectors.slice(0, 2), { metric: 'IP' }), 'ip.bin');
     assert.deepEqual([ip.type, ip.ids, ip.vectors.length], ['IndexFlatIP', null, 2]);
     const bytes = await readFile(indexFile);
-    assert.throws(() => parseFaissIndex(bytes.subarray(0, bytes.length - 100), 'cut.bin'), /cut\.bin: the FAISS index ends inside/);
-    assert.throws(() => parseFaissIndex(Buffer.concat([Buffer.from('IwPQ'), bytes.subarray(4)]), 'pq.bin'), /type "IwPQ" is not supported.*reconstruct_n/);
+    assert.throws(
+      () => parseFaissIndex(bytes.subarray(0, bytes.length - 100), 'cut.bin'),
+      /cut\.bin: the FAISS index ends inside/,
+    );
+    assert.throws(
+      () => parseFaissIndex(Buffer.concat([Buffer.from('IwPQ'), bytes.subarray(4)]), 'pq.bin'),
+      /type "IwPQ" is not supported.*reconstruct_n/,
+    );
   });
 
   it('--dry-run says what would be imported and what cannot be mapped, and writes nothing', async () => {
-    const report = await runJson<{ dryRun: boolean; imported: number; skipped: { sourceId: string; reason: string }[]; vectors: { clip: { model: string; dim: number } } }>(
-      ['import', 'faiss', indexFile, '--metadata', metadataFile, '--root', mirror, '--model', TEST_CLIP_MODEL_ID, '--dry-run'],
+    const report = await runJson<{
+      dryRun: boolean;
+      imported: number;
+      skipped: { sourceId: string; reason: string }[];
+      vectors: { clip: { model: string; dim: number } };
+    }>(
+      [
+        'import',
+        'faiss',
+        indexFile,
+        '--metadata',
+        metadataFile,
+        '--root',
+        mirror,
+        '--model',
+        TEST_CLIP_MODEL_ID,
+        '--dry-run',
+      ],
       env,
     );
     assert.equal(report.dryRun, true);
@@ -87,11 +122,24 @@ describe('loupe import faiss', () => {
   it('refuses vectors of another model with what to do', async () => {
     const r = await runCli(['import', 'faiss', indexFile, '--metadata', metadataFile, '--root', mirror], env);
     assert.equal(r.code, 2);
-    assert.match(r.stderr, /made with Xenova\/clip-vit-base-patch32, but this library uses loupe\/test-clip-colour: import into a library set to it \(LOUPE_CLIP_MODEL=Xenova\/clip-vit-base-patch32/);
+    assert.match(
+      r.stderr,
+      /made with Xenova\/clip-vit-base-patch32, but this library uses loupe\/test-clip-colour: import into a library set to it \(LOUPE_CLIP_MODEL=Xenova\/clip-vit-base-patch32/,
+    );
   });
 
   it("imports the vectors as the model's, so vector search matches exact search over the file and text search works; a second run imports nothing", async () => {
-    const args = ['import', 'faiss', indexFile, '--metadata', metadataFile, '--root', mirror, '--model', TEST_CLIP_MODEL_ID];
+    const args = [
+      'import',
+      'faiss',
+      indexFile,
+      '--metadata',
+      metadataFile,
+      '--root',
+      mirror,
+      '--model',
+      TEST_CLIP_MODEL_ID,
+    ];
     const report = await runJson<{ imported: number; already: number; skipped: unknown[] }>(args, env);
     assert.deepEqual([report.imported, report.already, report.skipped.length], [4, 0, 1]);
     const hits = await runJson<{ path: string; folder: string }[]>(['search', 'red', '--k', '1'], env);
@@ -101,16 +149,21 @@ describe('loupe import faiss', () => {
     try {
       const unit = vectors.slice(0, 4).map(l2Normalize);
       for (const q of unit) {
-        const exact = unit.map((v, i) => ({ name: `${COLOURS[i]}.jpg`, distance: 1 - cosine(q, v) })).sort((a, b) => a.distance - b.distance);
+        const exact = unit
+          .map((v, i) => ({ name: `${COLOURS[i]}.jpg`, distance: 1 - cosine(q, v) }))
+          .sort((a, b) => a.distance - b.distance);
         const found = await lib.store.searchByVector({ vector: q, model: TEST_CLIP_MODEL_ID, k: 4, exact: true });
         assert.deepEqual(
           found.map((h) => path.basename(h.path)),
           exact.map((e) => e.name),
         );
         // Stored as halfvec: distances agree to half precision.
-        for (const [i, h] of found.entries()) assert.ok(Math.abs(h.distance - exact[i].distance) < 2e-3, `${h.distance} vs ${exact[i].distance}`);
+        for (const [i, h] of found.entries())
+          assert.ok(Math.abs(h.distance - exact[i].distance) < 2e-3, `${h.distance} vs ${exact[i].distance}`);
       }
-      const [image] = await lib.store.getImages([(await lib.store.getPath(path.join(mirror, 'uploads', 'blue.jpg')))!.imageId]);
+      const [image] = await lib.store.getImages([
+        (await lib.store.getPath(path.join(mirror, 'uploads', 'blue.jpg')))!.imageId,
+      ]);
       assert.ok(image.width > 0 && image.sha256.length === 64, 'the image itself was read: size and content hash');
     } finally {
       await lib.close();
@@ -134,16 +187,27 @@ describe('loupe import faiss, images from S3', () => {
       for (const c of names) {
         const bytes = await colourImage(c);
         await client.send(new PutObjectCommand({ Bucket: 'demo-bucket', Key: `uploads/${c}.jpg`, Body: bytes }));
-        const { pixels } = await decoder.decode(bytes, c, { modelInputSize: 224, thumbnailSize: 64, maxPixels: 1e8, maxFrames: 10 });
+        const { pixels } = await decoder.decode(bytes, c, {
+          modelInputSize: 224,
+          thumbnailSize: 64,
+          maxPixels: 1e8,
+          maxFrames: 10,
+        });
         vectors.push((await clip.embedImages([pixels]))[0]);
       }
       await clip.dispose();
       const indexFile = path.join(root, 'INDEX.bin');
       const metadataFile = path.join(root, 'meta.json');
       await writeFile(indexFile, faissFile(vectors, { metric: 'IP' }));
-      await writeFile(metadataFile, JSON.stringify(names.map((c) => ({ s3_path: `s3://demo-bucket/uploads/${c}.jpg`, folder: 'uploads' }))));
+      await writeFile(
+        metadataFile,
+        JSON.stringify(names.map((c) => ({ s3_path: `s3://demo-bucket/uploads/${c}.jpg`, folder: 'uploads' }))),
+      );
       const env = await testEnv(path.join(root, 'data'), s3.env);
-      const report = await runJson<{ imported: number }>(['import', 'faiss', indexFile, '--metadata', metadataFile, '--model', TEST_CLIP_MODEL_ID], env);
+      const report = await runJson<{ imported: number }>(
+        ['import', 'faiss', indexFile, '--metadata', metadataFile, '--model', TEST_CLIP_MODEL_ID],
+        env,
+      );
       assert.equal(report.imported, 2);
       const [hit] = await runJson<{ path: string }[]>(['search', 'blue', '--k', '1'], env);
       assert.equal(hit.path, 's3://demo-bucket/uploads/blue.jpg');
@@ -163,29 +227,53 @@ describe('loupe import pgvector', () => {
     const server = await startPgServer();
     const db = await openPostgres(server.url, { poolSize: 1, statementTimeoutMs: 30_000 });
     const dim = 1536;
-    const vectorOf = (seed: number) => Array.from({ length: dim }, (_, i) => Math.sin(seed * 7.3 + i * 0.11) * (seed + 1));
+    const vectorOf = (seed: number) =>
+      Array.from({ length: dim }, (_, i) => Math.sin(seed * 7.3 + i * 0.11) * (seed + 1));
     try {
       await db.query('create extension if not exists vector');
-      await db.query(`create table image_posts (id serial primary key, image_url text, caption text, embedding vector(${dim}))`);
-      await db.query(`insert into image_posts (image_url, caption, embedding) values ($1, 'a red wall', $2), ($3, 'the blue sea', $4), ('https://example.com/x/green.jpg', 'a green field', $5)`, [
-        path.join(photos, 'red.jpg'),
-        JSON.stringify(vectorOf(1)),
-        'blue.jpg',
-        JSON.stringify(vectorOf(2)),
-        JSON.stringify(vectorOf(3)),
-      ]);
+      await db.query(
+        `create table image_posts (id serial primary key, image_url text, caption text, embedding vector(${dim}))`,
+      );
+      await db.query(
+        `insert into image_posts (image_url, caption, embedding) values ($1, 'a red wall', $2), ($3, 'the blue sea', $4), ('https://example.com/x/green.jpg', 'a green field', $5)`,
+        [
+          path.join(photos, 'red.jpg'),
+          JSON.stringify(vectorOf(1)),
+          'blue.jpg',
+          JSON.stringify(vectorOf(2)),
+          JSON.stringify(vectorOf(3)),
+        ],
+      );
       const env = await testEnv(path.join(root, 'data'));
       const args = ['import', 'pgvector', server.url, '--table', 'image_posts', '--root', photos];
-      const dry = await runJson<{ imported: number; skipped: { sourceId: string; reason: string }[] }>([...args, '--dry-run'], env);
+      const dry = await runJson<{ imported: number; skipped: { sourceId: string; reason: string }[] }>(
+        [...args, '--dry-run'],
+        env,
+      );
       assert.equal(dry.imported, 2);
       assert.deepEqual(
         dry.skipped.map((s) => s.sourceId),
         ['id 3'],
       );
-      assert.match(dry.skipped[0].reason, /posts\/green\.jpg cannot be read/, 'a URL is looked for by its file name under --root');
-      const noRoot = await runJson<{ skipped: { sourceId: string; reason: string }[] }>(['import', 'pgvector', server.url, '--table', 'image_posts', '--dry-run'], env);
-      assert.match(noRoot.skipped.find((s) => s.sourceId === 'id 3')!.reason, /is a URL: download the images and give their folder with --root/);
-      const report = await runJson<{ imported: number; skipped: { sourceId: string }[]; next: string[]; vectors: { text: { model: string; dim: number } } }>(args, env);
+      assert.match(
+        dry.skipped[0].reason,
+        /posts\/green\.jpg cannot be read/,
+        'a URL is looked for by its file name under --root',
+      );
+      const noRoot = await runJson<{ skipped: { sourceId: string; reason: string }[] }>(
+        ['import', 'pgvector', server.url, '--table', 'image_posts', '--dry-run'],
+        env,
+      );
+      assert.match(
+        noRoot.skipped.find((s) => s.sourceId === 'id 3')!.reason,
+        /is a URL: download the images and give their folder with --root/,
+      );
+      const report = await runJson<{
+        imported: number;
+        skipped: { sourceId: string }[];
+        next: string[];
+        vectors: { text: { model: string; dim: number } };
+      }>(args, env);
       assert.equal(report.imported, 2);
       assert.deepEqual(
         report.skipped.map((s) => s.sourceId),
@@ -207,7 +295,10 @@ describe('loupe import pgvector', () => {
         const [image] = await lib.store.getImages([red.imageId]);
         assert.deepEqual([image.caption, image.captionSource], ['a red wall', 'model']);
         const stored = (await lib.store.getEmbedding(red.imageId, 'openai/text-embedding-3-small'))!;
-        assert.ok(cosine(stored, l2Normalize(Float32Array.from(vectorOf(1)))) > 0.999, "the caption vector is the table's, normalised");
+        assert.ok(
+          cosine(stored, l2Normalize(Float32Array.from(vectorOf(1)))) > 0.999,
+          "the caption vector is the table's, normalised",
+        );
       } finally {
         await lib.close();
       }
@@ -231,7 +322,10 @@ describe('loupe import chroma (a folder written by the real Chroma server)', () 
     try {
       // A sync threshold of 2: Chroma indexes the first records into its HNSW segment and purges them from its log,
       // as it does for every library of over 1,000 images with the default threshold.
-      const collection = await chroma.post<{ id: string }>('/collections', { name: 'images', configuration: { hnsw: { sync_threshold: 2 } } });
+      const collection = await chroma.post<{ id: string }>('/collections', {
+        name: 'images',
+        configuration: { hnsw: { sync_threshold: 2 } },
+      });
       await chroma.post(`/collections/${collection.id}/add`, {
         ids: ['img-1', 'img-2'],
         embeddings: [vectorOf(1), vectorOf(2)],
@@ -250,12 +344,20 @@ describe('loupe import chroma (a folder written by the real Chroma server)', () 
     }
     const SQL = await initSqlJs();
     const written = new SQL.Database(await readFile(path.join(persist, 'chroma.sqlite3')));
-    const logged = written.exec(`select id from embeddings_queue where operation = 0`)[0]?.values.map((v) => v[0]) ?? [];
+    const logged =
+      written.exec(`select id from embeddings_queue where operation = 0`)[0]?.values.map((v) => v[0]) ?? [];
     written.close();
-    assert.ok(!logged.includes('img-1'), `the first records' vectors are only in the HNSW segment (the log holds ${logged.join(', ')})`);
+    assert.ok(
+      !logged.includes('img-1'),
+      `the first records' vectors are only in the HNSW segment (the log holds ${logged.join(', ')})`,
+    );
     const env = await testEnv(path.join(root, 'data'));
     const args = ['import', 'chroma', persist, '--collection', 'images', '--root', uploads];
-    const dry = await runJson<{ imported: number; skipped: { sourceId: string; reason: string }[]; vectors: { text: { model: string; dim: number } } }>([...args, '--dry-run'], env);
+    const dry = await runJson<{
+      imported: number;
+      skipped: { sourceId: string; reason: string }[];
+      vectors: { text: { model: string; dim: number } };
+    }>([...args, '--dry-run'], env);
     assert.deepEqual(dry.vectors.text, { model: 'local/Xenova/all-MiniLM-L6-v2', dim });
     assert.equal(dry.imported, 2, 'the deleted record is gone, the one without an image cannot be imported');
     assert.deepEqual(
@@ -280,7 +382,10 @@ describe('loupe import chroma (a folder written by the real Chroma server)', () 
       ] as const) {
         const id = (await lib.store.getPath(path.join(uploads, file)))!.imageId;
         const stored = (await lib.store.getEmbedding(id, 'local/Xenova/all-MiniLM-L6-v2'))!;
-        assert.ok(cosine(stored, l2Normalize(Float32Array.from(vectorOf(seed)))) > 0.999, `${file}: the vector is the collection's, normalised`);
+        assert.ok(
+          cosine(stored, l2Normalize(Float32Array.from(vectorOf(seed)))) > 0.999,
+          `${file}: the vector is the collection's, normalised`,
+        );
       }
     } finally {
       await lib.close();
@@ -304,13 +409,23 @@ describe('imports keep to --root (hostile metadata), and an id map matches rows 
     for (const c of [...names, 'purple']) {
       const bytes = await colourImage(c);
       if (c !== 'purple') await writeFile(path.join(mirror, 'uploads', `${c}.jpg`), bytes);
-      const { pixels } = await decoder.decode(bytes, c, { modelInputSize: 224, thumbnailSize: 64, maxPixels: 1e8, maxFrames: 10 });
+      const { pixels } = await decoder.decode(bytes, c, {
+        modelInputSize: 224,
+        thumbnailSize: 64,
+        maxPixels: 1e8,
+        maxFrames: 10,
+      });
       byName.set(c, (await clip.embedImages([pixels]))[0]);
     }
     await clip.dispose();
     // After remove_ids and re-adding, FAISS rows hold ids 2, 0, 1: row 0 is id 2's (blue) vector, and so on.
     const ids = [2, 0, 1, 3, 4, 5];
-    const rowVectors = [byName.get('blue')!, byName.get('red')!, byName.get('green')!, ...Array(3).fill(byName.get('purple')!)];
+    const rowVectors = [
+      byName.get('blue')!,
+      byName.get('red')!,
+      byName.get('green')!,
+      ...Array(3).fill(byName.get('purple')!),
+    ];
     const indexFile = path.join(root, 'INDEX.bin');
     await writeFile(indexFile, faissFile(rowVectors, { metric: 'IP', ids }));
     const metadataFile = path.join(root, 'meta.json');
@@ -360,25 +475,47 @@ describe('imports keep to --root (hostile metadata), and an id map matches rows 
     try {
       await db.query('create extension if not exists vector');
       await db.query('create table posts (id serial primary key, image_path text, caption text, embedding vector(3))');
-      const rows = ['red.jpg', '../secret.jpg', path.join(root, 'secret.jpg'), 'https://example.com/a/%2e%2e%2fsecret.jpg', 'https://example.com/a/%zz.jpg'];
-      for (const r of rows) await db.query(`insert into posts (image_path, caption, embedding) values ($1, 'words', '[1,2,3]')`, [r]);
+      const rows = [
+        'red.jpg',
+        '../secret.jpg',
+        path.join(root, 'secret.jpg'),
+        'https://example.com/a/%2e%2e%2fsecret.jpg',
+        'https://example.com/a/%zz.jpg',
+      ];
+      for (const r of rows)
+        await db.query(`insert into posts (image_path, caption, embedding) values ($1, 'words', '[1,2,3]')`, [r]);
       const env = await testEnv(path.join(root, 'data'));
-      const report = await runJson<{ imported: number; skipped: { sourceId: string; reason: string }[] }>(['import', 'pgvector', server.url, '--table', 'posts', '--root', photos], env);
+      const report = await runJson<{ imported: number; skipped: { sourceId: string; reason: string }[] }>(
+        ['import', 'pgvector', server.url, '--table', 'posts', '--root', photos],
+        env,
+      );
       assert.equal(report.imported, 1);
       const reasons = Object.fromEntries(report.skipped.map((s) => [s.sourceId, s.reason]));
       assert.match(reasons['id 2'], /outside/);
       assert.match(reasons['id 3'], /outside/);
-      assert.match(reasons['id 4'], /cannot be read|not|no such/i, 'the URL is looked for by its file name alone, inside the root');
+      assert.match(
+        reasons['id 4'],
+        /cannot be read|not|no such/i,
+        'the URL is looked for by its file name alone, inside the root',
+      );
       assert.doesNotMatch(reasons['id 4'], /outside/);
       assert.match(reasons['id 5'], /names no file/);
       assert.equal((await runJson<{ images: number }>(['stats'], env)).images, 1);
       // A table named with too many parts is refused, and an unqualified name is the table the search path finds.
-      const extra = await runCli(['import', 'pgvector', server.url, '--table', 'public.posts.extra', '--root', photos, '--dry-run'], env);
+      const extra = await runCli(
+        ['import', 'pgvector', server.url, '--table', 'public.posts.extra', '--root', photos, '--dry-run'],
+        env,
+      );
       assert.equal(extra.code, 2);
       assert.match(extra.stderr, /name a table as TABLE or SCHEMA\.TABLE/);
       await db.query('create schema s2');
-      await db.query('create table s2.posts (id serial primary key, image_path text, caption text, embedding vector(3), extra_only_here text)');
-      const onPath = await runJson<{ imported: number; skipped: unknown[] }>(['import', 'pgvector', server.url, '--table', 'posts', '--root', photos, '--dry-run'], env);
+      await db.query(
+        'create table s2.posts (id serial primary key, image_path text, caption text, embedding vector(3), extra_only_here text)',
+      );
+      const onPath = await runJson<{ imported: number; skipped: unknown[] }>(
+        ['import', 'pgvector', server.url, '--table', 'posts', '--root', photos, '--dry-run'],
+        env,
+      );
       assert.equal(onPath.skipped.length, 4, "public.posts's rows, not s2.posts's (which has none)");
     } finally {
       await db.close();
@@ -393,7 +530,11 @@ describe('hostile import files: refused or reported by row, never a crash, a han
     const env = await testEnv(path.join(root, 'data'));
     const meta = path.join(root, 'meta.json');
     await writeFile(meta, '[]');
-    const run = (file: string, metadata = meta) => runCli(['import', 'faiss', file, '--metadata', metadata, '--model', TEST_CLIP_MODEL_ID, '--root', root, '--dry-run'], env);
+    const run = (file: string, metadata = meta) =>
+      runCli(
+        ['import', 'faiss', file, '--metadata', metadata, '--model', TEST_CLIP_MODEL_ID, '--root', root, '--dry-run'],
+        env,
+      );
     // 4 MB of 1-number vectors: a million rows that are not image embeddings.
     const tiny = path.join(root, 'tiny.bin');
     await writeFile(
@@ -407,7 +548,12 @@ describe('hostile import files: refused or reported by row, never a crash, a han
     assert.equal(t.code, 2);
     assert.match(t.stderr, /vectors of 1 numbers are not image embeddings/);
     // 200,000 nested IndexIDMap headers: refused at the second, not a stack overflow.
-    const header = Buffer.concat([Buffer.from('IxMp', 'latin1'), Buffer.from(new Int32Array([512]).buffer), Buffer.alloc(25), Buffer.from(new Int32Array([0]).buffer)]);
+    const header = Buffer.concat([
+      Buffer.from('IxMp', 'latin1'),
+      Buffer.from(new Int32Array([512]).buffer),
+      Buffer.alloc(25),
+      Buffer.from(new Int32Array([0]).buffer),
+    ]);
     const nested = path.join(root, 'nested.bin');
     await writeFile(nested, Buffer.concat(Array(200_000).fill(header)));
     const n = await run(nested);
@@ -415,13 +561,30 @@ describe('hostile import files: refused or reported by row, never a crash, a han
     assert.match(n.stderr, /IndexIDMap inside an IndexIDMap/);
     // Rows with NaN or all zeros, and metadata entries that are null, numbers or name no text: each reported, none fatal.
     const good = Float32Array.from({ length: 512 }, (_, i) => Math.sin(i));
-    const rows = [good, Float32Array.from(good, (x, i) => (i === 3 ? NaN : x)), new Float32Array(512), good, good, good];
+    const rows = [
+      good,
+      Float32Array.from(good, (x, i) => (i === 3 ? NaN : x)),
+      new Float32Array(512),
+      good,
+      good,
+      good,
+    ];
     const file = path.join(root, 'rows.bin');
     await writeFile(file, faissFile(rows, { metric: 'IP' }));
     await mkdir(path.join(root, 'pics'));
     await writeFile(path.join(root, 'pics', 'a.jpg'), await colourImage('red'));
     const mixed = path.join(root, 'mixed.json');
-    await writeFile(mixed, JSON.stringify([{ path: 'pics/a.jpg', folder: '../../etc' }, { path: 'pics/a.jpg' }, { path: 'pics/a.jpg' }, null, 7, { path: { x: 1 } }]));
+    await writeFile(
+      mixed,
+      JSON.stringify([
+        { path: 'pics/a.jpg', folder: '../../etc' },
+        { path: 'pics/a.jpg' },
+        { path: 'pics/a.jpg' },
+        null,
+        7,
+        { path: { x: 1 } },
+      ]),
+    );
     const report = await runJson<{ imported: number; skipped: { sourceId: string; reason: string }[] }>(
       ['import', 'faiss', file, '--metadata', mixed, '--model', TEST_CLIP_MODEL_ID, '--root', root, '--dry-run'],
       env,
@@ -442,7 +605,10 @@ describe('hostile import files: refused or reported by row, never a crash, a han
     // A folder named with "..": stored as a plain relative folder.
     await writeFile(mixed, JSON.stringify([{ path: 'pics/a.jpg', folder: '../../etc' }]));
     await writeFile(file, faissFile([good], { metric: 'IP' }));
-    const imported = await runJson<{ imported: number }>(['import', 'faiss', file, '--metadata', mixed, '--model', TEST_CLIP_MODEL_ID, '--root', root], env);
+    const imported = await runJson<{ imported: number }>(
+      ['import', 'faiss', file, '--metadata', mixed, '--model', TEST_CLIP_MODEL_ID, '--root', root],
+      env,
+    );
     assert.equal(imported.imported, 1);
     const lib = await openLibrary(parseConfig(env));
     try {
@@ -457,12 +623,48 @@ describe('hostile import files: refused or reported by row, never a crash, a han
     const [header, pickle] = [hnswHeader, EMPTY_LABEL_MAP];
     const cases: [string, Buffer, Buffer, Buffer, RegExp][] = [
       ['short header', Buffer.alloc(20), Buffer.alloc(1024), pickle, /shorter than hnswlib/],
-      ['65,536 × 131k floats claimed', header(65_536, 524_296, 524_288, 0), Buffer.alloc(2 * 1024 * 1024), pickle, /a vector of 131072 numbers|elements of/],
-      ['a zeroed data file (element size 0)', header(2 ** 40, 0, 0, 0), Buffer.alloc(1024 * 1024), pickle, /a vector of|elements of/],
-      ['a 1 MB pickle for 1 element', header(1, 2064, 2056, 8), Buffer.alloc(2064), long4Pickle(1024 * 1024), /pickle is/],
-      ['a 1 MB LONG4 within the size allowed for 8,192 elements', header(8192, 16, 8, 4), Buffer.alloc(8192 * 16), long4Pickle(1024 * 1024), /opcode 0x8b/],
-      ['a length running past the end', header(1, 2064, 2056, 8), Buffer.alloc(2064), Buffer.from('80048cff61622e', 'hex'), /runs past the end/],
-      ['a pickle without label_to_id', header(1, 2064, 2056, 8), Buffer.alloc(2064), Buffer.from('80047d942e', 'hex'), /no label_to_id/],
+      [
+        '65,536 × 131k floats claimed',
+        header(65_536, 524_296, 524_288, 0),
+        Buffer.alloc(2 * 1024 * 1024),
+        pickle,
+        /a vector of 131072 numbers|elements of/,
+      ],
+      [
+        'a zeroed data file (element size 0)',
+        header(2 ** 40, 0, 0, 0),
+        Buffer.alloc(1024 * 1024),
+        pickle,
+        /a vector of|elements of/,
+      ],
+      [
+        'a 1 MB pickle for 1 element',
+        header(1, 2064, 2056, 8),
+        Buffer.alloc(2064),
+        long4Pickle(1024 * 1024),
+        /pickle is/,
+      ],
+      [
+        'a 1 MB LONG4 within the size allowed for 8,192 elements',
+        header(8192, 16, 8, 4),
+        Buffer.alloc(8192 * 16),
+        long4Pickle(1024 * 1024),
+        /opcode 0x8b/,
+      ],
+      [
+        'a length running past the end',
+        header(1, 2064, 2056, 8),
+        Buffer.alloc(2064),
+        Buffer.from('80048cff61622e', 'hex'),
+        /runs past the end/,
+      ],
+      [
+        'a pickle without label_to_id',
+        header(1, 2064, 2056, 8),
+        Buffer.alloc(2064),
+        Buffer.from('80047d942e', 'hex'),
+        /no label_to_id/,
+      ],
     ];
     for (const [what, h, data, p, message] of cases) {
       const seg = path.join(dir, what.replace(/\W+/g, '-'));
@@ -471,7 +673,11 @@ describe('hostile import files: refused or reported by row, never a crash, a han
       await writeFile(path.join(seg, 'data_level0.bin'), data);
       await writeFile(path.join(seg, 'index_metadata.pickle'), p);
       const started = performance.now();
-      await assert.rejects(hnswVectors(seg), (e: Error) => isLoupeError(e, 'BAD_ARGUMENT') && message.test(e.message), what);
+      await assert.rejects(
+        hnswVectors(seg),
+        (e: Error) => isLoupeError(e, 'BAD_ARGUMENT') && message.test(e.message),
+        what,
+      );
       assert.ok(performance.now() - started < 5000, `${what}: refused at once`);
     }
   });
@@ -489,7 +695,12 @@ describe('an interrupted import', () => {
     const plan = {
       source: 'test',
       text: { model: 'test/caption-vectors', dim: 8 },
-      rows: names.map((c, i) => ({ sourceId: `row ${i}`, image: path.join(pics, `${c}.jpg`), caption: `a ${c} card`, captionVector: captionVector(i) })),
+      rows: names.map((c, i) => ({
+        sourceId: `row ${i}`,
+        image: path.join(pics, `${c}.jpg`),
+        caption: `a ${c} card`,
+        captionVector: captionVector(i),
+      })),
       unmapped: [],
       root: pics,
     };

@@ -19,7 +19,12 @@ import type { IngestJob, JobQueue, JobStatus } from '../src/ports/job-queue.js';
 import { fake, memoryBlobs, memorySource, memoryStore } from './support/fakes.js';
 import { colourImage } from './support/fixtures.js';
 
-const config = parseConfig({ LOUPE_DATA_DIR: '/nonexistent/loupe-fakes', LOUPE_LABELS: 'off', LOUPE_OCR: 'off', LOUPE_JOB_RETRY_BASE_MS: '10' });
+const config = parseConfig({
+  LOUPE_DATA_DIR: '/nonexistent/loupe-fakes',
+  LOUPE_LABELS: 'off',
+  LOUPE_OCR: 'off',
+  LOUPE_JOB_RETRY_BASE_MS: '10',
+});
 const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
 
 /** A CLIP whose vector is the image's mean colour: the same picture always gives the same vector. */
@@ -43,7 +48,18 @@ describe('acceptUpload on fakes', () => {
     const enqueued: IngestJob[] = [];
     const jobs = fake<AcceptDeps['jobs']>('jobs', {
       findActiveBySha: async (s) => enqueued.find((j) => j.sha256 === s) ?? null,
-      enqueue: async (j) => void enqueued.push({ ...j, spaceId: 'default', status: 'pending', imageId: null, error: null, errorCode: null, attempts: 0, createdAt: '', updatedAt: '' } as IngestJob),
+      enqueue: async (j) =>
+        void enqueued.push({
+          ...j,
+          spaceId: 'default',
+          status: 'pending',
+          imageId: null,
+          error: null,
+          errorCode: null,
+          attempts: 0,
+          createdAt: '',
+          updatedAt: '',
+        } as IngestJob),
       get: async (id) => enqueued.find((j) => j.id === id) ?? null,
     });
     return { config, decoder: new SharpDecoder(), blobs: memoryBlobs(), store: memoryStore(), jobs, enqueued };
@@ -52,7 +68,13 @@ describe('acceptUpload on fakes', () => {
   it('keeps the original under its hash and queues one job with the cleaned fields; the same bytes again answer that job', async () => {
     const lib = deps();
     const bytes = await colourImage('red', 'png');
-    const record = await acceptUpload(lib, { bytes, filename: '../../etc/red.png', folder: ' trips//2024 ', caption: '  sunset ', tags: ['a', 'a', ' b '] });
+    const record = await acceptUpload(lib, {
+      bytes,
+      filename: '../../etc/red.png',
+      folder: ' trips//2024 ',
+      caption: '  sunset ',
+      tags: ['a', 'a', ' b '],
+    });
     assert.equal(record.status, 'pending');
     assert.deepEqual(lib.blobs.keys(), [originalKey(sha(bytes))]);
     assert.equal(lib.enqueued.length, 1);
@@ -67,9 +89,14 @@ describe('acceptUpload on fakes', () => {
 
   it('refuses a file that is not an image, or over the size limit, before storing or queueing anything', async () => {
     const lib = deps();
-    await assert.rejects(acceptUpload(lib, { bytes: Buffer.from('just text, named as a photo'), filename: 'notes.jpg' }), (e) => isLoupeError(e, 'NOT_AN_IMAGE') || isLoupeError(e, 'UNDECODABLE'));
+    await assert.rejects(
+      acceptUpload(lib, { bytes: Buffer.from('just text, named as a photo'), filename: 'notes.jpg' }),
+      (e) => isLoupeError(e, 'NOT_AN_IMAGE') || isLoupeError(e, 'UNDECODABLE'),
+    );
     const big = Buffer.alloc(config.limits.maxFileBytes + 1);
-    await assert.rejects(acceptUpload(lib, { bytes: big, filename: 'big.png' }), (e) => isLoupeError(e, 'FILE_TOO_LARGE'));
+    await assert.rejects(acceptUpload(lib, { bytes: big, filename: 'big.png' }), (e) =>
+      isLoupeError(e, 'FILE_TOO_LARGE'),
+    );
     assert.deepEqual([lib.blobs.keys(), lib.enqueued.length], [[], 0]);
   });
 });
@@ -79,13 +106,26 @@ describe('indexPaths on fakes', () => {
   const deps = (files: Record<string, Buffer>) => {
     const store = memoryStore();
     const blobs = memoryBlobs();
-    const lib: IndexDeps = { config, clip: async () => colourClip, labeler: none, decoder: new SharpDecoder(), imageSource: async () => memorySource(root, files), blobs, store };
+    const lib: IndexDeps = {
+      config,
+      clip: async () => colourClip,
+      labeler: none,
+      decoder: new SharpDecoder(),
+      imageSource: async () => memorySource(root, files),
+      blobs,
+      store,
+    };
     return { lib, store, blobs };
   };
 
   it('stores each content once with a thumbnail, attaches a copy as a duplicate, names a file it cannot decode, and skips all of it on the next run', async () => {
     const [red, blue] = await Promise.all([colourImage('red', 'png'), colourImage('blue', 'jpeg')]);
-    const files = { [`${root}/red.png`]: red, [`${root}/trip/blue.jpg`]: blue, [`${root}/copy/red.png`]: red, [`${root}/broken.jpg`]: Buffer.from('not a jpeg at all') };
+    const files = {
+      [`${root}/red.png`]: red,
+      [`${root}/trip/blue.jpg`]: blue,
+      [`${root}/copy/red.png`]: red,
+      [`${root}/broken.jpg`]: Buffer.from('not a jpeg at all'),
+    };
     const { lib, store, blobs } = deps(files);
     const first = await indexPaths(lib, [root]);
     assert.equal(first.indexed, 2);
@@ -95,7 +135,11 @@ describe('indexPaths on fakes', () => {
       [`${root}/broken.jpg`],
     );
     assert.equal(store.images.size, 2);
-    assert.deepEqual([...store.paths.keys()].sort(), [`${root}/copy/red.png`, `${root}/red.png`, `${root}/trip/blue.jpg`]);
+    assert.deepEqual([...store.paths.keys()].sort(), [
+      `${root}/copy/red.png`,
+      `${root}/red.png`,
+      `${root}/trip/blue.jpg`,
+    ]);
     assert.equal(store.paths.get(`${root}/trip/blue.jpg`)!.folder, 'trip');
     assert.deepEqual(blobs.keys().sort(), [thumbnailKey(sha(blue)), thumbnailKey(sha(red))].sort());
     assert.deepEqual(
@@ -163,7 +207,14 @@ describe('IngestWorker on fakes', () => {
     spaceId: 'default',
     status: 'pending',
     sha256: sha(bytes),
-    payload: { blobKey: originalKey(sha(bytes)), filename, folder: 'phone', caption: null, tags: [], bytes: bytes.length },
+    payload: {
+      blobKey: originalKey(sha(bytes)),
+      filename,
+      folder: 'phone',
+      caption: null,
+      tags: [],
+      bytes: bytes.length,
+    },
     imageId: null,
     error: null,
     errorCode: null,
@@ -175,7 +226,11 @@ describe('IngestWorker on fakes', () => {
   it('stores a good upload, fails a corrupt one at once (deleting its original), and tries a passing database fault again', async () => {
     const [red, blue] = await Promise.all([colourImage('red', 'png'), colourImage('blue', 'png')]);
     const corrupt = Buffer.concat([red.subarray(0, 40), Buffer.alloc(200)]);
-    const blobs = memoryBlobs({ [originalKey(sha(red))]: red, [originalKey(sha(blue))]: blue, [originalKey(sha(corrupt))]: corrupt });
+    const blobs = memoryBlobs({
+      [originalKey(sha(red))]: red,
+      [originalKey(sha(blue))]: blue,
+      [originalKey(sha(corrupt))]: corrupt,
+    });
     const store = memoryStore();
     const insert = store.insertImages.bind(store);
     let outage = true;
@@ -183,7 +238,10 @@ describe('IngestWorker on fakes', () => {
     store.insertImages = async (items) => {
       if (outage && items.some((i) => i.path.path.endsWith('blue.png'))) {
         outage = false;
-        throw new LoupeError('DATABASE_UNAVAILABLE', { url: 'postgres://db', reason: 'Connection terminated unexpectedly' });
+        throw new LoupeError('DATABASE_UNAVAILABLE', {
+          url: 'postgres://db',
+          reason: 'Connection terminated unexpectedly',
+        });
       }
       return insert(items);
     };
@@ -201,7 +259,12 @@ describe('IngestWorker on fakes', () => {
       textEmbedders: async () => [],
       imageSource: none,
     } as never;
-    const worker = new IngestWorker({ config: { ...config, batchSize: 8 }, clip: async () => colourClip, jobs: queue, forSpace: () => space });
+    const worker = new IngestWorker({
+      config: { ...config, batchSize: 8 },
+      clip: async () => colourClip,
+      jobs: queue,
+      forSpace: () => space,
+    });
     const events: JobEvent[] = [];
     worker.on('job', (e) => events.push(e));
     await worker.start();

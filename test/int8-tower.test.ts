@@ -38,13 +38,17 @@ describe('int8 ViT-B/32-shaped towers', () => {
   after(() => clip?.dispose());
 
   it('uses dynamic quantisation operators with int8 weights, at about the size of the real q8 files', async () => {
-    const expected: { files: { path: string; bytes: number }[] } = JSON.parse(await readFile(path.join(CLIP_DIR, 'EXPECTED_WEIGHTS.json'), 'utf8'));
+    const expected: { files: { path: string; bytes: number }[] } = JSON.parse(
+      await readFile(path.join(CLIP_DIR, 'EXPECTED_WEIGHTS.json'), 'utf8'),
+    );
     for (const file of ['onnx/vision_model_quantized.onnx', 'onnx/text_model_quantized.onnx']) {
       const bytes = await readFile(path.join(root, MODEL_ID, file));
       const model = onnxProto.onnx.ModelProto.decode(bytes);
       const ops = new Set(model.graph!.node!.map((n) => n.opType));
       for (const op of ['DynamicQuantizeLinear', 'MatMulInteger']) assert.ok(ops.has(op), `${file} has no ${op}`);
-      const int8Weights = model.graph!.initializer!.filter((t) => t.dataType === onnxProto.onnx.TensorProto.DataType.INT8 && (t.dims?.length ?? 0) === 2);
+      const int8Weights = model.graph!.initializer!.filter(
+        (t) => t.dataType === onnxProto.onnx.TensorProto.DataType.INT8 && (t.dims?.length ?? 0) === 2,
+      );
       assert.ok(int8Weights.length >= 12 * 6, `${file}: ${int8Weights.length} int8 weight matrices`);
       const real = expected.files.find((f) => f.path === file)!.bytes;
       const ours = (await stat(path.join(root, MODEL_ID, file))).size;
@@ -53,7 +57,11 @@ describe('int8 ViT-B/32-shaped towers', () => {
   });
 
   it('embeds images and texts through Transformers.js into distinct unit vectors of 512 dimensions', async () => {
-    const image = (seed: number) => ({ data: Uint8Array.from({ length: 224 * 224 * 3 }, (_, i) => (i * seed) % 251), width: 224, height: 224 });
+    const image = (seed: number) => ({
+      data: Uint8Array.from({ length: 224 * 224 * 3 }, (_, i) => (i * seed) % 251),
+      width: 224,
+      height: 224,
+    });
     const [a, b] = await clip.embedImages([image(3), image(7)]);
     const [a2] = await clip.embedImages([image(3)]);
     const [dog, car] = await clip.embedTexts(['a dog on a beach', 'a red car in the city']);
@@ -66,6 +74,9 @@ describe('int8 ViT-B/32-shaped towers', () => {
     assert.ok(cosine(dog, car) < 0.999, 'different texts give different vectors');
     // DynamicQuantizeLinear takes one scale per run (as the real q8 exports do): the embedder runs images one at a time,
     // so the same image gets the same vector alone and in a batch, whatever the CPU's int8 kernels.
-    assert.ok(cosine(a, a2) > 0.99999, `the same image alone and in a batch gives the same vector (cosine ${cosine(a, a2)})`);
+    assert.ok(
+      cosine(a, a2) > 0.99999,
+      `the same image alone and in a batch gives the same vector (cosine ${cosine(a, a2)})`,
+    );
   });
 });

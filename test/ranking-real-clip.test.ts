@@ -7,13 +7,22 @@
  */
 import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
-import { fuse, imageSimilarity, similarityOf, type FusionCandidate, type VectorBackground } from '../src/core/hybrid.js';
+import {
+  fuse,
+  imageSimilarity,
+  similarityOf,
+  type FusionCandidate,
+  type VectorBackground,
+} from '../src/core/hybrid.js';
 import { cosine, l2Normalize } from '../src/core/scores.js';
 import { seededRandom } from '../src/models/seeded-random.js';
 import { cocoVitB16, flickr8kVitB32, haveClipVectors, type ClipVectorSet } from './support/clip-vectors.js';
 
 const have = await haveClipVectors();
-if (!have) console.error('test/ranking-real-clip.test.ts: ../shared/datasets/clip-vectors is missing, so the real-CLIP ranking tests are SKIPPED');
+if (!have)
+  console.error(
+    'test/ranking-real-clip.test.ts: ../shared/datasets/clip-vectors is missing, so the real-CLIP ranking tests are SKIPPED',
+  );
 
 /** The background searchByText measures a query against: the first 256 photos of a fixed sample, N = the library. */
 function backgroundOf(images: Float32Array[], query: Float32Array): VectorBackground {
@@ -23,8 +32,13 @@ function backgroundOf(images: Float32Array[], query: Float32Array): VectorBackgr
   return { mean, std, count: images.length };
 }
 
-const quantile = (v: number[], p: number) => [...v].sort((a, b) => a - b)[Math.min(v.length - 1, Math.floor(p * v.length))];
-const STOP = new Set('a an the of in on at is are and or to with by for from its it his her their this that some while into as be has have there who'.split(' '));
+const quantile = (v: number[], p: number) =>
+  [...v].sort((a, b) => a - b)[Math.min(v.length - 1, Math.floor(p * v.length))];
+const STOP = new Set(
+  'a an the of in on at is are and or to with by for from its it his her their this that some while into as be has have there who'.split(
+    ' ',
+  ),
+);
 const words = (s: string) => [...new Set((s.toLowerCase().match(/[a-z]+/g) ?? []).filter((w) => !STOP.has(w)))];
 
 /**
@@ -54,8 +68,17 @@ function rankOf(set: ClipVectorSet, i: number, docs: string[][] | null, mode: 'a
   const text = docs ? textScores(set.query[i], docs) : new Map<number, number>();
   const byText = [...text.keys()].sort((a, b) => text.get(b)! - text.get(a)! || a - b);
   const pool = [...new Set([...byVector.slice(0, 50), ...byText.slice(0, 50)])];
-  const candidates: FusionCandidate[] = pool.map((j) => ({ id: String(j), vector: cos[j], text: text.get(j), undescribed: docs ? docs[j].length === 0 : true }));
-  const ranked = fuse(candidates, { mode: 'adaptive', weights: { vector: 1, text: 1 }, background: backgroundOf(set.images, set.texts[i]) });
+  const candidates: FusionCandidate[] = pool.map((j) => ({
+    id: String(j),
+    vector: cos[j],
+    text: text.get(j),
+    undescribed: docs ? docs[j].length === 0 : true,
+  }));
+  const ranked = fuse(candidates, {
+    mode: 'adaptive',
+    weights: { vector: 1, text: 1 },
+    background: backgroundOf(set.images, set.texts[i]),
+  });
   return ranked.findIndex((r) => r.id === String(i));
 }
 
@@ -92,7 +115,8 @@ describe('ranking on real CLIP outputs', { skip: !have && 'no ../shared/datasets
     for (let i = 0; i < 300; i++) {
       const query = flickr.images[i];
       const bg = backgroundOf(flickr.images, query);
-      for (let j = 0; j < flickr.images.length; j++) if (j !== i) unrelated.push(imageSimilarity(cosine(flickr.images[j], query), bg));
+      for (let j = 0; j < flickr.images.length; j++)
+        if (j !== i) unrelated.push(imageSimilarity(cosine(flickr.images[j], query), bg));
       // A near copy: the vector nudged as re-encoding or resizing nudges it (cosine 0.95–0.99 to the original).
       const noise = l2Normalize(Float32Array.from({ length: query.length }, normal));
       const t = 0.15 + 0.15 * (i / 300);
@@ -103,12 +127,16 @@ describe('ranking on real CLIP outputs', { skip: !have && 'no ../shared/datasets
     }
     assert.ok(quantile(unrelated, 0.99) < 30, `p99 % of unrelated photos: ${quantile(unrelated, 0.99)}`);
     assert.ok(Math.min(...copies) > 95, `least % of a near copy: ${Math.min(...copies)}`);
-    assert.ok(imageSimilarity(0.9, null) > imageSimilarity(0.7, null), 'without a background, a stand-in one still orders');
+    assert.ok(
+      imageSimilarity(0.9, null) > imageSimilarity(0.7, null),
+      'without a background, a stand-in one still orders',
+    );
   });
 
   it("users' captions make the default better than CLIP alone; half-captioned libraries lose nothing; no words leave CLIP's order", () => {
     const n = flickr.texts.length;
-    const r1 = (docs: string[][] | null, mode: 'adaptive' | 'vector') => Array.from({ length: n }, (_, i) => rankOf(flickr, i, docs, mode)).filter((r) => r === 0).length / n;
+    const r1 = (docs: string[][] | null, mode: 'adaptive' | 'vector') =>
+      Array.from({ length: n }, (_, i) => rankOf(flickr, i, docs, mode)).filter((r) => r === 0).length / n;
     const vector = r1(null, 'vector');
     const captioned = flickr.others.map((o) => words(o[0]));
     const half = captioned.map((w, i) => (i % 2 ? w : []));
@@ -135,14 +163,20 @@ describe('ranking on real CLIP outputs', { skip: !have && 'no ../shared/datasets
         ],
         { mode: 'adaptive', weights: { vector: 1, text: 1 }, background: backgroundOf(flickr.images, flickr.texts[i]) },
       );
-      assert.equal(ranked[0].id, 'clip-first', `"${query}": the label outranked CLIP's first photo (${JSON.stringify(ranked)})`);
+      assert.equal(
+        ranked[0].id,
+        'clip-first',
+        `"${query}": the label outranked CLIP's first photo (${JSON.stringify(ranked)})`,
+      );
     }
   });
 
   it('the same candidates give the same order, ties broken by a stable key', () => {
     const bg = backgroundOf(flickr.images, flickr.texts[0]);
     const candidates = [3, 1, 2].map((j) => ({ id: `id-${9 - j}`, key: `photo-${j}.jpg`, vector: 0.25, text: 0.5 }));
-    const orders = [candidates, [...candidates].reverse()].map((c) => fuse(c, { mode: 'adaptive', weights: { vector: 1, text: 1 }, background: bg }).map((r) => r.id));
+    const orders = [candidates, [...candidates].reverse()].map((c) =>
+      fuse(c, { mode: 'adaptive', weights: { vector: 1, text: 1 }, background: bg }).map((r) => r.id),
+    );
     assert.deepEqual(orders[0], ['id-8', 'id-7', 'id-6']);
     assert.deepEqual(orders[1], orders[0]);
   });

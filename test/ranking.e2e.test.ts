@@ -12,19 +12,35 @@ import { searchByText } from '../src/app/search.js';
 import type { SearchMode } from '../src/core/hybrid.js';
 import type { SearchHit } from '../src/core/types.js';
 import { openLibrary } from '../src/wiring/library.js';
-import { COCO, COCO_IMAGES, SHARED, colourImage, requireShared, runJson, tempDir, testEnv } from './support/fixtures.js';
+import {
+  COCO,
+  COCO_IMAGES,
+  SHARED,
+  colourImage,
+  requireShared,
+  runJson,
+  tempDir,
+  testEnv,
+} from './support/fixtures.js';
 
 const FUNSD = path.join(SHARED, 'datasets/funsd');
-const search = (env: NodeJS.ProcessEnv, args: string[]) => runJson<SearchHit[]>(['search', ...args, '--folder', ''], env);
+const search = (env: NodeJS.ProcessEnv, args: string[]) =>
+  runJson<SearchHit[]>(['search', ...args, '--folder', ''], env);
 
 /**
  * Dozens of queries on a library the binary indexed, asked in process (a CLI start costs a second each). The first
  * query also goes through the binary, which must answer the same hits in the same order.
  */
 async function searcher(env: NodeJS.ProcessEnv, first: { query: string; k: number; mode?: SearchMode }) {
-  const viaCli = await search(env, [first.query, '--k', String(first.k), ...(first.mode ? ['--mode', first.mode] : [])]);
+  const viaCli = await search(env, [
+    first.query,
+    '--k',
+    String(first.k),
+    ...(first.mode ? ['--mode', first.mode] : []),
+  ]);
   const lib = await openLibrary(parseConfig(env));
-  const ask = async (query: string, k: number, mode?: SearchMode) => (await searchByText(lib, query, { k, folder: '', ...(mode ? { mode } : {}) })).hits;
+  const ask = async (query: string, k: number, mode?: SearchMode) =>
+    (await searchByText(lib, query, { k, folder: '', ...(mode ? { mode } : {}) })).hits;
   assert.deepEqual(
     (await ask(first.query, first.k, first.mode)).map((h) => [h.id, h.similarity]),
     viaCli.map((h) => [h.id, h.similarity]),
@@ -149,8 +165,10 @@ describe('default ranking, end to end', () => {
     const photos = path.join(root, 'photos');
     await mkdir(photos);
     // Neutral names: only the pictures themselves say what colour they are.
-    for (const [i, c] of ['red', 'green', 'blue', 'yellow'].entries()) await writeFile(path.join(photos, `card-${i}.jpg`), await colourImage(c));
-    for (const f of (await readdir(COCO_IMAGES)).sort().slice(0, 20)) await copyFile(path.join(COCO_IMAGES, f), path.join(photos, f));
+    for (const [i, c] of ['red', 'green', 'blue', 'yellow'].entries())
+      await writeFile(path.join(photos, `card-${i}.jpg`), await colourImage(c));
+    for (const f of (await readdir(COCO_IMAGES)).sort().slice(0, 20))
+      await copyFile(path.join(COCO_IMAGES, f), path.join(photos, f));
     const env = await testEnv(path.join(root, 'data'));
     await runJson(['index', photos], env);
     const red = await search(env, ['red', '--k', '3']);

@@ -23,12 +23,32 @@ import { loadClip, openLibrary } from '../src/wiring/library.js';
 import { colourImage, runCli, SHARED, tempDir, testEnv } from './support/fixtures.js';
 import { startModelServer, type ModelServer } from './support/model-server.js';
 
-const options = (url: string, over: Partial<ModelServerOptions> = {}): ModelServerOptions => ({ url, timeoutMs: 10_000, retries: 2, concurrency: 4, imageSize: 224, retryDelayMs: 50, ...over });
+const options = (url: string, over: Partial<ModelServerOptions> = {}): ModelServerOptions => ({
+  url,
+  timeoutMs: 10_000,
+  retries: 2,
+  concurrency: 4,
+  imageSize: 224,
+  retryDelayMs: 50,
+  ...over,
+});
 
 /** Pixels as the indexer hands them to CLIP: decoded and shrunk to the model's input size. */
 async function pixels(colours: string[]): Promise<RgbPixels[]> {
   const decoder = new SharpDecoder();
-  return Promise.all(colours.map(async (c) => (await decoder.decode(await colourImage(c, 'jpeg'), `${c}.jpg`, { modelInputSize: 224, thumbnailSize: 64, maxPixels: 1e8, maxFrames: 1 })).pixels));
+  return Promise.all(
+    colours.map(
+      async (c) =>
+        (
+          await decoder.decode(await colourImage(c, 'jpeg'), `${c}.jpg`, {
+            modelInputSize: 224,
+            thumbnailSize: 64,
+            maxPixels: 1e8,
+            maxFrames: 1,
+          })
+        ).pixels,
+    ),
+  );
 }
 
 describe('remote CLIP: the same model answers the same vectors over the wire', () => {
@@ -45,14 +65,21 @@ describe('remote CLIP: the same model answers the same vectors over the wire', (
 
   for (const [name, make] of [
     ['Immich /predict', (url: string) => new ImmichClip('ViT-B-32__openai', options(url))],
-    ['OpenAI-compatible /embeddings, Infinity input', (url: string) => new OpenAiClip('openai/clip-vit-base-patch32', 'infinity', options(url))],
-    ['OpenAI-compatible /embeddings, Jina input', (url: string) => new OpenAiClip('jina-clip-v2', 'jina', options(url))],
+    [
+      'OpenAI-compatible /embeddings, Infinity input',
+      (url: string) => new OpenAiClip('openai/clip-vit-base-patch32', 'infinity', options(url)),
+    ],
+    [
+      'OpenAI-compatible /embeddings, Jina input',
+      (url: string) => new OpenAiClip('jina-clip-v2', 'jina', options(url)),
+    ],
   ] as const) {
     it(`${name}: images and texts embed as the local provider's do (cosine ≥ 0.9999)`, async () => {
       const remote = make(server.url);
       const images = await pixels(['red', 'green', 'blue']);
       const [mine, theirs] = await Promise.all([local.embedImages(images), remote.embedImages(images)]);
-      for (const [i, v] of theirs.entries()) assert.ok(cosine(v, mine[i]) >= 0.9999, `image ${i}: cosine ${cosine(v, mine[i])}`);
+      for (const [i, v] of theirs.entries())
+        assert.ok(cosine(v, mine[i]) >= 0.9999, `image ${i}: cosine ${cosine(v, mine[i])}`);
       const texts = ['a red picture', 'a blue picture'];
       const [a, b] = await Promise.all([local.embedTexts(texts), remote.embedTexts(texts)]);
       for (const [i, v] of b.entries()) assert.ok(cosine(v, a[i]) >= 0.9999, `text ${i}`);
@@ -65,8 +92,13 @@ describe('remote CLIP: the same model answers the same vectors over the wire', (
     const root = await tempDir();
     const photos = path.join(root, 'photos');
     await mkdir(photos);
-    for (const c of ['red', 'green', 'blue']) await writeFile(path.join(photos, `${c}.jpg`), await colourImage(c, 'jpeg'));
-    const env = await testEnv(path.join(root, 'data'), { LOUPE_CLIP_PROVIDER: 'immich', LOUPE_ML_URL: server.url, LOUPE_CLIP_MODEL: 'ViT-B-32__openai' });
+    for (const c of ['red', 'green', 'blue'])
+      await writeFile(path.join(photos, `${c}.jpg`), await colourImage(c, 'jpeg'));
+    const env = await testEnv(path.join(root, 'data'), {
+      LOUPE_CLIP_PROVIDER: 'immich',
+      LOUPE_ML_URL: server.url,
+      LOUPE_CLIP_MODEL: 'ViT-B-32__openai',
+    });
     const indexed = await runCli(['index', photos, '--json'], env);
     assert.equal(indexed.code, 0, indexed.stderr);
     const found = await runCli(['search', 'a green picture', '--json', '--k', '1'], env);
@@ -78,12 +110,20 @@ describe('remote CLIP: the same model answers the same vectors over the wire', (
   });
 
   it('`loupe models check` names each provider and whether it answers; a dead server exits 1 with its address', async () => {
-    const env = await testEnv(path.join(await tempDir(), 'data'), { LOUPE_CLIP_PROVIDER: 'immich', LOUPE_ML_URL: server.url, LOUPE_TEXT_EMBEDDER: 'off' });
+    const env = await testEnv(path.join(await tempDir(), 'data'), {
+      LOUPE_CLIP_PROVIDER: 'immich',
+      LOUPE_ML_URL: server.url,
+      LOUPE_TEXT_EMBEDDER: 'off',
+    });
     const ok = await runCli(['models', 'check', '--json'], env);
     assert.equal(ok.code, 0, ok.stderr);
     const [clip] = JSON.parse(ok.stdout) as { role: string; provider: string; ok: boolean; dim: number }[];
     assert.deepEqual([clip.role, clip.provider, clip.ok, clip.dim > 0], ['clip', 'immich', true, true]);
-    const dead = await runCli(['models', 'check'], { ...env, LOUPE_ML_URL: 'http://127.0.0.1:9', LOUPE_ML_RETRIES: '0' });
+    const dead = await runCli(['models', 'check'], {
+      ...env,
+      LOUPE_ML_URL: 'http://127.0.0.1:9',
+      LOUPE_ML_RETRIES: '0',
+    });
     assert.equal(dead.code, 1);
     assert.match(dead.stdout, /immich.*no: .*127\.0\.0\.1:9/s);
   });
@@ -98,7 +138,10 @@ describe('remote CLIP: timeouts, retries, the circuit breaker, redirects', () =>
     server.faults.slowMs = 1500;
     try {
       const clip = new ImmichClip('ViT-B-32__openai', options(server.url, { timeoutMs: 300, retries: 0 }));
-      await assert.rejects(clip.embedTexts(['red']), (e: Error) => e.message.includes(server.url) && /no answer within 300 ms/.test(e.message));
+      await assert.rejects(
+        clip.embedTexts(['red']),
+        (e: Error) => e.message.includes(server.url) && /no answer within 300 ms/.test(e.message),
+      );
     } finally {
       server.faults.slowMs = 0;
     }
@@ -115,7 +158,10 @@ describe('remote CLIP: timeouts, retries, the circuit breaker, redirects', () =>
       await assert.rejects(clip.embedTexts(['red']));
       const calls = server.served['POST /predict'];
       const started = Date.now();
-      await assert.rejects(clip.embedTexts(['red']), (e: Error) => /not answering \(3 calls failed in a row\)/.test(e.message) && e.message.includes('LOUPE_ML_URL'));
+      await assert.rejects(
+        clip.embedTexts(['red']),
+        (e: Error) => /not answering \(3 calls failed in a row\)/.test(e.message) && e.message.includes('LOUPE_ML_URL'),
+      );
       assert.equal(server.served['POST /predict'], calls, 'the open breaker did not call the server');
       assert.ok(Date.now() - started < 1000, 'and answered at once (a call would wait out retries with backoff)');
     } finally {
@@ -124,12 +170,16 @@ describe('remote CLIP: timeouts, retries, the circuit breaker, redirects', () =>
   });
 
   it('a server answering with a redirect is not followed elsewhere (the SSRF rule for configured servers)', async () => {
-    const redirector = createServer((_req, res) => res.writeHead(302, { location: 'http://169.254.169.254/latest/meta-data/' }).end());
+    const redirector = createServer((_req, res) =>
+      res.writeHead(302, { location: 'http://169.254.169.254/latest/meta-data/' }).end(),
+    );
     await new Promise<void>((r) => redirector.listen(0, '127.0.0.1', r));
     try {
       const url = `http://127.0.0.1:${(redirector.address() as AddressInfo).port}`;
       const clip = new OpenAiClip('openai/clip-vit-base-patch32', 'infinity', options(url, { retries: 3 }));
-      await assert.rejects(clip.embedTexts(['red']), (e: Error) => /redirect to http:\/\/169\.254\.169\.254/.test(e.message));
+      await assert.rejects(clip.embedTexts(['red']), (e: Error) =>
+        /redirect to http:\/\/169\.254\.169\.254/.test(e.message),
+      );
     } finally {
       redirector.close();
     }
@@ -184,18 +234,26 @@ describe('workers sharing a model server through an outage', () => {
     worker.on('job', (e) => events.push(e));
     try {
       const colours = ['red', 'green', 'blue', 'yellow', 'purple', 'orange', 'pink', 'brown'];
-      const files = await Promise.all(colours.map(async (c) => ({ filename: `${c}.png`, bytes: async () => colourImage(c, 'png') })));
+      const files = await Promise.all(
+        colours.map(async (c) => ({ filename: `${c}.png`, bytes: async () => colourImage(c, 'png') })),
+      );
       const { accepted } = await acceptMany(lib, files, {});
       assert.equal(accepted.length, colours.length);
       await worker.start();
       // Down after the first job ends, for a second and a half.
-      for (let i = 0; i < 400 && !events.some((e) => e.status === 'done'); i++) await new Promise((r) => setTimeout(r, 25));
+      for (let i = 0; i < 400 && !events.some((e) => e.status === 'done'); i++)
+        await new Promise((r) => setTimeout(r, 25));
       server.faults.down = 'drop';
       await new Promise((r) => setTimeout(r, 1500));
       server.faults.down = false;
-      for (let i = 0; i < 1200 && events.filter((e) => e.status === 'done').length < colours.length; i++) await new Promise((r) => setTimeout(r, 25));
+      for (let i = 0; i < 1200 && events.filter((e) => e.status === 'done').length < colours.length; i++)
+        await new Promise((r) => setTimeout(r, 25));
       const done = events.filter((e) => e.status === 'done').map((e) => e.id);
-      assert.equal(new Set(done).size, colours.length, `each job done: ${events.map((e) => `${e.filename} ${e.status} ${e.error ?? ''}`).join(', ')}`);
+      assert.equal(
+        new Set(done).size,
+        colours.length,
+        `each job done: ${events.map((e) => `${e.filename} ${e.status} ${e.error ?? ''}`).join(', ')}`,
+      );
       assert.equal(done.length, colours.length, 'and done once');
       assert.ok(
         events.some((e) => e.status === 'pending'),

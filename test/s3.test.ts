@@ -35,7 +35,10 @@ after(async () => {
 
 const BLOB_STORES: { name: string; make(): Promise<BlobStore> }[] = [
   { name: 'filesystem', make: async () => new FsBlobStore(await tempDir()) },
-  { name: 'S3 (s3rver)', make: async () => new S3BlobStore(client, 'blobs', `suite-${Math.random().toString(36).slice(2)}/`) },
+  {
+    name: 'S3 (s3rver)',
+    make: async () => new S3BlobStore(client, 'blobs', `suite-${Math.random().toString(36).slice(2)}/`),
+  },
 ];
 
 for (const kind of BLOB_STORES) blobStoreConformance(kind.name, kind.make);
@@ -72,17 +75,24 @@ imageSourceConformance('S3 (s3rver)', async () => {
 
 describe('loupe index s3://bucket/prefix', () => {
   let env: NodeJS.ProcessEnv;
-  const put = (key: string, body: Buffer) => client.send(new PutObjectCommand({ Bucket: 'photos', Key: key, Body: body }));
+  const put = (key: string, body: Buffer) =>
+    client.send(new PutObjectCommand({ Bucket: 'photos', Key: key, Body: body }));
   let files: string[];
   before(async () => {
     await requireShared();
     files = (await readdir(COCO_IMAGES)).sort().slice(0, 6);
-    for (const [i, f] of files.entries()) await put(`trips/${i < 3 ? '2024/beach' : 'city'}/${f}`, await readFile(path.join(COCO_IMAGES, f)));
+    for (const [i, f] of files.entries())
+      await put(`trips/${i < 3 ? '2024/beach' : 'city'}/${f}`, await readFile(path.join(COCO_IMAGES, f)));
     await put('trips/notes.txt', Buffer.from('not a picture'));
     await put('trips/broken.jpg', (await readFile(path.join(COCO_IMAGES, files[0]))).subarray(0, 1500));
     await put('trips/.hidden/skip.jpg', await colourImage('red'));
     await put('elsewhere/other.jpg', await colourImage('blue'));
-    env = await testEnv(path.join(await tempDir(), 'data'), { ...s3.env, LOUPE_BLOB_STORE: 's3', LOUPE_S3_BUCKET: 'blobs', LOUPE_S3_PREFIX: 'lib/' });
+    env = await testEnv(path.join(await tempDir(), 'data'), {
+      ...s3.env,
+      LOUPE_BLOB_STORE: 's3',
+      LOUPE_S3_BUCKET: 'blobs',
+      LOUPE_S3_PREFIX: 'lib/',
+    });
   });
 
   it('lists every object under the prefix across pages', async () => {
@@ -118,7 +128,10 @@ describe('loupe index s3://bucket/prefix', () => {
   });
 
   it('results carry the s3:// path and a presigned URL that serves the object', async () => {
-    const hits = await runJson<{ path: string; folder: string; s3Path: string; sourceUrl: string }[]>(['search', 'green', '--k', '1', '--folder', ''], env);
+    const hits = await runJson<{ path: string; folder: string; s3Path: string; sourceUrl: string }[]>(
+      ['search', 'green', '--k', '1', '--folder', ''],
+      env,
+    );
     assert.equal(hits[0].s3Path, `s3://photos/trips/city/${files[4]}`);
     assert.equal(hits[0].folder, 'city');
     const res = await fetch(hits[0].sourceUrl);
@@ -135,15 +148,31 @@ describe('loupe index s3://bucket/prefix', () => {
   });
 
   it('the server keeps upload originals and thumbnails in the bucket', async () => {
-    const server = await startTestServer({ ...s3.env, LOUPE_BLOB_STORE: 's3', LOUPE_S3_BUCKET: 'blobs', LOUPE_S3_PREFIX: 'srv/' });
+    const server = await startTestServer({
+      ...s3.env,
+      LOUPE_BLOB_STORE: 's3',
+      LOUPE_S3_BUCKET: 'blobs',
+      LOUPE_S3_PREFIX: 'srv/',
+    });
     try {
-      const res = await fetch(`${server.url}/api/v1/images?wait=true`, { method: 'POST', body: form([{ name: 'y.png', bytes: await colourImage('yellow', 'png'), type: 'image/png' }]) });
+      const res = await fetch(`${server.url}/api/v1/images?wait=true`, {
+        method: 'POST',
+        body: form([{ name: 'y.png', bytes: await colourImage('yellow', 'png'), type: 'image/png' }]),
+      });
       const [img] = (await res.json()).images;
       assert.equal(img.status, 'ready');
-      const keys = (await client.send(new ListObjectsV2Command({ Bucket: 'blobs', Prefix: 'srv/' }))).Contents!.map((o) => o.Key!);
-      assert.ok(keys.some((k) => k.startsWith('srv/originals/')) && keys.some((k) => k.startsWith('srv/thumbnails/')), keys.join(', '));
+      const keys = (await client.send(new ListObjectsV2Command({ Bucket: 'blobs', Prefix: 'srv/' }))).Contents!.map(
+        (o) => o.Key!,
+      );
+      assert.ok(
+        keys.some((k) => k.startsWith('srv/originals/')) && keys.some((k) => k.startsWith('srv/thumbnails/')),
+        keys.join(', '),
+      );
       assert.equal((await fetch(`${server.url}${img.thumbnailUrl}`)).status, 200);
-      assert.deepEqual(Buffer.from(await (await fetch(`${server.url}${img.url}`)).arrayBuffer()), await colourImage('yellow', 'png'));
+      assert.deepEqual(
+        Buffer.from(await (await fetch(`${server.url}${img.url}`)).arrayBuffer()),
+        await colourImage('yellow', 'png'),
+      );
     } finally {
       await server.stop();
     }

@@ -15,13 +15,21 @@ describe('spaces and API keys over HTTP (LOUPE_AUTH=on)', () => {
   let s: TestServer;
   const key: Record<string, string> = {};
   const id: Record<string, string> = {};
-  const as = (who: string, init: RequestInit = {}) => ({ ...init, headers: { ...(init.headers as Record<string, string>), authorization: `Bearer ${key[who]}` } });
+  const as = (who: string, init: RequestInit = {}) => ({
+    ...init,
+    headers: { ...(init.headers as Record<string, string>), authorization: `Bearer ${key[who]}` },
+  });
   const get = (who: string, p: string) => fetch(s.url + p, as(who));
 
   async function upload(who: string, name: string, colour: string) {
     const res = await fetch(
       `${s.url}/api/v1/images?wait=true`,
-      as(who, { method: 'POST', body: form([{ name, bytes: await colourImage(colour, 'png'), type: 'image/png' }], { caption: `${colour} card` }) }),
+      as(who, {
+        method: 'POST',
+        body: form([{ name, bytes: await colourImage(colour, 'png'), type: 'image/png' }], {
+          caption: `${colour} card`,
+        }),
+      }),
     );
     assert.equal(res.status, 201, await res.clone().text());
     return (await res.json()).images[0].id as string;
@@ -48,8 +56,14 @@ describe('spaces and API keys over HTTP (LOUPE_AUTH=on)', () => {
     const none = await fetch(`${s.url}/api/v1/images`);
     assert.equal(none.status, 401);
     assert.match((await none.json()).message, /Authorization: Bearer/);
-    assert.equal((await fetch(`${s.url}/api/v1/images`, { headers: { authorization: 'Bearer loupe_made-up' } })).status, 401);
-    assert.equal((await fetch(`${s.url}/api/v1/images`, { headers: { authorization: `Bearer ${key.a}x` } })).status, 401);
+    assert.equal(
+      (await fetch(`${s.url}/api/v1/images`, { headers: { authorization: 'Bearer loupe_made-up' } })).status,
+      401,
+    );
+    assert.equal(
+      (await fetch(`${s.url}/api/v1/images`, { headers: { authorization: `Bearer ${key.a}x` } })).status,
+      401,
+    );
     assert.equal((await fetch(`${s.url}/healthz`)).status, 200, 'health checks need no key');
   });
 
@@ -67,7 +81,13 @@ describe('spaces and API keys over HTTP (LOUPE_AUTH=on)', () => {
       assert.ok(ids.length > 0 || mode === 'text', `${mode} search answers`);
       assert.ok(!ids.includes(id.bBlue) && !ids.includes(id.bGreen), `${mode} search never returns space B's images`);
     }
-    const byImage = await fetch(`${s.url}/api/v1/images/search/by-image`, as('a', { method: 'POST', body: form([{ name: 'q.png', bytes: await colourImage('blue', 'png') }], { k: '10' }) }));
+    const byImage = await fetch(
+      `${s.url}/api/v1/images/search/by-image`,
+      as('a', {
+        method: 'POST',
+        body: form([{ name: 'q.png', bytes: await colourImage('blue', 'png') }], { k: '10' }),
+      }),
+    );
     const ids = (await byImage.json()).results.map((h: { id: string }) => h.id);
     assert.deepEqual(new Set(ids), new Set([id.aRed, id.aGreen]), 'image search ranks only space A');
     const compat = await (await get('a', '/api/get-all-images')).json();
@@ -75,17 +95,29 @@ describe('spaces and API keys over HTTP (LOUPE_AUTH=on)', () => {
   });
 
   it("another space's ids answer 404 everywhere, and nothing of it changes", async () => {
-    for (const p of [`/api/v1/images/${id.bBlue}`, `/api/v1/images/${id.bBlue}/file`, `/api/v1/images/${id.bBlue}/thumbnail`, `/api/v1/images/${id.bBlue}/similar`]) {
+    for (const p of [
+      `/api/v1/images/${id.bBlue}`,
+      `/api/v1/images/${id.bBlue}/file`,
+      `/api/v1/images/${id.bBlue}/thumbnail`,
+      `/api/v1/images/${id.bBlue}/similar`,
+    ]) {
       const r = await get('a', p);
       assert.equal(r.status, 404, p);
       assert.equal((await r.json()).error, 'NOT_FOUND');
     }
-    assert.equal((await fetch(`${s.url}/api/v1/images/${id.bBlue}`, as('a', jsonBody({ caption: 'mine now' }, 'PATCH')))).status, 404);
+    assert.equal(
+      (await fetch(`${s.url}/api/v1/images/${id.bBlue}`, as('a', jsonBody({ caption: 'mine now' }, 'PATCH')))).status,
+      404,
+    );
     assert.equal((await fetch(`${s.url}/api/v1/images/${id.bBlue}`, as('a', { method: 'DELETE' }))).status, 404);
     const still = await (await get('b', `/api/v1/images/${id.bBlue}`)).json();
     assert.equal(still.status, 'ready');
     assert.equal(still.caption, 'blue card', 'untouched by the other space');
-    assert.equal((await get('b', `/api/v1/images/${id.bBlue}/thumbnail`)).status, 200, 'its owner still gets the thumbnail');
+    assert.equal(
+      (await get('b', `/api/v1/images/${id.bBlue}/thumbnail`)).status,
+      200,
+      'its owner still gets the thumbnail',
+    );
     // Similar-by-id from one's own image never leads into the other space.
     const similar = await (await get('a', `/api/v1/images/${id.aGreen}/similar?k=10`)).json();
     assert.deepEqual(
@@ -100,30 +132,56 @@ describe('spaces and API keys over HTTP (LOUPE_AUTH=on)', () => {
     const ambiguous = await get('carol', '/api/v1/images');
     assert.equal(ambiguous.status, 400);
     assert.match((await ambiguous.json()).message, /beta, gamma/);
-    const beta = await (await fetch(`${s.url}/api/v1/images`, as('carol', { headers: { 'x-loupe-space': 'beta' } }))).json();
+    const beta = await (
+      await fetch(`${s.url}/api/v1/images`, as('carol', { headers: { 'x-loupe-space': 'beta' } }))
+    ).json();
     assert.deepEqual(new Set(beta.items.map((i: { id: string }) => i.id)), new Set([id.bBlue, id.bGreen]));
-    assert.equal((await fetch(`${s.url}/api/v1/images`, as('carol', { headers: { 'x-loupe-space': 'alpha' } }))).status, 404);
+    assert.equal(
+      (await fetch(`${s.url}/api/v1/images`, as('carol', { headers: { 'x-loupe-space': 'alpha' } }))).status,
+      404,
+    );
   });
 
   it('a revoked key stops working at once', async () => {
     const extra = await createKey(s.lib.access, { space: 'alpha', name: 'temp' });
-    assert.equal((await fetch(`${s.url}/api/v1/images`, { headers: { authorization: `Bearer ${extra.key}` } })).status, 200);
+    assert.equal(
+      (await fetch(`${s.url}/api/v1/images`, { headers: { authorization: `Bearer ${extra.key}` } })).status,
+      200,
+    );
     assert.ok(await s.lib.access.revokeKey(extra.prefix));
-    assert.equal((await fetch(`${s.url}/api/v1/images`, { headers: { authorization: `Bearer ${extra.key}` } })).status, 401);
+    assert.equal(
+      (await fetch(`${s.url}/api/v1/images`, { headers: { authorization: `Bearer ${extra.key}` } })).status,
+      401,
+    );
     const listed = (await s.lib.access.listKeys()).find((k) => k.id === extra.id)!;
     assert.equal(listed.revoked, true);
-    assert.ok(!JSON.stringify(await s.lib.access.listKeys()).includes(extra.key), 'keys are never listed, only prefixes');
+    assert.ok(
+      !JSON.stringify(await s.lib.access.listKeys()).includes(extra.key),
+      'keys are never listed, only prefixes',
+    );
   });
 
   it('lists the spaces a key may open, and takes the choice from header, query or cookie', async () => {
-    assert.deepEqual(await (await get('carol', '/api/v1/spaces')).json(), { items: [{ name: 'beta' }, { name: 'gamma' }], current: null });
+    assert.deepEqual(await (await get('carol', '/api/v1/spaces')).json(), {
+      items: [{ name: 'beta' }, { name: 'gamma' }],
+      current: null,
+    });
     assert.deepEqual(await (await get('a', '/api/v1/spaces')).json(), { items: [{ name: 'alpha' }], current: 'alpha' });
-    const named = await (await fetch(`${s.url}/api/v1/spaces`, as('carol', { headers: { 'x-loupe-space': 'gamma' } }))).json();
+    const named = await (
+      await fetch(`${s.url}/api/v1/spaces`, as('carol', { headers: { 'x-loupe-space': 'gamma' } }))
+    ).json();
     assert.equal(named.current, 'gamma');
-    assert.equal((await (await get('carol', '/api/v1/spaces?space=alpha')).json()).current, null, 'a space the key cannot open is not current');
+    assert.equal(
+      (await (await get('carol', '/api/v1/spaces?space=alpha')).json()).current,
+      null,
+      'a space the key cannot open is not current',
+    );
     const byCookie = await fetch(`${s.url}/api/v1/stats`, as('carol', { headers: { cookie: 'loupe_space=beta' } }));
     assert.equal((await byCookie.json()).images, 2);
-    assert.equal((await fetch(`${s.url}/api/v1/stats`, as('carol', { headers: { cookie: 'loupe_space=alpha' } }))).status, 404);
+    assert.equal(
+      (await fetch(`${s.url}/api/v1/stats`, as('carol', { headers: { cookie: 'loupe_space=alpha' } }))).status,
+      404,
+    );
     assert.equal((await fetch(`${s.url}/api/v1/spaces`)).status, 401, 'listing spaces needs a key too');
   });
 
@@ -131,11 +189,17 @@ describe('spaces and API keys over HTTP (LOUPE_AUTH=on)', () => {
     const fresh = await createKey(s.lib.access, { space: 'alpha', name: 'usage' });
     const lastUsed = async () => (await s.lib.access.listKeys()).find((k) => k.id === fresh.id)!.lastUsedAt;
     assert.equal(await lastUsed(), null);
-    assert.equal((await fetch(`${s.url}/api/v1/images`, { headers: { authorization: `Bearer ${fresh.key}` } })).status, 200);
+    assert.equal(
+      (await fetch(`${s.url}/api/v1/images`, { headers: { authorization: `Bearer ${fresh.key}` } })).status,
+      200,
+    );
     const first = await lastUsed();
     assert.ok(first && Date.now() - Date.parse(first) < 60_000, `last used just now, got ${first}`);
     await new Promise((r) => setTimeout(r, 20));
-    assert.equal((await fetch(`${s.url}/api/v1/stats`, { headers: { authorization: `Bearer ${fresh.key}` } })).status, 200);
+    assert.equal(
+      (await fetch(`${s.url}/api/v1/stats`, { headers: { authorization: `Bearer ${fresh.key}` } })).status,
+      200,
+    );
     assert.equal(await lastUsed(), first, 'a second request within the minute does not rewrite the row');
   });
 
@@ -167,11 +231,18 @@ describe('rate limiting and CORS', () => {
   it('allows the configured origin only', async () => {
     const ok = await fetch(`${s.url}/api/v1/images/search`, {
       method: 'OPTIONS',
-      headers: { origin: 'https://app.example', 'access-control-request-method': 'POST', 'access-control-request-headers': 'authorization,content-type' },
+      headers: {
+        origin: 'https://app.example',
+        'access-control-request-method': 'POST',
+        'access-control-request-headers': 'authorization,content-type',
+      },
     });
     assert.equal(ok.headers.get('access-control-allow-origin'), 'https://app.example');
     assert.match(ok.headers.get('access-control-allow-headers') ?? '', /Authorization/i);
-    const other = await fetch(`${s.url}/api/v1/images/search`, { method: 'OPTIONS', headers: { origin: 'https://evil.example', 'access-control-request-method': 'POST' } });
+    const other = await fetch(`${s.url}/api/v1/images/search`, {
+      method: 'OPTIONS',
+      headers: { origin: 'https://evil.example', 'access-control-request-method': 'POST' },
+    });
     assert.notEqual(other.headers.get('access-control-allow-origin'), 'https://evil.example');
   });
 });

@@ -14,10 +14,14 @@ import { clipEmbedderConformance } from './support/conformance/clip-embedder.js'
 const COLOURS = ['red', 'green', 'blue', 'yellow', 'black', 'white', 'orange', 'purple'];
 const decodeOptions = { modelInputSize: 224, thumbnailSize: 64, maxPixels: 1e8, maxFrames: 100 };
 
-clipEmbedderConformance('generated colour model (fp32) through Transformers.js', async () => new TransformersClip({ modelId: TEST_CLIP_MODEL_ID, modelRoot: await testModelsDir(), dtype: 'q8' }), {
-  model: TEST_CLIP_MODEL_ID,
-  dim: TEST_CLIP_DIM,
-});
+clipEmbedderConformance(
+  'generated colour model (fp32) through Transformers.js',
+  async () => new TransformersClip({ modelId: TEST_CLIP_MODEL_ID, modelRoot: await testModelsDir(), dtype: 'q8' }),
+  {
+    model: TEST_CLIP_MODEL_ID,
+    dim: TEST_CLIP_DIM,
+  },
+);
 
 describe('test CLIP model through Transformers.js', () => {
   let clip: TransformersClip;
@@ -25,7 +29,9 @@ describe('test CLIP model through Transformers.js', () => {
   before(async () => {
     clip = new TransformersClip({ modelId: TEST_CLIP_MODEL_ID, modelRoot: await testModelsDir(), dtype: 'q8' });
     const decoder = new SharpDecoder();
-    const pixels = await Promise.all(COLOURS.map(async (c) => (await decoder.decode(await colourImage(c), c, decodeOptions)).pixels));
+    const pixels = await Promise.all(
+      COLOURS.map(async (c) => (await decoder.decode(await colourImage(c), c, decodeOptions)).pixels),
+    );
     images = await clip.embedImages(pixels);
   });
   after(() => clip.dispose());
@@ -46,10 +52,13 @@ describe('test CLIP model through Transformers.js', () => {
 
   it('understands a colour word inside a sentence, and a synonym', async () => {
     const [blueCar, grey, crimson] = await clip.embedTexts(['a photo of a blue car', 'grey', 'crimson']);
-    const best = (q: Float32Array) => COLOURS[images.map((img) => cosine(q, img)).reduce((bi, s, i, all) => (s > all[bi] ? i : bi), 0)];
+    const best = (q: Float32Array) =>
+      COLOURS[images.map((img) => cosine(q, img)).reduce((bi, s, i, all) => (s > all[bi] ? i : bi), 0)];
     assert.equal(best(blueCar), 'blue');
     assert.equal(best(crimson), 'red');
-    const [grayImage] = await clip.embedImages([(await new SharpDecoder().decode(await colourImage('gray'), 'g', decodeOptions)).pixels]);
+    const [grayImage] = await clip.embedImages([
+      (await new SharpDecoder().decode(await colourImage('gray'), 'g', decodeOptions)).pixels,
+    ]);
     assert.ok(cosine(grey, grayImage) > cosine(grey, images[COLOURS.indexOf('red')]));
   });
 
@@ -77,7 +86,10 @@ describe('CLIP preprocessing fast path', () => {
     assert.ok(pixels.some((p) => p.width > p.height) && pixels.some((p) => p.height > p.width));
     const fast = cropAndNormalise(pixels, processor)!;
     assert.ok(fast, 'decoded pixels take the fast path');
-    const raw = pixels.map((p) => new RawImage(new Uint8ClampedArray(p.data.buffer, p.data.byteOffset, p.data.byteLength), p.width, p.height, 3));
+    const raw = pixels.map(
+      (p) =>
+        new RawImage(new Uint8ClampedArray(p.data.buffer, p.data.byteOffset, p.data.byteLength), p.width, p.height, 3),
+    );
     const slow = (await processor(raw)).pixel_values;
     assert.deepEqual(fast.pixel_values.dims, slow.dims);
     const [a, b] = [fast.pixel_values.data as Float32Array, slow.data as Float32Array];

@@ -11,7 +11,8 @@ import { textEmbedderConformance } from './support/conformance/text-embedder.js'
 
 textEmbedderConformance(
   'local (Transformers.js feature extraction, generated bag-of-words model)',
-  async () => new TransformersSentenceEmbedder({ modelId: TEST_TEXT_MODEL_ID, modelRoot: await testModelsDir(), dtype: 'q8' }),
+  async () =>
+    new TransformersSentenceEmbedder({ modelId: TEST_TEXT_MODEL_ID, modelRoot: await testModelsDir(), dtype: 'q8' }),
   TEST_TEXT_DIM,
 );
 
@@ -36,11 +37,18 @@ describe('remote text embedders against local servers', () => {
       for await (const c of req) raw += c;
       const body = JSON.parse(raw);
       seen.push({ url: req.url!, body, auth: req.headers.authorization });
-      const json = (status: number, v: unknown) => res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(v));
+      const json = (status: number, v: unknown) =>
+        res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(v));
       if (body.input?.[0] === 'broken') return json(200, { embeddings: [] });
       if (req.url === '/api/embed') return json(200, { model: body.model, embeddings: body.input.map(fakeEmbedding) });
       if (req.url === '/v1/embeddings')
-        return json(200, { object: 'list', data: body.input.map((t: string, index: number) => ({ object: 'embedding', index, embedding: fakeEmbedding(t) })).reverse(), model: body.model });
+        return json(200, {
+          object: 'list',
+          data: body.input
+            .map((t: string, index: number) => ({ object: 'embedding', index, embedding: fakeEmbedding(t) }))
+            .reverse(),
+          model: body.model,
+        });
       json(404, {});
     });
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
@@ -48,10 +56,21 @@ describe('remote text embedders against local servers', () => {
   });
   after(() => new Promise((r) => server.close(r)));
 
-  textEmbedderConformance('Ollama (POST /api/embed)', async () => new OllamaEmbedder({ baseUrl: url, model: 'nomic-embed-text', timeoutMs: 5000, retries: 0 }), 16);
+  textEmbedderConformance(
+    'Ollama (POST /api/embed)',
+    async () => new OllamaEmbedder({ baseUrl: url, model: 'nomic-embed-text', timeoutMs: 5000, retries: 0 }),
+    16,
+  );
   textEmbedderConformance(
     'OpenAI-compatible (POST /v1/embeddings, answers out of order)',
-    async () => new OpenAiEmbedder({ baseUrl: `${url}/v1`, apiKey: 'sk-x', model: 'text-embedding-3-small', timeoutMs: 5000, retries: 0 }),
+    async () =>
+      new OpenAiEmbedder({
+        baseUrl: `${url}/v1`,
+        apiKey: 'sk-x',
+        model: 'text-embedding-3-small',
+        timeoutMs: 5000,
+        retries: 0,
+      }),
     16,
   );
 
@@ -62,6 +81,9 @@ describe('remote text embedders against local servers', () => {
     const openai = seen.find((s) => s.url === '/v1/embeddings')!;
     assert.equal(openai.body.model, 'text-embedding-3-small');
     assert.equal(openai.auth, 'Bearer sk-x');
-    await assert.rejects(new OllamaEmbedder({ baseUrl: url, model: 'm', timeoutMs: 5000, retries: 0 }).embed(['broken']), /expected 1 embeddings/);
+    await assert.rejects(
+      new OllamaEmbedder({ baseUrl: url, model: 'm', timeoutMs: 5000, retries: 0 }).embed(['broken']),
+      /expected 1 embeddings/,
+    );
   });
 });

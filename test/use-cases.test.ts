@@ -68,10 +68,16 @@ describe('use cases on fakes', () => {
 
   it('reindex: every image is analysed once with two in flight; one without an original or whose analysis throws fails alone, with its reason', async () => {
     const images = ['i1', 'i2', 'i3', 'i4', 'i5'].map((id) => imageRecord({ id }));
-    const blobs = memoryBlobs(Object.fromEntries(images.filter((i) => i.id !== 'i3').map((i) => [originalKey(i.sha256), Buffer.from(i.id)])));
+    const blobs = memoryBlobs(
+      Object.fromEntries(images.filter((i) => i.id !== 'i3').map((i) => [originalKey(i.sha256), Buffer.from(i.id)])),
+    );
     const labelled: string[] = [];
     const marked = new Map<string, AnalyzerState>();
-    const found: Record<string, ImageLabel[]> = { i1: [{ label: 'dog', raw: 'dog', confidence: 0.9 }], i2: [], i5: [{ label: 'bus', raw: 'bus', confidence: 0.7 }] };
+    const found: Record<string, ImageLabel[]> = {
+      i1: [{ label: 'dog', raw: 'dog', confidence: 0.9 }],
+      i2: [],
+      i5: [{ label: 'bus', raw: 'bus', confidence: 0.7 }],
+    };
     const lib = fake<ReindexDeps>('lib', {
       blobs,
       decoder: fake<ReindexDeps['decoder']>('decoder', { readable: async (bytes: Buffer) => bytes }),
@@ -101,12 +107,23 @@ describe('use cases on fakes', () => {
     assert.match(r.failed.find((f) => f.id === 'i3')!.error, /no stored or readable original/);
     assert.match(r.failed.find((f) => f.id === 'i4')!.error, /choked on i4/);
     assert.deepEqual(labelled.sort(), ['i1', 'i2', 'i5'], 'labels are written for the images analysed, once each');
-    assert.deepEqual(Object.fromEntries([...marked].map(([id, s]) => [id, s.status])), { i1: 'ok', i2: 'empty', i3: 'failed', i4: 'failed', i5: 'ok' });
+    assert.deepEqual(Object.fromEntries([...marked].map(([id, s]) => [id, s.status])), {
+      i1: 'ok',
+      i2: 'empty',
+      i3: 'failed',
+      i4: 'failed',
+      i5: 'ok',
+    });
     assert.deepEqual(progress, [1, 2, 3, 4, 5]);
   });
 
   it('a use case that reaches past what it declares fails naming the member', async () => {
-    const lib = fake<ReindexDeps>('lib', { store: fake<ReindexDeps['store']>('store', { imagesForAnalysis: async () => ['x'], getImages: async () => [imageRecord({ id: 'x' })] }) });
+    const lib = fake<ReindexDeps>('lib', {
+      store: fake<ReindexDeps['store']>('store', {
+        imagesForAnalysis: async () => ['x'],
+        getImages: async () => [imageRecord({ id: 'x' })],
+      }),
+    });
     await assert.rejects(reindex(lib, { only: ['labels'] }), /lib\.labeler is not part of this fake/);
   });
 });
@@ -125,7 +142,11 @@ describe('HTTP app in process (app.request, no socket)', () => {
     app = createApp({ lib, worker, feed });
   });
   // A request as a browser on this machine sends it: the server answers only Host names it knows.
-  const call = (url: string, init: RequestInit = {}) => app.request(`http://127.0.0.1${url}`, { ...init, headers: { host: '127.0.0.1', ...(init.headers as Record<string, string>) } });
+  const call = (url: string, init: RequestInit = {}) =>
+    app.request(`http://127.0.0.1${url}`, {
+      ...init,
+      headers: { host: '127.0.0.1', ...(init.headers as Record<string, string>) },
+    });
   after(async () => {
     feed.stop();
     await worker.stop();
@@ -147,7 +168,11 @@ describe('HTTP app in process (app.request, no socket)', () => {
   it('takes an upload with ?wait=true and finds it by text', async () => {
     const f = new FormData();
     f.append('file', new Blob([new Uint8Array(await colourImage('red', 'png'))], { type: 'image/png' }), 'red.png');
-    const up = await call('/api/v1/images?wait=true', { method: 'POST', body: f, headers: { origin: 'http://127.0.0.1' } });
+    const up = await call('/api/v1/images?wait=true', {
+      method: 'POST',
+      body: f,
+      headers: { origin: 'http://127.0.0.1' },
+    });
     assert.equal(up.status, 201, await up.clone().text());
     const found = await call('/api/v1/images/search', jsonBody({ query: 'red', k: 1 }));
     const body = (await found.json()) as { results: { filename: string }[] };
@@ -157,7 +182,11 @@ describe('HTTP app in process (app.request, no socket)', () => {
 
 describe('ingest worker: a passing database fault during labels, text and captions', () => {
   it('leaves the job to run again after its backoff, and that try fills in what is missing without a second image', async () => {
-    const lib = await openLibrary(parseConfig(await testEnv(path.join(await tempDir(), 'data'), { LOUPE_LABELS: 'auto', LOUPE_JOB_RETRY_BASE_MS: '50' })));
+    const lib = await openLibrary(
+      parseConfig(
+        await testEnv(path.join(await tempDir(), 'data'), { LOUPE_LABELS: 'auto', LOUPE_JOB_RETRY_BASE_MS: '50' }),
+      ),
+    );
     const worker = new IngestWorker(lib, { ownsDatabase: true });
     const events: { status: string; attempts: number }[] = [];
     const faults: string[] = [];
@@ -169,7 +198,10 @@ describe('ingest worker: a passing database fault during labels, text and captio
     lib.store.markAnalyzed = async (...args) => {
       if (outage) {
         outage = false;
-        throw new LoupeError('DATABASE_UNAVAILABLE', { url: 'postgres://db', reason: 'Connection terminated unexpectedly' });
+        throw new LoupeError('DATABASE_UNAVAILABLE', {
+          url: 'postgres://db',
+          reason: 'Connection terminated unexpectedly',
+        });
       }
       return markAnalyzed(...args);
     };
@@ -178,10 +210,15 @@ describe('ingest worker: a passing database fault during labels, text and captio
       await worker.start();
       const f = new FormData();
       f.append('file', new Blob([new Uint8Array(await colourImage('red', 'png'))], { type: 'image/png' }), 'red.png');
-      const up = await app.request('http://127.0.0.1/api/v1/images', { method: 'POST', body: f, headers: { host: '127.0.0.1', origin: 'http://127.0.0.1' } });
+      const up = await app.request('http://127.0.0.1/api/v1/images', {
+        method: 'POST',
+        body: f,
+        headers: { host: '127.0.0.1', origin: 'http://127.0.0.1' },
+      });
       assert.equal(up.status, 201, await up.clone().text());
       const deadline = Date.now() + 30_000;
-      while (!events.some((e) => e.status === 'done') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+      while (!events.some((e) => e.status === 'done') && Date.now() < deadline)
+        await new Promise((r) => setTimeout(r, 50));
       assert.deepEqual(faults, ['enrichment: DATABASE_UNAVAILABLE']);
       assert.deepEqual(events, [
         { status: 'pending', attempts: 1 },
@@ -189,7 +226,10 @@ describe('ingest worker: a passing database fault during labels, text and captio
       ]);
       const { items } = await lib.store.listImages({ limit: 10 });
       assert.equal(items.length, 1, 'the second try attached to the stored image');
-      assert.ok(['ok', 'empty'].includes(items[0].analyzed.labels?.status ?? ''), `labels done: ${JSON.stringify(items[0].analyzed)}`);
+      assert.ok(
+        ['ok', 'empty'].includes(items[0].analyzed.labels?.status ?? ''),
+        `labels done: ${JSON.stringify(items[0].analyzed)}`,
+      );
     } finally {
       await worker.stop();
       await lib.close();

@@ -23,7 +23,8 @@ describe('web app: a photo library to keep open', () => {
   let page: Page;
   const pageErrors: string[] = [];
   const ids: Record<string, string> = {};
-  const LONG = 'a-folder-with-a-very-long-name-that-phones-and-cards-must-wrap-2019-summer-holidays/and-another-level-below-it';
+  const LONG =
+    'a-folder-with-a-very-long-name-that-phones-and-cards-must-wrap-2019-summer-holidays/and-another-level-below-it';
 
   before(async () => {
     await requireShared();
@@ -31,16 +32,36 @@ describe('web app: a photo library to keep open', () => {
     const root = await tempDir();
     const photos = path.join(root, 'photos');
     await mkdir(path.join(photos, LONG), { recursive: true });
-    await writeFile(path.join(photos, 'paris-2019.jpg'), await photoWithExif('red', { taken: '2019:06:15 10:30:00', make: 'Canon', model: 'Canon EOS R5', gps: { lat: 48.8566, lon: 2.3522 } }));
-    await writeFile(path.join(photos, 'tokyo-2020.jpg'), await photoWithExif('blue', { taken: '2020:03:01 09:00:00', gps: { lat: 35.68, lon: 139.69 } }));
-    await writeFile(path.join(photos, 'field-2021.jpg'), await photoWithExif('green', { taken: '2021:03:20 12:00:00' }));
+    await writeFile(
+      path.join(photos, 'paris-2019.jpg'),
+      await photoWithExif('red', {
+        taken: '2019:06:15 10:30:00',
+        make: 'Canon',
+        model: 'Canon EOS R5',
+        gps: { lat: 48.8566, lon: 2.3522 },
+      }),
+    );
+    await writeFile(
+      path.join(photos, 'tokyo-2020.jpg'),
+      await photoWithExif('blue', { taken: '2020:03:01 09:00:00', gps: { lat: 35.68, lon: 139.69 } }),
+    );
+    await writeFile(
+      path.join(photos, 'field-2021.jpg'),
+      await photoWithExif('green', { taken: '2021:03:20 12:00:00' }),
+    );
     await writeFile(path.join(photos, 'undated.png'), await colourImage('yellow', 'png'));
     // A photo, an exact copy at a long path, and a resized re-encoded copy (a near duplicate); then ten more photos.
     const coco = (await readdir(COCO_IMAGES)).filter((f) => f.endsWith('.jpg')).sort();
     const original = await readFile(path.join(COCO_IMAGES, coco[0]));
     await writeFile(path.join(photos, 'harbour.jpg'), original);
-    await writeFile(path.join(photos, LONG, 'harbour-copy-with-a-long-file-name-as-cameras-and-phones-make-them.jpg'), original);
-    await writeFile(path.join(photos, 'harbour-small.jpg'), await sharp(original).resize(320).jpeg({ quality: 70 }).toBuffer());
+    await writeFile(
+      path.join(photos, LONG, 'harbour-copy-with-a-long-file-name-as-cameras-and-phones-make-them.jpg'),
+      original,
+    );
+    await writeFile(
+      path.join(photos, 'harbour-small.jpg'),
+      await sharp(original).resize(320).jpeg({ quality: 70 }).toBuffer(),
+    );
     for (const f of coco.slice(1, 11)) await copyFile(path.join(COCO_IMAGES, f), path.join(photos, f));
     const summary = await indexPaths(s.lib, [photos]);
     assert.equal(summary.failed.length, 0, JSON.stringify(summary.failed));
@@ -62,7 +83,10 @@ describe('web app: a photo library to keep open', () => {
     await page.getByRole('tab', { name: 'Search' }).click();
     await page.fill('#search-query', q);
     await page.press('#search-query', 'Enter');
-    await page.waitForFunction((text) => document.querySelector('#search-status')?.textContent?.startsWith(`“${text}”`), q);
+    await page.waitForFunction(
+      (text) => document.querySelector('#search-status')?.textContent?.startsWith(`“${text}”`),
+      q,
+    );
   };
 
   it('keeps the search and the open photo in the URL: reload and Back show them again', async () => {
@@ -137,26 +161,42 @@ describe('web app: a photo library to keep open', () => {
     await page.fill('#search-query', 'green');
     await page.press('#search-query', 'Enter');
     await page
-      .waitForFunction(() => document.querySelector('#search-status')?.textContent?.startsWith('“green”'), null, { timeout: 10_000 })
+      .waitForFunction(() => document.querySelector('#search-status')?.textContent?.startsWith('“green”'), null, {
+        timeout: 10_000,
+      })
       .catch(async (e) => {
         throw new Error(`status: ${await page.textContent('#search-status')}; ${e}`);
       });
     await new Promise((r) => setTimeout(r, 2000));
-    assert.match((await page.textContent('#search-status')) ?? '', /^“green”/, 'the slower, older search did not replace it');
+    assert.match(
+      (await page.textContent('#search-status')) ?? '',
+      /^“green”/,
+      'the slower, older search did not replace it',
+    );
     assert.equal((await names())[0], 'field-2021.jpg');
     await page.unroute('**/api/v1/images/search');
   });
 
   it('says what went wrong: a failed search clears old results, an unreachable server is named, a bad "Near" is shown', async () => {
     await searchFor('red');
-    await page.route('**/api/v1/images/search', (route) => route.fulfill({ status: 500, contentType: 'application/json', body: JSON.stringify({ error: 'INTERNAL', message: 'disk on fire' }) }));
+    await page.route('**/api/v1/images/search', (route) =>
+      route.fulfill({
+        status: 500,
+        contentType: 'application/json',
+        body: JSON.stringify({ error: 'INTERNAL', message: 'disk on fire' }),
+      }),
+    );
     await page.press('#search-query', 'Enter');
-    await page.waitForFunction(() => document.querySelector('#search-status')?.textContent?.startsWith('Search failed'));
+    await page.waitForFunction(() =>
+      document.querySelector('#search-status')?.textContent?.startsWith('Search failed'),
+    );
     assert.match((await page.textContent('#search-status')) ?? '', /disk on fire.*HTTP 500/);
     assert.equal(await page.$$eval('#search-results .card', (c) => c.length), 0, 'no stale results under the error');
     await page.route('**/api/v1/images/search', (route) => route.abort());
     await page.press('#search-query', 'Enter');
-    await page.waitForFunction(() => /cannot be reached/.test(document.querySelector('#search-status')?.textContent ?? ''));
+    await page.waitForFunction(() =>
+      /cannot be reached/.test(document.querySelector('#search-status')?.textContent ?? ''),
+    );
     assert.doesNotMatch((await page.textContent('#search-status')) ?? '', /Failed to fetch/);
     await page.unroute('**/api/v1/images/search');
     // A "Near" that cannot be right, with the options folded away: they open, the field is marked and named.
@@ -188,18 +228,30 @@ describe('web app: a photo library to keep open', () => {
     await page.getByRole('tab', { name: 'Gallery' }).click();
     await page.waitForSelector('#gallery .card');
     const victim = ids['tokyo-2020.jpg'];
-    assert.equal((await fetch(`${s.url}/api/v1/images/${victim}`, { method: 'DELETE', headers: { origin: s.url } })).status, 204);
+    assert.equal(
+      (await fetch(`${s.url}/api/v1/images/${victim}`, { method: 'DELETE', headers: { origin: s.url } })).status,
+      204,
+    );
     await page.getByRole('button', { name: 'Delete tokyo-2020.jpg' }).click();
     await page.waitForSelector('#notice:not([hidden])');
     assert.match((await page.textContent('#notice')) ?? '', /no longer in the library/);
     await page.waitForFunction((id) => !document.querySelector(`#gallery li.card[data-id="${id}"]`), victim);
-    assert.ok(await page.$eval('#gallery', (g) => [...g.children].every((li, i, all) => !li.matches('.month') || (all[i + 1] && !all[i + 1].matches('.month')))), 'no month heading is left empty');
+    assert.ok(
+      await page.$eval('#gallery', (g) =>
+        [...g.children].every((li, i, all) => !li.matches('.month') || (all[i + 1] && !all[i + 1].matches('.month'))),
+      ),
+      'no month heading is left empty',
+    );
     await page.click('#notice-close');
   });
 
   it('lists undated photos last, offers a timeline, and shows date and size in list view', async () => {
     await page.getByRole('tab', { name: 'Gallery' }).click();
-    await page.waitForFunction(() => !document.querySelector('#gallery-more:not([hidden])') && document.querySelectorAll('#gallery .card').length > 0);
+    await page.waitForFunction(
+      () =>
+        !document.querySelector('#gallery-more:not([hidden])') &&
+        document.querySelectorAll('#gallery .card').length > 0,
+    );
     const headings = await page.$$eval('#gallery > li.month', (h) => h.map((x) => x.textContent));
     assert.equal(headings.at(-1), 'No date', JSON.stringify(headings));
     await page.waitForSelector('#timeline:not([hidden])');
@@ -227,14 +279,21 @@ describe('web app: a photo library to keep open', () => {
       .locator('input.pick')
       .click({ modifiers: ['Shift'] });
     assert.equal(await page.textContent('#selection-count'), '4 photos selected');
-    const chosen = await page.$$eval('#search-results .card.selected', (c) => c.map((x) => (x as HTMLElement).dataset.id!));
+    const chosen = await page.$$eval('#search-results .card.selected', (c) =>
+      c.map((x) => (x as HTMLElement).dataset.id!),
+    );
     assert.equal(chosen.length, 4);
     // Add a tag to all four.
     page.removeAllListeners('dialog');
     page.once('dialog', (d) => void d.accept('trip'));
     await page.click('#select-tag-add');
-    await page.waitForFunction(() => /Added “trip” to 4 photos/.test(document.querySelector('#notice')?.textContent ?? ''));
-    for (const id of chosen) assert.ok(((await (await fetch(`${s.url}/api/v1/images/${id}`)).json()) as { tags: string[] }).tags.includes('trip'));
+    await page.waitForFunction(() =>
+      /Added “trip” to 4 photos/.test(document.querySelector('#notice')?.textContent ?? ''),
+    );
+    for (const id of chosen)
+      assert.ok(
+        ((await (await fetch(`${s.url}/api/v1/images/${id}`)).json()) as { tags: string[] }).tags.includes('trip'),
+      );
     page.on('dialog', (d) => void d.accept());
     // The zip: a download holding the four originals.
     const download = page.waitForEvent('download');
@@ -245,7 +304,9 @@ describe('web app: a photo library to keep open', () => {
     assert.equal(zip.toString('latin1').split('PK\u0001\u0002').length - 1, 4, 'four files in the central directory');
     // Similar to the selection: the chosen ones are not among the results.
     await page.click('#select-similar');
-    await page.waitForFunction(() => document.querySelector('#search-status')?.textContent?.startsWith('Similar to 4 photos'));
+    await page.waitForFunction(() =>
+      document.querySelector('#search-status')?.textContent?.startsWith('Similar to 4 photos'),
+    );
     const similarIds = await page.$$eval('#search-results .card', (c) => c.map((x) => (x as HTMLElement).dataset.id!));
     assert.ok(similarIds.length > 0 && similarIds.every((id) => !chosen.includes(id)));
     // Select all on the page, then delete two: they go, focus moves on.
@@ -257,7 +318,10 @@ describe('web app: a photo library to keep open', () => {
     const doomed = similarIds.filter((id) => ![ids['harbour.jpg'], ids['harbour-small.jpg']].includes(id)).slice(0, 2);
     for (const id of doomed) await page.locator(`#search-results .card[data-id="${id}"] input.pick`).click();
     await page.click('#select-delete');
-    await page.waitForFunction((gone) => gone.every((id: string) => !document.querySelector(`li.card[data-id="${id}"]`)), doomed);
+    await page.waitForFunction(
+      (gone) => gone.every((id: string) => !document.querySelector(`li.card[data-id="${id}"]`)),
+      doomed,
+    );
     for (const id of doomed) assert.equal((await fetch(`${s.url}/api/v1/images/${id}`)).status, 404);
     assert.ok(await page.isHidden('#selection-bar'));
   });
@@ -265,12 +329,17 @@ describe('web app: a photo library to keep open', () => {
   it('moves through photos with the arrow keys and through tabs with Home and End', async () => {
     await searchFor('a photo');
     await page.focus('#search-results .card button.thumb[tabindex="0"]');
-    const focused = () => page.evaluate(() => (document.activeElement?.closest('li.card') as HTMLElement | null)?.dataset.id);
+    const focused = () =>
+      page.evaluate(() => (document.activeElement?.closest('li.card') as HTMLElement | null)?.dataset.id);
     const first = await focused();
     await page.keyboard.press('ArrowRight');
     const second = await focused();
     assert.ok(second && second !== first);
-    assert.equal(await page.$$eval('#search-results button.thumb[tabindex="0"]', (b) => b.length), 1, 'one tab stop in the grid');
+    assert.equal(
+      await page.$$eval('#search-results button.thumb[tabindex="0"]', (b) => b.length),
+      1,
+      'one tab stop in the grid',
+    );
     await page.keyboard.press('Home');
     assert.equal(await focused(), first);
     await page.focus('#tab-search');
@@ -292,10 +361,15 @@ describe('web app: a photo library to keep open', () => {
       overflow.every((o) => o <= 1),
       `paths stay inside their cards: ${overflow}`,
     );
-    const radios = await page.$$eval('#duplicates input[type=radio]', (r) => r.map((x) => x.getAttribute('aria-label')));
+    const radios = await page.$$eval('#duplicates input[type=radio]', (r) =>
+      r.map((x) => x.getAttribute('aria-label')),
+    );
     assert.equal(new Set(radios).size, radios.length, `each radio has its own name: ${radios}`);
     for (const name of radios) assert.match(name ?? '', /^Keep .+, \d+ × \d+$/);
-    const harbour = await page.$$eval(`#duplicates li.group:has(li.member[data-id="${ids['harbour.jpg']}"]) input[type=radio]`, (r) => r.map((x) => x.getAttribute('aria-label')));
+    const harbour = await page.$$eval(
+      `#duplicates li.group:has(li.member[data-id="${ids['harbour.jpg']}"]) input[type=radio]`,
+      (r) => r.map((x) => x.getAttribute('aria-label')),
+    );
     assert.ok(harbour.length === 2 && harbour.every((n) => /^Keep harbour/.test(n ?? '')), JSON.stringify(harbour));
   });
 
@@ -347,7 +421,9 @@ describe('web app: a photo library to keep open', () => {
     }
     await phone.getByRole('tab', { name: 'Gallery' }).click();
     await phone.waitForSelector('#gallery .card .actions button');
-    const heights = await phone.$$eval('#gallery .card .actions button', (b) => b.map((x) => x.getBoundingClientRect().height));
+    const heights = await phone.$$eval('#gallery .card .actions button', (b) =>
+      b.map((x) => x.getBoundingClientRect().height),
+    );
     assert.ok(Math.min(...heights) >= 40, `buttons ${Math.min(...heights)} px tall`);
     await openApp(phone, `${s.url}/?photo=${ids['harbour-small.jpg']}`);
     await phone.waitForSelector('#preview[open]');
@@ -361,7 +437,10 @@ describe('web app: a photo library to keep open', () => {
     const failures: string[] = [];
     fresh.on('pageerror', (e) => failures.push(`page error: ${e}`));
     fresh.on('requestfailed', (r) => failures.push(`failed: ${r.method()} ${r.url()} ${r.failure()?.errorText}`));
-    fresh.on('response', (r) => r.status() >= 400 && failures.push(`${r.status()}: ${r.request().method()} ${r.url()}`));
+    fresh.on(
+      'response',
+      (r) => r.status() >= 400 && failures.push(`${r.status()}: ${r.request().method()} ${r.url()}`),
+    );
     await openApp(fresh, s.url);
     await fresh.fill('#search-query', 'a photo');
     await fresh.press('#search-query', 'Enter');
@@ -389,10 +468,20 @@ describe('web app: a photo library to keep open', () => {
       await page.getByRole('tab', { name: tab }).click();
       await page.waitForTimeout(500);
       const violations = await page.evaluate(async () => {
-        const result = await (window as unknown as { axe: { run: (o: object) => Promise<{ violations: { id: string; impact: string; nodes: { target: string[] }[] }[] }> } }).axe.run({
+        const result = await (
+          window as unknown as {
+            axe: {
+              run: (
+                o: object,
+              ) => Promise<{ violations: { id: string; impact: string; nodes: { target: string[] }[] }[] }>;
+            };
+          }
+        ).axe.run({
           resultTypes: ['violations'],
         });
-        return result.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
+        return result.violations
+          .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+          .map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
       });
       assert.deepEqual(violations, [], `${tab}: ${violations.join('; ')}`);
     }

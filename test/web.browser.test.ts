@@ -43,7 +43,9 @@ describe('web UI in a real browser', () => {
     await page.getByRole('tab', { name: 'Upload & Index' }).click();
     await page.fill('#upload-folder', 'colours');
     await page.setInputFiles('#upload-files', files);
-    await page.waitForFunction(() => document.querySelectorAll('#upload-batches li[data-state]').length === 4, null, { timeout: 60_000 });
+    await page.waitForFunction(() => document.querySelectorAll('#upload-batches li[data-state]').length === 4, null, {
+      timeout: 60_000,
+    });
     const rows = await page.$$eval('#upload-batches li[data-name]', (lis) =>
       lis.map((li) => ({
         name: (li as HTMLElement).dataset.name,
@@ -59,8 +61,16 @@ describe('web UI in a real browser', () => {
     }
     assert.equal(byName['broken.png'].state, 'failed');
     assert.match(byName['broken.png'].text ?? '', /not an image/);
-    assert.equal(await page.textContent('#upload-count'), '3 indexed, 1 failed of 4', 'a failure is not counted as done');
-    assert.equal(await page.$eval('#upload-batches li[data-state=failed] progress', (p) => getComputedStyle(p).display), 'none', 'no full bar on a failed row');
+    assert.equal(
+      await page.textContent('#upload-count'),
+      '3 indexed, 1 failed of 4',
+      'a failure is not counted as done',
+    );
+    assert.equal(
+      await page.$eval('#upload-batches li[data-state=failed] progress', (p) => getComputedStyle(p).display),
+      'none',
+      'no full bar on a failed row',
+    );
     if (shots) await page.screenshot({ path: path.join(shots, 'upload.png') });
   });
 
@@ -90,7 +100,9 @@ describe('web UI in a real browser', () => {
     assert.match((await page.getAttribute('#preview-image', 'src')) ?? '', /\/file$/);
     assert.match((await page.textContent('#preview-meta')) ?? '', /colours/);
     await page.click('#preview-similar');
-    await page.waitForFunction(() => document.querySelector('#search-status')?.textContent?.startsWith('Similar to red.png'));
+    await page.waitForFunction(() =>
+      document.querySelector('#search-status')?.textContent?.startsWith('Similar to red.png'),
+    );
     const names = await page.$$eval('#search-results .name', (els) => els.map((e) => e.textContent));
     assert.equal(names.length, 2);
     assert.ok(!names.includes('red.png'));
@@ -102,7 +114,9 @@ describe('web UI in a real browser', () => {
       const answered = page.waitForResponse((r) => r.url().endsWith('/api/v1/images/search/by-image'));
       await page.setInputFiles('#search-file', files[0]);
       await answered;
-      await page.waitForFunction(() => document.querySelector('#search-status')?.textContent?.startsWith('Like red.png'));
+      await page.waitForFunction(() =>
+        document.querySelector('#search-status')?.textContent?.startsWith('Like red.png'),
+      );
       return page.$$eval('#search-results .name', (els) => els.map((e) => e.textContent));
     };
     await page.fill('#search-min', '0');
@@ -114,7 +128,9 @@ describe('web UI in a real browser', () => {
     const similar = page.waitForRequest((r) => r.url().includes('/similar?'));
     await page.click('#preview-similar');
     assert.match((await similar).url(), /minSimilarity=99/);
-    await page.waitForFunction(() => document.querySelector('#search-status')?.textContent?.startsWith('Similar to red.png: 0 results'));
+    await page.waitForFunction(() =>
+      document.querySelector('#search-status')?.textContent?.startsWith('Similar to red.png: 0 results'),
+    );
     await page.fill('#search-min', '0');
   });
 
@@ -130,7 +146,9 @@ describe('web UI in a real browser', () => {
     page.removeAllListeners('dialog');
     page.once('dialog', (d) => void d.accept('a green field'));
     await page.getByRole('button', { name: 'Edit caption of green.png' }).click();
-    await page.waitForFunction(() => [...document.querySelectorAll('#gallery .caption')].some((c) => c.textContent === 'a green field'));
+    await page.waitForFunction(() =>
+      [...document.querySelectorAll('#gallery .caption')].some((c) => c.textContent === 'a green field'),
+    );
     const { items } = await (await fetch(`${s.url}/api/v1/images`)).json();
     const green = items.find((i: { filename: string }) => i.filename === 'green.png');
     assert.equal(green.caption, 'a green field');
@@ -178,7 +196,11 @@ describe('web UI with API keys and several spaces (LOUPE_AUTH=on)', () => {
       ['beta', 'green'],
     ]) {
       const body = form([{ name: `${colour}.png`, bytes: await colourImage(colour, 'png'), type: 'image/png' }]);
-      const res = await fetch(`${s.url}/api/v1/images?wait=true`, { method: 'POST', body, headers: { authorization: `Bearer ${key}`, 'x-loupe-space': space } });
+      const res = await fetch(`${s.url}/api/v1/images?wait=true`, {
+        method: 'POST',
+        body,
+        headers: { authorization: `Bearer ${key}`, 'x-loupe-space': space },
+      });
       assert.equal(res.status, 201, await res.text());
     }
     browser = await launch();
@@ -214,7 +236,10 @@ describe('web UI with API keys and several spaces (LOUPE_AUTH=on)', () => {
   });
 
   it("offers the key's spaces and starts in the first", async () => {
-    assert.deepEqual(await page.$$eval('#space option', (o) => o.map((x) => (x as HTMLOptionElement).value)), ['alpha', 'beta']);
+    assert.deepEqual(await page.$$eval('#space option', (o) => o.map((x) => (x as HTMLOptionElement).value)), [
+      'alpha',
+      'beta',
+    ]);
     assert.equal(await page.inputValue('#space'), 'alpha');
     await page.getByRole('tab', { name: 'Gallery' }).click();
     await page.waitForSelector('#gallery li');
@@ -223,12 +248,18 @@ describe('web UI with API keys and several spaces (LOUPE_AUTH=on)', () => {
 
   it("switching space shows only that space's images, thumbnails and stats", async () => {
     await page.selectOption('#space', 'beta');
-    await page.waitForFunction(() => (document.querySelector('#space') as HTMLSelectElement | null)?.value === 'beta' && !document.querySelector('#space-picker')!.hasAttribute('hidden'));
+    await page.waitForFunction(
+      () =>
+        (document.querySelector('#space') as HTMLSelectElement | null)?.value === 'beta' &&
+        !document.querySelector('#space-picker')!.hasAttribute('hidden'),
+    );
     await page.getByRole('tab', { name: 'Gallery' }).click();
     await page.waitForFunction(() => document.querySelectorAll('#gallery li.card').length === 2);
     assert.deepEqual(await galleryNames(), ['blue.png', 'green.png']);
     // Thumbnails are plain <img> requests: they reach the chosen space through the cookies alone.
-    await page.waitForFunction(() => [...document.querySelectorAll<HTMLImageElement>('#gallery img')].every((i) => i.complete && i.naturalWidth > 0));
+    await page.waitForFunction(() =>
+      [...document.querySelectorAll<HTMLImageElement>('#gallery img')].every((i) => i.complete && i.naturalWidth > 0),
+    );
     await page.getByRole('tab', { name: 'Stats' }).click();
     await page.waitForSelector('#stats-images');
     assert.equal(await page.textContent('#stats-images'), '2 images');
@@ -264,7 +295,11 @@ describe('web UI: stored markup stays text (no stored XSS)', () => {
     browser = await launch();
     const res = await fetch(`${s.url}/api/v1/images?wait=true`, {
       method: 'POST',
-      body: form([{ name: marks.filename, bytes: await colourImage('red', 'png'), type: 'image/png' }], { folder: marks.folder, caption: marks.caption, tags: marks.tag }),
+      body: form([{ name: marks.filename, bytes: await colourImage('red', 'png'), type: 'image/png' }], {
+        folder: marks.folder,
+        caption: marks.caption,
+        tags: marks.tag,
+      }),
     });
     assert.equal(res.status, 201, await res.clone().text());
   });
@@ -284,7 +319,10 @@ describe('web UI: stored markup stays text (no stored XSS)', () => {
     await page.getByRole('tab', { name: 'Gallery' }).click();
     await page.waitForFunction(() => document.querySelectorAll('#gallery li.card').length === 1);
     const galleryText = await page.textContent('#gallery');
-    assert.ok(galleryText?.includes('<b id="injected">bold</b>') || galleryText?.includes(marks.filename), `gallery shows the markup as text: ${galleryText}`);
+    assert.ok(
+      galleryText?.includes('<b id="injected">bold</b>') || galleryText?.includes(marks.filename),
+      `gallery shows the markup as text: ${galleryText}`,
+    );
     await page.getByRole('tab', { name: 'Search' }).click();
     await page.fill('#search-query', 'bold');
     await page.press('#search-query', 'Enter');
@@ -315,16 +353,25 @@ describe('web UI: filters, the gallery by date taken, and reviewing duplicates',
       .slice(0, 2);
     const original = await readFile(path.join(COCO_IMAGES, photoA));
     const uploads: [string, Buffer][] = [
-      ['pixel-2019.jpg', await photoWithExif('red', { taken: '2019:06:15 10:00:00', make: 'Google', model: 'Pixel 7' })],
+      [
+        'pixel-2019.jpg',
+        await photoWithExif('red', { taken: '2019:06:15 10:00:00', make: 'Google', model: 'Pixel 7' }),
+      ],
       ['canon-2021.jpg', await photoWithExif('blue', { taken: '2021:03:02 10:00:00', make: 'Canon', model: 'EOS R5' })],
-      ['pixel-2021.jpg', await photoWithExif('green', { taken: '2021:03:20 10:00:00', make: 'Google', model: 'Pixel 5' })],
+      [
+        'pixel-2021.jpg',
+        await photoWithExif('green', { taken: '2021:03:20 10:00:00', make: 'Google', model: 'Pixel 5' }),
+      ],
       // A photo, a smaller re-encoded copy of it (a near duplicate) and another photo.
       ['photo.jpg', original],
       ['photo-small.jpg', await sharp(original).resize(320).jpeg({ quality: 70 }).toBuffer()],
       ['other.jpg', await readFile(path.join(COCO_IMAGES, photoB))],
     ];
     for (const [name, bytes] of uploads) {
-      const res = await fetch(`${s.url}/api/v1/images?wait=true`, { method: 'POST', body: form([{ name, bytes, type: 'image/jpeg' }]) });
+      const res = await fetch(`${s.url}/api/v1/images?wait=true`, {
+        method: 'POST',
+        body: form([{ name, bytes, type: 'image/jpeg' }]),
+      });
       assert.equal(res.status, 201, await res.clone().text());
       ids[name] = ((await res.json()) as { images: { id: string }[] }).images[0].id;
     }
@@ -344,15 +391,26 @@ describe('web UI: filters, the gallery by date taken, and reviewing duplicates',
     assert.equal(await page.textContent('#search-filter-count'), '(1 on)');
     await page.click('#search-form button[type=submit]');
     await page.waitForFunction(() => document.querySelectorAll('#search-results li').length === 2);
-    assert.deepEqual(await page.$$eval('#search-results .name', (n) => n.map((e) => e.textContent)), ['pixel-2021.jpg', 'pixel-2019.jpg'], 'newest first');
+    assert.deepEqual(
+      await page.$$eval('#search-results .name', (n) => n.map((e) => e.textContent)),
+      ['pixel-2021.jpg', 'pixel-2019.jpg'],
+      'newest first',
+    );
     assert.match((await page.textContent('#search-results li .when')) ?? '', /2021/);
     await page.fill('#filter-after', '2021-01-01');
     await page.fill('#filter-camera', '');
     await page.selectOption('#search-sort', 'oldest');
     await page.fill('#search-query', 'a picture');
     await page.press('#search-query', 'Enter');
-    await page.waitForFunction(() => document.querySelectorAll('#search-results li').length === 2 && document.querySelector('#search-results .name')?.textContent === 'canon-2021.jpg');
-    assert.deepEqual(await page.$$eval('#search-results .name', (n) => n.map((e) => e.textContent)), ['canon-2021.jpg', 'pixel-2021.jpg']);
+    await page.waitForFunction(
+      () =>
+        document.querySelectorAll('#search-results li').length === 2 &&
+        document.querySelector('#search-results .name')?.textContent === 'canon-2021.jpg',
+    );
+    assert.deepEqual(await page.$$eval('#search-results .name', (n) => n.map((e) => e.textContent)), [
+      'canon-2021.jpg',
+      'pixel-2021.jpg',
+    ]);
     if (shots) await page.screenshot({ path: path.join(shots, 'filters.png') });
     await page.click('#filter-clear');
     await page.selectOption('#search-sort', 'relevance');
@@ -361,30 +419,48 @@ describe('web UI: filters, the gallery by date taken, and reviewing duplicates',
   it('shows the gallery by date taken under month headings', async () => {
     await page.getByRole('tab', { name: 'Gallery' }).click();
     await page.waitForFunction(() => document.querySelectorAll('#gallery li.card').length === 6);
-    const sequence = await page.$$eval('#gallery > li', (lis) => lis.map((li) => (li.classList.contains('month') ? `# ${li.textContent}` : li.querySelector('.name')!.textContent)));
+    const sequence = await page.$$eval('#gallery > li', (lis) =>
+      lis.map((li) =>
+        li.classList.contains('month') ? `# ${li.textContent}` : li.querySelector('.name')!.textContent,
+      ),
+    );
     const march = sequence.indexOf(sequence.find((t) => t?.startsWith('# ') && /2021/.test(t))!);
     assert.ok(march >= 0, JSON.stringify(sequence));
-    assert.deepEqual(sequence.slice(march + 1, march + 3), ['pixel-2021.jpg', 'canon-2021.jpg'], 'one heading over both March 2021 photos, newest first');
+    assert.deepEqual(
+      sequence.slice(march + 1, march + 3),
+      ['pixel-2021.jpg', 'canon-2021.jpg'],
+      'one heading over both March 2021 photos, newest first',
+    );
     assert.ok(/2019/.test(sequence[march + 3] ?? ''), 'then the 2019 heading');
     assert.equal(sequence[march + 4], 'pixel-2019.jpg');
   });
 
   it('reviews a near-duplicate group side by side and deletes the copy not kept', async () => {
     await page.getByRole('tab', { name: 'Duplicates' }).click();
-    const group = page.locator('#duplicates li.group', { has: page.locator(`li.member[data-id="${ids['photo.jpg']}"]`) });
+    const group = page.locator('#duplicates li.group', {
+      has: page.locator(`li.member[data-id="${ids['photo.jpg']}"]`),
+    });
     await group.waitFor();
     assert.equal(await group.getAttribute('data-kind'), 'near');
-    const members = await group.locator('li.member').evaluateAll((lis) => lis.map((li) => (li as HTMLElement).dataset.id));
+    const members = await group
+      .locator('li.member')
+      .evaluateAll((lis) => lis.map((li) => (li as HTMLElement).dataset.id));
     assert.deepEqual(new Set(members), new Set([ids['photo.jpg'], ids['photo-small.jpg']]));
     const text = await group.textContent();
     assert.match(text ?? '', /640 × \d+ JPEG/, 'the resolution tells them apart');
     assert.match(text ?? '', /320 × \d+ JPEG/);
-    assert.ok(await group.locator(`li.member[data-id="${ids['photo.jpg']}"].keep`).count(), 'the larger one is kept unless chosen otherwise');
+    assert.ok(
+      await group.locator(`li.member[data-id="${ids['photo.jpg']}"].keep`).count(),
+      'the larger one is kept unless chosen otherwise',
+    );
     // Keep the small copy instead, and delete the other.
     await group.locator(`li.member[data-id="${ids['photo-small.jpg']}"] input[type=radio]`).check();
     if (shots) await page.screenshot({ path: path.join(shots, 'duplicates.png') });
     await group.getByRole('button', { name: 'Delete the others' }).click();
-    await page.waitForFunction((id) => !document.querySelector(`#duplicates li.member[data-id="${id}"]`), ids['photo.jpg']);
+    await page.waitForFunction(
+      (id) => !document.querySelector(`#duplicates li.member[data-id="${id}"]`),
+      ids['photo.jpg'],
+    );
     assert.equal((await fetch(`${s.url}/api/v1/images/${ids['photo.jpg']}`)).status, 404, 'the copy not kept is gone');
     assert.equal((await fetch(`${s.url}/api/v1/images/${ids['photo-small.jpg']}`)).status, 200, 'the kept one stays');
     assert.equal((await fetch(`${s.url}/api/v1/images/${ids['other.jpg']}`)).status, 200);

@@ -49,7 +49,14 @@ describe('distributed workers on one database', () => {
     server = await startPgServer();
     const data = path.join(await tempDir(), 'data');
     // Short leases so that a killed worker's jobs are taken over within seconds; small batches so jobs are many.
-    env = await testEnv(data, { DATABASE_URL: server.url, LOUPE_JOB_LEASE_MS: '1500', LOUPE_BATCH_SIZE: '2', LOUPE_JOB_RETRY_BASE_MS: '50', LOUPE_WORKER_GRACE_MS: '20000', LOUPE_LOG_FORMAT: 'json' });
+    env = await testEnv(data, {
+      DATABASE_URL: server.url,
+      LOUPE_JOB_LEASE_MS: '1500',
+      LOUPE_BATCH_SIZE: '2',
+      LOUPE_JOB_RETRY_BASE_MS: '50',
+      LOUPE_WORKER_GRACE_MS: '20000',
+      LOUPE_LOG_FORMAT: 'json',
+    });
     lib = await openLibrary(parseConfig(env));
   });
   after(async () => {
@@ -60,22 +67,34 @@ describe('distributed workers on one database', () => {
   it('three workers, one SIGKILLed mid-job and one SIGTERMed: every job done exactly once', async () => {
     const photos = (await readdir(COCO_IMAGES)).sort().slice(0, 40);
     const ids: string[] = [];
-    for (const f of photos) ids.push((await acceptUpload(lib, { bytes: await readFile(path.join(COCO_IMAGES, f)), filename: f })).id);
+    for (const f of photos)
+      ids.push((await acceptUpload(lib, { bytes: await readFile(path.join(COCO_IMAGES, f)), filename: f })).id);
     // A truncated JPEG passes the header check and fails decoding: bad input, failed at once, never retried.
     const full = await readFile(path.join(COCO_IMAGES, photos[0]));
-    const truncated = await acceptUpload(lib, { bytes: Buffer.concat([full.subarray(0, 2000), Buffer.from('not the rest')]), filename: 'truncated.jpg' });
+    const truncated = await acceptUpload(lib, {
+      bytes: Buffer.concat([full.subarray(0, 2000), Buffer.from('not the rest')]),
+      filename: 'truncated.jpg',
+    });
     assert.equal((await lib.jobs.counts()).pending, photos.length + 1);
 
     const workers = [startWorker(env), startWorker(env), startWorker(env)];
     const [victim, stopped, survivor] = workers;
-    const heldBy = async (w: Worker) => (await lib.db.query<{ id: string }>(`select id from jobs where status = 'running' and locked_by like $1`, [`%:${w.child.pid}:%`])).map((r) => r.id);
+    const heldBy = async (w: Worker) =>
+      (
+        await lib.db.query<{ id: string }>(`select id from jobs where status = 'running' and locked_by like $1`, [
+          `%:${w.child.pid}:%`,
+        ])
+      ).map((r) => r.id);
     let victimJobs: string[] = [];
     await until('the victim to hold a job', async () => (victimJobs = await heldBy(victim)).length > 0);
     victim.child.kill('SIGKILL');
     assert.equal(await victim.exited, null, 'killed, not exited');
 
     // Stop another gracefully while work remains: it finishes (or gives back) its batch and exits 0.
-    await until('the second worker to hold a job', async () => (await heldBy(stopped)).length > 0 || (await lib.jobs.counts()).pending === 0);
+    await until(
+      'the second worker to hold a job',
+      async () => (await heldBy(stopped)).length > 0 || (await lib.jobs.counts()).pending === 0,
+    );
     stopped.child.kill('SIGTERM');
     assert.equal(await stopped.exited, 0, `SIGTERM exits cleanly:\n${stopped.log.join('\n')}`);
     assert.ok(
@@ -90,20 +109,29 @@ describe('distributed workers on one database', () => {
     survivor.child.kill('SIGTERM');
     assert.equal(await survivor.exited, 0);
 
-    const jobs = await lib.db.query<{ id: string; status: string; completions: number; attempts: number; error_code: string | null }>('select id, status, completions, attempts, error_code from jobs');
+    const jobs = await lib.db.query<{
+      id: string;
+      status: string;
+      completions: number;
+      attempts: number;
+      error_code: string | null;
+    }>('select id, status, completions, attempts, error_code from jobs');
     const byId = new Map(jobs.map((j) => [j.id, j]));
     for (const id of ids) {
       const j = byId.get(id)!;
       assert.equal(j.status, 'done', `job ${id} is done`);
       assert.equal(j.completions, 1, `job ${id} completed exactly once`);
     }
-    for (const id of victimJobs) assert.ok(byId.get(id)!.attempts >= 2, "the killed worker's jobs were taken over by another");
+    for (const id of victimJobs)
+      assert.ok(byId.get(id)!.attempts >= 2, "the killed worker's jobs were taken over by another");
     const bad = byId.get(truncated.id)!;
     assert.deepEqual([bad.status, bad.attempts, bad.error_code], ['failed', 1, 'UNDECODABLE']);
 
     assert.equal(await lib.store.imageCount(), photos.length, 'each image stored once');
     const [{ n: paths }] = await lib.db.query<{ n: string }>('select count(*) as n from image_paths');
-    const [{ n: vectors }] = await lib.db.query<{ n: string }>(`select count(*) as n from embeddings where kind = 'clip'`);
+    const [{ n: vectors }] = await lib.db.query<{ n: string }>(
+      `select count(*) as n from embeddings where kind = 'clip'`,
+    );
     assert.deepEqual([Number(paths), Number(vectors)], [photos.length, photos.length]);
     // The survivor's JSON log shows the work it did.
     const lines = survivor.log
@@ -122,7 +150,9 @@ describe('distributed workers on one database', () => {
   });
 
   it('a failure that may pass is retried with backoff, then ends as dead with its error', async () => {
-    const broken = await openLibrary(parseConfig({ ...env, LOUPE_CLIP_MODEL: 'missing/model', LOUPE_JOB_MAX_ATTEMPTS: '3' }));
+    const broken = await openLibrary(
+      parseConfig({ ...env, LOUPE_CLIP_MODEL: 'missing/model', LOUPE_JOB_MAX_ATTEMPTS: '3' }),
+    );
     const bytes = await readFile(path.join(COCO_IMAGES, (await readdir(COCO_IMAGES)).sort()[50]));
     const { id } = await acceptUpload(broken, { bytes, filename: 'retry-me.jpg' });
     const worker = new IngestWorker(broken);
@@ -152,7 +182,10 @@ describe('distributed workers on one database', () => {
     try {
       assert.equal(apiA.worker, null, 'with DATABASE_URL the API runs no worker of its own');
       const upload = async (api: typeof apiA, colour: string, query = '') =>
-        fetch(`${api.url}/api/v1/images${query}`, { method: 'POST', body: form([{ name: `${colour}.png`, bytes: await colourImage(colour, 'png'), type: 'image/png' }]) });
+        fetch(`${api.url}/api/v1/images${query}`, {
+          method: 'POST',
+          body: form([{ name: `${colour}.png`, bytes: await colourImage(colour, 'png'), type: 'image/png' }]),
+        });
 
       const queued = await upload(apiA, 'teal');
       assert.equal(queued.status, 201);
@@ -174,8 +207,16 @@ describe('distributed workers on one database', () => {
       const purple = (await waited.json()).images[0];
       assert.equal(purple.status, 'ready', 'A answered once the worker process had indexed it');
       assert.equal((await (await fetch(`${apiB.url}/api/v1/images/${purple.id}`)).json()).id, purple.id, 'B serves it');
-      await until('the queued upload to be indexed', async () => (await lib.jobs.get(tealJob.id))?.status === 'done', 60_000);
-      await until('B to stream the job done', async () => seen.join('').includes(`"id":"${tealJob.id}"`) && /"status":"done"/.test(seen.join('')), 10_000);
+      await until(
+        'the queued upload to be indexed',
+        async () => (await lib.jobs.get(tealJob.id))?.status === 'done',
+        60_000,
+      );
+      await until(
+        'B to stream the job done',
+        async () => seen.join('').includes(`"id":"${tealJob.id}"`) && /"status":"done"/.test(seen.join('')),
+        10_000,
+      );
     } finally {
       events.abort();
       await reading;

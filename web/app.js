@@ -10,7 +10,13 @@ const plural = (n, one, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
 const kb = (n) => (n >= 1 << 20 ? `${(n / (1 << 20)).toFixed(1)} MB` : `${Math.round(n / 1024)} KB`);
 /** EXIF dates have no time zone: Loupe stores the wall-clock time as UTC, so it is shown in UTC, without a zone. */
 const wallClock = (iso, withTime = true) =>
-  new Date(iso).toLocaleString(undefined, { timeZone: 'UTC', year: 'numeric', month: 'short', day: 'numeric', ...(withTime ? { hour: '2-digit', minute: '2-digit' } : {}) });
+  new Date(iso).toLocaleString(undefined, {
+    timeZone: 'UTC',
+    year: 'numeric',
+    month: 'short',
+    day: 'numeric',
+    ...(withTime ? { hour: '2-digit', minute: '2-digit' } : {}),
+  });
 const regionNames = new Intl.DisplayNames(undefined, { type: 'region' });
 const countryName = (code) => {
   try {
@@ -52,7 +58,11 @@ async function api(path, options = {}) {
   const body = await res.json().catch(() => null);
   if (!res.ok) {
     const message = body?.message ?? res.statusText;
-    if (res.status >= 500) throw new ApiError(`The server failed: ${message} (HTTP ${res.status}). Its log says more; try again.`, res.status);
+    if (res.status >= 500)
+      throw new ApiError(
+        `The server failed: ${message} (HTTP ${res.status}). Its log says more; try again.`,
+        res.status,
+      );
     throw new ApiError(message, res.status);
   }
   return body;
@@ -78,9 +88,16 @@ $('#signin-form').addEventListener('submit', async (e) => {
   e.preventDefault();
   const key = $('#signin-key').value.trim();
   if (!key) return;
-  const res = await fetch('/api/v1/session', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ key }) }).catch(() => null);
+  const res = await fetch('/api/v1/session', {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ key }),
+  }).catch(() => null);
   if (res?.ok) return location.reload();
-  $('#signin-error').textContent = res?.status === 401 ? 'That key is not valid: it is unknown or was revoked.' : 'The server cannot be reached. Try again.';
+  $('#signin-error').textContent =
+    res?.status === 401
+      ? 'That key is not valid: it is unknown or was revoked.'
+      : 'The server cannot be reached. Try again.';
   $('#signin-key').select();
 });
 $('#signout').addEventListener('click', async () => {
@@ -207,8 +224,10 @@ async function refreshFolders() {
   for (const select of [$('#search-folder'), $('#gallery-folder')]) {
     const current = select.value;
     select.replaceChildren(select.options[0]);
-    for (const folder of Object.keys(stats.folders).filter(Boolean)) select.append(el('option', { value: folder, textContent: folder }));
-    if (current && !Object.hasOwn(stats.folders, current)) select.append(el('option', { value: current, textContent: current }));
+    for (const folder of Object.keys(stats.folders).filter(Boolean))
+      select.append(el('option', { value: folder, textContent: folder }));
+    if (current && !Object.hasOwn(stats.folders, current))
+      select.append(el('option', { value: current, textContent: current }));
     select.value = current;
   }
   return stats;
@@ -217,13 +236,20 @@ async function refreshFolders() {
 // ---- photo grids: cards, selection (checkboxes, shift-click ranges) and arrow-key movement (a roving tabindex)
 function card(item, { similarity, grid } = {}) {
   const name = item.filename ?? item.id;
-  const img = el('img', { src: item.thumbnailUrl, alt: item.caption || name, loading: 'lazy', width: 320, height: 240 });
+  const img = el('img', {
+    src: item.thumbnailUrl,
+    alt: item.caption || name,
+    loading: 'lazy',
+    width: 320,
+    height: 240,
+  });
   const thumb = el('button', { className: 'thumb', type: 'button', ariaLabel: `Open ${name}`, tabIndex: -1 }, img);
   thumb.addEventListener('click', () => openViewer(item.id, listOf(grid)));
   const pick = el('input', { type: 'checkbox', className: 'pick', ariaLabel: `Select ${name}` });
   pick.addEventListener('click', (e) => choose(grid, li, pick.checked, e.shiftKey));
   const body = el('div', { className: 'body' });
-  if (similarity !== undefined) body.append(el('span', { className: 'badge', textContent: `${similarity.toFixed(1)}%` }));
+  if (similarity !== undefined)
+    body.append(el('span', { className: 'badge', textContent: `${similarity.toFixed(1)}%` }));
   body.append(el('span', { className: 'name', textContent: name, title: name }));
   if (item.folder) body.append(el('span', { className: 'folder', textContent: `in ${item.folder}` }));
   body.append(
@@ -231,8 +257,15 @@ function card(item, { similarity, grid } = {}) {
       ? el('time', { className: 'when', dateTime: item.exif.takenAt, textContent: wallClock(item.exif.takenAt, false) })
       : el('span', { className: 'when undated', textContent: 'no date' }),
   );
-  if (item.width) body.append(el('span', { className: 'size', textContent: `${item.width} × ${item.height}${item.bytes ? `, ${kb(item.bytes)}` : ''}` }));
-  if (item.explain?.matched?.length) body.append(el('span', { className: 'matched', textContent: `words in ${item.explain.matched.join(', ')}` }));
+  if (item.width)
+    body.append(
+      el('span', {
+        className: 'size',
+        textContent: `${item.width} × ${item.height}${item.bytes ? `, ${kb(item.bytes)}` : ''}`,
+      }),
+    );
+  if (item.explain?.matched?.length)
+    body.append(el('span', { className: 'matched', textContent: `words in ${item.explain.matched.join(', ')}` }));
   const caption = el('span', { className: 'caption', textContent: item.caption ?? '' });
   body.append(caption);
   const li = el('li', { className: 'card' }, thumb, pick, body);
@@ -244,7 +277,11 @@ function card(item, { similarity, grid } = {}) {
       const text = prompt(`Caption for ${name}`, item.caption ?? '');
       if (text === null) return;
       try {
-        const updated = await api(`/api/v1/images/${item.id}`, { method: 'PATCH', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ caption: text }) });
+        const updated = await api(`/api/v1/images/${item.id}`, {
+          method: 'PATCH',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ caption: text }),
+        });
         item.caption = updated.caption;
         caption.textContent = updated.caption ?? '';
         img.alt = updated.caption || name;
@@ -270,7 +307,9 @@ function card(item, { similarity, grid } = {}) {
 function failedOn(li, e, what) {
   if (gone(e)) {
     removeCards([li.dataset.id]);
-    notice(`${li.item?.filename ?? 'That photo'} is no longer in the library (deleted elsewhere): it was taken off the page.`);
+    notice(
+      `${li.item?.filename ?? 'That photo'} is no longer in the library (deleted elsewhere): it was taken off the page.`,
+    );
   } else notice(`${what}: ${e.message}`);
 }
 const cardsOf = (grid) => [...grid.querySelectorAll(':scope > li.card')];
@@ -281,10 +320,13 @@ function removeCards(ids) {
   for (const id of ids)
     for (const li of document.querySelectorAll(`li.card[data-id="${CSS.escape(id)}"]`)) {
       const grid = li.parentElement;
-      const next = li.nextElementSibling?.matches('.card') ? li.nextElementSibling : (li.nextElementSibling?.nextElementSibling ?? li.previousElementSibling);
+      const next = li.nextElementSibling?.matches('.card')
+        ? li.nextElementSibling
+        : (li.nextElementSibling?.nextElementSibling ?? li.previousElementSibling);
       li.remove();
       selected.delete(id);
-      for (const heading of grid.querySelectorAll(':scope > li.month')) if (!heading.nextElementSibling || heading.nextElementSibling.matches('.month')) heading.remove();
+      for (const heading of grid.querySelectorAll(':scope > li.month'))
+        if (!heading.nextElementSibling || heading.nextElementSibling.matches('.month')) heading.remove();
       if (focusWasIn === li || !document.activeElement || document.activeElement === document.body) {
         const target = next?.matches?.('.card') ? next : grid.querySelector('li.card');
         if (target) focusCard(target);
@@ -306,7 +348,14 @@ function gridKeys(grid) {
     const cards = cardsOf(grid);
     const i = cards.indexOf(from);
     const perRow = Math.max(1, cards.filter((c) => c.offsetTop === cards[0].offsetTop).length);
-    const to = { ArrowRight: i + 1, ArrowLeft: i - 1, ArrowDown: i + perRow, ArrowUp: i - perRow, Home: 0, End: cards.length - 1 }[e.key];
+    const to = {
+      ArrowRight: i + 1,
+      ArrowLeft: i - 1,
+      ArrowDown: i + perRow,
+      ArrowUp: i - perRow,
+      Home: 0,
+      End: cards.length - 1,
+    }[e.key];
     if (to === undefined || !cards[to]) return;
     e.preventDefault();
     focusCard(cards[to]);
@@ -326,7 +375,12 @@ let lastPicked = null;
 function choose(grid, li, on, range) {
   const cards = cardsOf(grid);
   const span =
-    range && lastPicked && cards.includes(lastPicked) ? cards.slice(Math.min(cards.indexOf(lastPicked), cards.indexOf(li)), Math.max(cards.indexOf(lastPicked), cards.indexOf(li)) + 1) : [li];
+    range && lastPicked && cards.includes(lastPicked)
+      ? cards.slice(
+          Math.min(cards.indexOf(lastPicked), cards.indexOf(li)),
+          Math.max(cards.indexOf(lastPicked), cards.indexOf(li)) + 1,
+        )
+      : [li];
   for (const c of span) {
     c.querySelector('input.pick').checked = on;
     c.classList.toggle('selected', on);
@@ -362,7 +416,10 @@ $('#select-all').addEventListener('click', () => {
 $('#select-clear').addEventListener('click', clearSelection);
 $('#select-delete').addEventListener('click', async () => {
   const ids = [...selected.keys()];
-  if (!confirm(`Delete ${plural(ids.length, 'photo')} from the library? Files in your own folders stay where they are.`)) return;
+  if (
+    !confirm(`Delete ${plural(ids.length, 'photo')} from the library? Files in your own folders stay where they are.`)
+  )
+    return;
   const failed = [];
   for (const id of ids)
     await api(`/api/v1/images/${id}`, { method: 'DELETE' }).catch((e) => {
@@ -380,7 +437,11 @@ async function retag(add) {
     if (add === tags.has(tag)) continue;
     add ? tags.add(tag) : tags.delete(tag);
     try {
-      const updated = await api(`/api/v1/images/${id}`, { method: 'PATCH', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ tags: [...tags] }) });
+      const updated = await api(`/api/v1/images/${id}`, {
+        method: 'PATCH',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ tags: [...tags] }),
+      });
       item.tags = updated.tags;
       changed++;
     } catch (e) {
@@ -394,7 +455,11 @@ $('#select-tag-add').addEventListener('click', () => retag(true));
 $('#select-tag-remove').addEventListener('click', () => retag(false));
 $('#select-zip').addEventListener('click', () => {
   // A form post: the browser streams the zip straight to a download, however large.
-  const form = el('form', { method: 'POST', action: '/api/v1/images/zip', hidden: true }, el('input', { type: 'hidden', name: 'ids', value: [...selected.keys()].join(',') }));
+  const form = el(
+    'form',
+    { method: 'POST', action: '/api/v1/images/zip', hidden: true },
+    el('input', { type: 'hidden', name: 'ids', value: [...selected.keys()].join(',') }),
+  );
   document.body.append(form);
   form.submit();
   form.remove();
@@ -425,7 +490,9 @@ async function openViewer(id, list = viewer.list, { push = true } = {}) {
   const name = item.filename ?? id;
   $('#preview-title').textContent = name;
   // Browsers show JPEG, PNG, WebP, GIF and AVIF themselves; HEIC, TIFF, BMP and RAW come as a JPEG rendition.
-  const shown = ['jpeg', 'png', 'webp', 'gif', 'avif'].includes(item.format) ? item.url : `/api/v1/images/${id}/preview`;
+  const shown = ['jpeg', 'png', 'webp', 'gif', 'avif'].includes(item.format)
+    ? item.url
+    : `/api/v1/images/${id}/preview`;
   Object.assign($('#preview-image'), { src: shown, alt: item.caption || name });
   setZoom(false);
   Object.assign($('#preview-download'), { href: item.url, download: name });
@@ -436,13 +503,18 @@ async function openViewer(id, list = viewer.list, { push = true } = {}) {
     ['Taken', item.exif?.takenAt ? wallClock(item.exif.takenAt) : '—'],
     ['Camera', item.exif?.camera ?? '—'],
     ['Place', [item.exif?.country && countryName(item.exif.country), place].filter(Boolean).join(' · ') || '—'],
-    ['Size', `${item.width} × ${item.height} ${item.format?.toUpperCase() ?? ''}${item.bytes ? `, ${kb(item.bytes)}` : ''}`],
+    [
+      'Size',
+      `${item.width} × ${item.height} ${item.format?.toUpperCase() ?? ''}${item.bytes ? `, ${kb(item.bytes)}` : ''}`,
+    ],
     ['Tags', item.tags?.join(', ') || '—'],
     ['Objects', item.labels?.map((l) => `${l.label} ${Math.round(l.confidence * 100)}%`).join(', ') || '—'],
     ['Text in image', item.textInImage ? item.textInImage.slice(0, 400) : '—'],
     ['Paths', item.paths?.join('\n') || '—'],
   ];
-  $('#preview-meta').replaceChildren(...meta.flatMap(([k, v]) => [el('dt', { textContent: k }), el('dd', { textContent: v })]));
+  $('#preview-meta').replaceChildren(
+    ...meta.flatMap(([k, v]) => [el('dt', { textContent: k }), el('dd', { textContent: v })]),
+  );
   const at = viewer.list.findIndex((i) => i.id === id);
   $('#preview-prev').disabled = at <= 0;
   $('#preview-next').disabled = at < 0 || at >= viewer.list.length - 1;
@@ -501,7 +573,9 @@ async function showResults(label, make, { more = false } = {}) {
   try {
     const { results, applied } = await make(search.k, controller.signal);
     if (controller !== search.controller) return; // a newer search has begun
-    const filter = applied?.folder ? ` in folder “${applied.folder}”${applied.folderDetected ? ' (detected from your words)' : ''}` : '';
+    const filter = applied?.folder
+      ? ` in folder “${applied.folder}”${applied.folderDetected ? ' (detected from your words)' : ''}`
+      : '';
     const grid = $('#search-results');
     if (!more) grid.replaceChildren();
     const shownIds = new Set(cardsOf(grid).map((c) => c.dataset.id));
@@ -526,7 +600,9 @@ function moreResults() {
   showResults(search.label, search.make, { more: true });
 }
 $('#search-more').addEventListener('click', moreResults);
-new IntersectionObserver((entries) => entries.some((e) => e.isIntersecting) && !$('#search-more').hidden && moreResults()).observe($('#search-more'));
+new IntersectionObserver(
+  (entries) => entries.some((e) => e.isIntersecting) && !$('#search-more').hidden && moreResults(),
+).observe($('#search-more'));
 
 class FilterError extends Error {
   constructor(field, message) {
@@ -540,13 +616,23 @@ function chosenFilters() {
   const value = (id) => $(id).value.trim();
   if (value('#filter-after')) f.after = value('#filter-after');
   if (value('#filter-before')) f.before = value('#filter-before');
-  if (f.after && f.before && f.after > f.before) throw new FilterError('#filter-before', '“Taken after” is later than “Taken before”, so nothing can match: swap them.');
+  if (f.after && f.before && f.after > f.before)
+    throw new FilterError(
+      '#filter-before',
+      '“Taken after” is later than “Taken before”, so nothing can match: swap them.',
+    );
   if (value('#filter-camera')) f.camera = value('#filter-camera');
   if (value('#filter-country')) f.country = value('#filter-country');
   if (value('#filter-near')) {
-    const m = /^\s*(-?\d+(?:\.\d+)?)\s*,\s*(-?\d+(?:\.\d+)?)\s*(?:,\s*(\d+(?:\.\d+)?)\s*)?$/.exec(value('#filter-near'));
+    const m = /^\s*(-?\d+(?:\.\d+)?)\s*,\s*(-?\d+(?:\.\d+)?)\s*(?:,\s*(\d+(?:\.\d+)?)\s*)?$/.exec(
+      value('#filter-near'),
+    );
     const [lat, lon, km] = m ? [Number(m[1]), Number(m[2]), m[3] ? Number(m[3]) : undefined] : [];
-    if (!m || Math.abs(lat) > 90 || Math.abs(lon) > 180) throw new FilterError('#filter-near', '“Near” takes a latitude, a longitude and an optional radius in km, e.g. 48.86,2.35,10.');
+    if (!m || Math.abs(lat) > 90 || Math.abs(lon) > 180)
+      throw new FilterError(
+        '#filter-near',
+        '“Near” takes a latitude, a longitude and an optional radius in km, e.g. 48.86,2.35,10.',
+      );
     f.near = { lat, lon, ...(km ? { km } : {}) };
   }
   if (value('#filter-type')) f.type = value('#filter-type');
@@ -584,7 +670,8 @@ function countFilters() {
 }
 $('#search-filters').addEventListener('input', countFilters);
 $('#filter-clear').addEventListener('click', () => {
-  for (const input of document.querySelectorAll('#search-filters input, #search-filters select')) input.type === 'checkbox' ? (input.checked = false) : (input.value = '');
+  for (const input of document.querySelectorAll('#search-filters input, #search-filters select'))
+    input.type === 'checkbox' ? (input.checked = false) : (input.value = '');
   countFilters();
 });
 /** The "At least %" cutoff, for every kind of search; undefined when unset. */
@@ -595,7 +682,15 @@ function minSimilarity() {
 /** Filters and sort, for a search by image or similar-to-id (the same fields as query parameters). */
 function filterParams(filters) {
   const params = new URLSearchParams();
-  for (const [k, v] of Object.entries(filters)) params.set(k, k === 'near' ? [v.lat, v.lon, v.km].filter((x) => x !== undefined).join(',') : Array.isArray(v) ? v.join(',') : String(v));
+  for (const [k, v] of Object.entries(filters))
+    params.set(
+      k,
+      k === 'near'
+        ? [v.lat, v.lon, v.km].filter((x) => x !== undefined).join(',')
+        : Array.isArray(v)
+          ? v.join(',')
+          : String(v),
+    );
   if ($('#search-sort').value !== 'relevance') params.set('sort', $('#search-sort').value);
   if (minSimilarity() !== undefined) params.set('minSimilarity', String(minSimilarity()));
   return params;
@@ -619,7 +714,12 @@ function runTextSearch({ push = true } = {}) {
     ...(sort !== 'relevance' ? { sort } : {}),
   });
   showResults(query ? `“${query}”` : 'Filtered', (k, signal) =>
-    api('/api/v1/images/search', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body(k)), signal }),
+    api('/api/v1/images/search', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(body(k)),
+      signal,
+    }),
   );
 }
 $('#search-form').addEventListener('submit', (e) => {
@@ -678,7 +778,9 @@ events.addEventListener('job', (e) => {
 function newBatch(files) {
   const counts = { total: files.length, indexed: 0, failed: 0 };
   const list = el('ul', { className: 'uploads' });
-  const heading = el('h3', { textContent: `${plural(files.length, 'file')}, ${new Date().toLocaleTimeString(undefined, { hour: '2-digit', minute: '2-digit' })}` });
+  const heading = el('h3', {
+    textContent: `${plural(files.length, 'file')}, ${new Date().toLocaleTimeString(undefined, { hour: '2-digit', minute: '2-digit' })}`,
+  });
   $('#upload-batches').prepend(el('li', { className: 'batch' }, heading, list));
   const update = () => {
     const finishedCount = counts.indexed + counts.failed;
@@ -727,23 +829,35 @@ function uploadFile(file, batch) {
       }
       if (xhr.status === 401) openSignIn();
       if (xhr.status !== 201 || !body?.images?.length) {
-        finish(false, body?.message ?? body?.errors?.[0]?.message ?? `the server answered ${xhr.status} ${xhr.statusText}`);
+        finish(
+          false,
+          body?.message ?? body?.errors?.[0]?.message ?? `the server answered ${xhr.status} ${xhr.statusText}`,
+        );
         return resolve();
       }
       const record = body.images[0];
       const done = async () => {
         const item = await api(`/api/v1/images/${record.id}`).catch(() => record);
         if (item.status === 'failed') finish(false, item.message ?? 'indexing failed');
-        else finish(true, `${record.duplicate ? 'already in the library' : 'indexed'}${item.caption ? ' — ' + item.caption : ''}`, item);
+        else
+          finish(
+            true,
+            `${record.duplicate ? 'already in the library' : 'indexed'}${item.caption ? ' — ' + item.caption : ''}`,
+            item,
+          );
         resolve();
       };
       if (record.status === 'ready') return done();
       bar.value = 0.6;
       state.textContent = 'indexing…';
-      pending.set(record.id, (job) => (pending.delete(record.id), job.status === 'failed' ? (finish(false, job.error), resolve()) : done()));
+      pending.set(
+        record.id,
+        (job) => (pending.delete(record.id), job.status === 'failed' ? (finish(false, job.error), resolve()) : done()),
+      );
       // The job may have ended before we listened.
       const now = await api(`/api/v1/images/${record.id}`).catch(() => null);
-      if (now && now.status !== 'pending' && now.status !== 'running' && pending.has(record.id)) pending.get(record.id)({ status: now.status, error: now.message });
+      if (now && now.status !== 'pending' && now.status !== 'running' && pending.has(record.id))
+        pending.get(record.id)({ status: now.status, error: now.message });
     };
     xhr.send(form);
   });
@@ -765,7 +879,10 @@ dropZone($('#upload-drop'), $('#upload-files'), uploadAll);
 
 // ---- gallery: pages of 40, more on scroll; by date taken, a heading per month, undated photos last, a timeline
 const gallery = { cursor: null, loading: false, month: null, before: null };
-const monthOf = (item) => (item.exif?.takenAt ? new Date(item.exif.takenAt).toLocaleDateString(undefined, { timeZone: 'UTC', year: 'numeric', month: 'long' }) : 'No date');
+const monthOf = (item) =>
+  item.exif?.takenAt
+    ? new Date(item.exif.takenAt).toLocaleDateString(undefined, { timeZone: 'UTC', year: 'numeric', month: 'long' })
+    : 'No date';
 async function loadGallery(reset = false) {
   if (gallery.loading && !reset) return;
   gallery.loading = true;
@@ -805,7 +922,9 @@ async function loadTimeline(order) {
   const nav = $('#timeline');
   if (order !== 'taken') return (nav.hidden = true);
   const folder = $('#gallery-folder').value;
-  const { months, undated } = await api(`/api/v1/images/timeline${folder ? `?folder=${encodeURIComponent(folder)}` : ''}`).catch(() => ({ months: [], undated: 0 }));
+  const { months, undated } = await api(
+    `/api/v1/images/timeline${folder ? `?folder=${encodeURIComponent(folder)}` : ''}`,
+  ).catch(() => ({ months: [], undated: 0 }));
   const years = Map.groupBy ? Map.groupBy(months, (m) => m.month.slice(0, 4)) : new Map();
   const links = [];
   for (const [year, list] of years) {
@@ -822,11 +941,25 @@ async function loadTimeline(order) {
       }),
     );
     for (const m of list) {
-      const label = new Date(`${m.month}-01T00:00:00Z`).toLocaleDateString(undefined, { timeZone: 'UTC', month: 'short' });
-      links.push(el('button', { type: 'button', className: 'month-link', textContent: label, ariaLabel: `${label} ${year}: ${plural(m.count, 'photo')}`, onclick: () => jumpTo(m.month) }));
+      const label = new Date(`${m.month}-01T00:00:00Z`).toLocaleDateString(undefined, {
+        timeZone: 'UTC',
+        month: 'short',
+      });
+      links.push(
+        el('button', {
+          type: 'button',
+          className: 'month-link',
+          textContent: label,
+          ariaLabel: `${label} ${year}: ${plural(m.count, 'photo')}`,
+          onclick: () => jumpTo(m.month),
+        }),
+      );
     }
   }
-  if (undated) links.push(el('button', { type: 'button', className: 'year', textContent: 'No date', onclick: () => jumpTo('undated') }));
+  if (undated)
+    links.push(
+      el('button', { type: 'button', className: 'year', textContent: 'No date', onclick: () => jumpTo('undated') }),
+    );
   nav.replaceChildren(...links);
   nav.hidden = links.length < 2;
 }
@@ -844,7 +977,9 @@ $('#gallery-newest').addEventListener('click', () => {
   loadGallery(true);
 });
 $('#gallery-more').addEventListener('click', () => loadGallery());
-new IntersectionObserver((entries) => entries.some((e) => e.isIntersecting) && gallery.cursor && loadGallery()).observe($('#gallery-more'));
+new IntersectionObserver((entries) => entries.some((e) => e.isIntersecting) && gallery.cursor && loadGallery()).observe(
+  $('#gallery-more'),
+);
 for (const sel of ['#gallery-folder', '#gallery-order'])
   $(sel).addEventListener('change', () => {
     gallery.before = null;
@@ -883,7 +1018,13 @@ function duplicateGroup(group, index) {
   const best = group.images.reduce((a, b) => (b.width * b.height > a.width * a.height ? b : a), group.images[0]);
   const members = group.images.map((image) => {
     const label = `${image.filename}, ${image.width} × ${image.height}`;
-    const radio = el('input', { type: 'radio', name, value: image.id, checked: image.id === best.id, ariaLabel: `Keep ${label}` });
+    const radio = el('input', {
+      type: 'radio',
+      name,
+      value: image.id,
+      checked: image.id === best.id,
+      ariaLabel: `Keep ${label}`,
+    });
     const meta = [
       ['Size', `${image.width} × ${image.height} ${image.format.toUpperCase()}, ${kb(image.bytes)}`],
       ['Taken', image.exif?.takenAt ? wallClock(image.exif.takenAt) : '—'],
@@ -904,17 +1045,33 @@ function duplicateGroup(group, index) {
     group.kind === 'exact'
       ? `The same file at ${group.images[0].paths.length} paths (stored once; nothing to delete)`
       : `${group.images.length} near copies (differ by up to ${group.maxDistance} of 64 bits)`;
-  const section = el('li', { className: 'group' }, el('h3', { textContent: title }), el('ul', { className: 'members' }, ...members));
+  const section = el(
+    'li',
+    { className: 'group' },
+    el('h3', { textContent: title }),
+    el('ul', { className: 'members' }, ...members),
+  );
   section.dataset.kind = group.kind;
-  section.addEventListener('change', () => members.forEach((m) => m.classList.toggle('keep', m.querySelector('input')?.checked)));
+  section.addEventListener('change', () =>
+    members.forEach((m) => m.classList.toggle('keep', m.querySelector('input')?.checked)),
+  );
   if (group.kind === 'near') {
     const del = el('button', { type: 'button', textContent: 'Delete the others' });
     del.addEventListener('click', async () => {
       const keep = section.querySelector(`input[name=${name}]:checked`)?.value;
       const others = group.images.filter((i) => i.id !== keep);
-      if (!keep || !confirm(`Delete ${others.length} cop${others.length === 1 ? 'y' : 'ies'} from the library? Files in your folders stay where they are.`)) return;
+      if (
+        !keep ||
+        !confirm(
+          `Delete ${others.length} cop${others.length === 1 ? 'y' : 'ies'} from the library? Files in your folders stay where they are.`,
+        )
+      )
+        return;
       try {
-        for (const other of others) await api(`/api/v1/images/${other.id}`, { method: 'DELETE' }).catch((e) => (gone(e) ? null : Promise.reject(e)));
+        for (const other of others)
+          await api(`/api/v1/images/${other.id}`, { method: 'DELETE' }).catch((e) =>
+            gone(e) ? null : Promise.reject(e),
+          );
       } catch (e) {
         notice(`Could not delete every copy: ${e.message}`);
       }
@@ -945,7 +1102,15 @@ async function loadMap() {
     );
     $('#places').replaceChildren(
       ...places.map((p) =>
-        el('li', {}, el('button', { type: 'button', textContent: `${p.country ? countryName(p.country) : 'At sea or unmapped'}: ${plural(p.count, 'photo')}`, onclick: () => showPlace(p) })),
+        el(
+          'li',
+          {},
+          el('button', {
+            type: 'button',
+            textContent: `${p.country ? countryName(p.country) : 'At sea or unmapped'}: ${plural(p.count, 'photo')}`,
+            onclick: () => showPlace(p),
+          }),
+        ),
       ),
     );
     status.textContent = places.length ? '' : 'No photo has a GPS position yet.';
@@ -971,7 +1136,8 @@ async function loadStats() {
   try {
     stats = await refreshFolders();
   } catch (e) {
-    $('#stats-warning').textContent = `${e.message}${statsShownAt ? ` The numbers below are from ${statsShownAt.toLocaleTimeString()}.` : ''}`;
+    $('#stats-warning').textContent =
+      `${e.message}${statsShownAt ? ` The numbers below are from ${statsShownAt.toLocaleTimeString()}.` : ''}`;
     $('#stats-warning').hidden = false;
     return;
   }
@@ -1028,12 +1194,14 @@ async function applyUrl({ first = false } = {}) {
   selectTab(tab, { push: false });
   if (tab.id === 'tab-search') {
     if (params.get('similar')) runSimilar(params.get('similar').split(','), 'the chosen photos', { push: false });
-    else if (params.get('q') || FILTER_FIELDS.some(([k]) => params.has(k)) || params.has('has')) runTextSearch({ push: false });
+    else if (params.get('q') || FILTER_FIELDS.some(([k]) => params.has(k)) || params.has('has'))
+      runTextSearch({ push: false });
   }
   const photo = params.get('photo');
   if (photo && photo !== viewer.id) openViewer(photo, [], { push: false });
   else if (!photo && $('#preview').open) $('#preview').close();
-  if (first && matchMedia('(max-width: 600px)').matches && !FILTER_FIELDS.some(([k]) => params.has(k))) $('#search-options').open = false;
+  if (first && matchMedia('(max-width: 600px)').matches && !FILTER_FIELDS.some(([k]) => params.has(k)))
+    $('#search-options').open = false;
 }
 window.addEventListener('popstate', () => applyUrl());
 await refreshFolders().catch(() => {});

@@ -18,13 +18,22 @@ export async function createKey(access: AccessStore, options: { space?: string; 
   let spaceId: string | null = null;
   if (options.space) {
     const space = await access.getSpace(options.space);
-    if (!space) throw new LoupeError('NOT_FOUND', { what: `space "${options.space}" (create it with \`loupe spaces create ${options.space}\`)` });
+    if (!space)
+      throw new LoupeError('NOT_FOUND', {
+        what: `space "${options.space}" (create it with \`loupe spaces create ${options.space}\`)`,
+      });
     spaceId = space.id;
     userName ??= space.owner ?? undefined;
     if (userName && !space.members.includes(userName))
-      throw new LoupeError('BAD_ARGUMENT', { message: `user "${userName}" is not a member of space "${space.name}" (\`loupe spaces share ${space.name} --user ${userName}\`)` });
+      throw new LoupeError('BAD_ARGUMENT', {
+        message: `user "${userName}" is not a member of space "${space.name}" (\`loupe spaces share ${space.name} --user ${userName}\`)`,
+      });
   }
-  if (!userName) throw new LoupeError('BAD_ARGUMENT', { message: 'say whose key it is: --space NAME (a key for that space) or --user NAME (a key for all of their spaces)' });
+  if (!userName)
+    throw new LoupeError('BAD_ARGUMENT', {
+      message:
+        'say whose key it is: --space NAME (a key for that space) or --user NAME (a key for all of their spaces)',
+    });
   const user = await access.ensureUser(userName);
   const secret = KEY_PREFIX + randomBytes(32).toString('base64url');
   const id = randomUUID();
@@ -42,7 +51,11 @@ export function authenticate(access: AccessStore, key: string): Promise<Caller |
  * The space a request works in: the one it names, if the caller may use it; else the key's own space, or
  * the caller's only space. Without auth (a trusted local server), any space by name, else the default.
  */
-export async function chooseSpace(access: AccessStore, caller: Caller | null, requested: string | undefined): Promise<string> {
+export async function chooseSpace(
+  access: AccessStore,
+  caller: Caller | null,
+  requested: string | undefined,
+): Promise<string> {
   if (!caller) {
     if (!requested || requested === DEFAULT_SPACE_NAME) return DEFAULT_SPACE_ID;
     const space = await access.getSpace(requested);
@@ -62,10 +75,16 @@ export async function chooseSpace(access: AccessStore, caller: Caller | null, re
 }
 
 /** Deletes a space: its images, vectors, jobs, Loupe's files of it (thumbnails, uploads) and the keys bound to it. */
-export async function deleteSpace(lib: { access: Pick<AccessStore, 'getSpace' | 'deleteSpace'>; forSpace(spaceId: string): Pick<Library, 'blobs'> }, name: string): Promise<{ images: number }> {
+export async function deleteSpace(
+  lib: { access: Pick<AccessStore, 'getSpace' | 'deleteSpace'>; forSpace(spaceId: string): Pick<Library, 'blobs'> },
+  name: string,
+): Promise<{ images: number }> {
   const space = await lib.access.getSpace(name);
   if (!space) throw new LoupeError('NOT_FOUND', { what: `space "${name}"` });
-  if (space.id === DEFAULT_SPACE_ID) throw new LoupeError('BAD_ARGUMENT', { message: 'the default space cannot be deleted (delete its images instead)' });
+  if (space.id === DEFAULT_SPACE_ID)
+    throw new LoupeError('BAD_ARGUMENT', {
+      message: 'the default space cannot be deleted (delete its images instead)',
+    });
   const blobs = lib.forSpace(space.id).blobs;
   const shas = await lib.access.deleteSpace(space.id);
   for (const sha of shas) await Promise.all([blobs.delete(thumbnailKey(sha)), blobs.delete(originalKey(sha))]);

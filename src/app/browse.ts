@@ -20,14 +20,22 @@ export async function imagesById(lib: Images, ids: string[]): Promise<Map<string
   return new Map((await lib.store.getImages([...new Set(ids)])).map((d) => [d.id, d]));
 }
 
-export const listImages = (lib: { store: Pick<ImageRecords, 'listImages'> }, q: Parameters<ImageRecords['listImages']>[0]) => lib.store.listImages(q);
-export const timeline = (lib: { store: Pick<ImageRecords, 'timeline'> }, folder: string | null) => lib.store.timeline({ folder });
-export const places = (lib: { store: Pick<ImageRecords, 'places'> }, folder: string | null) => lib.store.places({ folder });
+export const listImages = (
+  lib: { store: Pick<ImageRecords, 'listImages'> },
+  q: Parameters<ImageRecords['listImages']>[0],
+) => lib.store.listImages(q);
+export const timeline = (lib: { store: Pick<ImageRecords, 'timeline'> }, folder: string | null) =>
+  lib.store.timeline({ folder });
+export const places = (lib: { store: Pick<ImageRecords, 'places'> }, folder: string | null) =>
+  lib.store.places({ folder });
 export const imageCount = (lib: { store: Pick<ImageRecords, 'imageCount'> }) => lib.store.imageCount();
 export const queueCounts = (lib: { jobs: Pick<JobQueue, 'counts'> }) => lib.jobs.counts();
 
 /** An image's stored thumbnail (WebP), or NOT_FOUND. */
-export async function thumbnailOf(lib: Pick<Library, 'blobs'>, image: Pick<ImageDetails, 'id' | 'sha256'>): Promise<Buffer> {
+export async function thumbnailOf(
+  lib: Pick<Library, 'blobs'>,
+  image: Pick<ImageDetails, 'id' | 'sha256'>,
+): Promise<Buffer> {
   const bytes = await lib.blobs.get(thumbnailKey(image.sha256));
   if (!bytes) throw new LoupeError('NOT_FOUND', { what: `the thumbnail of image ${image.id}` });
   return bytes;

@@ -8,17 +8,26 @@ const yieldToOthers = () => new Promise<void>((resolve) => setImmediate(resolve)
 const scans = new WeakMap<object, Map<number, Promise<DuplicateGroup[]>>>();
 
 /** Exact duplicates (one content, several paths) and near duplicates (perceptual hashes within `maxBits`). */
-export function findDuplicates(lib: { store: Pick<ImageRecords, 'allHashes'> }, maxBits = NEAR_DUPLICATE_BITS): Promise<DuplicateGroup[]> {
+export function findDuplicates(
+  lib: { store: Pick<ImageRecords, 'allHashes'> },
+  maxBits = NEAR_DUPLICATE_BITS,
+): Promise<DuplicateGroup[]> {
   const byBits = scans.get(lib.store) ?? scans.set(lib.store, new Map()).get(lib.store)!;
   const running = byBits.get(maxBits);
   if (running) return running;
-  const scan = (async () => groupDuplicates(await lib.store.allHashes(), maxBits, yieldToOthers))().finally(() => byBits.delete(maxBits));
+  const scan = (async () => groupDuplicates(await lib.store.allHashes(), maxBits, yieldToOthers))().finally(() =>
+    byBits.delete(maxBits),
+  );
   byBits.set(maxBits, scan);
   return scan;
 }
 
 /** One page of the groups (in a stable order: by the first path), and the cursor of the next page or null. */
-export function pageOf(groups: DuplicateGroup[], limit: number, cursor = 0): { groups: DuplicateGroup[]; next: number | null; total: number } {
+export function pageOf(
+  groups: DuplicateGroup[],
+  limit: number,
+  cursor = 0,
+): { groups: DuplicateGroup[]; next: number | null; total: number } {
   const page = groups.slice(cursor, cursor + limit);
   return { groups: page, next: cursor + limit < groups.length ? cursor + limit : null, total: groups.length };
 }

@@ -14,7 +14,8 @@ import type { ImageRecords, VectorIndex } from '../ports/store.js';
 
 /** What importing uses: the models to check and embed with, the image files, thumbnails and the store's paths and vectors. */
 export type ImportDeps = Pick<Library, 'config' | 'clip' | 'textEmbedders' | 'imageSource' | 'decoder' | 'blobs'> & {
-  store: Pick<ImageRecords, 'getPath' | 'insertImages'> & Pick<VectorIndex, 'embeddingModels' | 'getEmbedding' | 'setEmbedding'>;
+  store: Pick<ImageRecords, 'getPath' | 'insertImages'> &
+    Pick<VectorIndex, 'embeddingModels' | 'getEmbedding' | 'setEmbedding'>;
 };
 
 export interface ImportReport {
@@ -41,7 +42,11 @@ const BATCH = 16;
 const SAME_SPACE: Record<string, string> = { 'openai/clip-vit-base-patch32': 'Xenova/clip-vit-base-patch32' };
 export const canonicalModel = (model: string) => SAME_SPACE[model] ?? model;
 
-export async function importVectors(lib: ImportDeps, plan: ImportPlan, o: { dryRun?: boolean; onProgress?: (p: { done: number; total: number }) => void } = {}): Promise<ImportReport> {
+export async function importVectors(
+  lib: ImportDeps,
+  plan: ImportPlan,
+  o: { dryRun?: boolean; onProgress?: (p: { done: number; total: number }) => void } = {},
+): Promise<ImportReport> {
   const clip = plan.clip && { ...plan.clip, model: canonicalModel(plan.clip.model) };
   const report: ImportReport = {
     source: plan.source,
@@ -57,19 +62,25 @@ export async function importVectors(lib: ImportDeps, plan: ImportPlan, o: { dryR
   };
   await checkModels(lib, clip, plan.text);
   if (plan.text && !(await lib.textEmbedders()).some((t) => !('unavailable' in t) && t.model === plan.text!.model))
-    report.next.push(`caption vectors are ${plan.text.model}'s: configure that text embedder (LOUPE_TEXT_EMBEDDER) so caption search uses them`);
+    report.next.push(
+      `caption vectors are ${plan.text.model}'s: configure that text embedder (LOUPE_TEXT_EMBEDDER) so caption search uses them`,
+    );
   const rows: ImportRow[] = [];
   for (const row of plan.rows) {
     const problem = rowProblem(row, clip, plan.text) ?? outsideRoot(row.image!, plan.root);
     if (problem) report.skipped.push({ sourceId: row.sourceId, reason: problem });
     else rows.push(row);
   }
-  if (!clip) report.next.push(`no image vectors in the source: Loupe embeds each image with ${lib.config.clipModel} as it imports it`);
+  if (!clip)
+    report.next.push(
+      `no image vectors in the source: Loupe embeds each image with ${lib.config.clipModel} as it imports it`,
+    );
   report.next.push('`loupe reindex` fills in what the old stack did not have: object labels, text in images');
   if (o.dryRun) {
     for (const row of rows) {
       if (await lib.store.getPath(row.image!)) report.already++;
-      else if (!(await (await lib.imageSource([row.image!])).exists(row.image!).catch(() => false))) report.skipped.push({ sourceId: row.sourceId, reason: `${row.image} cannot be read` });
+      else if (!(await (await lib.imageSource([row.image!])).exists(row.image!).catch(() => false)))
+        report.skipped.push({ sourceId: row.sourceId, reason: `${row.image} cannot be read` });
       else report.imported++;
     }
     return report;
@@ -85,7 +96,9 @@ export async function importVectors(lib: ImportDeps, plan: ImportPlan, o: { dryR
       try {
         const before = await lib.store.getPath(row.image!);
         if (before) {
-          (await storeMissingVectors(lib, before.imageId, row, clip?.model, plan.text?.model)) ? report.completed++ : report.already++;
+          (await storeMissingVectors(lib, before.imageId, row, clip?.model, plan.text?.model))
+            ? report.completed++
+            : report.already++;
           continue;
         }
         const source = await lib.imageSource([row.image!]);
@@ -101,7 +114,14 @@ export async function importVectors(lib: ImportDeps, plan: ImportPlan, o: { dryR
             sha256: createHash('sha256').update(bytes).digest('hex'),
             bytes: bytes.length,
             decoded,
-            path: { path: row.image!, root, folder: row.folder ?? '', size: stat.size, mtimeMs: stat.mtimeMs, etag: stat.etag ?? null },
+            path: {
+              path: row.image!,
+              root,
+              folder: row.folder ?? '',
+              size: stat.size,
+              mtimeMs: stat.mtimeMs,
+              etag: stat.etag ?? null,
+            },
             ...(row.caption ? { caption: row.caption, captionSource: 'model' as const } : {}),
           },
         });
@@ -129,7 +149,8 @@ export async function importVectors(lib: ImportDeps, plan: ImportPlan, o: { dryR
         continue;
       }
       outcome.inserted ? report.imported++ : report.duplicates++;
-      if (row.captionVector && plan.text) await lib.store.setEmbedding(outcome.imageId, plan.text.model, row.captionVector, 'text');
+      if (row.captionVector && plan.text)
+        await lib.store.setEmbedding(outcome.imageId, plan.text.model, row.captionVector, 'text');
     }
     done += Math.min(BATCH, rows.length - i);
     o.onProgress?.({ done, total: rows.length });
@@ -141,7 +162,13 @@ export async function importVectors(lib: ImportDeps, plan: ImportPlan, o: { dryR
  * A row imported before: stores the vectors the source brings that the library lacks (a run stopped between a row's
  * image and its caption vector leaves that vector out). @returns whether anything was missing.
  */
-async function storeMissingVectors(lib: Pick<ImportDeps, 'store'>, imageId: string, row: ImportRow, clipModel: string | undefined, textModel: string | undefined): Promise<boolean> {
+async function storeMissingVectors(
+  lib: Pick<ImportDeps, 'store'>,
+  imageId: string,
+  row: ImportRow,
+  clipModel: string | undefined,
+  textModel: string | undefined,
+): Promise<boolean> {
   let stored = false;
   for (const [vector, model, kind] of [
     [row.clipVector, clipModel, 'clip'],
@@ -155,7 +182,11 @@ async function storeMissingVectors(lib: Pick<ImportDeps, 'store'>, imageId: stri
 }
 
 /** The library must search in the space the vectors are in: same CLIP model, and no other already stored. */
-async function checkModels(lib: Pick<ImportDeps, 'store' | 'config'>, clip: ImportPlan['clip'], text: ImportPlan['text']) {
+async function checkModels(
+  lib: Pick<ImportDeps, 'store' | 'config'>,
+  clip: ImportPlan['clip'],
+  text: ImportPlan['text'],
+) {
   if (clip) {
     if (clip.model !== lib.config.clipModel)
       throw new LoupeError('BAD_ARGUMENT', {
@@ -164,7 +195,9 @@ async function checkModels(lib: Pick<ImportDeps, 'store' | 'config'>, clip: Impo
     await assertModelMatches(lib.store, clip.model);
     const stored = (await lib.store.embeddingModels('clip')).find((m) => m.model === clip.model);
     if (stored && stored.dim !== clip.dim)
-      throw new LoupeError('BAD_ARGUMENT', { message: `the source's vectors have ${clip.dim} dimensions; this library's ${clip.model} vectors have ${stored.dim}: they are not the same model` });
+      throw new LoupeError('BAD_ARGUMENT', {
+        message: `the source's vectors have ${clip.dim} dimensions; this library's ${clip.model} vectors have ${stored.dim}: they are not the same model`,
+      });
   }
   if (text) {
     const stored = (await lib.store.embeddingModels('text')).filter((m) => m.model !== text.model);
@@ -189,15 +222,19 @@ export function outsideRoot(image: string, root: string): string | null {
       ? `${image} has "." or ".." segments in its key`
       : null;
   const rel = path.relative(root, path.resolve(image));
-  return rel === '' || rel.startsWith('..') || path.isAbsolute(rel) ? `${image} lies outside ${root}: images are read only inside the root (give their folder with --root)` : null;
+  return rel === '' || rel.startsWith('..') || path.isAbsolute(rel)
+    ? `${image} lies outside ${root}: images are read only inside the root (give their folder with --root)`
+    : null;
 }
 
 /** Why a row cannot be imported as it is, or null. */
 function rowProblem(row: ImportRow, clip: ImportPlan['clip'], text: ImportPlan['text']): string | null {
   if (!row.image) return 'names no image';
   if (clip && !row.clipVector) return 'has no image vector';
-  if (row.clipVector && clip && row.clipVector.length !== clip.dim) return `its vector has ${row.clipVector.length} dimensions, not ${clip.dim}`;
+  if (row.clipVector && clip && row.clipVector.length !== clip.dim)
+    return `its vector has ${row.clipVector.length} dimensions, not ${clip.dim}`;
   if (row.clipVector && !row.clipVector.every(Number.isFinite)) return 'its vector holds NaN or infinity';
-  if (row.captionVector && text && row.captionVector.length !== text.dim) return `its caption vector has ${row.captionVector.length} dimensions, not ${text.dim}`;
+  if (row.captionVector && text && row.captionVector.length !== text.dim)
+    return `its caption vector has ${row.captionVector.length} dimensions, not ${text.dim}`;
   return null;
 }

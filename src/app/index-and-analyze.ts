@@ -38,13 +38,24 @@ export interface IndexAndAnalyzeOptions {
   onProgress?: (p: { pass: string; done: number; total: number; item?: string }) => void;
 }
 
-export async function indexAndAnalyze(lib: IndexDeps & ReindexDeps, paths: string[], o: IndexAndAnalyzeOptions = {}): Promise<IndexAndAnalyzeSummary> {
+export async function indexAndAnalyze(
+  lib: IndexDeps & ReindexDeps,
+  paths: string[],
+  o: IndexAndAnalyzeOptions = {},
+): Promise<IndexAndAnalyzeSummary> {
   const started = performance.now();
-  const indexed = await indexPaths(lib, paths, { onProgress: (p) => p.phase === 'indexing' && o.onProgress?.({ pass: 'clip', done: p.done, total: p.total, item: p.path }) });
+  const indexed = await indexPaths(lib, paths, {
+    onProgress: (p) =>
+      p.phase === 'indexing' && o.onProgress?.({ pass: 'clip', done: p.done, total: p.total, item: p.path }),
+  });
   const clipPass = withRate('clip', indexed.indexed, (performance.now() - started) / 1000);
   if (indexed.stopped) return { ...indexed, passes: [clipPass] };
-  const only: RunnableAnalyzer[] = o.ocr === false ? ['labels', 'caption', 'text-embedding'] : ['labels', 'ocr', 'caption', 'text-embedding'];
-  const report = await reindex(lib, { only, onProgress: (p) => o.onProgress?.({ pass: p.analyzer, done: p.done, total: p.total }) });
+  const only: RunnableAnalyzer[] =
+    o.ocr === false ? ['labels', 'caption', 'text-embedding'] : ['labels', 'ocr', 'caption', 'text-embedding'];
+  const report = await reindex(lib, {
+    only,
+    onProgress: (p) => o.onProgress?.({ pass: p.analyzer, done: p.done, total: p.total }),
+  });
   const ran = Object.entries(report).filter(([, r]) => !r.unavailable && r.planned > 0);
   return {
     ...indexed,
@@ -57,13 +68,27 @@ export async function indexAndAnalyze(lib: IndexDeps & ReindexDeps, paths: strin
 }
 
 /** The labels pass's brief with the labels made while indexing (from the same decode) counted in. */
-function withInlineLabels(pass: AnalyzerBrief | undefined, inline: IndexSummary['labelled']): AnalyzerBrief | undefined {
+function withInlineLabels(
+  pass: AnalyzerBrief | undefined,
+  inline: IndexSummary['labelled'],
+): AnalyzerBrief | undefined {
   if (!inline.model) return pass;
-  return { model: inline.model, ok: inline.ok + (pass?.ok ?? 0), empty: inline.empty + (pass?.empty ?? 0), failed: pass?.failed ?? 0 };
+  return {
+    model: inline.model,
+    ok: inline.ok + (pass?.ok ?? 0),
+    empty: inline.empty + (pass?.empty ?? 0),
+    failed: pass?.failed ?? 0,
+  };
 }
 
 const brief = (r: AnalyzerReport | undefined): AnalyzerBrief | undefined =>
-  r && { model: r.model, ok: r.ok, empty: r.empty, failed: r.failed.length, ...(r.unavailable ? { unavailable: r.unavailable } : {}) };
+  r && {
+    model: r.model,
+    ok: r.ok,
+    empty: r.empty,
+    failed: r.failed.length,
+    ...(r.unavailable ? { unavailable: r.unavailable } : {}),
+  };
 
 const withRate = (pass: string, images: number, seconds: number): PassTiming => ({
   pass,

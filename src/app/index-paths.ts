@@ -5,14 +5,32 @@
  */
 import { createHash } from 'node:crypto';
 import { LoupeError, isFatal, isLoupeError, reasonOf } from '../core/errors.js';
-import { batchesOf, companionsOf, contentPlan, isUnchanged, mustBeImage, passedOverKind, sidecarsOf, sweepCandidates, uniqueByPath, type KnownPath } from '../core/index-plan.js';
+import {
+  batchesOf,
+  companionsOf,
+  contentPlan,
+  isUnchanged,
+  mustBeImage,
+  passedOverKind,
+  sidecarsOf,
+  sweepCandidates,
+  uniqueByPath,
+  type KnownPath,
+} from '../core/index-plan.js';
 import type { ImagePath, IndexSummary } from '../core/types.js';
 import type { ClipEmbedder } from '../ports/clip-embedder.js';
 import type { DecodedImage } from '../ports/image-decoder.js';
 import type { ImageSource, SourceFile, SourceStat } from '../ports/image-source.js';
 import type { ImageRecords, Store, StoredPath } from '../ports/store.js';
 import { thumbnailKey } from '../core/blob-keys.js';
-import { decodeForIndex, embedBatch, labelBatch, storeBatch, type ReadyImage, type StoreOutcome } from './ingest-batch.js';
+import {
+  decodeForIndex,
+  embedBatch,
+  labelBatch,
+  storeBatch,
+  type ReadyImage,
+  type StoreOutcome,
+} from './ingest-batch.js';
 import type { ObjectLabeler } from '../ports/object-labeler.js';
 import { assertModelMatches, type Library } from './library.js';
 
@@ -114,7 +132,8 @@ export async function indexPaths(lib: IndexDeps, inputs: string[], options: Inde
     failed: [],
     passedOver: { video: 0, sidecar: 0, other: 0 },
   };
-  const fail = (p: string, e: unknown) => summary.failed.push({ path: p, error: reasonOf(e), ...(isLoupeError(e) ? { code: e.code } : {}) });
+  const fail = (p: string, e: unknown) =>
+    summary.failed.push({ path: p, error: reasonOf(e), ...(isLoupeError(e) ? { code: e.code } : {}) });
   const clip = await lib.clip();
   await assertModelMatches(lib.store, clip.model);
 
@@ -125,7 +144,8 @@ export async function indexPaths(lib: IndexDeps, inputs: string[], options: Inde
   const candidates = uniqueByPath(listed.files);
   const total = candidates.length;
   const stored = new Map<string, KnownPath & { imageId: string }>();
-  for (const root of new Set(candidates.map((c) => c.root).concat(listed.walkedRoots))) for (const p of await lib.store.pathsUnderRoot(root)) stored.set(p.path, p);
+  for (const root of new Set(candidates.map((c) => c.root).concat(listed.walkedRoots)))
+    for (const p of await lib.store.pathsUnderRoot(root)) stored.set(p.path, p);
   let done = 0;
   const run: IndexRun = {
     lib,
@@ -163,7 +183,11 @@ export async function indexPaths(lib: IndexDeps, inputs: string[], options: Inde
     return summary;
   }
   options.onProgress?.({ phase: 'cleaning', done: total, total });
-  summary.removed = await sweep(lib, source, { walkedRoots: listed.walkedRoots, unreadableDirs: listed.unreadableDirs ?? [], seen: new Set(candidates.map((c) => c.path)) });
+  summary.removed = await sweep(lib, source, {
+    walkedRoots: listed.walkedRoots,
+    unreadableDirs: listed.unreadableDirs ?? [],
+    seen: new Set(candidates.map((c) => c.path)),
+  });
   return summary;
 }
 
@@ -257,8 +281,13 @@ async function applySidecars(run: IndexRun, sidecars: Map<string, string>) {
       const edits = await run.lib.decoder.sidecarEdits(await run.source.read(sidecar));
       const [image] = await run.lib.store.getImages([imageId]);
       if (!image) continue;
-      const tags = [...new Set([...image.tags, ...edits.keywords, ...(edits.rating ? [`rating-${edits.rating}`] : [])])];
-      await run.lib.store.updateImage(imageId, { ...(tags.length > image.tags.length ? { tags } : {}), ...(edits.description && !image.caption ? { caption: edits.description } : {}) });
+      const tags = [
+        ...new Set([...image.tags, ...edits.keywords, ...(edits.rating ? [`rating-${edits.rating}`] : [])]),
+      ];
+      await run.lib.store.updateImage(imageId, {
+        ...(tags.length > image.tags.length ? { tags } : {}),
+        ...(edits.description && !image.caption ? { caption: edits.description } : {}),
+      });
     } catch (e) {
       run.fail(sidecar, e);
     }
@@ -295,14 +324,18 @@ async function storeCompanions(run: IndexRun, files: Candidate[], companions: Ma
 async function inlineLabeler(lib: Pick<Library, 'config' | 'labeler'>): Promise<IndexRun['labeler']> {
   if (lib.config.labels.engine === 'off') return null;
   const labeler = await lib.labeler();
-  return 'unavailable' in labeler || !labeler.labelPixels || !labeler.inputSide ? null : (labeler as IndexRun['labeler']);
+  return 'unavailable' in labeler || !labeler.labelPixels || !labeler.inputSide
+    ? null
+    : (labeler as IndexRun['labeler']);
 }
 
 /** A path whose content is already stored: a duplicate, or the same file moved or renamed (embedding kept). */
 async function attachExisting(run: IndexRun, c: Candidate, imageId: string, st: SourceStat) {
   const { store } = run.lib;
   const others = (await store.pathsOfImage(imageId)).filter((p) => p !== c.path);
-  const stillThere = await Promise.all(others.map(async (p) => (await run.lib.imageSource([p])).exists(p).catch(() => false)));
+  const stillThere = await Promise.all(
+    others.map(async (p) => (await run.lib.imageSource([p])).exists(p).catch(() => false)),
+  );
   await store.upsertPath(pathRecord(run, c, imageId, st));
   if (stillThere.some(Boolean)) run.summary.duplicates++;
   else run.summary.moved++;
@@ -311,7 +344,9 @@ async function attachExisting(run: IndexRun, c: Candidate, imageId: string, st: 
 /** The prepare step for a batch: two files at a time (libvips is single-threaded per image: a core stays free for inference); two queries per batch. */
 async function prepareBatch(run: IndexRun, batch: Candidate[]): Promise<Prepared[]> {
   const { store } = run.lib;
-  const elsewhere = new Map((await store.getPaths(batch.filter((c) => !run.stored.has(c.path)).map((c) => c.path))).map((p) => [p.path, p]));
+  const elsewhere = new Map(
+    (await store.getPaths(batch.filter((c) => !run.stored.has(c.path)).map((c) => c.path))).map((p) => [p.path, p]),
+  );
   const files = await twoAtATime(
     batch,
     (c) => readFile(run, c, elsewhere),
@@ -362,7 +397,12 @@ async function storeAll(run: IndexRun, batches: Candidate[][]) {
       pending = b + 1 < batches.length ? prepareBatch(run, batches[b + 1]) : null; // prepare ahead while inferring
       if (items.length === 0) continue;
       const t0 = clock();
-      const rows: ReadyImage[] = items.map((item) => ({ sha256: item.sha256, bytes: item.bytes, decoded: item.decoded, path: pathRecord(run, item.candidate, '', item.stat) }));
+      const rows: ReadyImage[] = items.map((item) => ({
+        sha256: item.sha256,
+        bytes: item.bytes,
+        decoded: item.decoded,
+        path: pathRecord(run, item.candidate, '', item.stat),
+      }));
       const vectors = await embedBatch(run.clip, rows);
       const t1 = clock();
       for (const _ of items) t?.inference.push((t1 - t0) / items.length);
@@ -415,7 +455,11 @@ async function sweep(
 }
 
 /** Runs `work` over the items two at a time, in order of start; `after` sees each item with its result. */
-async function twoAtATime<T, R>(items: T[], work: (item: T) => Promise<R>, after: (item: T, result: R) => unknown): Promise<R[]> {
+async function twoAtATime<T, R>(
+  items: T[],
+  work: (item: T) => Promise<R>,
+  after: (item: T, result: R) => unknown,
+): Promise<R[]> {
   const out: R[] = new Array(items.length);
   let next = 0;
   await Promise.all(

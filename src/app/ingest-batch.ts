@@ -12,7 +12,13 @@ import type { ImageLabel, ImageRecords } from '../ports/store.js';
 import type { Library } from './library.js';
 
 /** @param labelSide also the object labeler's input, from the same decode. */
-export function decodeForIndex(lib: Pick<Library, 'config' | 'decoder'>, clip: Pick<ClipEmbedder, 'inputSize'>, bytes: Buffer, name: string, labelSide?: number): Promise<DecodedImage> {
+export function decodeForIndex(
+  lib: Pick<Library, 'config' | 'decoder'>,
+  clip: Pick<ClipEmbedder, 'inputSize'>,
+  bytes: Buffer,
+  name: string,
+  labelSide?: number,
+): Promise<DecodedImage> {
   return lib.decoder.decode(bytes, name, {
     modelInputSize: clip.inputSize,
     thumbnailSize: lib.config.thumbnailSize,
@@ -39,7 +45,10 @@ export interface ReadyImage {
 export type StoreOutcome = { imageId: string; inserted: boolean } | { error: unknown };
 
 /** One inference call for the batch; a failure fails each item of it. */
-export async function embedBatch(clip: ClipEmbedder, items: ReadyImage[]): Promise<Float32Array[] | { error: unknown }> {
+export async function embedBatch(
+  clip: ClipEmbedder,
+  items: ReadyImage[],
+): Promise<Float32Array[] | { error: unknown }> {
   try {
     return await clip.embedImages(items.map((i) => i.decoded.pixels));
   } catch (error) {
@@ -51,7 +60,10 @@ export async function embedBatch(clip: ClipEmbedder, items: ReadyImage[]): Promi
  * Object labels for a batch from the pixels its decode made (no second decode, as the labels pass would need).
  * An image the labeler fails on is left for the labels pass, which records why.
  */
-export async function labelBatch(labeler: Required<Pick<ObjectLabeler, 'model' | 'labelPixels'>>, items: ReadyImage[]): Promise<{ ok: number; empty: number }> {
+export async function labelBatch(
+  labeler: Required<Pick<ObjectLabeler, 'model' | 'labelPixels'>>,
+  items: ReadyImage[],
+): Promise<{ ok: number; empty: number }> {
   const counts = { ok: 0, empty: 0 };
   for (const item of items) {
     if (!item.decoded.labelPixels) continue;
@@ -69,7 +81,12 @@ export async function labelBatch(labeler: Required<Pick<ObjectLabeler, 'model' |
 /** What storing a batch writes to: thumbnails in the blobs, rows in the store. */
 export type StoreBatchDeps = Pick<Library, 'blobs'> & { store: Pick<ImageRecords, 'insertImages'> };
 
-export async function storeBatch(lib: StoreBatchDeps, model: string, items: ReadyImage[], vectors: Float32Array[]): Promise<StoreOutcome[]> {
+export async function storeBatch(
+  lib: StoreBatchDeps,
+  model: string,
+  items: ReadyImage[],
+  vectors: Float32Array[],
+): Promise<StoreOutcome[]> {
   const outcomes: StoreOutcome[] = new Array(items.length);
   const rows: { index: number; item: Parameters<ImageRecords['insertImages']>[0][number] }[] = [];
   for (const [index, item] of items.entries()) {
@@ -113,7 +130,11 @@ export async function storeBatch(lib: StoreBatchDeps, model: string, items: Read
 }
 
 /** Embed, then store (upload jobs; the folder index overlaps the two across batches). */
-export async function embedAndStore(lib: StoreBatchDeps, clip: ClipEmbedder, items: ReadyImage[]): Promise<StoreOutcome[]> {
+export async function embedAndStore(
+  lib: StoreBatchDeps,
+  clip: ClipEmbedder,
+  items: ReadyImage[],
+): Promise<StoreOutcome[]> {
   if (items.length === 0) return [];
   const vectors = await embedBatch(clip, items);
   if ('error' in vectors) return items.map(() => ({ error: vectors.error }));

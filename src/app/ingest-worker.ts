@@ -62,7 +62,11 @@ export type WorkerDeps = Pick<Library, 'config' | 'clip' | 'behind'> & {
   forSpace(spaceId: string): StoreBatchDeps & ReindexDeps & { store: Pick<ImageRecords, 'findImageBySha'> };
 };
 
-export class IngestWorker extends EventEmitter<{ job: [JobEvent]; batch: [{ jobs: number; ms: number }]; fault: [WorkerFault] }> {
+export class IngestWorker extends EventEmitter<{
+  job: [JobEvent];
+  batch: [{ jobs: number; ms: number }];
+  fault: [WorkerFault];
+}> {
   readonly workerId: string;
   private running = false;
   private wakeUp: (() => void) | null = null;
@@ -99,7 +103,10 @@ export class IngestWorker extends EventEmitter<{ job: [JobEvent]; batch: [{ jobs
     this.running = false;
     this.wakeUp?.();
     let timer: NodeJS.Timeout | undefined;
-    const timedOut = await Promise.race([this.loop?.then(() => false), new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(true), graceMs)))]);
+    const timedOut = await Promise.race([
+      this.loop?.then(() => false),
+      new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(true), graceMs))),
+    ]);
     clearTimeout(timer);
     if (timedOut && this.held.size) {
       await this.lib.jobs.release([...this.held], this.workerId);
@@ -136,7 +143,10 @@ export class IngestWorker extends EventEmitter<{ job: [JobEvent]; batch: [{ jobs
 
   /** Reports a fault to listeners (the CLI logs them as JSON), or to stderr when nobody listens. */
   private fault(during: WorkerFault['during'], e: unknown) {
-    const message = during === 'claim' ? 'cannot claim jobs; trying again in a second' : 'stored and searchable, but labels, text or captions failed; the job will run again for them';
+    const message =
+      during === 'claim'
+        ? 'cannot claim jobs; trying again in a second'
+        : 'stored and searchable, but labels, text or captions failed; the job will run again for them';
     const fault = { during, message, error: reasonOf(e), ...(isLoupeError(e) ? { code: e.code } : {}) };
     if (!this.emit('fault', fault)) console.error(`worker ${this.workerId}: ${message}: ${fault.error}`);
   }
@@ -169,7 +179,11 @@ export class IngestWorker extends EventEmitter<{ job: [JobEvent]; batch: [{ jobs
       for (const job of spaceJobs) {
         try {
           const bytes = await lib.blobs.get(job.payload.blobKey);
-          if (!bytes) throw new LoupeError('UNREADABLE', { path: job.payload.filename, reason: 'the uploaded original is missing from storage' });
+          if (!bytes)
+            throw new LoupeError('UNREADABLE', {
+              path: job.payload.filename,
+              reason: 'the uploaded original is missing from storage',
+            });
           const decoded = await decodeForIndex(lib, clip, bytes, job.payload.filename);
           ready.push({
             job,
@@ -178,7 +192,13 @@ export class IngestWorker extends EventEmitter<{ job: [JobEvent]; batch: [{ jobs
               sha256: job.sha256,
               bytes: bytes.length,
               decoded,
-              path: { path: uploadPath(job.id, job.payload.filename), root: UPLOAD_ROOT, folder: job.payload.folder, size: bytes.length, mtimeMs: 0 },
+              path: {
+                path: uploadPath(job.id, job.payload.filename),
+                root: UPLOAD_ROOT,
+                folder: job.payload.folder,
+                size: bytes.length,
+                mtimeMs: 0,
+              },
               caption: job.payload.caption,
               captionSource: job.payload.caption ? 'user' : null,
               tags: job.payload.tags,
@@ -204,7 +224,8 @@ export class IngestWorker extends EventEmitter<{ job: [JobEvent]; batch: [{ jobs
           enrichment = e;
           this.fault('enrichment', e);
         });
-      for (const [i, outcome] of outcomes.entries()) await this.finish(ready[i].job, enrichment && 'imageId' in outcome ? { error: enrichment } : outcome);
+      for (const [i, outcome] of outcomes.entries())
+        await this.finish(ready[i].job, enrichment && 'imageId' in outcome ? { error: enrichment } : outcome);
     }
     this.emit('batch', { jobs: jobs.length, ms: performance.now() - started });
   }
@@ -213,12 +234,17 @@ export class IngestWorker extends EventEmitter<{ job: [JobEvent]; batch: [{ jobs
     const base = { id: job.id, spaceId: job.spaceId, filename: job.payload.filename, attempts: job.attempts };
     if ('imageId' in outcome) {
       // False when this worker's lease ran out and another took the job: that one reports it.
-      if (await this.lib.jobs.complete(job.id, outcome.imageId, this.workerId)) this.emit('job', { ...base, status: 'done', imageId: outcome.imageId });
+      if (await this.lib.jobs.complete(job.id, outcome.imageId, this.workerId))
+        this.emit('job', { ...base, status: 'done', imageId: outcome.imageId });
       return;
     }
     const code = isLoupeError(outcome.error) ? outcome.error.code : null;
     const error = reasonOf(outcome.error);
-    const status: JobStatus | null = await this.lib.jobs.fail(job.id, { error, code, retry: isRetryable(outcome.error) }, this.workerId);
+    const status: JobStatus | null = await this.lib.jobs.fail(
+      job.id,
+      { error, code, retry: isRetryable(outcome.error) },
+      this.workerId,
+    );
     if (!status) return;
     if (status === 'failed') {
       // Nothing refers to the kept original of a failed upload (a stored image would have made it a duplicate).

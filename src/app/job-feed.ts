@@ -71,7 +71,8 @@ export class JobFeed extends EventEmitter<{ job: [JobEvent]; stop: [] }> {
     for (;;) {
       const job = await jobs.get(id);
       if (!job || ENDED.has(job.status)) return job;
-      if (Date.now() > deadline) throw new LoupeError('QUERY_TIMEOUT', { ms: timeoutMs, statement: `waiting for job ${id} to be indexed` });
+      if (Date.now() > deadline)
+        throw new LoupeError('QUERY_TIMEOUT', { ms: timeoutMs, statement: `waiting for job ${id} to be indexed` });
       await new Promise((r) => setTimeout(r, Math.min(this.intervalMs, 100)));
     }
   }

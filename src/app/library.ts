@@ -62,14 +62,17 @@ export interface Library {
 /** Refuses to mix embedding spaces: stored vectors of another model make the configured one unusable here. */
 export async function assertModelMatches(store: Pick<VectorIndex, 'embeddingModels'>, model: string): Promise<void> {
   const others = (await store.embeddingModels()).filter((m) => m.model !== model);
-  if (others.length) throw new LoupeError('MODEL_MISMATCH', { stored: others[0].model, requested: model, count: others[0].count });
+  if (others.length)
+    throw new LoupeError('MODEL_MISMATCH', { stored: others[0].model, requested: model, count: others[0].count });
 }
 
 /**
  * The text embedder to use: the configured provider whose model made the stored text vectors (so spaces are
  * never mixed), else the first usable one in the configured order.
  */
-export async function textEmbedderFor(lib: Pick<Library, 'textEmbedders'> & { store: Pick<VectorIndex, 'embeddingModels'> }): Promise<TextEmbedder | { unavailable: string }> {
+export async function textEmbedderFor(
+  lib: Pick<Library, 'textEmbedders'> & { store: Pick<VectorIndex, 'embeddingModels'> },
+): Promise<TextEmbedder | { unavailable: string }> {
   const candidates = await lib.textEmbedders();
   const usable = candidates.filter((c): c is TextEmbedder => !('unavailable' in c));
   const stored = (await lib.store.embeddingModels('text')).map((m) => m.model);

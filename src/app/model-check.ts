@@ -24,7 +24,11 @@ const BLANK_PNG = Buffer.from(
 
 type CheckDeps = Pick<Library, 'config' | 'clip' | 'textEmbedders' | 'captioner' | 'ocr' | 'labeler'>;
 
-async function timed(role: ModelCheck['role'], provider: string, run: () => Promise<{ model: string | null; dim?: number }>): Promise<ModelCheck> {
+async function timed(
+  role: ModelCheck['role'],
+  provider: string,
+  run: () => Promise<{ model: string | null; dim?: number }>,
+): Promise<ModelCheck> {
   const started = performance.now();
   try {
     const { model, dim } = await run();
@@ -55,12 +59,22 @@ export async function checkModels(lib: CheckDeps): Promise<ModelCheck[]> {
       }),
     ),
     timed('caption', config.caption.provider, async () => ({ model: usable(await lib.captioner()).model })),
-    timed('ocr', config.ocr.engine === 'auto' ? 'local' : config.ocr.engine === 'immich' ? 'immich' : `local (${config.ocr.engine})`, async () => {
-      const ocr = usable(await lib.ocr());
-      await ocr.recognize(BLANK_PNG);
-      return { model: ocr.model };
-    }),
-    timed('labels', config.labels.engine === 'off' ? 'off' : 'local', async () => ({ model: usable(await lib.labeler()).model })),
+    timed(
+      'ocr',
+      config.ocr.engine === 'auto'
+        ? 'local'
+        : config.ocr.engine === 'immich'
+          ? 'immich'
+          : `local (${config.ocr.engine})`,
+      async () => {
+        const ocr = usable(await lib.ocr());
+        await ocr.recognize(BLANK_PNG);
+        return { model: ocr.model };
+      },
+    ),
+    timed('labels', config.labels.engine === 'off' ? 'off' : 'local', async () => ({
+      model: usable(await lib.labeler()).model,
+    })),
   ];
   return Promise.all(checks);
 }

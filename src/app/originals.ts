@@ -11,7 +11,10 @@ import { isUploadPath, originalKey } from '../core/blob-keys.js';
  * cannot lead elsewhere) and only if its bytes still hash to the image's sha256.
  * @returns null when no copy can be read; throws FILE_CHANGED when the files are there but are not this image any more.
  */
-export async function readOriginal(lib: Pick<Library, 'blobs' | 'imageSource'> & { store: Pick<ImageRecords, 'getPath'> }, image: Pick<ImageDetails, 'sha256' | 'paths'>): Promise<Buffer | null> {
+export async function readOriginal(
+  lib: Pick<Library, 'blobs' | 'imageSource'> & { store: Pick<ImageRecords, 'getPath'> },
+  image: Pick<ImageDetails, 'sha256' | 'paths'>,
+): Promise<Buffer | null> {
   const stored = await lib.blobs.get(originalKey(image.sha256));
   if (stored) return stored;
   let changed: LoupeError | null = null;
@@ -56,7 +59,8 @@ export async function* originalsForDownload(
   lib: Pick<Library, 'blobs' | 'imageSource'> & { store: Pick<ImageRecords, 'getPath' | 'getImages'> },
   ids: readonly string[],
 ): AsyncGenerator<{ name: string; bytes: Buffer } | { missing: string; reason: string }> {
-  if (ids.length === 0 || ids.length > MAX_DOWNLOAD) throw new LoupeError('BAD_ARGUMENT', { message: `download from 1 to ${MAX_DOWNLOAD} images at a time` });
+  if (ids.length === 0 || ids.length > MAX_DOWNLOAD)
+    throw new LoupeError('BAD_ARGUMENT', { message: `download from 1 to ${MAX_DOWNLOAD} images at a time` });
   const used = new Set<string>();
   const unique = (name: string) => {
     const dot = name.lastIndexOf('.');

@@ -12,7 +12,10 @@ import { readOriginal } from './originals.js';
 import { thumbnailKey } from '../core/blob-keys.js';
 
 /** What the analyzer passes use: the models, the originals, and the store's images, vectors and analysis state. */
-export type ReindexDeps = Pick<Library, 'config' | 'clip' | 'ocr' | 'labeler' | 'captioner' | 'textEmbedders' | 'decoder' | 'blobs' | 'imageSource'> & {
+export type ReindexDeps = Pick<
+  Library,
+  'config' | 'clip' | 'ocr' | 'labeler' | 'captioner' | 'textEmbedders' | 'decoder' | 'blobs' | 'imageSource'
+> & {
   store: ImageRecords & VectorIndex & AnalysisState;
 };
 
@@ -46,10 +49,28 @@ export interface AnalyzerReport {
 export async function reindex(lib: ReindexDeps, o: ReindexOptions): Promise<Record<string, AnalyzerReport>> {
   const report: Record<string, AnalyzerReport> = {};
   for (const analyzer of o.only) {
-    if (!(ANALYZERS as readonly string[]).includes(analyzer)) throw new LoupeError('BAD_ARGUMENT', { message: `unknown analyzer "${analyzer}"; choose from ${ANALYZERS.join(', ')}` });
-    const selected = o.imageIds ?? (await lib.store.imagesForAnalysis({ analyzer, missing: !o.force && !o.reset, folder: o.folder, limit: o.limit, offset: o.offset }));
+    if (!(ANALYZERS as readonly string[]).includes(analyzer))
+      throw new LoupeError('BAD_ARGUMENT', {
+        message: `unknown analyzer "${analyzer}"; choose from ${ANALYZERS.join(', ')}`,
+      });
+    const selected =
+      o.imageIds ??
+      (await lib.store.imagesForAnalysis({
+        analyzer,
+        missing: !o.force && !o.reset,
+        folder: o.folder,
+        limit: o.limit,
+        offset: o.offset,
+      }));
     const ids = o.imageIds && !o.force ? await onlyMissing(lib, analyzer, selected) : selected;
-    const r: AnalyzerReport = (report[analyzer] = { model: null, planned: ids.length, ok: 0, empty: 0, failed: [], seconds: 0 });
+    const r: AnalyzerReport = (report[analyzer] = {
+      model: null,
+      planned: ids.length,
+      ok: 0,
+      empty: 0,
+      failed: [],
+      seconds: 0,
+    });
     if (o.dryRun || ids.length === 0) continue;
     const started = performance.now();
     const run =
@@ -108,7 +129,11 @@ function picturesOf(lib: ReindexDeps, image: Pick<ImageDetails, 'id' | 'sha256' 
   return {
     original: () =>
       (original ??= readOriginal(lib, image).then((bytes) => {
-        if (!bytes) throw new LoupeError('UNREADABLE', { path: image.paths[0]?.path ?? image.id, reason: 'no stored or readable original' });
+        if (!bytes)
+          throw new LoupeError('UNREADABLE', {
+            path: image.paths[0]?.path ?? image.id,
+            reason: 'no stored or readable original',
+          });
         return bytes;
       })),
     thumbnail: () => lib.blobs.get(thumbnailKey(image.sha256)),
@@ -119,7 +144,8 @@ function picturesOf(lib: ReindexDeps, image: Pick<ImageDetails, 'id' | 'sha256' 
  * The stored thumbnail serves a pass that looks at no more pixels than it holds (NanoDet's 416 px, the OCR gate's
  * 480 px): one decode of a 12 MP original then serves the model input, the thumbnail, labels and the look for text.
  */
-const thumbnailServes = (lib: ReindexDeps, side: number | undefined) => side !== undefined && lib.config.thumbnailSize >= side;
+const thumbnailServes = (lib: ReindexDeps, side: number | undefined) =>
+  side !== undefined && lib.config.thumbnailSize >= side;
 
 interface Runner {
   analyze(id: string, pictures: Pictures, name: string): Promise<boolean>;
@@ -141,7 +167,11 @@ async function ocrRunner(lib: ReindexDeps, r: AnalyzerReport): Promise<Runner | 
     // Most photos have no text: a look at the thumbnail tells, and the original is read only where there is some.
     const thumbnail = ocr.lookForText && thumbnailServes(lib, ocr.lookSide) ? await pictures.thumbnail() : null;
     const none = thumbnail !== null && !(await ocr.lookForText!(thumbnail));
-    const result = none ? { text: '', words: [] } : await ocr.recognize(await lib.decoder.readable(await pictures.original(), lib.config.ocr.maxResolution), { looked: thumbnail !== null });
+    const result = none
+      ? { text: '', words: [] }
+      : await ocr.recognize(await lib.decoder.readable(await pictures.original(), lib.config.ocr.maxResolution), {
+          looked: thumbnail !== null,
+        });
     await lib.store.setOcr(id, { ...result, model: ocr.model });
     return result.words.length > 0;
   };
@@ -157,14 +187,21 @@ async function labelsRunner(lib: ReindexDeps, r: AnalyzerReport): Promise<Runner
   r.model = labeler.model;
   const analyze: Runner['analyze'] = async (id, pictures) => {
     const thumbnail = thumbnailServes(lib, labeler.inputSide) ? await pictures.thumbnail() : null;
-    const labels = await labeler.label(thumbnail ?? (await lib.decoder.readable(await pictures.original(), labeler.inputSide ?? 1024)));
+    const labels = await labeler.label(
+      thumbnail ?? (await lib.decoder.readable(await pictures.original(), labeler.inputSide ?? 1024)),
+    );
     await lib.store.setLabels(id, labels);
     return labels.length > 0;
   };
   return { analyze, workers: 2 };
 }
 
-async function textEmbeddingRunner(lib: ReindexDeps, r: AnalyzerReport, reset: boolean, ids: string[]): Promise<Runner | null> {
+async function textEmbeddingRunner(
+  lib: ReindexDeps,
+  r: AnalyzerReport,
+  reset: boolean,
+  ids: string[],
+): Promise<Runner | null> {
   const embedder = await textEmbedderFor(lib);
   if ('unavailable' in embedder) {
     r.unavailable = embedder.unavailable;
@@ -187,7 +224,9 @@ async function textEmbeddingRunner(lib: ReindexDeps, r: AnalyzerReport, reset: b
 }
 
 /** What a text embedding describes: the caption, tags and the text in the image. */
-export function describableText(image: { caption: string | null; tags: string[]; ocrText: string | null } | undefined): string {
+export function describableText(
+  image: { caption: string | null; tags: string[]; ocrText: string | null } | undefined,
+): string {
   if (!image) return '';
   return [image.caption, image.tags.join(', '), image.ocrText]
     .filter((t) => t && t.trim())
@@ -195,7 +234,12 @@ export function describableText(image: { caption: string | null; tags: string[];
     .slice(0, 4000);
 }
 
-async function captionRunner(lib: ReindexDeps, r: AnalyzerReport, reset: boolean, ids: string[]): Promise<Runner | null> {
+async function captionRunner(
+  lib: ReindexDeps,
+  r: AnalyzerReport,
+  reset: boolean,
+  ids: string[],
+): Promise<Runner | null> {
   const captioner = await lib.captioner();
   if ('unavailable' in captioner) {
     r.unavailable = captioner.unavailable;

@@ -34,7 +34,10 @@ import { decodeForIndex } from './ingest-batch.js';
 export const MAX_QUERY_CHARS = 2000;
 
 /** What searching uses of the library: its models, place names and URL fetcher, and three of the store's capabilities. */
-export type SearchDeps = Pick<Library, 'config' | 'clip' | 'places' | 'fetchUrl' | 'sourceUrl' | 'textEmbedders' | 'decoder' | 'imageSource'> & { store: ImageRecords & VectorIndex & TextIndex };
+export type SearchDeps = Pick<
+  Library,
+  'config' | 'clip' | 'places' | 'fetchUrl' | 'sourceUrl' | 'textEmbedders' | 'decoder' | 'imageSource'
+> & { store: ImageRecords & VectorIndex & TextIndex };
 
 export interface SearchOptions {
   k?: number;
@@ -63,21 +66,33 @@ export interface SearchOptions {
 export const MAX_VECTOR_DIM = MAX_EMBEDDING_DIM;
 
 /** A caller's query vector, checked against the library's CLIP vectors and normalised, or BAD_ARGUMENT saying what to fix. */
-export async function checkQueryVector(lib: SearchDeps, values: ArrayLike<number>, vectorModel?: string): Promise<Float32Array> {
+export async function checkQueryVector(
+  lib: SearchDeps,
+  values: ArrayLike<number>,
+  vectorModel?: string,
+): Promise<Float32Array> {
   const model = lib.config.clipModel;
   const bad = (message: string) => new LoupeError('BAD_ARGUMENT', { message });
   if (vectorModel !== undefined && canonicalModel(vectorModel) !== model)
-    throw bad(`the query vector is ${vectorModel}'s, but this library's images are ${model} vectors: embed the query with ${model} (or set LOUPE_CLIP_MODEL to the library's model)`);
-  if (!values || typeof values.length !== 'number' || values.length < 1 || values.length > MAX_VECTOR_DIM) throw bad(`the query vector must be a list of 1 to ${MAX_VECTOR_DIM} numbers`);
+    throw bad(
+      `the query vector is ${vectorModel}'s, but this library's images are ${model} vectors: embed the query with ${model} (or set LOUPE_CLIP_MODEL to the library's model)`,
+    );
+  if (!values || typeof values.length !== 'number' || values.length < 1 || values.length > MAX_VECTOR_DIM)
+    throw bad(`the query vector must be a list of 1 to ${MAX_VECTOR_DIM} numbers`);
   const v = new Float32Array(values.length);
   for (let i = 0; i < values.length; i++) {
     const x = values[i];
-    if (typeof x !== 'number' || !Number.isFinite(x)) throw bad(`the query vector's number ${i} is ${JSON.stringify(x) ?? String(x)}: every entry must be a finite number`);
+    if (typeof x !== 'number' || !Number.isFinite(x))
+      throw bad(
+        `the query vector's number ${i} is ${JSON.stringify(x) ?? String(x)}: every entry must be a finite number`,
+      );
     v[i] = x;
   }
   const stored = (await lib.store.embeddingModels('clip')).find((m) => m.model === model);
-  if (!stored) throw bad(`the library has no ${model} image vectors to compare a query vector with: index images first`);
-  if (v.length !== stored.dim) throw bad(`the query vector has ${v.length} numbers, but ${model} vectors have ${stored.dim}`);
+  if (!stored)
+    throw bad(`the library has no ${model} image vectors to compare a query vector with: index images first`);
+  if (v.length !== stored.dim)
+    throw bad(`the query vector has ${v.length} numbers, but ${model} vectors have ${stored.dim}`);
   if (!v.some((x) => x !== 0)) throw bad('the query vector is all zeros: it points nowhere');
   return l2Normalize(v);
 }
@@ -90,26 +105,39 @@ function folderArg(folder: string | undefined): string | undefined {
 /** A text query within the limits: at most MAX_QUERY_CHARS characters, no NUL. */
 export function checkQuery(query: string): string {
   if (typeof query !== 'string') throw new LoupeError('BAD_ARGUMENT', { message: 'the search query must be text' });
-  if (query.length > MAX_QUERY_CHARS) throw new LoupeError('BAD_ARGUMENT', { message: `the search query is ${query.length} characters, over the ${MAX_QUERY_CHARS}-character limit` });
-  if (query.includes('\u0000')) throw new LoupeError('BAD_ARGUMENT', { message: 'the search query contains a NUL character' });
+  if (query.length > MAX_QUERY_CHARS)
+    throw new LoupeError('BAD_ARGUMENT', {
+      message: `the search query is ${query.length} characters, over the ${MAX_QUERY_CHARS}-character limit`,
+    });
+  if (query.includes('\u0000'))
+    throw new LoupeError('BAD_ARGUMENT', { message: 'the search query contains a NUL character' });
   return query;
 }
 
 export async function searchByText(lib: SearchDeps, query: string, options: SearchOptions = {}): Promise<SearchResult> {
   const k = checkK(options.k);
   checkQuery(query);
-  if (options.mode !== undefined && !SEARCH_MODES.includes(options.mode)) throw new LoupeError('BAD_ARGUMENT', { message: `mode must be one of ${SEARCH_MODES.join(', ')}` });
+  if (options.mode !== undefined && !SEARCH_MODES.includes(options.mode))
+    throw new LoupeError('BAD_ARGUMENT', { message: `mode must be one of ${SEARCH_MODES.join(', ')}` });
   const parsed = parseQuery(query);
   // A query vector with no words is a search by that vector alone.
   const mode = options.mode ?? (options.vector !== undefined && !parsed.text.trim() ? 'vector' : 'hybrid');
   const sort = checkSort(options.sort);
   const given = await resolveFilters(lib, bothFilters(parsed.filters, options.filters ?? {}));
-  const queryVector = options.vector !== undefined ? await checkQueryVector(lib, options.vector, options.vectorModel) : null;
+  const queryVector =
+    options.vector !== undefined ? await checkQueryVector(lib, options.vector, options.vectorModel) : null;
   // No words, only filters: the images that pass them, newest first (or in the order asked for).
   if (!parsed.text.trim() && !queryVector) {
     if (!restricts({ ...given, folder: folderArg(options.folder) || given.folder }) && !parsed.exclude.length)
-      throw new LoupeError('BAD_ARGUMENT', { message: 'the search query has no words to look for (give words, or filters such as after:2020 camera:pixel)' });
-    return filterOnly(lib, { ...given, folder: folderArg(options.folder) || given.folder || null, exclude: parsed.exclude }, sort, k);
+      throw new LoupeError('BAD_ARGUMENT', {
+        message: 'the search query has no words to look for (give words, or filters such as after:2020 camera:pixel)',
+      });
+    return filterOnly(
+      lib,
+      { ...given, folder: folderArg(options.folder) || given.folder || null, exclude: parsed.exclude },
+      sort,
+      k,
+    );
   }
   let folder = folderArg(options.folder) ?? (given.folder || undefined);
   let detected = false;
@@ -119,7 +147,8 @@ export async function searchByText(lib: SearchDeps, query: string, options: Sear
   }
   const filters: SearchFilters = { ...given, folder: folder || null, exclude: parsed.exclude, phrases: parsed.phrases };
   const fusionMode: FusionMode = options.fusion?.mode ?? lib.config.fusion.mode;
-  if (!FUSION_MODES.includes(fusionMode)) throw new LoupeError('BAD_ARGUMENT', { message: `fusion must be one of ${FUSION_MODES.join(', ')}` });
+  if (!FUSION_MODES.includes(fusionMode))
+    throw new LoupeError('BAD_ARGUMENT', { message: `fusion must be one of ${FUSION_MODES.join(', ')}` });
   const pool = mode === 'hybrid' || mode === 'caption' ? Math.min(MAX_K, Math.max(4 * k, 50)) : k;
 
   const q = await queryVectors(lib, parsed.text, mode, fusionMode, queryVector);
@@ -159,7 +188,13 @@ interface QueryVectors {
  * The query's words (phrases unquoted) in CLIP space; in caption mode, or when CLIP cannot be used, in the
  * caption-embedding space. Fallback order: CLIP → caption embeddings → words only.
  */
-async function queryVectors(lib: SearchDeps, text: string, mode: SearchMode, fusionMode: FusionMode, given: Float32Array | null): Promise<QueryVectors> {
+async function queryVectors(
+  lib: SearchDeps,
+  text: string,
+  mode: SearchMode,
+  fusionMode: FusionMode,
+  given: Float32Array | null,
+): Promise<QueryVectors> {
   let vector: Float32Array | null = null;
   let model: string = lib.config.clipModel;
   const fallbacks: string[] = [];
@@ -172,7 +207,13 @@ async function queryVectors(lib: SearchDeps, text: string, mode: SearchMode, fus
       vector = await embedQuery(clip.model, text, (t) => clip.embedTexts([t]).then(([v]) => v));
     } catch (e) {
       // A broken model is an error to fix, not a reason to answer with words alone.
-      if (mode === 'vector' || isLoupeError(e, 'MODEL_MISMATCH') || isLoupeError(e, 'MODEL_LOAD_FAILED') || isLoupeError(e, 'MODEL_CHECKSUM_MISMATCH')) throw e;
+      if (
+        mode === 'vector' ||
+        isLoupeError(e, 'MODEL_MISMATCH') ||
+        isLoupeError(e, 'MODEL_LOAD_FAILED') ||
+        isLoupeError(e, 'MODEL_CHECKSUM_MISMATCH')
+      )
+        throw e;
       fallbacks.push(`CLIP not used: ${reasonOf(e)}`);
     }
   }
@@ -209,13 +250,22 @@ interface Signals {
 }
 
 /** The nearest images by each vector and the best by words, each candidate then scored on the other signals too. */
-async function gatherSignals(lib: SearchDeps, q: QueryVectors, filters: SearchFilters, text: string, mode: SearchMode, pool: number): Promise<Signals> {
+async function gatherSignals(
+  lib: SearchDeps,
+  q: QueryVectors,
+  filters: SearchFilters,
+  text: string,
+  mode: SearchMode,
+  pool: number,
+): Promise<Signals> {
   const { vector, model, captionVector, captionModel } = q;
   const [vectorHits, captionHits, textHits, background, captionBackground] = await Promise.all([
     vector ? lib.store.searchByVector({ ...filters, vector, model, k: pool }) : [],
     captionVector ? lib.store.searchByVector({ ...filters, vector: captionVector, model: captionModel!, k: pool }) : [],
     // Text side: words and phrases over captions, OCR text, tags and names (caption mode: captions only).
-    mode === 'vector' ? [] : lib.store.textSearch({ ...filters, text, limit: pool, fields: mode === 'caption' ? ['caption'] : undefined }),
+    mode === 'vector'
+      ? []
+      : lib.store.textSearch({ ...filters, text, limit: pool, fields: mode === 'caption' ? ['caption'] : undefined }),
     vector ? backgroundOf(lib, model, vector) : null,
     captionVector ? backgroundOf(lib, captionModel!, captionVector) : null,
   ]);
@@ -225,7 +275,8 @@ async function gatherSignals(lib: SearchDeps, q: QueryVectors, filters: SearchFi
     where.set(h.imageId, { path: h.path, folder: h.folder });
     cosines.set(h.imageId, 1 - h.distance);
   }
-  for (const h of [...captionHits, ...textHits]) if (!where.has(h.imageId)) where.set(h.imageId, { path: h.path, folder: h.folder });
+  for (const h of [...captionHits, ...textHits])
+    if (!where.has(h.imageId)) where.set(h.imageId, { path: h.path, folder: h.folder });
   // Finds of one side get their true value on the others too, so every result is explained on every signal.
   if (vector)
     for (const [id, d] of await lib.store.distances(
@@ -235,11 +286,24 @@ async function gatherSignals(lib: SearchDeps, q: QueryVectors, filters: SearchFi
     ))
       cosines.set(id, 1 - d);
   const captionCosine = new Map<string, number>();
-  if (captionVector) for (const [id, d] of await lib.store.distances(captionVector, captionModel!, [...where.keys()])) captionCosine.set(id, 1 - d);
+  if (captionVector)
+    for (const [id, d] of await lib.store.distances(captionVector, captionModel!, [...where.keys()]))
+      captionCosine.set(id, 1 - d);
   // Images with no words of their own: fusion counts their silence as neither for nor against the query's words.
   const worded = new Set(textHits.map((h) => h.imageId));
-  const undescribed = mode === 'vector' || !vector ? new Set<string>() : await lib.store.undescribed([...where.keys()].filter((id) => !worded.has(id)));
-  return { where, cosines, captionCosine, textScore: new Map(textHits.map((h) => [h.imageId, h])), background, captionBackground, undescribed };
+  const undescribed =
+    mode === 'vector' || !vector
+      ? new Set<string>()
+      : await lib.store.undescribed([...where.keys()].filter((id) => !worded.has(id)));
+  return {
+    where,
+    cosines,
+    captionCosine,
+    textScore: new Map(textHits.map((h) => [h.imageId, h])),
+    background,
+    captionBackground,
+    undescribed,
+  };
 }
 
 /** Fuses the signals as the mode says, and keeps the best k at or above the similarity floor. */
@@ -253,7 +317,8 @@ function rank(
   // What counts in each mode: both signals (hybrid, caption), the cosine alone (vector), the words alone (text).
   const defaults = fusionMode === 'weighted' ? { vector: 0.7, text: 0.3 } : { vector: 1, text: 1 };
   const chosen = options.fusion?.weights ?? lib.config.fusion.weights ?? defaults;
-  const weights = mode === 'vector' ? { vector: 1, text: 0 } : mode === 'text' || !o.vector ? { vector: 0, text: 1 } : chosen;
+  const weights =
+    mode === 'vector' ? { vector: 1, text: 0 } : mode === 'text' || !o.vector ? { vector: 0, text: 1 } : chosen;
   const rankMode: FusionMode = mode === 'hybrid' || mode === 'caption' ? fusionMode : 'adaptive';
   const ranked = fuse(
     [...where.keys()].map((id) => ({
@@ -269,7 +334,10 @@ function rank(
   );
   // The percentage means the same in every query: evidence against chance (adaptive), whatever ranked the list.
   const evidence = (r: (typeof ranked)[number]) =>
-    rankMode === 'adaptive' ? r.fused : (r.vector !== null && background ? weights.vector * vectorEvidence(r.vector, background) : 0) + (r.text !== null ? weights.text * TEXT_EVIDENCE * r.text : 0);
+    rankMode === 'adaptive'
+      ? r.fused
+      : (r.vector !== null && background ? weights.vector * vectorEvidence(r.vector, background) : 0) +
+        (r.text !== null ? weights.text * TEXT_EVIDENCE * r.text : 0);
   const minSimilarity = options.minSimilarity ?? lib.config.fusion.minSimilarity;
   const hits: SearchHit[] = ranked
     .map((r) => ({ r, similarity: similarityOf(evidence(r)) }))
@@ -278,13 +346,22 @@ function rank(
     .map(({ r, similarity }) => {
       const cos = r.vector ?? null;
       const base = cos !== null ? scoreFromCosineDistance(1 - cos) : { score: null, distance: null };
-      return { id: r.id, ...where.get(r.id)!, ...base, similarity, fused: r.fused, textScore: r.text, matched: r.matched };
+      return {
+        id: r.id,
+        ...where.get(r.id)!,
+        ...base,
+        similarity,
+        fused: r.fused,
+        textScore: r.text,
+        matched: r.matched,
+      };
     });
   return { weights, minSimilarity, hits };
 }
 
 export function checkSort(sort: Sort | undefined): Sort {
-  if (sort !== undefined && !SORTS.includes(sort)) throw new LoupeError('BAD_ARGUMENT', { message: `sort must be one of ${SORTS.join(', ')}` });
+  if (sort !== undefined && !SORTS.includes(sort))
+    throw new LoupeError('BAD_ARGUMENT', { message: `sort must be one of ${SORTS.join(', ')}` });
   return sort ?? 'relevance';
 }
 
@@ -296,22 +373,41 @@ async function resolveFilters(lib: SearchDeps, f: ImageFilters): Promise<ImageFi
 /** What the filters and the order were, for the answer (only what was set). */
 function appliedFilters(f: SearchFilters, sort: Sort) {
   const { folder: _folder, exclude: _exclude, phrases: _phrases, ...rest } = f;
-  const set = Object.fromEntries(Object.entries(rest).filter(([, v]) => v !== undefined && v !== null && !(Array.isArray(v) && v.length === 0)));
-  return { ...(Object.keys(set).length ? { filters: set as ImageFilters } : {}), ...(sort !== 'relevance' ? { sort } : {}) };
+  const set = Object.fromEntries(
+    Object.entries(rest).filter(([, v]) => v !== undefined && v !== null && !(Array.isArray(v) && v.length === 0)),
+  );
+  return {
+    ...(Object.keys(set).length ? { filters: set as ImageFilters } : {}),
+    ...(sort !== 'relevance' ? { sort } : {}),
+  };
 }
 
 async function filterOnly(lib: SearchDeps, filters: SearchFilters, sort: Sort, k: number): Promise<SearchResult> {
   const found = await lib.store.filterImages({ filters, sort, limit: k });
   return {
-    hits: found.map((h) => ({ id: h.imageId, path: h.path, folder: h.folder, score: null, distance: null, similarity: 100 })),
-    applied: { folder: filters.folder ?? null, folderDetected: false, model: lib.config.clipModel, mode: 'filter', ...appliedFilters(filters, sort) },
+    hits: found.map((h) => ({
+      id: h.imageId,
+      path: h.path,
+      folder: h.folder,
+      score: null,
+      distance: null,
+      similarity: 100,
+    })),
+    applied: {
+      folder: filters.folder ?? null,
+      folderDetected: false,
+      model: lib.config.clipModel,
+      mode: 'filter',
+      ...appliedFilters(filters, sort),
+    },
   };
 }
 
 /** The k best, shown in the order asked for: by date taken (undated last) or by file name. */
 async function sortHits(lib: SearchDeps, hits: SearchHit[], sort: Sort): Promise<SearchHit[]> {
   if (sort === 'relevance' || hits.length < 2) return hits;
-  if (sort === 'name') return [...hits].sort((a, b) => baseName(a.path).localeCompare(baseName(b.path)) || a.path.localeCompare(b.path));
+  if (sort === 'name')
+    return [...hits].sort((a, b) => baseName(a.path).localeCompare(baseName(b.path)) || a.path.localeCompare(b.path));
   const taken = new Map((await lib.store.getImages(hits.map((h) => h.id))).map((d) => [d.id, d.exif.takenAt]));
   const sign = sort === 'newest' ? -1 : 1;
   return [...hits].sort((a, b) => {
@@ -325,7 +421,11 @@ const baseName = (path: string) => path.slice(path.lastIndexOf('/') + 1).toLower
 
 /** Query embeddings, by model and text: repeated and paged searches do not run the text encoder again. */
 const queryEmbeddings = new LRUCache<string, Float32Array>({ max: 1000 });
-async function embedQuery(model: string, text: string, embed: (text: string) => Promise<Float32Array>): Promise<Float32Array> {
+async function embedQuery(
+  model: string,
+  text: string,
+  embed: (text: string) => Promise<Float32Array>,
+): Promise<Float32Array> {
   const key = `${model}\u0000${text}`;
   const hit = queryEmbeddings.get(key);
   if (hit) return hit;
@@ -338,7 +438,10 @@ const SAMPLE_SIZE = 256;
 
 /** The spread of the query's cosine over a sample of the library: what chance alone gives this query. */
 async function backgroundOf(lib: SearchDeps, model: string, vector: Float32Array): Promise<VectorBackground | null> {
-  const [sample, models] = await Promise.all([lib.store.vectorSample(model, vector.length, SAMPLE_SIZE), lib.store.embeddingModels(model === lib.config.clipModel ? 'clip' : 'text')]);
+  const [sample, models] = await Promise.all([
+    lib.store.vectorSample(model, vector.length, SAMPLE_SIZE),
+    lib.store.embeddingModels(model === lib.config.clipModel ? 'clip' : 'text'),
+  ]);
   if (sample.length < 2) return null;
   // Mean and standard deviation of the sample. (Median and MAD were tried: on libraries of near-identical
   // pictures, such as scanned forms, the MAD shrinks to nothing and noise looks like evidence — bench/RESULTS.md.)
@@ -349,7 +452,11 @@ async function backgroundOf(lib: SearchDeps, model: string, vector: Float32Array
 }
 
 /** @param source a file path, an http(s) URL, a data URL or plain base64. */
-export async function searchByImage(lib: SearchDeps, source: string | Buffer, options: SearchOptions = {}): Promise<SearchResult> {
+export async function searchByImage(
+  lib: SearchDeps,
+  source: string | Buffer,
+  options: SearchOptions = {},
+): Promise<SearchResult> {
   const k = checkK(options.k);
   const bytes = Buffer.isBuffer(source) ? source : await loadImageSource(lib, source);
   const clip = await lib.clip();
@@ -361,10 +468,17 @@ export async function searchByImage(lib: SearchDeps, source: string | Buffer, op
 }
 
 /** Photos like one stored photo, or like several (the mean of their vectors); the given photos are left out. */
-export async function searchSimilar(lib: SearchDeps, imageIds: string | readonly string[], options: SearchOptions = {}): Promise<SearchResult> {
+export async function searchSimilar(
+  lib: SearchDeps,
+  imageIds: string | readonly string[],
+  options: SearchOptions = {},
+): Promise<SearchResult> {
   const k = checkK(options.k);
   const ids = [...new Set(typeof imageIds === 'string' ? [imageIds] : imageIds)];
-  if (ids.length === 0 || ids.length > MAX_SIMILAR_TO) throw new LoupeError('BAD_ARGUMENT', { message: `give from 1 to ${MAX_SIMILAR_TO} image ids to find photos like them` });
+  if (ids.length === 0 || ids.length > MAX_SIMILAR_TO)
+    throw new LoupeError('BAD_ARGUMENT', {
+      message: `give from 1 to ${MAX_SIMILAR_TO} image ids to find photos like them`,
+    });
   const model = lib.config.clipModel;
   await assertModelMatches(lib.store, model);
   const vectors: Float32Array[] = [];
@@ -374,7 +488,10 @@ export async function searchSimilar(lib: SearchDeps, imageIds: string | readonly
     if (!vector) throw new LoupeError('NOT_FOUND', { what: `a ${model} embedding of image ${id}` });
     vectors.push(vector);
   }
-  const vector = vectors.length === 1 ? vectors[0] : l2Normalize(vectors[0].map((_, d) => vectors.reduce((sum, v) => sum + v[d], 0)));
+  const vector =
+    vectors.length === 1
+      ? vectors[0]
+      : l2Normalize(vectors[0].map((_, d) => vectors.reduce((sum, v) => sum + v[d], 0)));
   return nearest(lib, vector, model, k, options, ids);
 }
 
@@ -382,14 +499,27 @@ export async function searchSimilar(lib: SearchDeps, imageIds: string | readonly
 export const MAX_SIMILAR_TO = 200;
 
 /** By image and similar-to-id: the nearest vectors among the images that pass the filters. */
-async function nearest(lib: SearchDeps, vector: Float32Array, model: string, k: number, options: SearchOptions, exclude: readonly string[] = []): Promise<SearchResult> {
+async function nearest(
+  lib: SearchDeps,
+  vector: Float32Array,
+  model: string,
+  k: number,
+  options: SearchOptions,
+  exclude: readonly string[] = [],
+): Promise<SearchResult> {
   const sort = checkSort(options.sort);
   const given = await resolveFilters(lib, options.filters ?? {});
   const filters: SearchFilters = { ...given, folder: folderArg(options.folder) || given.folder || null };
   const minSimilarity = options.minSimilarity ?? lib.config.fusion.minSimilarity;
   // The store leaves out one image itself; more are asked for and left out here.
   const [found, background] = await Promise.all([
-    lib.store.searchByVector({ ...filters, vector, model, k: k + Math.max(0, exclude.length - 1), excludeImageId: exclude[0] }),
+    lib.store.searchByVector({
+      ...filters,
+      vector,
+      model,
+      k: k + Math.max(0, exclude.length - 1),
+      excludeImageId: exclude[0],
+    }),
     backgroundOf(lib, model, vector),
   ]);
   const hits = found.filter((h) => !exclude.includes(h.imageId)).slice(0, k);
@@ -399,7 +529,13 @@ async function nearest(lib: SearchDeps, vector: Float32Array, model: string, k: 
     .filter((h) => h.similarity >= minSimilarity);
   return {
     hits: await sortHits(lib, shown, sort),
-    applied: { folder: filters.folder ?? null, folderDetected: false, model, ...(minSimilarity > 0 ? { minSimilarity } : {}), ...appliedFilters(filters, sort) },
+    applied: {
+      folder: filters.folder ?? null,
+      folderDetected: false,
+      model,
+      ...(minSimilarity > 0 ? { minSimilarity } : {}),
+      ...appliedFilters(filters, sort),
+    },
   };
 }
 

@@ -4,7 +4,9 @@ import type { AnalysisState, ImageRecords, VectorIndex } from '../ports/store.js
 
 /** What stats read: counts from the store, and which engines are configured. */
 export type StatsDeps = Pick<Library, 'config' | 'ocr' | 'captioner' | 'textEmbedders' | 'labeler'> & {
-  store: Pick<ImageRecords, 'imageCount' | 'folders'> & Pick<VectorIndex, 'embeddingModels'> & Pick<AnalysisState, 'analyzerCounts'>;
+  store: Pick<ImageRecords, 'imageCount' | 'folders'> &
+    Pick<VectorIndex, 'embeddingModels'> &
+    Pick<AnalysisState, 'analyzerCounts'>;
 };
 
 export interface LibraryStats {
@@ -51,7 +53,8 @@ export async function libraryStats(lib: StatsDeps): Promise<LibraryStats> {
   const textEmbedder = textEmbedders.find((t) => !('unavailable' in t)) as { model: string } | undefined;
   const handled = (analyzer: string) => Object.values(analyzers[analyzer] ?? {}).reduce((a, b) => a + b, 0);
   const pass = (name: PassState['pass'], engine: { model: string } | { unavailable: string }): PassState => {
-    if ('unavailable' in engine) return { pass: name, model: null, done: handled(name), pending: 0, unavailable: engine.unavailable };
+    if ('unavailable' in engine)
+      return { pass: name, model: null, done: handled(name), pending: 0, unavailable: engine.unavailable };
     const done = Math.min(images, handled(name));
     return { pass: name, model: engine.model, done, pending: images - done };
   };
@@ -60,7 +63,14 @@ export async function libraryStats(lib: StatsDeps): Promise<LibraryStats> {
     pass('labels', labeler),
     pass('ocr', ocr),
     pass('caption', captioner),
-    pass('text-embedding', textEmbedder ?? { unavailable: textEmbedders.map((t) => ('unavailable' in t ? `${t.provider}: ${t.unavailable}` : '')).join('; ') || 'LOUPE_TEXT_EMBEDDER=off' }),
+    pass(
+      'text-embedding',
+      textEmbedder ?? {
+        unavailable:
+          textEmbedders.map((t) => ('unavailable' in t ? `${t.provider}: ${t.unavailable}` : '')).join('; ') ||
+          'LOUPE_TEXT_EMBEDDER=off',
+      },
+    ),
   ];
   return {
     images,

@@ -59,7 +59,10 @@ const CONTROL_CHARACTERS = /[\u0000-\u001f]/g;
 export function cleanCaption(caption: string | null | undefined): string | null {
   if (caption === undefined || caption === null) return null;
   if (hasNul(caption)) throw new LoupeError('BAD_ARGUMENT', { message: 'caption: contains a NUL character' });
-  if (caption.length > TEXT_LIMITS.captionChars) throw new LoupeError('BAD_ARGUMENT', { message: `caption: ${caption.length} characters, over the ${TEXT_LIMITS.captionChars}-character limit` });
+  if (caption.length > TEXT_LIMITS.captionChars)
+    throw new LoupeError('BAD_ARGUMENT', {
+      message: `caption: ${caption.length} characters, over the ${TEXT_LIMITS.captionChars}-character limit`,
+    });
   return caption.trim() || null;
 }
 
@@ -68,7 +71,9 @@ export function cleanFolder(folder: string | undefined | null): string {
   if (!folder) return '';
   const parts = folder.split(/[\\/]+/).filter(Boolean);
   if (folder.length > 1000 || parts.some((p) => p === '.' || p === '..' || p.length > 200 || CONTROL_CHARACTER.test(p)))
-    throw new LoupeError('BAD_ARGUMENT', { message: `folder "${folder}" is not allowed: use names separated by "/", without "." or ".."` });
+    throw new LoupeError('BAD_ARGUMENT', {
+      message: `folder "${folder}" is not allowed: use names separated by "/", without "." or ".."`,
+    });
   return parts.join('/');
 }
 
@@ -88,7 +93,8 @@ export async function acceptUpload(lib: AcceptDeps, input: UploadInput): Promise
   const caption = cleanCaption(input.caption);
   const tags = cleanTags(input.tags);
   if (input.bytes.length === 0) throw new LoupeError('EMPTY_FILE', { path: filename });
-  if (input.bytes.length > limits.maxFileBytes) throw new LoupeError('FILE_TOO_LARGE', { path: filename, bytes: input.bytes.length, limit: limits.maxFileBytes });
+  if (input.bytes.length > limits.maxFileBytes)
+    throw new LoupeError('FILE_TOO_LARGE', { path: filename, bytes: input.bytes.length, limit: limits.maxFileBytes });
   // Cheap checks now (format, pixel and frame limits from the header), so a bad file is refused before it is queued.
   const { format } = await lib.decoder.inspect(input.bytes, filename, limits);
 
@@ -99,7 +105,8 @@ export async function acceptUpload(lib: AcceptDeps, input: UploadInput): Promise
     return { id: existing.id, status: 'ready', duplicate: true, image, job: null };
   }
   const active = await lib.jobs.findActiveBySha(sha256);
-  if (active) return { id: active.id, status: active.status as UploadStatus, duplicate: true, image: null, job: active };
+  if (active)
+    return { id: active.id, status: active.status as UploadStatus, duplicate: true, image: null, job: active };
 
   const id = randomUUID();
   await lib.blobs.put(originalKey(sha256), input.bytes, `image/${format}`);
@@ -111,10 +118,16 @@ export async function acceptUpload(lib: AcceptDeps, input: UploadInput): Promise
 /** A user's tags: trimmed, deduplicated; too many, too long or with a NUL character → BAD_ARGUMENT. */
 export function cleanTags(tags: string[] | undefined): string[] {
   const cleaned = [...new Set((tags ?? []).map((t) => String(t).trim()).filter(Boolean))];
-  if (cleaned.length > TEXT_LIMITS.tags) throw new LoupeError('BAD_ARGUMENT', { message: `tags: ${cleaned.length} tags, over the limit of ${TEXT_LIMITS.tags}` });
+  if (cleaned.length > TEXT_LIMITS.tags)
+    throw new LoupeError('BAD_ARGUMENT', {
+      message: `tags: ${cleaned.length} tags, over the limit of ${TEXT_LIMITS.tags}`,
+    });
   for (const t of cleaned) {
     if (hasNul(t)) throw new LoupeError('BAD_ARGUMENT', { message: 'tags: a tag contains a NUL character' });
-    if (t.length > TEXT_LIMITS.tagChars) throw new LoupeError('BAD_ARGUMENT', { message: `tags: "${t.slice(0, 40)}…" is over the ${TEXT_LIMITS.tagChars}-character limit` });
+    if (t.length > TEXT_LIMITS.tagChars)
+      throw new LoupeError('BAD_ARGUMENT', {
+        message: `tags: "${t.slice(0, 40)}…" is over the ${TEXT_LIMITS.tagChars}-character limit`,
+      });
   }
   return cleaned;
 }
@@ -130,7 +143,13 @@ export async function findRecord(lib: RecordDeps, id: string): Promise<UploadRec
     const [done] = await lib.store.getImages([job.imageId]);
     return done ? { id: done.id, status: 'ready', duplicate: true, image: done, job } : null;
   }
-  return { id, status: job.status === 'done' ? 'ready' : (job.status as UploadStatus), duplicate: false, image: null, job };
+  return {
+    id,
+    status: job.status === 'done' ? 'ready' : (job.status as UploadStatus),
+    duplicate: false,
+    image: null,
+    job,
+  };
 }
 
 /** How many uploads are read into memory at once across requests: large uploads cannot pile up in RAM. */
@@ -149,7 +168,17 @@ export async function acceptMany(
   const failed: { filename: string; error: unknown }[] = [];
   for (const image of images) {
     try {
-      accepted.push(await uploadSlots.run(async () => acceptUpload(lib, { bytes: await image.bytes(), filename: image.filename, folder: fields.folder, caption: fields.caption, tags: fields.tags })));
+      accepted.push(
+        await uploadSlots.run(async () =>
+          acceptUpload(lib, {
+            bytes: await image.bytes(),
+            filename: image.filename,
+            folder: fields.folder,
+            caption: fields.caption,
+            tags: fields.tags,
+          }),
+        ),
+      );
     } catch (error) {
       failed.push({ filename: image.filename, error });
     }
@@ -171,11 +200,17 @@ export async function awaitIndexed(
   if (queued.length) runner.worker?.wake();
   if (wait && queued.length && !runner.worker) {
     const last = await lib.jobs.lastPolled();
-    if (!last || Date.now() - last.getTime() > WORKER_SILENT_MS) return { records: accepted, unattended: new LoupeError('NO_WORKER', { queued: queued.length, silentMs: WORKER_SILENT_MS }) };
+    if (!last || Date.now() - last.getTime() > WORKER_SILENT_MS)
+      return {
+        records: accepted,
+        unattended: new LoupeError('NO_WORKER', { queued: queued.length, silentMs: WORKER_SILENT_MS }),
+      };
   }
   if (!wait) return { records: accepted, unattended: null };
   await Promise.all(accepted.map((r) => runner.feed.waitFor(lib.jobs, r.id)));
-  const records = await Promise.all(accepted.map(async (r) => (await findRecord(lib, r.id).then((f) => f && { ...f, duplicate: r.duplicate })) ?? r));
+  const records = await Promise.all(
+    accepted.map(async (r) => (await findRecord(lib, r.id).then((f) => f && { ...f, duplicate: r.duplicate })) ?? r),
+  );
   return { records, unattended: null };
 }
 
@@ -221,7 +256,10 @@ export async function editImage(
 }
 
 /** Deletes an image's record with Loupe's own files (thumbnail, stored upload); photos in the user's folders stay. */
-export async function deleteImage(lib: Pick<Library, 'blobs'> & { store: Pick<ImageRecords, 'deleteImage'> }, id: string): Promise<void> {
+export async function deleteImage(
+  lib: Pick<Library, 'blobs'> & { store: Pick<ImageRecords, 'deleteImage'> },
+  id: string,
+): Promise<void> {
   const sha = await lib.store.deleteImage(id);
   if (!sha) throw new LoupeError('NOT_FOUND', { what: `image ${id}` });
   await Promise.all([lib.blobs.delete(thumbnailKey(sha)), lib.blobs.delete(originalKey(sha))]);

@@ -21,14 +21,19 @@ export function configFrom(flags: CommonFlags): Config {
  * @param o.existing a command that only reads (search, stats): a data folder with no library is an error that says
  * how to make one, not a new empty database and "no results".
  */
-export async function withLibrary<T>(flags: CommonFlags, fn: (lib: Library) => Promise<T>, o: { existing?: boolean; warm?: OpenLibraryOptions['warm'] } = {}): Promise<T> {
+export async function withLibrary<T>(
+  flags: CommonFlags,
+  fn: (lib: Library) => Promise<T>,
+  o: { existing?: boolean; warm?: OpenLibraryOptions['warm'] } = {},
+): Promise<T> {
   const config = configFrom(flags);
   if (o.existing && !config.database && !existsSync(path.join(config.dataDir, 'db')))
     throw new LoupeError('NOT_FOUND', {
       what: `a library in ${config.dataDir} (make one with \`loupe index PHOTOS${flags.data ? ` --data ${flags.data}` : ''}\`, or give the folder of yours with --data)`,
     });
   // Creating the database takes seconds: say so before it starts, once.
-  if (!config.database && !existsSync(path.join(config.dataDir, 'db'))) process.stderr.write(`loupe: making a new library in ${config.dataDir} (a few seconds, once)…\n`);
+  if (!config.database && !existsSync(path.join(config.dataDir, 'db')))
+    process.stderr.write(`loupe: making a new library in ${config.dataDir} (a few seconds, once)…\n`);
   const lib = await openLibrary(config, { onModelDownload: flags.json ? undefined : downloadProgress(), warm: o.warm });
   try {
     // The CLI is local administration: it may work in any space, by name, without a key.

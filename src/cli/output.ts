@@ -16,7 +16,9 @@ export function table(head: string[], rows: (string | number)[][]): string {
   const cells = rows.map((r) => r.map(String));
   const width = process.stdout.columns ?? (Number(process.env.COLUMNS) || Infinity);
   // Each column's natural width (content + 2 of padding), then the widest narrowed until the borders fit the width.
-  const natural = head.map((h, c) => Math.max(h.length, ...cells.map((r) => stripVTControlCharacters(r[c] ?? '').length)) + 2);
+  const natural = head.map(
+    (h, c) => Math.max(h.length, ...cells.map((r) => stripVTControlCharacters(r[c] ?? '').length)) + 2,
+  );
   const widths = [...natural];
   const total = () => widths.reduce((a, b) => a + b, 0) + widths.length + 1;
   while (total() > width) {
@@ -25,7 +27,11 @@ export function table(head: string[], rows: (string | number)[][]): string {
     widths[widest]--;
   }
   const narrowed = widths.some((w, i) => w < natural[i]);
-  const t = new Table({ head: head.map((h) => pc.bold(h)), style: { head: [], border: [] }, ...(narrowed ? { colWidths: widths, wordWrap: true, wrapOnWordBoundary: true } : {}) });
+  const t = new Table({
+    head: head.map((h) => pc.bold(h)),
+    style: { head: [], border: [] },
+    ...(narrowed ? { colWidths: widths, wordWrap: true, wrapOnWordBoundary: true } : {}),
+  });
   t.push(...cells);
   return t.toString();
 }
@@ -50,7 +56,11 @@ export function progressBar(unit: string, label = '') {
       // A rate (and so an ETA) only once there is one to tell: the first ticks come after a few ms.
       const measured = done >= 3 && seconds >= 1;
       const rate = done / seconds;
-      const payload = { rate: measured ? `${rate.toFixed(1)} ${unit}/s` : `… ${unit}/s`, eta: measured ? formatSeconds((total - done) / rate) : '…', item: shorten(item, 40) };
+      const payload = {
+        rate: measured ? `${rate.toFixed(1)} ${unit}/s` : `… ${unit}/s`,
+        eta: measured ? formatSeconds((total - done) / rate) : '…',
+        item: shorten(item, 40),
+      };
       if (!running) {
         bar.start(total, done, payload);
         running = true;
@@ -72,7 +82,14 @@ export function downloadProgress() {
   return (p: DownloadProgress) => {
     if (current?.file !== p.file) {
       current?.bar.stop();
-      const bar = new cliProgress.SingleBar({ stream: process.stderr, format: `downloading ${p.file} {bar} {percentage}% | {value}/{total} MB`, hideCursor: true }, cliProgress.Presets.shades_classic);
+      const bar = new cliProgress.SingleBar(
+        {
+          stream: process.stderr,
+          format: `downloading ${p.file} {bar} {percentage}% | {value}/{total} MB`,
+          hideCursor: true,
+        },
+        cliProgress.Presets.shades_classic,
+      );
       bar.start(Math.max(1, Math.round((p.total ?? 0) / 1e6)), 0);
       current = { file: p.file, bar };
     }

@@ -32,8 +32,13 @@ const PAUSE_EVERY = 2000;
  * within t bits agree within ⌊t/4⌋ bits on at least one block, so each hash is compared only with the hashes whose block
  * value lies that close to its own (at the default 10 bits, 548 table look-ups per image instead of n comparisons).
  */
-export async function groupDuplicates(images: readonly HashedImage[], maxBits = NEAR_DUPLICATE_BITS, pause?: Pause): Promise<DuplicateGroup[]> {
-  if (!Number.isInteger(maxBits) || maxBits < 0 || maxBits > MAX_DUPLICATE_BITS) throw new RangeError(`maxBits must be a whole number from 0 to ${MAX_DUPLICATE_BITS}`);
+export async function groupDuplicates(
+  images: readonly HashedImage[],
+  maxBits = NEAR_DUPLICATE_BITS,
+  pause?: Pause,
+): Promise<DuplicateGroup[]> {
+  if (!Number.isInteger(maxBits) || maxBits < 0 || maxBits > MAX_DUPLICATE_BITS)
+    throw new RangeError(`maxBits must be a whole number from 0 to ${MAX_DUPLICATE_BITS}`);
   const groups: DuplicateGroup[] = [];
 
   const parent = images.map((_, i) => i);
@@ -83,13 +88,23 @@ export async function groupDuplicates(images: readonly HashedImage[], maxBits = 
   for (const members of byRoot.values()) {
     if (members.length < 2) continue;
     const first = images[members[0]];
-    const withDistance = members.map((i) => ({ id: images[i].id, paths: images[i].paths, distance: hammingDistance(first.phash, images[i].phash) }));
-    groups.push({ kind: 'near', maxDistance: withDistance.reduce((m, x) => Math.max(m, x.distance), 0), images: withDistance });
+    const withDistance = members.map((i) => ({
+      id: images[i].id,
+      paths: images[i].paths,
+      distance: hammingDistance(first.phash, images[i].phash),
+    }));
+    groups.push({
+      kind: 'near',
+      maxDistance: withDistance.reduce((m, x) => Math.max(m, x.distance), 0),
+      images: withDistance,
+    });
   }
   // Near groups first (there is something to delete); an image at several paths that is in no near group after them
   // (its card in a near group already lists every path), so no picture is listed twice.
   const inNear = new Set(groups.flatMap((g) => g.images.map((i) => i.id)));
-  for (const img of images) if (img.paths.length > 1 && !inNear.has(img.id)) groups.push({ kind: 'exact', maxDistance: 0, images: [{ id: img.id, paths: img.paths, distance: 0 }] });
+  for (const img of images)
+    if (img.paths.length > 1 && !inNear.has(img.id))
+      groups.push({ kind: 'exact', maxDistance: 0, images: [{ id: img.id, paths: img.paths, distance: 0 }] });
   return groups;
 }
 

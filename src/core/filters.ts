@@ -46,7 +46,10 @@ export const FORMATS = ['jpeg', 'png', 'webp', 'gif', 'tiff', 'bmp', 'avif', 'he
 export function normaliseFormat(value: string): string {
   const f = value.trim().toLowerCase().replace(/^\./, '');
   const format = FORMAT_ALIASES[f] ?? f;
-  if (!FORMATS.includes(format)) throw new LoupeError('BAD_ARGUMENT', { message: `type:${value} is not an image type Loupe stores (${FORMATS.join(', ')})` });
+  if (!FORMATS.includes(format))
+    throw new LoupeError('BAD_ARGUMENT', {
+      message: `type:${value} is not an image type Loupe stores (${FORMATS.join(', ')})`,
+    });
   return format;
 }
 
@@ -60,11 +63,17 @@ export const MAX_YEAR = 3000;
  */
 export function periodOf(value: string, what = 'date'): { start: Date; end: Date } {
   const m = /^(\d{4})(?:-(\d{1,2})(?:-(\d{1,2}))?)?$/.exec(value.trim());
-  const bad = () => new LoupeError('BAD_ARGUMENT', { message: `${what} "${value}" is not a date: write YYYY, YYYY-MM or YYYY-MM-DD (e.g. 2019-06)` });
+  const bad = () =>
+    new LoupeError('BAD_ARGUMENT', {
+      message: `${what} "${value}" is not a date: write YYYY, YYYY-MM or YYYY-MM-DD (e.g. 2019-06)`,
+    });
   if (!m) throw bad();
   const [y, mo, d] = [Number(m[1]), m[2] ? Number(m[2]) : null, m[3] ? Number(m[3]) : null];
   // Photos' years; past this range dates leave what the database stores (and JavaScript reads 0099 as 1999).
-  if (y < MIN_YEAR || y > MAX_YEAR) throw new LoupeError('BAD_ARGUMENT', { message: `${what} "${value}": the year must be from ${MIN_YEAR} to ${MAX_YEAR}` });
+  if (y < MIN_YEAR || y > MAX_YEAR)
+    throw new LoupeError('BAD_ARGUMENT', {
+      message: `${what} "${value}": the year must be from ${MIN_YEAR} to ${MAX_YEAR}`,
+    });
   if (mo !== null && (mo < 1 || mo > 12)) throw bad();
   const start = new Date(y, (mo ?? 1) - 1, d ?? 1);
   if (d !== null && start.getDate() !== d) throw bad(); // 2021-02-30
@@ -76,14 +85,24 @@ export function periodOf(value: string, what = 'date'): { start: Date; end: Date
 export function parseNear(value: string): { lat: number; lon: number; km: number } {
   const parts = value.split(',').map((s) => s.trim());
   const [lat, lon, km] = [Number(parts[0]), Number(parts[1]), parts[2] === undefined ? 10 : Number(parts[2])];
-  if (parts.length < 2 || parts.length > 3 || parts.some((p) => p === '') || !(Math.abs(lat) <= 90) || !(Math.abs(lon) <= 180) || !(km > 0 && km <= 20_000))
-    throw new LoupeError('BAD_ARGUMENT', { message: `near:${value} is not a place: write near:LAT,LON or near:LAT,LON,KM (e.g. near:48.858,2.294,5)` });
+  if (
+    parts.length < 2 ||
+    parts.length > 3 ||
+    parts.some((p) => p === '') ||
+    !(Math.abs(lat) <= 90) ||
+    !(Math.abs(lon) <= 180) ||
+    !(km > 0 && km <= 20_000)
+  )
+    throw new LoupeError('BAD_ARGUMENT', {
+      message: `near:${value} is not a place: write near:LAT,LON or near:LAT,LON,KM (e.g. near:48.858,2.294,5)`,
+    });
   return { lat, lon, km };
 }
 
 export function parseMinSize(value: string, what: string): number {
   const n = Number(value);
-  if (!/^\d+$/.test(value.trim()) || n < 1 || n > 1_000_000) throw new LoupeError('BAD_ARGUMENT', { message: `${what}:${value} must be a whole number of pixels` });
+  if (!/^\d+$/.test(value.trim()) || n < 1 || n > 1_000_000)
+    throw new LoupeError('BAD_ARGUMENT', { message: `${what}:${value} must be a whole number of pixels` });
   return n;
 }
 
@@ -105,14 +124,28 @@ export function bothFilters(a: ImageFilters, b: ImageFilters): ImageFilters {
   out.takenBefore = earlier(a.takenBefore, b.takenBefore);
   if (a.formats?.length && b.formats?.length) out.formats = a.formats.filter((f) => b.formats!.includes(f));
   if (a.minWidth !== undefined || b.minWidth !== undefined) out.minWidth = Math.max(a.minWidth ?? 0, b.minWidth ?? 0);
-  if (a.minHeight !== undefined || b.minHeight !== undefined) out.minHeight = Math.max(a.minHeight ?? 0, b.minHeight ?? 0);
+  if (a.minHeight !== undefined || b.minHeight !== undefined)
+    out.minHeight = Math.max(a.minHeight ?? 0, b.minHeight ?? 0);
   for (const key of Object.keys(out) as (keyof ImageFilters)[]) if (out[key] === undefined) delete out[key];
   return out;
 }
 
 /** Whether anything beyond the folder restricts the images (what decides if a search with no words is allowed). */
 export function restricts(f: ImageFilters): boolean {
-  return Boolean(f.folder || f.tags?.length || f.takenAfter || f.takenBefore || f.camera || f.near || f.country || f.formats?.length || f.minWidth || f.minHeight || f.orientation || f.has?.length);
+  return Boolean(
+    f.folder ||
+    f.tags?.length ||
+    f.takenAfter ||
+    f.takenBefore ||
+    f.camera ||
+    f.near ||
+    f.country ||
+    f.formats?.length ||
+    f.minWidth ||
+    f.minHeight ||
+    f.orientation ||
+    f.has?.length,
+  );
 }
 
 /** Great-circle distance in km (haversine): the same formula the SQL filter uses. */
@@ -154,7 +187,8 @@ export function filtersFromFields(f: FilterFields): ImageFilters {
     ['year', f.year === undefined ? undefined : String(f.year)],
   ] as const) {
     if (value === undefined) continue;
-    if (what === 'year' && !/^\d{4}$/.test(value)) throw new LoupeError('BAD_ARGUMENT', { message: `year ${value} is not a year: write four digits (e.g. 2021)` });
+    if (what === 'year' && !/^\d{4}$/.test(value))
+      throw new LoupeError('BAD_ARGUMENT', { message: `year ${value} is not a year: write four digits (e.g. 2021)` });
     const period = periodOf(value, what);
     after = after && after > period.start.toISOString() ? after : period.start.toISOString();
     before = before && before < period.end.toISOString() ? before : period.end.toISOString();
@@ -162,13 +196,19 @@ export function filtersFromFields(f: FilterFields): ImageFilters {
   if (after) out.takenAfter = after;
   if (before) out.takenBefore = before;
   if (f.camera?.trim()) out.camera = f.camera.trim();
-  if (f.near !== undefined) out.near = typeof f.near === 'string' ? parseNear(f.near) : parseNear(`${f.near.lat},${f.near.lon}${f.near.km === undefined ? '' : `,${f.near.km}`}`);
+  if (f.near !== undefined)
+    out.near =
+      typeof f.near === 'string'
+        ? parseNear(f.near)
+        : parseNear(`${f.near.lat},${f.near.lon}${f.near.km === undefined ? '' : `,${f.near.km}`}`);
   if (f.country?.trim()) out.country = f.country.trim();
-  if (f.type !== undefined) out.formats = [...new Set((Array.isArray(f.type) ? f.type : f.type.split(',')).map(normaliseFormat))];
+  if (f.type !== undefined)
+    out.formats = [...new Set((Array.isArray(f.type) ? f.type : f.type.split(',')).map(normaliseFormat))];
   if (f.minWidth !== undefined) out.minWidth = parseMinSize(String(f.minWidth), 'minWidth');
   if (f.minHeight !== undefined) out.minHeight = parseMinSize(String(f.minHeight), 'minHeight');
   if (f.orientation !== undefined) {
-    if (!ORIENTATIONS.includes(f.orientation)) throw new LoupeError('BAD_ARGUMENT', { message: `orientation must be one of ${ORIENTATIONS.join(', ')}` });
+    if (!ORIENTATIONS.includes(f.orientation))
+      throw new LoupeError('BAD_ARGUMENT', { message: `orientation must be one of ${ORIENTATIONS.join(', ')}` });
     out.orientation = f.orientation;
   }
   if (f.has?.length) {

@@ -48,7 +48,8 @@ export const MAX_K = 1000;
 /** The k asked for (default 10), or BAD_ARGUMENT: the one check every surface and use case shares. */
 export function checkK(k: number | undefined): number {
   const value = k ?? 10;
-  if (!Number.isInteger(value) || value < 1 || value > MAX_K) throw new LoupeError('BAD_ARGUMENT', { message: `k must be a whole number from 1 to ${MAX_K}, got ${k}` });
+  if (!Number.isInteger(value) || value < 1 || value > MAX_K)
+    throw new LoupeError('BAD_ARGUMENT', { message: `k must be a whole number from 1 to ${MAX_K}, got ${k}` });
   return value;
 }
 
@@ -75,7 +76,11 @@ export interface FusionOptions {
 }
 
 /** Defaults: adaptive, weights 1 / 1; RRF k = 60. */
-export const DEFAULT_FUSION: Readonly<FusionOptions> = Object.freeze({ mode: 'adaptive', weights: Object.freeze({ vector: 1, text: 1 }), rrfK: 60 });
+export const DEFAULT_FUSION: Readonly<FusionOptions> = Object.freeze({
+  mode: 'adaptive',
+  weights: Object.freeze({ vector: 1, text: 1 }),
+  rrfK: 60,
+});
 
 /*
  * The constants below were set on real CLIP outputs (../shared/datasets/clip-vectors; bench/ranking.ts family 6 and
@@ -104,7 +109,8 @@ export function vectorEvidence(cos: number, bg: VectorBackground): number {
 }
 
 /** The 0–100 % shown to people: the same evidence gives the same percentage in every query. */
-export const similarityOf = (evidence: number) => Math.round((1 - Math.exp(-Math.max(0, evidence - SIMILARITY_FROM) / SIMILARITY_SCALE)) * 1000) / 10;
+export const similarityOf = (evidence: number) =>
+  Math.round((1 - Math.exp(-Math.max(0, evidence - SIMILARITY_FROM) / SIMILARITY_SCALE)) * 1000) / 10;
 
 /**
  * Image → image (by image, similar to an indexed one): 0 % up to what unrelated photos reach for this query (its
@@ -159,11 +165,17 @@ const has = (v: number | undefined): v is number => v !== undefined && Number.is
  *   −0.35 for a real CLIP (its nearest are often photos described in other words) and at ~0 or above for a vector
  *   side that re-measures the words (a bag-of-words sentence model): counting that one fully counts the words twice.
  */
-export function vectorTrust(candidates: readonly FusionCandidate[], bg: VectorBackground, side: 'vector' | 'caption' = 'vector'): number {
+export function vectorTrust(
+  candidates: readonly FusionCandidate[],
+  bg: VectorBackground,
+  side: 'vector' | 'caption' = 'vector',
+): number {
   const scored = candidates.filter((c) => has(c[side]));
   // Only descriptions people or OCR wrote judge the vector side: detector labels come from the pixels as the vector
   // does, and a few nouns shared by many photos ("person" is on most) can tell neither noise nor redundancy.
-  const worded = scored.filter((c) => has(c.text) && c.text > 0 && (!c.matched || c.matched.some((f) => JUDGING_FIELDS.has(f))));
+  const worded = scored.filter(
+    (c) => has(c.text) && c.text > 0 && (!c.matched || c.matched.some((f) => JUDGING_FIELDS.has(f))),
+  );
   if (worded.length < AGREEMENT_MIN) return 1;
   if (new Set(worded.map((c) => Math.round(c.text! * 100))).size < COARSE_LEVELS) return 1;
   const meanZ = worded.reduce((sum, c) => sum + zOf(c[side]!, bg), 0) / worded.length;
@@ -207,15 +219,20 @@ export function fuse(candidates: readonly FusionCandidate[], options: FusionOpti
     // photos share would likely be in its description too; a name one caption holds would not, and still wins.
     // Measured on real CLIP's half-captioned library: 0.566 R@1, against 0.541 for the matched images' average.
     const matched = withText.filter((c) => c.text! > 0);
-    const silent = matched.length ? (Math.max(...matched.map((c) => c.text!)) * matched.length) / (matched.length + UNWRITTEN_MATCH_ODDS) : 0;
+    const silent = matched.length
+      ? (Math.max(...matched.map((c) => c.text!)) * matched.length) / (matched.length + UNWRITTEN_MATCH_ODDS)
+      : 0;
     score = (c) => {
-      const vectorPart = (has(c.vector) && bg ? trust * wv * vectorEvidence(c.vector, bg) : 0) + (has(c.caption) && cbg ? captionTrust * wv * vectorEvidence(c.caption, cbg) : 0);
+      const vectorPart =
+        (has(c.vector) && bg ? trust * wv * vectorEvidence(c.vector, bg) : 0) +
+        (has(c.caption) && cbg ? captionTrust * wv * vectorEvidence(c.caption, cbg) : 0);
       const textPart = wt * TEXT_EVIDENCE * (has(c.text) ? Math.max(0, c.text) : c.undescribed ? silent : 0);
       return { fused: vectorPart + textPart, vectorPart, textPart };
     };
   } else if (options.mode === 'rrf') {
     const k = options.rrfK ?? 60;
-    const rank = (list: FusionCandidate[], key: 'vector' | 'text') => new Map([...list].sort((a, b) => b[key]! - a[key]!).map((c, i) => [c.id, i + 1]));
+    const rank = (list: FusionCandidate[], key: 'vector' | 'text') =>
+      new Map([...list].sort((a, b) => b[key]! - a[key]!).map((c, i) => [c.id, i + 1]));
     const vr = rank(withVector, 'vector');
     const tr = rank(withText, 'text');
     score = (c) => {
@@ -233,6 +250,19 @@ export function fuse(candidates: readonly FusionCandidate[], options: FusionOpti
     };
   }
   return candidates
-    .map((c) => ({ id: c.id, key: c.key, vector: c.vector ?? null, text: c.text ?? null, matched: c.matched ?? [], ...score(c) }))
-    .sort((a, b) => b.fused - a.fused || (b.vector ?? -Infinity) - (a.vector ?? -Infinity) || (a.key ?? a.id).localeCompare(b.key ?? b.id) || a.id.localeCompare(b.id));
+    .map((c) => ({
+      id: c.id,
+      key: c.key,
+      vector: c.vector ?? null,
+      text: c.text ?? null,
+      matched: c.matched ?? [],
+      ...score(c),
+    }))
+    .sort(
+      (a, b) =>
+        b.fused - a.fused ||
+        (b.vector ?? -Infinity) - (a.vector ?? -Infinity) ||
+        (a.key ?? a.id).localeCompare(b.key ?? b.id) ||
+        a.id.localeCompare(b.id),
+    );
 }

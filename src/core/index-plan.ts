@@ -48,7 +48,8 @@ export function companionsOf(files: readonly { path: string }[]): Map<string, st
     const heic = paths.find((p) => ['.heic', '.heif'].includes(extensionOf(p)));
     const primary = jpeg ?? heic;
     if (!primary) continue;
-    for (const p of paths) if (p !== primary && (RAW_EXTENSIONS.has(extensionOf(p)) || (jpeg && p === heic))) out.set(p, primary);
+    for (const p of paths)
+      if (p !== primary && (RAW_EXTENSIONS.has(extensionOf(p)) || (jpeg && p === heic))) out.set(p, primary);
   }
   return out;
 }
@@ -64,7 +65,9 @@ export function sidecarsOf(files: readonly { path: string }[]): Map<string, stri
   for (const { path } of files) {
     if (extensionOf(path) === '.xmp') continue;
     const dot = path.lastIndexOf('.');
-    const sidecar = xmp.get(path.toLowerCase()) ?? (dot > path.lastIndexOf('/') ? xmp.get(path.slice(0, dot).toLowerCase()) : undefined);
+    const sidecar =
+      xmp.get(path.toLowerCase()) ??
+      (dot > path.lastIndexOf('/') ? xmp.get(path.slice(0, dot).toLowerCase()) : undefined);
     if (sidecar) out.set(path, sidecar);
   }
   return out;
@@ -72,7 +75,20 @@ export function sidecarsOf(files: readonly { path: string }[]): Map<string, stri
 
 /** What a phone or camera folder holds beside its photos, counted by kind in an index run's summary. */
 export type PassedOverKind = 'video' | 'sidecar' | 'other';
-const VIDEO_EXTENSIONS = new Set(['.mov', '.mp4', '.m4v', '.avi', '.mkv', '.3gp', '.mts', '.m2ts', '.webm', '.wmv', '.mpg', '.mpeg']);
+const VIDEO_EXTENSIONS = new Set([
+  '.mov',
+  '.mp4',
+  '.m4v',
+  '.avi',
+  '.mkv',
+  '.3gp',
+  '.mts',
+  '.m2ts',
+  '.webm',
+  '.wmv',
+  '.mpg',
+  '.mpeg',
+]);
 const SIDECAR_EXTENSIONS = new Set(['.xmp', '.aae', '.thm', '.json']);
 
 /** The kind of a file that is not an image, from what its bytes say (a MIME type, when known) or else its name. */
@@ -89,19 +105,26 @@ const extensionOf = (p: string) => {
 };
 
 /** Whether a file that turns out empty or not an image is reported (named by the user, or named like an image) or quietly passed over (noise in a folder). */
-export const mustBeImage = (file: { path: string; explicit: boolean }) => file.explicit || IMAGE_EXTENSIONS.has(extensionOf(file.path));
+export const mustBeImage = (file: { path: string; explicit: boolean }) =>
+  file.explicit || IMAGE_EXTENSIONS.has(extensionOf(file.path));
 
 /** Unchanged since it was indexed: a version (S3 ETag) says so when both have one; else size and modification time. */
 export function isUnchanged(before: KnownPath | undefined, now: FileNow): boolean {
   if (!before) return false;
-  return before.etag && now.etag ? before.etag === now.etag : before.size === now.size && before.mtimeMs === now.mtimeMs;
+  return before.etag && now.etag
+    ? before.etag === now.etag
+    : before.size === now.size && before.mtimeMs === now.mtimeMs;
 }
 
 /**
  * A read and hashed file's fate: `touched` (same content at the same path: refresh its size and time), `attach`
  * (the content is stored already, under another path: a duplicate or a move, no model run), or `new` (decode and embed).
  */
-export function contentPlan(before: KnownPath | undefined, sha256: string, storedImageId: string | undefined): 'touched' | 'attach' | 'new' {
+export function contentPlan(
+  before: KnownPath | undefined,
+  sha256: string,
+  storedImageId: string | undefined,
+): 'touched' | 'attach' | 'new' {
   if (storedImageId && before?.sha256 === sha256) return 'touched';
   return storedImageId ? 'attach' : 'new';
 }

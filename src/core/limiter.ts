@@ -6,7 +6,8 @@ export class Limiter {
   constructor(private readonly slots: number) {}
 
   async run<T>(task: () => Promise<T>, behind = false): Promise<T> {
-    if (this.active >= this.slots) await new Promise<void>((resolve) => (behind ? this.waitingBehind : this.waiting).push(resolve));
+    if (this.active >= this.slots)
+      await new Promise<void>((resolve) => (behind ? this.waitingBehind : this.waiting).push(resolve));
     this.active++;
     try {
       return await task();

@@ -6,7 +6,8 @@
 const N = 32;
 const COS = (() => {
   const table = new Float64Array(N * N);
-  for (let u = 0; u < N; u++) for (let x = 0; x < N; x++) table[u * N + x] = Math.cos(((2 * x + 1) * u * Math.PI) / (2 * N));
+  for (let u = 0; u < N; u++)
+    for (let x = 0; x < N; x++) table[u * N + x] = Math.cos(((2 * x + 1) * u * Math.PI) / (2 * N));
   return table;
 })();
 
@@ -36,7 +37,10 @@ export function phashFromGray32(gray: Uint8Array | Float32Array): string {
 }
 
 export function hammingDistance(a: string, b: string): number {
-  return popcount32(parseInt(a.slice(0, 8), 16) ^ parseInt(b.slice(0, 8), 16)) + popcount32(parseInt(a.slice(8), 16) ^ parseInt(b.slice(8), 16));
+  return (
+    popcount32(parseInt(a.slice(0, 8), 16) ^ parseInt(b.slice(0, 8), 16)) +
+    popcount32(parseInt(a.slice(8), 16) ^ parseInt(b.slice(8), 16))
+  );
 }
 
 /** Split a 16-hex-character hash into two 32-bit halves, for tight pairwise loops. */

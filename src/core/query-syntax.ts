@@ -7,7 +7,17 @@
  *   camera:pixel  near:LAT,LON[,KM]  country:france  type:png  minwidth:1920  minheight:1080
  */
 import { LoupeError } from './errors.js';
-import { HAS_VALUES, ORIENTATIONS, normaliseFormat, parseMinSize, parseNear, periodOf, type HasValue, type ImageFilters, type Orientation } from './filters.js';
+import {
+  HAS_VALUES,
+  ORIENTATIONS,
+  normaliseFormat,
+  parseMinSize,
+  parseNear,
+  periodOf,
+  type HasValue,
+  type ImageFilters,
+  type Orientation,
+} from './filters.js';
 
 export interface ParsedQuery {
   /** Words and phrases to look for, quotes removed: what the vector side embeds. */
@@ -51,7 +61,10 @@ export function parseQuery(input: string): ParsedQuery {
     [q.exclude, 'exclusions (-word)', MAX_EXCLUSIONS],
     [q.phrases, '"quoted phrases"', MAX_PHRASES],
   ] as const)
-    if (list.length > most) throw new LoupeError('BAD_ARGUMENT', { message: `the query has ${list.length} ${what}; at most ${most} are searched: keep the ones that matter` });
+    if (list.length > most)
+      throw new LoupeError('BAD_ARGUMENT', {
+        message: `the query has ${list.length} ${what}; at most ${most} are searched: keep the ones that matter`,
+      });
   return q;
 }
 
@@ -88,7 +101,10 @@ function applyFilter(f: ImageFilters, rawKey: string, value: string): boolean {
       return true;
     case 'year':
     case 'taken': {
-      if (key === 'year' && !/^\d{4}$/.test(value)) throw new LoupeError('BAD_ARGUMENT', { message: `year:${value} is not a year: write four digits (e.g. year:2021)` });
+      if (key === 'year' && !/^\d{4}$/.test(value))
+        throw new LoupeError('BAD_ARGUMENT', {
+          message: `year:${value} is not a year: write four digits (e.g. year:2021)`,
+        });
       const { start, end } = periodOf(value, `${key}:`);
       f.takenAfter = start.toISOString();
       f.takenBefore = end.toISOString();

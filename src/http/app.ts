@@ -67,7 +67,8 @@ function access({ lib }: ServerDeps): MiddlewareHandler<AppEnv> {
 }
 
 const LOOPBACK_HOSTS = ['localhost', '127.0.0.1', '[::1]'];
-const isLoopback = (host: string) => host === 'localhost' || host === '::1' || host === '[::1]' || host.startsWith('127.');
+const isLoopback = (host: string) =>
+  host === 'localhost' || host === '::1' || host === '[::1]' || host.startsWith('127.');
 
 /**
  * Against DNS rebinding: a page on attacker.example that resolves to 127.0.0.1 reaches this server with
@@ -78,7 +79,10 @@ function allowedHosts(bindHost: string, configured: string[] | null): Middleware
   if (allowed.includes('*')) return (_c, next) => next();
   return async (c, next) => {
     const host = (c.req.header('host') ?? '').toLowerCase().replace(/:\d+$/, '');
-    if (!allowed.includes(host)) throw new LoupeError('FORBIDDEN', { reason: `host "${host}" is not one this server answers to (LOUPE_ALLOWED_HOSTS: ${allowed.join(', ')})` });
+    if (!allowed.includes(host))
+      throw new LoupeError('FORBIDDEN', {
+        reason: `host "${host}" is not one this server answers to (LOUPE_ALLOWED_HOSTS: ${allowed.join(', ')})`,
+      });
     await next();
   };
 }
@@ -94,10 +98,13 @@ function sameOrigin(corsOrigins: string[]): MiddlewareHandler {
     const origin = c.req.header('origin');
     const site = c.req.header('sec-fetch-site');
     const own = new URL(c.req.url).origin;
-    const allowedOrigin = origin !== undefined && (origin === own || corsOrigins.includes(origin) || corsOrigins.includes('*'));
+    const allowedOrigin =
+      origin !== undefined && (origin === own || corsOrigins.includes(origin) || corsOrigins.includes('*'));
     const crossSite = site !== undefined && site !== 'same-origin' && site !== 'none';
     if ((origin !== undefined && !allowedOrigin) || (crossSite && !allowedOrigin))
-      throw new LoupeError('FORBIDDEN', { reason: `a ${c.req.method} from ${origin ?? `a ${site} page`} (only this server's own pages, or origins in LOUPE_CORS_ORIGINS, may change the library)` });
+      throw new LoupeError('FORBIDDEN', {
+        reason: `a ${c.req.method} from ${origin ?? `a ${site} page`} (only this server's own pages, or origins in LOUPE_CORS_ORIGINS, may change the library)`,
+      });
     await next();
   };
 }
@@ -122,9 +129,20 @@ export function createApp(deps: ServerDeps, options: AppOptions = {}) {
     await next();
     const ms = performance.now() - started;
     metrics?.httpRequests.inc({ method: c.req.method, status: String(c.res.status) });
-    if (c.req.path.includes('/search') && c.res.status < 400) metrics?.searchSeconds.observe({ kind: c.req.path.endsWith('/by-image') ? 'image' : 'text' }, ms / 1000);
-    if (c.req.path.endsWith('/similar') && c.res.status < 400) metrics?.searchSeconds.observe({ kind: 'similar' }, ms / 1000);
-    log?.info({ requestId: c.get('requestId'), method: c.req.method, path: c.req.path, status: c.res.status, ms: Math.round(ms * 10) / 10 }, 'request');
+    if (c.req.path.includes('/search') && c.res.status < 400)
+      metrics?.searchSeconds.observe({ kind: c.req.path.endsWith('/by-image') ? 'image' : 'text' }, ms / 1000);
+    if (c.req.path.endsWith('/similar') && c.res.status < 400)
+      metrics?.searchSeconds.observe({ kind: 'similar' }, ms / 1000);
+    log?.info(
+      {
+        requestId: c.get('requestId'),
+        method: c.req.method,
+        path: c.req.path,
+        status: c.res.status,
+        ms: Math.round(ms * 10) / 10,
+      },
+      'request',
+    );
   });
   if (http.corsOrigins.length) {
     app.use(
@@ -148,7 +166,8 @@ export function createApp(deps: ServerDeps, options: AppOptions = {}) {
         limit: http.rateLimitPerMinute,
         standardHeaders: 'draft-6',
         // Per authenticated key (a key is one client), else per client address: made-up keys share their address's budget.
-        keyGenerator: (c) => (c.var.caller ? `key:${c.var.caller.keyId}` : `addr:${getConnInfo(c).remote.address ?? 'unknown'}`),
+        keyGenerator: (c) =>
+          c.var.caller ? `key:${c.var.caller.keyId}` : `addr:${getConnInfo(c).remote.address ?? 'unknown'}`,
         handler: (c) => {
           const reset = Number(c.res.headers.get('RateLimit-Reset') ?? 60);
           throw new LoupeError('RATE_LIMITED', { retryAfterSeconds: reset });
@@ -160,7 +179,13 @@ export function createApp(deps: ServerDeps, options: AppOptions = {}) {
   app.use('/api/*', access(deps));
 
   // Searches (and the duplicates scan) wait behind listing, stats and sign-in on a one-connection database.
-  for (const route of ['/api/v1/images/search/*', '/api/v1/images/:id/similar', '/api/v1/duplicates', '/api/search-images', '/api/demo_backend_v2/*'])
+  for (const route of [
+    '/api/v1/images/search/*',
+    '/api/v1/images/:id/similar',
+    '/api/v1/duplicates',
+    '/api/search-images',
+    '/api/demo_backend_v2/*',
+  ])
     app.use(route, (_c, next) => (deps.lib.behind ? deps.lib.behind(next) : next()));
 
   app.route('/', sessionRoutes(deps));
@@ -175,14 +200,20 @@ export function createApp(deps: ServerDeps, options: AppOptions = {}) {
       // Counts cover every space: with auth on, an API key or LOUPE_METRICS_TOKEN is needed.
       if (http.auth) {
         const token = bearer(c);
-        const ok = token !== undefined && ((http.metricsToken !== undefined && safeEqual(token, http.metricsToken)) || (await authenticate(deps.lib.access, token)) !== null);
+        const ok =
+          token !== undefined &&
+          ((http.metricsToken !== undefined && safeEqual(token, http.metricsToken)) ||
+            (await authenticate(deps.lib.access, token)) !== null);
         if (!ok) throw new LoupeError('UNAUTHORIZED', { reason: '/metrics needs an API key or LOUPE_METRICS_TOKEN' });
       }
       return c.text(await metrics.registry.metrics(), 200, { 'content-type': metrics.registry.contentType });
     });
   app.get('/docs/openapi.json', (c) => c.json(openApiDocument()));
   app.get('/docs', (c) => c.html(SWAGGER_PAGE));
-  app.use('/docs/assets/*', serveStatic({ root: SWAGGER_ROOT, rewriteRequestPath: (p) => p.replace(/^\/docs\/assets/, '') }));
+  app.use(
+    '/docs/assets/*',
+    serveStatic({ root: SWAGGER_ROOT, rewriteRequestPath: (p) => p.replace(/^\/docs\/assets/, '') }),
+  );
   app.all('/api/*', () => {
     throw new LoupeError('NOT_FOUND', { what: 'this API route' });
   });

@@ -36,7 +36,17 @@ export const SESSION_COOKIE = 'loupe_key';
  * Paths a cookie of the same name could be planted at to shadow the session's (a page on another port of this host
  * can set cookies here: cookies do not keep to a port). Sign-in and sign-out clear them all.
  */
-export const SHADOW_PATHS = ['/', '/api', '/api/v1', '/api/v1/images', '/api/v1/images/search', '/api/v1/session', '/api/v1/spaces', '/api/v1/events', '/api/v1/stats'];
+export const SHADOW_PATHS = [
+  '/',
+  '/api',
+  '/api/v1',
+  '/api/v1/images',
+  '/api/v1/images/search',
+  '/api/v1/session',
+  '/api/v1/spaces',
+  '/api/v1/events',
+  '/api/v1/stats',
+];
 
 /**
  * The session key the browser sent, or undefined. A request carrying the session cookie more than once is refused:
@@ -62,4 +72,5 @@ export const SPACES_PATH = '/api/v1/spaces';
  * The space a request names: the X-Loupe-Space header, a `space` query parameter, or the cookie the web UI's
  * space picker sets (images and EventSource cannot send headers).
  */
-export const requestedSpace = (c: Context) => c.req.header('x-loupe-space') ?? c.req.query('space') ?? getCookie(c, 'loupe_space');
+export const requestedSpace = (c: Context) =>
+  c.req.header('x-loupe-space') ?? c.req.query('space') ?? getCookie(c, 'loupe_space');

@@ -50,10 +50,14 @@ export function errorBody(e: unknown, requestId?: string): { status: number; bod
   if (isLoupeError(e)) return { status: statusOf(e.code), body: { error: e.code, message: e.message, requestId } };
   if (e instanceof HTTPException) {
     const status = e.status;
-    const error = status === 413 ? 'FILE_TOO_LARGE' : status === 404 ? 'NOT_FOUND' : status === 400 ? 'BAD_ARGUMENT' : 'HTTP_ERROR';
+    const error =
+      status === 413 ? 'FILE_TOO_LARGE' : status === 404 ? 'NOT_FOUND' : status === 400 ? 'BAD_ARGUMENT' : 'HTTP_ERROR';
     return { status, body: { error, message: e.message || `HTTP ${status}`, requestId } };
   }
-  return { status: 500, body: { error: 'INTERNAL', message: 'internal error (see the server log for the request id)', requestId } };
+  return {
+    status: 500,
+    body: { error: 'INTERNAL', message: 'internal error (see the server log for the request id)', requestId },
+  };
 }
 
 export const onError = (log?: Logger) => (e: Error, c: Context) => {
@@ -63,6 +67,8 @@ export const onError = (log?: Logger) => (e: Error, c: Context) => {
     if (log) log.error({ requestId, err: e }, 'request failed');
     else console.error(`[${requestId}]`, e);
   }
-  const headers: Record<string, string> = isLoupeError(e, 'RATE_LIMITED') ? { 'retry-after': String((e.details as { retryAfterSeconds: number }).retryAfterSeconds) } : {};
+  const headers: Record<string, string> = isLoupeError(e, 'RATE_LIMITED')
+    ? { 'retry-after': String((e.details as { retryAfterSeconds: number }).retryAfterSeconds) }
+    : {};
   return c.json(body, status as 500, headers);
 };

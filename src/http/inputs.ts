@@ -27,13 +27,17 @@ const isJson = (c: Context) => /^application\/([\w.+-]+\+)?json$/.test(mediaType
 /** Validates with a zod schema; every problem in one 400 message. */
 export function parseWith<T extends z.ZodType>(schema: T, value: unknown): z.infer<T> {
   const r = schema.safeParse(value);
-  if (!r.success) throw new LoupeError('BAD_ARGUMENT', { message: r.error.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`).join('; ') });
+  if (!r.success)
+    throw new LoupeError('BAD_ARGUMENT', {
+      message: r.error.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`).join('; '),
+    });
   return r.data;
 }
 
 /** The JSON body; only with a JSON content type (a cross-site form or no-cors fetch cannot send one without asking). */
 export async function readJson(c: Context): Promise<unknown> {
-  if (!isJson(c)) throw new LoupeError('UNSUPPORTED_MEDIA_TYPE', { got: mediaType(c), expected: 'Content-Type: application/json' });
+  if (!isJson(c))
+    throw new LoupeError('UNSUPPORTED_MEDIA_TYPE', { got: mediaType(c), expected: 'Content-Type: application/json' });
   let text: string;
   try {
     // Strict: bytes that are not UTF-8 are refused rather than read as U+FFFD and searched for.
@@ -59,18 +63,34 @@ const ImageSource = z.object({
 /** Images from a multipart body (any file field) or a JSON body with `url` or `base64`. */
 export async function readImageRequest(c: Context, lib: Library): Promise<ImageRequest> {
   if (isMultipart(c)) {
-    const body = await readMultipart(c.req.raw, { tmpDir: uploadTempDir(lib.config.dataDir), maxFileBytes: lib.config.limits.maxFileBytes });
+    const body = await readMultipart(c.req.raw, {
+      tmpDir: uploadTempDir(lib.config.dataDir),
+      maxFileBytes: lib.config.limits.maxFileBytes,
+    });
     if (!body.files.length) {
       await body.dispose();
-      throw new LoupeError('BAD_ARGUMENT', { message: 'no file in the multipart body (send one or more files, e.g. field "file")' });
+      throw new LoupeError('BAD_ARGUMENT', {
+        message: 'no file in the multipart body (send one or more files, e.g. field "file")',
+      });
     }
-    return { images: body.files.map((f) => ({ filename: f.filename, bytes: f.read })), fields: body.fields, json: null, dispose: body.dispose };
+    return {
+      images: body.files.map((f) => ({ filename: f.filename, bytes: f.read })),
+      fields: body.fields,
+      json: null,
+      dispose: body.dispose,
+    };
   }
-  if (!isJson(c)) throw new LoupeError('UNSUPPORTED_MEDIA_TYPE', { got: mediaType(c), expected: 'multipart/form-data (files) or application/json ({url} or {base64})' });
+  if (!isJson(c))
+    throw new LoupeError('UNSUPPORTED_MEDIA_TYPE', {
+      got: mediaType(c),
+      expected: 'multipart/form-data (files) or application/json ({url} or {base64})',
+    });
   const json = await readJson(c);
-  if (!json || typeof json !== 'object' || Array.isArray(json)) throw new LoupeError('BAD_ARGUMENT', { message: 'the JSON body must be an object with "url" or "base64"' });
+  if (!json || typeof json !== 'object' || Array.isArray(json))
+    throw new LoupeError('BAD_ARGUMENT', { message: 'the JSON body must be an object with "url" or "base64"' });
   const source = parseWith(ImageSource, json);
-  if ((source.url === undefined) === (source.base64 === undefined)) throw new LoupeError('BAD_ARGUMENT', { message: 'give exactly one of "url" or "base64"' });
+  if ((source.url === undefined) === (source.base64 === undefined))
+    throw new LoupeError('BAD_ARGUMENT', { message: 'give exactly one of "url" or "base64"' });
   let bytes: Buffer;
   let filename = source.filename;
   if (source.url !== undefined) {
@@ -85,7 +105,12 @@ export async function readImageRequest(c: Context, lib: Library): Promise<ImageR
       .filter(([, v]) => typeof v === 'string' || typeof v === 'number')
       .map(([k, v]) => [k, String(v)]),
   );
-  return { images: [{ filename, bytes: async () => bytes }], fields, json: json as Record<string, unknown>, dispose: async () => {} };
+  return {
+    images: [{ filename, bytes: async () => bytes }],
+    fields,
+    json: json as Record<string, unknown>,
+    dispose: async () => {},
+  };
 }
 
 /** The file name a URL names (its last path segment, decoded); BAD_ARGUMENT for a URL that does not parse or decode. */
@@ -99,7 +124,9 @@ function urlFilename(url: string): string {
   try {
     return decodeURIComponent(parsed.pathname.split('/').pop() || '') || 'image';
   } catch {
-    throw new LoupeError('BAD_ARGUMENT', { message: `url: the path of ${JSON.stringify(url.slice(0, 200))} has a malformed percent-escape (e.g. "%zz"; write a literal % as %25)` });
+    throw new LoupeError('BAD_ARGUMENT', {
+      message: `url: the path of ${JSON.stringify(url.slice(0, 200))} has a malformed percent-escape (e.g. "%zz"; write a literal % as %25)`,
+    });
   }
 }
 
@@ -125,13 +152,19 @@ export function tagsFrom(value: unknown): string[] | undefined {
 export function percentParam(name: string, value: unknown): number | undefined {
   if (value === undefined || value === null || value === '') return undefined;
   const n = typeof value === 'number' ? value : Number(value);
-  if (!Number.isFinite(n) || n < 0 || n > 100) throw new LoupeError('BAD_ARGUMENT', { message: `${name} must be a percentage from 0 to 100, got ${JSON.stringify(value)}` });
+  if (!Number.isFinite(n) || n < 0 || n > 100)
+    throw new LoupeError('BAD_ARGUMENT', {
+      message: `${name} must be a percentage from 0 to 100, got ${JSON.stringify(value)}`,
+    });
   return n;
 }
 
 export function intParam(name: string, value: unknown, def: number, min: number, max: number): number {
   if (value === undefined || value === null || value === '') return def;
   const n = typeof value === 'number' ? value : Number(value);
-  if (!Number.isInteger(n) || n < min || n > max) throw new LoupeError('BAD_ARGUMENT', { message: `${name} must be a whole number from ${min} to ${max}, got ${JSON.stringify(value)}` });
+  if (!Number.isInteger(n) || n < min || n > max)
+    throw new LoupeError('BAD_ARGUMENT', {
+      message: `${name} must be a whole number from ${min} to ${max}, got ${JSON.stringify(value)}`,
+    });
   return n;
 }

@@ -26,7 +26,10 @@ export interface MultipartBody {
 
 export const uploadTempDir = (dataDir: string) => path.join(dataDir, 'tmp', 'uploads');
 
-export async function readMultipart(request: Request, options: { tmpDir: string; maxFileBytes: number; maxFields?: number }): Promise<MultipartBody> {
+export async function readMultipart(
+  request: Request,
+  options: { tmpDir: string; maxFileBytes: number; maxFields?: number },
+): Promise<MultipartBody> {
   if (!request.body) throw new LoupeError('BAD_ARGUMENT', { message: 'the multipart body is empty' });
   const dir = path.join(options.tmpDir, randomUUID());
   await mkdir(dir, { recursive: true });
@@ -36,7 +39,10 @@ export async function readMultipart(request: Request, options: { tmpDir: string;
   const headers = Object.fromEntries(request.headers.entries());
   let parser: busboy.Busboy;
   try {
-    parser = busboy({ headers, limits: { fileSize: options.maxFileBytes, fields: options.maxFields ?? 100, fieldSize: 1024 * 1024, files: 100 } });
+    parser = busboy({
+      headers,
+      limits: { fileSize: options.maxFileBytes, fields: options.maxFields ?? 100, fieldSize: 1024 * 1024, files: 100 },
+    });
   } catch (e) {
     await dispose();
     throw new LoupeError('BAD_ARGUMENT', { message: `not a multipart/form-data body: ${(e as Error).message}` });
@@ -53,7 +59,11 @@ export async function readMultipart(request: Request, options: { tmpDir: string;
     files.push(entry);
     stream.on('data', (chunk: Buffer) => (entry.size += chunk.length));
     stream.on('limit', () => {
-      failure ??= new LoupeError('FILE_TOO_LARGE', { path: entry.filename, bytes: options.maxFileBytes + 1, limit: options.maxFileBytes });
+      failure ??= new LoupeError('FILE_TOO_LARGE', {
+        path: entry.filename,
+        bytes: options.maxFileBytes + 1,
+        limit: options.maxFileBytes,
+      });
       stream.resume();
     });
     // A write that fails (a full disk) must not stall the parser: the rest of this file is read and dropped, and
@@ -72,8 +82,14 @@ export async function readMultipart(request: Request, options: { tmpDir: string;
     );
     stream.pipe(out);
   });
-  parser.on('filesLimit', () => (failure ??= new LoupeError('BAD_ARGUMENT', { message: 'more than 100 files in one request' })));
-  parser.on('fieldsLimit', () => (failure ??= new LoupeError('BAD_ARGUMENT', { message: 'too many fields in the multipart body' })));
+  parser.on(
+    'filesLimit',
+    () => (failure ??= new LoupeError('BAD_ARGUMENT', { message: 'more than 100 files in one request' })),
+  );
+  parser.on(
+    'fieldsLimit',
+    () => (failure ??= new LoupeError('BAD_ARGUMENT', { message: 'too many fields in the multipart body' })),
+  );
   try {
     await pipeline(Readable.fromWeb(request.body as import('node:stream/web').ReadableStream), parser);
     await Promise.all(writes);

@@ -37,7 +37,9 @@ export async function startServer(lib: Library, options: ServerOptions = {}): Pr
   const app = createApp({ lib, worker, feed }, { ...options, bindHost: host });
   // An HTTP/1 server: @hono/node-server makes one unless given another createServer.
   const server: Server = await new Promise((resolve) => {
-    const s = serve({ fetch: app.fetch, hostname: host, port: options.port ?? lib.config.http.port }, () => resolve(s as Server));
+    const s = serve({ fetch: app.fetch, hostname: host, port: options.port ?? lib.config.http.port }, () =>
+      resolve(s as Server),
+    );
   });
   const { port } = server.address() as AddressInfo;
   return {

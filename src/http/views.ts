@@ -3,7 +3,10 @@ import type { ImageDetails, SearchHit } from '../core/types.js';
 import type { UploadRecord } from '../app/upload.js';
 import { isUploadPath } from '../core/blob-keys.js';
 
-export const imageUrls = (id: string) => ({ url: `/api/v1/images/${id}/file`, thumbnailUrl: `/api/v1/images/${id}/thumbnail` });
+export const imageUrls = (id: string) => ({
+  url: `/api/v1/images/${id}/file`,
+  thumbnailUrl: `/api/v1/images/${id}/thumbnail`,
+});
 
 /** Upload paths are internal (`upload:<id>/<name>`); clients see the file name. */
 export function displayName(path: string): string {
@@ -67,7 +70,9 @@ export function hitView(hit: SearchHit, details: ImageDetails | undefined) {
     similarity: hit.similarity,
     distance: hit.distance,
     ...(hit.s3Path ? { s3Path: hit.s3Path, sourceUrl: hit.sourceUrl ?? null } : {}),
-    ...(hit.fused !== undefined ? { explain: { vector: hit.score, text: hit.textScore ?? null, fused: hit.fused, matched: hit.matched ?? [] } } : {}),
+    ...(hit.fused !== undefined
+      ? { explain: { vector: hit.score, text: hit.textScore ?? null, fused: hit.fused, matched: hit.matched ?? [] } }
+      : {}),
     ...imageUrls(hit.id),
   };
 }

@@ -10,7 +10,10 @@ import { NANODET_FILE, NANODET_MODEL_ID } from '../adapters/onnx/nanodet-labeler
 /** Where NanoDet-m's weights are looked for when no file is given. */
 export function nanodetCandidates(): string[] {
   const here = path.dirname(new URL(import.meta.url).pathname);
-  return [path.resolve('../shared/models/nanodet-m', NANODET_FILE), path.resolve(here, '../../../shared/models/nanodet-m', NANODET_FILE)];
+  return [
+    path.resolve('../shared/models/nanodet-m', NANODET_FILE),
+    path.resolve(here, '../../../shared/models/nanodet-m', NANODET_FILE),
+  ];
 }
 
 /**

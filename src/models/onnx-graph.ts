@@ -37,15 +37,27 @@ export class OnnxGraph {
   /** A float constant tensor (stored as an initializer). */
   floats(dims: number[], data: ArrayLike<number>, name = this.fresh('w')): string {
     const f32 = Float32Array.from(data);
-    if (f32.length !== dims.reduce((a, b) => a * b, 1)) throw new Error(`${name}: ${f32.length} values for dims ${dims}`);
-    this.initializers.push({ name, dims, dataType: FLOAT, rawData: new Uint8Array(f32.buffer, f32.byteOffset, f32.byteLength) });
+    if (f32.length !== dims.reduce((a, b) => a * b, 1))
+      throw new Error(`${name}: ${f32.length} values for dims ${dims}`);
+    this.initializers.push({
+      name,
+      dims,
+      dataType: FLOAT,
+      rawData: new Uint8Array(f32.buffer, f32.byteOffset, f32.byteLength),
+    });
     return name;
   }
 
   /** An int8 constant tensor (quantised weights). */
   int8s(dims: number[], data: Int8Array, name = this.fresh('q')): string {
-    if (data.length !== dims.reduce((a, b) => a * b, 1)) throw new Error(`${name}: ${data.length} values for dims ${dims}`);
-    this.initializers.push({ name, dims, dataType: INT8, rawData: new Uint8Array(data.buffer, data.byteOffset, data.byteLength) });
+    if (data.length !== dims.reduce((a, b) => a * b, 1))
+      throw new Error(`${name}: ${data.length} values for dims ${dims}`);
+    this.initializers.push({
+      name,
+      dims,
+      dataType: INT8,
+      rawData: new Uint8Array(data.buffer, data.byteOffset, data.byteLength),
+    });
     return name;
   }
 
@@ -61,12 +73,23 @@ export class OnnxGraph {
     return name;
   }
 
-  op(type: string, inputs: string[], attrs: Record<string, AttrValue> = {}, output = this.fresh(type.toLowerCase())): string {
+  op(
+    type: string,
+    inputs: string[],
+    attrs: Record<string, AttrValue> = {},
+    output = this.fresh(type.toLowerCase()),
+  ): string {
     return this.opN(type, inputs, 1, attrs, [output])[0];
   }
 
   /** A node with several outputs (e.g. DynamicQuantizeLinear: values, scale, zero point). */
-  opN(type: string, inputs: string[], outputs: number, attrs: Record<string, AttrValue> = {}, names = Array.from({ length: outputs }, () => this.fresh(type.toLowerCase()))): string[] {
+  opN(
+    type: string,
+    inputs: string[],
+    outputs: number,
+    attrs: Record<string, AttrValue> = {},
+    names = Array.from({ length: outputs }, () => this.fresh(type.toLowerCase())),
+  ): string[] {
     this.nodes.push({
       opType: type,
       name: this.fresh(`n_${type}`),
@@ -82,7 +105,13 @@ export class OnnxGraph {
       irVersion: 8,
       producerName: 'loupe',
       opsetImport: [{ domain: '', version: opset }],
-      graph: { name: this.name, node: this.nodes, initializer: this.initializers, input: this.inputs, output: this.outputs },
+      graph: {
+        name: this.name,
+        node: this.nodes,
+        initializer: this.initializers,
+        input: this.inputs,
+        output: this.outputs,
+      },
     });
     return onnx.ModelProto.encode(model).finish();
   }

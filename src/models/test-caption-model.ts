@@ -23,11 +23,20 @@ const exists = (p: string) =>
 
 export function captionTokenizerCandidates(): string[] {
   const here = path.dirname(new URL(import.meta.url).pathname);
-  const fromEnv = process.env.LOUPE_MODELS_DIR ? [path.join(process.env.LOUPE_MODELS_DIR, 'Xenova/vit-gpt2-image-captioning')] : [];
-  return [...fromEnv, path.resolve('../shared/models/vit-gpt2-image-captioning'), path.resolve(here, '../../../shared/models/vit-gpt2-image-captioning')];
+  const fromEnv = process.env.LOUPE_MODELS_DIR
+    ? [path.join(process.env.LOUPE_MODELS_DIR, 'Xenova/vit-gpt2-image-captioning')]
+    : [];
+  return [
+    ...fromEnv,
+    path.resolve('../shared/models/vit-gpt2-image-captioning'),
+    path.resolve(here, '../../../shared/models/vit-gpt2-image-captioning'),
+  ];
 }
 
-export async function writeTestCaptionModel(dir: string, options: { tokenizerDir?: string; modelId?: string } = {}): Promise<string> {
+export async function writeTestCaptionModel(
+  dir: string,
+  options: { tokenizerDir?: string; modelId?: string } = {},
+): Promise<string> {
   const candidates = options.tokenizerDir ? [options.tokenizerDir] : captionTokenizerCandidates();
   let tokenizerDir: string | undefined;
   for (const c of candidates)
@@ -35,12 +44,14 @@ export async function writeTestCaptionModel(dir: string, options: { tokenizerDir
       tokenizerDir = c;
       break;
     }
-  if (!tokenizerDir) throw new Error(`the test captioner needs the GPT-2 tokenizer files; looked in ${candidates.join(', ')}`);
+  if (!tokenizerDir)
+    throw new Error(`the test captioner needs the GPT-2 tokenizer files; looked in ${candidates.join(', ')}`);
   const out = path.join(dir, options.modelId ?? TEST_CAPTION_MODEL_ID);
   await mkdir(path.join(out, 'onnx'), { recursive: true });
   for (const f of ['tokenizer.json', 'tokenizer_config.json', 'special_tokens_map.json', 'vocab.json', 'merges.txt'])
     if (await exists(path.join(tokenizerDir, f))) await copyFile(path.join(tokenizerDir, f), path.join(out, f));
-  const vocab: Record<string, number> = JSON.parse(await readFile(path.join(tokenizerDir, 'tokenizer.json'), 'utf8')).model.vocab;
+  const vocab: Record<string, number> = JSON.parse(await readFile(path.join(tokenizerDir, 'tokenizer.json'), 'utf8'))
+    .model.vocab;
   const V = EOS + 1;
   const id = (word: string) => {
     const t = vocab[word];
@@ -54,7 +65,9 @@ export async function writeTestCaptionModel(dir: string, options: { tokenizerDir
       V,
       id('a'),
       id('Ġpicture'),
-      TEST_COLOURS.map((c) => id(`Ġ${[c.name, ...c.words, 'cyan', 'colourful'].find((w) => vocab[`Ġ${w}`] !== undefined)}`)),
+      TEST_COLOURS.map((c) =>
+        id(`Ġ${[c.name, ...c.words, 'cyan', 'colourful'].find((w) => vocab[`Ġ${w}`] !== undefined)}`),
+      ),
     ),
   );
   await writeFile(
@@ -68,14 +81,30 @@ export async function writeTestCaptionModel(dir: string, options: { tokenizerDir
         eos_token_id: EOS,
         pad_token_id: EOS,
         encoder: { model_type: 'vit', hidden_size: TEST_COLOURS.length, image_size: 224, patch_size: 28 },
-        decoder: { model_type: 'gpt2', n_layer: 1, n_head: 1, n_embd: 1, vocab_size: V, bos_token_id: EOS, eos_token_id: EOS, add_cross_attention: true },
+        decoder: {
+          model_type: 'gpt2',
+          n_layer: 1,
+          n_head: 1,
+          n_embd: 1,
+          vocab_size: V,
+          bos_token_id: EOS,
+          eos_token_id: EOS,
+          add_cross_attention: true,
+        },
         loupe_test_model: true,
       },
       null,
       2,
     ),
   );
-  await writeFile(path.join(out, 'generation_config.json'), JSON.stringify({ bos_token_id: EOS, decoder_start_token_id: EOS, eos_token_id: EOS, pad_token_id: EOS, max_length: 16 }, null, 2));
+  await writeFile(
+    path.join(out, 'generation_config.json'),
+    JSON.stringify(
+      { bos_token_id: EOS, decoder_start_token_id: EOS, eos_token_id: EOS, pad_token_id: EOS, max_length: 16 },
+      null,
+      2,
+    ),
+  );
   await writeFile(
     path.join(out, 'preprocessor_config.json'),
     JSON.stringify(
@@ -95,7 +124,10 @@ export async function writeTestCaptionModel(dir: string, options: { tokenizerDir
       2,
     ),
   );
-  await writeFile(path.join(out, 'README.md'), `# ${options.modelId ?? TEST_CAPTION_MODEL_ID}\n\nLoupe's deterministic test captioner ("a <colour> picture"). For tests, not for real captions.\n`);
+  await writeFile(
+    path.join(out, 'README.md'),
+    `# ${options.modelId ?? TEST_CAPTION_MODEL_ID}\n\nLoupe's deterministic test captioner ("a <colour> picture"). For tests, not for real captions.\n`,
+  );
   return out;
 }
 
@@ -103,7 +135,12 @@ function encoder(): Uint8Array {
   const g = new OnnxGraph('loupe_test_caption_encoder');
   const pixels = g.input('pixel_values', 'float', ['batch_size', 3, 224, 224]);
   const [histogram] = colourHistogram(g, pixels, VIT_MEAN, VIT_STD);
-  g.output('last_hidden_state', 'float', ['batch_size', 1, TEST_COLOURS.length], g.op('Unsqueeze', [histogram, g.ints([1])]));
+  g.output(
+    'last_hidden_state',
+    'float',
+    ['batch_size', 1, TEST_COLOURS.length],
+    g.op('Unsqueeze', [histogram, g.ints([1])]),
+  );
   return g.toBytes();
 }
 
@@ -131,8 +168,21 @@ function decoder(V: number, a: number, picture: number, colours: number[]): Uint
   g.output('logits', 'float', ['batch_size', 'sequence_length', V], logits);
 
   // The cache grows by one zero entry per new token.
-  const zeros = g.op('Unsqueeze', [g.op('Gather', [g.floats([V, 1], new Float32Array(V)), ids], { axis: 0 }), g.ints([1])]); // [N,1,S,1]
-  g.output('present.0.key', 'float', ['batch_size', 1, 'total_sequence_length', 1], g.op('Concat', [pastKey, zeros], { axis: 2 }));
-  g.output('present.0.value', 'float', ['batch_size', 1, 'total_sequence_length', 1], g.op('Concat', [pastValue, zeros], { axis: 2 }));
+  const zeros = g.op('Unsqueeze', [
+    g.op('Gather', [g.floats([V, 1], new Float32Array(V)), ids], { axis: 0 }),
+    g.ints([1]),
+  ]); // [N,1,S,1]
+  g.output(
+    'present.0.key',
+    'float',
+    ['batch_size', 1, 'total_sequence_length', 1],
+    g.op('Concat', [pastKey, zeros], { axis: 2 }),
+  );
+  g.output(
+    'present.0.value',
+    'float',
+    ['batch_size', 1, 'total_sequence_length', 1],
+    g.op('Concat', [pastValue, zeros], { axis: 2 }),
+  );
   return g.toBytes();
 }

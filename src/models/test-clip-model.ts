@@ -44,8 +44,14 @@ export interface TestModelOptions {
 /** Folders tried for the CLIP tokenizer when none is given. */
 export function tokenizerCandidates(): string[] {
   const here = path.dirname(new URL(import.meta.url).pathname);
-  const fromEnv = process.env.LOUPE_MODELS_DIR ? [path.join(process.env.LOUPE_MODELS_DIR, 'Xenova/clip-vit-base-patch32')] : [];
-  return [...fromEnv, path.resolve('../shared/models/clip-vit-base-patch32'), path.resolve(here, '../../../shared/models/clip-vit-base-patch32')];
+  const fromEnv = process.env.LOUPE_MODELS_DIR
+    ? [path.join(process.env.LOUPE_MODELS_DIR, 'Xenova/clip-vit-base-patch32')]
+    : [];
+  return [
+    ...fromEnv,
+    path.resolve('../shared/models/clip-vit-base-patch32'),
+    path.resolve(here, '../../../shared/models/clip-vit-base-patch32'),
+  ];
 }
 
 async function exists(p: string) {
@@ -65,15 +71,20 @@ export async function writeTestClipModel(dir: string, options: TestModelOptions 
       tokenizerDir = c;
       break;
     }
-  if (!tokenizerDir) throw new Error(`the test model needs the CLIP tokenizer files (tokenizer.json ...); looked in ${candidates.join(', ')}. Pass --tokenizer DIR`);
+  if (!tokenizerDir)
+    throw new Error(
+      `the test model needs the CLIP tokenizer files (tokenizer.json ...); looked in ${candidates.join(', ')}. Pass --tokenizer DIR`,
+    );
 
   const out = path.join(dir, modelId);
   await mkdir(path.join(out, 'onnx'), { recursive: true });
-  for (const f of ['tokenizer.json', 'tokenizer_config.json', 'special_tokens_map.json']) if (await exists(path.join(tokenizerDir, f))) await copyFile(path.join(tokenizerDir, f), path.join(out, f));
+  for (const f of ['tokenizer.json', 'tokenizer_config.json', 'special_tokens_map.json'])
+    if (await exists(path.join(tokenizerDir, f))) await copyFile(path.join(tokenizerDir, f), path.join(out, f));
 
   const tokenizer = JSON.parse(await readFile(path.join(tokenizerDir, 'tokenizer.json'), 'utf8'));
   const vocab: Record<string, number> = tokenizer.model.vocab;
-  const vocabSize = Math.max(...Object.values(vocab), ...(tokenizer.added_tokens ?? []).map((t: { id: number }) => t.id)) + 1;
+  const vocabSize =
+    Math.max(...Object.values(vocab), ...(tokenizer.added_tokens ?? []).map((t: { id: number }) => t.id)) + 1;
 
   await writeFile(path.join(out, 'config.json'), JSON.stringify(testConfig(), null, 2));
   await writeFile(path.join(out, 'preprocessor_config.json'), JSON.stringify(CLIP_PREPROCESSOR, null, 2));
@@ -109,7 +120,12 @@ function testConfig() {
     model_type: 'clip',
     projection_dim: TEST_CLIP_DIM,
     loupe_test_model: true,
-    text_config: { model_type: 'clip_text_model', max_position_embeddings: 77, vocab_size: 49408, projection_dim: TEST_CLIP_DIM },
+    text_config: {
+      model_type: 'clip_text_model',
+      max_position_embeddings: 77,
+      vocab_size: 49408,
+      projection_dim: TEST_CLIP_DIM,
+    },
     vision_config: { model_type: 'clip_vision_model', image_size: 224, patch_size: 28, projection_dim: TEST_CLIP_DIM },
   };
 }
@@ -142,7 +158,12 @@ function buildTextTower(vocab: Record<string, number>, vocabSize: number): Uint8
   const perToken = g.op('Gather', [g.floats([vocabSize, K], table), ids], { axis: 0 }); // [N,S,K]
   const counts = g.op('ReduceSum', [perToken, g.ints([1])], { keepdims: 0 }); // [N,K]
   const projected = g.op('MatMul', [counts, g.floats([K, TEST_CLIP_DIM], colourAxes())]);
-  g.output('text_embeds', 'float', ['batch_size', TEST_CLIP_DIM], g.op('Add', [projected, g.floats([TEST_CLIP_DIM], biasVector())]));
+  g.output(
+    'text_embeds',
+    'float',
+    ['batch_size', TEST_CLIP_DIM],
+    g.op('Add', [projected, g.floats([TEST_CLIP_DIM], biasVector())]),
+  );
   return g.toBytes();
 }
 
@@ -150,7 +171,12 @@ function buildTextTower(vocab: Record<string, number>, vocabSize: number): Uint8
  * The colour histogram subgraph shared by the test models: each 28×28 patch softly assigned to its nearest
  * named colour, averaged over patches. @returns [histogram [N,K], rgb [N,3,8,8]] tensor names.
  */
-export function colourHistogram(g: OnnxGraph, pixels: string, imageMean: number[], imageStd: number[]): [string, string] {
+export function colourHistogram(
+  g: OnnxGraph,
+  pixels: string,
+  imageMean: number[],
+  imageStd: number[],
+): [string, string] {
   const K = TEST_COLOURS.length;
   const P = GRID * GRID;
   const patch = 224 / GRID;

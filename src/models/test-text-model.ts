@@ -15,7 +15,9 @@ export { TEST_TEXT_MODEL_ID };
 export const TEST_TEXT_DIM = 384;
 
 const STOP_WORDS = new Set(
-  'a an the of on in at to and or with for from by is are was were be been it its this that these those there here as into onto over under up down out off some two three very'.split(' '),
+  'a an the of on in at to and or with for from by is are was were be been it its this that these those there here as into onto over under up down out off some two three very'.split(
+    ' ',
+  ),
 );
 
 const exists = (p: string) =>
@@ -26,8 +28,14 @@ const exists = (p: string) =>
 
 export function textTokenizerCandidates(): string[] {
   const here = path.dirname(new URL(import.meta.url).pathname);
-  const fromEnv = process.env.LOUPE_MODELS_DIR ? [path.join(process.env.LOUPE_MODELS_DIR, 'Xenova/all-MiniLM-L6-v2')] : [];
-  return [...fromEnv, path.resolve('../shared/models/all-MiniLM-L6-v2'), path.resolve(here, '../../../shared/models/all-MiniLM-L6-v2')];
+  const fromEnv = process.env.LOUPE_MODELS_DIR
+    ? [path.join(process.env.LOUPE_MODELS_DIR, 'Xenova/all-MiniLM-L6-v2')]
+    : [];
+  return [
+    ...fromEnv,
+    path.resolve('../shared/models/all-MiniLM-L6-v2'),
+    path.resolve(here, '../../../shared/models/all-MiniLM-L6-v2'),
+  ];
 }
 
 export async function writeTestTextModel(dir: string, options: { tokenizerDir?: string } = {}): Promise<string> {
@@ -38,12 +46,14 @@ export async function writeTestTextModel(dir: string, options: { tokenizerDir?: 
       tokenizerDir = c;
       break;
     }
-  if (!tokenizerDir) throw new Error(`the test text model needs the MiniLM tokenizer files; looked in ${candidates.join(', ')}`);
+  if (!tokenizerDir)
+    throw new Error(`the test text model needs the MiniLM tokenizer files; looked in ${candidates.join(', ')}`);
   const out = path.join(dir, TEST_TEXT_MODEL_ID);
   await mkdir(path.join(out, 'onnx'), { recursive: true });
   for (const f of ['tokenizer.json', 'tokenizer_config.json', 'special_tokens_map.json', 'vocab.txt'])
     if (await exists(path.join(tokenizerDir, f))) await copyFile(path.join(tokenizerDir, f), path.join(out, f));
-  const vocab: Record<string, number> = JSON.parse(await readFile(path.join(tokenizerDir, 'tokenizer.json'), 'utf8')).model.vocab;
+  const vocab: Record<string, number> = JSON.parse(await readFile(path.join(tokenizerDir, 'tokenizer.json'), 'utf8'))
+    .model.vocab;
   const size = Math.max(...Object.values(vocab)) + 1;
   const { normal } = seededRandom(1234);
   const table = new Float32Array(size * TEST_TEXT_DIM);
@@ -55,9 +65,27 @@ export async function writeTestTextModel(dir: string, options: { tokenizerDir?: 
   const ids = g.input('input_ids', 'int64', ['batch_size', 'sequence_length']);
   g.input('attention_mask', 'int64', ['batch_size', 'sequence_length']);
   g.input('token_type_ids', 'int64', ['batch_size', 'sequence_length']);
-  g.output('last_hidden_state', 'float', ['batch_size', 'sequence_length', TEST_TEXT_DIM], g.op('Gather', [g.floats([size, TEST_TEXT_DIM], table), ids], { axis: 0 }));
+  g.output(
+    'last_hidden_state',
+    'float',
+    ['batch_size', 'sequence_length', TEST_TEXT_DIM],
+    g.op('Gather', [g.floats([size, TEST_TEXT_DIM], table), ids], { axis: 0 }),
+  );
   await writeFile(path.join(out, 'onnx/model_quantized.onnx'), g.toBytes());
-  await writeFile(path.join(out, 'config.json'), JSON.stringify({ model_type: 'bert', architectures: ['BertModel'], hidden_size: TEST_TEXT_DIM, vocab_size: size, loupe_test_model: true }, null, 2));
+  await writeFile(
+    path.join(out, 'config.json'),
+    JSON.stringify(
+      {
+        model_type: 'bert',
+        architectures: ['BertModel'],
+        hidden_size: TEST_TEXT_DIM,
+        vocab_size: size,
+        loupe_test_model: true,
+      },
+      null,
+      2,
+    ),
+  );
   await writeFile(
     path.join(out, 'README.md'),
     `# ${TEST_TEXT_MODEL_ID}\n\nLoupe's deterministic test sentence embedder: bag of words (content word pieces → fixed random directions). For tests, not for real search.\n`,

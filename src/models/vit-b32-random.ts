@@ -47,11 +47,16 @@ function layers(g: OnnxGraph, weights: TowerWeights, seed: number) {
   const quantised = (dims: number[], std: number) => {
     const { uniform } = seededRandom(next++);
     const q = Int8Array.from({ length: count(dims) }, () => Math.round(uniform() * 254) - 127);
-    return { q: g.int8s(dims, q), scale: g.floats([], [std / (127 / Math.sqrt(3))]), zero: g.int8s([], new Int8Array(1)) };
+    return {
+      q: g.int8s(dims, q),
+      scale: g.floats([], [std / (127 / Math.sqrt(3))]),
+      zero: g.int8s([], new Int8Array(1)),
+    };
   };
   const ones = (n: number) => g.floats([n], new Float32Array(n).fill(1));
   const zeros = (n: number) => g.floats([n], new Float32Array(n));
-  const layerNorm = (x: string, width: number) => g.op('LayerNormalization', [x, ones(width), zeros(width)], { axis: -1, epsilon: { float: 1e-5 } });
+  const layerNorm = (x: string, width: number) =>
+    g.op('LayerNormalization', [x, ones(width), zeros(width)], { axis: -1, epsilon: { float: 1e-5 } });
 
   function matmul(x: string, inDim: number, outDim: number): string {
     if (weights === 'fp32') return g.op('MatMul', [x, normal([inDim, outDim], 0.02)]);
@@ -65,7 +70,12 @@ function layers(g: OnnxGraph, weights: TowerWeights, seed: number) {
   /** Pre-norm transformer encoder layers; `mask` (added to attention scores) makes the text tower causal. */
   function encoder(x: string, t: Tower, tokens: string, mask?: string): string {
     const headDim = t.width / t.heads;
-    const split = (y: string, perm: number[]) => g.op('Transpose', [g.op('Reshape', [y, g.op('Concat', [g.ints([0]), tokens, g.ints([t.heads, headDim])], { axis: 0 })])], { perm });
+    const split = (y: string, perm: number[]) =>
+      g.op(
+        'Transpose',
+        [g.op('Reshape', [y, g.op('Concat', [g.ints([0]), tokens, g.ints([t.heads, headDim])], { axis: 0 })])],
+        { perm },
+      );
     for (let layer = 0; layer < t.layers; layer++) {
       const h = layerNorm(x, t.width);
       const q = split(linear(h, t.width, t.width), [0, 2, 1, 3]); // [N,heads,T,64]
@@ -74,7 +84,10 @@ function layers(g: OnnxGraph, weights: TowerWeights, seed: number) {
       let scores = g.op('Mul', [g.op('MatMul', [q, kT]), g.floats([1], [1 / Math.sqrt(headDim)])]);
       if (mask) scores = g.op('Add', [scores, mask]);
       const attended = g.op('MatMul', [g.op('Softmax', [scores], { axis: -1 }), v]);
-      const merged = g.op('Reshape', [g.op('Transpose', [attended], { perm: [0, 2, 1, 3] }), g.op('Concat', [g.ints([0]), tokens, g.ints([t.width])], { axis: 0 })]);
+      const merged = g.op('Reshape', [
+        g.op('Transpose', [attended], { perm: [0, 2, 1, 3] }),
+        g.op('Concat', [g.ints([0]), tokens, g.ints([t.width])], { axis: 0 }),
+      ]);
       x = g.op('Add', [x, linear(merged, t.width, t.width)]);
       const m = linear(layerNorm(x, t.width), t.width, t.mlp);
       const gelu = g.op('Mul', [m, g.op('Sigmoid', [g.op('Mul', [m, g.floats([1], [1.702])])])]); // quick_gelu
@@ -90,8 +103,13 @@ export function buildVitB32Vision(weights: TowerWeights = 'fp32', seed = 7): Uin
   const { normal, layerNorm, matmul, encoder } = layers(g, weights, seed);
   const { width } = VISION;
   const pixels = g.input('pixel_values', 'float', ['batch_size', 3, 224, 224]);
-  const patches = g.op('Conv', [pixels, normal([width, 3, PATCH, PATCH], 0.02)], { kernel_shape: [PATCH, PATCH], strides: [PATCH, PATCH] });
-  const tokens = g.op('Transpose', [g.op('Reshape', [patches, g.ints([0, width, VISION_TOKENS - 1])])], { perm: [0, 2, 1] }); // [N,49,768]
+  const patches = g.op('Conv', [pixels, normal([width, 3, PATCH, PATCH], 0.02)], {
+    kernel_shape: [PATCH, PATCH],
+    strides: [PATCH, PATCH],
+  });
+  const tokens = g.op('Transpose', [g.op('Reshape', [patches, g.ints([0, width, VISION_TOKENS - 1])])], {
+    perm: [0, 2, 1],
+  }); // [N,49,768]
   // The class token, broadcast over the batch (0 × a per-sample scalar + the parameter).
   const perSample = g.op('ReduceSum', [tokens, g.ints([1, 2])], { keepdims: 1 }); // [N,1,1]
   const cls = g.op('Add', [g.op('Mul', [perSample, g.floats([1], [0])]), normal([1, 1, width], 0.02)]);
@@ -119,8 +137,14 @@ export function buildVitB32Text(vocabSize: number, weights: TowerWeights = 'fp32
   let x = g.op('Add', [embedded, positions]);
   // Causal mask: position i attends to positions ≤ i.
   const causal = new Float32Array(TEXT_POSITIONS * TEXT_POSITIONS);
-  for (let i = 0; i < TEXT_POSITIONS; i++) for (let j = i + 1; j < TEXT_POSITIONS; j++) causal[i * TEXT_POSITIONS + j] = -1e9;
-  const mask = g.op('Slice', [g.floats([TEXT_POSITIONS, TEXT_POSITIONS], causal), g.ints([0, 0]), g.op('Concat', [length, length], { axis: 0 }), g.ints([0, 1])]);
+  for (let i = 0; i < TEXT_POSITIONS; i++)
+    for (let j = i + 1; j < TEXT_POSITIONS; j++) causal[i * TEXT_POSITIONS + j] = -1e9;
+  const mask = g.op('Slice', [
+    g.floats([TEXT_POSITIONS, TEXT_POSITIONS], causal),
+    g.ints([0, 0]),
+    g.op('Concat', [length, length], { axis: 0 }),
+    g.ints([0, 1]),
+  ]);
   x = layerNorm(encoder(x, TEXT, length, mask), width);
   // Pool at the end-of-text token: CLIP's EOS has the highest id in its vocabulary.
   const eos = g.op('ArgMax', [g.op('Cast', [ids], { to: INT32 })], { axis: -1, keepdims: 1 }); // [N,1]
@@ -130,17 +154,29 @@ export function buildVitB32Text(vocabSize: number, weights: TowerWeights = 'fp32
 }
 
 /** The files a Transformers.js CLIP folder needs besides the towers, copied from a real CLIP folder. */
-const CLIP_FILES = ['config.json', 'preprocessor_config.json', 'tokenizer.json', 'tokenizer_config.json', 'special_tokens_map.json'];
+const CLIP_FILES = [
+  'config.json',
+  'preprocessor_config.json',
+  'tokenizer.json',
+  'tokenizer_config.json',
+  'special_tokens_map.json',
+];
 
 /**
  * Writes `<root>/<modelId>/` in Transformers.js layout: the real CLIP configs and tokenizer from `clipDir`, and
  * both generated towers under the names Transformers.js loads for the dtype (`*_quantized.onnx` for q8).
  */
-export async function writeVitB32Model(root: string, modelId: string, clipDir: string, weights: TowerWeights): Promise<string> {
+export async function writeVitB32Model(
+  root: string,
+  modelId: string,
+  clipDir: string,
+  weights: TowerWeights,
+): Promise<string> {
   const out = path.join(root, modelId);
   await mkdir(path.join(out, 'onnx'), { recursive: true });
   for (const f of CLIP_FILES) await copyFile(path.join(clipDir, f), path.join(out, f));
-  const vocabSize = JSON.parse(await readFile(path.join(clipDir, 'config.json'), 'utf8')).text_config?.vocab_size ?? 49408;
+  const vocabSize =
+    JSON.parse(await readFile(path.join(clipDir, 'config.json'), 'utf8')).text_config?.vocab_size ?? 49408;
   const suffix = weights === 'int8' ? '_quantized' : '';
   await writeFile(path.join(out, `onnx/vision_model${suffix}.onnx`), buildVitB32Vision(weights));
   await writeFile(path.join(out, `onnx/text_model${suffix}.onnx`), buildVitB32Text(vocabSize, weights));

@@ -44,7 +44,14 @@ export interface AccessStore {
   /** Adds a member to a space. */
   shareSpace(space: string, user: string): Promise<void>;
   /** Stores a key's hash. */
-  addKey(key: { id: string; userId: string; spaceId: string | null; name: string | null; prefix: string; hash: string }): Promise<void>;
+  addKey(key: {
+    id: string;
+    userId: string;
+    spaceId: string | null;
+    name: string | null;
+    prefix: string;
+    hash: string;
+  }): Promise<void>;
   listKeys(): Promise<ApiKeyInfo[]>;
   /** @returns whether a key with this id or prefix was revoked. */
   revokeKey(idOrPrefix: string): Promise<boolean>;

@@ -7,4 +7,5 @@ export interface Captioner {
 }
 
 /** The default prompt for chat-style vision models. */
-export const DEFAULT_CAPTION_PROMPT = 'Describe this image in one or two sentences for a search index: the main objects, their colours, the scene and its context, and any visible text.';
+export const DEFAULT_CAPTION_PROMPT =
+  'Describe this image in one or two sentences for a search index: the main objects, their colours, the scene and its context, and any visible text.';

@@ -22,7 +22,10 @@ export interface ImageSource {
    * Expands inputs into files; folders (prefixes) are walked, with paging. Inputs that cannot be read are
    * reported to `fail`; folders that could not be listed are returned too, so nothing under them is dropped.
    */
-  list(inputs: string[], fail: (path: string, e: unknown) => void): Promise<{ files: SourceFile[]; walkedRoots: string[]; unreadableDirs?: string[] }>;
+  list(
+    inputs: string[],
+    fail: (path: string, e: unknown) => void,
+  ): Promise<{ files: SourceFile[]; walkedRoots: string[]; unreadableDirs?: string[] }>;
   stat(path: string): Promise<SourceStat>;
   /** The first `bytes` bytes (to recognise the format before reading everything). */
   readHead(path: string, bytes: number): Promise<Uint8Array>;

@@ -55,7 +55,11 @@ export interface JobQueue {
    * Ends a try. `retry`: the failure may pass, so the job runs again after a backoff, or is dead after
    * the last try. Otherwise it fails for good. @returns the job's new status, or null when not held.
    */
-  fail(id: string, failure: { error: string; code: string | null; retry: boolean }, workerId: string): Promise<JobStatus | null>;
+  fail(
+    id: string,
+    failure: { error: string; code: string | null; retry: boolean },
+    workerId: string,
+  ): Promise<JobStatus | null>;
   /** Gives jobs back untried (a worker shutting down). */
   release(ids: string[], workerId: string): Promise<void>;
   /** When any worker last asked for jobs (null: never), so a caller can tell that nobody is taking them. */

@@ -130,13 +130,23 @@ export interface ImageRecords {
   getImages(ids: string[]): Promise<ImageDetails[]>;
   /** Newest first, by when they were added (default) or taken (else added); `cursor` is the previous page's nextCursor. */
   /** A page of images, newest first; `before` starts the list at a date (by the order's date; an undated image sorts as year 1). */
-  listImages(q: { folder?: string | null; limit: number; cursor?: string | null; order?: 'added' | 'taken'; before?: string | null }): Promise<{ items: ImageDetails[]; nextCursor: string | null }>;
+  listImages(q: {
+    folder?: string | null;
+    limit: number;
+    cursor?: string | null;
+    order?: 'added' | 'taken';
+    before?: string | null;
+  }): Promise<{ items: ImageDetails[]; nextCursor: string | null }>;
   /** Photos with a GPS position, by country: how many and their mean position (unknown country: at sea or unmapped). */
   places(q: { folder?: string | null }): Promise<{ country: string | null; count: number; lat: number; lon: number }[]>;
   /** How many images were taken in each month ("2021-03"), newest first, and how many have no date. */
   timeline(q: { folder?: string | null }): Promise<{ months: { month: string; count: number }[]; undated: number }>;
   /** Images that pass the filters, in the given order (relevance means newest taken): a search with no words. */
-  filterImages(q: { filters: SearchFilters; sort: Sort; limit: number }): Promise<{ imageId: string; path: string; folder: string }[]>;
+  filterImages(q: {
+    filters: SearchFilters;
+    sort: Sort;
+    limit: number;
+  }): Promise<{ imageId: string; path: string; folder: string }[]>;
   updateImage(id: string, patch: ImagePatch): Promise<ImageDetails | null>;
   /** Deletes the record, its paths and vectors. @returns its sha256, or null when unknown. */
   deleteImage(id: string): Promise<string | null>;
@@ -176,7 +186,13 @@ export interface AnalysisState {
   /** Records an analyzer's run on an image (success, nothing found, or failure with its reason). */
   markAnalyzed(imageId: string, analyzer: AnalyzerName, state: AnalyzerState): Promise<void>;
   /** Ids of images, oldest first, for re-running analyzers; `missing` keeps those the analyzer has not handled. */
-  imagesForAnalysis(q: { analyzer: AnalyzerName; missing: boolean; folder?: string | null; limit?: number; offset?: number }): Promise<string[]>;
+  imagesForAnalysis(q: {
+    analyzer: AnalyzerName;
+    missing: boolean;
+    folder?: string | null;
+    limit?: number;
+    offset?: number;
+  }): Promise<string[]>;
   /** Counts per analyzer and status, for stats. */
   analyzerCounts(): Promise<Record<string, Record<string, number>>>;
 }

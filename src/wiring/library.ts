@@ -62,10 +62,19 @@ export async function openLibrary(config: Config, options: OpenLibraryOptions = 
         .catch(() => {});
     if (options.warm?.textEmbedders)
       loadTextEmbeddersOnce()
-        .then((list) => Promise.all(list.map((e, i) => (config.textEmbedding.providers[i] === 'local' && 'embed' in e ? e.embed(['warm up']) : null))))
+        .then((list) =>
+          Promise.all(
+            list.map((e, i) =>
+              config.textEmbedding.providers[i] === 'local' && 'embed' in e ? e.embed(['warm up']) : null,
+            ),
+          ),
+        )
         .catch(() => {});
   };
-  const [{ lockDataDir }, { migrate }] = await Promise.all([import('../adapters/fs/data-dir-lock.js'), import('../adapters/sql/migrations.js')]);
+  const [{ lockDataDir }, { migrate }] = await Promise.all([
+    import('../adapters/fs/data-dir-lock.js'),
+    import('../adapters/sql/migrations.js'),
+  ]);
   // The rest of the code loads while the lock is taken (before the database thread competes for the cores).
   const modules = loadModules();
   modules.catch(() => {});
@@ -74,7 +83,8 @@ export async function openLibrary(config: Config, options: OpenLibraryOptions = 
   try {
     // Embedded: one process owns the data folder. Server mode: any number of processes share the database.
     if (!config.database) await assertSpaceFor(config.dataDir, MIN_FREE_BYTES);
-    if (!config.database) release = await lockDataDir(config.dataDir).catch((e) => Promise.reject(diskFullOr(e, config.dataDir)));
+    if (!config.database)
+      release = await lockDataDir(config.dataDir).catch((e) => Promise.reject(diskFullOr(e, config.dataDir)));
     const opening = openDatabase(config).catch((e) => Promise.reject(diskFullOr(e, config.dataDir)));
     warm(); // after the database thread has started: loading models keeps this thread busy for a while
     db = await opening;
@@ -86,7 +96,8 @@ export async function openLibrary(config: Config, options: OpenLibraryOptions = 
     await (await clip?.catch(() => null))?.dispose();
     throw e;
   }
-  const [{ SqlStore }, { FsBlobStore }, { SharpDecoder }, { SqlJobQueue }, { SqlAccessStore }, { FsImageSource }] = await modules;
+  const [{ SqlStore }, { FsBlobStore }, { SharpDecoder }, { SqlJobQueue }, { SqlAccessStore }, { FsImageSource }] =
+    await modules;
   const store = new SqlStore(db);
   const jobs = new SqlJobQueue(db, config.jobs.retry);
   let s3: Promise<import('@aws-sdk/client-s3').S3Client> | undefined;
@@ -125,15 +136,23 @@ export async function openLibrary(config: Config, options: OpenLibraryOptions = 
     async imageSource(inputs) {
       const s3Inputs = inputs.filter((i) => i.startsWith('s3://')).length;
       if (s3Inputs === 0) return fsSource;
-      if (s3Inputs < inputs.length) throw new LoupeError('BAD_ARGUMENT', { message: 'index s3:// URLs and local paths in separate runs' });
-      return (s3Source ??= Promise.all([import('../adapters/s3/s3-image-source.js'), s3Client()]).then(([m, client]) => new m.S3ImageSource(client)));
+      if (s3Inputs < inputs.length)
+        throw new LoupeError('BAD_ARGUMENT', { message: 'index s3:// URLs and local paths in separate runs' });
+      return (s3Source ??= Promise.all([import('../adapters/s3/s3-image-source.js'), s3Client()]).then(
+        ([m, client]) => new m.S3ImageSource(client),
+      ));
     },
     async sourceUrl(p) {
       const { parseS3Url } = await import('../adapters/s3/s3-client.js');
       const loc = parseS3Url(p);
       if (!loc) return null;
-      const [{ GetObjectCommand }, { getSignedUrl }] = await Promise.all([import('@aws-sdk/client-s3'), import('@aws-sdk/s3-request-presigner')]);
-      return getSignedUrl(await s3Client(), new GetObjectCommand({ Bucket: loc.bucket, Key: loc.key }), { expiresIn: config.s3.presignSeconds });
+      const [{ GetObjectCommand }, { getSignedUrl }] = await Promise.all([
+        import('@aws-sdk/client-s3'),
+        import('@aws-sdk/s3-request-presigner'),
+      ]);
+      return getSignedUrl(await s3Client(), new GetObjectCommand({ Bucket: loc.bucket, Key: loc.key }), {
+        expiresIn: config.s3.presignSeconds,
+      });
     },
     decoder: new SharpDecoder(),
     // Loaded when first used: a search or a listing that needs neither pays nothing for them at start-up.
@@ -142,7 +161,9 @@ export async function openLibrary(config: Config, options: OpenLibraryOptions = 
       outlines: async () => (await import('../adapters/geo/countries.js')).worldOutlines(),
     },
     fetchUrl: async (url) =>
-      (safeFetch ??= import('../adapters/http/safe-fetch.js').then((m) => m.createSafeFetcher({ ...config.urls, maxBytes: config.limits.maxFileBytes }))).then((fetchUrl) => fetchUrl(url)),
+      (safeFetch ??= import('../adapters/http/safe-fetch.js').then((m) =>
+        m.createSafeFetcher({ ...config.urls, maxBytes: config.limits.maxFileBytes }),
+      )).then((fetchUrl) => fetchUrl(url)),
     clip: loadClipOnce,
     ocr: () => (ocr ??= loadOcr(config)),
     labeler: () => (labeler ??= loadLabeler(config)),
@@ -175,11 +196,15 @@ async function assertSpaceFor(dir: string, needed: number) {
   )
     return;
   const st = await statfs(dir).catch(() => null);
-  if (st && st.bavail * st.bsize < needed) throw new LoupeError('DISK_FULL', { dir, freeBytes: st.bavail * st.bsize, neededBytes: needed });
+  if (st && st.bavail * st.bsize < needed)
+    throw new LoupeError('DISK_FULL', { dir, freeBytes: st.bavail * st.bsize, neededBytes: needed });
 }
 
 async function openS3Blobs(config: Config, client: import('@aws-sdk/client-s3').S3Client): Promise<BlobStore> {
-  if (!config.s3.bucket) throw new LoupeError('CONFIG_INVALID', { problems: ['LOUPE_BLOB_STORE=s3 needs LOUPE_S3_BUCKET (and LOUPE_S3_ENDPOINT for services other than AWS)'] });
+  if (!config.s3.bucket)
+    throw new LoupeError('CONFIG_INVALID', {
+      problems: ['LOUPE_BLOB_STORE=s3 needs LOUPE_S3_BUCKET (and LOUPE_S3_ENDPOINT for services other than AWS)'],
+    });
   const { S3BlobStore } = await import('../adapters/s3/s3-blob-store.js');
   return new S3BlobStore(client, config.s3.bucket, config.s3.prefix);
 }
@@ -198,9 +223,14 @@ export async function loadClip(config: Config, options: OpenLibraryOptions = {})
   const server = config.modelServer;
   if (server?.clip) {
     const { ImmichClip, OpenAiClip } = await import('../adapters/remote/model-server.js');
-    return server.clip.provider === 'immich' ? new ImmichClip(server.clip.model, server) : new OpenAiClip(server.clip.model, server.clip.format, server);
+    return server.clip.provider === 'immich'
+      ? new ImmichClip(server.clip.model, server)
+      : new OpenAiClip(server.clip.model, server.clip.format, server);
   }
-  const [{ resolveModelRoot }, { TransformersClip }] = await Promise.all([import('../adapters/hub/model-files.js'), import('../adapters/transformers/clip-embedder.js')]);
+  const [{ resolveModelRoot }, { TransformersClip }] = await Promise.all([
+    import('../adapters/hub/model-files.js'),
+    import('../adapters/transformers/clip-embedder.js'),
+  ]);
   const modelRoot = await resolveModelRoot({
     modelId: config.clipModel,
     files: clipFiles(config.clipDtype),
@@ -213,7 +243,10 @@ export async function loadClip(config: Config, options: OpenLibraryOptions = {})
   return new TransformersClip({ modelId: config.clipModel, modelRoot, dtype: config.clipDtype });
 }
 
-export async function loadTextEmbedders(config: Config, options: OpenLibraryOptions = {}): Promise<(TextEmbedder | { provider: string; unavailable: string })[]> {
+export async function loadTextEmbedders(
+  config: Config,
+  options: OpenLibraryOptions = {},
+): Promise<(TextEmbedder | { provider: string; unavailable: string })[]> {
   const { providers, models } = config.textEmbedding;
   const common = { timeoutMs: config.caption.timeoutMs, retries: config.caption.retries };
   const out: (TextEmbedder | { provider: string; unavailable: string })[] = [];
@@ -223,7 +256,14 @@ export async function loadTextEmbedders(config: Config, options: OpenLibraryOpti
       out.push(new OllamaEmbedder({ ...common, baseUrl: config.caption.ollamaUrl, model: models.ollama }));
     } else if (provider === 'openai') {
       const { OpenAiEmbedder } = await import('../adapters/remote/remote-embedders.js');
-      out.push(new OpenAiEmbedder({ ...common, baseUrl: config.caption.openaiBaseUrl, apiKey: config.caption.openaiApiKey, model: models.openai }));
+      out.push(
+        new OpenAiEmbedder({
+          ...common,
+          baseUrl: config.caption.openaiBaseUrl,
+          apiKey: config.caption.openaiApiKey,
+          model: models.openai,
+        }),
+      );
     } else {
       const [{ resolveModelRoot }, { TransformersSentenceEmbedder }, { sentenceModelFiles }] = await Promise.all([
         import('../adapters/hub/model-files.js'),
@@ -246,13 +286,19 @@ export async function loadTextEmbedders(config: Config, options: OpenLibraryOpti
       }
     }
   }
-  if (!providers.length) out.push({ provider: 'none', unavailable: 'text embeddings are off (LOUPE_TEXT_EMBEDDER=off)' });
+  if (!providers.length)
+    out.push({ provider: 'none', unavailable: 'text embeddings are off (LOUPE_TEXT_EMBEDDER=off)' });
   return out;
 }
 
 export async function loadCaptioner(config: Config): Promise<Captioner | { unavailable: string }> {
   const c = config.caption;
-  const common = { model: c.model, prompt: c.prompt ?? DEFAULT_CAPTION_PROMPT, timeoutMs: c.timeoutMs, retries: c.retries };
+  const common = {
+    model: c.model,
+    prompt: c.prompt ?? DEFAULT_CAPTION_PROMPT,
+    timeoutMs: c.timeoutMs,
+    retries: c.retries,
+  };
   if (c.provider === 'ollama') {
     const { OllamaCaptioner } = await import('../adapters/remote/ollama-captioner.js');
     return new OllamaCaptioner({ ...common, baseUrl: c.ollamaUrl });
@@ -293,7 +339,10 @@ export async function loadCaptioner(config: Config): Promise<Captioner | { unava
 /** NanoDet-m from the models folder or the cache (downloaded once, pinned by size and sha256), or why it cannot be used. */
 export async function loadLabeler(config: Config): Promise<ObjectLabeler | { unavailable: string }> {
   if (config.labels.engine === 'off') return { unavailable: 'object labels are turned off (LOUPE_LABELS=off)' };
-  const [{ resolveModelRoot }, { NanoDetLabeler, NANODET_FILE, NANODET_MODEL_ID }] = await Promise.all([import('../adapters/hub/model-files.js'), import('../adapters/onnx/nanodet-labeler.js')]);
+  const [{ resolveModelRoot }, { NanoDetLabeler, NANODET_FILE, NANODET_MODEL_ID }] = await Promise.all([
+    import('../adapters/hub/model-files.js'),
+    import('../adapters/onnx/nanodet-labeler.js'),
+  ]);
   try {
     const root = await resolveModelRoot({
       modelId: NANODET_MODEL_ID,
@@ -303,7 +352,10 @@ export async function loadLabeler(config: Config): Promise<ObjectLabeler | { una
       offline: config.offline,
       endpoint: config.hfEndpoint,
     });
-    return await NanoDetLabeler.load({ modelFile: path.join(root, NANODET_MODEL_ID, NANODET_FILE), minConfidence: config.labels.minConfidence });
+    return await NanoDetLabeler.load({
+      modelFile: path.join(root, NANODET_MODEL_ID, NANODET_FILE),
+      minConfidence: config.labels.minConfidence,
+    });
   } catch (e) {
     // Labels are an extra: a missing detector (offline, no network) leaves search as it is and says why.
     return { unavailable: reasonOf(e) };
@@ -321,7 +373,10 @@ export async function loadOcr(config: Config): Promise<TextRecognizer | { unavai
     const { TesseractRecognizer, tesseractVersion } = await import('../adapters/ocr/tesseract.js');
     const version = await tesseractVersion();
     if (version) return new TesseractRecognizer({ ...options, version });
-    return { unavailable: 'LOUPE_OCR=tesseract but the tesseract command is not installed (Debian: apt-get install tesseract-ocr)' };
+    return {
+      unavailable:
+        'LOUPE_OCR=tesseract but the tesseract command is not installed (Debian: apt-get install tesseract-ocr)',
+    };
   }
   // PP-OCRv4 by default: better word recall on FUNSD (0.72 vs 0.57), installed by npm everywhere; tesseract is ~4× faster.
   const { PpOcrRecognizer } = await import('../adapters/ocr/ppocr.js');

@@ -6,7 +6,11 @@ import { openLibrary, type OpenLibraryOptions, type WiredLibrary } from './libra
 
 export type { Logger, Metrics };
 
-export async function openService(config: Config, name: 'api' | 'worker', options: Pick<OpenLibraryOptions, 'onModelDownload'> = {}): Promise<{ lib: WiredLibrary; log: Logger; metrics: Metrics }> {
+export async function openService(
+  config: Config,
+  name: 'api' | 'worker',
+  options: Pick<OpenLibraryOptions, 'onModelDownload'> = {},
+): Promise<{ lib: WiredLibrary; log: Logger; metrics: Metrics }> {
   const log = createLogger(config, name);
   let metrics: Metrics | undefined;
   // CLIP loads later, on first use: by then the metrics exist to time it.

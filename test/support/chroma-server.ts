@@ -28,7 +28,9 @@ export interface ChromaServer {
 
 export async function startChromaServer(dir: string): Promise<ChromaServer> {
   const port = await freePort();
-  const child = spawn(process.execPath, [CLI, 'run', '--path', dir, '--port', String(port), '--host', '127.0.0.1'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [CLI, 'run', '--path', dir, '--port', String(port), '--host', '127.0.0.1'], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let log = '';
   child.stdout.on('data', (d) => (log += d));
   child.stderr.on('data', (d) => (log += d));
@@ -46,7 +48,11 @@ export async function startChromaServer(dir: string): Promise<ChromaServer> {
   }
   return {
     async post<T>(route: string, body: unknown) {
-      const r = await fetch(`${base}/tenants/default_tenant/databases/default_database${route}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+      const r = await fetch(`${base}/tenants/default_tenant/databases/default_database${route}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
       const text = await r.text();
       if (!r.ok) throw new Error(`Chroma ${route}: ${r.status} ${text}`);
       return (text ? JSON.parse(text) : null) as T;

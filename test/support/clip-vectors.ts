@@ -32,7 +32,8 @@ async function npy(file: string) {
   return parse(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength));
 }
 
-const rowsOf = (data: Float32Array, n: number, dim: number, offset = 0) => Array.from({ length: n }, (_, i) => l2Normalize(data.subarray(offset + i * dim, offset + (i + 1) * dim)));
+const rowsOf = (data: Float32Array, n: number, dim: number, offset = 0) =>
+  Array.from({ length: n }, (_, i) => l2Normalize(data.subarray(offset + i * dim, offset + (i + 1) * dim)));
 const jsonl = async (file: string) =>
   (await readFile(file, 'utf8'))
     .trim()
@@ -48,7 +49,11 @@ export const haveClipVectors = () =>
 
 export async function flickr8kVitB32(): Promise<ClipVectorSet> {
   const dir = path.join(CLIP_VECTORS, 'flickr8k-val');
-  const [im, tx, rows] = await Promise.all([npy(path.join(dir, 'image_embs.npy')), npy(path.join(dir, 'text_embs.npy')), jsonl(path.join(dir, 'rows.jsonl'))]);
+  const [im, tx, rows] = await Promise.all([
+    npy(path.join(dir, 'image_embs.npy')),
+    npy(path.join(dir, 'text_embs.npy')),
+    jsonl(path.join(dir, 'rows.jsonl')),
+  ]);
   const [n, dim] = im.shape;
   return {
     name: 'Flickr8k val, ViT-B/32',

@@ -38,7 +38,11 @@ export function dngFile(o: DngOptions): Buffer {
     return -blobs.length; // resolved to a file offset when laid out
   }
   const exif: Entry[] = o.taken ? [[36867, 'ascii', `${o.taken}\0`]] : [];
-  const camera: Entry[] = [...(o.make ? ([[271, 'ascii', `${o.make}\0`]] as Entry[]) : []), ...(o.model ? ([[272, 'ascii', `${o.model}\0`]] as Entry[]) : []), [274, 'short', [o.orientation ?? 1]]];
+  const camera: Entry[] = [
+    ...(o.make ? ([[271, 'ascii', `${o.make}\0`]] as Entry[]) : []),
+    ...(o.model ? ([[272, 'ascii', `${o.model}\0`]] as Entry[]) : []),
+    [274, 'short', [o.orientation ?? 1]],
+  ];
   const ifds: Entry[][] = [];
   if (o.preview) {
     const [w, h] = o.previewSize ?? [0, 0];
@@ -59,12 +63,19 @@ export function dngFile(o: DngOptions): Buffer {
       ],
       cfa(0),
     );
-  } else ifds.push([...cfa(0), ...camera, ...(exif.length ? ([[34665, 'long', [-1000 - 1]]] as Entry[]) : []), [50706, 'byte', [1, 4, 0, 0]]]);
+  } else
+    ifds.push([
+      ...cfa(0),
+      ...camera,
+      ...(exif.length ? ([[34665, 'long', [-1000 - 1]]] as Entry[]) : []),
+      [50706, 'byte', [1, 4, 0, 0]],
+    ]);
   if (exif.length) ifds.push(exif);
   for (const ifd of ifds) ifd.sort((a, b) => a[0] - b[0]);
 
   // Layout: header, then each IFD with its out-of-line values, then the blobs.
-  const ifdSize = (ifd: Entry[]) => 2 + ifd.length * 12 + 4 + ifd.reduce((n, e) => n + (bytesOf(e) > 4 ? bytesOf(e) + (bytesOf(e) % 2) : 0), 0);
+  const ifdSize = (ifd: Entry[]) =>
+    2 + ifd.length * 12 + 4 + ifd.reduce((n, e) => n + (bytesOf(e) > 4 ? bytesOf(e) + (bytesOf(e) % 2) : 0), 0);
   const ifdAt: number[] = [];
   let at = 8;
   for (const ifd of ifds) {

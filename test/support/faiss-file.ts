@@ -6,7 +6,8 @@ export function faissFile(vectors: Float32Array[], o: { metric: 'L2' | 'IP'; ids
   const parts: Buffer[] = [];
   const i32 = (n: number) => Buffer.from(new Int32Array([n]).buffer);
   const i64 = (n: number) => Buffer.from(new BigInt64Array([BigInt(n)]).buffer);
-  const header = (metric: number) => Buffer.concat([i32(dim), i64(vectors.length), i64(1 << 20), i64(1 << 20), Buffer.from([1]), i32(metric)]);
+  const header = (metric: number) =>
+    Buffer.concat([i32(dim), i64(vectors.length), i64(1 << 20), i64(1 << 20), Buffer.from([1]), i32(metric)]);
   const metric = o.metric === 'IP' ? 0 : 1;
   if (o.ids) parts.push(Buffer.from('IxMp', 'latin1'), header(metric));
   parts.push(Buffer.from(o.metric === 'IP' ? 'IxFI' : 'IxF2', 'latin1'), header(metric), i64(dim * vectors.length));

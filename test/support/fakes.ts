@@ -13,7 +13,9 @@ export function fake<T extends object>(name: string, impl: Partial<T>): T {
     get(target, key) {
       if (key in target) return target[key as keyof T];
       if (key === 'then') return undefined; // not a promise
-      throw new Error(`${name}.${String(key)} is not part of this fake: the use case reached for more than it declares`);
+      throw new Error(
+        `${name}.${String(key)} is not part of this fake: the use case reached for more than it declares`,
+      );
     },
   });
 }
@@ -60,7 +62,12 @@ export function memoryStore() {
   const paths = new Map<string, ImagePath>();
   const vectors = new Map<string, { model: string; vector: Float32Array }>();
   const stored = (p: ImagePath): StoredPath => ({ ...p, sha256: images.get(p.imageId)!.sha256 });
-  const withPaths = (i: ImageDetails): ImageDetails => ({ ...i, paths: [...paths.values()].filter((p) => p.imageId === i.id).map(({ imageId: _, ...p }) => p) as ImageDetails['paths'] });
+  const withPaths = (i: ImageDetails): ImageDetails => ({
+    ...i,
+    paths: [...paths.values()]
+      .filter((p) => p.imageId === i.id)
+      .map(({ imageId: _, ...p }) => p) as ImageDetails['paths'],
+  });
   const bySha = (sha: string) => [...images.values()].find((i) => i.sha256 === sha);
   const impl: Partial<Store> = {
     getPath: async (p) => (paths.has(p) ? stored(paths.get(p)!) : null),
@@ -73,7 +80,15 @@ export function memoryStore() {
         const existing = bySha(image.sha256);
         const imageId = existing?.id ?? image.id;
         if (!existing) {
-          images.set(image.id, imageRecord({ ...image, caption: image.caption ?? null, captionSource: image.captionSource ?? null, tags: image.tags ?? [] }));
+          images.set(
+            image.id,
+            imageRecord({
+              ...image,
+              caption: image.caption ?? null,
+              captionSource: image.captionSource ?? null,
+              tags: image.tags ?? [],
+            }),
+          );
           vectors.set(image.id, embedding);
         }
         paths.set(path.path, { ...path, imageId });
@@ -99,7 +114,8 @@ export function memoryStore() {
     },
     embeddingModels: async () => {
       const counts = new Map<string, { model: string; dim: number; count: number }>();
-      for (const { model, vector } of vectors.values()) counts.set(model, { model, dim: vector.length, count: (counts.get(model)?.count ?? 0) + 1 });
+      for (const { model, vector } of vectors.values())
+        counts.set(model, { model, dim: vector.length, count: (counts.get(model)?.count ?? 0) + 1 });
       return [...counts.values()];
     },
   };
@@ -114,7 +130,10 @@ export function memorySource(root: string, files: Record<string, Buffer>): Image
     return bytes;
   };
   return fake<ImageSource>('imageSource', {
-    list: async () => ({ files: Object.keys(files).map((p) => ({ path: p, root, explicit: false })), walkedRoots: [root] }),
+    list: async () => ({
+      files: Object.keys(files).map((p) => ({ path: p, root, explicit: false })),
+      walkedRoots: [root],
+    }),
     stat: async (p) => ({ size: at(p).length, mtimeMs: 0 }),
     readHead: async (p, n) => at(p).subarray(0, n),
     read: async (p) => at(p),

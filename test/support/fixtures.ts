@@ -56,7 +56,10 @@ export function testModelsDir(): Promise<string> {
     await writeTestCaptionModel(dir);
     // The real NanoDet-m weights from ../shared, where the labeler looks for them (tests turn LOUPE_LABELS on when they need it).
     await mkdir(path.join(dir, NANODET_MODEL_ID), { recursive: true });
-    await symlink(path.join(SHARED, 'models/nanodet-m', NANODET_FILE), path.join(dir, NANODET_MODEL_ID, NANODET_FILE)).catch(() => {});
+    await symlink(
+      path.join(SHARED, 'models/nanodet-m', NANODET_FILE),
+      path.join(dir, NANODET_MODEL_ID, NANODET_FILE),
+    ).catch(() => {});
     return dir;
   })());
 }
@@ -70,10 +73,18 @@ let template: Promise<string> | undefined;
 function migratedDatabase(): Promise<string> {
   return (template ??= (async () => {
     const migrations = await readFile(path.join(REPO, 'src/adapters/sql/migrations.ts'));
-    const pglite = JSON.parse(await readFile(path.join(REPO, 'node_modules/@electric-sql/pglite/package.json'), 'utf8')).version;
-    const dir = path.join(os.tmpdir(), `loupe-test-db-${createHash('sha256').update(migrations).update(pglite).digest('hex').slice(0, 16)}`);
+    const pglite = JSON.parse(
+      await readFile(path.join(REPO, 'node_modules/@electric-sql/pglite/package.json'), 'utf8'),
+    ).version;
+    const dir = path.join(
+      os.tmpdir(),
+      `loupe-test-db-${createHash('sha256').update(migrations).update(pglite).digest('hex').slice(0, 16)}`,
+    );
     if (existsSync(dir)) return dir;
-    const [{ openPglite }, { migrate }] = await Promise.all([import('../../src/adapters/pglite/pglite-client.js'), import('../../src/adapters/sql/migrations.js')]);
+    const [{ openPglite }, { migrate }] = await Promise.all([
+      import('../../src/adapters/pglite/pglite-client.js'),
+      import('../../src/adapters/sql/migrations.js'),
+    ]);
     const building = `${dir}.${process.pid}`;
     const db = await openPglite(building);
     await migrate(db);
@@ -96,8 +107,13 @@ export async function migratedDatabaseCopy(): Promise<string> {
  * database starts as a copy of a migrated one (as a library opened before); `fresh: true` leaves the folder empty, for
  * tests of what a new library does.
  */
-export async function testEnv(dataDir: string, extra: Record<string, string> = {}, o: { fresh?: boolean } = {}): Promise<NodeJS.ProcessEnv> {
-  if (!o.fresh && !extra.DATABASE_URL && !existsSync(path.join(dataDir, 'db'))) await cp(await migratedDatabase(), path.join(dataDir, 'db'), { recursive: true });
+export async function testEnv(
+  dataDir: string,
+  extra: Record<string, string> = {},
+  o: { fresh?: boolean } = {},
+): Promise<NodeJS.ProcessEnv> {
+  if (!o.fresh && !extra.DATABASE_URL && !existsSync(path.join(dataDir, 'db')))
+    await cp(await migratedDatabase(), path.join(dataDir, 'db'), { recursive: true });
   return {
     ...process.env,
     LOUPE_DATA_DIR: dataDir,
@@ -123,10 +139,18 @@ export const colourRgb = (name: string) => {
  * A picture that is mostly one colour: a field of it with two darker and lighter blocks of it,
  * so it is not a flat fill, written in the given format.
  */
-export async function colourImage(name: string, format: 'jpeg' | 'png' | 'webp' = 'jpeg', size: [number, number] = [320, 240]): Promise<Buffer> {
+export async function colourImage(
+  name: string,
+  format: 'jpeg' | 'png' | 'webp' = 'jpeg',
+  size: [number, number] = [320, 240],
+): Promise<Buffer> {
   const [r, g, b] = colourRgb(name);
   const [w, h] = size;
-  const shade = (f: number) => ({ r: Math.min(255, Math.round(r * f)), g: Math.min(255, Math.round(g * f)), b: Math.min(255, Math.round(b * f)) });
+  const shade = (f: number) => ({
+    r: Math.min(255, Math.round(r * f)),
+    g: Math.min(255, Math.round(g * f)),
+    b: Math.min(255, Math.round(b * f)),
+  });
   const block = (f: number) =>
     sharp({ create: { width: Math.round(w / 5), height: Math.round(h / 5), channels: 3, background: shade(f) } })
       .png()
@@ -171,9 +195,17 @@ export interface CliResult {
 }
 
 /** @param as run as another user (uid/gid), e.g. to meet permissions that root would bypass. */
-export async function runCli(args: string[], env: NodeJS.ProcessEnv, as?: { uid: number; gid: number }): Promise<CliResult> {
+export async function runCli(
+  args: string[],
+  env: NodeJS.ProcessEnv,
+  as?: { uid: number; gid: number },
+): Promise<CliResult> {
   try {
-    const { stdout, stderr } = await promisify(execFile)(process.execPath, [CLI, ...args], { env, maxBuffer: 64 * 1024 * 1024, ...as });
+    const { stdout, stderr } = await promisify(execFile)(process.execPath, [CLI, ...args], {
+      env,
+      maxBuffer: 64 * 1024 * 1024,
+      ...as,
+    });
     return { code: 0, stdout, stderr };
   } catch (e) {
     const err = e as { code?: number; stdout?: string; stderr?: string };
@@ -202,7 +234,12 @@ export interface PhotoExif {
 }
 
 /** A colour picture carrying EXIF as a camera writes it (date taken, make and model, GPS), written by sharp. */
-export async function photoWithExif(colour: string, exif: PhotoExif, format: 'jpeg' | 'png' | 'webp' = 'jpeg', size: [number, number] = [320, 240]): Promise<Buffer> {
+export async function photoWithExif(
+  colour: string,
+  exif: PhotoExif,
+  format: 'jpeg' | 'png' | 'webp' = 'jpeg',
+  size: [number, number] = [320, 240],
+): Promise<Buffer> {
   const dms = (deg: number) => {
     const a = Math.abs(deg);
     const d = Math.floor(a);
@@ -214,7 +251,14 @@ export async function photoWithExif(colour: string, exif: PhotoExif, format: 'jp
     .withExif({
       IFD0: { ...(exif.make ? { Make: exif.make } : {}), ...(exif.model ? { Model: exif.model } : {}) },
       IFD2: exif.taken ? { DateTimeOriginal: exif.taken } : {},
-      IFD3: exif.gps ? { GPSLatitudeRef: exif.gps.lat >= 0 ? 'N' : 'S', GPSLatitude: dms(exif.gps.lat), GPSLongitudeRef: exif.gps.lon >= 0 ? 'E' : 'W', GPSLongitude: dms(exif.gps.lon) } : {},
+      IFD3: exif.gps
+        ? {
+            GPSLatitudeRef: exif.gps.lat >= 0 ? 'N' : 'S',
+            GPSLatitude: dms(exif.gps.lat),
+            GPSLongitudeRef: exif.gps.lon >= 0 ? 'E' : 'W',
+            GPSLongitude: dms(exif.gps.lon),
+          }
+        : {},
     })
     .toFormat(format)
     .toBuffer();

@@ -17,4 +17,10 @@ export function hnswHeader(count: number, size: number, labelOffset: number, dat
 export const EMPTY_LABEL_MAP = Buffer.from('80049500000000000000007d948c0b6c6162656c5f746f5f6964947d94732e', 'hex');
 
 /** A pickle holding one LONG4 integer of `bytes` bytes (pickleparser decodes it in more than quadratic time). */
-export const long4Pickle = (bytes: number) => Buffer.concat([Buffer.from([0x80, 4, 0x8b]), Buffer.from(new Uint32Array([bytes]).buffer), Buffer.alloc(bytes, 1), Buffer.from('.')]);
+export const long4Pickle = (bytes: number) =>
+  Buffer.concat([
+    Buffer.from([0x80, 4, 0x8b]),
+    Buffer.from(new Uint32Array([bytes]).buffer),
+    Buffer.alloc(bytes, 1),
+    Buffer.from('.'),
+  ]);

@@ -47,7 +47,8 @@ export async function startModelServer(o: { ocr?: TextRecognizer; clip?: ClipEmb
       const [v] = await clip.embedImages([px]);
       return { clip: JSON.stringify(vector(v)), imageHeight: px.height, imageWidth: px.width };
     }
-    if (entries.clip?.textual && typeof text === 'string') return { clip: JSON.stringify(vector((await clip.embedTexts([text]))[0])) };
+    if (entries.clip?.textual && typeof text === 'string')
+      return { clip: JSON.stringify(vector((await clip.embedTexts([text]))[0])) };
     if (entries.ocr && image instanceof Blob && o.ocr) {
       const bytes = Buffer.from(await image.arrayBuffer());
       const { words } = await o.ocr.recognize(bytes);
@@ -70,9 +71,11 @@ export async function startModelServer(o: { ocr?: TextRecognizer; clip?: ClipEmb
     const data = [];
     for (const [index, item] of body.input.entries()) {
       let v: Float32Array;
-      if (typeof item === 'string' && body.modality === 'image') v = (await clip.embedImages([await pixelsOf(Buffer.from(item.replace(/^data:[^,]*,/, ''), 'base64'))]))[0];
+      if (typeof item === 'string' && body.modality === 'image')
+        v = (await clip.embedImages([await pixelsOf(Buffer.from(item.replace(/^data:[^,]*,/, ''), 'base64'))]))[0];
       else if (typeof item === 'string') v = (await clip.embedTexts([item]))[0];
-      else if (item && typeof item === 'object' && 'image' in item) v = (await clip.embedImages([await pixelsOf(Buffer.from(String(item.image), 'base64'))]))[0];
+      else if (item && typeof item === 'object' && 'image' in item)
+        v = (await clip.embedImages([await pixelsOf(Buffer.from(String(item.image), 'base64'))]))[0];
       else if (item && typeof item === 'object' && 'text' in item) v = (await clip.embedTexts([String(item.text)]))[0];
       else return null;
       data.push({ object: 'embedding', index, embedding: vector(v) });
@@ -85,21 +88,32 @@ export async function startModelServer(o: { ocr?: TextRecognizer; clip?: ClipEmb
     served[route] = (served[route] ?? 0) + 1;
     if (faults.slowMs) await new Promise((r) => setTimeout(r, faults.slowMs));
     if (faults.down === 'drop') return req.socket.destroy();
-    if (faults.down) return res.writeHead(503, { 'content-type': 'application/json' }).end(JSON.stringify({ detail: 'model server is restarting' }));
-    const send = (status: number, body: unknown) => res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
+    if (faults.down)
+      return res
+        .writeHead(503, { 'content-type': 'application/json' })
+        .end(JSON.stringify({ detail: 'model server is restarting' }));
+    const send = (status: number, body: unknown) =>
+      res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
     if (route === 'GET /ping') return res.writeHead(200, { 'content-type': 'application/json' }).end('"pong"');
-    if (route === 'GET /models') return send(200, { object: 'list', data: [{ id: 'openai/clip-vit-base-patch32', object: 'model' }] });
+    if (route === 'GET /models')
+      return send(200, { object: 'list', data: [{ id: 'openai/clip-vit-base-patch32', object: 'model' }] });
     const chunks: Buffer[] = [];
     for await (const c of req) chunks.push(c as Buffer);
     const raw = Buffer.concat(chunks);
     if (route === 'POST /predict') {
-      const form = await new Request('http://x/', { method: 'POST', headers: { 'content-type': String(req.headers['content-type']) }, body: raw }).formData();
+      const form = await new Request('http://x/', {
+        method: 'POST',
+        headers: { 'content-type': String(req.headers['content-type']) },
+        body: raw,
+      }).formData();
       const answer = await predict(form);
       return answer ? send(200, answer) : send(422, { detail: 'entries name no task this server runs' });
     }
     if (route === 'POST /embeddings') {
       const answer = await embeddings(JSON.parse(raw.toString('utf8')));
-      return answer ? send(200, answer) : send(400, { error: { message: 'input items must be strings or {image}/{text}' } });
+      return answer
+        ? send(200, answer)
+        : send(400, { error: { message: 'input items must be strings or {image}/{text}' } });
     }
     send(404, { detail: 'Not Found' });
   }
@@ -122,7 +136,9 @@ export async function startModelServer(o: { ocr?: TextRecognizer; clip?: ClipEmb
 if (import.meta.url === `file://${process.argv[1]}`) {
   // [MODELS_DIR MODEL_ID]: serve that CLIP (bench/remote.ts: the int8 ViT-B/32-shaped towers) instead of the test model.
   const [modelsDir, modelId] = process.argv.slice(2);
-  const clip = modelsDir ? await loadClip(parseConfig({ LOUPE_MODELS_DIR: modelsDir, LOUPE_CLIP_MODEL: modelId, LOUPE_OFFLINE: '1' })) : undefined;
+  const clip = modelsDir
+    ? await loadClip(parseConfig({ LOUPE_MODELS_DIR: modelsDir, LOUPE_CLIP_MODEL: modelId, LOUPE_OFFLINE: '1' }))
+    : undefined;
   const s = await startModelServer({ clip });
   console.log(JSON.stringify({ url: s.url }));
 }

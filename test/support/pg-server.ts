@@ -90,7 +90,9 @@ let cluster: Promise<Blob> | undefined;
  */
 function freshCluster(): Promise<Blob> {
   return (cluster ??= (async () => {
-    const version = JSON.parse(await readFile(path.resolve(import.meta.dirname, '../../node_modules/@electric-sql/pglite/package.json'), 'utf8')).version;
+    const version = JSON.parse(
+      await readFile(path.resolve(import.meta.dirname, '../../node_modules/@electric-sql/pglite/package.json'), 'utf8'),
+    ).version;
     const file = path.join(os.tmpdir(), `loupe-test-cluster-${version}.tar`);
     if (!existsSync(file)) {
       const db = await PGlite.create();
@@ -108,7 +110,9 @@ export async function startPgServer(options: { dir?: string; withVector?: boolea
   const real = process.env.LOUPE_TEST_DATABASE_URL;
   if (real && !options.dir) return realDatabase(real, options.withVector !== false);
   const extensions: Extensions = options.withVector === false ? { pg_trgm } : { vector, pg_trgm };
-  const db = options.dir ? await PGlite.create(`file://${options.dir}`, { extensions }) : await PGlite.create(undefined, { extensions, loadDataDir: await freshCluster() });
+  const db = options.dir
+    ? await PGlite.create(`file://${options.dir}`, { extensions })
+    : await PGlite.create(undefined, { extensions, loadDataDir: await freshCluster() });
   const queue: Unit[] = [];
   let owner: Connection | null = null; // the connection inside a transaction
   let running = false;
@@ -123,7 +127,10 @@ export async function startPgServer(options: { dir?: string; withVector?: boolea
         const [unit] = queue.splice(i, 1);
         if (unit.conn.closed) continue;
         await db.runExclusive(async () => {
-          for (const m of unit.messages) await db.execProtocolRawStream(new Uint8Array(m), { onRawData: (data) => void (unit.conn.closed || unit.conn.socket.write(Buffer.from(data))) });
+          for (const m of unit.messages)
+            await db.execProtocolRawStream(new Uint8Array(m), {
+              onRawData: (data) => void (unit.conn.closed || unit.conn.socket.write(Buffer.from(data))),
+            });
         });
         owner = db.isInTransaction() ? unit.conn : null;
       }

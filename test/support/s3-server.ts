@@ -22,10 +22,14 @@ process.on('SIGTERM', () => process.exit(0));
 `;
 
 export async function startS3Server(buckets: string[]): Promise<S3Server> {
-  const child = spawn(process.execPath, ['--openssl-legacy-provider', '-e', SCRIPT, await tempDir('loupe-s3-'), JSON.stringify(buckets)], {
-    cwd: process.cwd(),
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
+  const child = spawn(
+    process.execPath,
+    ['--openssl-legacy-provider', '-e', SCRIPT, await tempDir('loupe-s3-'), JSON.stringify(buckets)],
+    {
+      cwd: process.cwd(),
+      stdio: ['ignore', 'pipe', 'inherit'],
+    },
+  );
   const port = await new Promise<number>((resolve, reject) => {
     let out = '';
     child.stdout!.on('data', (d) => {
@@ -39,7 +43,13 @@ export async function startS3Server(buckets: string[]): Promise<S3Server> {
   return {
     endpoint,
     // s3rver's built-in credentials.
-    env: { LOUPE_S3_ENDPOINT: endpoint, LOUPE_S3_FORCE_PATH_STYLE: '1', LOUPE_S3_REGION: 'us-east-1', LOUPE_S3_ACCESS_KEY_ID: 'S3RVER', LOUPE_S3_SECRET_ACCESS_KEY: 'S3RVER' },
+    env: {
+      LOUPE_S3_ENDPOINT: endpoint,
+      LOUPE_S3_FORCE_PATH_STYLE: '1',
+      LOUPE_S3_REGION: 'us-east-1',
+      LOUPE_S3_ACCESS_KEY_ID: 'S3RVER',
+      LOUPE_S3_SECRET_ACCESS_KEY: 'S3RVER',
+    },
     async stop() {
       if (child.exitCode !== null) return;
       child.kill('SIGTERM');

@@ -27,11 +27,23 @@ export async function startTestServer(env: Record<string, string> = {}, dataDir?
   };
 }
 
-export function form(files: { name: string; bytes: Buffer; type?: string }[], fields: Record<string, string> = {}): FormData {
+export function form(
+  files: { name: string; bytes: Buffer; type?: string }[],
+  fields: Record<string, string> = {},
+): FormData {
   const f = new FormData();
-  for (const file of files) f.append('file', new Blob([new Uint8Array(file.bytes)], { type: file.type ?? 'application/octet-stream' }), file.name);
+  for (const file of files)
+    f.append(
+      'file',
+      new Blob([new Uint8Array(file.bytes)], { type: file.type ?? 'application/octet-stream' }),
+      file.name,
+    );
   for (const [k, v] of Object.entries(fields)) f.append(k, v);
   return f;
 }
 
-export const jsonBody = (body: unknown, method = 'POST') => ({ method, headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+export const jsonBody = (body: unknown, method = 'POST') => ({
+  method,
+  headers: { 'content-type': 'application/json' },
+  body: JSON.stringify(body),
+});

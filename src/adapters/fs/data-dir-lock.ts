@@ -80,7 +80,11 @@ export async function lockDataDir(dir: string): Promise<() => Promise<void>> {
   await mkdir(dir, { recursive: true });
   const lockPath = path.join(dir, 'loupe.lock');
   const takeoverPath = `${lockPath}.takeover`;
-  const me: Owner = { pid: process.pid, started: (await procStat(process.pid))?.started ?? '', token: randomBytes(12).toString('hex') };
+  const me: Owner = {
+    pid: process.pid,
+    started: (await procStat(process.pid))?.started ?? '',
+    token: randomBytes(12).toString('hex'),
+  };
   const mine = JSON.stringify(me);
   const release = async () => {
     // Only our own lock is removed (never one that replaced it).

@@ -48,14 +48,26 @@ export class FsImageSource implements ImageSource {
       if (st.isDirectory()) {
         walkedRoots.push(abs);
         // Real folders first, symlinked ones after: a folder reachable both ways is indexed under its real path.
-        const walk: Walk = { root: abs, realRoot: await realPath(abs), visited: new Set(), linked: [], files, unreadableDirs, fail };
+        const walk: Walk = {
+          root: abs,
+          realRoot: await realPath(abs),
+          visited: new Set(),
+          linked: [],
+          files,
+          unreadableDirs,
+          fail,
+        };
         await this.walk(abs, walk);
         while (walk.linked.length) await this.walk(walk.linked.shift()!, walk);
       } else {
         files.push({ path: abs, root: path.dirname(abs), explicit: true });
       }
     }
-    return { files: files.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0)), walkedRoots, unreadableDirs };
+    return {
+      files: files.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0)),
+      walkedRoots,
+      unreadableDirs,
+    };
   }
 
   private async walk(dir: string, w: Walk) {
@@ -68,7 +80,13 @@ export class FsImageSource implements ImageSource {
       handle = await opendir(fsPath(dir) as string, { encoding: 'buffer' as BufferEncoding });
     } catch (e) {
       unreadableDirs.push(dir);
-      fail(dir, new LoupeError('UNREADABLE', { path: dir, reason: `${reasonOf(e)}; the folder was skipped and what was indexed under it is kept` }));
+      fail(
+        dir,
+        new LoupeError('UNREADABLE', {
+          path: dir,
+          reason: `${reasonOf(e)}; the folder was skipped and what was indexed under it is kept`,
+        }),
+      );
       return;
     }
     const subdirs: string[] = [];
@@ -83,16 +101,26 @@ export class FsImageSource implements ImageSource {
         else if (entry.isSymbolicLink()) {
           const target = await realPath(full).catch(() => null);
           const st = target && (await stat(fsPath(target)).catch(() => null));
-          if (!target || !st) fail(full, new LoupeError('UNREADABLE', { path: full, reason: 'a broken symbolic link' }));
+          if (!target || !st)
+            fail(full, new LoupeError('UNREADABLE', { path: full, reason: 'a broken symbolic link' }));
           else if (!isInside(realRoot, target))
-            fail(full, new LoupeError('UNREADABLE', { path: full, reason: `a symbolic link out of the indexed folder (to ${target}); index that folder by its own path` }));
+            fail(
+              full,
+              new LoupeError('UNREADABLE', {
+                path: full,
+                reason: `a symbolic link out of the indexed folder (to ${target}); index that folder by its own path`,
+              }),
+            );
           else if (st.isDirectory()) w.linked.push(full);
           else if (st.isFile()) files.push({ path: full, root, explicit: false });
         }
       }
     } catch (e) {
       unreadableDirs.push(dir);
-      fail(dir, new LoupeError('UNREADABLE', { path: dir, reason: `${reasonOf(e)}; what was indexed under it is kept` }));
+      fail(
+        dir,
+        new LoupeError('UNREADABLE', { path: dir, reason: `${reasonOf(e)}; what was indexed under it is kept` }),
+      );
     }
     for (const sub of subdirs.sort()) await this.walk(sub, w);
   }
@@ -121,7 +149,8 @@ export class FsImageSource implements ImageSource {
 
   async readWithin(p: string, root: string) {
     const [real, realRoot] = await Promise.all([realPath(p), realPath(root)]).catch(unreadable(p));
-    if (!isInside(realRoot, real)) throw new LoupeError('FILE_CHANGED', { path: p, reason: `it now leads out of ${root} (to ${real})` });
+    if (!isInside(realRoot, real))
+      throw new LoupeError('FILE_CHANGED', { path: p, reason: `it now leads out of ${root} (to ${real})` });
     const st = await stat(fsPath(real)).catch(unreadable(p));
     if (!st.isFile()) throw new LoupeError('FILE_CHANGED', { path: p, reason: 'it is not a regular file any more' });
     return readFile(fsPath(real)).catch(unreadable(p));

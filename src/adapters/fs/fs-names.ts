@@ -15,7 +15,16 @@ export function nameFromBytes(bytes: Buffer): string {
     let out = '';
     for (let i = 0; i < bytes.length;) {
       const lead = bytes[i];
-      const len = lead < 0x80 ? 1 : lead >= 0xc2 && lead <= 0xdf ? 2 : lead >= 0xe0 && lead <= 0xef ? 3 : lead >= 0xf0 && lead <= 0xf4 ? 4 : 0;
+      const len =
+        lead < 0x80
+          ? 1
+          : lead >= 0xc2 && lead <= 0xdf
+            ? 2
+            : lead >= 0xe0 && lead <= 0xef
+              ? 3
+              : lead >= 0xf0 && lead <= 0xf4
+                ? 4
+                : 0;
       const seq = len ? bytes.subarray(i, i + len) : null;
       let ch: string | null = null;
       if (seq && seq.length === len)

@@ -31,7 +31,10 @@ export function countryCode(query: string): string {
   // An exact name, else the one country whose name starts with what was written ("united states").
   const starts = [...new Set([...byName].filter(([n]) => n.startsWith(name + ' ')).map(([, c]) => c))];
   const code = byName.get(name) ?? (starts.length === 1 ? starts[0] : undefined);
-  if (!code) throw new LoupeError('BAD_ARGUMENT', { message: `country:${query} is not a country Loupe knows: write its English name or ISO code (e.g. country:france, country:FR)` });
+  if (!code)
+    throw new LoupeError('BAD_ARGUMENT', {
+      message: `country:${query} is not a country Loupe knows: write its English name or ISO code (e.g. country:france, country:FR)`,
+    });
   return code;
 }
 
@@ -85,7 +88,8 @@ export function worldOutlines(): string {
   for (const f of countryCoder.borders.features) {
     const g = f.geometry as { type: string; coordinates: number[][][][] } | null;
     if (!g || !f.properties.iso1A2) continue;
-    for (const polygon of g.type === 'MultiPolygon' ? g.coordinates : [g.coordinates as unknown as number[][][]]) for (const r of polygon) parts.push(ring(r));
+    for (const polygon of g.type === 'MultiPolygon' ? g.coordinates : [g.coordinates as unknown as number[][][]])
+      for (const r of polygon) parts.push(ring(r));
   }
   outlines = parts.join('');
   return outlines;

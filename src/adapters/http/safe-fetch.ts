@@ -27,14 +27,22 @@ export function blockedReason(address: string): string | null {
 }
 
 function guardedLookup(allowPrivate: boolean) {
-  return (hostname: string, options: dns.LookupOptions, callback: (err: NodeJS.ErrnoException | null, address: string | LookupAddress[], family?: number) => void) => {
+  return (
+    hostname: string,
+    options: dns.LookupOptions,
+    callback: (err: NodeJS.ErrnoException | null, address: string | LookupAddress[], family?: number) => void,
+  ) => {
     dns.lookup(hostname, { ...options, all: true }, (err, addresses) => {
       if (err) return callback(err, '');
       const list = addresses as LookupAddress[];
       if (!allowPrivate)
         for (const a of list) {
           const reason = blockedReason(a.address);
-          if (reason) return callback(Object.assign(new Error(`${hostname} resolves to ${reason}`), { code: 'ELOUPEBLOCKED' }), '');
+          if (reason)
+            return callback(
+              Object.assign(new Error(`${hostname} resolves to ${reason}`), { code: 'ELOUPEBLOCKED' }),
+              '',
+            );
         }
       if (options.all) return callback(null, list);
       callback(null, list[0].address, list[0].family);
@@ -55,24 +63,35 @@ export function createSafeFetcher(o: SafeFetchOptions) {
     }
     const deadline = AbortSignal.timeout(o.timeoutMs);
     for (let hop = 0; ; hop++) {
-      if (current.protocol !== 'http:' && current.protocol !== 'https:') throw new LoupeError('UNSAFE_URL', { url: current.href, reason: 'only http and https URLs are fetched' });
-      if (current.username || current.password) throw new LoupeError('UNSAFE_URL', { url: current.href, reason: 'URLs with credentials are not fetched' });
+      if (current.protocol !== 'http:' && current.protocol !== 'https:')
+        throw new LoupeError('UNSAFE_URL', { url: current.href, reason: 'only http and https URLs are fetched' });
+      if (current.username || current.password)
+        throw new LoupeError('UNSAFE_URL', { url: current.href, reason: 'URLs with credentials are not fetched' });
       const host = current.hostname.replace(/^\[|\]$/g, '');
       if (ipaddr.isValid(host) && !o.allowPrivate) {
         const reason = blockedReason(host);
-        if (reason) throw new LoupeError('UNSAFE_URL', { url: current.href, reason: `${reason} (set LOUPE_ALLOW_PRIVATE_URLS=1 to allow)` });
+        if (reason)
+          throw new LoupeError('UNSAFE_URL', {
+            url: current.href,
+            reason: `${reason} (set LOUPE_ALLOW_PRIVATE_URLS=1 to allow)`,
+          });
       }
       let res;
       try {
         res = await undiciFetch(current, { dispatcher: agent, redirect: 'manual', signal: deadline });
       } catch (e) {
         const cause = (e as { cause?: { code?: string; message?: string } }).cause;
-        if (cause?.code === 'ELOUPEBLOCKED') throw new LoupeError('UNSAFE_URL', { url: current.href, reason: `${cause.message} (set LOUPE_ALLOW_PRIVATE_URLS=1 to allow)` });
+        if (cause?.code === 'ELOUPEBLOCKED')
+          throw new LoupeError('UNSAFE_URL', {
+            url: current.href,
+            reason: `${cause.message} (set LOUPE_ALLOW_PRIVATE_URLS=1 to allow)`,
+          });
         throw new LoupeError('FETCH_FAILED', { url: current.href, reason: reasonOf(cause ?? e) }, { cause: e });
       }
       if (res.status >= 300 && res.status < 400 && res.headers.get('location')) {
         await res.body?.cancel();
-        if (hop >= o.maxRedirects) throw new LoupeError('FETCH_FAILED', { url, reason: `more than ${o.maxRedirects} redirects` });
+        if (hop >= o.maxRedirects)
+          throw new LoupeError('FETCH_FAILED', { url, reason: `more than ${o.maxRedirects} redirects` });
         current = new URL(res.headers.get('location')!, current);
         continue;
       }
@@ -90,7 +109,8 @@ export function createSafeFetcher(o: SafeFetchOptions) {
       try {
         for await (const chunk of res.body) {
           size += chunk.length;
-          if (size > o.maxBytes) throw new LoupeError('FILE_TOO_LARGE', { path: current.href, bytes: size, limit: o.maxBytes });
+          if (size > o.maxBytes)
+            throw new LoupeError('FILE_TOO_LARGE', { path: current.href, bytes: size, limit: o.maxBytes });
           chunks.push(Buffer.from(chunk));
         }
       } catch (e) {

@@ -59,24 +59,49 @@ export async function downloadModel(o: ResolveModelOptions & { force?: boolean }
     const target = path.join(o.cacheDir, o.modelId, file);
     if (!o.force && (await exists(target))) continue;
     const pinned = manifest?.files.find((f) => f.path === file);
-    await downloadFile(pinned?.url ?? `${o.endpoint}/${o.modelId}/resolve/${revision}/${file}`, target, o.modelId, file, pinned, fetchImpl, o.onProgress);
+    await downloadFile(
+      pinned?.url ?? `${o.endpoint}/${o.modelId}/resolve/${revision}/${file}`,
+      target,
+      o.modelId,
+      file,
+      pinned,
+      fetchImpl,
+      o.onProgress,
+    );
   }
   await writeFile(
     path.join(o.cacheDir, o.modelId, '.loupe-source.json'),
-    JSON.stringify({ model: o.modelId, revision, endpoint: o.endpoint, pinned: Boolean(manifest), at: new Date().toISOString() }, null, 2),
+    JSON.stringify(
+      { model: o.modelId, revision, endpoint: o.endpoint, pinned: Boolean(manifest), at: new Date().toISOString() },
+      null,
+      2,
+    ),
   );
 }
 
-async function downloadFile(url: string, target: string, model: string, file: string, pinned: PinnedFile | undefined, fetchImpl: typeof fetch, onProgress?: (p: DownloadProgress) => void) {
+async function downloadFile(
+  url: string,
+  target: string,
+  model: string,
+  file: string,
+  pinned: PinnedFile | undefined,
+  fetchImpl: typeof fetch,
+  onProgress?: (p: DownloadProgress) => void,
+) {
   await mkdir(path.dirname(target), { recursive: true });
   const partial = `${target}.part`;
   let response: Response;
   try {
     response = await fetchImpl(url, { redirect: 'follow' });
   } catch (e) {
-    throw new LoupeError('MODEL_DOWNLOAD_FAILED', { model, file, reason: reasonOf((e as Error).cause ?? e) }, { cause: e });
+    throw new LoupeError(
+      'MODEL_DOWNLOAD_FAILED',
+      { model, file, reason: reasonOf((e as Error).cause ?? e) },
+      { cause: e },
+    );
   }
-  if (!response.ok || !response.body) throw new LoupeError('MODEL_DOWNLOAD_FAILED', { model, file, reason: `HTTP ${response.status} from ${url}` });
+  if (!response.ok || !response.body)
+    throw new LoupeError('MODEL_DOWNLOAD_FAILED', { model, file, reason: `HTTP ${response.status} from ${url}` });
 
   const total = Number(response.headers.get('content-length')) || pinned?.bytes || null;
   const hash = createHash('sha256');

@@ -36,7 +36,9 @@ const PICKLE_BYTES_PER_ELEMENT = 256;
 
 export async function chromaImportPlan(folder: string, o: ChromaImportOptions): Promise<ImportPlan> {
   const file = (await stat(folder).catch(() => null))?.isDirectory() ? path.join(folder, 'chroma.sqlite3') : folder;
-  const bytes = await readFile(file).catch((e) => Promise.reject(new LoupeError('UNREADABLE', { path: file, reason: reasonOf(e) })));
+  const bytes = await readFile(file).catch((e) =>
+    Promise.reject(new LoupeError('UNREADABLE', { path: file, reason: reasonOf(e) })),
+  );
   const SQL = await initSqlJs();
   let db;
   try {
@@ -56,17 +58,23 @@ export async function chromaImportPlan(folder: string, o: ChromaImportOptions): 
         return rows;
       } catch (e) {
         // A database damaged past its first pages fails only when those pages are read.
-        throw new LoupeError('BAD_ARGUMENT', { message: `${file}: the Chroma database cannot be read (${reasonOf(e)}); copy it again from the running app, or point at its backup` });
+        throw new LoupeError('BAD_ARGUMENT', {
+          message: `${file}: the Chroma database cannot be read (${reasonOf(e)}); copy it again from the running app, or point at its backup`,
+        });
       }
     };
     const [collection] = all('select id, dimension from collections where name = ?', [o.collection]);
     if (!collection) {
       const names = all('select name from collections').map((r) => r.name);
-      throw new LoupeError('NOT_FOUND', { what: `collection "${o.collection}" in ${file} (its collections: ${names.join(', ') || 'none'}; choose one with --collection)` });
+      throw new LoupeError('NOT_FOUND', {
+        what: `collection "${o.collection}" in ${file} (its collections: ${names.join(', ') || 'none'}; choose one with --collection)`,
+      });
     }
     const collectionId = String(collection.id);
     const [segment] = all(`select id from segments where collection = ? and scope = 'METADATA'`, [collectionId]);
-    const records = segment ? all('select id, embedding_id from embeddings where segment_id = ? order by id', [String(segment.id)]) : [];
+    const records = segment
+      ? all('select id, embedding_id from embeddings where segment_id = ? order by id', [String(segment.id)])
+      : [];
     const metadata = new Map<number, Record<string, Value>>();
     for (const m of all(
       `select m.id, m.key, coalesce(m.string_value, m.int_value, m.float_value, m.bool_value) as value
@@ -79,12 +87,22 @@ export async function chromaImportPlan(folder: string, o: ChromaImportOptions): 
     }
     // Each record's vector: from the HNSW segment, then the log's newer writes (a topic per collection).
     const [vectorSegment] = all(`select id from segments where collection = ? and scope = 'VECTOR'`, [collectionId]);
-    const vectors = vectorSegment ? await hnswVectors(path.join(path.dirname(file), String(vectorSegment.id))) : new Map<string, Float32Array>();
-    for (const q of all(`select id, operation, vector, encoding from embeddings_queue where topic like ? order by seq_id`, [`%${collectionId}`])) {
+    const vectors = vectorSegment
+      ? await hnswVectors(path.join(path.dirname(file), String(vectorSegment.id)))
+      : new Map<string, Float32Array>();
+    for (const q of all(
+      `select id, operation, vector, encoding from embeddings_queue where topic like ? order by seq_id`,
+      [`%${collectionId}`],
+    )) {
       const id = String(q.id);
       if (Number(q.operation) === DELETE) vectors.delete(id);
       // A blob that is not a whole number of floats is not a vector: that record keeps whatever it had.
-      else if (q.vector instanceof Uint8Array && (q.encoding ?? 'FLOAT32') === 'FLOAT32' && q.vector.length % 4 === 0 && q.vector.length > 0)
+      else if (
+        q.vector instanceof Uint8Array &&
+        (q.encoding ?? 'FLOAT32') === 'FLOAT32' &&
+        q.vector.length % 4 === 0 &&
+        q.vector.length > 0
+      )
         vectors.set(id, new Float32Array(q.vector.slice().buffer));
     }
     const unmapped: ImportPlan['unmapped'] = [];
@@ -114,7 +132,11 @@ export async function chromaImportPlan(folder: string, o: ChromaImportOptions): 
       text: { model: o.model, dim },
       rows,
       unmapped,
-      notes: withoutVector ? [`${withoutVector} records have no vector in the log or the HNSW segment: their captions are imported without one`] : [],
+      notes: withoutVector
+        ? [
+            `${withoutVector} records have no vector in the log or the HNSW segment: their captions are imported without one`,
+          ]
+        : [],
       root: path.resolve(base),
     };
   } finally {
@@ -128,20 +150,28 @@ export async function chromaImportPlan(folder: string, o: ChromaImportOptions): 
  * vector, the label), and index_metadata.pickle (label → id). Missing files mean nothing was indexed yet.
  */
 export async function hnswVectors(dir: string): Promise<Map<string, Float32Array>> {
-  const [header, data, pickle] = await Promise.all(['header.bin', 'data_level0.bin', 'index_metadata.pickle'].map((f) => readFile(path.join(dir, f)).catch(() => null)));
+  const [header, data, pickle] = await Promise.all(
+    ['header.bin', 'data_level0.bin', 'index_metadata.pickle'].map((f) =>
+      readFile(path.join(dir, f)).catch(() => null),
+    ),
+  );
   const out = new Map<string, Float32Array>();
   if (!header || !data || !pickle) return out;
-  const bad = (why: string) => new LoupeError('BAD_ARGUMENT', { message: `${dir}: not a Chroma HNSW segment Loupe can read (${why})` });
-  if (header.length < HNSW_HEADER_BYTES) throw bad(`header.bin is ${header.length} bytes, shorter than hnswlib's ${HNSW_HEADER_BYTES}`);
+  const bad = (why: string) =>
+    new LoupeError('BAD_ARGUMENT', { message: `${dir}: not a Chroma HNSW segment Loupe can read (${why})` });
+  if (header.length < HNSW_HEADER_BYTES)
+    throw bad(`header.bin is ${header.length} bytes, shorter than hnswlib's ${HNSW_HEADER_BYTES}`);
   const u64 = (at: number) => Number(header.readBigUInt64LE(at));
   // version (u32), offsetLevel0, max_elements, cur_element_count, size_data_per_element, label_offset, offset_data (u64 each)
   const [count, size, labelOffset, dataOffset] = [u64(20), u64(28), u64(36), u64(44)];
   const dim = (labelOffset - dataOffset) / 4;
   // Every size the header claims is checked against the files before anything is allocated or looped over.
   if (!Number.isInteger(dim) || dim <= 0 || dim > MAX_EMBEDDING_DIM) throw bad(`a vector of ${dim} numbers`);
-  if (size < labelOffset + 8 || !(count >= 0) || count > Math.floor(data.length / size)) throw bad(`${count} elements of ${size} bytes in a ${data.length}-byte data_level0.bin`);
+  if (size < labelOffset + 8 || !(count >= 0) || count > Math.floor(data.length / size))
+    throw bad(`${count} elements of ${size} bytes in a ${data.length}-byte data_level0.bin`);
   // pickleparser's integers cost more than quadratic time in their length: a label map is small, so a big pickle is refused.
-  if (pickle.length > PICKLE_BASE_BYTES + PICKLE_BYTES_PER_ELEMENT * count) throw bad(`index_metadata.pickle is ${pickle.length} bytes for ${count} elements`);
+  if (pickle.length > PICKLE_BASE_BYTES + PICKLE_BYTES_PER_ELEMENT * count)
+    throw bad(`index_metadata.pickle is ${pickle.length} bytes for ${count} elements`);
   const unexpected = unexpectedPickleOp(pickle);
   if (unexpected) throw bad(`index_metadata.pickle: ${unexpected}`);
   let meta: { label_to_id?: unknown };

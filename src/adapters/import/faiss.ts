@@ -26,7 +26,10 @@ const MIN_DIM = 16;
 export function parseFaissIndex(bytes: Buffer, name: string): FaissIndex {
   let at = 0;
   const need = (n: number, what: string) => {
-    if (at + n > bytes.length) throw new LoupeError('BAD_ARGUMENT', { message: `${name}: the FAISS index ends inside its ${what} (truncated?)` });
+    if (at + n > bytes.length)
+      throw new LoupeError('BAD_ARGUMENT', {
+        message: `${name}: the FAISS index ends inside its ${what} (truncated?)`,
+      });
   };
   const fourcc = () => (need(4, 'type code'), bytes.toString('latin1', at, (at += 4)));
   const i32 = () => (need(4, 'header'), (at += 4), bytes.readInt32LE(at - 4));
@@ -40,23 +43,35 @@ export function parseFaissIndex(bytes: Buffer, name: string): FaissIndex {
     at += 1; // is_trained
     const metric = i32();
     if (metric > 1) at += 4; // metric_arg
-    if (dim <= 0 || dim > MAX_EMBEDDING_DIM || !(ntotal >= 0)) throw new LoupeError('BAD_ARGUMENT', { message: `${name}: not a FAISS index (dimension ${dim}, ${ntotal} vectors)` });
+    if (dim <= 0 || dim > MAX_EMBEDDING_DIM || !(ntotal >= 0))
+      throw new LoupeError('BAD_ARGUMENT', {
+        message: `${name}: not a FAISS index (dimension ${dim}, ${ntotal} vectors)`,
+      });
     // Image embeddings have hundreds of numbers: a "vector" of a few is not one, and millions of them would fill memory.
-    if (dim < MIN_DIM) throw new LoupeError('BAD_ARGUMENT', { message: `${name}: vectors of ${dim} numbers are not image embeddings (CLIP's have 512 or more)` });
+    if (dim < MIN_DIM)
+      throw new LoupeError('BAD_ARGUMENT', {
+        message: `${name}: vectors of ${dim} numbers are not image embeddings (CLIP's have 512 or more)`,
+      });
     return { dim, ntotal, metric };
   };
   const readIndex = (inMap = false): FaissIndex => {
     const code = fourcc();
     if (code === 'IxMp' || code === 'IxM2') {
       // An id map holds one flat index; maps inside maps are refused rather than read (or recursed) without end.
-      if (inMap) throw new LoupeError('BAD_ARGUMENT', { message: `${name}: an IndexIDMap inside an IndexIDMap is not a layout FAISS writes for flat indexes` });
+      if (inMap)
+        throw new LoupeError('BAD_ARGUMENT', {
+          message: `${name}: an IndexIDMap inside an IndexIDMap is not a layout FAISS writes for flat indexes`,
+        });
       header();
       const inner = readIndex(true);
       const n = Number(i64());
       need(n * 8, 'id map');
       const ids = Array.from({ length: n }, (_, i) => bytes.readBigInt64LE(at + i * 8));
       at += n * 8;
-      if (n !== inner.vectors.length) throw new LoupeError('BAD_ARGUMENT', { message: `${name}: the id map has ${n} ids for ${inner.vectors.length} vectors` });
+      if (n !== inner.vectors.length)
+        throw new LoupeError('BAD_ARGUMENT', {
+          message: `${name}: the id map has ${n} ids for ${inner.vectors.length} vectors`,
+        });
       return { ...inner, ids };
     }
     const type = FLAT[code];
@@ -66,7 +81,10 @@ export function parseFaissIndex(bytes: Buffer, name: string): FaissIndex {
       });
     const { dim, ntotal, metric } = header();
     const floats = Number(i64());
-    if (floats !== dim * ntotal) throw new LoupeError('BAD_ARGUMENT', { message: `${name}: ${floats} numbers stored for ${ntotal} vectors of ${dim}` });
+    if (floats !== dim * ntotal)
+      throw new LoupeError('BAD_ARGUMENT', {
+        message: `${name}: ${floats} numbers stored for ${ntotal} vectors of ${dim}`,
+      });
     need(floats * 4, 'vectors');
     // One copy of all the numbers; each row is a view of it (the file's size bounds what is allocated).
     const all = new Float32Array(floats);
@@ -94,8 +112,13 @@ export interface FaissImportOptions {
   root?: string;
 }
 
-export async function faissImportPlan(indexFile: string, metadataFile: string, o: FaissImportOptions): Promise<ImportPlan> {
-  const read = (file: string) => readFile(file).catch((e) => Promise.reject(new LoupeError('UNREADABLE', { path: file, reason: reasonOf(e) })));
+export async function faissImportPlan(
+  indexFile: string,
+  metadataFile: string,
+  o: FaissImportOptions,
+): Promise<ImportPlan> {
+  const read = (file: string) =>
+    readFile(file).catch((e) => Promise.reject(new LoupeError('UNREADABLE', { path: file, reason: reasonOf(e) })));
   const index = parseFaissIndex(await read(indexFile), indexFile);
   let metadata: unknown;
   try {
@@ -104,8 +127,13 @@ export async function faissImportPlan(indexFile: string, metadataFile: string, o
     if (e instanceof LoupeError) throw e;
     throw new LoupeError('BAD_ARGUMENT', { message: `${metadataFile}: not JSON (${reasonOf(e)})` });
   }
-  if (!metadata || typeof metadata !== 'object') throw new LoupeError('BAD_ARGUMENT', { message: `${metadataFile}: the metadata must be a JSON list, or an object by id, of {s3_path, folder}` });
-  const entries: Record<string, MetadataEntry> = Array.isArray(metadata) ? Object.fromEntries(metadata.map((m, i) => [String(i), m])) : (metadata as Record<string, MetadataEntry>);
+  if (!metadata || typeof metadata !== 'object')
+    throw new LoupeError('BAD_ARGUMENT', {
+      message: `${metadataFile}: the metadata must be a JSON list, or an object by id, of {s3_path, folder}`,
+    });
+  const entries: Record<string, MetadataEntry> = Array.isArray(metadata)
+    ? Object.fromEntries(metadata.map((m, i) => [String(i), m]))
+    : (metadata as Record<string, MetadataEntry>);
   // With an id map, an entry is found by the row's id when the metadata is keyed (or listed) by those ids, else by row.
   const byId = index.ids !== null;
   const keyOf = (row: number) => (byId ? String(index.ids![row]) : String(row));
@@ -115,7 +143,9 @@ export async function faissImportPlan(indexFile: string, metadataFile: string, o
   index.vectors.forEach((v, row) => {
     const entry: unknown = entries[keyOf(row)];
     const fields = entry && typeof entry === 'object' && !Array.isArray(entry) ? (entry as MetadataEntry) : null;
-    const where = fields && [fields.s3_path, fields.path, fields.image_path, fields.file].find((w) => w !== undefined && w !== null);
+    const where =
+      fields &&
+      [fields.s3_path, fields.path, fields.image_path, fields.file].find((w) => w !== undefined && w !== null);
     const sourceId = `row ${row}`;
     if (typeof where !== 'string' || !where) {
       const reason = !entry
@@ -127,8 +157,14 @@ export async function faissImportPlan(indexFile: string, metadataFile: string, o
             : 'its image path is not text';
       return void unmapped.push({ sourceId, reason });
     }
-    if (!v.every(Number.isFinite) || !v.some((x) => x !== 0)) return void unmapped.push({ sourceId, reason: 'its vector is all zeros or holds NaN or infinity' });
-    rows.push({ sourceId, image: locate(where, o.root, base), folder: cleanFolderName(fields!.folder), clipVector: l2Normalize(v) });
+    if (!v.every(Number.isFinite) || !v.some((x) => x !== 0))
+      return void unmapped.push({ sourceId, reason: 'its vector is all zeros or holds NaN or infinity' });
+    rows.push({
+      sourceId,
+      image: locate(where, o.root, base),
+      folder: cleanFolderName(fields!.folder),
+      clipVector: l2Normalize(v),
+    });
   });
   const extra = Object.keys(entries).length - index.vectors.length;
   if (extra > 0) unmapped.push({ sourceId: 'metadata', reason: `${extra} metadata entries have no vector` });

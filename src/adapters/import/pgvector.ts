@@ -25,10 +25,13 @@ const PATH_COLUMNS = ['image_path', 'path', 'image_url', 'url', 'file_path', 'fi
 const quote = (name: string) => `"${name.replace(/"/g, '""')}"`;
 
 export async function pgvectorImportPlan(url: string, o: PgvectorImportOptions): Promise<ImportPlan> {
-  const db = await openPostgres(url, { poolSize: 1, statementTimeoutMs: 0 }).catch((e) => Promise.reject(new LoupeError('DATABASE_UNAVAILABLE', { url: redact(url), reason: reasonOf(e) })));
+  const db = await openPostgres(url, { poolSize: 1, statementTimeoutMs: 0 }).catch((e) =>
+    Promise.reject(new LoupeError('DATABASE_UNAVAILABLE', { url: redact(url), reason: reasonOf(e) })),
+  );
   try {
     const parts = o.table.split('.');
-    if (parts.length > 2 || parts.some((p) => !p)) throw new LoupeError('BAD_ARGUMENT', { message: `--table ${o.table}: name a table as TABLE or SCHEMA.TABLE` });
+    if (parts.length > 2 || parts.some((p) => !p))
+      throw new LoupeError('BAD_ARGUMENT', { message: `--table ${o.table}: name a table as TABLE or SCHEMA.TABLE` });
     const table = parts.at(-1)!;
     // Unqualified, the table is the one PostgreSQL itself would find first on the search path (not every schema's).
     const schema =
@@ -42,12 +45,20 @@ export async function pgvectorImportPlan(url: string, o: PgvectorImportOptions):
             )
           )[0]?.table_schema ?? null);
     const columns = (
-      await db.query<{ column_name: string }>(`select column_name from information_schema.columns where table_name = $1 and table_schema = $2 order by ordinal_position`, [table, schema])
+      await db.query<{ column_name: string }>(
+        `select column_name from information_schema.columns where table_name = $1 and table_schema = $2 order by ordinal_position`,
+        [table, schema],
+      )
     ).map((c) => c.column_name);
     if (!columns.length) throw new LoupeError('NOT_FOUND', { what: `table ${o.table} in ${redact(url)}` });
     const has = (c: string) => columns.includes(c);
     const pathColumn = o.pathColumn ?? PATH_COLUMNS.find(has);
-    const missing = [o.vectorColumn, o.captionColumn, pathColumn ?? '(a path column)', ...(o.idColumn ? [o.idColumn] : [])].filter((c) => !has(c));
+    const missing = [
+      o.vectorColumn,
+      o.captionColumn,
+      pathColumn ?? '(a path column)',
+      ...(o.idColumn ? [o.idColumn] : []),
+    ].filter((c) => !has(c));
     if (missing.length || !pathColumn)
       throw new LoupeError('BAD_ARGUMENT', {
         message: `${o.table} has no column ${missing.join(', ')} (its columns: ${columns.join(', ')}); name them with --vector-column, --caption-column, --path-column, --id-column`,
@@ -63,12 +74,24 @@ export async function pgvectorImportPlan(url: string, o: PgvectorImportOptions):
     rows.forEach((r, i) => {
       const sourceId = r.id === null || r.id === undefined ? `row ${i}` : `${id} ${String(r.id)}`;
       const vector = r.v ? vectorOf(r.v) : null;
-      if (r.v && !vector) return void unmapped.push({ sourceId, reason: `its ${o.vectorColumn} is not a list of finite numbers` });
+      if (r.v && !vector)
+        return void unmapped.push({ sourceId, reason: `its ${o.vectorColumn} is not a list of finite numbers` });
       if (vector) dim ||= vector.length;
       const image = r.image ? locate(r.image, o.root) : null;
       if (r.image && !image)
-        unmapped.push({ sourceId, reason: o.root ? `${r.image} names no file (a bad %-escape, or no file name)` : `${r.image} is a URL: download the images and give their folder with --root` });
-      else planned.push({ sourceId, image, caption: r.caption, ...(vector ? { captionVector: l2Normalize(vector) } : {}) });
+        unmapped.push({
+          sourceId,
+          reason: o.root
+            ? `${r.image} names no file (a bad %-escape, or no file name)`
+            : `${r.image} is a URL: download the images and give their folder with --root`,
+        });
+      else
+        planned.push({
+          sourceId,
+          image,
+          caption: r.caption,
+          ...(vector ? { captionVector: l2Normalize(vector) } : {}),
+        });
     });
     return {
       source: `pgvector table ${o.table} (${rows.length} rows, ${pathColumn} / ${o.captionColumn} / ${o.vectorColumn})`,
@@ -87,7 +110,13 @@ export async function pgvectorImportPlan(url: string, o: PgvectorImportOptions):
 function vectorOf(text: string): Float32Array | null {
   try {
     const values: unknown = JSON.parse(text);
-    if (!Array.isArray(values) || !values.length || !values.every((x) => typeof x === 'number' && Number.isFinite(x)) || values.every((x) => x === 0)) return null;
+    if (
+      !Array.isArray(values) ||
+      !values.length ||
+      !values.every((x) => typeof x === 'number' && Number.isFinite(x)) ||
+      values.every((x) => x === 0)
+    )
+      return null;
     return Float32Array.from(values as number[]);
   } catch {
     return null;

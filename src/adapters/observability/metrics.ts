@@ -9,7 +9,11 @@ import type { JobQueue } from '../../ports/job-queue.js';
 
 export class Metrics {
   readonly registry = new Registry();
-  readonly imagesIngested = new Counter({ name: 'loupe_images_ingested_total', help: 'Images indexed by this process (jobs done)', registers: [this.registry] });
+  readonly imagesIngested = new Counter({
+    name: 'loupe_images_ingested_total',
+    help: 'Images indexed by this process (jobs done)',
+    registers: [this.registry],
+  });
   readonly jobFailures = new Counter({
     name: 'loupe_job_failures_total',
     help: 'Job tries that failed, by outcome (retry, failed, dead) and error code',
@@ -30,7 +34,12 @@ export class Metrics {
     buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
     registers: [this.registry],
   });
-  readonly httpRequests = new Counter({ name: 'loupe_http_requests_total', help: 'HTTP requests by method and status', labelNames: ['method', 'status'], registers: [this.registry] });
+  readonly httpRequests = new Counter({
+    name: 'loupe_http_requests_total',
+    help: 'HTTP requests by method and status',
+    labelNames: ['method', 'status'],
+    registers: [this.registry],
+  });
 
   constructor(jobs: JobQueue) {
     collectDefaultMetrics({ register: this.registry, prefix: 'loupe_process_' });
@@ -69,7 +78,8 @@ export class Metrics {
       return run().finally(() => end());
     };
     return Object.assign(Object.create(clip) as ClipEmbedder, {
-      embedImages: (images: Parameters<ClipEmbedder['embedImages']>[0]) => time('image', () => clip.embedImages(images)),
+      embedImages: (images: Parameters<ClipEmbedder['embedImages']>[0]) =>
+        time('image', () => clip.embedImages(images)),
       embedTexts: (texts: string[]) => time('text', () => clip.embedTexts(texts)),
     });
   }

@@ -34,7 +34,10 @@ export class PpOcrRecognizer implements TextRecognizer {
 
   constructor(private readonly o: PpOcrOptions) {
     this.threads = o.threads ?? os.availableParallelism();
-    this.gate = o.gateSide === 0 ? null : new TextGate(this.threads, { ...DEFAULT_GATE, ...(o.gateSide ? { side: o.gateSide } : {}) });
+    this.gate =
+      o.gateSide === 0
+        ? null
+        : new TextGate(this.threads, { ...DEFAULT_GATE, ...(o.gateSide ? { side: o.gateSide } : {}) });
   }
 
   get lookSide() {
@@ -64,7 +67,9 @@ export class PpOcrRecognizer implements TextRecognizer {
     const words: RecognizedWord[] = lines.flatMap((l) => {
       const xs = l.box.map((p) => p[0] / scale);
       const ys = l.box.map((p) => p[1] / scale);
-      const box = [Math.min(...xs), Math.min(...ys), Math.max(...xs), Math.max(...ys)].map(Math.round) as RecognizedWord['box'];
+      const box = [Math.min(...xs), Math.min(...ys), Math.max(...xs), Math.max(...ys)].map(
+        Math.round,
+      ) as RecognizedWord['box'];
       return l.text
         .split(/\s+/)
         .filter(Boolean)
@@ -75,7 +80,9 @@ export class PpOcrRecognizer implements TextRecognizer {
 
   private loadFull() {
     const onnxOptions = { intraOpNumThreads: this.threads, interOpNumThreads: 1 };
-    return (this.full ??= import('@gutenye/ocr-node').then((m) => m.default.create({ onnxOptions }) as Promise<{ detect(image: Buffer): Promise<Line[]> }>));
+    return (this.full ??= import('@gutenye/ocr-node').then(
+      (m) => m.default.create({ onnxOptions }) as Promise<{ detect(image: Buffer): Promise<Line[]> }>,
+    ));
   }
 
   async dispose() {

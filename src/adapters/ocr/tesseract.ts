@@ -33,7 +33,13 @@ export class TesseractRecognizer implements TextRecognizer {
       const confidence = Number(c[10]) / 100;
       if (!text || confidence < this.o.minConfidence) continue;
       const [left, top, width, height] = c.slice(6, 10).map(Number);
-      words.push({ text, confidence, box: [left / scale, top / scale, (left + width) / scale, (top + height) / scale].map(Math.round) as RecognizedWord['box'] });
+      words.push({
+        text,
+        confidence,
+        box: [left / scale, top / scale, (left + width) / scale, (top + height) / scale].map(
+          Math.round,
+        ) as RecognizedWord['box'],
+      });
       const key = c.slice(1, 5).join('.'); // page.block.paragraph.line
       if (key !== lineKey) {
         lines.push([]);
@@ -54,7 +60,11 @@ function run(args: string[], input: Buffer): Promise<string> {
     child.stdout.on('data', (d) => out.push(d));
     child.stderr.on('data', (d) => err.push(d));
     child.on('error', reject);
-    child.on('close', (code) => (code === 0 ? resolve(Buffer.concat(out).toString('utf8')) : reject(new Error(`tesseract exited ${code}: ${Buffer.concat(err).toString().trim()}`))));
+    child.on('close', (code) =>
+      code === 0
+        ? resolve(Buffer.concat(out).toString('utf8'))
+        : reject(new Error(`tesseract exited ${code}: ${Buffer.concat(err).toString().trim()}`)),
+    );
     child.stdin.end(input);
   });
 }

@@ -39,7 +39,11 @@ export class TextGate {
 
   private load() {
     return (this.session ??= import('onnxruntime-node').then((ort) =>
-      ort.InferenceSession.create(DETECTION_MODEL, { intraOpNumThreads: this.threads, interOpNumThreads: 1, executionProviders: ['cpu'] }),
+      ort.InferenceSession.create(DETECTION_MODEL, {
+        intraOpNumThreads: this.threads,
+        interOpNumThreads: 1,
+        executionProviders: ['cpu'],
+      }),
     ));
   }
 
@@ -83,7 +87,13 @@ export class TextGate {
  * Connected regions of text pixels (4-neighbour), each kept when its mean probability reaches the region score
  * and it is at least 3 px tall, grown by PaddleOCR's unclip distance (area × 1.5 / perimeter) on every side.
  */
-export function regionsOf(probability: Float32Array, stride: number, width: number, height: number, o: GateOptions): Box[] {
+export function regionsOf(
+  probability: Float32Array,
+  stride: number,
+  width: number,
+  height: number,
+  o: GateOptions,
+): Box[] {
   const label = new Int32Array(width * height);
   const boxes: Box[] = [];
   const stack: number[] = [];
@@ -107,7 +117,12 @@ export function regionsOf(probability: Float32Array, stride: number, width: numb
       if (x > right) right = x;
       if (y < top) top = y;
       if (y > bottom) bottom = y;
-      for (const j of [x > 0 ? i - 1 : -1, x < width - 1 ? i + 1 : -1, y > 0 ? i - width : -1, y < height - 1 ? i + width : -1])
+      for (const j of [
+        x > 0 ? i - 1 : -1,
+        x < width - 1 ? i + 1 : -1,
+        y > 0 ? i - width : -1,
+        y < height - 1 ? i + width : -1,
+      ])
         if (j >= 0 && !label[j] && p(j) > o.pixelThreshold) {
           label[j] = next;
           stack.push(j);

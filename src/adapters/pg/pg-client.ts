@@ -21,11 +21,29 @@ export function databaseError(e: unknown, url: string, sql: string, timeoutMs: n
   const err = e as { code?: string; message?: string };
   const code = err?.code ?? '';
   const message = err?.message ?? String(e);
-  if (code === '57014' && /statement timeout/i.test(message)) return new LoupeError('QUERY_TIMEOUT', { ms: timeoutMs, statement: sql.replace(/\s+/g, ' ').trim().slice(0, 80) }, { cause: e });
+  if (code === '57014' && /statement timeout/i.test(message))
+    return new LoupeError(
+      'QUERY_TIMEOUT',
+      { ms: timeoutMs, statement: sql.replace(/\s+/g, ' ').trim().slice(0, 80) },
+      { cause: e },
+    );
   const gone =
-    ['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EHOSTUNREACH', '57P01', '57P02', '57P03', '53300'].includes(code) ||
+    [
+      'ECONNREFUSED',
+      'ECONNRESET',
+      'ETIMEDOUT',
+      'EPIPE',
+      'ENOTFOUND',
+      'EHOSTUNREACH',
+      '57P01',
+      '57P02',
+      '57P03',
+      '53300',
+    ].includes(code) ||
     code.startsWith('08') ||
-    /Connection terminated|connection (?:error|ended)|Client has encountered a connection error|timeout exceeded when trying to connect/i.test(message);
+    /Connection terminated|connection (?:error|ended)|Client has encountered a connection error|timeout exceeded when trying to connect/i.test(
+      message,
+    );
   return gone ? new LoupeError('DATABASE_UNAVAILABLE', { url: redact(url), reason: message }, { cause: e }) : e;
 }
 

@@ -21,7 +21,12 @@ export interface PgliteOptions {
 const FROM_SOURCE = import.meta.url.endsWith('.ts');
 const THREAD_FILE = new URL(`./pglite-thread${FROM_SOURCE ? '.ts' : '.js'}`, import.meta.url);
 const threadEntry = (): [string | URL, { eval?: boolean }] =>
-  FROM_SOURCE ? [`import('tsx/esm/api').then((m) => { m.register(); return import(${JSON.stringify(THREAD_FILE.href)}); })`, { eval: true }] : [THREAD_FILE, {}];
+  FROM_SOURCE
+    ? [
+        `import('tsx/esm/api').then((m) => { m.register(); return import(${JSON.stringify(THREAD_FILE.href)}); })`,
+        { eval: true },
+      ]
+    : [THREAD_FILE, {}];
 
 interface Pending {
   resolve: (rows: unknown[]) => void;
@@ -29,7 +34,8 @@ interface Pending {
   timer?: NodeJS.Timeout;
 }
 
-const toError = (e: SerializedError, dir?: string) => diskFullOr(Object.assign(new Error(e.message), e), dir ?? 'the data folder') as Error;
+const toError = (e: SerializedError, dir?: string) =>
+  diskFullOr(Object.assign(new Error(e.message), e), dir ?? 'the data folder') as Error;
 
 class PgliteThread {
   private worker!: Worker;
@@ -54,7 +60,8 @@ class PgliteThread {
     this.worker = worker;
     this.ready = new Promise((resolve, reject) => {
       worker.on('message', (m: ThreadReply) => {
-        if (m.id === 0) return 'ready' in m ? resolve() : reject(toError((m as { failed: SerializedError }).failed, this.dir));
+        if (m.id === 0)
+          return 'ready' in m ? resolve() : reject(toError((m as { failed: SerializedError }).failed, this.dir));
         const p = this.pending.get(m.id);
         if (!p) return;
         this.pending.delete(m.id);

@@ -15,7 +15,11 @@ export interface ThreadRequest {
   params?: unknown[];
 }
 
-export type ThreadReply = { id: number; rows?: unknown[] } | { id: number; error: SerializedError } | { id: 0; ready: true } | { id: 0; failed: SerializedError };
+export type ThreadReply =
+  | { id: number; rows?: unknown[] }
+  | { id: number; error: SerializedError }
+  | { id: 0; ready: true }
+  | { id: 0; failed: SerializedError };
 
 export interface SerializedError {
   message: string;

@@ -27,7 +27,15 @@ export interface JsonApiOptions {
 }
 
 export function postJson<T>(url: string, body: unknown, o: JsonApiOptions): Promise<T> {
-  return requestJson<T>(url, () => ({ method: 'POST', headers: { 'content-type': 'application/json', ...o.headers }, body: JSON.stringify(body) }), o);
+  return requestJson<T>(
+    url,
+    () => ({
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...o.headers },
+      body: JSON.stringify(body),
+    }),
+    o,
+  );
 }
 
 /** A multipart form (files and fields), built afresh for each try. */
@@ -51,20 +59,38 @@ async function requestJson<T>(url: string, init: () => RequestInit, o: JsonApiOp
         res = await fetch(url, { ...init(), redirect: 'manual', signal: AbortSignal.timeout(o.timeoutMs) });
       } catch (e) {
         const timedOut = (e as Error).name === 'TimeoutError';
-        throw new ServiceError(o.service, null, timedOut ? `no answer within ${o.timeoutMs} ms from ${url}` : `cannot reach ${url} (${reasonOf((e as Error).cause ?? e)})`);
+        throw new ServiceError(
+          o.service,
+          null,
+          timedOut
+            ? `no answer within ${o.timeoutMs} ms from ${url}`
+            : `cannot reach ${url} (${reasonOf((e as Error).cause ?? e)})`,
+        );
       }
       if (res.status >= 300 && res.status < 400)
-        throw new AbortError(new ServiceError(o.service, res.status, `answered with a redirect to ${res.headers.get('location') ?? 'another address'}: configure the address it serves at instead`));
+        throw new AbortError(
+          new ServiceError(
+            o.service,
+            res.status,
+            `answered with a redirect to ${res.headers.get('location') ?? 'another address'}: configure the address it serves at instead`,
+          ),
+        );
       const text = await res.text();
       if (res.ok) {
         try {
           return JSON.parse(text) as T;
         } catch {
-          throw new AbortError(new ServiceError(o.service, res.status, `answered with something that is not JSON: ${text.slice(0, 200)}`));
+          throw new AbortError(
+            new ServiceError(o.service, res.status, `answered with something that is not JSON: ${text.slice(0, 200)}`),
+          );
         }
       }
       const detail = errorDetail(text);
-      const error = new ServiceError(o.service, res.status, `HTTP ${res.status}${detail ? `: ${detail}` : ''}${res.status === 401 ? ' (check the API key)' : ''}`);
+      const error = new ServiceError(
+        o.service,
+        res.status,
+        `HTTP ${res.status}${detail ? `: ${detail}` : ''}${res.status === 401 ? ' (check the API key)' : ''}`,
+      );
       if (res.status === 429 || res.status >= 500) {
         const after = Number(res.headers.get('retry-after'));
         if (Number.isFinite(after) && after > 0) retryAfterMs = Math.min(after * 1000, 60_000);

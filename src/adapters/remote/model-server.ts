@@ -34,14 +34,23 @@ const HALF_OPEN_AFTER_MS = 10_000;
 export class ServerCalls {
   readonly service: string;
   private readonly slots: Limiter;
-  private readonly breaker = circuitBreaker(handleAll, { halfOpenAfter: HALF_OPEN_AFTER_MS, breaker: new ConsecutiveBreaker(BREAK_AFTER) });
+  private readonly breaker = circuitBreaker(handleAll, {
+    halfOpenAfter: HALF_OPEN_AFTER_MS,
+    breaker: new ConsecutiveBreaker(BREAK_AFTER),
+  });
   constructor(
     kind: string,
     readonly o: ModelServerOptions,
   ) {
     this.service = `${kind} at ${o.url}`;
     this.slots = new Limiter(o.concurrency);
-    this.http = { service: this.service, timeoutMs: o.timeoutMs, retries: o.retries, minDelayMs: o.retryDelayMs ?? 500, headers: o.apiKey ? { authorization: `Bearer ${o.apiKey}` } : {} };
+    this.http = {
+      service: this.service,
+      timeoutMs: o.timeoutMs,
+      retries: o.retries,
+      minDelayMs: o.retryDelayMs ?? 500,
+      headers: o.apiKey ? { authorization: `Bearer ${o.apiKey}` } : {},
+    };
   }
   private readonly http: JsonApiOptions;
 
@@ -50,7 +59,11 @@ export class ServerCalls {
       return await this.breaker.execute(() => this.slots.run(() => call(this.http)));
     } catch (e) {
       if (e instanceof BrokenCircuitError)
-        throw new ServiceError(this.service, null, `not answering (${BREAK_AFTER} calls failed in a row); calls resume within ${HALF_OPEN_AFTER_MS / 1000} s. Check that it runs and LOUPE_ML_URL`);
+        throw new ServiceError(
+          this.service,
+          null,
+          `not answering (${BREAK_AFTER} calls failed in a row); calls resume within ${HALF_OPEN_AFTER_MS / 1000} s. Check that it runs and LOUPE_ML_URL`,
+        );
       throw e;
     }
   }
@@ -65,7 +78,8 @@ const encode = (p: RgbPixels) =>
 function vectorOf(service: string, value: unknown): Float32Array {
   // Immich sends the vector as a JSON string (orjson of a numpy array); OpenAI-compatible servers as an array.
   const parsed = typeof value === 'string' ? safeParse(value) : value;
-  if (!Array.isArray(parsed) || !parsed.length || !parsed.every(Number.isFinite)) throw new ServiceError(service, 200, 'the answer holds no embedding');
+  if (!Array.isArray(parsed) || !parsed.length || !parsed.every(Number.isFinite))
+    throw new ServiceError(service, 200, 'the answer holds no embedding');
   return l2Normalize(Float32Array.from(parsed as number[]));
 }
 
@@ -82,7 +96,11 @@ function sameDimension(service: string, model: string, vectors: Float32Array[], 
   for (const v of vectors) {
     known.dim ??= v.length;
     if (v.length !== known.dim)
-      throw new ServiceError(service, 200, `${model} answered with ${v.length} dimensions after ${known.dim}: the server changed models; index into a new library or reindex`);
+      throw new ServiceError(
+        service,
+        200,
+        `${model} answered with ${v.length} dimensions after ${known.dim}: the server changed models; index into a new library or reindex`,
+      );
   }
   return vectors;
 }
@@ -120,12 +138,21 @@ export class ImmichClip implements ClipEmbedder {
 
   async embedImages(images: RgbPixels[]): Promise<Float32Array[]> {
     const encoded = await Promise.all(images.map(encode));
-    const vectors = await Promise.all(encoded.map((png) => this.predict((form) => form.append('image', new Blob([new Uint8Array(png)], { type: 'image/png' }), 'image.png'), 'visual')));
+    const vectors = await Promise.all(
+      encoded.map((png) =>
+        this.predict(
+          (form) => form.append('image', new Blob([new Uint8Array(png)], { type: 'image/png' }), 'image.png'),
+          'visual',
+        ),
+      ),
+    );
     return sameDimension(this.calls.service, this.model, vectors, this.known);
   }
 
   async embedTexts(texts: string[]): Promise<Float32Array[]> {
-    const vectors = await Promise.all(texts.map((text) => this.predict((form) => form.append('text', text), 'textual')));
+    const vectors = await Promise.all(
+      texts.map((text) => this.predict((form) => form.append('text', text), 'textual')),
+    );
     return sameDimension(this.calls.service, this.model, vectors, this.known);
   }
 
@@ -159,10 +186,16 @@ export class OpenAiClip implements ClipEmbedder {
     const out: Float32Array[] = [];
     for (let i = 0; i < inputs.length; i += OPENAI_BATCH) {
       const batch = inputs.slice(i, i + OPENAI_BATCH);
-      const body = this.format === 'infinity' ? { model: this.serverModel, input: batch, modality } : { model: this.serverModel, input: batch };
-      const answer = await this.calls.run((http) => postJson<{ data?: { index: number; embedding: unknown }[] }>(`${this.calls.o.url}/embeddings`, body, http));
+      const body =
+        this.format === 'infinity'
+          ? { model: this.serverModel, input: batch, modality }
+          : { model: this.serverModel, input: batch };
+      const answer = await this.calls.run((http) =>
+        postJson<{ data?: { index: number; embedding: unknown }[] }>(`${this.calls.o.url}/embeddings`, body, http),
+      );
       const rows = [...(answer.data ?? [])].sort((a, b) => a.index - b.index);
-      if (rows.length !== batch.length) throw new ServiceError(this.calls.service, 200, `expected ${batch.length} embeddings, got ${rows.length}`);
+      if (rows.length !== batch.length)
+        throw new ServiceError(this.calls.service, 200, `expected ${batch.length} embeddings, got ${rows.length}`);
       out.push(...rows.map((r) => vectorOf(this.calls.service, r.embedding)));
     }
     return sameDimension(this.calls.service, this.model, out, this.known);
@@ -185,7 +218,9 @@ export class OpenAiClip implements ClipEmbedder {
 
   /** The models the server offers (GET /models), to say which one is missing. */
   models(): Promise<string[]> {
-    return this.calls.run(async (http) => ((await getJson<{ data?: { id: string }[] }>(`${this.calls.o.url}/models`, http)).data ?? []).map((m) => m.id));
+    return this.calls.run(async (http) =>
+      ((await getJson<{ data?: { id: string }[] }>(`${this.calls.o.url}/models`, http)).data ?? []).map((m) => m.id),
+    );
   }
 
   async dispose() {}
@@ -212,7 +247,10 @@ export class ImmichOcr implements TextRecognizer {
   async recognize(image: Buffer): Promise<{ text: string; words: RecognizedWord[] }> {
     const entries = {
       ocr: {
-        detection: { modelName: this.serverModel, options: { minScore: 0.5, maxResolution: this.options.maxResolution } },
+        detection: {
+          modelName: this.serverModel,
+          options: { minScore: 0.5, maxResolution: this.options.maxResolution },
+        },
         recognition: { modelName: this.serverModel, options: { minScore: this.options.minConfidence } },
       },
     };
@@ -229,14 +267,21 @@ export class ImmichOcr implements TextRecognizer {
       ),
     );
     const ocr = answer.ocr;
-    if (!ocr || !Array.isArray(ocr.text)) throw new ServiceError(this.calls.service, 200, 'the answer holds no OCR result');
+    if (!ocr || !Array.isArray(ocr.text))
+      throw new ServiceError(this.calls.service, 200, 'the answer holds no OCR result');
     const words: RecognizedWord[] = ocr.text.flatMap((text, i) => {
       const corners = ocr.box.slice(i * 8, i * 8 + 8);
       const xs = corners.filter((_, j) => j % 2 === 0);
       const ys = corners.filter((_, j) => j % 2 === 1);
       const confidence = ocr.textScore[i] ?? 0;
       if (confidence < this.options.minConfidence || !text.trim()) return [];
-      return [{ text: text.trim(), confidence, box: [Math.min(...xs), Math.min(...ys), Math.max(...xs), Math.max(...ys)] as [number, number, number, number] }];
+      return [
+        {
+          text: text.trim(),
+          confidence,
+          box: [Math.min(...xs), Math.min(...ys), Math.max(...xs), Math.max(...ys)] as [number, number, number, number],
+        },
+      ];
     });
     return { text: words.map((w) => w.text).join('\n'), words };
   }
@@ -244,9 +289,16 @@ export class ImmichOcr implements TextRecognizer {
 
 /** Whether the server answers at all (Immich: GET /ping; others: GET /models), for `loupe models check`. */
 export async function pingModelServer(kind: 'immich' | 'openai', o: ModelServerOptions): Promise<void> {
-  const calls = new ServerCalls(kind === 'immich' ? 'Immich machine learning' : 'OpenAI-compatible embeddings server', { ...o, retries: 0 });
+  const calls = new ServerCalls(kind === 'immich' ? 'Immich machine learning' : 'OpenAI-compatible embeddings server', {
+    ...o,
+    retries: 0,
+  });
   await calls.run(async (http) => {
-    const res = await fetch(`${o.url}${kind === 'immich' ? '/ping' : '/models'}`, { headers: http.headers, redirect: 'manual', signal: AbortSignal.timeout(o.timeoutMs) }).catch((e) => {
+    const res = await fetch(`${o.url}${kind === 'immich' ? '/ping' : '/models'}`, {
+      headers: http.headers,
+      redirect: 'manual',
+      signal: AbortSignal.timeout(o.timeoutMs),
+    }).catch((e) => {
       throw new ServiceError(calls.service, null, `cannot reach it (${(e as Error).message})`);
     });
     if (!res.ok) throw new ServiceError(calls.service, res.status, `HTTP ${res.status}`);

@@ -6,7 +6,12 @@ import { cleanCaption } from './ollama-captioner.js';
 export class OpenAiCaptioner implements Captioner {
   readonly model: string;
 
-  constructor(private readonly o: { baseUrl: string; apiKey?: string; model: string; prompt: string; maxTokens?: number } & Omit<JsonApiOptions, 'service' | 'headers'>) {
+  constructor(
+    private readonly o: { baseUrl: string; apiKey?: string; model: string; prompt: string; maxTokens?: number } & Omit<
+      JsonApiOptions,
+      'service' | 'headers'
+    >,
+  ) {
     this.model = `openai/${o.model}`;
   }
 
@@ -26,7 +31,11 @@ export class OpenAiCaptioner implements Captioner {
           },
         ],
       },
-      { ...this.o, service: `OpenAI-compatible API at ${this.o.baseUrl}`, headers: this.o.apiKey ? { authorization: `Bearer ${this.o.apiKey}` } : {} },
+      {
+        ...this.o,
+        service: `OpenAI-compatible API at ${this.o.baseUrl}`,
+        headers: this.o.apiKey ? { authorization: `Bearer ${this.o.apiKey}` } : {},
+      },
     );
     return cleanCaption(answer.choices?.[0]?.message?.content);
   }

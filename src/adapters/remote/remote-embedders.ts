@@ -6,7 +6,11 @@ import { postJson, ServiceError, type JsonApiOptions } from './json-api.js';
 type Common = { baseUrl: string; model: string } & Omit<JsonApiOptions, 'service' | 'headers'>;
 
 function vectors(service: string, rows: unknown, expected: number): Float32Array[] {
-  if (!Array.isArray(rows) || rows.length !== expected || !rows.every((r) => Array.isArray(r) && r.length > 0 && r.every(Number.isFinite)))
+  if (
+    !Array.isArray(rows) ||
+    rows.length !== expected ||
+    !rows.every((r) => Array.isArray(r) && r.length > 0 && r.every(Number.isFinite))
+  )
     throw new ServiceError(service, 200, `expected ${expected} embeddings in the answer`);
   return rows.map((r: number[]) => l2Normalize(Float32Array.from(r)));
 }
@@ -19,7 +23,11 @@ export class OllamaEmbedder implements TextEmbedder {
   async embed(texts: string[]) {
     if (!texts.length) return [];
     const service = `Ollama at ${this.o.baseUrl}`;
-    const answer = await postJson<{ embeddings?: number[][] }>(`${this.o.baseUrl.replace(/\/+$/, '')}/api/embed`, { model: this.o.model, input: texts }, { ...this.o, service });
+    const answer = await postJson<{ embeddings?: number[][] }>(
+      `${this.o.baseUrl.replace(/\/+$/, '')}/api/embed`,
+      { model: this.o.model, input: texts },
+      { ...this.o, service },
+    );
     return vectors(service, answer.embeddings, texts.length);
   }
 }

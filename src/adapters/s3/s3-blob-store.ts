@@ -11,13 +11,16 @@ export class S3BlobStore implements BlobStore {
   ) {}
 
   private key(key: string) {
-    if (key.split('/').some((part) => part === '..' || part === '.')) throw new Error(`blob key escapes the store: ${key}`);
+    if (key.split('/').some((part) => part === '..' || part === '.'))
+      throw new Error(`blob key escapes the store: ${key}`);
     return this.prefix + key;
   }
 
   async put(key: string, data: Buffer, contentType: string) {
     // A PUT replaces an object atomically: readers see the old bytes or the new, never half.
-    await this.client.send(new PutObjectCommand({ Bucket: this.bucket, Key: this.key(key), Body: data, ContentType: contentType }));
+    await this.client.send(
+      new PutObjectCommand({ Bucket: this.bucket, Key: this.key(key), Body: data, ContentType: contentType }),
+    );
   }
 
   async get(key: string) {

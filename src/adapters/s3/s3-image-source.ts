@@ -37,11 +37,21 @@ export class S3ImageSource implements ImageSource {
         const { bucket, key } = this.location(input);
         // A key that is an object is a file named alone; anything else is a prefix (a folder).
         if (key && !key.endsWith('/')) {
-          const head = await this.client.send(new HeadObjectCommand({ Bucket: bucket, Key: key })).catch((e) => (isNotFound(e) ? null : Promise.reject(e)));
+          const head = await this.client
+            .send(new HeadObjectCommand({ Bucket: bucket, Key: key }))
+            .catch((e) => (isNotFound(e) ? null : Promise.reject(e)));
           if (head) {
             const url = `s3://${bucket}/${key}`;
-            this.listed.set(url, { size: head.ContentLength ?? 0, mtimeMs: head.LastModified?.getTime() ?? 0, etag: head.ETag });
-            files.push({ path: url, root: `s3://${bucket}/${key.split('/').slice(0, -1).join('/')}`.replace(/\/$/, ''), explicit: true });
+            this.listed.set(url, {
+              size: head.ContentLength ?? 0,
+              mtimeMs: head.LastModified?.getTime() ?? 0,
+              etag: head.ETag,
+            });
+            files.push({
+              path: url,
+              root: `s3://${bucket}/${key.split('/').slice(0, -1).join('/')}`.replace(/\/$/, ''),
+              explicit: true,
+            });
             continue;
           }
         }
@@ -49,7 +59,10 @@ export class S3ImageSource implements ImageSource {
         const root = `s3://${bucket}${prefix ? '/' + prefix.replace(/\/$/, '') : ''}`;
         walkedRoots.push(root);
         const found: SourceFile[] = [];
-        for await (const page of paginateListObjectsV2({ client: this.client, pageSize: this.pageSize }, { Bucket: bucket, Prefix: prefix })) {
+        for await (const page of paginateListObjectsV2(
+          { client: this.client, pageSize: this.pageSize },
+          { Bucket: bucket, Prefix: prefix },
+        )) {
           for (const o of page.Contents ?? []) {
             if (!o.Key || o.Key.endsWith('/') || o.Key.split('/').some((part) => part.startsWith('.'))) continue;
             const url = `s3://${bucket}/${o.Key}`;
@@ -75,7 +88,9 @@ export class S3ImageSource implements ImageSource {
 
   private async get(url: string, range?: string) {
     const { bucket, key } = this.location(url);
-    const res = await this.client.send(new GetObjectCommand({ Bucket: bucket, Key: key, Range: range })).catch(this.fail(url));
+    const res = await this.client
+      .send(new GetObjectCommand({ Bucket: bucket, Key: key, Range: range }))
+      .catch(this.fail(url));
     return Buffer.from(await res.Body!.transformToByteArray());
   }
 

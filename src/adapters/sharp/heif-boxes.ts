@@ -75,7 +75,16 @@ export function heifExifTiff(b: Buffer): Buffer | null {
     const [baseSize, indexSize] = [b[at + 1] >> 4, v >= 1 ? b[at + 1] & 15 : 0];
     at += 2;
     const uint = (size: number) => {
-      const n = size === 0 ? 0 : size === 4 ? b.readUInt32BE(at) : size === 8 ? Number(b.readBigUInt64BE(at)) : size === 2 ? b.readUInt16BE(at) : NaN;
+      const n =
+        size === 0
+          ? 0
+          : size === 4
+            ? b.readUInt32BE(at)
+            : size === 8
+              ? Number(b.readBigUInt64BE(at))
+              : size === 2
+                ? b.readUInt16BE(at)
+                : NaN;
       at += size;
       return n;
     };

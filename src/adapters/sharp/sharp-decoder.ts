@@ -15,7 +15,13 @@ import exifr from 'exifr';
 import { LoupeError, isLoupeError, reasonOf } from '../../core/errors.js';
 import { gray32FromRgb, phashFromGray32 } from '../../core/phash.js';
 import type { ExifSummary } from '../../core/types.js';
-import type { DecodedImage, DecodeOptions, ImageDecoder, ImageHeader, SidecarEdits } from '../../ports/image-decoder.js';
+import type {
+  DecodedImage,
+  DecodeOptions,
+  ImageDecoder,
+  ImageHeader,
+  SidecarEdits,
+} from '../../ports/image-decoder.js';
 
 const SUPPORTED: Record<string, string> = {
   'image/jpeg': 'jpeg',
@@ -44,7 +50,10 @@ const RAW_FORMATS = new Set(['dng', 'cr2', 'cr3', 'nef', 'arw', 'raf', 'orf', 'r
 export async function sniffImageFormat(head: Uint8Array): Promise<{ format: string | null; detected: string }> {
   const type = await (await import('file-type')).fileTypeFromBuffer(head);
   const format = (type && SUPPORTED[type.mime]) || null;
-  return { format, detected: type?.mime ?? describeUnknown(Buffer.from(head.buffer, head.byteOffset, head.byteLength)) };
+  return {
+    format,
+    detected: type?.mime ?? describeUnknown(Buffer.from(head.buffer, head.byteOffset, head.byteLength)),
+  };
 }
 
 // One libvips thread per decode: the pipeline runs several decodes at once and leaves a core for inference.
@@ -58,7 +67,11 @@ export class SharpDecoder implements ImageDecoder {
   async toJpeg(bytes: Buffer, maxSide: number) {
     const header = await this.inspect(bytes, 'image', { maxPixels: Infinity, maxFrames: Infinity });
     const { image } = await openPixels(bytes, 'image', header, false);
-    return image.resize({ width: maxSide, height: maxSide, fit: 'inside', withoutEnlargement: true }).flatten({ background: '#fff' }).jpeg({ quality: 85 }).toBuffer();
+    return image
+      .resize({ width: maxSide, height: maxSide, fit: 'inside', withoutEnlargement: true })
+      .flatten({ background: '#fff' })
+      .jpeg({ quality: 85 })
+      .toBuffer();
   }
 
   sidecarEdits(xmp: Buffer): Promise<SidecarEdits> {
@@ -81,7 +94,13 @@ export class SharpDecoder implements ImageDecoder {
     } else if (format === 'bmp') {
       // BITMAPINFOHEADER: width at 18, height at 22 (negative for top-down), little-endian.
       if (bytes.length < 26) throw new LoupeError('UNDECODABLE', { path: name, reason: 'truncated BMP header' });
-      header = { format, width: Math.abs(bytes.readInt32LE(18)), height: Math.abs(bytes.readInt32LE(22)), frames: 1, orientation: 1 };
+      header = {
+        format,
+        width: Math.abs(bytes.readInt32LE(18)),
+        height: Math.abs(bytes.readInt32LE(22)),
+        frames: 1,
+        orientation: 1,
+      };
     } else {
       let meta: Metadata;
       try {
@@ -100,8 +119,10 @@ export class SharpDecoder implements ImageDecoder {
       };
     }
     const { width, height, frames } = header;
-    if (width * height > limits.maxPixels) throw new LoupeError('TOO_MANY_PIXELS', { path: name, width, height, limit: limits.maxPixels });
-    if (frames > limits.maxFrames) throw new LoupeError('TOO_MANY_FRAMES', { path: name, frames, limit: limits.maxFrames });
+    if (width * height > limits.maxPixels)
+      throw new LoupeError('TOO_MANY_PIXELS', { path: name, width, height, limit: limits.maxPixels });
+    if (frames > limits.maxFrames)
+      throw new LoupeError('TOO_MANY_FRAMES', { path: name, frames, limit: limits.maxFrames });
     return header;
   }
 
@@ -123,10 +144,21 @@ export class SharpDecoder implements ImageDecoder {
       const raw = () => sharp(data, { raw: { width: info.width, height: info.height, channels: info.channels as 3 } });
 
       const [model, thumb, label] = await Promise.all([
-        raw().resize({ width: o.modelInputSize, height: o.modelInputSize, fit: 'outside', withoutEnlargement: false }).raw().toBuffer({ resolveWithObject: true }),
-        raw().resize({ width: o.thumbnailSize, height: o.thumbnailSize, fit: 'inside', withoutEnlargement: true }).webp({ quality: 75, effort: 0 }).toBuffer({ resolveWithObject: true }),
+        raw()
+          .resize({ width: o.modelInputSize, height: o.modelInputSize, fit: 'outside', withoutEnlargement: false })
+          .raw()
+          .toBuffer({ resolveWithObject: true }),
+        raw()
+          .resize({ width: o.thumbnailSize, height: o.thumbnailSize, fit: 'inside', withoutEnlargement: true })
+          .webp({ quality: 75, effort: 0 })
+          .toBuffer({ resolveWithObject: true }),
         // libvips' default (lanczos): bilinear was 2–3 ms cheaper but cost labels 0.02 recall on coco-mini (bench/labels.ts).
-        o.labelSide ? raw().resize({ width: o.labelSide, height: o.labelSide, fit: 'fill' }).raw().toBuffer({ resolveWithObject: true }) : null,
+        o.labelSide
+          ? raw()
+              .resize({ width: o.labelSide, height: o.labelSide, fit: 'fill' })
+              .raw()
+              .toBuffer({ resolveWithObject: true })
+          : null,
       ]);
       return {
         format,
@@ -135,10 +167,24 @@ export class SharpDecoder implements ImageDecoder {
         frames,
         exif: await readExif(bytes, format),
         // From the working-size pixels (≥ 224 px), whose aspect ratio is the original's.
-        phash: phashFromGray32(gray32FromRgb(new Uint8Array(data.buffer, data.byteOffset, data.length), info.width, info.height)),
-        pixels: { data: new Uint8Array(model.data.buffer, model.data.byteOffset, model.data.length), width: model.info.width, height: model.info.height },
+        phash: phashFromGray32(
+          gray32FromRgb(new Uint8Array(data.buffer, data.byteOffset, data.length), info.width, info.height),
+        ),
+        pixels: {
+          data: new Uint8Array(model.data.buffer, model.data.byteOffset, model.data.length),
+          width: model.info.width,
+          height: model.info.height,
+        },
         thumbnail: { data: thumb.data, format: 'webp', width: thumb.info.width, height: thumb.info.height },
-        ...(label ? { labelPixels: { data: new Uint8Array(label.data.buffer, label.data.byteOffset, label.data.length), width: label.info.width, height: label.info.height } } : {}),
+        ...(label
+          ? {
+              labelPixels: {
+                data: new Uint8Array(label.data.buffer, label.data.byteOffset, label.data.length),
+                width: label.info.width,
+                height: label.info.height,
+              },
+            }
+          : {}),
       };
     } catch (e) {
       if (isLoupeError(e)) throw e;
@@ -152,12 +198,24 @@ export class SharpDecoder implements ImageDecoder {
  * libheif's WASM build, as prebuilt libvips has no HEVC decoder: the primary image, its grid tiles joined and its
  * rotation applied by libheif (HEIF's own transforms, not EXIF's, say which way is up).
  */
-async function openPixels(bytes: Buffer, name: string, header: ImageHeader, maxPixels: number | false): Promise<{ image: Sharp; width: number; height: number }> {
+async function openPixels(
+  bytes: Buffer,
+  name: string,
+  header: ImageHeader,
+  maxPixels: number | false,
+): Promise<{ image: Sharp; width: number; height: number }> {
   if (header.compression === 'hevc') return decodeHeic(bytes, name);
   if (RAW_FORMATS.has(header.format)) return decodeRawPreview(bytes);
   const turned = header.orientation >= 5;
-  const image = header.format === 'bmp' ? decodeBmp(bytes, name) : sharp(bytes, { limitInputPixels: maxPixels, failOn: 'truncated' });
-  return { image: image.rotate(), width: turned ? header.height : header.width, height: turned ? header.width : header.height };
+  const image =
+    header.format === 'bmp'
+      ? decodeBmp(bytes, name)
+      : sharp(bytes, { limitInputPixels: maxPixels, failOn: 'truncated' });
+  return {
+    image: image.rotate(),
+    width: turned ? header.height : header.width,
+    height: turned ? header.width : header.height,
+  };
 }
 
 async function decodeHeic(bytes: Buffer, name: string): Promise<{ image: Sharp; width: number; height: number }> {
@@ -167,11 +225,17 @@ async function decodeHeic(bytes: Buffer, name: string): Promise<{ image: Sharp; 
       // The primary image is the largest top-level one (others are bursts or previews; depth maps are not top-level).
       const primary = images.reduce((a, b) => (b.width * b.height > a.width * a.height ? b : a));
       const { width, height, data } = await primary.decode();
-      const image = sharp(Buffer.from(data.buffer, data.byteOffset, data.byteLength), { raw: { width, height, channels: 4 } });
+      const image = sharp(Buffer.from(data.buffer, data.byteOffset, data.byteLength), {
+        raw: { width, height, channels: 4 },
+      });
       // A file without HEIF's own rotation (older writers) still says which way is up in its EXIF.
       const tiff = heifHasTransform(bytes) ? null : heifExifTiff(bytes);
       const orientation = tiff ? ((await exifr.orientation(tiff).catch(() => 1)) ?? 1) : 1;
-      return { image: orient(image, orientation), width: orientation >= 5 ? height : width, height: orientation >= 5 ? width : height };
+      return {
+        image: orient(image, orientation),
+        width: orientation >= 5 ? height : width,
+        height: orientation >= 5 ? width : height,
+      };
     } finally {
       images.dispose();
     }
@@ -185,7 +249,9 @@ async function decodeRawPreview(bytes: Buffer): Promise<{ image: Sharp; width: n
   const { jpeg, width, height } = largestJpegPreview(bytes)!;
   const own = (await sharp(jpeg).metadata()).orientation;
   const orientation = own ?? ((await exifr.orientation(bytes).catch(() => 1)) || 1);
-  const image = own ? sharp(jpeg, { failOn: 'truncated' }).rotate() : orient(sharp(jpeg, { failOn: 'truncated' }), orientation);
+  const image = own
+    ? sharp(jpeg, { failOn: 'truncated' }).rotate()
+    : orient(sharp(jpeg, { failOn: 'truncated' }), orientation);
   return { image, width: orientation >= 5 ? height : width, height: orientation >= 5 ? width : height };
 }
 
@@ -220,23 +286,42 @@ function decodeBmp(bytes: Buffer, name: string): Sharp {
 async function readExif(bytes: Buffer, format: string): Promise<ExifSummary> {
   const summary = await exifSummary(bytes, format);
   // A RAW whose container exifr does not read (RAF, CR3) still has its preview's EXIF.
-  if (RAW_FORMATS.has(format) && !summary.takenAt && !summary.camera) return { ...(await exifSummary(largestJpegPreview(bytes)?.jpeg ?? Buffer.alloc(0), 'jpeg')), ...summary };
+  if (RAW_FORMATS.has(format) && !summary.takenAt && !summary.camera)
+    return { ...(await exifSummary(largestJpegPreview(bytes)?.jpeg ?? Buffer.alloc(0), 'jpeg')), ...summary };
   return summary;
 }
 
 async function exifSummary(bytes: Buffer, format: string): Promise<ExifSummary> {
-  if (!['jpeg', 'tiff', 'heic', 'heif', 'avif', 'png', 'webp', ...RAW_FORMATS].includes(format) || bytes.length === 0) return {};
+  if (!['jpeg', 'tiff', 'heic', 'heif', 'avif', 'png', 'webp', ...RAW_FORMATS].includes(format) || bytes.length === 0)
+    return {};
   const exif: ExifSummary = {};
   try {
     // A HEIF's Exif item is found by Loupe (exifr misplaces items that have a base offset).
     const source = format === 'heic' || format === 'heif' ? (heifExifTiff(bytes) ?? bytes) : bytes;
-    const tags = await exifr.parse(source, { pick: ['DateTimeOriginal', 'CreateDate', 'Make', 'Model', 'GPSLatitude', 'GPSLongitude', 'GPSAltitude', 'GPSLatitudeRef', 'GPSLongitudeRef'], gps: true });
+    const tags = await exifr.parse(source, {
+      pick: [
+        'DateTimeOriginal',
+        'CreateDate',
+        'Make',
+        'Model',
+        'GPSLatitude',
+        'GPSLongitude',
+        'GPSAltitude',
+        'GPSLatitudeRef',
+        'GPSLongitudeRef',
+      ],
+      gps: true,
+    });
     const taken = tags?.DateTimeOriginal ?? tags?.CreateDate;
     if (taken instanceof Date && !Number.isNaN(taken.getTime())) exif.takenAt = taken.toISOString();
     const camera = cameraName(tags?.Make, tags?.Model);
     if (camera) exif.camera = camera;
     if (Number.isFinite(tags?.latitude) && Number.isFinite(tags?.longitude))
-      exif.gps = { lat: tags.latitude, lon: tags.longitude, ...(Number.isFinite(tags.GPSAltitude) ? { alt: tags.GPSAltitude } : {}) };
+      exif.gps = {
+        lat: tags.latitude,
+        lon: tags.longitude,
+        ...(Number.isFinite(tags.GPSAltitude) ? { alt: tags.GPSAltitude } : {}),
+      };
   } catch {
     // Broken EXIF never costs the image.
   }

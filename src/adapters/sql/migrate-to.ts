@@ -25,12 +25,19 @@ export interface MigrateProgress {
   copied: number;
 }
 
-export async function migrateDatabase(source: SqlClient, target: SqlClient, options: { batch?: number; onProgress?: (p: MigrateProgress) => void } = {}) {
+export async function migrateDatabase(
+  source: SqlClient,
+  target: SqlClient,
+  options: { batch?: number; onProgress?: (p: MigrateProgress) => void } = {},
+) {
   const batch = options.batch ?? 500;
   await migrate(source);
   await migrate(target);
   const [{ n }] = await target.query<{ n: string | number }>('select count(*) as n from images');
-  if (Number(n) > 0) throw new LoupeError('BAD_ARGUMENT', { message: `the target database already holds ${n} images: migrate-to copies into an empty Loupe database` });
+  if (Number(n) > 0)
+    throw new LoupeError('BAD_ARGUMENT', {
+      message: `the target database already holds ${n} images: migrate-to copies into an empty Loupe database`,
+    });
   const copied: Record<string, number> = {};
   for (const { name, key } of TABLES) {
     const keyList = key.join(', ');
@@ -38,10 +45,10 @@ export async function migrateDatabase(source: SqlClient, target: SqlClient, opti
     copied[name] = 0;
     for (;;) {
       const after = last ? `where (${keyList}) > (${key.map((_, i) => `$${i + 2}`).join(', ')})` : '';
-      const rows: { j: string; k: unknown[] }[] = await source.query(`select row_to_json(t)::text as j, json_build_array(${keyList})::text as k from ${name} t ${after} order by ${keyList} limit $1`, [
-        batch,
-        ...(last ?? []),
-      ]);
+      const rows: { j: string; k: unknown[] }[] = await source.query(
+        `select row_to_json(t)::text as j, json_build_array(${keyList})::text as k from ${name} t ${after} order by ${keyList} limit $1`,
+        [batch, ...(last ?? [])],
+      );
       if (!rows.length) break;
       // The default space (and anything else the target's migrations made) is already there.
       const [{ n }] = await target.query<{ n: string | number }>(
@@ -55,6 +62,9 @@ export async function migrateDatabase(source: SqlClient, target: SqlClient, opti
   }
   // One HNSW index per model, as the store makes them.
   const store = new SqlStore(target);
-  for (const { model, dim } of await target.query<{ model: string; dim: number }>('select distinct model, dim from embeddings')) await store.ensureVectorIndex(model, dim);
+  for (const { model, dim } of await target.query<{ model: string; dim: number }>(
+    'select distinct model, dim from embeddings',
+  ))
+    await store.ensureVectorIndex(model, dim);
   return copied;
 }

@@ -247,7 +247,9 @@ export async function migrate(db: SqlClient): Promise<number> {
     // ("duplicate key value violates unique constraint pg_extension_name_index").
     await tx.query('select pg_advisory_xact_lock($1)', [MIGRATION_LOCK]);
     await assertVectorAvailable(tx);
-    await tx.exec(`create table if not exists schema_migrations (version integer primary key, name text not null, applied_at timestamptz not null default now())`);
+    await tx.exec(
+      `create table if not exists schema_migrations (version integer primary key, name text not null, applied_at timestamptz not null default now())`,
+    );
     const [{ v }] = await tx.query<{ v: number | null }>('select max(version) as v from schema_migrations');
     let applied = 0;
     for (const m of MIGRATIONS) {
@@ -271,14 +273,24 @@ async function assertVectorAvailable(db: SqlClient) {
   );
   const major = String(row.major);
   if (!row.installed) {
-    if (!row.available) throw new LoupeError('PGVECTOR_MISSING', { reason: 'the pgvector extension is not installed on the database server', major });
+    if (!row.available)
+      throw new LoupeError('PGVECTOR_MISSING', {
+        reason: 'the pgvector extension is not installed on the database server',
+        major,
+      });
     try {
       await db.exec('create extension if not exists vector');
     } catch (e) {
-      throw new LoupeError('PGVECTOR_MISSING', { reason: `cannot create it: ${(e as Error).message}`, major }, { cause: e });
+      throw new LoupeError(
+        'PGVECTOR_MISSING',
+        { reason: `cannot create it: ${(e as Error).message}`, major },
+        { cause: e },
+      );
     }
   }
-  const [{ extversion }] = await db.query<{ extversion: string }>(`select extversion from pg_extension where extname = 'vector'`);
+  const [{ extversion }] = await db.query<{ extversion: string }>(
+    `select extversion from pg_extension where extname = 'vector'`,
+  );
   checkPgvectorVersion(extversion, major);
 }
 
@@ -288,5 +300,10 @@ export const PGVECTOR_MIN_VERSION = '0.8.0';
 /** Older pgvector would fail at the first search with "unrecognized configuration parameter": say so at start. */
 export function checkPgvectorVersion(version: string, major?: string) {
   const found = semver.coerce(version);
-  if (!found || semver.lt(found, PGVECTOR_MIN_VERSION)) throw new LoupeError('PGVECTOR_TOO_OLD', { found: version, needed: PGVECTOR_MIN_VERSION, ...(major ? { major } : {}) });
+  if (!found || semver.lt(found, PGVECTOR_MIN_VERSION))
+    throw new LoupeError('PGVECTOR_TOO_OLD', {
+      found: version,
+      needed: PGVECTOR_MIN_VERSION,
+      ...(major ? { major } : {}),
+    });
 }

@@ -50,12 +50,10 @@ export class SqlJobQueue implements JobQueue {
   }
 
   async enqueue(job: { id: string; sha256: string; payload: IngestPayload }) {
-    await this.db.query(`insert into jobs (id, space_id, kind, status, sha256, payload) values ($1, $2, 'ingest', 'pending', $3, $4::jsonb)`, [
-      job.id,
-      this.spaceId,
-      job.sha256,
-      JSON.stringify(job.payload),
-    ]);
+    await this.db.query(
+      `insert into jobs (id, space_id, kind, status, sha256, payload) values ($1, $2, 'ingest', 'pending', $3, $4::jsonb)`,
+      [job.id, this.spaceId, job.sha256, JSON.stringify(job.payload)],
+    );
   }
 
   async claim(limit: number, lease: { workerId: string; leaseMs: number }) {
@@ -86,7 +84,12 @@ export class SqlJobQueue implements JobQueue {
     const now = Date.now();
     if (now - (this.polled.get(workerId) ?? 0) < 10_000) return;
     this.polled.set(workerId, now);
-    await this.db.query(`insert into worker_polls (worker_id, polled_at) values ($1, now()) on conflict (worker_id) do update set polled_at = now()`, [workerId]).catch(() => {});
+    await this.db
+      .query(
+        `insert into worker_polls (worker_id, polled_at) values ($1, now()) on conflict (worker_id) do update set polled_at = now()`,
+        [workerId],
+      )
+      .catch(() => {});
     await this.db.query(`delete from worker_polls where polled_at < now() - interval '1 day'`).catch(() => {}); // workers long gone
   }
 
@@ -145,7 +148,10 @@ export class SqlJobQueue implements JobQueue {
   }
 
   async findActiveBySha(sha256: string) {
-    const [row] = await this.db.query<JobRow>(`select * from jobs where space_id = $2 and sha256 = $1 and status in ('pending', 'running') order by created_at limit 1`, [sha256, this.spaceId]);
+    const [row] = await this.db.query<JobRow>(
+      `select * from jobs where space_id = $2 and sha256 = $1 and status in ('pending', 'running') order by created_at limit 1`,
+      [sha256, this.spaceId],
+    );
     return row ? toJob(row) : null;
   }
 
@@ -168,12 +174,17 @@ export class SqlJobQueue implements JobQueue {
   }
 
   async oldestPendingAge() {
-    const [row] = await this.db.query<{ age: number | null }>(`select extract(epoch from now() - min(created_at))::double precision as age from jobs where status = 'pending' and run_after <= now()`);
+    const [row] = await this.db.query<{ age: number | null }>(
+      `select extract(epoch from now() - min(created_at))::double precision as age from jobs where status = 'pending' and run_after <= now()`,
+    );
     return Math.max(0, Number(row?.age ?? 0));
   }
 
   async endedSince(since: Date, limit: number) {
-    const rows = await this.db.query<JobRow>(`select * from jobs where updated_at > $1 and status in ('done', 'failed', 'dead') order by updated_at limit $2`, [since, limit]);
+    const rows = await this.db.query<JobRow>(
+      `select * from jobs where updated_at > $1 and status in ('done', 'failed', 'dead') order by updated_at limit $2`,
+      [since, limit],
+    );
     return rows.map(toJob);
   }
 }

@@ -72,7 +72,10 @@ export class SqlStore implements Store {
    */
   private cache = new Map<string, { at: number; value: Promise<unknown> }>();
 
-  private readonly frequencies = new LRUCache<string, { word: string; lexeme: string | null; df: number }>({ max: 5000, ttl: 300_000 });
+  private readonly frequencies = new LRUCache<string, { word: string; lexeme: string | null; df: number }>({
+    max: 5000,
+    ttl: 300_000,
+  });
 
   /** This process changed the library: forget the cached answers. */
   private invalidate() {
@@ -118,12 +121,18 @@ export class SqlStore implements Store {
 
   async getPaths(paths: string[]): Promise<StoredPath[]> {
     if (!paths.length) return [];
-    const rows = await this.db.query<PathRow>(`select p.*, i.sha256 from image_paths p join images i on i.id = p.image_id where p.space_id = ${this.S} and p.path = any($1::text[])`, [paths]);
+    const rows = await this.db.query<PathRow>(
+      `select p.*, i.sha256 from image_paths p join images i on i.id = p.image_id where p.space_id = ${this.S} and p.path = any($1::text[])`,
+      [paths],
+    );
     return rows.map(toStoredPath);
   }
 
   async pathsUnderRoot(root: string): Promise<StoredPath[]> {
-    const rows = await this.db.query<PathRow>(`select p.*, i.sha256 from image_paths p join images i on i.id = p.image_id where p.space_id = ${this.S} and p.root = $1`, [root]);
+    const rows = await this.db.query<PathRow>(
+      `select p.*, i.sha256 from image_paths p join images i on i.id = p.image_id where p.space_id = ${this.S} and p.root = $1`,
+      [root],
+    );
     return rows.map(toStoredPath);
   }
 
@@ -134,7 +143,10 @@ export class SqlStore implements Store {
 
   async findImagesBySha(sha256s: string[]) {
     if (!sha256s.length) return new Map<string, string>();
-    const rows = await this.db.query<{ id: string; sha256: string }>(`select id, sha256 from images where space_id = ${this.S} and sha256 = any($1::text[])`, [sha256s]);
+    const rows = await this.db.query<{ id: string; sha256: string }>(
+      `select id, sha256 from images where space_id = ${this.S} and sha256 = any($1::text[])`,
+      [sha256s],
+    );
     return new Map(rows.map((r) => [r.sha256, r.id]));
   }
 
@@ -186,9 +198,13 @@ export class SqlStore implements Store {
         [JSON.stringify(rows)],
       );
       const insertedIds = new Set(inserted.map((r) => r.id));
-      const owner = await new SqlStore(tx, this.spaceId, false).findImagesBySha([...new Set(items.map((i) => i.image.sha256))]);
+      const owner = await new SqlStore(tx, this.spaceId, false).findImagesBySha([
+        ...new Set(items.map((i) => i.image.sha256)),
+      ]);
       // The last record of a path wins, as one upsert after another would.
-      const paths = new Map(items.map(({ image, path }) => [path.path, { ...path, imageId: owner.get(image.sha256)! }]));
+      const paths = new Map(
+        items.map(({ image, path }) => [path.path, { ...path, imageId: owner.get(image.sha256)! }]),
+      );
       await upsertPathsWith(tx, this.spaceId, [...paths.values()]);
       const fresh = items.filter((i) => insertedIds.has(i.image.id));
       if (fresh.length) {
@@ -217,7 +233,10 @@ export class SqlStore implements Store {
   }
 
   async pathsOfImage(imageId: string) {
-    const rows = await this.db.query<{ path: string }>(`select path from image_paths where space_id = ${this.S} and image_id = $1::uuid order by path`, [imageId]);
+    const rows = await this.db.query<{ path: string }>(
+      `select path from image_paths where space_id = ${this.S} and image_id = $1::uuid order by path`,
+      [imageId],
+    );
     return rows.map((r) => r.path);
   }
 
@@ -230,7 +249,10 @@ export class SqlStore implements Store {
   async removePaths(paths: string[]) {
     this.invalidate();
     if (!paths.length) return;
-    const rows = await this.db.query<{ image_id: string }>(`delete from image_paths where space_id = ${this.S} and path = any($1::text[]) returning image_id`, [paths]);
+    const rows = await this.db.query<{ image_id: string }>(
+      `delete from image_paths where space_id = ${this.S} and path = any($1::text[]) returning image_id`,
+      [paths],
+    );
     await this.refreshDocs([...new Set(rows.map((r) => r.image_id))]);
   }
 
@@ -245,7 +267,9 @@ export class SqlStore implements Store {
            and ((i.caption_source = 'user' and i.caption is not null) or cardinality(i.tags) > 0)
          on conflict (space_id, sha256) do update set caption = excluded.caption, tags = excluded.tags, removed_at = now()`,
       );
-      return tx.query<{ sha256: string }>(`delete from images i where i.space_id = ${this.S} and not exists (select 1 from image_paths p where p.image_id = i.id) returning sha256`);
+      return tx.query<{ sha256: string }>(
+        `delete from images i where i.space_id = ${this.S} and not exists (select 1 from image_paths p where p.image_id = i.id) returning sha256`,
+      );
     });
     return rows.map((r) => r.sha256);
   }
@@ -263,7 +287,10 @@ export class SqlStore implements Store {
     // Under a lock: processes sharing a server (workers) would otherwise race to create the same index.
     await this.db.transaction(async (tx) => {
       await tx.query('select pg_advisory_xact_lock($1)', [INDEX_LOCK]);
-      await tx.exec(`create index if not exists ${name} on embeddings using hnsw ((embedding::vector(${int(dim)})) vector_cosine_ops) ` + `where model = ${quoteLiteral(model)} and dim = ${int(dim)}`);
+      await tx.exec(
+        `create index if not exists ${name} on embeddings using hnsw ((embedding::vector(${int(dim)})) vector_cosine_ops) ` +
+          `where model = ${quoteLiteral(model)} and dim = ${int(dim)}`,
+      );
     });
     this.indexed.add(key);
   }
@@ -279,17 +306,24 @@ export class SqlStore implements Store {
     const exactMax = this.exactFilterMax ?? exactFilterMax(this.db.engine ?? 'postgres', libraryImages);
     const nearest = await this.db.transaction(async (tx) => {
       // ef_search bounds how many candidates HNSW returns; iterative scans keep filtered queries from coming back short.
-      await tx.exec(`set local hnsw.ef_search = ${Math.min(1000, int(ef))}; set local hnsw.iterative_scan = relaxed_order;`);
+      await tx.exec(
+        `set local hnsw.ef_search = ${Math.min(1000, int(ef))}; set local hnsw.iterative_scan = relaxed_order;`,
+      );
       // The filtered images are found through their indexes, not by scanning every image: lookups by key cost little
       // when the tables are in memory, as a library's are (the default of 4 is for spinning disks).
-      if (filtered) await tx.exec(`set local hnsw.max_scan_tuples = ${FILTERED_SCAN_TUPLES}; set local random_page_cost = 1.1;`);
+      if (filtered)
+        await tx.exec(`set local hnsw.max_scan_tuples = ${FILTERED_SCAN_TUPLES}; set local random_page_cost = 1.1;`);
       if (q.exact) await tx.exec('set local enable_indexscan = off');
       const exactOverFilter = !q.exact && filtered && (await this.countMatching(tx, q, exactMax + 1)) <= exactMax;
       const params: unknown[] = [vectorLiteral(q.vector)];
       const conditions = [`e.space_id = ${this.S}`];
       if (filtered) {
         const on = this.imageWhere(q, 'fi', params).join(' and ');
-        conditions.push(exactOverFilter ? `e.image_id in (select fi.id from images fi where ${on})` : `exists (select 1 from images fi where fi.id = e.image_id and ${on})`);
+        conditions.push(
+          exactOverFilter
+            ? `e.image_id in (select fi.id from images fi where ${on})`
+            : `exists (select 1 from images fi where fi.id = e.image_id and ${on})`,
+        );
       }
       if (q.excludeImageId) {
         params.push(q.excludeImageId);
@@ -316,7 +350,12 @@ export class SqlStore implements Store {
     // relaxed_order may return near-ties out of order: sort once more.
     return nearest
       .filter((n) => pathOf.has(n.image_id))
-      .map((n) => ({ imageId: n.image_id, distance: Number(n.distance), path: pathOf.get(n.image_id)!.path, folder: pathOf.get(n.image_id)!.folder }))
+      .map((n) => ({
+        imageId: n.image_id,
+        distance: Number(n.distance),
+        path: pathOf.get(n.image_id)!.path,
+        folder: pathOf.get(n.image_id)!.folder,
+      }))
       .sort((a, b) => a.distance - b.distance)
       .slice(0, int(q.k));
   }
@@ -325,7 +364,10 @@ export class SqlStore implements Store {
   private async countMatching(db: SqlClient, f: SearchFilters, upTo: number): Promise<number> {
     const params: unknown[] = [];
     const on = this.imageWhere(f, 'i', params);
-    const [{ n }] = await db.query<{ n: number | string }>(`select count(*) as n from (select 1 from images i where ${on.join(' and ')} limit ${int(upTo)}) t`, params);
+    const [{ n }] = await db.query<{ n: number | string }>(
+      `select count(*) as n from (select 1 from images i where ${on.join(' and ')} limit ${int(upTo)}) t`,
+      params,
+    );
     return Number(n);
   }
 
@@ -333,22 +375,43 @@ export class SqlStore implements Store {
   private imageWhere(f: SearchFilters, a: string, params: unknown[]): string[] {
     const p = (value: unknown) => (params.push(value), `$${params.length}`);
     const on: string[] = [`${a}.space_id = ${this.S}`];
-    if (f.folder) on.push(`exists (select 1 from image_paths fp where fp.image_id = ${a}.id and (fp.folder = ${p(f.folder)} or starts_with(fp.folder, ${p(f.folder + '/')})))`);
+    if (f.folder)
+      on.push(
+        `exists (select 1 from image_paths fp where fp.image_id = ${a}.id and (fp.folder = ${p(f.folder)} or starts_with(fp.folder, ${p(f.folder + '/')})))`,
+      );
     // A tag is the user's own (any case) or a detector's label (stored lower-case).
     for (const tag of f.tags ?? []) {
       const [exact, lower] = [p([tag]), p([tag.toLowerCase()])];
-      on.push(`(${a}.tags @> ${exact}::text[] or ${a}.label_words @> ${lower}::text[] or exists (select 1 from unnest(${a}.tags) ut where lower(ut) = (${lower}::text[])[1]))`);
+      on.push(
+        `(${a}.tags @> ${exact}::text[] or ${a}.label_words @> ${lower}::text[] or exists (select 1 from unnest(${a}.tags) ut where lower(ut) = (${lower}::text[])[1]))`,
+      );
     }
     for (const has of f.has ?? [])
-      on.push(has === 'text' ? `coalesce(${a}.ocr_text, '') <> ''` : has === 'caption' ? `coalesce(${a}.caption, '') <> ''` : has === 'gps' ? `${a}.gps_lat is not null` : `${a}.label_words <> '{}'`);
+      on.push(
+        has === 'text'
+          ? `coalesce(${a}.ocr_text, '') <> ''`
+          : has === 'caption'
+            ? `coalesce(${a}.caption, '') <> ''`
+            : has === 'gps'
+              ? `${a}.gps_lat is not null`
+              : `${a}.label_words <> '{}'`,
+      );
     if (f.takenAfter) on.push(`${a}.taken_at >= ${p(f.takenAfter)}::timestamptz`);
     if (f.takenBefore) on.push(`${a}.taken_at < ${p(f.takenBefore)}::timestamptz`);
-    if (f.camera) on.push(`lower(${a}.camera) like ${p('%' + f.camera.toLowerCase().replace(/[\\%_]/g, '\\$&') + '%')}`);
+    if (f.camera)
+      on.push(`lower(${a}.camera) like ${p('%' + f.camera.toLowerCase().replace(/[\\%_]/g, '\\$&') + '%')}`);
     if (f.country) on.push(`${a}.country = ${p(f.country.toUpperCase())}`);
     if (f.formats?.length) on.push(`${a}.format = any(${p(f.formats)}::text[])`);
     if (f.minWidth) on.push(`${a}.width >= ${p(f.minWidth)}::int`);
     if (f.minHeight) on.push(`${a}.height >= ${p(f.minHeight)}::int`);
-    if (f.orientation) on.push(f.orientation === 'portrait' ? `${a}.height > ${a}.width` : f.orientation === 'landscape' ? `${a}.width > ${a}.height` : `${a}.width = ${a}.height`);
+    if (f.orientation)
+      on.push(
+        f.orientation === 'portrait'
+          ? `${a}.height > ${a}.width`
+          : f.orientation === 'landscape'
+            ? `${a}.width > ${a}.height`
+            : `${a}.width = ${a}.height`,
+      );
     if (f.near) {
       const { lat, lon, km } = f.near;
       // A box first (indexed), then the great-circle distance: the same haversine as core's kmBetween.
@@ -356,15 +419,20 @@ export class SqlStore implements Store {
       const cosLat = Math.cos((lat * Math.PI) / 180);
       on.push(`${a}.gps_lat between ${p(lat - dLat)}::float8 and ${p(lat + dLat)}::float8`);
       const dLon = cosLat > 1e-6 ? dLat / cosLat : 360;
-      if (lon - dLon >= -180 && lon + dLon <= 180) on.push(`${a}.gps_lon between ${p(lon - dLon)}::float8 and ${p(lon + dLon)}::float8`);
+      if (lon - dLon >= -180 && lon + dLon <= 180)
+        on.push(`${a}.gps_lon between ${p(lon - dLon)}::float8 and ${p(lon + dLon)}::float8`);
       const [la, lo] = [p(lat), p(lon)];
       on.push(
         `2 * ${EARTH_KM} * asin(least(1, sqrt(power(sin(radians(${a}.gps_lat - ${la}::float8) / 2), 2) + cos(radians(${la}::float8)) * cos(radians(${a}.gps_lat)) * power(sin(radians(${a}.gps_lon - ${lo}::float8) / 2), 2)))) <= ${p(km)}::float8`,
       );
     }
-    for (const phrase of f.phrases ?? []) on.push(`coalesce(${a}.doc @@ phraseto_tsquery('${TEXT_CONFIG}', ${p(phrase)}), false)`);
+    for (const phrase of f.phrases ?? [])
+      on.push(`coalesce(${a}.doc @@ phraseto_tsquery('${TEXT_CONFIG}', ${p(phrase)}), false)`);
     // Exclusions as one query (any of them), matched once per image rather than once per exclusion.
-    if (f.exclude?.length) on.push(`not coalesce(${a}.doc @@ (${f.exclude.map((word) => `phraseto_tsquery('${TEXT_CONFIG}', ${p(word)})`).join(' || ')}), false)`);
+    if (f.exclude?.length)
+      on.push(
+        `not coalesce(${a}.doc @@ (${f.exclude.map((word) => `phraseto_tsquery('${TEXT_CONFIG}', ${p(word)})`).join(' || ')}), false)`,
+      );
     return on;
   }
 
@@ -377,17 +445,25 @@ export class SqlStore implements Store {
         : q.sort === 'name'
           ? `(select min(regexp_replace(p.path, '^.*/', '')) from image_paths p where p.image_id = i.id), i.id`
           : 'i.taken_at desc nulls last, i.created_at desc, i.id';
-    const rows = await this.db.query<{ id: string }>(`select i.id from images i where ${on.join(' and ')} order by ${order} limit ${int(q.limit)}`, params);
+    const rows = await this.db.query<{ id: string }>(
+      `select i.id from images i where ${on.join(' and ')} order by ${order} limit ${int(q.limit)}`,
+      params,
+    );
     const pathOf = await this.firstPaths(
       rows.map((r) => r.id),
       q.filters.folder,
     );
-    return rows.filter((r) => pathOf.has(r.id)).map((r) => ({ imageId: r.id, path: pathOf.get(r.id)!.path, folder: pathOf.get(r.id)!.folder }));
+    return rows
+      .filter((r) => pathOf.has(r.id))
+      .map((r) => ({ imageId: r.id, path: pathOf.get(r.id)!.path, folder: pathOf.get(r.id)!.folder }));
   }
 
   async setLabels(imageId: string, labels: ImageLabel[]) {
     const words = labelWords(labels);
-    await this.db.query(`update images set labels = $2::jsonb, label_words = $3::text[] where id = $1 and space_id = ${this.S}`, [imageId, JSON.stringify(labels), words]);
+    await this.db.query(
+      `update images set labels = $2::jsonb, label_words = $3::text[] where id = $1 and space_id = ${this.S}`,
+      [imageId, JSON.stringify(labels), words],
+    );
     await this.refreshDocs([imageId]);
   }
 
@@ -411,7 +487,14 @@ export class SqlStore implements Store {
     const fuzzyWords = everyField ? fuzzy : [];
     if (!terms.length && !fuzzyWords.length) return [];
     const total = terms.reduce((sum, t) => sum + t.idf, 0) + fuzzyWords.reduce((sum, t) => sum + t.idf, 0) || 1;
-    const params: unknown[] = [terms.map((t) => t.lexeme), terms.map((t) => t.idf), total, fuzzyWords.map((f) => f.word), fuzzyWords.map((f) => f.idf), q.limit];
+    const params: unknown[] = [
+      terms.map((t) => t.lexeme),
+      terms.map((t) => t.idf),
+      total,
+      fuzzyWords.map((f) => f.word),
+      fuzzyWords.map((f) => f.idf),
+      q.limit,
+    ];
     // One literal condition per fuzzy word: each can use the trigram index (a condition over an array cannot).
     const fuzzyConditions = fuzzyWords.map((f) => (params.push(f.word), `$${params.length}::text <% i.doc_text`));
     const filters = this.imageWhere(q, 'i', params);
@@ -440,14 +523,24 @@ export class SqlStore implements Store {
       rows.map((r) => r.id),
       q.folder,
     );
-    return rows.filter((r) => pathOf.has(r.id)).map((r) => ({ imageId: r.id, score: Number(r.score), matched: r.matched, path: pathOf.get(r.id)!.path, folder: pathOf.get(r.id)!.folder }));
+    return rows
+      .filter((r) => pathOf.has(r.id))
+      .map((r) => ({
+        imageId: r.id,
+        score: Number(r.score),
+        matched: r.matched,
+        path: pathOf.get(r.id)!.path,
+        folder: pathOf.get(r.id)!.folder,
+      }));
   }
 
   /**
    * The query's words as the index knows them (stemmed, stop words dropped), each with its IDF in this space;
    * and the words of 4+ characters found in no image, for the trigram look-up.
    */
-  private async queryTerms(text: string): Promise<{ terms: { lexeme: string; idf: number }[]; fuzzy: { word: string; idf: number }[] }> {
+  private async queryTerms(
+    text: string,
+  ): Promise<{ terms: { lexeme: string; idf: number }[]; fuzzy: { word: string; idf: number }[] }> {
     const words = [...new Set(text.toLowerCase().match(/[\p{L}\p{N}]+/gu) ?? [])].slice(0, 32);
     if (!words.length) return { terms: [], fuzzy: [] };
     // Document frequencies change slowly: kept a few minutes per word (this process's writes clear them at once).
@@ -502,7 +595,10 @@ export class SqlStore implements Store {
   }
 
   async setOcr(imageId: string, result: OcrResult) {
-    await this.db.query(`update images set ocr_text = $2, ocr_words = $3::jsonb where id = $1 and space_id = ${this.S}`, [imageId, result.text, JSON.stringify(result.words)]);
+    await this.db.query(
+      `update images set ocr_text = $2, ocr_words = $3::jsonb where id = $1 and space_id = ${this.S}`,
+      [imageId, result.text, JSON.stringify(result.words)],
+    );
     await this.refreshDocs([imageId]);
   }
 
@@ -518,14 +614,29 @@ export class SqlStore implements Store {
   }
 
   async markAnalyzed(imageId: string, analyzer: AnalyzerName, state: AnalyzerState) {
-    await this.db.query(`update images set analyzed = jsonb_set(analyzed, $2::text[], $3::jsonb) where id = $1 and space_id = ${this.S}`, [imageId, [analyzer], JSON.stringify(state)]);
+    await this.db.query(
+      `update images set analyzed = jsonb_set(analyzed, $2::text[], $3::jsonb) where id = $1 and space_id = ${this.S}`,
+      [imageId, [analyzer], JSON.stringify(state)],
+    );
   }
 
-  async imagesForAnalysis(q: { analyzer: AnalyzerName; missing: boolean; folder?: string | null; limit?: number; offset?: number }) {
+  async imagesForAnalysis(q: {
+    analyzer: AnalyzerName;
+    missing: boolean;
+    folder?: string | null;
+    limit?: number;
+    offset?: number;
+  }) {
     const params: unknown[] = q.missing ? [q.analyzer] : [];
-    const where = [...(q.missing ? [`not (i.analyzed ? $1::text)`] : []), ...this.imageWhere({ folder: q.folder }, 'i', params)];
+    const where = [
+      ...(q.missing ? [`not (i.analyzed ? $1::text)`] : []),
+      ...this.imageWhere({ folder: q.folder }, 'i', params),
+    ];
     params.push(q.limit ?? null, q.offset ?? 0);
-    const rows = await this.db.query<{ id: string }>(`select i.id from images i where ${where.join(' and ')} order by i.created_at, i.id limit $${params.length - 1} offset $${params.length}`, params);
+    const rows = await this.db.query<{ id: string }>(
+      `select i.id from images i where ${where.join(' and ')} order by i.created_at, i.id limit $${params.length - 1} offset $${params.length}`,
+      params,
+    );
     return rows.map((r) => r.id);
   }
 
@@ -559,7 +670,10 @@ export class SqlStore implements Store {
   }
 
   async getEmbedding(imageId: string, model: string) {
-    const rows = await this.db.query<{ v: string }>(`select embedding::text as v from embeddings e where e.image_id = $1::uuid and e.model = $2 and e.space_id = ${this.S}`, [imageId, model]);
+    const rows = await this.db.query<{ v: string }>(
+      `select embedding::text as v from embeddings e where e.image_id = $1::uuid and e.model = $2 and e.space_id = ${this.S}`,
+      [imageId, model],
+    );
     return rows[0] ? parseVector(rows[0].v) : null;
   }
 
@@ -577,7 +691,10 @@ export class SqlStore implements Store {
   async deleteEmbeddings(imageIds?: string[], kind: EmbeddingKind = 'clip') {
     this.invalidate();
     const rows = imageIds
-      ? await this.db.query(`delete from embeddings e where kind = $2 and image_id = any($1::uuid[]) and e.space_id = ${this.S} returning 1`, [imageIds, kind])
+      ? await this.db.query(
+          `delete from embeddings e where kind = $2 and image_id = any($1::uuid[]) and e.space_id = ${this.S} returning 1`,
+          [imageIds, kind],
+        )
       : await this.db.query(`delete from embeddings e where kind = $1 and e.space_id = ${this.S} returning 1`, [kind]);
     return rows.length;
   }
@@ -600,7 +717,11 @@ export class SqlStore implements Store {
   }
 
   folderNames(): Promise<string[]> {
-    return this.cached('folders', async () => (await this.db.query<{ folder: string }>(`select distinct folder from image_paths where space_id = ${this.S}`)).map((r) => r.folder));
+    return this.cached('folders', async () =>
+      (
+        await this.db.query<{ folder: string }>(`select distinct folder from image_paths where space_id = ${this.S}`)
+      ).map((r) => r.folder),
+    );
   }
 
   async folders() {
@@ -613,7 +734,9 @@ export class SqlStore implements Store {
   imageCount() {
     // Asked by every text search (IDF): cached like the other per-search answers.
     return this.cached('count', async () => {
-      const [row] = await this.db.query<{ n: string | number }>(`select count(*) as n from images where space_id = ${this.S}`);
+      const [row] = await this.db.query<{ n: string | number }>(
+        `select count(*) as n from images where space_id = ${this.S}`,
+      );
       return Number(row.n);
     });
   }
@@ -639,14 +762,21 @@ export class SqlStore implements Store {
   async getImages(ids: string[]): Promise<ImageDetails[]> {
     const valid = ids.filter(isUuid);
     if (!valid.length) return [];
-    const rows = await this.db.query<ImageRow>(`${IMAGE_SELECT} where i.space_id = ${this.S} and i.id = any($1::uuid[]) group by i.id`, [valid]);
+    const rows = await this.db.query<ImageRow>(
+      `${IMAGE_SELECT} where i.space_id = ${this.S} and i.id = any($1::uuid[]) group by i.id`,
+      [valid],
+    );
     const byId = new Map(rows.map((r) => [r.id, toDetails(r)]));
     return valid.map((id) => byId.get(id)).filter((d): d is ImageDetails => d !== undefined);
   }
 
   async places(q: { folder?: string | null }) {
     const params: unknown[] = [];
-    const where = [...this.imageWhere({ folder: q.folder }, 'i', params), 'i.gps_lat is not null', 'i.gps_lon is not null'];
+    const where = [
+      ...this.imageWhere({ folder: q.folder }, 'i', params),
+      'i.gps_lat is not null',
+      'i.gps_lon is not null',
+    ];
     const rows = await this.db.query<{ country: string | null; count: number | string; lat: number; lon: number }>(
       `select i.country, count(*) as count, avg(i.gps_lat) as lat, avg(i.gps_lon) as lon from images i where ${where.join(' and ')} group by i.country order by count(*) desc`,
       params,
@@ -667,18 +797,28 @@ export class SqlStore implements Store {
     };
   }
 
-  async listImages(q: { folder?: string | null; limit: number; cursor?: string | null; order?: 'added' | 'taken'; before?: string | null }) {
+  async listImages(q: {
+    folder?: string | null;
+    limit: number;
+    cursor?: string | null;
+    order?: 'added' | 'taken';
+    before?: string | null;
+  }) {
     const params: unknown[] = [q.limit + 1]; // one more than shown, to know whether another page exists
     const where = this.imageWhere({ folder: q.folder }, 'i', params);
     // By date taken, images without one come last (as if taken in year 1); either way a keyset on (date, id).
     const key = q.order === 'taken' ? `coalesce(i.taken_at, '${UNDATED}'::timestamptz)` : 'i.created_at';
     const cursor = q.cursor ? decodeCursor(q.cursor) : null;
-    if (q.cursor && !cursor) throw new LoupeError('BAD_ARGUMENT', { message: 'cursor is not one this server gave out (use nextCursor from the previous page)' });
+    if (q.cursor && !cursor)
+      throw new LoupeError('BAD_ARGUMENT', {
+        message: 'cursor is not one this server gave out (use nextCursor from the previous page)',
+      });
     if (cursor) {
       params.push(cursor.createdAt, cursor.id);
       where.push(`(${key}, i.id) < ($${params.length - 1}::timestamptz, $${params.length}::uuid)`);
     } else if (q.before) {
-      if (Number.isNaN(Date.parse(q.before))) throw new LoupeError('BAD_ARGUMENT', { message: `before must be a date like 2021-03-01, not "${q.before}"` });
+      if (Number.isNaN(Date.parse(q.before)))
+        throw new LoupeError('BAD_ARGUMENT', { message: `before must be a date like 2021-03-01, not "${q.before}"` });
       params.push(q.before);
       where.push(`${key} < $${params.length}::timestamptz`);
     }
@@ -697,9 +837,18 @@ export class SqlStore implements Store {
     if (!(await this.imageExists(id))) return null;
     await this.db.transaction(async (tx) => {
       if (patch.caption !== undefined)
-        await tx.query(`update images set caption = $2, caption_source = $3 where id = $1 and space_id = ${this.S}`, [id, patch.caption, patch.caption === null ? null : 'user']);
-      if (patch.tags !== undefined) await tx.query(`update images set tags = $2 where id = $1 and space_id = ${this.S}`, [id, patch.tags]);
-      if (patch.folder !== undefined) await tx.query(`update image_paths set folder = $2 where image_id = $1 and space_id = ${this.S}`, [id, patch.folder]);
+        await tx.query(`update images set caption = $2, caption_source = $3 where id = $1 and space_id = ${this.S}`, [
+          id,
+          patch.caption,
+          patch.caption === null ? null : 'user',
+        ]);
+      if (patch.tags !== undefined)
+        await tx.query(`update images set tags = $2 where id = $1 and space_id = ${this.S}`, [id, patch.tags]);
+      if (patch.folder !== undefined)
+        await tx.query(`update image_paths set folder = $2 where image_id = $1 and space_id = ${this.S}`, [
+          id,
+          patch.folder,
+        ]);
     });
     await this.refreshDocs([id]);
     const [image] = await this.getImages([id]);
@@ -709,7 +858,10 @@ export class SqlStore implements Store {
   async deleteImage(id: string): Promise<string | null> {
     this.invalidate();
     if (!isUuid(id)) return null;
-    const rows = await this.db.query<{ sha256: string }>(`delete from images where id = $1 and space_id = ${this.S} returning sha256`, [id]);
+    const rows = await this.db.query<{ sha256: string }>(
+      `delete from images where id = $1 and space_id = ${this.S} returning sha256`,
+      [id],
+    );
     return rows[0]?.sha256 ?? null;
   }
 
@@ -755,7 +907,8 @@ function toDetails(r: ImageRow): ImageDetails {
   const exif: ImageDetails['exif'] = {};
   if (r.taken_at) exif.takenAt = iso(r.taken_at);
   if (r.camera) exif.camera = r.camera;
-  if (r.gps_lat !== null && r.gps_lon !== null) exif.gps = { lat: r.gps_lat, lon: r.gps_lon, ...(r.gps_alt !== null ? { alt: r.gps_alt } : {}) };
+  if (r.gps_lat !== null && r.gps_lon !== null)
+    exif.gps = { lat: r.gps_lat, lon: r.gps_lon, ...(r.gps_alt !== null ? { alt: r.gps_alt } : {}) };
   if (r.country) exif.country = r.country;
   return {
     id: r.id,
@@ -785,7 +938,10 @@ function decodeCursor(cursor: string): { createdAt: string; id: string } | null 
   try {
     const [createdAt, id] = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
     // Only what encodeCursor writes: an ISO instant that reads back to itself (no "1", no 2020-02-30, no year +275760).
-    const exact = typeof createdAt === 'string' && /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/.test(createdAt) && new Date(createdAt).toISOString() === createdAt;
+    const exact =
+      typeof createdAt === 'string' &&
+      /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/.test(createdAt) &&
+      new Date(createdAt).toISOString() === createdAt;
     return exact && typeof id === 'string' && isUuid(id) ? { createdAt, id } : null;
   } catch {
     return null;
@@ -816,7 +972,20 @@ function upsertPathsWith(db: SqlClient, spaceId: string, paths: ImagePath[]) {
      from jsonb_to_recordset($2::jsonb) as r(path text, image_id uuid, root text, folder text, size bigint, mtime_ms float8, etag text)
      on conflict (space_id, path) do update set image_id = excluded.image_id, root = excluded.root, folder = excluded.folder,
        size = excluded.size, mtime_ms = excluded.mtime_ms, etag = excluded.etag`,
-    [spaceId, JSON.stringify(paths.map((p) => ({ path: p.path, image_id: p.imageId, root: p.root, folder: p.folder ?? '', size: p.size, mtime_ms: p.mtimeMs, etag: p.etag ?? null })))],
+    [
+      spaceId,
+      JSON.stringify(
+        paths.map((p) => ({
+          path: p.path,
+          image_id: p.imageId,
+          root: p.root,
+          folder: p.folder ?? '',
+          size: p.size,
+          mtime_ms: p.mtimeMs,
+          etag: p.etag ?? null,
+        })),
+      ),
+    ],
   );
 }
 
@@ -850,7 +1019,16 @@ function upsertPathWith(db: SqlClient, spaceId: string, p: ImagePath) {
 }
 
 function toStoredPath(r: PathRow): StoredPath {
-  return { path: r.path, imageId: r.image_id, root: r.root, folder: r.folder, size: Number(r.size), mtimeMs: Number(r.mtime_ms), sha256: r.sha256, etag: r.etag };
+  return {
+    path: r.path,
+    imageId: r.image_id,
+    root: r.root,
+    folder: r.folder,
+    size: Number(r.size),
+    mtimeMs: Number(r.mtime_ms),
+    sha256: r.sha256,
+    etag: r.etag,
+  };
 }
 
 export function vectorLiteral(v: Float32Array): string {

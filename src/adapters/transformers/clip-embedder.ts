@@ -57,7 +57,10 @@ export class TransformersClip implements ClipEmbedder {
   private loadText() {
     return (this.text ??= (async () => {
       try {
-        const [tokenizer, model] = await Promise.all([AutoTokenizer.from_pretrained(this.folder), CLIPTextModelWithProjection.from_pretrained(this.folder, this.sessionOptions())]);
+        const [tokenizer, model] = await Promise.all([
+          AutoTokenizer.from_pretrained(this.folder),
+          CLIPTextModelWithProjection.from_pretrained(this.folder, this.sessionOptions()),
+        ]);
         return { tokenizer, model };
       } catch (e) {
         this.text = undefined;
@@ -69,7 +72,10 @@ export class TransformersClip implements ClipEmbedder {
   private loadVision() {
     return (this.vision ??= (async () => {
       try {
-        const [processor, model] = await Promise.all([AutoProcessor.from_pretrained(this.folder), CLIPVisionModelWithProjection.from_pretrained(this.folder, this.sessionOptions())]);
+        const [processor, model] = await Promise.all([
+          AutoProcessor.from_pretrained(this.folder),
+          CLIPVisionModelWithProjection.from_pretrained(this.folder, this.sessionOptions()),
+        ]);
         return { processor, model };
       } catch (e) {
         this.vision = undefined;
@@ -99,13 +105,25 @@ export class TransformersClip implements ClipEmbedder {
     const { processor, model } = await this.loadVision();
     const inputs =
       cropAndNormalise(images, processor) ??
-      (await processor(images.map((img) => new RawImage(new Uint8ClampedArray(img.data.buffer, img.data.byteOffset, img.data.byteLength), img.width, img.height, 3))));
+      (await processor(
+        images.map(
+          (img) =>
+            new RawImage(
+              new Uint8ClampedArray(img.data.buffer, img.data.byteOffset, img.data.byteLength),
+              img.width,
+              img.height,
+              3,
+            ),
+        ),
+      ));
     const { image_embeds } = (await model(inputs)) as { image_embeds: Tensor };
     return splitRows(image_embeds);
   }
 
   async dispose() {
-    const loaded = await Promise.allSettled([this.text, this.vision].filter(Boolean) as Promise<{ model: PreTrainedModel }>[]);
+    const loaded = await Promise.allSettled(
+      [this.text, this.vision].filter(Boolean) as Promise<{ model: PreTrainedModel }>[],
+    );
     for (const r of loaded) if (r.status === 'fulfilled') await r.value.model.dispose();
   }
 }
@@ -133,10 +151,29 @@ interface ClipImageProcessor {
  */
 export function cropAndNormalise(images: RgbPixels[], processor: Processor): { pixel_values: Tensor } | null {
   const p = (processor as unknown as { image_processor?: ClipImageProcessor }).image_processor;
-  if (!p || p.do_pad || p.do_thumbnail || p.do_flip_channel_order || !p.do_center_crop || !p.crop_size || !p.image_mean || !p.image_std) return null;
+  if (
+    !p ||
+    p.do_pad ||
+    p.do_thumbnail ||
+    p.do_flip_channel_order ||
+    !p.do_center_crop ||
+    !p.crop_size ||
+    !p.image_mean ||
+    !p.image_std
+  )
+    return null;
   const { width: cw, height: ch } = p.crop_size;
   const edge = p.size?.shortest_edge;
-  if (!images.every((img) => img.data.length === img.width * img.height * 3 && img.width >= cw && img.height >= ch && (!p.do_resize || Math.min(img.width, img.height) === edge))) return null;
+  if (
+    !images.every(
+      (img) =>
+        img.data.length === img.width * img.height * 3 &&
+        img.width >= cw &&
+        img.height >= ch &&
+        (!p.do_resize || Math.min(img.width, img.height) === edge),
+    )
+  )
+    return null;
   const scale = p.do_rescale ? (p.rescale_factor ?? 1 / 255) : 1;
   const mean = p.do_normalize ? p.image_mean : [0, 0, 0];
   const std = p.do_normalize ? p.image_std : [1, 1, 1];

@@ -17,7 +17,9 @@ export class TransformersCaptioner implements Captioner {
   readonly model: string;
   private readonly pipelines = new Map<string, Promise<ImageToTextPipeline>>();
 
-  constructor(private readonly o: { models: LocalCaptionModel[]; dtype: string; timeoutMs: number; maxNewTokens?: number }) {
+  constructor(
+    private readonly o: { models: LocalCaptionModel[]; dtype: string; timeoutMs: number; maxNewTokens?: number },
+  ) {
     if (!o.models.length) throw new Error('TransformersCaptioner needs at least one model');
     this.model = `local/${o.models[0].modelId}`;
   }
@@ -25,7 +27,10 @@ export class TransformersCaptioner implements Captioner {
   private load(m: LocalCaptionModel) {
     let p = this.pipelines.get(m.modelId);
     if (!p) {
-      p = pipeline('image-to-text', localModelFolder(m.modelRoot, m.modelId), { dtype: this.o.dtype as 'q8', device: 'cpu' }) as Promise<ImageToTextPipeline>;
+      p = pipeline('image-to-text', localModelFolder(m.modelRoot, m.modelId), {
+        dtype: this.o.dtype as 'q8',
+        device: 'cpu',
+      }) as Promise<ImageToTextPipeline>;
       p.catch(() => this.pipelines.delete(m.modelId));
       this.pipelines.set(m.modelId, p);
     }
@@ -40,7 +45,10 @@ export class TransformersCaptioner implements Captioner {
       try {
         const run = (async () => (await this.load(m))(raw, { max_new_tokens: this.o.maxNewTokens ?? 30 }))();
         // onnxruntime cannot be interrupted: a timed-out run finishes in the background and is ignored.
-        const timeout = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`no caption within ${this.o.timeoutMs} ms`)), this.o.timeoutMs)));
+        const timeout = new Promise<never>(
+          (_, reject) =>
+            (timer = setTimeout(() => reject(new Error(`no caption within ${this.o.timeoutMs} ms`)), this.o.timeoutMs)),
+        );
         const out = (await Promise.race([run, timeout])) as { generated_text: string }[];
         return (out[0]?.generated_text ?? '').replace(/\s+/g, ' ').trim();
       } catch (e) {

@@ -16,7 +16,10 @@ export class TransformersSentenceEmbedder implements TextEmbedder {
   private load() {
     return (this.extractor ??= (async () => {
       try {
-        return (await pipeline('feature-extraction', localModelFolder(this.o.modelRoot, this.o.modelId), { dtype: this.o.dtype as 'q8', device: 'cpu' })) as FeatureExtractionPipeline;
+        return (await pipeline('feature-extraction', localModelFolder(this.o.modelRoot, this.o.modelId), {
+          dtype: this.o.dtype as 'q8',
+          device: 'cpu',
+        })) as FeatureExtractionPipeline;
       } catch (e) {
         this.extractor = undefined;
         throw new LoupeError('MODEL_LOAD_FAILED', { model: this.o.modelId, reason: reasonOf(e) }, { cause: e });

@@ -32,7 +32,10 @@ export function registerReindex(program: Command) {
             .map((s) => s.trim())
             .filter(Boolean);
           const unknown = list.filter((a) => !(ANALYZERS as readonly string[]).includes(a));
-          if (unknown.length) throw new InvalidArgumentError(`unknown analyzer ${unknown.join(', ')}; choose from ${ANALYZERS.join(', ')}.`);
+          if (unknown.length)
+            throw new InvalidArgumentError(
+              `unknown analyzer ${unknown.join(', ')}; choose from ${ANALYZERS.join(', ')}.`,
+            );
           return list;
         })
         .default([...ANALYZERS], 'all of them'),
@@ -45,8 +48,13 @@ export function registerReindex(program: Command) {
     .option('--folder <name>', 'only this folder and below')
     .option('--dry-run', 'say what would change, change nothing');
   withCommonFlags(cmd, { space: true, json: 'print the report as JSON' }).action(async (flags: ReindexFlags) => {
-    if (flags.missing && (flags.force || flags.reset)) throw new LoupeError('BAD_ARGUMENT', { message: '--missing cannot go with --force or --reset' });
-    const [{ reindex }, { withLibrary }, { pc, printJson, progressBar, table }] = await Promise.all([import('../../app/reindex.js'), import('../context.js'), import('../output.js')]);
+    if (flags.missing && (flags.force || flags.reset))
+      throw new LoupeError('BAD_ARGUMENT', { message: '--missing cannot go with --force or --reset' });
+    const [{ reindex }, { withLibrary }, { pc, printJson, progressBar, table }] = await Promise.all([
+      import('../../app/reindex.js'),
+      import('../context.js'),
+      import('../output.js'),
+    ]);
     const bar = flags.json ? undefined : progressBar('img');
     const report = await withLibrary(flags, (lib) =>
       reindex(lib, {
@@ -65,9 +73,17 @@ export function registerReindex(program: Command) {
     console.log(
       table(
         ['analyzer', 'model', flags.dryRun ? 'would run on' : 'images', 'ok', 'nothing found', 'failed'],
-        Object.entries(report).map(([name, r]) => [name, r.unavailable ? pc.yellow(r.unavailable) : (r.model ?? '—'), r.planned, r.ok, r.empty, r.failed.length]),
+        Object.entries(report).map(([name, r]) => [
+          name,
+          r.unavailable ? pc.yellow(r.unavailable) : (r.model ?? '—'),
+          r.planned,
+          r.ok,
+          r.empty,
+          r.failed.length,
+        ]),
       ),
     );
-    for (const r of Object.values(report)) for (const f of r.failed.slice(0, 20)) console.log(`${pc.red('✗')} ${f.id}: ${f.error}`);
+    for (const r of Object.values(report))
+      for (const f of r.failed.slice(0, 20)) console.log(`${pc.red('✗')} ${f.id}: ${f.error}`);
   });
 }

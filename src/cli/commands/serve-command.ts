@@ -23,12 +23,28 @@ export function registerServe(program: Command) {
     const server = await startServer(lib, { port: flags.port, host: flags.host, log, metrics });
     // One search now loads what searches use (CLIP's text tower, the sentence embedder, the index pages), so the first
     // user's search does not wait for them.
-    void import('../../app/search.js').then(({ searchByText }) => searchByText(lib, 'warm up', { k: 1 })).catch((e) => log.warn({ reason: (e as Error).message }, 'search not warmed at start'));
-    console.log(`${pc.green('●')} Loupe on ${server.url}  (API docs: ${server.url}/docs, metrics: ${server.url}/metrics)`);
-    log.info({ url: server.url, database: config.database ? 'postgres' : 'embedded', auth: config.http.auth, inlineWorker: Boolean(server.worker) }, 'listening');
-    if (!server.worker) log.info({}, 'uploads are indexed by `loupe worker` processes (LOUPE_INLINE_WORKER=on runs one here)');
+    void import('../../app/search.js')
+      .then(({ searchByText }) => searchByText(lib, 'warm up', { k: 1 }))
+      .catch((e) => log.warn({ reason: (e as Error).message }, 'search not warmed at start'));
+    console.log(
+      `${pc.green('●')} Loupe on ${server.url}  (API docs: ${server.url}/docs, metrics: ${server.url}/metrics)`,
+    );
+    log.info(
+      {
+        url: server.url,
+        database: config.database ? 'postgres' : 'embedded',
+        auth: config.http.auth,
+        inlineWorker: Boolean(server.worker),
+      },
+      'listening',
+    );
+    if (!server.worker)
+      log.info({}, 'uploads are indexed by `loupe worker` processes (LOUPE_INLINE_WORKER=on runs one here)');
     if (config.database && config.blobStore === 'fs')
-      log.warn({ dataDir: config.dataDir }, "uploads are kept in this machine's data folder: workers on other machines need LOUPE_BLOB_STORE=s3 (or the same shared folder)");
+      log.warn(
+        { dataDir: config.dataDir },
+        "uploads are kept in this machine's data folder: workers on other machines need LOUPE_BLOB_STORE=s3 (or the same shared folder)",
+      );
     const stop = async () => {
       // Whatever is still running (a slow statement, a model call) may not keep the process alive past the grace.
       setTimeout(() => process.exit(0), config.jobs.graceMs + 5000).unref();

@@ -6,7 +6,11 @@ export function registerStats(program: Command) {
     space: true,
     json: 'print {images, folders, models, analyzers, passes}',
   }).action(async (flags: CommonFlags) => {
-    const [{ libraryStats }, { withLibrary }, { printJson, table }] = await Promise.all([import('../../app/stats.js'), import('../context.js'), import('../output.js')]);
+    const [{ libraryStats }, { withLibrary }, { printJson, table }] = await Promise.all([
+      import('../../app/stats.js'),
+      import('../context.js'),
+      import('../output.js'),
+    ]);
     const stats = await withLibrary(flags, libraryStats, { existing: true });
     if (flags.json) return printJson(stats);
     console.log(`${stats.images} images (database: ${stats.database})`);
@@ -30,7 +34,10 @@ export function registerStats(program: Command) {
       ),
     );
     const waiting = stats.passes.filter((p) => p.pending > 0);
-    if (waiting.length) console.log(`pending: ${waiting.map((p) => `${p.pass} (${p.pending})`).join(', ')}; run \`loupe reindex\` (or index again) to finish them`);
+    if (waiting.length)
+      console.log(
+        `pending: ${waiting.map((p) => `${p.pass} (${p.pending})`).join(', ')}; run \`loupe reindex\` (or index again) to finish them`,
+      );
   });
 }
 

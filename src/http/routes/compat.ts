@@ -39,9 +39,17 @@ export function compatRoutes(deps: ServerDeps) {
       const r = records[0];
       if (r.status !== 'ready' || !r.image) {
         const code = r.job?.errorCode as ErrorCode | null | undefined;
-        return c.json({ success: false, error: r.job?.error ?? 'indexing did not finish' }, (code ? statusOf(code) : 500) as 500);
+        return c.json(
+          { success: false, error: r.job?.error ?? 'indexing did not finish' },
+          (code ? statusOf(code) : 500) as 500,
+        );
       }
-      return c.json({ success: true, filename: displayName(r.image.paths[0]?.path ?? 'image'), caption: r.image.caption ?? '', url: imageUrls(r.image.id).url });
+      return c.json({
+        success: true,
+        filename: displayName(r.image.paths[0]?.path ?? 'image'),
+        caption: r.image.caption ?? '',
+        url: imageUrls(r.image.id).url,
+      });
     }),
   );
 
@@ -55,7 +63,12 @@ export function compatRoutes(deps: ServerDeps) {
         lib,
         hits.map((h) => h.id),
       );
-      const results = hits.map((h) => ({ image_path: displayName(h.path), caption: details.get(h.id)?.caption ?? '', similarity: h.score ?? 0, url: imageUrls(h.id).url }));
+      const results = hits.map((h) => ({
+        image_path: displayName(h.path),
+        caption: details.get(h.id)?.caption ?? '',
+        similarity: h.score ?? 0,
+        url: imageUrls(h.id).url,
+      }));
       return c.json({ success: true, results, count: results.length });
     }),
   );
@@ -67,7 +80,12 @@ export function compatRoutes(deps: ServerDeps) {
       const results = [];
       for (let cursor: string | null = null; ;) {
         const page: Awaited<ReturnType<typeof listImages>> = await listImages(lib, { limit: 500, cursor });
-        for (const d of page.items) results.push({ image_path: displayName(d.paths[0]?.path ?? ''), caption: d.caption ?? '', url: imageUrls(d.id).url });
+        for (const d of page.items)
+          results.push({
+            image_path: displayName(d.paths[0]?.path ?? ''),
+            caption: d.caption ?? '',
+            url: imageUrls(d.id).url,
+          });
         if (!(cursor = page.nextCursor)) break;
       }
       return c.json({ success: true, results, count: results.length });
@@ -89,14 +107,26 @@ export function compatRoutes(deps: ServerDeps) {
     }
   };
   const demoHits = async (hits: Awaited<ReturnType<typeof searchByText>>['hits']) =>
-    hits.map((h) => ({ distance: l2FromCosine(h.score ?? -1), folder: h.folder, s3_path: h.path, image_url: imageUrls(h.id).url }));
+    hits.map((h) => ({
+      distance: l2FromCosine(h.score ?? -1),
+      folder: h.folder,
+      s3_path: h.path,
+      image_url: imageUrls(h.id).url,
+    }));
 
   app.post(
     '/api/demo_backend_v2/image_search/search',
     fastapi(async (c) => {
       const lib = c.var.lib;
-      const body = parseWith(z.object({ query: QueryText, k: KParam.default(5), folder: z.string().max(1000).nullable().optional() }), await readJson(c));
-      const { hits } = await searchByText(lib, body.query, { k: body.k, folder: body.folder ?? undefined, mode: 'vector' }); // a pure CLIP backend
+      const body = parseWith(
+        z.object({ query: QueryText, k: KParam.default(5), folder: z.string().max(1000).nullable().optional() }),
+        await readJson(c),
+      );
+      const { hits } = await searchByText(lib, body.query, {
+        k: body.k,
+        folder: body.folder ?? undefined,
+        mode: 'vector',
+      }); // a pure CLIP backend
       return c.json(await demoHits(hits));
     }),
   );

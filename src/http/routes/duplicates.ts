@@ -25,7 +25,9 @@ export function duplicateRoutes() {
       groups: groups.map((g) => ({
         kind: g.kind,
         maxDistance: g.maxDistance,
-        images: g.images.filter((i) => details.has(i.id)).map((i) => ({ ...imageView(details.get(i.id)!), distance: i.distance })),
+        images: g.images
+          .filter((i) => details.has(i.id))
+          .map((i) => ({ ...imageView(details.get(i.id)!), distance: i.distance })),
       })),
     });
   });

@@ -9,7 +9,15 @@ import { searchSimilar, withSourceUrls } from '../../app/search.js';
 import type { AppEnv, ServerDeps } from '../context.js';
 import type { Library } from '../../app/library.js';
 import { errorBody, statusOf } from '../errors.js';
-import { intParam, parseWith, percentParam, readImageRequest, readJson, tagsFrom, type ImageRequest } from '../inputs.js';
+import {
+  intParam,
+  parseWith,
+  percentParam,
+  readImageRequest,
+  readJson,
+  tagsFrom,
+  type ImageRequest,
+} from '../inputs.js';
 import { hitView, imageView, recordView } from '../views.js';
 import { filtersFromFields } from '../../core/filters.js';
 import { FiltersBody, SortParam } from './search.js';
@@ -43,7 +51,8 @@ export const ImagePatchBody = z
   })
   .strict();
 
-const pick = (q: Record<string, string>, keys: string[]) => Object.fromEntries(keys.filter((k) => q[k] !== undefined).map((k) => [k, q[k]]));
+const pick = (q: Record<string, string>, keys: string[]) =>
+  Object.fromEntries(keys.filter((k) => q[k] !== undefined).map((k) => [k, q[k]]));
 
 /** `LAT,LON[,KM]` from a query parameter, as the structured field (the schema then checks the ranges). */
 function nearOf(value: string) {
@@ -53,7 +62,13 @@ function nearOf(value: string) {
 
 /** A request's images, accepted and (with `wait`) indexed: shared by the v1 API and the compatibility routes. */
 export const uploadRequest = (lib: Library, deps: ServerDeps, req: ImageRequest, wait: boolean) =>
-  uploadMany(lib, deps, req.images, { folder: req.fields.folder, caption: req.fields.caption, tags: tagsFrom(req.json?.tags ?? req.fields.tags) }, { wait, release: req.dispose });
+  uploadMany(
+    lib,
+    deps,
+    req.images,
+    { folder: req.fields.folder, caption: req.fields.caption, tags: tagsFrom(req.json?.tags ?? req.fields.tags) },
+    { wait, release: req.dispose },
+  );
 
 export function imageRoutes(deps: ServerDeps) {
   const app = new Hono<AppEnv>();
@@ -69,13 +84,20 @@ export function imageRoutes(deps: ServerDeps) {
     // With ?wait=true, indexing failures count as failures of the request too.
     for (const r of records.filter((r) => r.status === 'failed')) {
       const code = (r.job?.errorCode ?? 'UNDECODABLE') as ErrorCode;
-      errors.push({ filename: r.job?.payload.filename ?? r.id, status: statusOf(code), body: { error: code, message: r.job?.error ?? 'indexing failed' } });
+      errors.push({
+        filename: r.job?.payload.filename ?? r.id,
+        status: statusOf(code),
+        body: { error: code, message: r.job?.error ?? 'indexing failed' },
+      });
     }
     const ok = records.filter((r) => r.status !== 'failed');
     // One file that failed answers with its own status; in a batch, failures are listed beside the successes.
     if (ok.length === 0 && errors.length === 1) return c.json(errors[0].body, errors[0].status as 400);
     const status = ok.length === 0 ? errors[0].status : 201;
-    return c.json({ images: ok.map(recordView), errors: errors.map((e) => ({ filename: e.filename, ...e.body })) }, status as 201);
+    return c.json(
+      { images: ok.map(recordView), errors: errors.map((e) => ({ filename: e.filename, ...e.body })) },
+      status as 201,
+    );
   });
 
   app.get('/', async (c) => {
@@ -83,7 +105,13 @@ export function imageRoutes(deps: ServerDeps) {
     const limit = intParam('limit', c.req.query('limit'), 50, 1, 500);
     const folder = c.req.query('folder') ? cleanFolder(c.req.query('folder')) : null;
     const order = parseWith(z.enum(['added', 'taken']).default('added'), c.req.query('order'));
-    const page = await listImages(lib, { folder, limit, cursor: c.req.query('cursor') || null, order, before: c.req.query('before') || null });
+    const page = await listImages(lib, {
+      folder,
+      limit,
+      cursor: c.req.query('cursor') || null,
+      order,
+      before: c.req.query('before') || null,
+    });
     return c.json({ items: page.items.map(imageView), nextCursor: page.nextCursor });
   });
 
@@ -99,10 +127,14 @@ export function imageRoutes(deps: ServerDeps) {
     return c.json({ places: await places(c.var.lib, folder) });
   });
   app.get('/places/outlines.svg', async (c) =>
-    c.body(`<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 360 180"><path d="${await c.var.lib.places.outlines()}"/></svg>`, 200, {
-      'content-type': 'image/svg+xml',
-      'cache-control': 'public, max-age=86400',
-    }),
+    c.body(
+      `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 360 180"><path d="${await c.var.lib.places.outlines()}"/></svg>`,
+      200,
+      {
+        'content-type': 'image/svg+xml',
+        'cache-control': 'public, max-age=86400',
+      },
+    ),
   );
 
   // Photos like several at once (a selection): ?ids=a,b,c and the same filters as /:id/similar.
@@ -119,7 +151,9 @@ export function imageRoutes(deps: ServerDeps) {
   app.post('/zip', async (c) => {
     const lib = c.var.lib;
     const type = c.req.header('content-type') ?? '';
-    const raw = type.includes('application/json') ? ((await readJson(c)) as { ids?: unknown }).ids : (await c.req.parseBody()).ids;
+    const raw = type.includes('application/json')
+      ? ((await readJson(c)) as { ids?: unknown }).ids
+      : (await c.req.parseBody()).ids;
     const ids = parseWith(
       z.array(z.string().min(1)).min(1),
       Array.isArray(raw)
@@ -139,14 +173,20 @@ export function imageRoutes(deps: ServerDeps) {
           if ('bytes' in item) zip.append(item.bytes, { name: item.name });
           else missing.push(`${item.missing}: ${item.reason}`);
         }
-        if (missing.length) zip.append(`${missing.length} of ${ids.length} photos are not in this zip:\n${missing.join('\n')}\n`, { name: 'NOT-INCLUDED.txt' });
+        if (missing.length)
+          zip.append(`${missing.length} of ${ids.length} photos are not in this zip:\n${missing.join('\n')}\n`, {
+            name: 'NOT-INCLUDED.txt',
+          });
         await zip.finalize();
       } catch (e) {
         zip.destroy(e as Error); // the download ends broken, not silently short
       }
     })();
     const stamp = new Date().toISOString().slice(0, 10);
-    return c.body(Readable.toWeb(zip) as ReadableStream, 200, { 'content-type': 'application/zip', 'content-disposition': `attachment; filename="loupe-${stamp}.zip"` });
+    return c.body(Readable.toWeb(zip) as ReadableStream, 200, {
+      'content-type': 'application/zip',
+      'content-disposition': `attachment; filename="loupe-${stamp}.zip"`,
+    });
   });
 
   app.get('/:id', async (c) => {
@@ -156,7 +196,9 @@ export function imageRoutes(deps: ServerDeps) {
     return c.json(recordView(record));
   });
 
-  app.patch('/:id', async (c) => c.json(imageView(await editImage(c.var.lib, c.req.param('id'), parseWith(ImagePatchBody, await readJson(c))))));
+  app.patch('/:id', async (c) =>
+    c.json(imageView(await editImage(c.var.lib, c.req.param('id'), parseWith(ImagePatchBody, await readJson(c))))),
+  );
 
   app.delete('/:id', async (c) => {
     await deleteImage(c.var.lib, c.req.param('id'));
@@ -168,7 +210,11 @@ export function imageRoutes(deps: ServerDeps) {
     const image = await getImage(lib, c.req.param('id'));
     const bytes = await readOriginal(lib, image);
     if (!bytes) throw new LoupeError('NOT_FOUND', { what: `the original file of image ${image.id}` });
-    return c.body(new Uint8Array(bytes), 200, { 'content-type': MIME[image.format] ?? 'application/octet-stream', 'cache-control': 'private, max-age=3600', etag: `"${image.sha256}"` });
+    return c.body(new Uint8Array(bytes), 200, {
+      'content-type': MIME[image.format] ?? 'application/octet-stream',
+      'cache-control': 'private, max-age=3600',
+      etag: `"${image.sha256}"`,
+    });
   });
 
   // A JPEG any browser shows (HEIC, TIFF and RAW included), ?size= up to 4096 on the long edge (default 2048).
@@ -178,7 +224,11 @@ export function imageRoutes(deps: ServerDeps) {
     const image = await getImage(lib, c.req.param('id'));
     const preview = await previewOf(lib, image, size);
     if (!preview) throw new LoupeError('NOT_FOUND', { what: `the original file of image ${image.id}` });
-    return c.body(new Uint8Array(preview), 200, { 'content-type': 'image/jpeg', 'cache-control': 'private, max-age=3600', etag: `"p${size}-${image.sha256}"` });
+    return c.body(new Uint8Array(preview), 200, {
+      'content-type': 'image/jpeg',
+      'cache-control': 'private, max-age=3600',
+      etag: `"p${size}-${image.sha256}"`,
+    });
   });
 
   app.get('/:id/thumbnail', async (c) => {
@@ -224,7 +274,10 @@ async function similarAnswer(lib: Library, ids: string[], q: Record<string, stri
   });
   const sort = parseWith(SortParam.optional(), q.sort);
   const minSimilarity = percentParam('minSimilarity', q.minSimilarity);
-  const result = await withSourceUrls(lib, await searchSimilar(lib, ids, { k, folder: q.folder, filters: filtersFromFields(fields), sort, minSimilarity }));
+  const result = await withSourceUrls(
+    lib,
+    await searchSimilar(lib, ids, { k, folder: q.folder, filters: filtersFromFields(fields), sort, minSimilarity }),
+  );
   const byId = await imagesById(
     lib,
     result.hits.map((h) => h.id),

@@ -8,7 +8,15 @@ import type { AppEnv } from '../context.js';
 import { intParam, parseWith, percentParam, readImageRequest, readJson } from '../inputs.js';
 import { hitView } from '../views.js';
 import { FUSION_MODES } from '../../core/hybrid.js';
-import { HAS_VALUES, MAX_YEAR, MIN_YEAR, ORIENTATIONS, SORTS, filtersFromFields, type Orientation } from '../../core/filters.js';
+import {
+  HAS_VALUES,
+  MAX_YEAR,
+  MIN_YEAR,
+  ORIENTATIONS,
+  SORTS,
+  filtersFromFields,
+  type Orientation,
+} from '../../core/filters.js';
 import { imagesById } from '../../app/browse.js';
 
 /** The one shape of a text query on every route (v1 and the compatibility routes). */
@@ -27,7 +35,13 @@ export const FiltersBody = z
     taken: z.string().max(10).optional().describe('taken within this year, month or day'),
     year: z.number().int().min(MIN_YEAR).max(MAX_YEAR).optional(),
     camera: z.string().max(200).optional().describe('camera make or model contains this'),
-    near: z.object({ lat: z.number().min(-90).max(90), lon: z.number().min(-180).max(180), km: z.number().positive().max(20000).optional() }).optional(),
+    near: z
+      .object({
+        lat: z.number().min(-90).max(90),
+        lon: z.number().min(-180).max(180),
+        km: z.number().positive().max(20000).optional(),
+      })
+      .optional(),
     country: z.string().max(100).optional().describe('country name or ISO code, from the GPS position'),
     type: z
       .union([z.string().max(10), z.array(z.string().max(10)).max(10)])
@@ -124,7 +138,12 @@ export function searchRoutes() {
       const filters = rawFilters === undefined ? undefined : filtersFromFields(parseWith(FiltersBody, rawFilters));
       const sort = parseWith(SortParam.optional(), req.json?.sort ?? req.fields.sort);
       const minSimilarity = percentParam('minSimilarity', req.json?.minSimilarity ?? req.fields.minSimilarity);
-      return c.json(await searchView(lib, await searchByImage(lib, await req.images[0].bytes(), { k, folder, filters, sort, minSimilarity })));
+      return c.json(
+        await searchView(
+          lib,
+          await searchByImage(lib, await req.images[0].bytes(), { k, folder, filters, sort, minSimilarity }),
+        ),
+      );
     } finally {
       await req.dispose();
     }

@@ -15,7 +15,10 @@ export function systemRoutes({ lib: rootLib, feed }: ServerDeps) {
     const caller = c.var.caller;
     const spaces = await openableSpaces(rootLib.access, caller);
     const current = await chooseSpace(rootLib.access, caller, requestedSpace(c)).catch(() => null);
-    return c.json({ items: [...spaces.values()].map((name) => ({ name })), current: current ? (spaces.get(current) ?? null) : null });
+    return c.json({
+      items: [...spaces.values()].map((name) => ({ name })),
+      current: current ? (spaces.get(current) ?? null) : null,
+    });
   });
 
   app.get('/api/v1/stats', async (c) => {
@@ -30,7 +33,8 @@ export function systemRoutes({ lib: rootLib, feed }: ServerDeps) {
   app.get('/api/v1/events', (c) => {
     const lib = c.var.lib;
     return streamSSE(c, async (stream) => {
-      const send = (event: string, data: unknown) => stream.writeSSE({ event, data: JSON.stringify(data) }).catch(() => {});
+      const send = (event: string, data: unknown) =>
+        stream.writeSSE({ event, data: JSON.stringify(data) }).catch(() => {});
       let progressDue: NodeJS.Timeout | null = null;
       const onJob = (e: JobEvent) => {
         if (e.spaceId !== lib.spaceId) return;

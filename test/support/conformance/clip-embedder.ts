@@ -15,7 +15,11 @@ const norm = (v: Float32Array) => Math.sqrt(cosine(v, v));
  * @param make the embedder under test (disposed after the suite)
  * @param o.dim the vector length the model declares
  */
-export function clipEmbedderConformance(name: string, make: () => Promise<ClipEmbedder>, o: { model: string; dim: number }) {
+export function clipEmbedderConformance(
+  name: string,
+  make: () => Promise<ClipEmbedder>,
+  o: { model: string; dim: number },
+) {
   describe(`ClipEmbedder: ${name}`, () => {
     let clip: ClipEmbedder;
     let pixels: RgbPixels[];
@@ -23,7 +27,11 @@ export function clipEmbedderConformance(name: string, make: () => Promise<ClipEm
       clip = await make();
       const decoder = new SharpDecoder();
       const options = { modelInputSize: clip.inputSize, thumbnailSize: 64, maxPixels: 1e8, maxFrames: 10 };
-      pixels = await Promise.all(['red', 'blue', 'green'].map(async (c, i) => (await decoder.decode(await colourImage(c, 'jpeg', [320 + 40 * i, 240]), c, options)).pixels));
+      pixels = await Promise.all(
+        ['red', 'blue', 'green'].map(
+          async (c, i) => (await decoder.decode(await colourImage(c, 'jpeg', [320 + 40 * i, 240]), c, options)).pixels,
+        ),
+      );
     });
     after(() => clip?.dispose());
 

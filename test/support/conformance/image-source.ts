@@ -44,7 +44,10 @@ export function imageSourceConformance(name: string, setup: () => Promise<Source
       await f.remove(p);
       assert.equal(await f.source.exists(p), false);
       assert.equal(await f.source.presence(p), 'absent', 'a file confirmed gone is absent');
-      await assert.rejects(f.source.read(p), (e: Error & { code?: string }) => e.code === 'UNREADABLE' || e.code === 'FILE_CHANGED');
+      await assert.rejects(
+        f.source.read(p),
+        (e: Error & { code?: string }) => e.code === 'UNREADABLE' || e.code === 'FILE_CHANGED',
+      );
     });
     it('reports an input that does not exist to the failure callback and goes on with the others', async () => {
       const f = await setup();
@@ -56,7 +59,10 @@ export function imageSourceConformance(name: string, setup: () => Promise<Source
         walk.files.map((x) => x.path),
         [ok],
       );
-      assert.ok(failed.length === 1 || walk.walkedRoots.length === 1, 'the missing input is failed, or (in a bucket) read as an empty prefix');
+      assert.ok(
+        failed.length === 1 || walk.walkedRoots.length === 1,
+        'the missing input is failed, or (in a bucket) read as an empty prefix',
+      );
     });
   });
 }

@@ -11,7 +11,14 @@ export interface QueueFixture {
   close(): Promise<void>;
 }
 
-const payload = (filename: string): IngestPayload => ({ blobKey: `originals/${filename}`, filename, folder: '', caption: null, tags: [], bytes: 1 });
+const payload = (filename: string): IngestPayload => ({
+  blobKey: `originals/${filename}`,
+  filename,
+  folder: '',
+  caption: null,
+  tags: [],
+  bytes: 1,
+});
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** @param open a queue on a fresh, migrated database with this retry policy */
@@ -33,10 +40,21 @@ export function jobQueueConformance(name: string, open: (retry: RetryPolicy) => 
         const a = job('a');
         await queue.enqueue(a);
         assert.equal((await queue.get(a.id))?.status, 'pending');
-        assert.equal((await queue.findActiveBySha(a.sha256))?.id, a.id, 'a second upload of the content finds the first');
+        assert.equal(
+          (await queue.findActiveBySha(a.sha256))?.id,
+          a.id,
+          'a second upload of the content finds the first',
+        );
         const [claimed] = await queue.claim(5, { workerId: 'w1', leaseMs: 60_000 });
-        assert.deepEqual([claimed.id, claimed.status, claimed.attempts, claimed.payload.filename], [a.id, 'running', 1, 'a']);
-        assert.deepEqual(await queue.claim(5, { workerId: 'w2', leaseMs: 60_000 }), [], 'a held lease is not claimed again');
+        assert.deepEqual(
+          [claimed.id, claimed.status, claimed.attempts, claimed.payload.filename],
+          [a.id, 'running', 1, 'a'],
+        );
+        assert.deepEqual(
+          await queue.claim(5, { workerId: 'w2', leaseMs: 60_000 }),
+          [],
+          'a held lease is not claimed again',
+        );
         assert.equal(await queue.complete(a.id, randomUUID(), 'w2'), false, 'another worker cannot complete it');
         const imageId = randomUUID();
         assert.equal(await queue.complete(a.id, imageId, 'w1'), true);
@@ -72,15 +90,31 @@ export function jobQueueConformance(name: string, open: (retry: RetryPolicy) => 
         await queue.enqueue(d);
         const first = await queue.claim(5, { workerId: 'w', leaseMs: 60_000 });
         assert.equal(first.length, 2);
-        assert.equal(await queue.fail(c.id, { error: 'database away', code: 'DATABASE_UNAVAILABLE', retry: true }, 'w'), 'pending');
-        assert.equal(await queue.fail(d.id, { error: 'not an image', code: 'NOT_AN_IMAGE', retry: false }, 'w'), 'failed');
+        assert.equal(
+          await queue.fail(c.id, { error: 'database away', code: 'DATABASE_UNAVAILABLE', retry: true }, 'w'),
+          'pending',
+        );
+        assert.equal(
+          await queue.fail(d.id, { error: 'not an image', code: 'NOT_AN_IMAGE', retry: false }, 'w'),
+          'failed',
+        );
         const [second] = await queue.claim(5, { workerId: 'w', leaseMs: 60_000 });
         assert.deepEqual([second?.id, second?.attempts], [c.id, 2]);
-        assert.equal(await queue.fail(c.id, { error: 'database away again', code: 'DATABASE_UNAVAILABLE', retry: true }, 'w'), 'dead');
+        assert.equal(
+          await queue.fail(c.id, { error: 'database away again', code: 'DATABASE_UNAVAILABLE', retry: true }, 'w'),
+          'dead',
+        );
         const [dead, failed] = [await queue.get(c.id), await queue.get(d.id)];
-        assert.deepEqual([dead?.status, dead?.error, dead?.errorCode], ['dead', 'database away again', 'DATABASE_UNAVAILABLE']);
+        assert.deepEqual(
+          [dead?.status, dead?.error, dead?.errorCode],
+          ['dead', 'database away again', 'DATABASE_UNAVAILABLE'],
+        );
         assert.deepEqual([failed?.status, failed?.errorCode], ['failed', 'NOT_AN_IMAGE']);
-        assert.equal(await queue.fail(c.id, { error: 'x', code: null, retry: true }, 'w'), null, 'a job not held cannot fail');
+        assert.equal(
+          await queue.fail(c.id, { error: 'x', code: null, retry: true }, 'w'),
+          null,
+          'a job not held cannot fail',
+        );
       }));
 
     it('released and orphaned jobs go back to pending without counting the try', () =>

@@ -23,7 +23,14 @@ export function storeConformance(name: string, open: () => Promise<SqlClient>) {
       const [r] = await store.insertImages([
         {
           image: { id, sha256: sha, phash: '0000000000000000', width: 1, height: 1, format: 'png', bytes: 1, exif: {} },
-          path: { imageId: id, path: `/lib/${folder ? folder + '/' : ''}${name}.png`, root: '/lib', folder, size: 1, mtimeMs: 1 },
+          path: {
+            imageId: id,
+            path: `/lib/${folder ? folder + '/' : ''}${name}.png`,
+            root: '/lib',
+            folder,
+            size: 1,
+            mtimeMs: 1,
+          },
           embedding: { model: MODEL, vector },
         },
       ]);
@@ -105,7 +112,10 @@ export function storeConformance(name: string, open: () => Promise<SqlClient>) {
         path: { imageId: id, path: p, root: '/lib', folder: 'batch', size: 1, mtimeMs: 1 },
         embedding: { model: MODEL, vector },
       });
-      const results = await store.insertImages([item(a, 'same', '/lib/batch/a.png', unit(1)), item(b, 'same', '/lib/batch/b.png', unit(1))]);
+      const results = await store.insertImages([
+        item(a, 'same', '/lib/batch/a.png', unit(1)),
+        item(b, 'same', '/lib/batch/b.png', unit(1)),
+      ]);
       assert.deepEqual(results, [
         { imageId: a, inserted: true },
         { imageId: a, inserted: false },
@@ -113,7 +123,10 @@ export function storeConformance(name: string, open: () => Promise<SqlClient>) {
       const before = await store.imageCount();
       // A bad vector (NaN) fails the whole batch: the good image before it is not kept either.
       await assert.rejects(
-        store.insertImages([item(randomUUID(), 'good', '/lib/batch/good.png', unit(1)), item(randomUUID(), 'bad', '/lib/batch/bad.png', Float32Array.from([NaN, 0, 0, 0, 0, 0, 0, 0]))]),
+        store.insertImages([
+          item(randomUUID(), 'good', '/lib/batch/good.png', unit(1)),
+          item(randomUUID(), 'bad', '/lib/batch/bad.png', Float32Array.from([NaN, 0, 0, 0, 0, 0, 0, 0])),
+        ]),
       );
       assert.equal(await store.imageCount(), before);
       await store.removePaths(['/lib/batch/a.png', '/lib/batch/b.png']);

@@ -8,7 +8,11 @@ export function textEmbedderConformance(name: string, make: () => Promise<TextEm
   describe(`text embedder: ${name}`, () => {
     it('returns one unit vector per text, closer for texts that share meaning words', async () => {
       const e = await make();
-      const [dog, dog2, pizza] = await e.embed(['a dog running on the beach', 'the dog at the beach', 'a plate of pizza with cheese']);
+      const [dog, dog2, pizza] = await e.embed([
+        'a dog running on the beach',
+        'the dog at the beach',
+        'a plate of pizza with cheese',
+      ]);
       for (const v of [dog, dog2, pizza]) {
         assert.equal(v.length, dim);
         assert.ok(Math.abs(cosine(v, v) - 1) < 1e-5);
