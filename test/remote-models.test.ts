@@ -119,13 +119,16 @@ describe('remote CLIP: the same model answers the same vectors over the wire', (
     assert.equal(ok.code, 0, ok.stderr);
     const [clip] = JSON.parse(ok.stdout) as { role: string; provider: string; ok: boolean; dim: number }[];
     assert.deepEqual([clip.role, clip.provider, clip.ok, clip.dim > 0], ['clip', 'immich', true, true]);
+    // NO_COLOR: the table's words without terminal colours (CI=true turns them on).
     const dead = await runCli(['models', 'check'], {
       ...env,
       LOUPE_ML_URL: 'http://127.0.0.1:9',
       LOUPE_ML_RETRIES: '0',
+      NO_COLOR: '1',
     });
     assert.equal(dead.code, 1);
     assert.match(dead.stdout, /immich.*no: .*127\.0\.0\.1:9/s);
+    assert.match(dead.stdout, /labels +│ off .*turned off/, 'a model turned off is said to be, not a failure');
   });
 });
 

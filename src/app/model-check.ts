@@ -5,7 +5,7 @@ import type { Library } from './library.js';
 
 export interface ModelCheck {
   role: 'clip' | 'text-embedding' | 'caption' | 'ocr' | 'labels';
-  /** local, immich, openai, ollama, or none. */
+  /** local, immich, openai, ollama, or off (turned off in the configuration: not a failure). */
   provider: string;
   model: string | null;
   /** Answered a call: embedders embed one text, OCR reads a blank picture; captioners and labels are loaded (a caption takes seconds). */
@@ -29,6 +29,7 @@ async function timed(
   provider: string,
   run: () => Promise<{ model: string | null; dim?: number }>,
 ): Promise<ModelCheck> {
+  if (provider === 'off') return { role, provider, model: null, ok: false, ms: 0 };
   const started = performance.now();
   try {
     const { model, dim } = await run();
@@ -63,8 +64,8 @@ export async function checkModels(lib: CheckDeps): Promise<ModelCheck[]> {
       'ocr',
       config.ocr.engine === 'auto'
         ? 'local'
-        : config.ocr.engine === 'immich'
-          ? 'immich'
+        : ['immich', 'off'].includes(config.ocr.engine)
+          ? config.ocr.engine
           : `local (${config.ocr.engine})`,
       async () => {
         const ocr = usable(await lib.ocr());

@@ -54,9 +54,11 @@ export function registerModels(program: Command) {
             c.role,
             c.provider,
             c.model ?? '—',
-            c.ok
-              ? `${pc.green('yes')} (${c.ms} ms${c.dim ? `, ${c.dim} dimensions` : ''})`
-              : `${pc.red('no')}: ${c.error}`,
+            c.provider === 'off'
+              ? pc.dim('turned off')
+              : c.ok
+                ? `${pc.green('yes')} (${c.ms} ms${c.dim ? `, ${c.dim} dimensions` : ''})`
+                : `${pc.red('no')}: ${c.error}`,
           ]),
         ),
       );
