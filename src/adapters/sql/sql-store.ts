@@ -310,11 +310,16 @@ export class SqlStore implements Store {
         `set local hnsw.ef_search = ${Math.min(1000, int(ef))}; set local hnsw.iterative_scan = relaxed_order;`,
       );
       // The filtered images are found through their indexes, not by scanning every image: lookups by key cost little
-      // when the tables are in memory, as a library's are (the default of 4 is for spinning disks).
+      // when the tables are in memory, as a library's are (the default of 4 is for spinning disks). The estimate of how
+      // many images pass runs under the same setting.
       if (filtered)
         await tx.exec(`set local hnsw.max_scan_tuples = ${FILTERED_SCAN_TUPLES}; set local random_page_cost = 1.1;`);
       if (q.exact) await tx.exec('set local enable_indexscan = off');
-      const exactOverFilter = !q.exact && filtered && (await this.countMatching(tx, q, exactMax + 1)) <= exactMax;
+      const exactOverFilter =
+        !q.exact &&
+        filtered &&
+        exactMax > 0 &&
+        (exactMax >= Number.MAX_SAFE_INTEGER || (await this.estimateMatching(tx, q)) <= exactMax);
       const params: unknown[] = [vectorLiteral(q.vector)];
       const conditions = [`e.space_id = ${this.S}`];
       if (filtered) {
@@ -361,14 +366,20 @@ export class SqlStore implements Store {
   }
 
   /** How many images pass the filters, counting no further than `upTo`. */
-  private async countMatching(db: SqlClient, f: SearchFilters, upTo: number): Promise<number> {
+  /**
+   * How many images the planner expects the filters to keep, from the tables' statistics: a count would read them all
+   * (at 1M images a folder keeping 100k cost 300 ms to count, against 15 ms for the search itself).
+   */
+  private async estimateMatching(db: SqlClient, f: SearchFilters): Promise<number> {
     const params: unknown[] = [];
     const on = this.imageWhere(f, 'i', params);
-    const [{ n }] = await db.query<{ n: number | string }>(
-      `select count(*) as n from (select 1 from images i where ${on.join(' and ')} limit ${int(upTo)}) t`,
+    const [row] = await db.query<{ 'QUERY PLAN': unknown }>(
+      `explain (format json) select 1 from images i where ${on.join(' and ')}`,
       params,
     );
-    return Number(n);
+    const plan = row['QUERY PLAN'];
+    const parsed = (typeof plan === 'string' ? JSON.parse(plan) : plan) as { Plan: { 'Plan Rows': number } }[];
+    return Number(parsed[0]?.Plan?.['Plan Rows'] ?? Infinity);
   }
 
   /** SQL conditions (joined with and) that an image row `a` must meet: its space, then every filter. */
