@@ -13,6 +13,7 @@ import {
   readFile,
   rename,
   rm,
+  stat,
   symlink,
   truncate,
   writeFile,
@@ -50,7 +51,16 @@ const NOBODY = { uid: 65534, gid: 65534 };
 async function asUser(dirs: string[]) {
   if (!isRoot) return undefined;
   for (const d of dirs) await execFileP('chown', ['-R', `${NOBODY.uid}:${NOBODY.gid}`, d]);
+  await reachableByOthers(REPO);
   return NOBODY;
+}
+
+/** That user must reach the checkout to run `loupe` from it: a clone in a `mktemp -d` folder (0700) gets o+x on its folders. */
+async function reachableByOthers(dir: string) {
+  for (let d = dir; d !== path.dirname(d); d = path.dirname(d)) {
+    const { mode } = await stat(d);
+    if (!(mode & 0o001)) await chmod(d, mode | 0o001);
+  }
 }
 const execFileP = promisify(execFile);
 
