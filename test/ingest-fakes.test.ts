@@ -43,23 +43,25 @@ const colourClip: ClipEmbedder = {
 };
 const none = async () => ({ unavailable: 'not in this test' });
 
+/** A queued job as the queue keeps it, from what was enqueued. */
+const pendingJob = (j: Pick<IngestJob, 'id' | 'sha256' | 'payload'>): IngestJob => ({
+  ...j,
+  spaceId: 'default',
+  status: 'pending',
+  imageId: null,
+  error: null,
+  errorCode: null,
+  attempts: 0,
+  createdAt: '',
+  updatedAt: '',
+});
+
 describe('acceptUpload on fakes', () => {
   const deps = () => {
     const enqueued: IngestJob[] = [];
     const jobs = fake<AcceptDeps['jobs']>('jobs', {
       findActiveBySha: async (s) => enqueued.find((j) => j.sha256 === s) ?? null,
-      enqueue: async (j) =>
-        void enqueued.push({
-          ...j,
-          spaceId: 'default',
-          status: 'pending',
-          imageId: null,
-          error: null,
-          errorCode: null,
-          attempts: 0,
-          createdAt: '',
-          updatedAt: '',
-        } as IngestJob),
+      enqueue: async (j) => void enqueued.push(pendingJob(j)),
       get: async (id) => enqueued.find((j) => j.id === id) ?? null,
     });
     return { config, decoder: new SharpDecoder(), blobs: memoryBlobs(), store: memoryStore(), jobs, enqueued };
@@ -202,26 +204,19 @@ describe('IngestWorker on fakes', () => {
     } satisfies Partial<JobQueue>);
     return { queue, calls };
   }
-  const job = (id: string, bytes: Buffer, filename: string): IngestJob => ({
-    id,
-    spaceId: 'default',
-    status: 'pending',
-    sha256: sha(bytes),
-    payload: {
-      blobKey: originalKey(sha(bytes)),
-      filename,
-      folder: 'phone',
-      caption: null,
-      tags: [],
-      bytes: bytes.length,
-    },
-    imageId: null,
-    error: null,
-    errorCode: null,
-    attempts: 0,
-    createdAt: '',
-    updatedAt: '',
-  });
+  const job = (id: string, bytes: Buffer, filename: string) =>
+    pendingJob({
+      id,
+      sha256: sha(bytes),
+      payload: {
+        blobKey: originalKey(sha(bytes)),
+        filename,
+        folder: 'phone',
+        caption: null,
+        tags: [],
+        bytes: bytes.length,
+      },
+    });
 
   it('stores a good upload, fails a corrupt one at once (deleting its original), and tries a passing database fault again', async () => {
     const [red, blue] = await Promise.all([colourImage('red', 'png'), colourImage('blue', 'png')]);

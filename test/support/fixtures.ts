@@ -12,6 +12,7 @@ import { TEST_CLIP_MODEL_ID, TEST_COLOURS, writeTestClipModel } from '../../src/
 import { TEST_TEXT_MODEL_ID, writeTestTextModel } from '../../src/models/test-text-model.js';
 import { writeTestCaptionModel } from '../../src/models/test-caption-model.js';
 import { NANODET_FILE, NANODET_MODEL_ID } from '../../src/adapters/onnx/nanodet-labeler.js';
+import { pgliteVersion } from './pg-server.js';
 
 export const REPO = path.resolve(import.meta.dirname, '../..');
 export const SHARED = path.resolve(REPO, '../shared');
@@ -73,9 +74,7 @@ let template: Promise<string> | undefined;
 function migratedDatabase(): Promise<string> {
   return (template ??= (async () => {
     const migrations = await readFile(path.join(REPO, 'src/adapters/sql/migrations.ts'));
-    const pglite = JSON.parse(
-      await readFile(path.join(REPO, 'node_modules/@electric-sql/pglite/package.json'), 'utf8'),
-    ).version;
+    const pglite = await pgliteVersion();
     const dir = path.join(
       os.tmpdir(),
       `loupe-test-db-${createHash('sha256').update(migrations).update(pglite).digest('hex').slice(0, 16)}`,

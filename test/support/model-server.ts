@@ -4,7 +4,7 @@
  * - Immich machine learning: `GET /ping` → "pong"; `POST /predict`, multipart with `entries` (JSON naming the task,
  *   `{"clip": {"visual"|"textual": {"modelName"}}}` or `{"ocr": {"detection", "recognition"}}`) and `image` or `text`;
  *   answers `{"clip": "<vector as a JSON string>", imageHeight, imageWidth}` or `{"ocr": {text, box, boxScore, textScore}}`.
- * - OpenAI-compatible embeddings: `GET /models`; `POST /embeddings` with Infinity's shape (`input: [data URI | text],
+ * - OpenAI-compatible embeddings: `POST /embeddings` with Infinity's shape (`input: [data URI | text],
  *   modality`) or Jina's (`input: [{image: base64} | {text}]`); answers `{data: [{index, embedding}], model}`.
  * `faults` makes it slow or down for tests of timeouts, retries and outages.
  * Run alone (bench/remote.ts): node --import tsx test/support/model-server.ts [MODELS_DIR MODEL_ID] → prints {"url": ...}, serves until killed.
@@ -95,8 +95,6 @@ export async function startModelServer(o: { ocr?: TextRecognizer; clip?: ClipEmb
     const send = (status: number, body: unknown) =>
       res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
     if (route === 'GET /ping') return res.writeHead(200, { 'content-type': 'application/json' }).end('"pong"');
-    if (route === 'GET /models')
-      return send(200, { object: 'list', data: [{ id: 'openai/clip-vit-base-patch32', object: 'model' }] });
     const chunks: Buffer[] = [];
     for await (const c of req) chunks.push(c as Buffer);
     const raw = Buffer.concat(chunks);

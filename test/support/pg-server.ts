@@ -83,6 +83,12 @@ interface Connection {
   closed: boolean;
 }
 
+/** The installed PGlite's version: databases kept between test runs are made again when it changes. */
+export async function pgliteVersion(): Promise<string> {
+  const manifest = path.resolve(import.meta.dirname, '../../node_modules/@electric-sql/pglite/package.json');
+  return JSON.parse(await readFile(manifest, 'utf8')).version;
+}
+
 let cluster: Promise<Blob> | undefined;
 /**
  * A new, empty cluster as PGlite's tarball, made once per machine and PGlite version (kept in the system's tmp):
@@ -90,10 +96,7 @@ let cluster: Promise<Blob> | undefined;
  */
 function freshCluster(): Promise<Blob> {
   return (cluster ??= (async () => {
-    const version = JSON.parse(
-      await readFile(path.resolve(import.meta.dirname, '../../node_modules/@electric-sql/pglite/package.json'), 'utf8'),
-    ).version;
-    const file = path.join(os.tmpdir(), `loupe-test-cluster-${version}.tar`);
+    const file = path.join(os.tmpdir(), `loupe-test-cluster-${await pgliteVersion()}.tar`);
     if (!existsSync(file)) {
       const db = await PGlite.create();
       const tarball = await db.dumpDataDir('none');

@@ -43,10 +43,6 @@ export function postForm<T>(url: string, form: () => FormData, o: JsonApiOptions
   return requestJson<T>(url, () => ({ method: 'POST', headers: o.headers, body: form() }), o);
 }
 
-export function getJson<T>(url: string, o: JsonApiOptions): Promise<T> {
-  return requestJson<T>(url, () => ({ method: 'GET', headers: o.headers }), o);
-}
-
 async function requestJson<T>(url: string, init: () => RequestInit, o: JsonApiOptions): Promise<T> {
   let retryAfterMs = 0;
   return pRetry(

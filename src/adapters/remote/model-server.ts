@@ -11,7 +11,7 @@ import { Limiter } from '../../core/limiter.js';
 import { l2Normalize } from '../../core/scores.js';
 import type { ClipEmbedder, RgbPixels } from '../../ports/clip-embedder.js';
 import type { RecognizedWord, RecognizerOptions, TextRecognizer } from '../../ports/text-recognizer.js';
-import { getJson, postForm, postJson, ServiceError, type JsonApiOptions } from './json-api.js';
+import { postForm, postJson, ServiceError, type JsonApiOptions } from './json-api.js';
 
 export interface ModelServerOptions {
   url: string;
@@ -216,13 +216,6 @@ export class OpenAiClip implements ClipEmbedder {
     );
   }
 
-  /** The models the server offers (GET /models), to say which one is missing. */
-  models(): Promise<string[]> {
-    return this.calls.run(async (http) =>
-      ((await getJson<{ data?: { id: string }[] }>(`${this.calls.o.url}/models`, http)).data ?? []).map((m) => m.id),
-    );
-  }
-
   async dispose() {}
 }
 
@@ -285,22 +278,4 @@ export class ImmichOcr implements TextRecognizer {
     });
     return { text: words.map((w) => w.text).join('\n'), words };
   }
-}
-
-/** Whether the server answers at all (Immich: GET /ping; others: GET /models), for `loupe models check`. */
-export async function pingModelServer(kind: 'immich' | 'openai', o: ModelServerOptions): Promise<void> {
-  const calls = new ServerCalls(kind === 'immich' ? 'Immich machine learning' : 'OpenAI-compatible embeddings server', {
-    ...o,
-    retries: 0,
-  });
-  await calls.run(async (http) => {
-    const res = await fetch(`${o.url}${kind === 'immich' ? '/ping' : '/models'}`, {
-      headers: http.headers,
-      redirect: 'manual',
-      signal: AbortSignal.timeout(o.timeoutMs),
-    }).catch((e) => {
-      throw new ServiceError(calls.service, null, `cannot reach it (${(e as Error).message})`);
-    });
-    if (!res.ok) throw new ServiceError(calls.service, res.status, `HTTP ${res.status}`);
-  });
 }
